@@ -1,0 +1,57 @@
+import type { IncomingMessage } from 'node:http';
+import { load as loadYAML } from 'js-yaml';
+import { badRequest, StatusError } from './errors.js';
+
+/** Upstream's limit on a request body: 3 MiB. */
+export const maxBodyBytes = 3 * 1024 * 1024;
+
+/** Reads a request body, answering 413 past {@link maxBodyBytes}. */
+export async function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    throw tooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > limit) {
+      req.resume();
+      throw tooLarge(limit);
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(limit: number): StatusError {
+  return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+}
+
+/** The media type of a Content-Type header, lower case, without parameters. */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * Decodes a body as JSON or YAML (by media type); 400 with the parser's message on malformed
+ * input, as upstream's decoder does.
+ */
+export function decodeBody(body: Buffer, type: string): unknown {
+  const text = body.toString('utf8');
+  if (!text.trim()) throw badRequest('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
+  if (type.endsWith('yaml')) {
+    try {
+      return loadYAML(text);
+    } catch (err) {
+      throw badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,57 @@
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+
+/** A type with its readonly markers removed (the server sets the system fields). */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Object metadata as the server writes it. */
+export type Meta = Mutable<ObjectMeta>;
+
+/** Any API object as it travels through the server: typed metadata, the rest open. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Meta;
+  [field: string]: unknown;
+}
+
+/** A plain JSON object. */
+export type JSONObject = Record<string, unknown>;
+
+/** True for a non-null, non-array object. */
+export function isObject(v: unknown): v is JSONObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep equality of JSON values (key order does not matter). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => jsonEqual(x, b[i]));
+  }
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    if (ka.length !== kb.length) return false;
+    return ka.every((k) => jsonEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** A deep copy of a JSON value. */
+export function cloneJSON<T>(v: T): T {
+  return structuredClone(v);
+}
+
+/** A timestamp as upstream serialises metav1.Time: RFC 3339 in UTC with second precision. */
+export function formatTime(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A source of the current time, passed in wherever time matters so tests can drive it. */
+export interface Clock {
+  now(): Date;
+}
+
+/** The wall clock. */
+export const systemClock: Clock = { now: () => new Date() };

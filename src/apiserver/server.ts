@@ -1,0 +1,223 @@
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Store } from '../storage/store.js';
+import { clusterIPAllocator, nodePortAllocator } from './allocator.js';
+import { allowAuthenticated, type Authenticator, type Authorizer } from './auth.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
+import { internalError, notFound, StatusError } from './errors.js';
+import { findStore, ResourceHandler, sendObject, sendStatusError, storeKeyOf } from './handlers.js';
+import { negotiateDiscovery } from './negotiate.js';
+import { systemClock, type Clock } from './object.js';
+import { OpenAPIService } from './openapi-service.js';
+import { defaultManager, PatchEngine } from './patch-request.js';
+import { resourceTypes } from './registry.js';
+import { parseRequestInfo } from './request-info.js';
+import { RestStore } from './rest-store.js';
+import { strategyFor } from './strategy.js';
+
+/** Options of {@link ApiServer}. */
+export interface ApiServerOptions {
+  store: Store;
+  /** Service CIDR for ClusterIPs (default 10.43.0.0/16). */
+  serviceCIDR?: string;
+  /** NodePort range (default 30000-32767). */
+  nodePortRange?: [number, number];
+  authenticator: Authenticator;
+  /** Default: every authenticated user may do everything. */
+  authorizer?: Authorizer;
+  clock?: Clock;
+  /** Where clients reach this server (for /api's serverAddressByClientCIDRs). */
+  advertiseAddress?: string;
+  /** Called for unexpected errors (default: console.error). */
+  onError?: (err: unknown) => void;
+}
+
+/** Paths anyone may read without credentials, as upstream's system:public-info-viewer allows. */
+const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+
+/**
+ * The Kubernetes API over HTTPS: authentication, discovery, OpenAPI and every resource verb,
+ * on top of one {@link Store}.
+ */
+export class ApiServer {
+  readonly stores = new Map<string, RestStore>();
+  private readonly resources: ResourceHandler;
+  private readonly openapi = new OpenAPIService();
+  private readonly clock: Clock;
+  private readonly authorizer: Authorizer;
+  private readonly onError: (err: unknown) => void;
+  private server?: Server;
+  private ready = false;
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.authorizer = options.authorizer ?? allowAuthenticated;
+    this.onError = options.onError ?? ((err) => console.error('apiserver:', err));
+    const serviceCIDR = options.serviceCIDR ?? '10.43.0.0/16';
+    const [first, last] = options.nodePortRange ?? [30000, 32767];
+    const allocators = {
+      clusterIPs: clusterIPAllocator(options.store, serviceCIDR),
+      nodePorts: nodePortAllocator(options.store, first, last),
+      serviceCIDR,
+    };
+    for (const type of resourceTypes) {
+      if (type.verbs.length === 1 && type.verbs[0] === 'create' && type.kind === 'Binding') {
+        // bindings only accept POST, handled by the pods store's binding path.
+      }
+      this.stores.set(storeKeyOf(type), new RestStore(type, options.store, strategyFor(type, allocators), this.clock));
+    }
+    this.resources = new ResourceHandler({
+      stores: this.stores,
+      patcher: new PatchEngine(this.openapi.schemas, this.clock),
+      clock: this.clock,
+      unknownFields: (type, obj) => this.openapi.unknownFields(type, obj),
+    });
+  }
+
+  /** The REST store of a type, for in-process clients and bootstrap. */
+  store(group: string, version: string, plural: string): RestStore {
+    const s = findStore(this.stores, group, version, plural);
+    if (!s) throw new Error(`no such resource ${group}/${version}/${plural}`);
+    return s;
+  }
+
+  /** Marks the server ready (readyz answers ok) once bootstrap objects exist. */
+  setReady(ready: boolean): void {
+    this.ready = ready;
+  }
+
+  /** Serves HTTPS until `signal` aborts; resolves with the bound address. */
+  async listen(
+    tls: { key: string; cert: string; clientCA: string },
+    host: string,
+    port: number,
+    signal: AbortSignal,
+  ): Promise<AddressInfo> {
+    const server = createHttpsServer(
+      { key: tls.key, cert: tls.cert, ca: tls.clientCA, requestCert: true, rejectUnauthorized: false },
+      (req, res) => {
+        void this.handle(req, res);
+      },
+    );
+    server.keepAliveTimeout = 120_000;
+    server.headersTimeout = 130_000;
+    server.requestTimeout = 0;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    signal.addEventListener('abort', () => {
+      server.close();
+      server.closeAllConnections();
+    });
+    return server.address() as AddressInfo;
+  }
+
+  /** Handles one request: every error becomes a Status. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await this.route(req, res);
+    } catch (err) {
+      if (err instanceof StatusError) {
+        sendStatusError(res, err);
+      } else {
+        this.onError(err);
+        sendStatusError(res, internalError(err instanceof Error ? err.message : String(err), err));
+      }
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    if (publicPaths.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
+      return this.serveHealth(res, path);
+    }
+    const user = this.options.authenticator.authenticate(req);
+    if (!user) {
+      throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+    }
+    const info = parseRequestInfo(method, path, url.searchParams);
+    const decision = this.authorizer.authorize(user, info);
+    if (!decision.allowed) {
+      throw new StatusError(
+        403,
+        'Forbidden',
+        `${info.resource || path} is forbidden: User "${user.user}" cannot ${info.verb} resource "${info.resource}"${decision.reason ? `: ${decision.reason}` : ''}`,
+      );
+    }
+    if (path.startsWith('/openapi/')) {
+      const doc = this.openapi.serve(path, url.searchParams, req.headers.accept);
+      if (!doc) throw notFound({ resource: '', group: '', name: path });
+      res.writeHead(200, { 'Content-Type': doc.contentType, 'Content-Length': doc.body.length, ...doc.headers });
+      res.end(doc.body);
+      return;
+    }
+    if (!info.isResourceRequest) return this.serveDiscovery(req, res, info.parts);
+    const store = findStore(this.stores, info.apiGroup, info.apiVersion, info.resource === 'bindings' ? 'pods' : info.resource);
+    if (!store) {
+      const rest = info.parts.slice(info.apiGroup ? 3 : 2);
+      throw new StatusError(404, 'NotFound', `the server could not find the requested resource`, {
+        ...(rest.length ? {} : {}),
+      });
+    }
+    const manager = url.searchParams.get('fieldManager') ?? defaultManager(req.headers['user-agent']);
+    await this.resources.serve(req, res, info, store, url.searchParams, manager);
+  }
+
+  private serveHealth(res: ServerResponse, path: string): void {
+    if (path.startsWith('/version')) return sendObject(res, 200, versionInfo());
+    const ok = path.startsWith('/readyz') ? this.ready : true;
+    const text = ok ? 'ok' : '[-]bootstrap failed: not finished';
+    res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  private serveDiscovery(req: IncomingMessage, res: ServerResponse, parts: string[]): void {
+    const notFoundStatus = () => new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    if (parts[0] === 'api' || parts[0] === 'apis') {
+      const core = parts[0] === 'api';
+      if (parts.length === 1) {
+        const form = negotiateDiscovery(req.headers.accept);
+        if (!form) throw new StatusError(406, 'NotAcceptable', 'only the following media types are accepted: application/json');
+        if (form !== 'legacy') {
+          const body = JSON.stringify(aggregatedDiscovery(core, form));
+          res.writeHead(200, {
+            'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${form};as=APIGroupDiscoveryList`,
+            'Content-Length': Buffer.byteLength(body),
+            Vary: 'Accept',
+          });
+          res.end(body);
+          return;
+        }
+        return sendObject(res, 200, core ? apiVersions(this.options.advertiseAddress ?? '127.0.0.1:6443') : apiGroupList());
+      }
+      if (core && parts.length === 2) {
+        const list = apiResourceList('', parts[1]);
+        if (!list) throw notFoundStatus();
+        return sendObject(res, 200, list);
+      }
+      if (!core && parts.length === 2) {
+        const g = apiGroup(parts[1]);
+        if (!g) throw notFoundStatus();
+        return sendObject(res, 200, g);
+      }
+      if (!core && parts.length === 3) {
+        const list = apiResourceList(parts[1], parts[2]);
+        if (!list) throw notFoundStatus();
+        return sendObject(res, 200, list);
+      }
+    }
+    if (parts.length === 0) {
+      const paths = ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/openapi/v2', '/openapi/v3', '/readyz', '/version'];
+      return sendObject(res, 200, { paths });
+    }
+    throw notFoundStatus();
+  }
+}

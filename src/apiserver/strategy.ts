@@ -1,0 +1,278 @@
+import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
+import { applyDefaults, podQOSClass, prepareJobSelector } from './defaults/index.js';
+import { AllocationError, type RangeAllocator } from './allocator.js';
+import type { FieldError } from './errors.js';
+import { isObject, jsonEqual, type KubeObject } from './object.js';
+import type { ResourceType } from './registry.js';
+import { validateCreate, validateStatusUpdate, validateUpdate } from './validation/index.js';
+
+/** The allocators a strategy may need. */
+export interface Allocators {
+  clusterIPs: RangeAllocator;
+  nodePorts: RangeAllocator;
+  /** The service CIDR, for messages. */
+  serviceCIDR: string;
+}
+
+/**
+ * What differs between resource types on the write path: defaults, validation, which parts a
+ * write may change, and resources to allocate or release. The generic REST store calls these.
+ */
+export interface TypeStrategy {
+  /** Types whose status is written only through /status (the main resource keeps the old status). */
+  readonly hasStatusSubresource: boolean;
+  /** Fills defaults and resets what a client may not set on create. */
+  prepareForCreate(obj: KubeObject): void;
+  /** Carries over what a write may not change (status or spec, by subresource) and bumps generation. */
+  prepareForUpdate(obj: KubeObject, old: KubeObject, subresource: string): void;
+  validateCreate(obj: KubeObject): FieldError[];
+  validateUpdate(obj: KubeObject, old: KubeObject, subresource: string): FieldError[];
+  /** Allocates what the new object needs; returns a release function to undo on failure. */
+  allocate(obj: KubeObject, old: KubeObject | undefined, dryRun: boolean): Promise<() => Promise<void>>;
+  /** Releases what a deleted object held (or what an update dropped). */
+  release(obj: KubeObject, replacement?: KubeObject): Promise<void>;
+}
+
+/** The parts of an object that are neither metadata nor status, whose change bumps generation. */
+function specPart(obj: KubeObject): Record<string, unknown> {
+  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
+  return rest;
+}
+
+/** Types that keep `metadata.generation` (those with a spec and a status, as upstream). */
+const generationKinds = new Set([
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'Service',
+  'Ingress',
+  'PersistentVolumeClaim',
+  'PersistentVolume',
+  'Pod',
+  'Node',
+  'Namespace',
+]);
+
+/** Builds the strategy of a resource type. */
+export function strategyFor(type: ResourceType, allocators: Allocators): TypeStrategy {
+  const hasStatusSubresource = type.subresources.some((s) => s.name === 'status');
+  const usesGeneration = generationKinds.has(type.kind) && type.kind !== 'Namespace' && type.kind !== 'Node';
+  const base: TypeStrategy = {
+    hasStatusSubresource,
+    prepareForCreate(obj) {
+      applyDefaults(type, obj as Record<string, unknown>);
+      if (hasStatusSubresource && type.kind !== 'Node' && type.kind !== 'PersistentVolume') {
+        delete obj.status;
+      }
+      if (usesGeneration) obj.metadata = { ...obj.metadata, generation: 1 };
+      createHooks[type.kind]?.(obj);
+    },
+    prepareForUpdate(obj, old, subresource) {
+      if (subresource === 'status') {
+        // A status write changes status only: spec and metadata come from the stored object.
+        for (const k of Object.keys(obj)) if (k !== 'status' && k !== 'metadata') delete obj[k];
+        for (const [k, v] of Object.entries(old)) if (k !== 'status' && k !== 'metadata') obj[k] = v;
+        const rv = obj.metadata?.resourceVersion;
+        obj.metadata = { ...old.metadata, resourceVersion: rv };
+        return;
+      }
+      applyDefaults(type, obj as Record<string, unknown>);
+      if (hasStatusSubresource) {
+        if (old.status === undefined) delete obj.status;
+        else obj.status = old.status;
+      }
+      updateHooks[type.kind]?.(obj, old);
+      if (usesGeneration) {
+        const gen = old.metadata?.generation ?? 1;
+        const changed = !jsonEqual(specPart(obj), specPart(old));
+        obj.metadata = { ...obj.metadata, generation: changed ? gen + 1 : gen };
+      }
+    },
+    validateCreate: (obj) => validateCreate(type, obj as Record<string, unknown>),
+    validateUpdate: (obj, old, subresource) =>
+      subresource === 'status'
+        ? validateStatusUpdate(type, obj as Record<string, unknown>, old as Record<string, unknown>)
+        : validateUpdate(type, obj as Record<string, unknown>, old as Record<string, unknown>),
+    allocate: async () => async () => {},
+    release: async () => {},
+  };
+  if (type.kind === 'Service' && type.group === '') {
+    return { ...base, ...serviceAllocation(allocators) };
+  }
+  return base;
+}
+
+const createHooks: Record<string, (obj: KubeObject) => void> = {
+  Pod(obj) {
+    obj.status = { phase: 'Pending', qosClass: podQOSClass(obj as Record<string, unknown>) };
+  },
+  Job(obj) {
+    prepareJobSelector(obj as Record<string, unknown>, obj.metadata?.uid ?? '');
+  },
+  Namespace(obj) {
+    obj.status = { phase: 'Active' };
+  },
+};
+
+const updateHooks: Record<string, (obj: KubeObject, old: KubeObject) => void> = {
+  Service(obj, old) {
+    // A client that omits allocated values (kubectl replace of a hand-written file) keeps them.
+    const spec = (obj.spec ?? {}) as Service['spec'] & object;
+    const oldSpec = (old.spec ?? {}) as Service['spec'] & object;
+    if (!spec.clusterIP && oldSpec.clusterIP && spec.type !== 'ExternalName') {
+      spec.clusterIP = oldSpec.clusterIP;
+      spec.clusterIPs = oldSpec.clusterIPs;
+    }
+    if (spec.clusterIP && !spec.clusterIPs) spec.clusterIPs = [spec.clusterIP];
+    if (needsNodePorts(spec.type)) {
+      for (const port of spec.ports ?? []) {
+        if (port.nodePort) continue;
+        const prev = (oldSpec.ports ?? []).find((p) => p.port === port.port && (p.protocol ?? 'TCP') === (port.protocol ?? 'TCP'));
+        if (prev?.nodePort) port.nodePort = prev.nodePort;
+      }
+    }
+    obj.spec = spec;
+  },
+  Namespace(obj, old) {
+    if (old.status !== undefined) obj.status = old.status;
+  },
+};
+
+function needsNodePorts(type: string | undefined): boolean {
+  return type === 'NodePort' || type === 'LoadBalancer';
+}
+
+function serviceAllocation(a: Allocators): Pick<TypeStrategy, 'allocate' | 'release'> {
+  const nodePortsOf = (spec: Service['spec']): number[] =>
+    needsNodePorts(spec?.type) ? (spec?.ports ?? []).map((p) => p.nodePort ?? 0).filter((p) => p > 0) : [];
+  const clusterIPOf = (spec: Service['spec']): string | undefined =>
+    spec?.type !== 'ExternalName' && spec?.clusterIP && spec.clusterIP !== 'None' ? spec.clusterIP : undefined;
+
+  return {
+    async allocate(obj, old, dryRun) {
+      const spec = (isObject(obj.spec) ? obj.spec : {}) as NonNullable<Service['spec']>;
+      const oldSpec = old?.spec as Service['spec'];
+      const undo: (() => Promise<void>)[] = [];
+      const rollback = async () => {
+        for (const u of undo.reverse()) await u();
+      };
+      const errors: FieldError[] = [];
+      try {
+        // ClusterIP
+        if (spec.type !== 'ExternalName' && spec.clusterIP !== 'None') {
+          const oldIP = clusterIPOf(oldSpec);
+          if (!spec.clusterIP) {
+            if (!dryRun) {
+              const ip = await a.clusterIPs.allocateNext();
+              undo.push(() => a.clusterIPs.release(ip));
+              spec.clusterIP = ip;
+            } else {
+              spec.clusterIP = '';
+            }
+          } else if (spec.clusterIP !== oldIP) {
+            const ip = spec.clusterIP;
+            if (!a.clusterIPs.contains(ip)) {
+              errors.push({
+                type: 'FieldValueInvalid',
+                field: 'spec.clusterIPs',
+                value: [ip],
+                detail: `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${a.serviceCIDR}`,
+              });
+            } else if (dryRun) {
+              if (await a.clusterIPs.isAllocated(ip)) {
+                errors.push(takenIP(ip));
+              }
+            } else {
+              try {
+                await a.clusterIPs.allocate(ip);
+                undo.push(() => a.clusterIPs.release(ip));
+              } catch (err) {
+                if (err instanceof AllocationError && err.code === 'Taken') errors.push(takenIP(ip));
+                else throw err;
+              }
+            }
+          }
+          if (spec.clusterIP) spec.clusterIPs = [spec.clusterIP];
+        }
+        // NodePorts
+        if (needsNodePorts(spec.type)) {
+          const oldPorts = new Set(nodePortsOf(oldSpec));
+          const ports: ServicePort[] = spec.ports ?? [];
+          for (let i = 0; i < ports.length; i++) {
+            const port = ports[i];
+            if (port.nodePort && oldPorts.has(port.nodePort)) continue;
+            if (!port.nodePort) {
+              if (dryRun) continue;
+              const p = await a.nodePorts.allocateNext();
+              undo.push(() => a.nodePorts.release(p));
+              port.nodePort = Number(p);
+              continue;
+            }
+            const p = String(port.nodePort);
+            if (!a.nodePorts.contains(p)) {
+              errors.push({
+                type: 'FieldValueInvalid',
+                field: `spec.ports[${i}].nodePort`,
+                value: port.nodePort,
+                detail: `provided port is not in the valid range. The range of valid ports is 30000-32767`,
+              });
+              continue;
+            }
+            if (dryRun) {
+              if (await a.nodePorts.isAllocated(p)) errors.push(takenPort(i, port.nodePort));
+              continue;
+            }
+            try {
+              await a.nodePorts.allocate(p);
+              undo.push(() => a.nodePorts.release(p));
+            } catch (err) {
+              if (err instanceof AllocationError && err.code === 'Taken') errors.push(takenPort(i, port.nodePort));
+              else throw err;
+            }
+          }
+        }
+      } catch (err) {
+        await rollback();
+        throw err;
+      }
+      if (errors.length) {
+        await rollback();
+        throw new AllocationFieldErrors(errors);
+      }
+      obj.spec = spec;
+      return rollback;
+    },
+    async release(obj, replacement) {
+      const spec = obj.spec as Service['spec'];
+      const next = replacement?.spec as Service['spec'];
+      const ip = clusterIPOf(spec);
+      if (ip && ip !== clusterIPOf(next)) await a.clusterIPs.release(ip);
+      const keep = new Set(nodePortsOf(next));
+      for (const p of nodePortsOf(spec)) if (!keep.has(p)) await a.nodePorts.release(String(p));
+    },
+  };
+}
+
+function takenIP(ip: string): FieldError {
+  return {
+    type: 'FieldValueInvalid',
+    field: 'spec.clusterIPs',
+    value: [ip],
+    detail: `failed to allocate IP ${ip}: provided IP is already allocated`,
+  };
+}
+
+function takenPort(i: number, port: number): FieldError {
+  return { type: 'FieldValueInvalid', field: `spec.ports[${i}].nodePort`, value: port, detail: 'provided port is already allocated' };
+}
+
+/** Allocation failures that upstream answers as 422 on the fields concerned. */
+export class AllocationFieldErrors extends Error {
+  override readonly name = 'AllocationFieldErrors';
+  constructor(readonly errors: FieldError[]) {
+    super(errors.map((e) => e.field).join(', '));
+  }
+}

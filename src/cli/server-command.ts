@@ -1,0 +1,147 @@
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { ApiServer } from '../apiserver/server.js';
+import { CertAndTokenAuthenticator } from '../apiserver/auth.js';
+import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import { firstAddress, parseCIDR } from '../apiserver/allocator.js';
+import { createTokenAuthenticator, ensureServerCredentials } from '../pki/bootstrap.js';
+import { openStore } from '../storage/open.js';
+import { startAutoCompaction } from '../storage/auto-compaction.js';
+import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
+
+/** `skiff server`'s flags, in k3s's manner. */
+export const serverFlags: FlagSpec[] = [
+  { name: 'data-dir', type: 'string', help: 'where state, credentials and the kubeconfig live', default: defaultDataDir() },
+  {
+    name: 'datastore-endpoint',
+    type: 'string',
+    help: 'empty: an embedded SQLite file in the data dir; http://host:port,...: etcd',
+    default: '',
+  },
+  { name: 'https-port', type: 'string', help: 'the API server port', default: '6443' },
+  { name: 'bind-address', type: 'string', help: 'the address the API server listens on', default: '0.0.0.0' },
+  { name: 'advertise-address', type: 'string', help: 'the address clients and nodes reach the server at (default: the node IP or 127.0.0.1)', default: '' },
+  { name: 'node-ip', type: 'string', help: "this node's IP address", default: '' },
+  { name: 'cluster-cidr', type: 'string', help: 'pod network', default: '10.42.0.0/16' },
+  { name: 'service-cidr', type: 'string', help: 'Service ClusterIPs', default: '10.43.0.0/16' },
+  { name: 'cluster-dns', type: 'string', help: 'the cluster DNS Service IP', default: '10.43.0.10' },
+  { name: 'cluster-domain', type: 'string', help: 'the cluster DNS domain', default: 'cluster.local' },
+  { name: 'token', type: 'string', help: 'the join token (generated and kept in the data dir when absent)', default: '' },
+];
+
+/** The settings of a running server, after flag parsing. */
+export interface ServerConfig {
+  dataDir: string;
+  datastoreEndpoint: string;
+  httpsPort: number;
+  bindAddress: string;
+  advertiseAddress: string;
+  clusterCIDR: string;
+  serviceCIDR: string;
+  clusterDNS: string;
+  clusterDomain: string;
+  token: string;
+}
+
+function str(v: string | boolean | undefined): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/** Turns parsed flags into a checked {@link ServerConfig}; throws on bad values. */
+export function serverConfig(flags: Record<string, string | boolean | undefined>): ServerConfig {
+  const port = Number(flags['https-port']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--https-port: invalid port ${String(flags['https-port'])}`);
+  for (const f of ['cluster-cidr', 'service-cidr']) parseCIDR(str(flags[f]));
+  const bind = str(flags['bind-address']);
+  const advertise =
+    str(flags['advertise-address']) || str(flags['node-ip']) || (bind && bind !== '0.0.0.0' && bind !== '::' ? bind : '127.0.0.1');
+  return {
+    dataDir: str(flags['data-dir']),
+    datastoreEndpoint: str(flags['datastore-endpoint']),
+    httpsPort: port,
+    bindAddress: bind,
+    advertiseAddress: advertise,
+    clusterCIDR: str(flags['cluster-cidr']),
+    serviceCIDR: str(flags['service-cidr']),
+    clusterDNS: str(flags['cluster-dns']),
+    clusterDomain: str(flags['cluster-domain']),
+    token: str(flags.token),
+  };
+}
+
+/**
+ * Runs the control plane until `signal` aborts: credentials, the datastore, the API server
+ * and the objects every cluster starts with. Resolves once everything is stopped.
+ */
+export async function startControlPlane(config: ServerConfig, signal: AbortSignal, log: (msg: string) => void): Promise<void> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const credentials = await ensureServerCredentials({
+    dataDir: config.dataDir,
+    token: config.token || undefined,
+    bindAddress: config.bindAddress,
+    advertiseAddresses: [config.advertiseAddress],
+    httpsPort: config.httpsPort,
+    serviceCIDR: config.serviceCIDR,
+    clusterDomain: config.clusterDomain,
+    hostname: hostname(),
+  });
+  const store = await openStore(config.datastoreEndpoint, config.dataDir);
+  try {
+    startAutoCompaction(store, signal);
+    const tokens = await createTokenAuthenticator(credentials);
+    const api = new ApiServer({
+      store,
+      serviceCIDR: config.serviceCIDR,
+      authenticator: new CertAndTokenAuthenticator(tokens),
+      advertiseAddress: `${config.advertiseAddress}:${config.httpsPort}`,
+      onError: (err) => log(`apiserver error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    });
+    const address = await api.listen(
+      {
+        key: credentials.serving.privateKeyPem,
+        cert: credentials.serving.certificatePem,
+        clientCA: credentials.clientCA.certificatePem,
+      },
+      config.bindAddress,
+      config.httpsPort,
+      signal,
+    );
+    log(`API server listening on https://${address.address}:${address.port}`);
+    await bootstrapCluster({
+      kubernetesServiceIP: firstAddress(parseCIDR(config.serviceCIDR)),
+      endpointAddress: config.advertiseAddress,
+      endpointPort: address.port,
+      store: (g, v, p) => api.store(g, v, p),
+    });
+    api.setReady(true);
+    log(`cluster ready; kubeconfig: ${credentials.kubeconfigFile}`);
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+/** `skiff server ARGS`: parses flags, runs until SIGINT or SIGTERM, and stops cleanly. */
+export async function runServer(args: string[]): Promise<number> {
+  const flags = parseFlags(args, serverFlags);
+  if (flags.help) {
+    console.log(`Usage: skiff server [flags]\n\nFlags:\n${flagHelp(serverFlags)}`);
+    return 0;
+  }
+  const config = serverConfig(flags);
+  const controller = new AbortController();
+  const stop = (sig: string) => {
+    if (controller.signal.aborted) return;
+    console.error(`skiff: ${sig} received, stopping`);
+    controller.abort();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  const log = (msg: string) => console.error(`${new Date().toISOString()} ${msg}`);
+  await startControlPlane(config, controller.signal, log);
+  log('stopped');
+  return 0;
+}

@@ -1,0 +1,152 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NetworkNamespace, type RunResult } from './netns.js';
+
+/** The kubectl the tests drive (1.32 unless SKIFF_TEST_KUBECTL says otherwise). */
+export const kubectlBinary = process.env.SKIFF_TEST_KUBECTL ?? '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
+
+const skiffBin = fileURLToPath(new URL('../../../bin/skiff', import.meta.url));
+
+/** Which datastore a test server uses. */
+export type Backend = 'sqlite' | 'etcd';
+
+/** Options of {@link startTestCluster}. */
+export interface TestClusterOptions {
+  backend?: Backend;
+  /** Extra `skiff server` flags. */
+  serverArgs?: string[];
+}
+
+/** Polls `check` until it returns true or the deadline passes. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000, everyMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * A Skiff server running as its own process inside a fresh network namespace (with etcd in
+ * the same namespace for the etcd backend), and kubectl run inside that namespace.
+ */
+export class TestCluster {
+  private server?: ChildProcess;
+  private etcd?: ChildProcess;
+  /** Everything the server printed, for failure messages. */
+  log = '';
+
+  private constructor(
+    readonly netns: NetworkNamespace,
+    readonly dataDir: string,
+    readonly backend: Backend,
+    private readonly serverArgs: string[],
+  ) {}
+
+  /** The kubeconfig the server wrote. */
+  get kubeconfig(): string {
+    return join(this.dataDir, 'kubeconfig.yaml');
+  }
+
+  /** Starts a cluster; remove it with {@link stop} (in an `after` hook, so failures clean up too). */
+  static async start(options: TestClusterOptions = {}): Promise<TestCluster> {
+    const netns = NetworkNamespace.create();
+    const dataDir = await mkdtemp(join(tmpdir(), 'skiff-test-'));
+    const cluster = new TestCluster(netns, dataDir, options.backend ?? 'sqlite', options.serverArgs ?? []);
+    try {
+      if (cluster.backend === 'etcd') await cluster.startEtcd();
+      await cluster.startServer();
+      return cluster;
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+  }
+
+  private async startEtcd(): Promise<void> {
+    const dir = join(this.dataDir, 'etcd');
+    this.etcd = this.netns.spawn('etcd', [
+      '--data-dir', dir,
+      '--name', 'default',
+      '--listen-client-urls', 'http://127.0.0.1:2379',
+      '--advertise-client-urls', 'http://127.0.0.1:2379',
+      '--listen-peer-urls', 'http://127.0.0.1:2380',
+      '--initial-advertise-peer-urls', 'http://127.0.0.1:2380',
+      '--initial-cluster', 'default=http://127.0.0.1:2380',
+      '--log-level', 'error',
+    ]);
+    this.etcd.stderr?.setEncoding('utf8').on('data', (d: string) => (this.log += `[etcd] ${d}`));
+    await waitFor('etcd', async () => {
+      const r = await this.netns.run('etcdctl', ['--endpoints', 'http://127.0.0.1:2379', 'endpoint', 'health'], {
+        env: { ...process.env, ETCDCTL_API: '3' },
+      });
+      return r.code === 0;
+    });
+  }
+
+  /** Starts (or restarts) the server process and waits until it is ready. */
+  async startServer(): Promise<void> {
+    const args = [
+      skiffBin, 'server',
+      '--data-dir', this.dataDir,
+      '--bind-address', '127.0.0.1',
+      '--https-port', '6443',
+      ...(this.backend === 'etcd' ? ['--datastore-endpoint', 'http://127.0.0.1:2379'] : []),
+      ...this.serverArgs,
+    ];
+    const server = this.netns.spawn(process.execPath, args);
+    this.server = server;
+    server.stdout?.setEncoding('utf8').on('data', (d: string) => (this.log += d));
+    server.stderr?.setEncoding('utf8').on('data', (d: string) => (this.log += d));
+    await waitFor(
+      'the API server to be ready',
+      async () => {
+        if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}:\n${this.log}`);
+        const r = await this.kubectl(['get', '--raw', '/readyz'], { timeoutMs: 5000 });
+        return r.code === 0 && r.stdout.trim() === 'ok';
+      },
+      60_000,
+      200,
+    );
+  }
+
+  /** Stops the server with a signal and waits for it to exit. */
+  async stopServer(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const s = this.server;
+    if (!s || s.exitCode !== null || s.signalCode !== null) return s?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => s.once('exit', (code) => resolve(code)));
+    if (s.pid) process.kill(s.pid, signal);
+    return exited;
+  }
+
+  /** Runs kubectl inside the cluster's namespace with its kubeconfig. */
+  kubectl(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+    return this.netns.run(kubectlBinary, args, {
+      input: options.input,
+      timeoutMs: options.timeoutMs,
+      env: { ...process.env, KUBECONFIG: this.kubeconfig, ...options.env },
+    });
+  }
+
+  /** Runs kubectl and fails with its output unless it exits 0; returns stdout. */
+  async kubectlOK(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+    const r = await this.kubectl(args, options);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
+    return r.stdout;
+  }
+
+  /** Stops everything, removes the namespace and the data directory. */
+  async stop(): Promise<void> {
+    await this.netns.remove();
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
