@@ -44,6 +44,9 @@ export async function bootstrapCluster(o: BootstrapOptions): Promise<void> {
       sessionAffinity: 'None',
     },
   });
+  // Pods reach the API server at its advertised address; a loopback one is no use to them
+  // (and upstream refuses it), so the Endpoints wait for a routable address.
+  if (/^127\./.test(o.endpointAddress) || o.endpointAddress === '::1') return;
   const endpoints = o.store('', 'v1', 'endpoints');
   const subsets = [
     {

@@ -9,7 +9,7 @@ import type { PatchEngine } from './patch-request.js';
 import type { RequestInfo } from './request-info.js';
 import { parseRevision, type ObjectFilter, type RestStore } from './rest-store.js';
 import type { ResourceType } from './registry.js';
-import { fieldSetFor, matchesFields, parseFieldSelector, supportedFields } from './selectors/fields.js';
+import { checkFieldSelector, fieldSetFor, matchesFields, parseFieldSelector } from './selectors/fields.js';
 import { matchesLabels, parseLabelSelector } from './selectors/labels.js';
 import { tableFor } from './tables/index.js';
 
@@ -61,15 +61,7 @@ export function requestFilter(type: ResourceType, query: URLSearchParams): Objec
   const ls = query.get('labelSelector');
   const fs = query.get('fieldSelector');
   const labels = ls ? parseLabelSelector(ls) : undefined;
-  const fields = fs ? parseFieldSelector(fs) : undefined;
-  if (fields) {
-    const supported = new Set(supportedFields(type));
-    for (const r of fields.requirements) {
-      if (!supported.has(r.field)) {
-        throw badRequest(`field label not supported: ${r.field}`);
-      }
-    }
-  }
+  const fields = fs ? checkFieldSelector(type, parseFieldSelector(fs)) : undefined;
   if (!labels && !fields) return undefined;
   return (obj) =>
     (!labels || matchesLabels(labels, obj.metadata?.labels)) &&

@@ -234,6 +234,9 @@ export class RestStore {
       errors.push(...this.strategy.validateCreate(obj));
     }
     if (errors.length) throw invalid(this.target(name), errors);
+    const key = this.key(meta.namespace ?? '', name);
+    // A taken name must answer AlreadyExists, not an allocation error for its values.
+    if (this.strategy.allocates && (await this.store.get(key))) throw alreadyExists(this.target(name));
     const undo = await this.allocate(obj, undefined, !!opts.dryRun, name);
     if (opts.dryRun) {
       obj.apiVersion = this.apiVersion;
@@ -241,7 +244,7 @@ export class RestStore {
       return obj;
     }
     try {
-      const kv = await this.store.create(this.key(meta.namespace ?? '', name), this.encode(obj));
+      const kv = await this.store.create(key, this.encode(obj));
       return this.decode(kv);
     } catch (err) {
       await undo();

@@ -21,6 +21,8 @@ export interface Allocators {
 export interface TypeStrategy {
   /** Types whose status is written only through /status (the main resource keeps the old status). */
   readonly hasStatusSubresource: boolean;
+  /** True when writes allocate shared resources (ClusterIPs, NodePorts): creates check the name first. */
+  readonly allocates: boolean;
   /** Fills defaults and resets what a client may not set on create. */
   prepareForCreate(obj: KubeObject): void;
   /** Carries over what a write may not change (status or spec, by subresource) and bumps generation. */
@@ -56,17 +58,19 @@ const generationKinds = new Set([
   'Namespace',
 ]);
 
+/** Types whose create keeps the status the client sent or defaulting set (as upstream's strategies). */
+const keepsStatusOnCreate = new Set(['Node', 'PersistentVolume', 'PersistentVolumeClaim', 'Namespace']);
+
 /** Builds the strategy of a resource type. */
 export function strategyFor(type: ResourceType, allocators: Allocators): TypeStrategy {
   const hasStatusSubresource = type.subresources.some((s) => s.name === 'status');
   const usesGeneration = generationKinds.has(type.kind) && type.kind !== 'Namespace' && type.kind !== 'Node';
   const base: TypeStrategy = {
     hasStatusSubresource,
+    allocates: false,
     prepareForCreate(obj) {
       applyDefaults(type, obj as Record<string, unknown>);
-      if (hasStatusSubresource && type.kind !== 'Node' && type.kind !== 'PersistentVolume') {
-        delete obj.status;
-      }
+      if (hasStatusSubresource && !keepsStatusOnCreate.has(type.kind)) delete obj.status;
       if (usesGeneration) obj.metadata = { ...obj.metadata, generation: 1 };
       createHooks[type.kind]?.(obj);
     },
@@ -100,7 +104,7 @@ export function strategyFor(type: ResourceType, allocators: Allocators): TypeStr
     release: async () => {},
   };
   if (type.kind === 'Service' && type.group === '') {
-    return { ...base, ...serviceAllocation(allocators) };
+    return { ...base, allocates: true, ...serviceAllocation(allocators) };
   }
   return base;
 }

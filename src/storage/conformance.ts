@@ -273,6 +273,7 @@ export function describeStoreConformance(name: string, harness: () => StoreHarne
         return;
       }
       const store = await current.open();
+      const start = await store.currentRevision();
       const a = await store.create('/registry/pods/default/a', 'a1');
       const a2 = await store.update(a.key, 'a2', a.modRevision);
       const b = await store.create('/registry/pods/default/b', 'b1');
@@ -286,7 +287,7 @@ export function describeStoreConformance(name: string, harness: () => StoreHarne
         const next = await reopened.create('/registry/pods/default/c', 'c1');
         assert.equal(next.modRevision, revision + 1);
         const events = await take(
-          reopened.watch('/registry/pods/', 0, AbortSignal.timeout(10000))[Symbol.asyncIterator](),
+          reopened.watch('/registry/pods/', start, AbortSignal.timeout(10000))[Symbol.asyncIterator](),
           5,
         );
         assert.deepEqual(

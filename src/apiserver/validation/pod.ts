@@ -313,7 +313,7 @@ function validateVolumeMounts(mounts: unknown, volumes: Set<string>, field: stri
     if (!mountPath) errs.push(required(child(path, 'mountPath')));
     if (mountPaths.has(mountPath)) errs.push(invalid(child(path, 'mountPath'), mountPath, 'must be unique'));
     mountPaths.add(mountPath);
-    if (str(mount.subPath)) errs.push(...validateLocalDescendingPath(str(mount.subPath), child(field, 'subPath')));
+    if (str(mount.subPath)) errs.push(...validateLocalDescendingPath(str(mount.subPath), child(path, 'subPath')));
   });
   return errs;
 }

@@ -1,0 +1,77 @@
+import { Agent, request } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { load } from 'js-yaml';
+
+interface Kubeconfig {
+  clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+  users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
+}
+
+/** A keep-alive HTTPS client with the credentials of a kubeconfig, for benchmarks. */
+export class BenchClient {
+  readonly agent: Agent;
+  readonly server: string;
+
+  constructor(kubeconfigPath: string, maxSockets: number) {
+    const cfg = load(readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
+    const b64 = (s: string) => Buffer.from(s, 'base64');
+    this.server = cfg.clusters[0].cluster.server;
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets,
+      ca: b64(cfg.clusters[0].cluster['certificate-authority-data']),
+      cert: b64(cfg.users[0].user['client-certificate-data']),
+      key: b64(cfg.users[0].user['client-key-data']),
+    });
+  }
+
+  /** Sends a JSON body; resolves with the status code once the response has been read. */
+  send(method: string, path: string, body: unknown): Promise<number> {
+    const text = JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = request(new URL(path, this.server), {
+        method,
+        agent: this.agent,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(text);
+    });
+  }
+
+  /** Opens a watch and calls `onLine` with each event line until `signal` aborts. Resolves once the stream is open. */
+  watch(path: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = request(new URL(path, this.server), { method: 'GET', agent: this.agent, signal });
+      req.on('response', (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`watch ${path}: ${res.statusCode}`));
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          buf += d;
+          let i: number;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            onLine(buf.slice(0, i));
+            buf = buf.slice(i + 1);
+          }
+        });
+        res.on('error', () => undefined);
+        resolve();
+      });
+      req.on('error', (err) => {
+        if (!signal.aborted) reject(err);
+      });
+      req.end();
+    });
+  }
+}
+
+/** The q-quantile of sorted numbers. */
+export function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
