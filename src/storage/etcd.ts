@@ -36,7 +36,8 @@ export class EtcdStore implements Store {
   private readonly client: Etcd3;
   private readonly prefix: string;
   private readonly prefixBytes: Buffer;
-  private readonly activeWatches = new Set<AsyncQueue<WatchEvent>>();
+  /** Stops each running watch: ends its queue and cancels its etcd watcher. */
+  private readonly activeWatches = new Set<() => Promise<void>>();
   private closed = false;
 
   private constructor(client: Etcd3, prefix: string) {
@@ -179,9 +180,10 @@ export class EtcdStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
-    for (const queue of this.activeWatches) queue.end();
+    // A watcher left attached would make the client resubscribe forever.
+    await Promise.all([...this.activeWatches].map((stop) => stop()));
     this.activeWatches.clear();
+    this.closed = true;
     this.client.close();
   }
 
@@ -202,37 +204,50 @@ export class EtcdStore implements Store {
       }
     }
     const queue = new AsyncQueue<WatchEvent>();
-    this.activeWatches.add(queue);
-    let watcherFailed = false;
+    let watcherDone = false;
     const watcher = this.client
       .watch()
       .inRange({ start, end })
       .withPreviousKV()
       .startRevision(String(afterRevision + 1))
       .watcher();
+    // Ends the watch once, whether by abort, by the consumer leaving, or by close().
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      // Whatever the consumer has not taken yet is dropped (an error already queued stays).
+      if (!queue.isFinished) queue.close();
+      stopping ??= (async () => {
+        signal.removeEventListener('abort', onAbort);
+        this.activeWatches.delete(stop);
+        if (watcherDone) return;
+        watcherDone = true;
+        // Bounded: a cancel sent on a dying stream may never be answered.
+        // The watch is over either way; a failed cancel only means the stream is gone already.
+        await Promise.race([watcher.cancel(), delay(2000)]).catch(() => undefined);
+      })();
+      return stopping;
+    };
+    const onAbort = (): void => void stop();
+    this.activeWatches.add(stop);
+    signal.addEventListener('abort', onAbort, { once: true });
     watcher.on('data', (response: IWatchResponse) => {
       for (const event of response.events) queue.push(this.toWatchEvent(event.type, event.kv, event.prev_kv));
     });
     watcher.on('error', (error: Error) => {
-      watcherFailed = true;
+      // etcd has dropped the watcher already: there is nothing to cancel.
+      watcherDone = true;
       queue.fail(watchFailure(error));
     });
     watcher.on('disconnected', (error: Error) => {
       // The client would resubscribe from the revision it saw last, which can skip events
       // still being replayed; ending the watch lets the caller resume from what it received.
       queue.fail(new StorageError('Unavailable', `etcd watch disconnected: ${error.message}`, undefined, { cause: error }));
+      void stop();
     });
-    const onAbort = (): void => queue.close();
-    signal.addEventListener('abort', onAbort, { once: true });
     try {
       yield* queue.drain();
     } finally {
-      signal.removeEventListener('abort', onAbort);
-      this.activeWatches.delete(queue);
-      if (!watcherFailed && !this.closed) {
-        // The watch is over either way; a failed cancel only means etcd dropped it already.
-        await watcher.cancel().catch(() => undefined);
-      }
+      await stop();
     }
   }
 
@@ -322,4 +337,8 @@ function watchFailure(error: Error): StorageError {
     return new StorageError('Compacted', 'the watch revision has been compacted', undefined, { cause: error });
   }
   return new StorageError('Unavailable', `etcd watch failed: ${error.message}`, undefined, { cause: error });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

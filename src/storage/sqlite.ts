@@ -321,7 +321,10 @@ export class SqliteStore implements Store {
       queue: new AsyncQueue<WatchEvent>(),
     };
     this.subscribers.add(subscriber);
-    const onAbort = (): void => subscriber.queue.close();
+    const onAbort = (): void => {
+      subscriber.queue.close();
+      this.subscribers.delete(subscriber);
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const high = upperBound(prefix);

@@ -6,6 +6,8 @@ import { TestCluster, waitFor, type Backend } from '../harness/cluster.js';
 const informerScript = fileURLToPath(new URL('../harness/informer.js', import.meta.url));
 const burstScript = fileURLToPath(new URL('../harness/write-burst.js', import.meta.url));
 
+const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "1"\n`;
+
 interface InformerEvent {
   event: string;
   name?: string;
@@ -14,11 +16,11 @@ interface InformerEvent {
 }
 
 for (const backend of ['sqlite', 'etcd'] as Backend[]) {
-  describe(`informers and crashes (${backend})`, { concurrency: false }, () => {
+  describe(`informers and crashes (${backend})`, { concurrency: 1 }, () => {
     let c: TestCluster;
     before(async () => {
       c = await TestCluster.start({ backend });
-      await c.kubectlOK(['create', 'namespace', 'inf']);
+      await c.kubectlOK(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: inf\n' });
     });
     after(async () => {
       await c?.stop();
@@ -39,7 +41,7 @@ for (const backend of ['sqlite', 'etcd'] as Backend[]) {
       const seen = (e: string, name: string, pred: (x: InformerEvent) => boolean = () => true) =>
         waitFor(`informer ${e} ${name}`, async () => events.some((x) => x.event === e && x.name === name && pred(x)), 30_000);
       await waitFor('informer to connect', async () => events.some((e) => e.event === 'connect'), 30_000);
-      await c.kubectlOK(['create', 'configmap', 'one', '-n', 'inf', '--from-literal=v=1']);
+      await c.kubectlOK(['apply', '-n', 'inf', '-f', '-'], { input: configMap('one') });
       await seen('add', 'one');
       await c.kubectlOK(['patch', 'configmap', 'one', '-n', 'inf', '-p', '{"data":{"v":"2"}}']);
       await seen('update', 'one', (x) => x.data?.v === '2');
@@ -51,7 +53,7 @@ for (const backend of ['sqlite', 'etcd'] as Backend[]) {
       // Across a restart the informer resumes (or relists after 410) and misses nothing.
       await c.stopServer('SIGTERM');
       await c.startServer();
-      await c.kubectlOK(['create', 'configmap', 'two', '-n', 'inf', '--from-literal=v=1']);
+      await c.kubectlOK(['apply', '-n', 'inf', '-f', '-'], { input: configMap('two') });
       await seen('add', 'two');
       await c.kubectlOK(['patch', 'configmap', 'two', '-n', 'inf', '-p', '{"data":{"v":"3"}}']);
       await seen('update', 'two', (x) => x.data?.v === '3');

@@ -26,7 +26,7 @@ function json<T = Record<string, unknown>>(text: string): T {
 }
 
 for (const backend of ['sqlite', 'etcd'] as Backend[]) {
-  describe(`kubectl against skiff (${backend})`, { concurrency: false }, () => {
+  describe(`kubectl against skiff (${backend})`, { concurrency: 1 }, () => {
     let c: TestCluster;
     before(async () => {
       c = await TestCluster.start({ backend, serverArgs: ['--service-cidr', '10.170.0.0/16'] });
