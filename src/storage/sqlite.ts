@@ -36,6 +36,15 @@ interface ReplayRow extends LogRow {
   prev_value: string | null;
 }
 
+/** Parameters of the list query. */
+interface RangeParameters {
+  low: string;
+  high: string | Buffer;
+  revision: number;
+  /** -1: no limit. */
+  limit: number;
+}
+
 /** A key's newest row, as the write path reads it. */
 type LatestRow = Pick<LogRow, 'id' | 'deleted' | 'create_revision' | 'value'>;
 
@@ -67,7 +76,7 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 `;
 
-/** Newest row id per key in [lo, hi) at or below a revision. */
+/** Newest row id per key in [low, high) at or below a revision. */
 const LATEST_IDS = `SELECT MAX(id) AS id FROM log WHERE name >= ? AND name < ? AND id <= ? GROUP BY name`;
 
 /**
@@ -89,7 +98,7 @@ export class SqliteStore implements Store {
 
   private readonly selectLatest: Database.Statement<[string], LatestRow>;
   private readonly insertRow: Database.Statement<[number, string, number, number, number, number, string]>;
-  private readonly selectRange: Database.Statement<[string, string | Buffer, number, number], LogRow>;
+  private readonly selectRange: Database.Statement<[RangeParameters], LogRow>;
   private readonly countRange: Database.Statement<[string, string | Buffer, number], number>;
   private readonly selectReplay: Database.Statement<[number, number, string, string | Buffer, number], ReplayRow>;
   private readonly deleteSuperseded: Database.Statement<[number, number, number]>;
@@ -121,8 +130,11 @@ export class SqliteStore implements Store {
     this.insertRow = db.prepare(
       `INSERT INTO log (id, name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
+    // Walks the (name, id) index in key order, so a LIMIT stops the scan early.
     this.selectRange = db.prepare(
-      `SELECT l.* FROM log l JOIN (${LATEST_IDS}) latest ON l.id = latest.id WHERE l.deleted = 0 ORDER BY l.name LIMIT ?`,
+      `SELECT l.* FROM log l WHERE l.name >= @low AND l.name < @high AND l.id <= @revision AND l.deleted = 0
+       AND NOT EXISTS (SELECT 1 FROM log n WHERE n.name = l.name AND n.id > l.id AND n.id <= @revision)
+       ORDER BY l.name LIMIT @limit`,
     );
     this.countRange = db
       .prepare<[string, string | Buffer, number], number>(
@@ -235,7 +247,7 @@ export class SqliteStore implements Store {
       // The smallest string greater than startAfter.
       low = `${options.startAfter}\0`;
     }
-    const rows = this.selectRange.all(low, upperBound(prefix), revision, limit > 0 ? limit + 1 : -1);
+    const rows = this.selectRange.all({ low, high: upperBound(prefix), revision, limit: limit > 0 ? limit + 1 : -1 });
     const more = limit > 0 && rows.length > limit;
     if (more) rows.length = limit;
     return { items: rows.map((row) => toKeyValue(row.name, row)), revision, more };
