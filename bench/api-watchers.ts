@@ -4,6 +4,7 @@
  * Opens COUNT watches, prints "ready", then waits until each saw EXPECTED creates and prints
  * the delivery latencies' p50/p99 in ms (from the `sentAt` the writer put in each object).
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { BenchClient, quantile } from './https-client.js';
 
@@ -12,6 +13,7 @@ const count = Number(countArg);
 const expected = Number(expectedArg);
 const client = new BenchClient(kubeconfig, count + 10);
 const controller = new AbortController();
+setMaxListeners(count + 10, controller.signal);
 const latencies: number[] = [];
 let done = 0;
 const now = () => performance.timeOrigin + performance.now();

@@ -32,11 +32,24 @@ export const allowAuthenticated: Authorizer = {
  * (CN is the user, O the groups, as upstream). An unknown bearer token is anonymous.
  */
 export class CertAndTokenAuthenticator implements Authenticator {
+  /** A connection's certificate never changes, so its identity is worked out once (parsing X.509 is costly). */
+  private readonly bySocket = new WeakMap<TLSSocket, UserInfo | null>();
+
   constructor(private readonly tokens: TokenAuthenticator) {}
 
   authenticate(req: IncomingMessage): UserInfo | undefined {
     const token = bearerToken(req.headers.authorization);
-    const identity = token !== undefined ? this.tokens.authenticateToken(token) : identityFromTLSSocket(req.socket as TLSSocket);
-    return identity && withAuthenticatedGroup(identity);
+    if (token !== undefined) {
+      const identity = this.tokens.authenticateToken(token);
+      return identity && withAuthenticatedGroup(identity);
+    }
+    const socket = req.socket as TLSSocket;
+    let identity = this.bySocket.get(socket);
+    if (identity === undefined) {
+      const found = identityFromTLSSocket(socket);
+      identity = found ? withAuthenticatedGroup(found) : null;
+      this.bySocket.set(socket, identity);
+    }
+    return identity ?? undefined;
   }
 }

@@ -279,7 +279,16 @@ export class ResourceHandler {
         else if (now && before) type = 'MODIFIED';
         else if (now) type = 'ADDED';
         else if (before) type = 'DELETED';
-        if (type) await write(encode(type, ev.object));
+        if (type) {
+          // Plain JSON events are the same bytes for every watcher: encode each once.
+          if (shape.kind === 'object') {
+            let line = ev.encoded.get(type);
+            if (line === undefined) ev.encoded.set(type, (line = encode(type, ev.object)));
+            await write(line);
+          } else {
+            await write(encode(type, ev.object));
+          }
+        }
       }
     } catch (err) {
       if (err instanceof StatusError) {

@@ -16,6 +16,9 @@ import {
 import { cloneJSON, formatTime, jsonEqual, type Clock, type KubeObject } from './object.js';
 import { groupVersion, type ResourceType } from './registry.js';
 import { AllocationFieldErrors, type TypeStrategy } from './strategy.js';
+import { WatchHub, type ObjectEvent } from './watch-hub.js';
+
+export type { ObjectEvent } from './watch-hub.js';
 
 /** A predicate over stored objects (from label and field selectors). */
 export type ObjectFilter = (obj: KubeObject) => boolean;
@@ -43,15 +46,6 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** Called with the object as it will be written, after defaults and before validation. */
   mutate?: (obj: KubeObject, old: KubeObject | undefined) => void;
-}
-
-/** A change seen by a watch, already decoded. */
-export interface ObjectEvent {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  object: KubeObject;
-  /** The object before the change, for MODIFIED and DELETED. */
-  previous?: KubeObject;
-  revision: number;
 }
 
 /** The result of a delete: the object, and whether it is gone or only marked for deletion. */
@@ -82,6 +76,7 @@ interface ContinueToken {
  */
 export class RestStore {
   readonly apiVersion: string;
+  private readonly hub: WatchHub;
 
   constructor(
     readonly type: ResourceType,
@@ -90,6 +85,11 @@ export class RestStore {
     private readonly clock: Clock,
   ) {
     this.apiVersion = groupVersion(type.group, type.version);
+    this.hub = new WatchHub({
+      watchStore: (after, signal) => this.store.watch(this.prefix(''), after, signal),
+      decode: (e) => this.decodeEvent(e),
+      currentRevision: () => this.store.currentRevision(),
+    });
   }
 
   /** The key prefix of all objects of this type, or of one namespace's. */
@@ -501,33 +501,47 @@ export class RestStore {
   }
 
   /**
-   * Watches this type (one namespace or all) for changes after `afterRevision`. Throws a 410
-   * StatusError when that revision has been compacted.
+   * Watches this type (one namespace or all) for changes after `afterRevision`: from the
+   * shared hub when the revision is recent, else from the store. Throws a 410 StatusError
+   * when that revision has been compacted.
    */
   async *watch(namespace: string, afterRevision: number, signal: AbortSignal): AsyncGenerator<ObjectEvent> {
-    let events: AsyncIterable<WatchEvent>;
     try {
-      events = this.store.watch(this.prefix(namespace), afterRevision, signal);
-      for await (const e of events) {
-        if (e.type === 'delete') {
-          const prev = e.prevKv ?? e.kv;
-          const obj = this.decode({ ...prev, modRevision: e.revision });
-          yield { type: 'DELETED', object: obj, previous: obj, revision: e.revision };
-        } else {
-          yield {
-            type: e.type === 'create' ? 'ADDED' : 'MODIFIED',
-            object: this.decode(e.kv),
-            previous: e.prevKv ? this.decode(e.prevKv) : undefined,
-            revision: e.revision,
-          };
-        }
+      const shared = await this.hub.subscribe(namespace, afterRevision, signal);
+      if (shared) {
+        yield* shared;
+        return;
       }
+      for await (const e of this.store.watch(this.prefix(namespace), afterRevision, signal)) yield this.decodeEvent(e);
     } catch (err) {
       if (err instanceof StorageError && err.code === 'Compacted') {
         throw gone(`too old resource version: ${afterRevision} (${await this.store.compactedRevision()})`);
       }
       throw err;
     }
+  }
+
+  private decodeEvent(e: WatchEvent): ObjectEvent {
+    const encoded = new Map<string, string>();
+    if (e.type === 'delete') {
+      const prev = e.prevKv ?? e.kv;
+      const obj = this.decode({ ...prev, modRevision: e.revision });
+      return { type: 'DELETED', object: obj, previous: obj, revision: e.revision, namespace: obj.metadata?.namespace ?? '', encoded };
+    }
+    const object = this.decode(e.kv);
+    return {
+      type: e.type === 'create' ? 'ADDED' : 'MODIFIED',
+      object,
+      previous: e.prevKv ? this.decode(e.prevKv) : undefined,
+      revision: e.revision,
+      namespace: object.metadata?.namespace ?? '',
+      encoded,
+    };
+  }
+
+  /** Stops the shared watch (at server shutdown). */
+  stopWatching(): void {
+    this.hub.stop();
   }
 
   /** The store's current revision. */
