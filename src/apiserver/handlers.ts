@@ -241,8 +241,18 @@ export class ResourceHandler {
       }
       return JSON.stringify({ type, object: obj }) + '\n';
     };
+    let corked = false;
     const write = async (chunk: string) => {
       if (signal.aborted) return;
+      // Events that arrive together leave in one TLS record and one syscall.
+      if (!corked) {
+        corked = true;
+        res.cork();
+        setImmediate(() => {
+          corked = false;
+          res.uncork();
+        });
+      }
       if (!res.write(chunk)) {
         await new Promise<void>((resolve) => {
           const done = () => {
