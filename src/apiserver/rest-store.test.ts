@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SqliteStore } from '../storage/sqlite.js';
+import { clusterIPAllocator, nodePortAllocator } from './allocator.js';
+import { StatusError } from './errors.js';
+import type { Clock, KubeObject } from './object.js';
+import { findResource } from './registry.js';
+import { RestStore } from './rest-store.js';
+import { strategyFor } from './strategy.js';
+
+const clock: Clock = { now: () => new Date('2026-01-01T00:00:00Z') };
+
+function storeFor(plural: string, group = '', s = SqliteStore.open(':memory:')) {
+  const type = findResource(group, 'v1', plural)!;
+  const allocators = { clusterIPs: clusterIPAllocator(s, '10.43.0.0/16'), nodePorts: nodePortAllocator(s), serviceCIDR: '10.43.0.0/16' };
+  return { rest: new RestStore(type, s, strategyFor(type, allocators), clock), store: s };
+}
+
+const status = (err: unknown) => (err instanceof StatusError ? err.code : 0);
+
+test('create sets server fields; generateName makes a name; a taken name is 409', async () => {
+  const { rest } = storeFor('configmaps');
+  const cm = await rest.create('default', { metadata: { generateName: 'cfg-' }, data: { a: '1' } });
+  assert.match(cm.metadata!.name!, /^cfg-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  assert.equal(cm.metadata!.creationTimestamp, '2026-01-01T00:00:00Z');
+  assert.ok(cm.metadata!.uid);
+  assert.equal(cm.kind, 'ConfigMap');
+  await assert.rejects(rest.create('default', { metadata: { name: cm.metadata!.name } }), (e) => status(e) === 409);
+});
+
+test('a stale resourceVersion is 409; an update without one overwrites; generation follows spec', async () => {
+  const { rest } = storeFor('deployments', 'apps');
+  const spec = { selector: { matchLabels: { app: 'a' } }, template: { metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } };
+  const d = await rest.create('ns', { metadata: { name: 'd' }, spec });
+  assert.equal(d.metadata!.generation, 1);
+  const scaled = await rest.update('ns', 'd', { ...d, spec: { ...(d.spec as object), replicas: 3 } });
+  assert.equal(scaled.metadata!.generation, 2);
+  await assert.rejects(rest.update('ns', 'd', { ...d, spec: { ...(d.spec as object), replicas: 5 } }), (e) => status(e) === 409);
+  const labelled = await rest.update('ns', 'd', { ...scaled, metadata: { ...scaled.metadata, resourceVersion: undefined, labels: { x: 'y' } } });
+  assert.equal(labelled.metadata!.generation, 2);
+  // The main resource cannot write status; /status cannot write spec.
+  const withStatus = await rest.update('ns', 'd', { ...labelled, status: { replicas: 9 } }, 'status');
+  assert.deepEqual(withStatus.status, { replicas: 9 });
+  const ignored = await rest.update('ns', 'd', { ...withStatus, status: { replicas: 1 } });
+  assert.deepEqual(ignored.status, { replicas: 9 });
+});
+
+test('finalizers hold a deleted object until they are removed', async () => {
+  const { rest } = storeFor('configmaps');
+  await rest.create('default', { metadata: { name: 'f', finalizers: ['example.com/hold'] } });
+  const r = await rest.delete('default', 'f');
+  assert.equal(r.deleted, false);
+  assert.equal(r.object.metadata!.deletionTimestamp, '2026-01-01T00:00:00Z');
+  const cur = await rest.get('default', 'f');
+  await rest.update('default', 'f', { ...cur, metadata: { ...cur.metadata, finalizers: [] } });
+  await assert.rejects(rest.get('default', 'f'), (e) => status(e) === 404);
+});
+
+test('a pod on a node is deleted gracefully; one on no node goes at once; preconditions are checked', async () => {
+  const { rest } = storeFor('pods');
+  const pod = (name: string, nodeName?: string): KubeObject => ({ metadata: { name }, spec: { nodeName, containers: [{ name: 'c', image: 'i' }] } });
+  await rest.create('default', pod('on-node', 'n1'));
+  await rest.create('default', pod('floating'));
+  const g = await rest.delete('default', 'on-node');
+  assert.equal(g.deleted, false);
+  assert.equal(g.object.metadata!.deletionGracePeriodSeconds, 30);
+  assert.equal((await rest.delete('default', 'on-node', { gracePeriodSeconds: 0 })).deleted, true);
+  await assert.rejects(rest.delete('default', 'floating', { preconditions: { uid: 'nope' } }), (e) => status(e) === 409);
+  assert.equal((await rest.delete('default', 'floating')).deleted, true);
+});
+
+test('lists page with continue tokens at one revision; watches see later changes', async () => {
+  const { rest } = storeFor('configmaps');
+  for (let i = 0; i < 5; i++) await rest.create('default', { metadata: { name: `c${i}`, labels: { odd: String(i % 2) } } });
+  const first = await rest.list('default', { limit: 2 });
+  assert.deepEqual(first.items.map((o) => o.metadata!.name), ['c0', 'c1']);
+  await rest.create('default', { metadata: { name: 'c9' } });
+  const second = await rest.list('default', { limit: 10, continueToken: first.continueToken });
+  assert.deepEqual(second.items.map((o) => o.metadata!.name), ['c2', 'c3', 'c4']);
+  assert.equal(second.continueToken, undefined);
+  const odd = await rest.list('', { filter: (o) => o.metadata?.labels?.odd === '1' });
+  assert.deepEqual(odd.items.map((o) => o.metadata!.name), ['c1', 'c3']);
+
+  const ac = new AbortController();
+  const from = Number((await rest.list('default')).resourceVersion);
+  const seen: string[] = [];
+  const done = (async () => {
+    for await (const e of rest.watch('default', from, ac.signal)) {
+      seen.push(`${e.type} ${e.object.metadata!.name}`);
+      if (seen.length === 2) ac.abort();
+    }
+  })();
+  await rest.create('default', { metadata: { name: 'new' } });
+  await rest.delete('default', 'c0');
+  await done;
+  assert.deepEqual(seen, ['ADDED new', 'DELETED c0']);
+});
+
+test('a Service gets a ClusterIP, keeps it on replace, and frees it on delete', async () => {
+  const { rest } = storeFor('services');
+  const svc = await rest.create('default', { metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } });
+  const ip = (svc.spec as { clusterIP: string }).clusterIP;
+  assert.match(ip, /^10\.43\./);
+  const replaced = await rest.update('default', 's', { metadata: { name: 's' }, spec: { ports: [{ port: 81 }] } });
+  assert.equal((replaced.spec as { clusterIP: string }).clusterIP, ip);
+  await rest.delete('default', 's');
+  const again = await rest.create('default', { metadata: { name: 't' }, spec: { clusterIP: ip, ports: [{ port: 80 }] } });
+  assert.equal((again.spec as { clusterIP: string }).clusterIP, ip);
+  await assert.rejects(rest.create('default', { metadata: { name: 'u' }, spec: { clusterIP: ip, ports: [{ port: 80 }] } }), (e) => status(e) === 422);
+});
