@@ -84,6 +84,18 @@ function dryRun(query: URLSearchParams): boolean {
   return values.length > 0;
 }
 
+/** One resource request, as routing found it. */
+interface Call {
+  req: IncomingMessage;
+  res: ServerResponse;
+  store: RestStore;
+  ns: string;
+  info: RequestInfo;
+  query: URLSearchParams;
+  shape: ResponseShape;
+  fieldManager: string;
+}
+
 /** Handles every verb on one resource request once routing has found its store. */
 export class ResourceHandler {
   constructor(private readonly ctx: ResourceContext) {}
@@ -107,23 +119,24 @@ export class ResourceHandler {
     if (info.subresource && !type.subresources.some((s) => s.name === info.subresource)) {
       throw notFound({ resource: `${type.plural}/${info.subresource}`, group: type.group, name: info.name });
     }
+    const call: Call = { req, res, store, ns, info, query, shape, fieldManager };
     switch (info.verb) {
       case 'get':
-        return this.get(res, store, ns, info, shape);
+        return this.get(call);
       case 'list':
-        return this.list(res, store, ns, query, shape);
+        return this.list(call);
       case 'watch':
-        return this.watch(req, res, store, ns, query, shape, info.name);
+        return this.watch(call);
       case 'create':
-        return this.create(req, res, store, ns, info, query, shape);
+        return this.create(call);
       case 'update':
-        return this.update(req, res, store, ns, info, query, shape);
+        return this.update(call);
       case 'patch':
-        return this.patch(req, res, store, ns, info, query, shape, fieldManager);
+        return this.patch(call);
       case 'delete':
-        return this.delete(req, res, store, ns, info, query, shape);
+        return this.delete(call);
       case 'deletecollection':
-        return this.deleteCollection(req, res, store, ns, query);
+        return this.deleteCollection(call);
       default:
         throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     }
@@ -146,7 +159,8 @@ export class ResourceHandler {
     sendObject(res, code, obj, shape.format);
   }
 
-  private async get(res: ServerResponse, store: RestStore, ns: string, info: RequestInfo, shape: ResponseShape) {
+  private async get(c: Call) {
+    const { res, store, ns, info, shape } = c;
     if (info.subresource === 'scale') {
       const obj = await store.get(ns, info.name);
       return sendObject(res, 200, scaleOf(store, obj));
@@ -158,7 +172,8 @@ export class ResourceHandler {
     this.render(res, 200, store, obj, shape);
   }
 
-  private async list(res: ServerResponse, store: RestStore, ns: string, query: URLSearchParams, shape: ResponseShape) {
+  private async list(c: Call) {
+    const { res, store, ns, query, shape } = c;
     const filter = requestFilter(store.type, query);
     const list = await store.list(ns, {
       filter,
@@ -188,15 +203,9 @@ export class ResourceHandler {
     );
   }
 
-  private async watch(
-    req: IncomingMessage,
-    res: ServerResponse,
-    store: RestStore,
-    ns: string,
-    query: URLSearchParams,
-    shape: ResponseShape,
-    name: string,
-  ) {
+  private async watch(c: Call) {
+    const { req, res, store, ns, query, shape } = c;
+    const name = c.info.name;
     let filter = requestFilter(store.type, query);
     if (name) {
       // /watch/namespaces/ns/pods/NAME watches one object.
@@ -338,15 +347,8 @@ export class ResourceHandler {
     );
   }
 
-  private async create(
-    req: IncomingMessage,
-    res: ServerResponse,
-    store: RestStore,
-    ns: string,
-    info: RequestInfo,
-    query: URLSearchParams,
-    shape: ResponseShape,
-  ) {
+  private async create(c: Call) {
+    const { req, res, store, ns, info, query, shape } = c;
     const obj = await this.readObject(req);
     const dry = dryRun(query);
     if (info.subresource === 'binding' || info.resource === 'bindings') {
@@ -364,7 +366,7 @@ export class ResourceHandler {
     if (store.type.namespaced) await this.requireNamespace(ns || obj.metadata?.namespace || '');
     const created = await store.create(ns, obj, {
       dryRun: dry,
-      mutate: (o) => this.ctx.patcher.recordWrite(store, undefined, o, query, 'create', req),
+      mutate: (o) => this.ctx.patcher.recordWrite(store, undefined, o, c.fieldManager),
     });
     this.render(res, 201, store, created, shape);
   }
@@ -421,15 +423,8 @@ export class ResourceHandler {
     sendObject(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 
-  private async update(
-    req: IncomingMessage,
-    res: ServerResponse,
-    store: RestStore,
-    ns: string,
-    info: RequestInfo,
-    query: URLSearchParams,
-    shape: ResponseShape,
-  ) {
+  private async update(c: Call) {
+    const { req, res, store, ns, info, query, shape } = c;
     const obj = await this.readObject(req);
     const dry = dryRun(query);
     if (info.subresource === 'scale') {
@@ -450,7 +445,7 @@ export class ResourceHandler {
     this.checkFields(res, store.type, obj, query);
     const updated = await store.update(ns, info.name, obj, info.subresource, {
       dryRun: dry,
-      mutate: (o, old) => this.ctx.patcher.recordWrite(store, old, o, query, 'update', req, info.subresource),
+      mutate: (o, old) => this.ctx.patcher.recordWrite(store, old, o, c.fieldManager, info.subresource),
     });
     this.render(res, 200, store, updated, shape);
   }
@@ -474,16 +469,8 @@ export class ResourceHandler {
     return scaleOf(store, updated);
   }
 
-  private async patch(
-    req: IncomingMessage,
-    res: ServerResponse,
-    store: RestStore,
-    ns: string,
-    info: RequestInfo,
-    query: URLSearchParams,
-    shape: ResponseShape,
-    fieldManager: string,
-  ) {
+  private async patch(c: Call) {
+    const { req, res, store, ns, info, query, shape, fieldManager } = c;
     const type = mediaType(req.headers['content-type']);
     const body = await readBody(req);
     const dry = dryRun(query);
@@ -527,22 +514,16 @@ export class ResourceHandler {
     return opts;
   }
 
-  private async delete(
-    req: IncomingMessage,
-    res: ServerResponse,
-    store: RestStore,
-    ns: string,
-    info: RequestInfo,
-    query: URLSearchParams,
-    shape: ResponseShape,
-  ) {
+  private async delete(c: Call) {
+    const { req, res, store, ns, info, query, shape } = c;
     if (info.subresource) throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     const opts = await this.readDeleteOptions(req, query);
     const result = await store.delete(ns, info.name, opts, dryRun(query) || (opts.dryRun ?? []).includes('All'));
     this.render(res, result.deleted ? 200 : 202, store, result.object, shape);
   }
 
-  private async deleteCollection(req: IncomingMessage, res: ServerResponse, store: RestStore, ns: string, query: URLSearchParams) {
+  private async deleteCollection(c: Call) {
+    const { req, res, store, ns, query } = c;
     const opts = await this.readDeleteOptions(req, query);
     const filter = requestFilter(store.type, query);
     const list = await store.list(ns, { filter });

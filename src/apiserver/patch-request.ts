@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { load as loadYAML } from 'js-yaml';
 import { decodeBody } from './body.js';
 import { badRequest, conflict, staleObjectMessage, StatusError } from './errors.js';
@@ -113,7 +112,7 @@ export class PatchEngine {
       r.subresource,
       {
         dryRun: r.dryRun,
-        mutate: (obj, old) => this.record(r.store, old, obj, r.fieldManager, 'Update', r.subresource),
+        mutate: (obj, old) => this.record(r.store, old, obj, r.fieldManager, r.subresource),
       },
     );
     return { object, created: false };
@@ -169,7 +168,7 @@ export class PatchEngine {
     }
   }
 
-  private record(store: RestStore, old: KubeObject | undefined, obj: KubeObject, manager: string, _op: string, subresource = ''): void {
+  private record(store: RestStore, old: KubeObject | undefined, obj: KubeObject, manager: string, subresource = ''): void {
     const updated = recordUpdate(old, obj, {
       manager,
       apiVersion: store.apiVersion,
@@ -183,17 +182,8 @@ export class PatchEngine {
   }
 
   /** Records a create or update's fields under its manager (the `mutate` hook of writes). */
-  recordWrite(
-    store: RestStore,
-    old: KubeObject | undefined,
-    obj: KubeObject,
-    query: URLSearchParams,
-    _op: 'create' | 'update',
-    req: IncomingMessage,
-    subresource = '',
-  ): void {
-    const manager = query.get('fieldManager') ?? defaultManager(req.headers['user-agent']);
-    this.record(store, old, obj, manager, 'Update', subresource);
+  recordWrite(store: RestStore, old: KubeObject | undefined, obj: KubeObject, manager: string, subresource = ''): void {
+    this.record(store, old, obj, manager, subresource);
   }
 }
 

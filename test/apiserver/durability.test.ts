@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { TestCluster, waitFor, type Backend } from '../harness/cluster.js';
+import { TestCluster, testBackends, waitFor } from '../harness/cluster.js';
 
 const informerScript = fileURLToPath(new URL('../harness/informer.js', import.meta.url));
 const burstScript = fileURLToPath(new URL('../harness/write-burst.js', import.meta.url));
@@ -15,7 +15,7 @@ interface InformerEvent {
   data?: Record<string, string>;
 }
 
-for (const backend of ['sqlite', 'etcd'] as Backend[]) {
+for (const backend of testBackends()) {
   describe(`informers and crashes (${backend})`, { concurrency: 1 }, () => {
     let c: TestCluster;
     before(async () => {

@@ -4,7 +4,7 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TestCluster, waitFor, type Backend } from '../harness/cluster.js';
+import { TestCluster, testBackends, waitFor } from '../harness/cluster.js';
 
 const seed = (file: string) => fileURLToPath(new URL(`../../../test/fixtures/seed/${file}`, import.meta.url));
 const rawRequest = fileURLToPath(new URL('../harness/raw-request.js', import.meta.url));
@@ -25,7 +25,7 @@ function json<T = Record<string, unknown>>(text: string): T {
   return JSON.parse(text) as T;
 }
 
-for (const backend of ['sqlite', 'etcd'] as Backend[]) {
+for (const backend of testBackends()) {
   describe(`kubectl against skiff (${backend})`, { concurrency: 1 }, () => {
     let c: TestCluster;
     before(async () => {

@@ -150,3 +150,9 @@ export class TestCluster {
     await rm(this.dataDir, { recursive: true, force: true });
   }
 }
+
+/** The backends acceptance tests run on: both, unless SKIFF_TEST_BACKENDS names some (e.g. `sqlite`). */
+export function testBackends(): Backend[] {
+  const wanted = process.env.SKIFF_TEST_BACKENDS;
+  return wanted ? (wanted.split(',') as Backend[]) : ['sqlite', 'etcd'];
+}
