@@ -417,7 +417,7 @@ export class ResourceHandler {
         if (annotations) pod.metadata = { ...pod.metadata, annotations: { ...pod.metadata?.annotations, ...annotations } };
         return pod;
       },
-      '',
+      'binding',
       { dryRun: dry },
     );
     sendObject(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });

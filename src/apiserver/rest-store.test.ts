@@ -108,3 +108,19 @@ test('a Service gets a ClusterIP, keeps it on replace, and frees it on delete', 
   assert.equal((again.spec as { clusterIP: string }).clusterIP, ip);
   await assert.rejects(rest.create('default', { metadata: { name: 'u' }, spec: { clusterIP: ip, ports: [{ port: 80 }] } }), (e) => status(e) === 422);
 });
+
+test('a watch or continue from a compacted revision answers 410 Gone', async () => {
+  const { rest, store } = storeFor('configmaps');
+  for (let i = 0; i < 4; i++) await rest.create('default', { metadata: { name: `g${i}` } });
+  const page = await rest.list('default', { limit: 1 });
+  const old = Number(page.resourceVersion) - 2;
+  for (let i = 0; i < 3; i++) await rest.create('default', { metadata: { name: `h${i}` } });
+  await store.compact(await store.currentRevision());
+  await assert.rejects(
+    (async () => {
+      for await (const _ of rest.watch('default', old, new AbortController().signal)) break;
+    })(),
+    (e) => status(e) === 410,
+  );
+  await assert.rejects(rest.list('default', { continueToken: page.continueToken }), (e) => status(e) === 410);
+});

@@ -97,7 +97,10 @@ export function strategyFor(type: ResourceType, allocators: Allocators): TypeStr
     },
     validateCreate: (obj) => validateCreate(type, obj as Record<string, unknown>),
     validateUpdate: (obj, old, subresource) =>
-      subresource === 'status'
+      // A binding only sets spec.nodeName, which a pod update may not change.
+      subresource === 'binding'
+        ? []
+        : subresource === 'status'
         ? validateStatusUpdate(type, obj as Record<string, unknown>, old as Record<string, unknown>)
         : validateUpdate(type, obj as Record<string, unknown>, old as Record<string, unknown>),
     allocate: async () => async () => {},

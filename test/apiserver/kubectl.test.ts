@@ -4,22 +4,9 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TestCluster, testBackends, waitFor } from '../harness/cluster.js';
+import { raw, TestCluster, testBackends, waitFor } from '../harness/cluster.js';
 
 const seed = (file: string) => fileURLToPath(new URL(`../../../test/fixtures/seed/${file}`, import.meta.url));
-const rawRequest = fileURLToPath(new URL('../harness/raw-request.js', import.meta.url));
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** Sends one HTTPS request from inside the cluster's namespace. */
-async function raw(c: TestCluster, method: string, path: string, body = '', contentType = 'application/json', anonymous = false): Promise<RawResponse> {
-  const r = await c.netns.run(process.execPath, [rawRequest, c.kubeconfig, method, path, contentType, anonymous ? '--anonymous' : ''], { input: body });
-  return JSON.parse(r.stdout) as RawResponse;
-}
 
 function json<T = Record<string, unknown>>(text: string): T {
   return JSON.parse(text) as T;

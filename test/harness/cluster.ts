@@ -156,3 +156,18 @@ export function testBackends(): Backend[] {
   const wanted = process.env.SKIFF_TEST_BACKENDS;
   return wanted ? (wanted.split(',') as Backend[]) : ['sqlite', 'etcd'];
 }
+
+/** An HTTP answer as the raw request script prints it. */
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const rawRequestScript = fileURLToPath(new URL('./raw-request.js', import.meta.url));
+
+/** Sends one HTTPS request from inside the cluster's namespace with the admin certificate (or none). */
+export async function raw(c: TestCluster, method: string, path: string, body = '', contentType = 'application/json', anonymous = false): Promise<RawResponse> {
+  const r = await c.netns.run(process.execPath, [rawRequestScript, c.kubeconfig, method, path, contentType, anonymous ? '--anonymous' : ''], { input: body });
+  return JSON.parse(r.stdout) as RawResponse;
+}
