@@ -19,8 +19,11 @@ export interface PatchRequest {
   body: Buffer;
   /** The request's media type, e.g. `application/strategic-merge-patch+json`. */
   contentType: string;
-  query: URLSearchParams;
   fieldManager: string;
+  /** True when the client named the field manager (apply requires it). */
+  explicitManager: boolean;
+  /** Server-side apply: take conflicting fields from other managers. */
+  force: boolean;
   dryRun: boolean;
   /** Answers fieldValidation for the patched object. */
   checkFields: (obj: KubeObject) => void;
@@ -127,13 +130,12 @@ export class PatchEngine {
     }
     if (!isObject(applied)) throw badRequest('the body of an apply patch must be an object');
     const appliedObj = applied as KubeObject;
-    if (!r.query.get('fieldManager')) {
+    if (!r.explicitManager) {
       throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
     }
-    const force = r.query.get('force') === 'true';
     const opts = {
       manager: r.fieldManager,
-      force,
+      force: r.force,
       schema: this.definitions,
       rootDefinition: this.root(r.store),
       apiVersion: r.store.apiVersion,

@@ -6,7 +6,8 @@ import { clusterIPAllocator, nodePortAllocator } from './allocator.js';
 import { allowAuthenticated, type Authenticator, type Authorizer } from './auth.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { internalError, notFound, StatusError } from './errors.js';
-import { findStore, ResourceHandler, sendObject, sendStatusError, storeKeyOf } from './handlers.js';
+import { ResourceHandler, sendObject, sendStatusError } from './handlers.js';
+import { ResourceOperations, storeKeyOf } from './operations.js';
 import { negotiateDiscovery } from './negotiate.js';
 import { systemClock, type Clock } from './object.js';
 import { OpenAPIService } from './openapi-service.js';
@@ -42,6 +43,8 @@ const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/vers
  */
 export class ApiServer {
   readonly stores = new Map<string, RestStore>();
+  /** Every verb on every resource, without HTTP: what in-process clients call. */
+  readonly operations: ResourceOperations;
   private readonly resources: ResourceHandler;
   private readonly openapi = new OpenAPIService();
   private readonly clock: Clock;
@@ -62,24 +65,19 @@ export class ApiServer {
       serviceCIDR,
     };
     for (const type of resourceTypes) {
-      if (type.verbs.length === 1 && type.verbs[0] === 'create' && type.kind === 'Binding') {
-        // bindings only accept POST, handled by the pods store's binding path.
-      }
       this.stores.set(storeKeyOf(type), new RestStore(type, options.store, strategyFor(type, allocators), this.clock));
     }
-    this.resources = new ResourceHandler({
+    this.operations = new ResourceOperations({
       stores: this.stores,
       patcher: new PatchEngine(this.openapi.schemas, this.clock),
-      clock: this.clock,
       unknownFields: (type, obj) => this.openapi.unknownFields(type, obj),
     });
+    this.resources = new ResourceHandler(this.operations, this.clock);
   }
 
   /** The REST store of a type, for in-process clients and bootstrap. */
   store(group: string, version: string, plural: string): RestStore {
-    const s = findStore(this.stores, group, version, plural);
-    if (!s) throw new Error(`no such resource ${group}/${version}/${plural}`);
-    return s;
+    return this.operations.storeFor(group, version, plural);
   }
 
   /** Marks the server ready (readyz answers ok) once bootstrap objects exist. */
@@ -160,13 +158,7 @@ export class ApiServer {
       return;
     }
     if (!info.isResourceRequest) return this.serveDiscovery(req, res, info.parts);
-    const store = findStore(this.stores, info.apiGroup, info.apiVersion, info.resource === 'bindings' ? 'pods' : info.resource);
-    if (!store) {
-      const rest = info.parts.slice(info.apiGroup ? 3 : 2);
-      throw new StatusError(404, 'NotFound', `the server could not find the requested resource`, {
-        ...(rest.length ? {} : {}),
-      });
-    }
+    const store = this.operations.storeFor(info.apiGroup, info.apiVersion, info.resource === 'bindings' ? 'pods' : info.resource);
     const manager = url.searchParams.get('fieldManager') ?? defaultManager(req.headers['user-agent']);
     await this.resources.serve(req, res, info, store, url.searchParams, manager);
   }

@@ -1,0 +1,379 @@
+import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
+import { badRequest, notFound, StatusError } from './errors.js';
+import type { KubeObject } from './object.js';
+import type { PatchEngine } from './patch-request.js';
+import type { ResourceType } from './registry.js';
+import { parseRevision, type DeleteResult, type ObjectEvent, type ObjectFilter, type RestList, type RestStore } from './rest-store.js';
+import { checkFieldSelector, fieldSetFor, matchesFields, parseFieldSelector } from './selectors/fields.js';
+import { matchesLabels, parseLabelSelector } from './selectors/labels.js';
+
+/** What selects objects in a list, watch or deletecollection. */
+export interface Selection {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** Options of {@link ResourceOperations.list}. */
+export interface ListRequest extends Selection {
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+/** Options of {@link ResourceOperations.watch}. */
+export interface WatchRequest extends Selection {
+  resourceVersion?: string;
+  sendInitialEvents?: boolean;
+  /** Watch one object by name. */
+  name?: string;
+}
+
+/** A watch event as a watcher receives it (after selection). */
+export interface SelectedEvent {
+  /** BOOKMARK only marks the end of the initial events when sendInitialEvents asked for them. */
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+  object: KubeObject;
+  revision: number;
+  /** The shared event, whose encodings every watcher may reuse; absent for initial events. */
+  shared?: ObjectEvent;
+}
+
+/** Options common to writes. */
+export interface WriteRequest {
+  dryRun?: boolean;
+  /** The manager recorded in managedFields. */
+  fieldManager: string;
+  /** True when the client named the manager (server-side apply requires it). */
+  explicitManager?: boolean;
+  /** Strict, Warn (default) or Ignore, as upstream's fieldValidation. */
+  fieldValidation?: string;
+}
+
+/** Options of {@link ResourceOperations.patch}. */
+export interface PatchRequestOptions extends WriteRequest {
+  /** Server-side apply: take conflicting fields. */
+  force?: boolean;
+}
+
+/** A write's answer: the object and any warnings for the client. */
+export interface WriteResult {
+  object: KubeObject;
+  /** Upstream's HTTP code for it: 200, or 201 when created. */
+  code: number;
+  warnings: string[];
+}
+
+/** What the operations need from the server. */
+export interface OperationsContext {
+  stores: ReadonlyMap<string, RestStore>;
+  patcher: PatchEngine;
+  /** Lists the unknown fields of an object of a type (for fieldValidation). */
+  unknownFields: (type: ResourceType, obj: KubeObject) => string[];
+}
+
+/** The key under which a type's store is registered. */
+export function storeKeyOf(t: { group: string; version: string; plural: string }): string {
+  return `${t.group}/${t.version}/${t.plural}`;
+}
+
+/** The selectors of a request as one predicate; 400 on bad syntax or an unsupported field. */
+export function selectionFilter(type: ResourceType, s: Selection, name?: string): ObjectFilter | undefined {
+  const labels = s.labelSelector ? parseLabelSelector(s.labelSelector) : undefined;
+  const fields = s.fieldSelector ? checkFieldSelector(type, parseFieldSelector(s.fieldSelector)) : undefined;
+  if (!labels && !fields && !name) return undefined;
+  return (obj) =>
+    (!name || obj.metadata?.name === name) &&
+    (!labels || matchesLabels(labels, obj.metadata?.labels)) &&
+    (!fields || matchesFields(fields, fieldSetFor(type, obj)));
+}
+
+/** Subresources the node's kubelet serves (routed there once agents exist). */
+const nodeSubresources = new Set(['log', 'exec', 'attach', 'portforward', 'proxy']);
+
+/**
+ * Every verb on every resource, as the HTTP edge and the in-process client both call it:
+ * decoded arguments in, objects (or a StatusError) out. Nothing here knows about HTTP.
+ */
+export class ResourceOperations {
+  constructor(private readonly ctx: OperationsContext) {}
+
+  /** The store of a served resource type; 404 as upstream when the server has none. */
+  storeFor(group: string, version: string, plural: string): RestStore {
+    const s = this.ctx.stores.get(storeKeyOf({ group, version, plural }));
+    if (!s) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    return s;
+  }
+
+  /** Checks a subresource exists on the type; 404 otherwise. */
+  checkSubresource(store: RestStore, subresource: string, name: string): void {
+    if (subresource && !store.type.subresources.some((s) => s.name === subresource)) {
+      throw notFound({ resource: `${store.type.plural}/${subresource}`, group: store.type.group, name });
+    }
+  }
+
+  /** GET of one object (or its scale). */
+  async get(store: RestStore, ns: string, name: string, subresource = ''): Promise<KubeObject> {
+    this.checkSubresource(store, subresource, name);
+    if (nodeSubresources.has(subresource)) throw nodeNotConnected(subresource);
+    const obj = await store.get(ns, name);
+    return subresource === 'scale' ? scaleOf(obj) : obj;
+  }
+
+  /** A list with selectors and paging. */
+  list(store: RestStore, ns: string, r: ListRequest): Promise<RestList> {
+    return store.list(ns, {
+      filter: selectionFilter(store.type, r),
+      limit: r.limit,
+      continueToken: r.continue,
+      resourceVersion: r.resourceVersion,
+      resourceVersionMatch: r.resourceVersionMatch,
+    });
+  }
+
+  /**
+   * A watch: initial ADDED events when no resourceVersion (or "0", or sendInitialEvents) is
+   * given, then changes after it; an update that leaves the selection is a DELETED, one that
+   * enters it an ADDED, as upstream's watch cache does. `onStart` learns the starting revision.
+   */
+  async *watch(store: RestStore, ns: string, r: WatchRequest, signal: AbortSignal, onStart?: (revision: number) => void): AsyncGenerator<SelectedEvent> {
+    const filter = selectionFilter(store.type, r, r.name);
+    const rv = r.resourceVersion ?? '';
+    let from = rv && rv !== '0' && !r.sendInitialEvents ? parseRevision(rv) : 0;
+    let initial: KubeObject[] = [];
+    if (!from) {
+      const list = await store.list(ns, { filter });
+      initial = list.items;
+      from = Number(list.resourceVersion);
+    }
+    onStart?.(from);
+    for (const object of initial) yield { type: 'ADDED', object, revision: from };
+    if (r.sendInitialEvents) {
+      yield {
+        type: 'BOOKMARK',
+        object: { kind: store.type.kind, apiVersion: store.apiVersion, metadata: { resourceVersion: String(from), annotations: { 'k8s.io/initial-events-end': 'true' } } },
+        revision: from,
+      };
+    }
+    for await (const ev of store.watch(ns, from, signal)) {
+      const now = !filter || filter(ev.object);
+      const before = ev.previous !== undefined && (!filter || filter(ev.previous));
+      let type: SelectedEvent['type'] | undefined;
+      if (ev.type === 'ADDED') type = now ? 'ADDED' : undefined;
+      else if (ev.type === 'DELETED') type = before ? 'DELETED' : undefined;
+      else if (now && before) type = 'MODIFIED';
+      else if (now) type = 'ADDED';
+      else if (before) type = 'DELETED';
+      if (type) yield { type, object: ev.object, revision: ev.revision, shared: ev };
+    }
+  }
+
+  /** Answers fieldValidation as upstream: Strict fails on unknown fields, Warn returns warnings. */
+  fieldWarnings(type: ResourceType, obj: KubeObject, mode = 'Warn'): string[] {
+    if (mode === 'Ignore') return [];
+    if (mode !== 'Strict' && mode !== 'Warn') throw badRequest(`fieldValidation parameter unsupported: ${mode}`);
+    const unknown = this.ctx.unknownFields(type, obj);
+    if (!unknown.length) return [];
+    if (mode === 'Strict') {
+      throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+    }
+    return unknown.map((f) => `unknown field "${f}"`);
+  }
+
+  /** Throws unless the namespace exists and is not being deleted. */
+  async requireNamespace(ns: string): Promise<void> {
+    const obj = await this.storeFor('', 'v1', 'namespaces').get('', ns);
+    if (obj.metadata?.deletionTimestamp || (obj.status as { phase?: string } | undefined)?.phase === 'Terminating') {
+      throw new StatusError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, {
+        name: ns,
+        kind: 'namespaces',
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
+      });
+    }
+  }
+
+  /** POST: a create, or a binding or eviction of a pod. */
+  async create(store: RestStore, ns: string, name: string, subresource: string, obj: KubeObject, w: WriteRequest): Promise<WriteResult> {
+    this.checkSubresource(store, subresource, name);
+    if (subresource === 'binding') {
+      await this.bind(ns, name, obj, !!w.dryRun);
+      return { object: success(201), code: 201, warnings: [] };
+    }
+    if (subresource === 'eviction') {
+      await this.storeFor('', 'v1', 'pods').delete(ns, name, (obj.deleteOptions ?? {}) as DeleteOptions, !!w.dryRun);
+      return { object: success(201), code: 201, warnings: [] };
+    }
+    if (subresource) throw nodeNotConnected(subresource);
+    if (name) throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    const warnings = this.fieldWarnings(store.type, obj, w.fieldValidation);
+    if (store.type.namespaced) await this.requireNamespace(ns || obj.metadata?.namespace || '');
+    const object = await store.create(ns, obj, {
+      dryRun: w.dryRun,
+      mutate: (o) => this.ctx.patcher.recordWrite(store, undefined, o, w.fieldManager),
+    });
+    return { object, code: 201, warnings };
+  }
+
+  private async bind(ns: string, name: string, binding: KubeObject, dryRun: boolean): Promise<void> {
+    const target = (binding.target ?? {}) as { kind?: string; name?: string };
+    if (!target.name) throw badRequest('Binding.target.name must be set');
+    await this.storeFor('', 'v1', 'pods').guaranteedUpdate(
+      ns,
+      name,
+      (pod) => {
+        const spec = (pod.spec ?? {}) as { nodeName?: string };
+        if (pod.metadata?.deletionTimestamp) {
+          throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is being deleted, cannot be assigned to a host`);
+        }
+        if (spec.nodeName) {
+          throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is already assigned to node "${spec.nodeName}"`);
+        }
+        spec.nodeName = target.name;
+        pod.spec = spec;
+        const annotations = binding.metadata?.annotations;
+        if (annotations) pod.metadata = { ...pod.metadata, annotations: { ...pod.metadata?.annotations, ...annotations } };
+        return pod;
+      },
+      'binding',
+      { dryRun },
+    );
+  }
+
+  /** PUT: replace an object, its status, its scale, or a namespace's finalizers. */
+  async update(store: RestStore, ns: string, name: string, subresource: string, obj: KubeObject, w: WriteRequest): Promise<WriteResult> {
+    this.checkSubresource(store, subresource, name);
+    if (subresource === 'scale') {
+      return { object: await this.writeScale(store, ns, name, obj, !!w.dryRun), code: 200, warnings: [] };
+    }
+    if (subresource === 'finalize' && store.type.kind === 'Namespace') {
+      const object = await store.guaranteedUpdate(ns, name, (cur) => {
+        cur.spec = { ...(cur.spec as object), finalizers: (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] };
+        return cur;
+      });
+      const finalizers = (object.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+      if (!finalizers.length && object.metadata?.deletionTimestamp && !(object.metadata.finalizers ?? []).length) {
+        await store.delete('', name, {}, !!w.dryRun);
+      }
+      return { object, code: 200, warnings: [] };
+    }
+    const warnings = this.fieldWarnings(store.type, obj, w.fieldValidation);
+    const object = await store.update(ns, name, obj, subresource, {
+      dryRun: w.dryRun,
+      mutate: (o, old) => this.ctx.patcher.recordWrite(store, old, o, w.fieldManager, subresource),
+    });
+    return { object, code: 200, warnings };
+  }
+
+  private async writeScale(store: RestStore, ns: string, name: string, scale: KubeObject, dryRun: boolean): Promise<KubeObject> {
+    const wanted = (scale.spec as { replicas?: number } | undefined)?.replicas;
+    const rv = scale.metadata?.resourceVersion;
+    const updated = await store.guaranteedUpdate(
+      ns,
+      name,
+      (cur) => {
+        if (rv && rv !== cur.metadata?.resourceVersion) {
+          throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${store.type.plural}.${store.type.group} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+        }
+        cur.spec = { ...(cur.spec as object), replicas: wanted ?? 0 };
+        return cur;
+      },
+      '',
+      { dryRun },
+    );
+    return scaleOf(updated);
+  }
+
+  /** PATCH of any type upstream accepts; apply may create (201). */
+  async patch(
+    store: RestStore,
+    ns: string,
+    name: string,
+    subresource: string,
+    body: Buffer,
+    contentType: string,
+    p: PatchRequestOptions,
+  ): Promise<WriteResult> {
+    this.checkSubresource(store, subresource, name);
+    if (subresource === 'scale') {
+      const patched = this.ctx.patcher.patchPlain(scaleOf(await store.get(ns, name)), body, contentType);
+      return { object: await this.writeScale(store, ns, name, patched, !!p.dryRun), code: 200, warnings: [] };
+    }
+    const warnings: string[] = [];
+    const { object, created } = await this.ctx.patcher.patch({
+      store,
+      namespace: ns,
+      name,
+      subresource,
+      body,
+      contentType,
+      fieldManager: p.fieldManager,
+      explicitManager: !!p.explicitManager,
+      force: !!p.force,
+      dryRun: !!p.dryRun,
+      checkFields: (obj) => warnings.push(...this.fieldWarnings(store.type, obj, p.fieldValidation)),
+      requireNamespace: (n) => this.requireNamespace(n),
+    });
+    return { object, code: created ? 201 : 200, warnings };
+  }
+
+  /** DELETE of one object. */
+  async delete(store: RestStore, ns: string, name: string, subresource: string, opts: DeleteOptions, dryRun: boolean): Promise<DeleteResult> {
+    if (subresource) throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    if (opts.propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(opts.propagationPolicy)) {
+      throw new StatusError(
+        422,
+        'Invalid',
+        `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`,
+      );
+    }
+    return store.delete(ns, name, opts, dryRun || (opts.dryRun ?? []).includes('All'));
+  }
+
+  /** DELETE of every selected object; answers the list of what was deleted. */
+  async deleteCollection(store: RestStore, ns: string, s: Selection, opts: DeleteOptions, dryRun: boolean): Promise<RestList> {
+    const list = await store.list(ns, { filter: selectionFilter(store.type, s) });
+    const items: KubeObject[] = [];
+    for (const obj of list.items) {
+      try {
+        items.push((await this.delete(store, obj.metadata?.namespace ?? '', obj.metadata?.name ?? '', '', opts, dryRun)).object);
+      } catch (err) {
+        // Gone already: another deleter got there first, which is what was wanted.
+        if (!(err instanceof StatusError && err.code === 404)) throw err;
+      }
+    }
+    return { items, resourceVersion: list.resourceVersion };
+  }
+}
+
+function success(code: number): KubeObject {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code };
+}
+
+/** The autoscaling/v1 Scale of a workload. */
+export function scaleOf(obj: KubeObject): KubeObject {
+  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  const status = (obj.status ?? {}) as { replicas?: number; selector?: string };
+  const labels = spec.selector?.matchLabels ?? {};
+  const selector = status.selector ?? Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: obj.metadata?.name,
+      namespace: obj.metadata?.namespace,
+      uid: obj.metadata?.uid,
+      resourceVersion: obj.metadata?.resourceVersion,
+      creationTimestamp: obj.metadata?.creationTimestamp,
+    },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, ...(selector ? { selector } : {}) },
+  };
+}
+
+function nodeNotConnected(subresource: string): StatusError {
+  return new StatusError(
+    503,
+    'ServiceUnavailable',
+    `the ${subresource} subresource of pods is served by the pod's node, and no node agent is connected`,
+  );
+}
