@@ -1,0 +1,101 @@
+import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
+import type { KubeObject } from '../apiserver/object.js';
+import type { ResourceOperations } from '../apiserver/operations.js';
+import type { Client, ListOptions, ObjectList, PatchOptions, PatchType, ResourceRef, WatchEventOf, WatchOptions, WriteOptions } from './client.js';
+
+const patchMediaTypes: Record<PatchType, string> = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+/** Options of {@link InProcessClient}. */
+export interface InProcessClientOptions {
+  /** The field manager writes are recorded under (default `skiff`). */
+  fieldManager?: string;
+}
+
+/**
+ * The {@link Client} of components that run inside `skiff server`: it calls the API server's
+ * resource operations directly, with the same defaulting, validation, admission and errors
+ * as HTTPS clients get, but no sockets, TLS or JSON on the way.
+ */
+export class InProcessClient implements Client {
+  private readonly fieldManager: string;
+
+  constructor(
+    private readonly ops: ResourceOperations,
+    options: InProcessClientOptions = {},
+  ) {
+    this.fieldManager = options.fieldManager ?? 'skiff';
+  }
+
+  private store(ref: ResourceRef) {
+    return this.ops.storeFor(ref.group, ref.version, ref.resource);
+  }
+
+  private write(o: WriteOptions | undefined) {
+    return {
+      dryRun: o?.dryRun,
+      fieldManager: o?.fieldManager ?? this.fieldManager,
+      explicitManager: true,
+      fieldValidation: 'Ignore',
+    };
+  }
+
+  async get<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, name: string): Promise<T> {
+    return (await this.ops.get(this.store(ref), namespace, name)) as T;
+  }
+
+  async list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, options: ListOptions = {}): Promise<ObjectList<T>> {
+    const r = await this.ops.list(this.store(ref), namespace, options);
+    return { items: r.items as T[], resourceVersion: r.resourceVersion, continue: r.continueToken };
+  }
+
+  async *watch<T extends KubeObject = KubeObject>(
+    ref: ResourceRef,
+    namespace: string,
+    options: WatchOptions,
+    signal: AbortSignal,
+  ): AsyncIterable<WatchEventOf<T>> {
+    for await (const ev of this.ops.watch(this.store(ref), namespace, options, signal)) {
+      // Objects are shared with other watchers: each receiver gets its own copy.
+      yield { type: ev.type, object: structuredClone(ev.object) as T };
+    }
+  }
+
+  async create<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, obj: T, options?: WriteOptions): Promise<T> {
+    // A subresource create (a pod's binding or eviction) names its parent in the body.
+    const sub = options?.subresource ?? '';
+    const r = await this.ops.create(this.store(ref), namespace, sub ? (obj.metadata?.name ?? '') : '', sub, obj, this.write(options));
+    return r.object as T;
+  }
+
+  async update<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, obj: T, options?: WriteOptions): Promise<T> {
+    const name = obj.metadata?.name ?? '';
+    const r = await this.ops.update(this.store(ref), namespace, name, options?.subresource ?? '', obj, this.write(options));
+    return r.object as T;
+  }
+
+  async patch<T extends KubeObject = KubeObject>(
+    ref: ResourceRef,
+    namespace: string,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    options?: PatchOptions,
+  ): Promise<T> {
+    const body = Buffer.from(JSON.stringify(patch));
+    const r = await this.ops.patch(this.store(ref), namespace, name, options?.subresource ?? '', body, patchMediaTypes[type], {
+      ...this.write(options),
+      force: options?.force,
+    });
+    return r.object as T;
+  }
+
+  async delete(ref: ResourceRef, namespace: string, name: string, options: DeleteOptions & { dryRun?: boolean } = {}): Promise<KubeObject> {
+    const { dryRun, ...opts } = options;
+    return (await this.ops.delete(this.store(ref), namespace, name, '', opts, !!dryRun)).object;
+  }
+}
