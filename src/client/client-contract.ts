@@ -1,23 +1,15 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiServer } from '../apiserver/server.js';
-import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { StatusError } from '../apiserver/errors.js';
-import { SqliteStore } from '../storage/sqlite.js';
-import { resources } from './client.js';
-import { InProcessClient } from './in-process.js';
-
-async function setup() {
-  const store = SqliteStore.open(':memory:');
-  const api = new ApiServer({ store, authenticator: { authenticate: () => undefined } });
-  await bootstrapCluster({ kubernetesServiceIP: '10.43.0.1', endpointAddress: '127.0.0.1', endpointPort: 6443, store: (g, v, p) => api.store(g, v, p) });
-  return { store, client: new InProcessClient(api.operations) };
-}
+import { resources, type Client } from './client.js';
 
 const code = (e: unknown) => (e instanceof StatusError ? e.code : 0);
 
-test('the in-process client gets upstream semantics without HTTP', async () => {
-  const { store, client } = await setup();
+/**
+ * What every {@link Client} must do against a freshly bootstrapped server: upstream defaults
+ * and errors, selectors, watch transitions, bindings, conflicts and deletes. Shared by the
+ * in-process and HTTPS clients' tests.
+ */
+export async function checkClientContract(client: Client): Promise<void> {
   const pod = await client.create(resources.pods, 'default', {
     metadata: { name: 'p', labels: { app: 'x' } },
     spec: { containers: [{ name: 'c', image: 'busybox' }] },
@@ -26,10 +18,10 @@ test('the in-process client gets upstream semantics without HTTP', async () => {
   await assert.rejects(client.create(resources.pods, 'nowhere', { metadata: { name: 'p' } }), (e) => code(e) === 404);
   await assert.rejects(client.create(resources.configmaps, 'default', { metadata: { name: 'Bad' } }), (e) => code(e) === 422);
 
-  const ac = new AbortController();
-  const seen: string[] = [];
   const list = await client.list(resources.pods, 'default', { labelSelector: 'app=x' });
   assert.equal(list.items.length, 1);
+  const ac = new AbortController();
+  const seen: string[] = [];
   const watching = (async () => {
     for await (const ev of client.watch(resources.pods, 'default', { resourceVersion: list.resourceVersion, labelSelector: 'app=x' }, ac.signal)) {
       seen.push(`${ev.type} ${ev.object.metadata?.name} ${ev.object.metadata?.labels?.app ?? ''}`);
@@ -38,7 +30,12 @@ test('the in-process client gets upstream semantics without HTTP', async () => {
   })();
   await client.create(resources.pods, 'default', { metadata: { name: 'q', labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'i' }] } });
   await client.patch(resources.pods, 'default', 'q', 'merge', { metadata: { labels: { app: 'y' } } });
-  await client.create(resources.pods, 'default', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p' }, target: { kind: 'Node', name: 'n1' } }, { subresource: 'binding' });
+  await client.create(
+    resources.pods,
+    'default',
+    { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p' }, target: { kind: 'Node', name: 'n1' } },
+    { subresource: 'binding' },
+  );
   await watching;
   assert.deepEqual(seen, ['ADDED q x', 'DELETED q y', 'MODIFIED p x']);
   const bound = await client.get(resources.pods, 'default', 'p');
@@ -48,5 +45,6 @@ test('the in-process client gets upstream semantics without HTTP', async () => {
   await assert.rejects(client.update(resources.pods, 'default', stale), (e) => code(e) === 409);
   await client.delete(resources.pods, 'default', 'q');
   await assert.rejects(client.get(resources.pods, 'default', 'q'), (e) => code(e) === 404);
-  await store.close();
-});
+  const applied = await client.patch(resources.configmaps, 'default', 'applied', 'apply', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied' }, data: { a: '1' } }, { fieldManager: 'test' });
+  assert.deepEqual(applied.data, { a: '1' });
+}
