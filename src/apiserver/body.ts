@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { load as loadYAML } from 'js-yaml';
 import { badRequest, StatusError } from './errors.js';
+import type { OpenAPISchemas } from './openapi/definitions.js';
+import { decodeProtobufObject } from './protobuf/decode.js';
 
 /** Upstream's limit on a request body: 3 MiB. */
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -54,4 +56,15 @@ export function decodeBody(body: Buffer, type: string): unknown {
   } catch (err) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** The media type of Kubernetes' protobuf encoding, which typed clients (kubectl create ...) send. */
+export const protobufMediaType = 'application/vnd.kubernetes.protobuf';
+
+/** Decodes a request body of any media type the server accepts. */
+export type BodyDecoder = (body: Buffer, mediaType: string) => unknown;
+
+/** A {@link BodyDecoder} for JSON, YAML and (with the schemas' field types) protobuf. */
+export function bodyDecoder(schemas: OpenAPISchemas): BodyDecoder {
+  return (body, type) => (type === protobufMediaType ? decodeProtobufObject(body, schemas) : decodeBody(body, type));
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
 import { dump as dumpYAML } from 'js-yaml';
-import { decodeBody, mediaType, readBody } from './body.js';
+import { mediaType, readBody, type BodyDecoder } from './body.js';
 import { badRequest, notFound, StatusError } from './errors.js';
 import { negotiateResource, type ResponseShape } from './negotiate.js';
 import { isObject, type Clock, type KubeObject } from './object.js';
@@ -71,6 +71,7 @@ export class ResourceHandler {
   constructor(
     private readonly ops: ResourceOperations,
     private readonly clock: Clock,
+    private readonly decode: BodyDecoder,
   ) {}
 
   /** Serves one resource request. */
@@ -95,7 +96,7 @@ export class ResourceHandler {
       case 'watch':
         return this.watch(c);
       case 'create': {
-        const obj = await readObject(req);
+        const obj = await this.readObject(req);
         // POST .../bindings is the older spelling of POST .../pods/NAME/binding.
         const r =
           info.resource === 'bindings'
@@ -104,7 +105,7 @@ export class ResourceHandler {
         return this.renderWrite(c, r.code, r.object, r.warnings);
       }
       case 'update': {
-        const r = await this.ops.update(store, c.ns, info.name, info.subresource, await readObject(req), write);
+        const r = await this.ops.update(store, c.ns, info.name, info.subresource, await this.readObject(req), write);
         return this.renderWrite(c, r.code, r.object, r.warnings);
       }
       case 'patch': {
@@ -116,12 +117,12 @@ export class ResourceHandler {
         return this.renderWrite(c, r.code, r.object, r.warnings);
       }
       case 'delete': {
-        const opts = await readDeleteOptions(req, query);
+        const opts = await this.readDeleteOptions(req, query);
         const r = await this.ops.delete(store, c.ns, info.name, info.subresource, opts, write.dryRun ?? false);
         return this.render(res, r.deleted ? 200 : 202, store, r.object, shape);
       }
       case 'deletecollection': {
-        const opts = await readDeleteOptions(req, query);
+        const opts = await this.readDeleteOptions(req, query);
         const list = await this.ops.deleteCollection(store, c.ns, selection(query), opts, write.dryRun ?? false);
         return sendObject(res, 200, {
           kind: `${store.type.kind}List`,
@@ -278,26 +279,26 @@ export class ResourceHandler {
       if (res.headersSent && !res.writableEnded) res.end();
     }
   }
-}
 
-async function readObject(req: IncomingMessage): Promise<KubeObject> {
-  const body = decodeBody(await readBody(req), mediaType(req.headers['content-type']));
-  if (!isObject(body)) throw badRequest('the body of the request must be an object');
-  return body as KubeObject;
-}
-
-async function readDeleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
-  const raw = await readBody(req);
-  let opts: DeleteOptions = {};
-  if (raw.length) {
-    const body = decodeBody(raw, mediaType(req.headers['content-type']));
+  private async readObject(req: IncomingMessage): Promise<KubeObject> {
+    const body = this.decode(await readBody(req), mediaType(req.headers['content-type']));
     if (!isObject(body)) throw badRequest('the body of the request must be an object');
-    opts = body as DeleteOptions;
+    return body as KubeObject;
   }
-  const grace = queryInt(query, 'gracePeriodSeconds');
-  if (grace !== undefined) opts.gracePeriodSeconds = grace;
-  const policy = query.get('propagationPolicy');
-  if (policy) opts.propagationPolicy = policy;
-  if (query.get('orphanDependents') !== null) opts.orphanDependents = query.get('orphanDependents') === 'true';
-  return opts;
+
+  private async readDeleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
+    const raw = await readBody(req);
+    let opts: DeleteOptions = {};
+    if (raw.length) {
+      const body = this.decode(raw, mediaType(req.headers['content-type']));
+      if (!isObject(body)) throw badRequest('the body of the request must be an object');
+      opts = body as DeleteOptions;
+    }
+    const grace = queryInt(query, 'gracePeriodSeconds');
+    if (grace !== undefined) opts.gracePeriodSeconds = grace;
+    const policy = query.get('propagationPolicy');
+    if (policy) opts.propagationPolicy = policy;
+    if (query.get('orphanDependents') !== null) opts.orphanDependents = query.get('orphanDependents') === 'true';
+    return opts;
+  }
 }

@@ -6,6 +6,7 @@ import { clusterIPAllocator, nodePortAllocator } from './allocator.js';
 import { allowAuthenticated, type Authenticator, type Authorizer } from './auth.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { internalError, notFound, StatusError } from './errors.js';
+import { bodyDecoder } from './body.js';
 import { ResourceHandler, sendObject, sendStatusError } from './handlers.js';
 import { ResourceOperations, storeKeyOf } from './operations.js';
 import { negotiateDiscovery } from './negotiate.js';
@@ -72,7 +73,7 @@ export class ApiServer {
       patcher: new PatchEngine(this.openapi.schemas, this.clock),
       unknownFields: (type, obj) => this.openapi.unknownFields(type, obj),
     });
-    this.resources = new ResourceHandler(this.operations, this.clock);
+    this.resources = new ResourceHandler(this.operations, this.clock, bodyDecoder(this.openapi.schemas));
   }
 
   /** The REST store of a type, for in-process clients and bootstrap. */

@@ -517,7 +517,8 @@ export const inlineFields: Readonly<Record<string, Readonly<Record<number, strin
  * Fields whose zero value (`0`, `false`, `""`, int 0 IntOrString) is meaningful: Go pointers
  * upstream (`*int32`, `*bool`, `*string`, `*intstr.IntOrString`), which gogo protobuf writes
  * only when set. Every other scalar field is always written, so its zero value means "unset" and
- * is dropped, as JSON's omitempty would.
+ * is dropped, as JSON's omitempty would. A few non-pointer fields whose 0 is a real value are
+ * listed too (commented).
  */
 export const pointerFields: Readonly<Record<string, readonly string[]>> = {
   'io.k8s.api.apps.v1.DaemonSetSpec': ['revisionHistoryLimit'],
@@ -606,7 +607,9 @@ export const pointerFields: Readonly<Record<string, readonly string[]>> = {
   'io.k8s.api.storage.v1.TokenRequest': ['expirationSeconds'],
   'io.k8s.api.storage.v1.VolumeAttachmentSource': ['persistentVolumeName'],
   'io.k8s.api.storage.v1.VolumeNodeResources': ['count'],
-  'io.k8s.api.scheduling.v1.PriorityClass': ['preemptionPolicy'],
+  // Not pointers, but JSON always carries them (no omitempty) and 0 is a real value.
+  'io.k8s.api.scheduling.v1.PriorityClass': ['value', 'preemptionPolicy'],
+  'io.k8s.api.apps.v1.ControllerRevision': ['revision'],
   'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': ['gracePeriodSeconds', 'orphanDependents', 'propagationPolicy', 'ignoreStoreReadErrorWithClusterBreakingPotential'],
   'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': ['deletionGracePeriodSeconds'],
   'io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference': ['controller', 'blockOwnerDeletion'],
