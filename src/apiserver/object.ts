@@ -1,4 +1,5 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import { isJSONObject, jsonEqual } from './patch/json.js';
 
 /** A type with its readonly markers removed (the server sets the system fields). */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -19,24 +20,10 @@ export type JSONObject = Record<string, unknown>;
 
 /** True for a non-null, non-array object. */
 export function isObject(v: unknown): v is JSONObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return isJSONObject(v);
 }
 
-/** Deep equality of JSON values (key order does not matter). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => jsonEqual(x, b[i]));
-  }
-  if (isObject(a) && isObject(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    if (ka.length !== kb.length) return false;
-    return ka.every((k) => jsonEqual(a[k], b[k]));
-  }
-  return false;
-}
+export { jsonEqual };
 
 /** A deep copy of a JSON value. */
 export function cloneJSON<T>(v: T): T {

@@ -15,6 +15,7 @@ import {
 } from './errors.js';
 import { cloneJSON, formatTime, jsonEqual, type Clock, type KubeObject } from './object.js';
 import { groupVersion, type ResourceType } from './registry.js';
+import { allocationStatus } from './allocator.js';
 import { AllocationFieldErrors, type TypeStrategy } from './strategy.js';
 import { WatchHub, type ObjectEvent } from './watch-hub.js';
 
@@ -164,10 +165,6 @@ export class RestStore {
         }
         if (limit && items.length === limit) {
           more = i < page.items.length || page.more;
-          if (more && opts.filter) {
-            // Only a later match makes a continue token worth giving.
-            more = true;
-          }
           break;
         }
         if (!page.more) break;
@@ -258,7 +255,7 @@ export class RestStore {
       return await this.strategy.allocate(obj, old, dryRun);
     } catch (err) {
       if (err instanceof AllocationFieldErrors) throw invalid(this.target(name), err.errors);
-      throw err;
+      throw allocationStatus(err) ?? err;
     }
   }
 

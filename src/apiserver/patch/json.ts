@@ -16,7 +16,10 @@ export function cloneJSON<T extends JSONValue>(value: T): T {
   return structuredClone(value);
 }
 
-/** Structural equality of two JSON values (object key order is ignored, array order is not). */
+/**
+ * Structural equality of two JSON values (object key order is ignored, array order is not).
+ * A key holding `undefined` counts as absent, as it does once serialised.
+ */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) {
@@ -25,8 +28,9 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   if (isJSONObject(a)) {
     if (!isJSONObject(b)) return false;
-    const aKeys = Object.keys(a);
-    if (aKeys.length !== Object.keys(b).length) return false;
+    const aKeys = Object.keys(a).filter((k) => a[k] !== undefined);
+    const bKeys = Object.keys(b).filter((k) => b[k] !== undefined);
+    if (aKeys.length !== bKeys.length) return false;
     return aKeys.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
   }
   return false;
