@@ -1,0 +1,77 @@
+import { hostname } from 'node:os';
+import type { Client } from '../client/client.js';
+import type { Clock } from '../client/clock.js';
+import { ApiEventRecorder } from '../client/events.js';
+import { InformerFactory } from '../client/informer.js';
+import { LeaderElector } from '../client/leader-election.js';
+import type { ClusterSettings, ControllerContext, ControllerFactory } from './controller.js';
+
+/** Options of {@link ControllerManager}. */
+export interface ControllerManagerOptions {
+  client: Client;
+  clock: Clock;
+  settings: ClusterSettings;
+  /** The controllers to run, each built once this manager leads. */
+  controllers: ControllerFactory[];
+  /** This candidate's identity for leader election (default: host name and PID). */
+  identity?: string;
+  /** The Lease in kube-system that elects one manager among servers (default `skiff-controller-manager`). */
+  leaseName?: string;
+  log: (msg: string) => void;
+}
+
+/**
+ * Runs the controllers of `skiff server` (and the scheduler) once per cluster: it campaigns
+ * for a Lease, and while it leads builds the shared informers, the controllers on top of them,
+ * and runs them until leadership is lost or the server stops. Several servers sharing one etcd
+ * thus run every controller exactly once.
+ */
+export class ControllerManager {
+  constructor(private readonly options: ControllerManagerOptions) {}
+
+  /** Campaigns and runs until `signal` aborts; campaigns again after losing leadership. */
+  async start(signal: AbortSignal): Promise<void> {
+    const o = this.options;
+    const identity = o.identity ?? `${hostname()}_${process.pid}`;
+    while (!signal.aborted) {
+      const elector = new LeaderElector({
+        client: o.client,
+        name: o.leaseName ?? 'skiff-controller-manager',
+        identity,
+        clock: o.clock,
+        releaseOnCancel: true,
+        onError: (err) => o.log(`leader election: ${String(err)}`),
+      });
+      await elector.run(signal, {
+        onStartedLeading: (leaderSignal) => {
+          o.log(`controller manager: leading as ${identity}`);
+          return this.runControllers(leaderSignal);
+        },
+        onStoppedLeading: () => o.log('controller manager: lost leadership'),
+      });
+    }
+  }
+
+  private async runControllers(signal: AbortSignal): Promise<void> {
+    const o = this.options;
+    const onError = (err: unknown, where: string) => o.log(`${where}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    const informers = new InformerFactory(o.client, { clock: o.clock, onError: (err) => onError(err, 'informer') });
+    const ctx: ControllerContext = {
+      client: o.client,
+      informers,
+      clock: o.clock,
+      settings: o.settings,
+      onError,
+      recorder: (component) => new ApiEventRecorder({ client: o.client, clock: o.clock, component, onError: (err) => onError(err, 'event') }),
+    };
+    const controllers = o.controllers.map((make) => make(ctx));
+    informers.start(signal);
+    await Promise.all(
+      controllers.map((c) =>
+        c.run(signal).catch((err: unknown) => {
+          onError(err, c.name);
+        }),
+      ),
+    );
+  }
+}
