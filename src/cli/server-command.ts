@@ -7,6 +7,10 @@ import { firstAddress, parseCIDR } from '../apiserver/allocator.js';
 import { createTokenAuthenticator, ensureServerCredentials } from '../pki/bootstrap.js';
 import { openStore } from '../storage/open.js';
 import { startAutoCompaction } from '../storage/auto-compaction.js';
+import { InProcessClient } from '../client/in-process.js';
+import { systemClock } from '../client/clock.js';
+import { allControllers } from '../controllers/all.js';
+import { ControllerManager } from '../controllers/manager.js';
 import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
 
 /** `skiff server`'s flags, in k3s's manner. */
@@ -27,6 +31,7 @@ export const serverFlags: FlagSpec[] = [
   { name: 'cluster-dns', type: 'string', help: 'the cluster DNS Service IP', default: '10.43.0.10' },
   { name: 'cluster-domain', type: 'string', help: 'the cluster DNS domain', default: 'cluster.local' },
   { name: 'token', type: 'string', help: 'the join token (generated and kept in the data dir when absent)', default: '' },
+  { name: 'disable-controllers', type: 'boolean', help: 'run the API server only: no controllers and no scheduler', default: false },
 ];
 
 /** The settings of a running server, after flag parsing. */
@@ -41,6 +46,7 @@ export interface ServerConfig {
   clusterDNS: string;
   clusterDomain: string;
   token: string;
+  disableControllers: boolean;
 }
 
 function str(v: string | boolean | undefined): string {
@@ -66,6 +72,7 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
     clusterDNS: str(flags['cluster-dns']),
     clusterDomain: str(flags['cluster-domain']),
     token: str(flags.token),
+    disableControllers: flags['disable-controllers'] === true,
   };
 }
 
@@ -115,10 +122,30 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     });
     api.setReady(true);
     log(`cluster ready; kubeconfig: ${credentials.kubeconfigFile}`);
+    const client = new InProcessClient(api.operations);
+    // Parts that use the store must finish before it closes.
+    const running: Promise<void>[] = [];
+    if (!config.disableControllers) {
+      const manager = new ControllerManager({
+        client,
+        clock: systemClock,
+        controllers: allControllers,
+        settings: {
+          clusterCIDR: config.clusterCIDR,
+          serviceCIDR: config.serviceCIDR,
+          clusterDomain: config.clusterDomain,
+          clusterDNS: config.clusterDNS,
+          dataDir: config.dataDir,
+        },
+        log,
+      });
+      running.push(manager.start(signal).catch((err: unknown) => log(`controller manager stopped: ${String(err)}`)));
+    }
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
+    await Promise.all(running);
   } finally {
     await store.close();
   }
