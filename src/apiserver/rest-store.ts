@@ -49,6 +49,17 @@ export interface WriteOptions {
   mutate?: (obj: KubeObject, old: KubeObject | undefined) => void;
 }
 
+/**
+ * How a type's objects are kept when they share another type's storage (events.k8s.io/v1
+ * Events live as core/v1 Events).
+ */
+export interface StorageCodec {
+  /** The group whose keys hold the objects ('core' for the core group). */
+  storageGroup: string;
+  toStorage(obj: KubeObject): KubeObject;
+  fromStorage(obj: KubeObject): KubeObject;
+}
+
 /** The result of a delete: the object, and whether it is gone or only marked for deletion. */
 export interface DeleteResult {
   object: KubeObject;
@@ -84,6 +95,7 @@ export class RestStore {
     private readonly store: Store,
     readonly strategy: TypeStrategy,
     private readonly clock: Clock,
+    private readonly codec?: StorageCodec,
   ) {
     this.apiVersion = groupVersion(type.group, type.version);
     this.hub = new WatchHub({
@@ -95,7 +107,7 @@ export class RestStore {
 
   /** The key prefix of all objects of this type, or of one namespace's. */
   prefix(namespace: string): string {
-    const base = `/registry/${this.type.group || 'core'}/${this.type.plural}/`;
+    const base = `/registry/${this.codec?.storageGroup ?? (this.type.group || 'core')}/${this.type.plural}/`;
     return this.type.namespaced && namespace ? `${base}${namespace}/` : base;
   }
 
@@ -110,14 +122,16 @@ export class RestStore {
 
   /** Decodes a stored value into an object whose resourceVersion is its modRevision. */
   decode(kv: KeyValue): KubeObject {
-    const obj = JSON.parse(kv.value) as KubeObject;
+    const stored = JSON.parse(kv.value) as KubeObject;
+    const obj = this.codec ? this.codec.fromStorage(stored) : stored;
     obj.metadata = { ...obj.metadata, resourceVersion: String(kv.modRevision) };
     return obj;
   }
 
   private encode(obj: KubeObject): string {
     const { resourceVersion: _rv, ...meta } = obj.metadata ?? {};
-    return JSON.stringify({ ...obj, apiVersion: this.apiVersion, kind: this.type.kind, metadata: meta });
+    const typed: KubeObject = { ...obj, apiVersion: this.apiVersion, kind: this.type.kind, metadata: meta };
+    return JSON.stringify(this.codec ? this.codec.toStorage(typed) : typed);
   }
 
   /** Reads one object; 404 if absent. */

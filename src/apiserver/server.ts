@@ -15,7 +15,8 @@ import { OpenAPIService } from './openapi-service.js';
 import { defaultManager, PatchEngine } from './patch-request.js';
 import { resourceTypes } from './registry.js';
 import { parseRequestInfo } from './request-info.js';
-import { RestStore } from './rest-store.js';
+import { RestStore, type StorageCodec } from './rest-store.js';
+import { eventFromCore, eventToCore } from './event-conversion.js';
 import { strategyFor } from './strategy.js';
 
 /** Options of {@link ApiServer}. */
@@ -34,6 +35,9 @@ export interface ApiServerOptions {
   /** Called for unexpected errors (default: console.error). */
   onError?: (err: unknown) => void;
 }
+
+/** events.k8s.io/v1 Events are core/v1 Events, converted on the way in and out. */
+const eventsCodec: StorageCodec = { storageGroup: 'core', toStorage: eventToCore, fromStorage: eventFromCore };
 
 /** Paths anyone may read without credentials, as upstream's system:public-info-viewer allows. */
 const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
@@ -66,7 +70,8 @@ export class ApiServer {
       serviceCIDR,
     };
     for (const type of resourceTypes) {
-      this.stores.set(storeKeyOf(type), new RestStore(type, options.store, strategyFor(type, allocators), this.clock));
+      const codec = type.group === 'events.k8s.io' ? eventsCodec : undefined;
+      this.stores.set(storeKeyOf(type), new RestStore(type, options.store, strategyFor(type, allocators), this.clock, codec));
     }
     this.operations = new ResourceOperations({
       stores: this.stores,

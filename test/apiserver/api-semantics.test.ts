@@ -67,6 +67,47 @@ for (const backend of testBackends()) {
       assert.match(r.stderr, /unknown field "spec"/);
     });
 
+    test('core/v1 and events.k8s.io/v1 Events are one set of objects, converted', async () => {
+      const uid = await c.kubectlOK(['get', 'pod', 'dc-keep', '-o', 'jsonpath={.metadata.uid}']);
+      const core = JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: 'e1' },
+        involvedObject: { kind: 'Pod', name: 'dc-keep', namespace: 'default', uid },
+        reason: 'Testing',
+        message: 'hello',
+        type: 'Normal',
+        source: { component: 'test' },
+        firstTimestamp: '2026-01-01T00:00:00Z',
+        lastTimestamp: '2026-01-01T00:00:00Z',
+        count: 1,
+      });
+      assert.equal((await raw(c, 'POST', '/api/v1/namespaces/default/events', core)).status, 201);
+      const asNew = json<{ note: string; regarding: { name: string }; deprecatedCount: number; apiVersion: string }>(
+        (await raw(c, 'GET', '/apis/events.k8s.io/v1/namespaces/default/events/e1')).body,
+      );
+      assert.deepEqual([asNew.apiVersion, asNew.note, asNew.regarding.name, asNew.deprecatedCount], ['events.k8s.io/v1', 'hello', 'dc-keep', 1]);
+      const modern = JSON.stringify({
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        metadata: { name: 'e2' },
+        eventTime: '2026-01-01T00:00:00.000000Z',
+        reportingController: 'skiff.dev/test',
+        reportingInstance: 'test-1',
+        action: 'Testing',
+        reason: 'Testing',
+        regarding: { kind: 'Pod', name: 'dc-keep', namespace: 'default' },
+        note: 'from the new API',
+        type: 'Normal',
+      });
+      const created = await raw(c, 'POST', '/apis/events.k8s.io/v1/namespaces/default/events', modern);
+      assert.equal(created.status, 201, created.body);
+      const asCore = json<{ message: string; involvedObject: { name: string } }>((await raw(c, 'GET', '/api/v1/namespaces/default/events/e2')).body);
+      assert.deepEqual([asCore.message, asCore.involvedObject.name], ['from the new API', 'dc-keep']);
+      const described = await c.kubectlOK(['describe', 'pod', 'dc-keep']);
+      assert.match(described, /Testing\s+.*hello/);
+    });
+
     test('older and newer kubectl: 1.27 and 1.33 list, apply and explain', async () => {
       for (const v of ['1.27', '1.33']) {
         const k = `/usr/lib/google-cloud-sdk/bin/kubectl.${v}`;
