@@ -1,4 +1,6 @@
 import type { ControllerFactory } from './controller.js';
+import { deploymentControllerFactory } from './deployment/controller.js';
+import { replicaSetControllerFactory } from './replicaset/controller.js';
 
 /** Every controller `skiff server` runs, in kube-controller-manager's manner. */
-export const allControllers: ControllerFactory[] = [];
+export const allControllers: ControllerFactory[] = [replicaSetControllerFactory, deploymentControllerFactory];
