@@ -1,6 +1,15 @@
 import type { ControllerFactory } from './controller.js';
 import { deploymentControllerFactory } from './deployment/controller.js';
+import { daemonSetControllerFactory } from './daemonset/controller.js';
 import { replicaSetControllerFactory } from './replicaset/controller.js';
+import { statefulSetControllerFactory } from './statefulset/controller.js';
+import { localPathProvisionerFactory } from './volume/controller.js';
 
 /** Every controller `skiff server` runs, in kube-controller-manager's manner. */
-export const allControllers: ControllerFactory[] = [replicaSetControllerFactory, deploymentControllerFactory];
+export const allControllers: ControllerFactory[] = [
+  replicaSetControllerFactory,
+  deploymentControllerFactory,
+  statefulSetControllerFactory,
+  daemonSetControllerFactory,
+  localPathProvisionerFactory,
+];

@@ -1,0 +1,288 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ControllerRevision, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../../apiserver/object.js';
+import { resources } from '../../client/client.js';
+import { settle } from '../../client/clock.js';
+import { StatefulSetController } from './controller.js';
+import { getPod, setPodReady, testEnvironment, waitFor, type TestEnvironment } from './testing.js';
+
+const ns = 'default';
+
+function webStatefulSet(overrides: Partial<NonNullable<StatefulSet['spec']>> = {}): StatefulSet & KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'web', namespace: ns },
+    spec: {
+      serviceName: 'nginx',
+      replicas: 3,
+      selector: { matchLabels: { app: 'nginx' } },
+      template: {
+        metadata: { labels: { app: 'nginx' } },
+        spec: { containers: [{ name: 'nginx', image: 'nginx:1.25', volumeMounts: [{ name: 'www', mountPath: '/usr/share/nginx/html' }] }] },
+      },
+      volumeClaimTemplates: [
+        { metadata: { name: 'www' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+      ],
+      podManagementPolicy: 'OrderedReady',
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      revisionHistoryLimit: 10,
+      ...overrides,
+    },
+  };
+}
+
+async function start(set: StatefulSet & KubeObject): Promise<{ env: TestEnvironment }> {
+  const env = testEnvironment();
+  await env.client.create(resources.statefulsets, ns, set);
+  env.start(new StatefulSetController(env.ctx));
+  return { env };
+}
+
+async function getSet(env: TestEnvironment): Promise<StatefulSet & KubeObject> {
+  return env.client.get<StatefulSet & KubeObject>(resources.statefulsets, ns, 'web');
+}
+
+async function podNames(env: TestEnvironment): Promise<string[]> {
+  const list = await env.client.list<Pod & KubeObject>(resources.pods, ns);
+  return list.items.map((p) => p.metadata?.name ?? '').sort();
+}
+
+/** Waits for the pod to exist (optionally at a revision), then marks it Running and Ready. */
+async function readyPod(env: TestEnvironment, name: string, revision?: string): Promise<Pod> {
+  const pod = await waitFor(
+    env.clock,
+    async () => {
+      const p = await getPod(env.client, ns, name);
+      if (!p || p.metadata?.deletionTimestamp) return undefined;
+      return revision === undefined || p.metadata?.labels?.['controller-revision-hash'] === revision ? p : undefined;
+    },
+    `pod ${name}${revision ? ` at ${revision}` : ''}`,
+  );
+  await setPodReady(env.client, env.clock, ns, name);
+  return pod;
+}
+
+async function allReady(env: TestEnvironment, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await readyPod(env, `web-${i}`);
+  await waitFor(env.clock, async () => (await getSet(env)).status?.readyReplicas === count, `${count} ready replicas`);
+}
+
+async function patchSpec(env: TestEnvironment, spec: Record<string, unknown>): Promise<void> {
+  await env.client.patch(resources.statefulsets, ns, 'web', 'merge', { spec });
+}
+
+describe('StatefulSet controller', () => {
+  test('OrderedReady creates web-0, web-1, web-2 strictly in order, with identity and claims', async () => {
+    const { env } = await start(webStatefulSet());
+    try {
+      for (let ordinal = 0; ordinal < 3; ordinal++) {
+        const name = `web-${ordinal}`;
+        const pod = await waitFor(env.clock, () => getPod(env.client, ns, name), name);
+        await settle(5);
+        // The next pod must not exist while this one is not Ready.
+        assert.equal(await getPod(env.client, ns, `web-${ordinal + 1}`), undefined, `web-${ordinal + 1} before ${name} is Ready`);
+        assert.equal(pod.spec?.hostname, name);
+        assert.equal(pod.spec?.subdomain, 'nginx');
+        assert.equal(pod.metadata?.labels?.app, 'nginx');
+        assert.equal(pod.metadata?.labels?.['statefulset.kubernetes.io/pod-name'], name);
+        assert.equal(pod.metadata?.labels?.['apps.kubernetes.io/pod-index'], String(ordinal));
+        assert.match(pod.metadata?.labels?.['controller-revision-hash'] ?? '', /^web-[a-z0-9]+$/);
+        assert.deepEqual(pod.spec?.volumes, [{ name: 'www', persistentVolumeClaim: { claimName: `www-${name}` } }]);
+        const ref = pod.metadata?.ownerReferences?.[0];
+        assert.equal(ref?.kind, 'StatefulSet');
+        assert.equal(ref?.controller, true);
+        assert.equal(ref?.blockOwnerDeletion, true);
+        const claim = await env.client.get<PersistentVolumeClaim & KubeObject>(resources.persistentvolumeclaims, ns, `www-${name}`);
+        assert.equal(claim.metadata?.labels?.app, 'nginx');
+        assert.equal(claim.spec?.resources?.requests?.storage, '1Gi');
+        await setPodReady(env.client, env.clock, ns, name);
+      }
+      const set = await waitFor(
+        env.clock,
+        async () => {
+          const s = await getSet(env);
+          return s.status?.readyReplicas === 3 && s.status.currentReplicas === 3 ? s : undefined;
+        },
+        'status with 3 ready replicas',
+      );
+      assert.equal(set.status?.replicas, 3);
+      assert.equal(set.status?.availableReplicas, 3);
+      assert.equal(set.status?.updatedReplicas, 3);
+      assert.equal(set.status?.observedGeneration, set.metadata?.generation);
+      assert.equal(set.status?.collisionCount, 0);
+      assert.equal(set.status?.currentRevision, set.status?.updateRevision);
+      const revision = await env.client.get<ControllerRevision & KubeObject>(resources.controllerrevisions, ns, set.status?.updateRevision ?? '');
+      assert.equal(revision.revision, 1);
+      assert.deepEqual((revision.data as { spec: { template: Record<string, unknown> } }).spec.template.$patch, 'replace');
+      assert.equal(revision.metadata?.ownerReferences?.[0]?.name, 'web');
+      const messages = env.recorder.events.map((e) => `${e.reason}: ${e.message}`);
+      assert.ok(messages.includes('SuccessfulCreate: create Pod web-0 in StatefulSet web successful'), messages.join('\n'));
+      assert.ok(messages.includes('SuccessfulCreate: create Claim www-web-0 Pod web-0 in StatefulSet web success'), messages.join('\n'));
+      assert.deepEqual(env.errors, []);
+    } finally {
+      await env.stop();
+    }
+  });
+
+  test('a deleted pod comes back with the same name and claim; scale-down removes the highest ordinal first and waits for it', async () => {
+    const { env } = await start(webStatefulSet());
+    try {
+      await allReady(env, 3);
+      const claimBefore = await env.client.get<PersistentVolumeClaim & KubeObject>(resources.persistentvolumeclaims, ns, 'www-web-1');
+      const podBefore = await env.client.get<Pod & KubeObject>(resources.pods, ns, 'web-1');
+      await env.client.delete(resources.pods, ns, 'web-1');
+      const podAfter = await waitFor(
+        env.clock,
+        async () => {
+          const p = await getPod(env.client, ns, 'web-1');
+          return p && p.metadata?.uid !== podBefore.metadata?.uid ? p : undefined;
+        },
+        'web-1 recreated',
+      );
+      assert.deepEqual(podAfter.spec?.volumes, [{ name: 'www', persistentVolumeClaim: { claimName: 'www-web-1' } }]);
+      const claimAfter = await env.client.get<PersistentVolumeClaim & KubeObject>(resources.persistentvolumeclaims, ns, 'www-web-1');
+      assert.equal(claimAfter.metadata?.uid, claimBefore.metadata?.uid);
+      await setPodReady(env.client, env.clock, ns, 'web-1');
+      await waitFor(env.clock, async () => (await getSet(env)).status?.readyReplicas === 3, '3 ready again');
+
+      // A finalizer keeps web-2 terminating: web-1 must wait for it to be gone.
+      await env.client.patch(resources.pods, ns, 'web-2', 'merge', { metadata: { finalizers: ['test.skiff.dev/hold'] } });
+      await patchSpec(env, { replicas: 1 });
+      await waitFor(env.clock, async () => (await getPod(env.client, ns, 'web-2'))?.metadata?.deletionTimestamp, 'web-2 terminating');
+      await settle(10);
+      assert.ok(await getPod(env.client, ns, 'web-1'), 'web-1 deleted while web-2 was terminating');
+      await env.client.patch(resources.pods, ns, 'web-2', 'merge', { metadata: { finalizers: null } });
+      await waitFor(env.clock, async () => (await podNames(env)).join() === 'web-0', 'only web-0 left');
+      const deletes = env.client.actions.filter((a) => a.verb === 'delete' && a.ref.resource === 'pods').map((a) => a.name);
+      assert.deepEqual(deletes, ['web-1', 'web-2', 'web-1']);
+      // Claims are retained on scale-down.
+      const claims = await env.client.list(resources.persistentvolumeclaims, ns);
+      assert.deepEqual(claims.items.map((c) => c.metadata?.name).sort(), ['www-web-0', 'www-web-1', 'www-web-2']);
+      const set = await waitFor(
+        env.clock,
+        async () => {
+          const s = await getSet(env);
+          return s.status?.replicas === 1 ? s : undefined;
+        },
+        'status.replicas 1',
+      );
+      assert.equal(set.status?.readyReplicas, 1);
+      assert.ok(env.recorder.events.some((e) => e.reason === 'SuccessfulDelete' && e.message === 'delete Pod web-2 in StatefulSet web successful'));
+    } finally {
+      await env.stop();
+    }
+  });
+
+  test('a partitioned rolling update replaces pods from the highest ordinal down to the partition, one Ready pod at a time', async () => {
+    const { env } = await start(webStatefulSet());
+    try {
+      await allReady(env, 3);
+      const oldRevision = (await getSet(env)).status?.currentRevision ?? '';
+      await patchSpec(env, {
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } },
+        template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.26' }] } },
+      });
+      const updating = await waitFor(
+        env.clock,
+        async () => {
+          const s = await getSet(env);
+          return s.status?.updateRevision && s.status.updateRevision !== oldRevision ? s : undefined;
+        },
+        'a new update revision',
+      );
+      const newRevision = updating.status?.updateRevision ?? '';
+      const web2 = await waitFor(
+        env.clock,
+        async () => {
+          const p = await getPod(env.client, ns, 'web-2');
+          return p?.metadata?.labels?.['controller-revision-hash'] === newRevision ? p : undefined;
+        },
+        'web-2 at the new revision',
+      );
+      assert.equal(web2.spec?.containers[0]?.image, 'nginx:1.26');
+      await settle(10);
+      // web-1 waits for the new web-2 to be Ready.
+      assert.equal((await getPod(env.client, ns, 'web-1'))?.metadata?.labels?.['controller-revision-hash'], oldRevision);
+      await setPodReady(env.client, env.clock, ns, 'web-2');
+      await readyPod(env, 'web-1', newRevision);
+      const partial = await waitFor(
+        env.clock,
+        async () => {
+          const s = await getSet(env);
+          return s.status?.updatedReplicas === 2 && s.status.readyReplicas === 3 ? s : undefined;
+        },
+        'two updated replicas',
+      );
+      assert.equal(partial.status?.currentReplicas, 1);
+      assert.equal(partial.status?.currentRevision, oldRevision);
+      await settle(10);
+      // web-0 is below the partition: untouched.
+      assert.equal((await getPod(env.client, ns, 'web-0'))?.metadata?.labels?.['controller-revision-hash'], oldRevision);
+
+      await patchSpec(env, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } });
+      await readyPod(env, 'web-0', newRevision);
+      const done = await waitFor(
+        env.clock,
+        async () => {
+          const s = await getSet(env);
+          return s.status?.currentRevision === newRevision && s.status.readyReplicas === 3 ? s : undefined;
+        },
+        'the rollout to complete',
+      );
+      assert.equal(done.status?.currentReplicas, 3);
+      assert.equal(done.status?.updatedReplicas, 3);
+      const revisions = await env.client.list<ControllerRevision & KubeObject>(resources.controllerrevisions, ns);
+      assert.deepEqual(revisions.items.map((r) => r.revision).sort(), [1, 2]);
+    } finally {
+      await env.stop();
+    }
+  });
+
+  test('Parallel creates every pod at once and OnDelete only updates recreated pods', async () => {
+    const { env } = await start(webStatefulSet({ podManagementPolicy: 'Parallel', updateStrategy: { type: 'OnDelete' } }));
+    try {
+      await waitFor(env.clock, async () => (await podNames(env)).length === 3, 'three pods without any Ready');
+      await allReady(env, 3);
+      const oldRevision = (await getSet(env)).status?.currentRevision ?? '';
+      await patchSpec(env, { template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.26' }] } } });
+      const newRevision = await waitFor(
+        env.clock,
+        async () => {
+          const s = await getSet(env);
+          return s.status?.updateRevision !== oldRevision ? s.status?.updateRevision : undefined;
+        },
+        'a new update revision',
+      );
+      await settle(10);
+      assert.equal(env.client.actions.filter((a) => a.verb === 'delete' && a.ref.resource === 'pods').length, 0);
+      await env.client.delete(resources.pods, ns, 'web-1');
+      await readyPod(env, 'web-1', newRevision);
+      const set = await waitFor(
+        env.clock,
+        async () => {
+          const s = await getSet(env);
+          return s.status?.updatedReplicas === 1 && s.status.readyReplicas === 3 ? s : undefined;
+        },
+        'one updated replica',
+      );
+      assert.equal(set.status?.currentReplicas, 2);
+      assert.equal((await getPod(env.client, ns, 'web-0'))?.metadata?.labels?.['controller-revision-hash'], oldRevision);
+    } finally {
+      await env.stop();
+    }
+  });
+
+  test('scaling a Parallel set down deletes every surplus pod at once', async () => {
+    const { env } = await start(webStatefulSet({ podManagementPolicy: 'Parallel' }));
+    try {
+      await waitFor(env.clock, async () => (await podNames(env)).length === 3, 'three pods');
+      await patchSpec(env, { replicas: 1 });
+      await waitFor(env.clock, async () => (await podNames(env)).join() === 'web-0', 'only web-0 left');
+    } finally {
+      await env.stop();
+    }
+  });
+});

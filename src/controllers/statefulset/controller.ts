@@ -1,0 +1,524 @@
+/**
+ * The StatefulSet controller, after upstream's pkg/controller/statefulset: stable pod identities
+ * `<set>-<ordinal>`, claims from volumeClaimTemplates created before each pod and kept,
+ * OrderedReady and Parallel pod management, RollingUpdate (with partition) and OnDelete
+ * updates tracked through ControllerRevisions, and status.
+ */
+import type { ControllerRevision, StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
+import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
+import { StatusError } from '../../apiserver/errors.js';
+import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../../apiserver/object.js';
+import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apiserver/selectors/labels.js';
+import { resources } from '../../client/client.js';
+import type { EventRecorder } from '../../client/events.js';
+import { objectKey, splitKey, type Informer } from '../../client/informer.js';
+import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import {
+  controllerOf,
+  controllerRef,
+  createControllerRevision,
+  equalRevisions,
+  newControllerRevision,
+  nextRevisionNumber,
+  sortRevisions,
+  templateOfRevision,
+  templatePatch,
+  type NewRevisionInput,
+} from './history.js';
+import { isPodFinished, isRunningAndReady, isTerminating, msUntilAvailable } from './pod-state.js';
+import { claimsFor, identityLabelsMatch, newStatefulSetPod, ordinalOf, podIndexLabel, podNameLabel, revisionLabel } from './pods.js';
+
+/** The component name of this controller's events. */
+export const statefulSetControllerName = 'statefulset-controller';
+
+/** Options of {@link StatefulSetController}. */
+export interface StatefulSetControllerOptions {
+  /** Concurrent syncs (upstream's --concurrent-statefulset-syncs). Default 5. */
+  workers?: number;
+}
+
+type StatefulSetObject = StatefulSet & KubeObject;
+type PodObject = Pod & KubeObject;
+type Revision = ControllerRevision & KubeObject;
+type Claim = PersistentVolumeClaim & KubeObject;
+
+const ownerIndex = 'statefulset-controller/controller-uid';
+
+function ownerUIDs(obj: KubeObject): string[] {
+  const ref = controllerOf(obj);
+  return ref?.uid ? [ref.uid] : [];
+}
+
+function isStatusError(err: unknown, code: number): boolean {
+  return err instanceof StatusError && err.code === code;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A pod slot of one sync: the pod as known, and whether it exists in the API. */
+interface Replica {
+  pod: Pod;
+  created: boolean;
+}
+
+/** Why a sync pass stopped early. */
+interface Progress {
+  /** Set when the pass must stop here (monotonic wait, or an action taken in monotonic mode). */
+  blocked: boolean;
+  /** Shortest wait until a ready pod becomes available (minReadySeconds). */
+  requeueAfter?: number;
+}
+
+/**
+ * Keeps every StatefulSet's pods `<name>-0 … <name>-(replicas-1)` (from spec.ordinals.start),
+ * with their claims, at the update revision per the update strategy. OrderedReady creates one
+ * pod at a time once all lower ordinals are Running and Ready and removes surplus pods highest
+ * first, one at a time; Parallel acts on all at once. Status is rewritten whenever it changes.
+ */
+export class StatefulSetController implements Controller {
+  readonly name = statefulSetControllerName;
+  /** Keys of StatefulSets to sync. */
+  readonly queue: WorkQueue<string>;
+
+  private readonly sets: Informer<StatefulSetObject>;
+  private readonly pods: Informer<PodObject>;
+  private readonly claims: Informer<Claim>;
+  private readonly revisions: Informer<Revision>;
+  private readonly recorder: EventRecorder;
+  private readonly workers: number;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    options: StatefulSetControllerOptions = {},
+  ) {
+    this.workers = options.workers ?? 5;
+    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.recorder = ctx.recorder(statefulSetControllerName);
+    this.sets = ctx.informers.informerFor<StatefulSetObject>(resources.statefulsets);
+    this.pods = ctx.informers.informerFor<PodObject>(resources.pods, { indexers: { [ownerIndex]: ownerUIDs } });
+    this.claims = ctx.informers.informerFor<Claim>(resources.persistentvolumeclaims);
+    this.revisions = ctx.informers.informerFor<Revision>(resources.controllerrevisions, { indexers: { [ownerIndex]: ownerUIDs } });
+    this.sets.addEventHandler({
+      onAdd: (set) => this.queue.add(objectKey(set)),
+      onUpdate: (_old, set) => this.queue.add(objectKey(set)),
+      onDelete: (set) => this.queue.add(objectKey(set)),
+    });
+    this.pods.addEventHandler({
+      onAdd: (pod) => this.enqueueFor(pod),
+      onUpdate: (oldPod, pod) => {
+        if (oldPod.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
+        this.enqueueFor(oldPod);
+        this.enqueueFor(pod);
+      },
+      onDelete: (pod) => this.enqueueFor(pod),
+    });
+    this.revisions.addEventHandler({
+      onAdd: (revision) => this.enqueueOwner(revision),
+      onUpdate: (_old, revision) => this.enqueueOwner(revision),
+      onDelete: (revision) => this.enqueueOwner(revision),
+    });
+  }
+
+  /** Waits for the caches, then syncs StatefulSets until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const informers = [this.sets, this.pods, this.claims, this.revisions];
+    const synced = await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
+    if (!synced.every(Boolean)) return;
+    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
+  }
+
+  private resolveOwner(obj: KubeObject): StatefulSetObject | undefined {
+    const ref = controllerOf(obj);
+    if (!ref || ref.kind !== 'StatefulSet') return undefined;
+    const set = this.sets.get(obj.metadata?.namespace ?? '', ref.name);
+    return set && set.metadata?.uid === ref.uid ? set : undefined;
+  }
+
+  private enqueueOwner(obj: KubeObject): void {
+    const set = this.resolveOwner(obj);
+    if (set) this.queue.add(objectKey(set));
+  }
+
+  private enqueueFor(pod: PodObject): void {
+    if (controllerOf(pod)) {
+      this.enqueueOwner(pod);
+      return;
+    }
+    // An orphan: the sets that may adopt it.
+    for (const set of this.sets.list(pod.metadata?.namespace ?? '')) {
+      const selector = selectorOf(set);
+      if (selector && ordinalOf(pod, set.metadata?.name ?? '') >= 0 && matchesLabels(selector, pod.metadata?.labels)) this.queue.add(objectKey(set));
+    }
+  }
+
+  /** Converges one StatefulSet (by `namespace/name` key) and writes its status. */
+  async sync(key: string): Promise<SyncResult> {
+    const { namespace, name } = splitKey(key);
+    const cached = this.sets.get(namespace, name);
+    if (!cached) return {};
+    const set = cloneJSON(cached);
+    const selector = selectorOf(set);
+    if (!selector) {
+      this.recorder.event(set, 'Warning', 'InvalidSelector', `Invalid selector: ${JSON.stringify(set.spec?.selector ?? null)}`);
+      return {};
+    }
+    const pods = await this.claimPods(set, selector);
+    const revisions = sortRevisions(this.revisions.byIndex(ownerIndex, set.metadata?.uid ?? ''));
+    const { currentRevision, updateRevision, collisionCount } = await this.statefulSetRevisions(set, revisions);
+    const { status, requeueAfter } = await this.updateStatefulSet(set, currentRevision, updateRevision, collisionCount, pods);
+    await this.updateStatus(set, status);
+    await this.truncateHistory(set, pods, [...revisions, updateRevision], currentRevision, updateRevision);
+    return requeueAfter !== undefined ? { requeueAfter } : {};
+  }
+
+  /** Owned pods, adopting orphans that match and releasing owned pods that no longer match (ClaimPods). */
+  private async claimPods(set: StatefulSetObject, selector: LabelSelectorExpr): Promise<Pod[]> {
+    const namespace = set.metadata?.namespace ?? '';
+    const uid = set.metadata?.uid ?? '';
+    const setName = set.metadata?.name ?? '';
+    const out: Pod[] = [];
+    for (const pod of this.pods.list(namespace)) {
+      const ref = controllerOf(pod);
+      const matches = matchesLabels(selector, pod.metadata?.labels) && ordinalOf(pod, setName) >= 0;
+      if (ref?.uid === uid) {
+        if (matches) out.push(pod);
+        else if (!set.metadata?.deletionTimestamp) await this.releasePod(pod, uid);
+        continue;
+      }
+      if (ref || !matches || isTerminating(pod) || set.metadata?.deletionTimestamp) continue;
+      const adopted = await this.adoptPod(set, pod);
+      if (adopted) out.push(adopted);
+    }
+    return out;
+  }
+
+  private async adoptPod(set: StatefulSetObject, pod: PodObject): Promise<Pod | undefined> {
+    const refs = [...(pod.metadata?.ownerReferences ?? []), controllerRef(set, 'apps/v1', 'StatefulSet')];
+    try {
+      return await this.ctx.client.patch<PodObject>(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'merge', {
+        metadata: { ownerReferences: refs, uid: pod.metadata?.uid },
+      });
+    } catch (err) {
+      if (isStatusError(err, 404) || isStatusError(err, 409) || isStatusError(err, 422)) return undefined;
+      throw err;
+    }
+  }
+
+  private async releasePod(pod: PodObject, uid: string): Promise<void> {
+    const refs = (pod.metadata?.ownerReferences ?? []).filter((ref) => ref.uid !== uid);
+    try {
+      await this.ctx.client.patch(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'merge', {
+        metadata: { ownerReferences: refs.length > 0 ? refs : null, uid: pod.metadata?.uid },
+      });
+    } catch (err) {
+      if (!isStatusError(err, 404) && !isStatusError(err, 409) && !isStatusError(err, 422)) throw err;
+    }
+  }
+
+  private revisionInput(set: StatefulSetObject, revision: number, collisionCount: number): NewRevisionInput {
+    return {
+      parent: set,
+      parentApiVersion: 'apps/v1',
+      parentKind: 'StatefulSet',
+      labels: set.spec?.template.metadata?.labels,
+      data: templatePatch(set.spec?.template),
+      revision,
+      collisionCount,
+    };
+  }
+
+  /** Upstream's getStatefulSetRevisions: finds or makes the update revision, and the current one. */
+  private async statefulSetRevisions(
+    set: StatefulSetObject,
+    revisions: ControllerRevision[],
+  ): Promise<{ currentRevision: ControllerRevision; updateRevision: ControllerRevision; collisionCount: number }> {
+    let collisionCount = set.status?.collisionCount ?? 0;
+    const input = this.revisionInput(set, nextRevisionNumber(revisions), collisionCount);
+    const candidate = newControllerRevision(input);
+    const equal = revisions.filter((r) => equalRevisions(r, candidate));
+    const latest = revisions[revisions.length - 1];
+    const lastEqual = equal[equal.length - 1];
+    let updateRevision: ControllerRevision;
+    if (lastEqual && latest && lastEqual.metadata?.name === latest.metadata?.name) {
+      updateRevision = latest;
+    } else if (lastEqual) {
+      // A rollback to an earlier template: that revision becomes the newest.
+      updateRevision = await this.ctx.client.update<Revision>(resources.controllerrevisions, lastEqual.metadata?.namespace ?? '', {
+        ...cloneJSON(lastEqual),
+        revision: candidate.revision,
+      });
+    } else {
+      const created = await createControllerRevision(this.ctx.client, input);
+      updateRevision = created.revision;
+      collisionCount = created.collisionCount;
+    }
+    const currentRevision = revisions.find((r) => r.metadata?.name === set.status?.currentRevision) ?? updateRevision;
+    return { currentRevision, updateRevision, collisionCount };
+  }
+
+  /** Upstream's updateStatefulSet: one pass of creations, deletions and updates; returns the new status. */
+  private async updateStatefulSet(
+    set: StatefulSetObject,
+    currentRevision: ControllerRevision,
+    updateRevision: ControllerRevision,
+    collisionCount: number,
+    pods: Pod[],
+  ): Promise<{ status: StatefulSetStatus; requeueAfter?: number }> {
+    const setName = set.metadata?.name ?? '';
+    const currentName = currentRevision.metadata?.name ?? '';
+    const updateName = updateRevision.metadata?.name ?? '';
+    const currentTemplate = templateOfRevision(currentRevision) ?? set.spec?.template;
+    const updateTemplate = templateOfRevision(updateRevision) ?? set.spec?.template;
+    const start = set.spec?.ordinals?.start ?? 0;
+    const replicaCount = set.spec?.replicas ?? 1;
+    const strategy = set.spec?.updateStrategy?.type ?? 'RollingUpdate';
+    const partition = strategy === 'RollingUpdate' ? (set.spec?.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
+    const minReadySeconds = set.spec?.minReadySeconds ?? 0;
+    const monotonic = set.spec?.podManagementPolicy !== 'Parallel';
+    const now = this.ctx.clock.now();
+
+    const replicas: Replica[] = [];
+    const condemned: Replica[] = [];
+    for (const pod of pods) {
+      const ordinal = ordinalOf(pod, setName);
+      if (ordinal >= start && ordinal < start + replicaCount) replicas[ordinal - start] = { pod, created: true };
+      else if (ordinal >= 0) condemned.push({ pod, created: true });
+    }
+    for (let index = 0; index < replicaCount; index++) {
+      if (replicas[index]) continue;
+      const ordinal = start + index;
+      // Pods below the partition stay at the current revision (newVersionedStatefulSetPod).
+      const pod =
+        strategy === 'RollingUpdate' && ordinal < partition
+          ? newStatefulSetPod(set, currentTemplate, ordinal, currentName)
+          : newStatefulSetPod(set, updateTemplate, ordinal, updateName);
+      replicas[index] = { pod, created: false };
+    }
+    condemned.sort((a, b) => ordinalOf(b.pod, setName) - ordinalOf(a.pod, setName));
+
+    const unavailable = (r: Replica): boolean => !r.created || isTerminating(r.pod) || msUntilAvailable(r.pod, minReadySeconds, now) !== 0;
+    const firstUnavailable = replicas.find(unavailable) ?? [...condemned].reverse().find(unavailable);
+
+    const makeStatus = (): StatefulSetStatus => {
+      const status: StatefulSetStatus = {
+        ...(set.status?.conditions ? { conditions: set.status.conditions } : {}),
+        observedGeneration: set.metadata?.generation,
+        currentRevision: currentName,
+        updateRevision: updateName,
+        collisionCount,
+        replicas: 0,
+        readyReplicas: 0,
+        availableReplicas: 0,
+        currentReplicas: 0,
+        updatedReplicas: 0,
+      };
+      const counts = { replicas: 0, readyReplicas: 0, availableReplicas: 0, currentReplicas: 0, updatedReplicas: 0 };
+      for (const { pod, created } of [...replicas, ...condemned]) {
+        if (!created) continue;
+        counts.replicas++;
+        if (isRunningAndReady(pod)) {
+          counts.readyReplicas++;
+          if (msUntilAvailable(pod, minReadySeconds, now) === 0) counts.availableReplicas++;
+        }
+        if (!isTerminating(pod)) {
+          const revision = pod.metadata?.labels?.[revisionLabel];
+          if (revision === currentName) counts.currentReplicas++;
+          if (revision === updateName) counts.updatedReplicas++;
+        }
+      }
+      return { ...status, ...counts };
+    };
+
+    const progress: Progress = { blocked: false };
+    const noteAvailability = (pod: Pod): void => {
+      const wait = msUntilAvailable(pod, minReadySeconds, now);
+      if (wait !== undefined && wait > 0) progress.requeueAfter = Math.min(progress.requeueAfter ?? Infinity, wait);
+    };
+    for (const r of [...replicas, ...condemned]) if (r.created) noteAvailability(r.pod);
+
+    if (set.metadata?.deletionTimestamp) return { status: makeStatus(), requeueAfter: progress.requeueAfter };
+
+    // Living replicas, lowest ordinal first.
+    for (const replica of replicas) {
+      const blocked = await this.processReplica(set, replica, monotonic, minReadySeconds, now);
+      if (blocked && monotonic) return { status: makeStatus(), requeueAfter: progress.requeueAfter };
+    }
+
+    // Surplus pods, highest ordinal first.
+    for (const replica of condemned) {
+      const pod = replica.pod;
+      if (isTerminating(pod)) {
+        if (monotonic) return { status: makeStatus(), requeueAfter: progress.requeueAfter };
+        continue;
+      }
+      const healthy = isRunningAndReady(pod) && msUntilAvailable(pod, minReadySeconds, now) === 0;
+      if (!healthy && monotonic && replica !== firstUnavailable) return { status: makeStatus(), requeueAfter: progress.requeueAfter };
+      await this.deletePod(set, replica);
+      if (monotonic) return { status: makeStatus(), requeueAfter: progress.requeueAfter };
+    }
+
+    if (strategy === 'OnDelete') return { status: makeStatus(), requeueAfter: progress.requeueAfter };
+
+    // Rolling update: highest ordinal first, down to the partition, one at a time.
+    for (let index = replicas.length - 1; index >= partition && index >= 0; index--) {
+      const replica = replicas[index];
+      if (!replica) continue;
+      if (replica.created && replica.pod.metadata?.labels?.[revisionLabel] !== updateName && !isTerminating(replica.pod)) {
+        await this.deletePod(set, replica);
+        return { status: makeStatus(), requeueAfter: progress.requeueAfter };
+      }
+      if (unavailable(replica)) break;
+    }
+    return { status: makeStatus(), requeueAfter: progress.requeueAfter };
+  }
+
+  /** Upstream's processReplica; true when a monotonic pass must stop at this replica. */
+  private async processReplica(set: StatefulSetObject, replica: Replica, monotonic: boolean, minReadySeconds: number, now: Date): Promise<boolean> {
+    if (replica.created && isPodFinished(replica.pod)) {
+      // Recreated on a later sync, once the old pod is gone.
+      if (!isTerminating(replica.pod)) await this.deletePod(set, replica);
+      return true;
+    }
+    if (!replica.created) {
+      await this.createPod(set, replica);
+      return monotonic;
+    }
+    const phase = replica.pod.status?.phase;
+    if (!isTerminating(replica.pod) && (!phase || phase === 'Pending')) await this.createMissingClaims(set, replica.pod);
+    if (isTerminating(replica.pod)) return true;
+    if (!isRunningAndReady(replica.pod)) return true;
+    if (msUntilAvailable(replica.pod, minReadySeconds, now) !== 0) return true;
+    const ordinal = ordinalOf(replica.pod, set.metadata?.name ?? '');
+    if (!identityLabelsMatch(replica.pod, ordinal)) {
+      const name = replica.pod.metadata?.name ?? '';
+      replica.pod = await this.ctx.client.patch<PodObject>(resources.pods, replica.pod.metadata?.namespace ?? '', name, 'merge', {
+        metadata: { labels: { [podNameLabel]: name, [podIndexLabel]: String(ordinal) } },
+      });
+    }
+    return false;
+  }
+
+  /** Creates the pod's missing claims (createPersistentVolumeClaims). @throws when one fails or is being deleted. */
+  private async createMissingClaims(set: StatefulSetObject, pod: Pod): Promise<void> {
+    const ordinal = ordinalOf(pod, set.metadata?.name ?? '');
+    const podName = pod.metadata?.name ?? '';
+    const setName = set.metadata?.name ?? '';
+    const failures: string[] = [];
+    for (const claim of claimsFor(set, ordinal).values()) {
+      const namespace = claim.metadata?.namespace ?? '';
+      const name = claim.metadata?.name ?? '';
+      const existing = this.claims.get(namespace, name);
+      if (existing) {
+        if (existing.metadata?.deletionTimestamp) failures.push(`pvc ${name} is being deleted`);
+        continue;
+      }
+      try {
+        await this.ctx.client.create(resources.persistentvolumeclaims, namespace, claim as Claim);
+        this.recorder.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${name} Pod ${podName} in StatefulSet ${setName} success`);
+      } catch (err) {
+        if (isStatusError(err, 409)) continue; // The cache lags behind an earlier create.
+        failures.push(`failed to create PVC ${name}: ${errorMessage(err)}`);
+        this.recorder.event(set, 'Warning', 'FailedCreate', `create Claim ${name} for Pod ${podName} in StatefulSet ${setName} failed error: ${errorMessage(err)}`);
+      }
+    }
+    if (failures.length > 0) throw new Error(failures.join('; '));
+  }
+
+  private async createPod(set: StatefulSetObject, replica: Replica): Promise<void> {
+    const pod = replica.pod;
+    const podName = pod.metadata?.name ?? '';
+    const setName = set.metadata?.name ?? '';
+    await this.createMissingClaims(set, pod);
+    try {
+      replica.pod = await this.ctx.client.create<PodObject>(resources.pods, pod.metadata?.namespace ?? '', pod as PodObject);
+      replica.created = true;
+      this.recorder.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${setName} successful`);
+    } catch (err) {
+      // The cache lags behind an earlier create: the pod exists, the next sync sees it.
+      if (isStatusError(err, 409)) return;
+      this.recorder.event(set, 'Warning', 'FailedCreate', `create Pod ${podName} in StatefulSet ${setName} failed error: ${errorMessage(err)}`);
+      throw err;
+    }
+  }
+
+  private async deletePod(set: StatefulSetObject, replica: Replica): Promise<void> {
+    const pod = replica.pod;
+    const podName = pod.metadata?.name ?? '';
+    const setName = set.metadata?.name ?? '';
+    try {
+      await this.ctx.client.delete(resources.pods, pod.metadata?.namespace ?? '', podName, { preconditions: { uid: pod.metadata?.uid } });
+      this.recorder.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${podName} in StatefulSet ${setName} successful`);
+    } catch (err) {
+      if (!isStatusError(err, 404)) {
+        this.recorder.event(set, 'Warning', 'FailedDelete', `delete Pod ${podName} in StatefulSet ${setName} failed error: ${errorMessage(err)}`);
+        throw err;
+      }
+    }
+    // Counted as terminating in this pass's status.
+    replica.pod = { ...pod, metadata: { ...pod.metadata, deletionTimestamp: formatTime(this.ctx.clock.now()) } };
+  }
+
+  /** Writes status when it differs, completing a finished rolling update first (completeRollingUpdate). */
+  private async updateStatus(set: StatefulSetObject, status: StatefulSetStatus): Promise<void> {
+    const strategy = set.spec?.updateStrategy?.type ?? 'RollingUpdate';
+    if (strategy === 'RollingUpdate' && status.updatedReplicas === status.replicas && status.readyReplicas === status.replicas) {
+      status.currentReplicas = status.updatedReplicas;
+      status.currentRevision = status.updateRevision;
+    }
+    if (jsonEqual(cloneJSON(set.status ?? {}), cloneJSON(status))) return;
+    const namespace = set.metadata?.namespace ?? '';
+    try {
+      await this.ctx.client.update<StatefulSetObject>(resources.statefulsets, namespace, { ...set, status }, { subresource: 'status' });
+    } catch (err) {
+      if (!isStatusError(err, 409)) throw err;
+      const fresh = await this.ctx.client.get<StatefulSetObject>(resources.statefulsets, namespace, set.metadata?.name ?? '');
+      await this.ctx.client.update<StatefulSetObject>(resources.statefulsets, namespace, { ...fresh, status }, { subresource: 'status' });
+    }
+  }
+
+  /** Deletes the oldest revisions no pod uses beyond spec.revisionHistoryLimit (truncateHistory). */
+  private async truncateHistory(
+    set: StatefulSetObject,
+    pods: Pod[],
+    revisions: ControllerRevision[],
+    currentRevision: ControllerRevision,
+    updateRevision: ControllerRevision,
+  ): Promise<void> {
+    const live = new Set<string>([currentRevision.metadata?.name ?? '', updateRevision.metadata?.name ?? '']);
+    for (const pod of pods) {
+      const revision = pod.metadata?.labels?.[revisionLabel];
+      if (revision) live.add(revision);
+    }
+    const seen = new Set<string>();
+    const history = sortRevisions(revisions).filter((r) => {
+      const name = r.metadata?.name ?? '';
+      if (live.has(name) || seen.has(name)) return false;
+      seen.add(name);
+      return true;
+    });
+    const excess = history.length - (set.spec?.revisionHistoryLimit ?? 10);
+    for (const revision of history.slice(0, Math.max(0, excess))) {
+      try {
+        await this.ctx.client.delete(resources.controllerrevisions, revision.metadata?.namespace ?? '', revision.metadata?.name ?? '');
+      } catch (err) {
+        if (!isStatusError(err, 404)) throw err;
+      }
+    }
+  }
+}
+
+function selectorOf(set: StatefulSet): LabelSelectorExpr | undefined {
+  try {
+    const selector = labelSelectorFromObject(set.spec?.selector);
+    return selector.matchesNothing || selector.requirements.length === 0 ? undefined : selector;
+  } catch {
+    // An invalid selector selects nothing.
+    return undefined;
+  }
+}
+
+/** Builds the StatefulSet controller for the controller manager. */
+export const statefulSetControllerFactory: ControllerFactory = (ctx) => new StatefulSetController(ctx);
