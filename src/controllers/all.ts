@@ -1,4 +1,7 @@
 import type { ControllerFactory } from './controller.js';
+import { cronJobControllerFactory } from './cronjob/controller.js';
+import { jobControllerFactory } from './job/controller.js';
+import { ttlAfterFinishedControllerFactory } from './job/ttl.js';
 import { deploymentControllerFactory } from './deployment/controller.js';
 import { daemonSetControllerFactory } from './daemonset/controller.js';
 import { replicaSetControllerFactory } from './replicaset/controller.js';
@@ -12,4 +15,7 @@ export const allControllers: ControllerFactory[] = [
   statefulSetControllerFactory,
   daemonSetControllerFactory,
   localPathProvisionerFactory,
+  jobControllerFactory,
+  ttlAfterFinishedControllerFactory,
+  cronJobControllerFactory,
 ];
