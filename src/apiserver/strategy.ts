@@ -122,6 +122,8 @@ const createHooks: Record<string, (obj: KubeObject) => void> = {
   },
   Namespace(obj) {
     obj.status = { phase: 'Active' };
+    // The namespace controller's finalizer: a deleted namespace is emptied before it goes.
+    obj.spec = { ...(obj.spec as object), finalizers: ['kubernetes'] };
   },
 };
 

@@ -4,6 +4,11 @@ import { jobControllerFactory } from './job/controller.js';
 import { ttlAfterFinishedControllerFactory } from './job/ttl.js';
 import { deploymentControllerFactory } from './deployment/controller.js';
 import { daemonSetControllerFactory } from './daemonset/controller.js';
+import { endpointsControllerFactory } from './endpoints/controller.js';
+import { endpointSliceControllerFactory } from './endpointslice/controller.js';
+import { garbageCollectorFactory } from './garbagecollector/controller.js';
+import { namespaceControllerFactory } from './namespace/controller.js';
+import { serviceAccountControllerFactory } from './serviceaccount/controller.js';
 import { replicaSetControllerFactory } from './replicaset/controller.js';
 import { statefulSetControllerFactory } from './statefulset/controller.js';
 import { localPathProvisionerFactory } from './volume/controller.js';
@@ -18,4 +23,9 @@ export const allControllers: ControllerFactory[] = [
   jobControllerFactory,
   ttlAfterFinishedControllerFactory,
   cronJobControllerFactory,
+  endpointsControllerFactory,
+  endpointSliceControllerFactory,
+  garbageCollectorFactory,
+  namespaceControllerFactory,
+  serviceAccountControllerFactory,
 ];

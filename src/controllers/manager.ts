@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { Client } from '../client/client.js';
 import type { Clock } from '../client/clock.js';
@@ -54,6 +55,8 @@ export class ControllerManager {
 
   private async runControllers(signal: AbortSignal): Promise<void> {
     const o = this.options;
+    // Every informer, queue and worker listens on this one signal.
+    setMaxListeners(0, signal);
     const onError = (err: unknown, where: string) => o.log(`${where}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     const informers = new InformerFactory(o.client, { clock: o.clock, onError: (err) => onError(err, 'informer') });
     const ctx: ControllerContext = {

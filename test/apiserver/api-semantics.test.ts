@@ -10,7 +10,7 @@ for (const backend of testBackends()) {
   describe(`API semantics (${backend})`, { concurrency: 1 }, () => {
     let c: TestCluster;
     before(async () => {
-      c = await TestCluster.start({ backend });
+      c = await TestCluster.start({ backend, serverArgs: ['--disable-controllers'] });
     });
     after(async () => {
       await c?.stop();

@@ -19,7 +19,7 @@ for (const backend of testBackends()) {
   describe(`informers and crashes (${backend})`, { concurrency: 1 }, () => {
     let c: TestCluster;
     before(async () => {
-      c = await TestCluster.start({ backend });
+      c = await TestCluster.start({ backend, serverArgs: ['--disable-controllers'] });
       await c.kubectlOK(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: inf\n' });
     });
     after(async () => {

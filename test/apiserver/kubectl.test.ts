@@ -16,7 +16,7 @@ for (const backend of testBackends()) {
   describe(`kubectl against skiff (${backend})`, { concurrency: 1 }, () => {
     let c: TestCluster;
     before(async () => {
-      c = await TestCluster.start({ backend, serverArgs: ['--service-cidr', '10.170.0.0/16'] });
+      c = await TestCluster.start({ backend, serverArgs: ['--service-cidr', '10.170.0.0/16', '--disable-controllers'] });
     });
     after(async () => {
       await c?.stop();

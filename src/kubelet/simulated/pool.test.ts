@@ -1,0 +1,113 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { bootstrapCluster } from '../../apiserver/bootstrap.js';
+import type { KubeObject } from '../../apiserver/object.js';
+import { ApiServer } from '../../apiserver/server.js';
+import { resources } from '../../client/client.js';
+import { FakeClock } from '../../client/clock.js';
+import { MemoryEventRecorder } from '../../client/events.js';
+import { InformerFactory } from '../../client/informer.js';
+import { InProcessClient } from '../../client/in-process.js';
+import type { ControllerContext } from '../../controllers/controller.js';
+import { NodeIpamController } from '../../controllers/nodeipam/controller.js';
+import { Scheduler } from '../../scheduler/scheduler.js';
+import { SqliteStore } from '../../storage/sqlite.js';
+import { PodIPPool } from './ip-pool.js';
+import { SimulatedNodePool } from './pool.js';
+import { simulationEnvironment, waitFor } from './testing.js';
+
+type PodObject = Pod & KubeObject;
+type NodeObject = Node & KubeObject;
+type LeaseObject = Lease & KubeObject;
+
+describe('SimulatedNodePool', () => {
+  test('runs many nodes over two watches, renewing every Lease', async () => {
+    const env = simulationEnvironment();
+    const pool = new SimulatedNodePool(env.client, env.clock, { count: 50, node: { onError: (err) => env.errors.push(err) } });
+    env.run((signal) => pool.start(signal));
+    try {
+      await waitFor(env.clock, () => env.client.watchCount === 2, 'the two watches');
+      const nodes = (await env.client.list<NodeObject>(resources.nodes, '')).items;
+      assert.equal(nodes.length, 50);
+      assert.ok(nodes.some((n) => n.metadata?.name === 'sim-node-49'));
+      const ips = new Set(nodes.map((n) => n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address));
+      assert.equal(ips.size, 50);
+      assert.equal(nodes.find((n) => n.metadata?.name === 'sim-node-0')?.status?.addresses?.[0]?.address, '10.254.0.1');
+      const before = (await env.client.list<LeaseObject>(resources.leases, 'kube-node-lease')).items;
+      assert.equal(before.length, 50);
+      await env.clock.advanceAsync(10_000);
+      await waitFor(env.clock, async () => {
+        const after = (await env.client.list<LeaseObject>(resources.leases, 'kube-node-lease')).items;
+        return after.every((lease) => lease.spec?.renewTime !== before.find((b) => b.metadata?.name === lease.metadata?.name)?.spec?.renewTime);
+      }, 'every Lease renewed', 100);
+      assert.equal(env.client.watchCount, 2);
+      assert.deepEqual(env.errors, []);
+    } finally {
+      await env.stop();
+    }
+  });
+
+  test('with the API server, node IPAM and the scheduler, pods run on simulated nodes with IPs of their node and go when deleted', async () => {
+    const clock = new FakeClock();
+    const store = SqliteStore.open(':memory:');
+    const api = new ApiServer({ store, authenticator: { authenticate: () => undefined }, clock });
+    await bootstrapCluster({ kubernetesServiceIP: '10.43.0.1', endpointAddress: '127.0.0.1', endpointPort: 6443, store: (g, v, p) => api.store(g, v, p) });
+    const client = new InProcessClient(api.operations);
+    const errors: unknown[] = [];
+    const informers = new InformerFactory(client, { clock, onError: (err) => errors.push(err) });
+    const recorder = new MemoryEventRecorder();
+    const ctx: ControllerContext = {
+      client,
+      informers,
+      clock,
+      recorder: () => recorder,
+      onError: (err) => errors.push(err),
+      settings: { clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16', clusterDomain: 'cluster.local', clusterDNS: '10.43.0.10', dataDir: '/tmp/skiff-test' },
+    };
+    const abort = new AbortController();
+    const ipam = new NodeIpamController(ctx);
+    const scheduler = new Scheduler(ctx);
+    const pool = new SimulatedNodePool(client, clock, { count: 4, node: { onError: (err) => errors.push(err) } });
+    const running = [ipam.run(abort.signal), scheduler.run(abort.signal), pool.start(abort.signal)];
+    informers.start(abort.signal);
+    try {
+      for (let i = 0; i < 12; i++) {
+        await client.create<PodObject>(resources.pods, 'default', {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: `web-${i}`, namespace: 'default' },
+          spec: { containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu: '100m' } } }] },
+        });
+      }
+      const pods = await waitFor(clock, async () => {
+        const items = (await client.list<PodObject>(resources.pods, 'default')).items;
+        return items.length === 12 && items.every((p) => p.status?.phase === 'Running') ? items : undefined;
+      }, 'every pod Running');
+      const nodes = new Map((await client.list<NodeObject>(resources.nodes, '')).items.map((n) => [n.metadata?.name ?? '', n]));
+      assert.equal(new Set([...nodes.values()].map((n) => n.spec?.podCIDR)).size, 4);
+      assert.equal(new Set(pods.map((p) => p.status?.podIP)).size, 12);
+      for (const pod of pods) {
+        const node = nodes.get(pod.spec?.nodeName ?? '');
+        assert.ok(node?.spec?.podCIDR, 'bound to a node with a pod CIDR');
+        assert.ok(new PodIPPool(node.spec.podCIDR).contains(pod.status?.podIP ?? ''), `${pod.status?.podIP} in ${node.spec.podCIDR}`);
+        assert.equal(pod.status?.hostIP, node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address);
+        assert.equal(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+      }
+      // Spread: 12 pods over 4 nodes, 3 each.
+      const perNode = new Map<string, number>();
+      for (const pod of pods) perNode.set(pod.spec?.nodeName ?? '', (perNode.get(pod.spec?.nodeName ?? '') ?? 0) + 1);
+      assert.deepEqual([...perNode.values()], [3, 3, 3, 3]);
+
+      // Graceful deletion (30 s) is cut short by the simulated kubelet.
+      await client.delete(resources.pods, 'default', 'web-0');
+      await waitFor(clock, async () => !(await client.list<PodObject>(resources.pods, 'default')).items.some((p) => p.metadata?.name === 'web-0'), 'web-0 gone');
+      assert.deepEqual(errors, []);
+    } finally {
+      abort.abort();
+      await Promise.all(running);
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,375 @@
+/**
+ * The scheduler (upstream's kube-scheduler, default profile): watches unscheduled pods and
+ * nodes, picks a node with selectNode and binds through pods/binding. Bound pods are kept per
+ * node from the pod informer plus the pods this scheduler bound but the cache has not seen yet
+ * ("assumed", as upstream's scheduler cache), so no API read happens while scheduling.
+ */
+import type { Node, Pod, PodCondition } from 'kubernetes-types/core/v1.js';
+import { StatusError } from '../apiserver/errors.js';
+import { formatTime, jsonEqual, type KubeObject } from '../apiserver/object.js';
+import { resources } from '../client/client.js';
+import type { EventRecorder } from '../client/events.js';
+import { objectKey, splitKey, type Informer } from '../client/informer.js';
+import { runWorkers, WorkQueue, type SyncResult } from '../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../controllers/controller.js';
+import { failedSchedulingMessage, runFilters, type FilterFailure, type NodeInfo } from './filters.js';
+import { selectNode } from './select.js';
+
+/** The scheduler's name (pods' spec.schedulerName) and its events' component. */
+export const defaultSchedulerName = 'default-scheduler';
+
+/** Options of {@link Scheduler}. */
+export interface SchedulerOptions {
+  /** Pods scheduled concurrently (each awaits its binding; the decision itself is synchronous). Default 16. */
+  workers?: number;
+  /** Uniform random source in [0, 1) for tie breaks. Default Math.random. */
+  random?: () => number;
+  /** First retry delay of an unschedulable pod (upstream's podInitialBackoffSeconds). Default 1000. */
+  initialBackoffMs?: number;
+  /** Longest retry delay (upstream's podMaxBackoffSeconds). Default 10000. */
+  maxBackoffMs?: number;
+  /** An unschedulable pod is retried after this long even without cluster changes (upstream's podMaxInUnschedulablePodsDuration). Default 300000. */
+  unschedulableRetryMs?: number;
+  /**
+   * Percentage of nodes to find feasible before scoring (upstream's percentageOfNodesToScore);
+   * 0 (default) means upstream's adaptive value: 50% minus 1% per 125 nodes, at least 5%, and
+   * never fewer than 100 nodes.
+   */
+  percentageOfNodesToScore?: number;
+}
+
+type PodObject = Pod & KubeObject;
+type NodeObject = Node & KubeObject;
+
+/** One node and its bound pods, with the array handed to the filters rebuilt only when they change. */
+interface CachedNode {
+  node: NodeObject;
+  /** False for a placeholder holding pods bound to a node the informer does not (or no longer) show. */
+  known: boolean;
+  pods: Map<string, Pod>;
+  info: NodeInfo | undefined;
+}
+
+/** What is known about a pod that did not fit. */
+interface UnschedulableRecord {
+  attempts: number;
+  lastAttempt: number;
+}
+
+const podScheduled = 'PodScheduled';
+
+function isStatusError(err: unknown, code: number): boolean {
+  return err instanceof StatusError && err.code === code;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Whether this scheduler should place the pod: unbound, ours, not being deleted, not finished. */
+export function needsScheduling(pod: Pod): boolean {
+  const schedulerName = pod.spec?.schedulerName || defaultSchedulerName;
+  if (schedulerName !== defaultSchedulerName) return false;
+  if (pod.spec?.nodeName) return false;
+  if (pod.metadata?.deletionTimestamp) return false;
+  const phase = pod.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed';
+}
+
+/** Whether a node change may let a waiting pod fit (heartbeats alone do not). */
+function nodeChangedForScheduling(oldNode: Node, newNode: Node): boolean {
+  return (
+    !jsonEqual(oldNode.metadata?.labels ?? {}, newNode.metadata?.labels ?? {}) ||
+    !jsonEqual(oldNode.spec?.taints ?? [], newNode.spec?.taints ?? []) ||
+    (oldNode.spec?.unschedulable ?? false) !== (newNode.spec?.unschedulable ?? false) ||
+    !jsonEqual(oldNode.status?.allocatable ?? {}, newNode.status?.allocatable ?? {})
+  );
+}
+
+/** Upstream's numFeasibleNodesToFind. */
+function feasibleNodesToFind(total: number, percentage: number): number {
+  const minFeasible = 100;
+  if (total < minFeasible) return total;
+  let percent = percentage;
+  if (percent <= 0) percent = Math.max(5, 50 - Math.floor(total / 125));
+  return Math.max(minFeasible, Math.floor((total * percent) / 100));
+}
+
+/**
+ * Schedules pods whose spec.schedulerName is default-scheduler (or empty): binds each to the
+ * best node, or marks it PodScheduled=False/Unschedulable with a FailedScheduling event and
+ * retries it with back-off when nodes are added or changed or pods go away.
+ */
+export class Scheduler implements Controller {
+  readonly name = defaultSchedulerName;
+  /** Keys (`namespace/name`) of pods to schedule. */
+  readonly queue: WorkQueue<string>;
+
+  private readonly pods: Informer<PodObject>;
+  private readonly nodeInformer: Informer<NodeObject>;
+  private readonly recorder: EventRecorder;
+  private readonly options: Required<SchedulerOptions>;
+  private readonly nodes = new Map<string, CachedNode>();
+  /** Where each bound (or assumed) pod is counted. */
+  private readonly podNode = new Map<string, string>();
+  /** Pods bound by this scheduler that the informer has not shown bound yet. */
+  private readonly assumed = new Map<string, string>();
+  private readonly unschedulable = new Map<string, UnschedulableRecord>();
+  private nodeOrder: CachedNode[] | undefined;
+  private nextStartNodeIndex = 0;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    options: SchedulerOptions = {},
+  ) {
+    this.options = {
+      workers: options.workers ?? 16,
+      random: options.random ?? Math.random,
+      initialBackoffMs: options.initialBackoffMs ?? 1000,
+      maxBackoffMs: options.maxBackoffMs ?? 10_000,
+      unschedulableRetryMs: options.unschedulableRetryMs ?? 300_000,
+      percentageOfNodesToScore: options.percentageOfNodesToScore ?? 0,
+    };
+    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.recorder = ctx.recorder(defaultSchedulerName);
+    this.pods = ctx.informers.informerFor<PodObject>(resources.pods);
+    this.nodeInformer = ctx.informers.informerFor<NodeObject>(resources.nodes);
+    this.pods.addEventHandler({
+      onAdd: (pod) => this.podSeen(pod),
+      onUpdate: (_old, pod) => this.podSeen(pod),
+      onDelete: (pod) => this.podGone(pod),
+    });
+    this.nodeInformer.addEventHandler({
+      onAdd: (node) => {
+        this.nodeSeen(node);
+        this.retryUnschedulable();
+      },
+      onUpdate: (oldNode, node) => {
+        this.nodeSeen(node);
+        if (nodeChangedForScheduling(oldNode, node)) this.retryUnschedulable();
+      },
+      onDelete: (node) => this.nodeGone(node),
+    });
+  }
+
+  /** Waits for the pod and node caches, then schedules until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const synced = await Promise.all([this.pods.waitForSync(signal), this.nodeInformer.waitForSync(signal)]);
+    if (!synced.every(Boolean)) return;
+    await runWorkers(this.queue, this.options.workers, (key) => this.sync(key), signal, (err, key) =>
+      this.ctx.onError(err, `${this.name} ${key}`),
+    );
+  }
+
+  /** Bound pods known for `nodeName` (cache plus assumed), for tests and diagnostics. */
+  podsOn(nodeName: string): Pod[] {
+    return [...(this.nodes.get(nodeName)?.pods.values() ?? [])];
+  }
+
+  /** Keys of pods bound by this scheduler that the cache has not shown bound yet. */
+  assumedPods(): string[] {
+    return [...this.assumed.keys()];
+  }
+
+  /** One scheduling attempt for the pod with this `namespace/name` key. */
+  async sync(key: string): Promise<SyncResult> {
+    const { namespace, name } = splitKey(key);
+    const pod = this.pods.get(namespace, name);
+    if (!pod || !needsScheduling(pod) || this.assumed.has(key)) {
+      this.unschedulable.delete(key);
+      return {};
+    }
+    const nodeName = this.decide(pod);
+    if (typeof nodeName !== 'string') return this.recordFailure(key, pod, nodeName.message);
+    this.assume(key, pod, nodeName);
+    try {
+      await this.ctx.client.create(
+        resources.pods,
+        namespace,
+        { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: pod.metadata?.uid }, target: { kind: 'Node', name: nodeName } },
+        { subresource: 'binding' },
+      );
+    } catch (err) {
+      this.forget(key);
+      // Deleted meanwhile, or bound by someone else: the informer will tell.
+      if (isStatusError(err, 404) || isStatusError(err, 409)) return {};
+      this.recorder.event(pod, 'Warning', 'FailedScheduling', `Binding rejected: ${errorMessage(err)}`);
+      throw err;
+    }
+    this.unschedulable.delete(key);
+    this.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
+    return {};
+  }
+
+  /** Picks a node, or says why none fits. Synchronous, so concurrent workers never see half an assumption. */
+  private decide(pod: Pod): string | { message: string } {
+    const order = this.orderedNodes();
+    const total = order.length;
+    if (total === 0) return { message: failedSchedulingMessage(0, []) };
+    const wanted = feasibleNodesToFind(total, this.options.percentageOfNodesToScore);
+    const feasible: NodeInfo[] = [];
+    const failures: FilterFailure[] = [];
+    const start = this.nextStartNodeIndex % total;
+    let visited = 0;
+    for (; visited < total && feasible.length < wanted; visited++) {
+      const cached = order[(start + visited) % total];
+      if (!cached) continue;
+      const info = this.infoOf(cached);
+      const result = runFilters(pod, info);
+      if (result.fit) feasible.push(info);
+      else failures.push(result);
+    }
+    // Upstream starts the next search where this one stopped, spreading the filtered nodes.
+    this.nextStartNodeIndex = (start + visited) % total;
+    if (feasible.length === 0) return { message: failedSchedulingMessage(total, failures) };
+    const result = selectNode(pod, feasible, { random: this.options.random });
+    return result.nodeName ?? { message: result.message };
+  }
+
+  private orderedNodes(): CachedNode[] {
+    this.nodeOrder ??= [...this.nodes.values()].filter((cached) => cached.known);
+    return this.nodeOrder;
+  }
+
+  private infoOf(cached: CachedNode): NodeInfo {
+    cached.info ??= { node: cached.node, pods: [...cached.pods.values()] };
+    return cached.info;
+  }
+
+  private async recordFailure(key: string, pod: PodObject, message: string): Promise<SyncResult> {
+    const now = this.ctx.clock.now().getTime();
+    const record = this.unschedulable.get(key);
+    this.unschedulable.set(key, { attempts: (record?.attempts ?? 0) + 1, lastAttempt: now });
+    this.recorder.event(pod, 'Warning', 'FailedScheduling', message);
+    await this.setUnschedulableCondition(pod, message);
+    return { requeueAfter: this.options.unschedulableRetryMs };
+  }
+
+  /** Sets PodScheduled=False/Unschedulable unless it already says the same. */
+  private async setUnschedulableCondition(pod: PodObject, message: string): Promise<void> {
+    const conditions = pod.status?.conditions ?? [];
+    const existing = conditions.find((c) => c.type === podScheduled);
+    if (existing?.status === 'False' && existing.reason === 'Unschedulable' && existing.message === message) return;
+    const condition: PodCondition = {
+      type: podScheduled,
+      status: 'False',
+      reason: 'Unschedulable',
+      message,
+      lastTransitionTime: existing?.status === 'False' && existing.lastTransitionTime ? existing.lastTransitionTime : formatTime(this.ctx.clock.now()),
+    };
+    const next = [...conditions.filter((c) => c.type !== podScheduled), condition];
+    try {
+      await this.ctx.client.patch(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'merge', { status: { conditions: next } }, { subresource: 'status' });
+    } catch (err) {
+      if (!isStatusError(err, 404)) throw err;
+    }
+  }
+
+  /** Queues the unschedulable pods again, each after what remains of its back-off. */
+  private retryUnschedulable(): void {
+    const now = this.ctx.clock.now().getTime();
+    for (const [key, record] of this.unschedulable) {
+      const backoff = Math.min(this.options.initialBackoffMs * 2 ** Math.max(0, record.attempts - 1), this.options.maxBackoffMs);
+      this.queue.addAfter(key, record.lastAttempt + backoff - now);
+    }
+  }
+
+  private assume(key: string, pod: Pod, nodeName: string): void {
+    this.assumed.set(key, nodeName);
+    this.place(key, { ...pod, spec: { ...pod.spec, containers: pod.spec?.containers ?? [], nodeName } }, nodeName);
+  }
+
+  private forget(key: string): void {
+    const nodeName = this.assumed.get(key);
+    if (nodeName === undefined) return;
+    this.assumed.delete(key);
+    if (this.podNode.get(key) === nodeName) this.unplace(key);
+  }
+
+  private place(key: string, pod: Pod, nodeName: string): void {
+    const previous = this.podNode.get(key);
+    if (previous !== undefined && previous !== nodeName) this.unplace(key);
+    this.podNode.set(key, nodeName);
+    let cached = this.nodes.get(nodeName);
+    if (!cached) {
+      // A pod bound to a node not (yet) known: keep it so the node starts with it.
+      cached = { node: { metadata: { name: nodeName } }, known: false, pods: new Map(), info: undefined };
+      this.nodes.set(nodeName, cached);
+    }
+    cached.pods.set(key, pod);
+    cached.info = undefined;
+  }
+
+  private unplace(key: string): void {
+    const nodeName = this.podNode.get(key);
+    if (nodeName === undefined) return;
+    this.podNode.delete(key);
+    const cached = this.nodes.get(nodeName);
+    if (!cached) return;
+    cached.pods.delete(key);
+    cached.info = undefined;
+    if (!cached.known && cached.pods.size === 0) this.nodes.delete(nodeName);
+  }
+
+  private podSeen(pod: PodObject): void {
+    const key = objectKey(pod);
+    const nodeName = pod.spec?.nodeName;
+    if (nodeName) {
+      this.assumed.delete(key);
+      this.unschedulable.delete(key);
+      this.place(key, pod, nodeName);
+      return;
+    }
+    if (!this.assumed.has(key)) this.unplace(key);
+    if (needsScheduling(pod)) {
+      // A changed pod is retried after its back-off, as upstream moves updated pods out of unschedulablePods.
+      if (this.unschedulable.has(key)) this.retryOne(key);
+      else this.queue.add(key);
+    }
+  }
+
+  private retryOne(key: string): void {
+    const record = this.unschedulable.get(key);
+    if (!record) return;
+    const backoff = Math.min(this.options.initialBackoffMs * 2 ** Math.max(0, record.attempts - 1), this.options.maxBackoffMs);
+    this.queue.addAfter(key, record.lastAttempt + backoff - this.ctx.clock.now().getTime());
+  }
+
+  private podGone(pod: PodObject): void {
+    const key = objectKey(pod);
+    this.assumed.delete(key);
+    this.unschedulable.delete(key);
+    const wasPlaced = this.podNode.has(key);
+    this.unplace(key);
+    if (wasPlaced) this.retryUnschedulable();
+  }
+
+  private nodeSeen(node: NodeObject): void {
+    const name = node.metadata?.name ?? '';
+    const cached = this.nodes.get(name);
+    if (cached) {
+      cached.node = node;
+      cached.info = undefined;
+      if (!cached.known) {
+        cached.known = true;
+        this.nodeOrder = undefined;
+      }
+      return;
+    }
+    this.nodes.set(name, { node, known: true, pods: new Map(), info: undefined });
+    this.nodeOrder = undefined;
+  }
+
+  private nodeGone(node: NodeObject): void {
+    const name = node.metadata?.name ?? '';
+    const cached = this.nodes.get(name);
+    if (!cached) return;
+    // Bound pods' bookkeeping stays until they go, but the node can no longer be chosen.
+    if (cached.pods.size === 0) this.nodes.delete(name);
+    else cached.known = false;
+    this.nodeOrder = undefined;
+  }
+}
+
+/** Builds the {@link Scheduler} with default options. */
+export const schedulerFactory: ControllerFactory = (ctx) => new Scheduler(ctx);
