@@ -115,7 +115,6 @@ export function strategyFor(type: ResourceType, allocators: Allocators): TypeStr
 const createHooks: Record<string, (obj: KubeObject) => void> = {
   Pod(obj) {
     obj.status = { phase: 'Pending', qosClass: podQOSClass(obj as Record<string, unknown>) };
-    addDefaultTolerations(obj);
   },
   Job(obj) {
     prepareJobSelector(obj as Record<string, unknown>, obj.metadata?.uid ?? '');
@@ -285,20 +284,4 @@ export class AllocationFieldErrors extends Error {
   constructor(readonly errors: FieldError[]) {
     super(errors.map((e) => e.field).join(', '));
   }
-}
-
-/** The taints every pod tolerates for 300 s unless it says otherwise (upstream's DefaultTolerationSeconds admission). */
-const defaultTolerationKeys = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
-
-function addDefaultTolerations(pod: KubeObject): void {
-  const spec = (pod.spec ?? {}) as { tolerations?: { key?: string; operator?: string; effect?: string; tolerationSeconds?: number }[] };
-  const tolerations = spec.tolerations ?? [];
-  for (const key of defaultTolerationKeys) {
-    const tolerated = tolerations.some(
-      (t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'),
-    );
-    if (!tolerated) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
-  }
-  spec.tolerations = tolerations;
-  pod.spec = spec;
 }

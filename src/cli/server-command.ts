@@ -11,6 +11,7 @@ import { InProcessClient } from '../client/in-process.js';
 import { systemClock } from '../client/clock.js';
 import { allControllers } from '../controllers/all.js';
 import { ControllerManager } from '../controllers/manager.js';
+import { SimulatedNodePool } from '../kubelet/simulated/pool.js';
 import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
 
 /** `skiff server`'s flags, in k3s's manner. */
@@ -31,6 +32,7 @@ export const serverFlags: FlagSpec[] = [
   { name: 'cluster-dns', type: 'string', help: 'the cluster DNS Service IP', default: '10.43.0.10' },
   { name: 'cluster-domain', type: 'string', help: 'the cluster DNS domain', default: 'cluster.local' },
   { name: 'token', type: 'string', help: 'the join token (generated and kept in the data dir when absent)', default: '' },
+  { name: 'simulated-nodes', type: 'string', help: 'run this many simulated nodes (no containers, as KWOK) in the server', default: '0' },
   { name: 'disable-controllers', type: 'boolean', help: 'run the API server only: no controllers and no scheduler', default: false },
 ];
 
@@ -47,6 +49,7 @@ export interface ServerConfig {
   clusterDomain: string;
   token: string;
   disableControllers: boolean;
+  simulatedNodes: number;
 }
 
 function str(v: string | boolean | undefined): string {
@@ -58,6 +61,8 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
   const port = Number(flags['https-port']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--https-port: invalid port ${String(flags['https-port'])}`);
   for (const f of ['cluster-cidr', 'service-cidr']) parseCIDR(str(flags[f]));
+  const simulated = Number(flags['simulated-nodes'] ?? 0);
+  if (!Number.isInteger(simulated) || simulated < 0) throw new Error(`--simulated-nodes: not a count: ${String(flags['simulated-nodes'])}`);
   const bind = str(flags['bind-address']);
   const advertise =
     str(flags['advertise-address']) || str(flags['node-ip']) || (bind && bind !== '0.0.0.0' && bind !== '::' ? bind : '127.0.0.1');
@@ -73,6 +78,7 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
     clusterDomain: str(flags['cluster-domain']),
     token: str(flags.token),
     disableControllers: flags['disable-controllers'] === true,
+    simulatedNodes: Number(flags['simulated-nodes'] ?? 0),
   };
 }
 
@@ -140,6 +146,14 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
         log,
       });
       running.push(manager.start(signal).catch((err: unknown) => log(`controller manager stopped: ${String(err)}`)));
+    }
+    if (config.simulatedNodes > 0) {
+      const pool = new SimulatedNodePool(client, systemClock, {
+        count: config.simulatedNodes,
+        node: { onError: (err, where) => log(`simulated node ${where}: ${String(err)}`) },
+      });
+      running.push(pool.start(signal).catch((err: unknown) => log(`simulated nodes stopped: ${String(err)}`)));
+      log(`running ${config.simulatedNodes} simulated nodes`);
     }
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();

@@ -8,12 +8,15 @@ import { endpointsControllerFactory } from './endpoints/controller.js';
 import { endpointSliceControllerFactory } from './endpointslice/controller.js';
 import { garbageCollectorFactory } from './garbagecollector/controller.js';
 import { namespaceControllerFactory } from './namespace/controller.js';
+import { nodeIpamControllerFactory } from './nodeipam/controller.js';
+import { nodeLifecycleControllerFactory } from './nodelifecycle/controller.js';
+import { schedulerFactory } from '../scheduler/scheduler.js';
 import { serviceAccountControllerFactory } from './serviceaccount/controller.js';
 import { replicaSetControllerFactory } from './replicaset/controller.js';
 import { statefulSetControllerFactory } from './statefulset/controller.js';
 import { localPathProvisionerFactory } from './volume/controller.js';
 
-/** Every controller `skiff server` runs, in kube-controller-manager's manner. */
+/** Every controller `skiff server` runs, in kube-controller-manager's manner, and the scheduler. */
 export const allControllers: ControllerFactory[] = [
   replicaSetControllerFactory,
   deploymentControllerFactory,
@@ -28,4 +31,7 @@ export const allControllers: ControllerFactory[] = [
   garbageCollectorFactory,
   namespaceControllerFactory,
   serviceAccountControllerFactory,
+  nodeIpamControllerFactory,
+  nodeLifecycleControllerFactory,
+  schedulerFactory,
 ];

@@ -225,6 +225,25 @@ function maxInto(target: ResourceAmounts, source: ResourceAmounts): void {
  * total), plus spec.overhead.
  */
 export function podRequests(pod: Pod, options: PodRequestsOptions = {}): ResourceAmounts {
+  // Pods and nodes are immutable snapshots from the informer cache (a change is a new object),
+  // so their sums are computed once per object, not once per pod scheduled.
+  const cache = options.nonMissingDefaults ? podRequestsNonZeroCache : podRequestsCache;
+  let cached = cache.get(pod);
+  if (!cached || cached.defaults !== options.nonMissingDefaults) {
+    cached = { defaults: options.nonMissingDefaults, amounts: computePodRequests(pod, options) };
+    cache.set(pod, cached);
+  }
+  return cached.amounts;
+}
+
+type CachedAmounts = { defaults?: Readonly<Record<string, number>>; amounts: ResourceAmounts };
+const podRequestsCache = new WeakMap<Pod, CachedAmounts>();
+const podRequestsNonZeroCache = new WeakMap<Pod, CachedAmounts>();
+const requestedCache = new WeakMap<NodeInfo, CachedAmounts>();
+const requestedNonZeroCache = new WeakMap<NodeInfo, CachedAmounts>();
+const allocatableCache = new WeakMap<Node, ResourceAmounts>();
+
+function computePodRequests(pod: Pod, options: PodRequestsOptions): ResourceAmounts {
   const total: ResourceAmounts = new Map();
   for (const container of pod.spec?.containers ?? []) addInto(total, containerRequests(container, options));
   const sidecars: ResourceAmounts = new Map();
@@ -250,16 +269,23 @@ export function podRequests(pod: Pod, options: PodRequestsOptions = {}): Resourc
 
 /** The summed requests of a node's non-terminal bound pods. */
 export function requestedOnNode(nodeInfo: NodeInfo, options: PodRequestsOptions = {}): ResourceAmounts {
+  const cache = options.nonMissingDefaults ? requestedNonZeroCache : requestedCache;
+  const cached = cache.get(nodeInfo);
+  if (cached && cached.defaults === options.nonMissingDefaults) return cached.amounts;
   const total: ResourceAmounts = new Map();
   for (const pod of nodeInfo.pods) if (!isTerminal(pod)) addInto(total, podRequests(pod, options));
+  cache.set(nodeInfo, { defaults: options.nonMissingDefaults, amounts: total });
   return total;
 }
 
 /** A node's allocatable amounts (status.allocatable, falling back to status.capacity). */
 export function allocatable(node: Node): ResourceAmounts {
+  const cached = allocatableCache.get(node);
+  if (cached) return cached;
   const amounts: ResourceAmounts = new Map();
   const source = node.status?.allocatable ?? node.status?.capacity ?? {};
   for (const [resource, quantity] of Object.entries(source)) amounts.set(resource, resourceAmount(resource, quantity));
+  allocatableCache.set(node, amounts);
   return amounts;
 }
 

@@ -113,6 +113,9 @@ describe('Scheduler', () => {
         env.recorder.events.find((e) => e.reason === 'FailedScheduling'),
         { object: 'Pod/default/big', type: 'Warning', reason: 'FailedScheduling', message },
       );
+      // Its own status write does not make it retry: nothing changes for a minute.
+      await env.clock.advanceAsync(60_000);
+      assert.equal(env.recorder.events.filter((e) => e.reason === 'FailedScheduling').length, 1);
       await env.client.create(resources.nodes, '', node('large', '4'));
       const bound = await waitFor(env.clock, async () => (await listPods(env)).find((p) => p.spec?.nodeName), 'the pod bound after the node came', 100);
       assert.equal(bound.spec?.nodeName, 'large');

@@ -41,7 +41,10 @@ export interface SchedulerOptions {
 type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;
 
-/** One node and its bound pods, with the array handed to the filters rebuilt only when they change. */
+/**
+ * One node and its bound pods. The NodeInfo handed to the filters is rebuilt (a new object)
+ * only when the node or its pods change, so per-NodeInfo memoisation stays valid.
+ */
 interface CachedNode {
   node: NodeObject;
   /** False for a placeholder holding pods bound to a node the informer does not (or no longer) show. */
@@ -83,6 +86,15 @@ function nodeChangedForScheduling(oldNode: Node, newNode: Node): boolean {
     !jsonEqual(oldNode.spec?.taints ?? [], newNode.spec?.taints ?? []) ||
     (oldNode.spec?.unschedulable ?? false) !== (newNode.spec?.unschedulable ?? false) ||
     !jsonEqual(oldNode.status?.allocatable ?? {}, newNode.status?.allocatable ?? {})
+  );
+}
+
+/** Whether a pod update may change where it fits (status writes, such as this scheduler's own condition, do not). */
+function podChangedForScheduling(oldPod: Pod, newPod: Pod): boolean {
+  return (
+    !jsonEqual(oldPod.spec ?? {}, newPod.spec ?? {}) ||
+    !jsonEqual(oldPod.metadata?.labels ?? {}, newPod.metadata?.labels ?? {}) ||
+    !jsonEqual(oldPod.metadata?.annotations ?? {}, newPod.metadata?.annotations ?? {})
   );
 }
 
@@ -136,7 +148,7 @@ export class Scheduler implements Controller {
     this.nodeInformer = ctx.informers.informerFor<NodeObject>(resources.nodes);
     this.pods.addEventHandler({
       onAdd: (pod) => this.podSeen(pod),
-      onUpdate: (_old, pod) => this.podSeen(pod),
+      onUpdate: (oldPod, pod) => this.podSeen(pod, oldPod),
       onDelete: (pod) => this.podGone(pod),
     });
     this.nodeInformer.addEventHandler({
@@ -311,7 +323,7 @@ export class Scheduler implements Controller {
     if (!cached.known && cached.pods.size === 0) this.nodes.delete(nodeName);
   }
 
-  private podSeen(pod: PodObject): void {
+  private podSeen(pod: PodObject, oldPod?: PodObject): void {
     const key = objectKey(pod);
     const nodeName = pod.spec?.nodeName;
     if (nodeName) {
@@ -323,8 +335,8 @@ export class Scheduler implements Controller {
     if (!this.assumed.has(key)) this.unplace(key);
     if (needsScheduling(pod)) {
       // A changed pod is retried after its back-off, as upstream moves updated pods out of unschedulablePods.
-      if (this.unschedulable.has(key)) this.retryOne(key);
-      else this.queue.add(key);
+      if (!this.unschedulable.has(key)) this.queue.add(key);
+      else if (!oldPod || podChangedForScheduling(oldPod, pod)) this.retryOne(key);
     }
   }
 
