@@ -246,7 +246,7 @@ export class ResourceHandler {
         signal,
         (from) => {
           lastRevision = from;
-          res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
           res.flushHeaders();
           if (bookmarks) bookmarkTimer = setInterval(() => void write(bookmark()), 30_000);
         },

@@ -1,4 +1,4 @@
-import { createServer as createHttpsServer, type Server } from 'node:https';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Store } from '../storage/store.js';
@@ -55,7 +55,7 @@ export class ApiServer {
   private readonly clock: Clock;
   private readonly authorizer: Authorizer;
   private readonly onError: (err: unknown) => void;
-  private server?: Server;
+  private server?: Http2SecureServer;
   private ready = false;
 
   constructor(private readonly options: ApiServerOptions) {
@@ -98,15 +98,14 @@ export class ApiServer {
     port: number,
     signal: AbortSignal,
   ): Promise<AddressInfo> {
-    const server = createHttpsServer(
-      { key: tls.key, cert: tls.cert, ca: tls.clientCA, requestCert: true, rejectUnauthorized: false },
+    // HTTP/2 as upstream (clients multiplex watches and can cancel one without closing the
+    // connection), and HTTP/1.1 for clients that do not offer h2 and for upgrades.
+    const server = createSecureServer(
+      { key: tls.key, cert: tls.cert, ca: tls.clientCA, requestCert: true, rejectUnauthorized: false, allowHTTP1: true, settings: { maxConcurrentStreams: 1000 } },
       (req, res) => {
-        void this.handle(req, res);
+        void this.handle(req as unknown as IncomingMessage, res as unknown as ServerResponse);
       },
     );
-    server.keepAliveTimeout = 120_000;
-    server.headersTimeout = 130_000;
-    server.requestTimeout = 0;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -115,9 +114,20 @@ export class ApiServer {
         resolve();
       });
     });
+    const sessions = new Set<{ destroy(): void }>();
+    server.on('session', (session) => {
+      sessions.add(session);
+      session.on('close', () => sessions.delete(session));
+    });
+    const sockets = new Set<{ destroy(): void }>();
+    server.on('secureConnection', (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
     signal.addEventListener('abort', () => {
       server.close();
-      server.closeAllConnections();
+      for (const s of sessions) s.destroy();
+      for (const s of sockets) s.destroy();
     });
     return server.address() as AddressInfo;
   }
