@@ -79,6 +79,27 @@ for (const backend of testBackends()) {
       assert.equal(await c.kubectlOK(['get', 'deployment', 'tomcat', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']), 'tomcat:v1');
       const events = await c.kubectlOK(['get', 'events', '--field-selector', 'reason=ScalingReplicaSet', '-o', 'name']);
       assert.ok(events.trim().length > 0, 'ScalingReplicaSet events are recorded');
+      assert.match(await c.kubectlOK(['describe', 'deployment', 'tomcat']), /ScalingReplicaSet\s+.*Scaled (up|down) replica set tomcat-/);
+    });
+
+    test('rollout pause, resume and restart', async () => {
+      await c.kubectlOK(['rollout', 'pause', 'deployment/tomcat']);
+      await c.kubectlOK(['set', 'image', 'deployment/tomcat', 'tomcat-container=tomcat:v3']);
+      const rsCount = async () => (await c.kubectlOK(['get', 'rs', '-l', 'app=tomcat', '-o', 'name'])).trim().split('\n').length;
+      const before = await rsCount();
+      await waitFor('the paused condition', async () => /DeploymentPaused/.test(await c.kubectlOK(['get', 'deployment', 'tomcat', '-o', 'jsonpath={.status.conditions[*].reason}'])));
+      assert.equal(await rsCount(), before, 'a paused Deployment starts no rollout');
+      await c.kubectlOK(['rollout', 'resume', 'deployment/tomcat']);
+      await c.kubectlOK(['rollout', 'status', 'deployment/tomcat', '--timeout=90s']);
+      const images = await c.kubectlOK(['get', 'pods', '-l', 'app=tomcat', '-o', 'jsonpath={.items[*].spec.containers[0].image}']);
+      assert.deepEqual([...new Set(images.trim().split(/\s+/))], ['tomcat:v3']);
+      const uidsBefore = await c.kubectlOK(['get', 'pods', '-l', 'app=tomcat', '-o', 'jsonpath={.items[*].metadata.uid}']);
+      await c.kubectlOK(['rollout', 'restart', 'deployment/tomcat']);
+      await c.kubectlOK(['rollout', 'status', 'deployment/tomcat', '--timeout=90s']);
+      await waitFor('only new pods', async () => {
+        const now = (await c.kubectlOK(['get', 'pods', '-l', 'app=tomcat', '-o', 'jsonpath={.items[*].metadata.uid}'])).trim().split(/\s+/);
+        return now.length === 4 && now.every((u) => !uidsBefore.includes(u));
+      });
     });
 
     test('canary by Service: the endpoints hold all 4 pods of both Deployments', async () => {
