@@ -1,0 +1,138 @@
+/**
+ * bench/scale: a `skiff server` with simulated nodes (default 1,000) takes Deployments totalling
+ * many pods (default 30,000, 100 per Deployment) until every pod is Running. It prints the time
+ * that took, the API's p99 latency for a mutating call during it (a ConfigMap create every
+ * 100 ms; upstream's SLO is 1 s) as a ratio against the same call's p99 on the idle server
+ * measured first in the same run, and the server's resident memory (idle, peak).
+ * Sizes: BENCH_NODES, BENCH_PODS. Run through `npm run bench -- scale` (own network namespace).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { BenchClient, quantile } from './https-client.js';
+
+const nodes = Number(process.env.BENCH_NODES ?? 1000);
+const pods = Number(process.env.BENCH_PODS ?? 30000);
+const perDeployment = 100;
+const skiff = fileURLToPath(new URL('../../bin/skiff', import.meta.url));
+
+async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
+
+async function getJSON<T>(client: BenchClient, path: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    import('node:https').then(({ request }) => {
+      const req = request(new URL(path, client.server), { agent: client.agent, headers: { Accept: 'application/json' } });
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve(JSON.parse(body) as T));
+      });
+      req.on('error', reject);
+      req.end();
+    }, reject);
+  });
+}
+
+/** Times one mutating call every 100 ms until stopped; returns the latencies. */
+function probe(client: BenchClient, name: string): { stop(): Promise<number[]> } {
+  const latencies: number[] = [];
+  let running = true;
+  let n = 0;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      await client.send('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-${n++}` } });
+      latencies.push(performance.now() - started);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return latencies.sort((a, b) => a - b);
+    },
+  };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-scale-'));
+let server: ChildProcess | undefined;
+try {
+  server = spawn(process.execPath, ['--max-old-space-size=16384', skiff, 'server', '--data-dir', dir, '--bind-address', '127.0.0.1', '--https-port', '16445', '--simulated-nodes', String(nodes)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    server!.stderr?.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (log.includes('cluster ready')) resolve();
+    });
+    server!.on('exit', (code) => reject(new Error(`server exited ${code}: ${log}`)));
+  });
+  const client = new BenchClient(join(dir, 'kubeconfig.yaml'), 64);
+  const started = performance.now();
+  for (;;) {
+    const list = await getJSON<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>(client, '/api/v1/nodes');
+    const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    if (ready === nodes) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.log(`scale: ${nodes} simulated nodes Ready after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const idleProbe = probe(client, 'idle');
+  await new Promise((r) => setTimeout(r, 5000));
+  const idle = await idleProbe.stop();
+  const idleMemory = await memoryOf(server.pid!);
+
+  const loadProbe = probe(client, 'load');
+  const t0 = performance.now();
+  const deployments = Math.ceil(pods / perDeployment);
+  for (let i = 0; i < deployments; i++) {
+    const replicas = Math.min(perDeployment, pods - i * perDeployment);
+    const code = await client.send('POST', '/apis/apps/v1/namespaces/default/deployments', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `scale-${i}` },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: `scale-${i}` } },
+        template: { metadata: { labels: { app: `scale-${i}` } }, spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '1m', memory: '1Mi' } } }] } },
+      },
+    });
+    if (code !== 201) throw new Error(`deployment create answered ${code}`);
+  }
+  let peak = idleMemory.peak;
+  for (;;) {
+    const list = await getJSON<{ items: { status?: { readyReplicas?: number }; spec: { replicas: number } }[] }>(client, '/apis/apps/v1/namespaces/default/deployments');
+    const readyPods = list.items.reduce((n, d) => n + (d.status?.readyReplicas ?? 0), 0);
+    peak = Math.max(peak, (await memoryOf(server.pid!)).peak);
+    if (readyPods >= pods) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const loaded = await loadProbe.stop();
+  const p99Idle = quantile(idle, 0.99);
+  const p99Load = quantile(loaded, 0.99);
+  console.log(`scale: ${pods} pods in ${deployments} Deployments Running on ${nodes} nodes after ${seconds.toFixed(1)} s (${(pods / seconds).toFixed(0)} pods/s)`);
+  console.log(
+    `scale: mutating API call p99 ${p99Load.toFixed(0)} ms under load vs ${p99Idle.toFixed(1)} ms idle -> ratio ${(p99Load / p99Idle).toFixed(1)} (upstream SLO: 1000 ms)`,
+  );
+  console.log(`scale: server resident memory ${mib(idleMemory.rss)} idle with ${nodes} nodes, peak ${mib(peak)}`);
+  client.agent.destroy();
+} finally {
+  if (server?.pid && server.exitCode === null) {
+    const exited = new Promise((r) => server!.once('exit', r));
+    process.kill(server.pid, 'SIGTERM');
+    await exited;
+  }
+  await rm(dir, { recursive: true, force: true });
+}
