@@ -195,3 +195,13 @@ export function gone(message: string): StatusError {
 export function internalError(message: string, cause?: unknown): StatusError {
   return new StatusError(500, 'InternalError', `Internal error occurred: ${message}`, undefined, { cause });
 }
+
+/** True when `err` is a StatusError with this HTTP code (404, 409...). */
+export function isStatusError(err: unknown, code: number): err is StatusError {
+  return err instanceof StatusError && err.code === code;
+}
+
+/** The message of an error of any kind, for logs and events. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

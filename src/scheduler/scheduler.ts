@@ -5,7 +5,7 @@
  * ("assumed", as upstream's scheduler cache), so no API read happens while scheduling.
  */
 import type { Node, Pod, PodCondition } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../apiserver/errors.js';
+import { errorMessage, isStatusError, StatusError } from '../apiserver/errors.js';
 import { formatTime, jsonEqual, type KubeObject } from '../apiserver/object.js';
 import { resources } from '../client/client.js';
 import type { EventRecorder } from '../client/events.js';
@@ -60,14 +60,6 @@ interface UnschedulableRecord {
 }
 
 const podScheduled = 'PodScheduled';
-
-function isStatusError(err: unknown, code: number): boolean {
-  return err instanceof StatusError && err.code === code;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Whether this scheduler should place the pod: unbound, ours, not being deleted, not finished. */
 export function needsScheduling(pod: Pod): boolean {

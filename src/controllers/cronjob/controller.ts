@@ -11,7 +11,7 @@
  */
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1.js';
 import type { ObjectReference } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
+import { errorMessage, StatusError } from '../../apiserver/errors.js';
 import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../../apiserver/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
@@ -89,10 +89,6 @@ function byStartTime(a: JobObject, b: JobObject): number {
 
 function isNotFound(err: unknown): boolean {
   return err instanceof StatusError && err.code === 404;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function jobRef(job: JobObject): ObjectReference {

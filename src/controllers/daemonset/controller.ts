@@ -5,7 +5,7 @@
  */
 import type { ControllerRevision, DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
+import { errorMessage, isStatusError, StatusError } from '../../apiserver/errors.js';
 import { cloneJSON, jsonEqual, type KubeObject } from '../../apiserver/object.js';
 import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apiserver/selectors/labels.js';
 import { resources } from '../../client/client.js';
@@ -38,14 +38,6 @@ const ownerIndex = 'daemonset-controller/controller-uid';
 function ownerUIDs(obj: KubeObject): string[] {
   const ref = controllerOf(obj);
   return ref?.uid ? [ref.uid] : [];
-}
-
-function isStatusError(err: unknown, code: number): boolean {
-  return err instanceof StatusError && err.code === code;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function podKey(pod: Pod): string {

@@ -5,7 +5,7 @@
  */
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
+import { errorMessage, isStatusError, StatusError } from '../../apiserver/errors.js';
 import { cloneJSON, jsonEqual, type KubeObject } from '../../apiserver/object.js';
 import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apiserver/selectors/labels.js';
 import { resources } from '../../client/client.js';
@@ -56,14 +56,6 @@ export interface DeploymentControllerOptions {
 type DeploymentObject = Deployment & KubeObject;
 type ReplicaSetObject = ReplicaSet & KubeObject;
 type PodObject = Pod & KubeObject;
-
-function isStatusError(err: unknown, code: number): boolean {
-  return err instanceof StatusError && err.code === code;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function specReplicas(rs: ReplicaSet): number {
   return rs.spec?.replicas ?? 1;

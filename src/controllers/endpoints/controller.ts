@@ -3,7 +3,7 @@
  * selector, an Endpoints object of the same name listing the selected pods' addresses.
  */
 import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Pod, Service } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
+import { errorMessage, isStatusError, StatusError } from '../../apiserver/errors.js';
 import { cloneJSON, jsonEqual, type KubeObject } from '../../apiserver/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
@@ -121,20 +121,12 @@ export function endpointsLabelsFor(service: Service): Record<string, string> {
   return labels;
 }
 
-function isStatusError(err: unknown, code: number): err is StatusError {
-  return err instanceof StatusError && err.code === code;
-}
-
 function isNamespaceTerminating(err: unknown): boolean {
   return (
     err instanceof StatusError &&
     err.code === 403 &&
     (err.details?.causes ?? []).some((cause: { reason?: string }) => cause.reason === 'NamespaceTerminating')
   );
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**

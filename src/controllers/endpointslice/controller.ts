@@ -3,7 +3,7 @@
  * with a selector, discovery.k8s.io/v1 EndpointSlices listing the selected pods.
  */
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
+import { errorMessage, isStatusError, StatusError } from '../../apiserver/errors.js';
 import type { KubeObject } from '../../apiserver/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
@@ -38,20 +38,12 @@ export interface EndpointSliceControllerOptions {
 type ServiceObject = Service & KubeObject;
 type PodObject = Pod & KubeObject;
 
-function isStatusError(err: unknown, code: number): boolean {
-  return err instanceof StatusError && err.code === code;
-}
-
 function isNamespaceTerminating(err: unknown): boolean {
   return (
     err instanceof StatusError &&
     err.code === 403 &&
     (err.details?.causes ?? []).some((cause: { reason?: string }) => cause.reason === 'NamespaceTerminating')
   );
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Orders resourceVersions when both are numbers (as this API server's are); otherwise undefined. */

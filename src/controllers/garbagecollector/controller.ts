@@ -5,7 +5,7 @@
  * deleted with the orphan policy.
  */
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
+import { isStatusError, StatusError } from '../../apiserver/errors.js';
 import { jsonEqual, type KubeObject } from '../../apiserver/object.js';
 import { findKind, resourceTypes, type ResourceType } from '../../apiserver/registry.js';
 import type { ResourceRef } from '../../client/client.js';
@@ -46,10 +46,6 @@ interface Monitor {
 }
 
 type OwnerState = 'solid' | 'dangling' | 'waiting';
-
-function isStatusError(err: unknown, code: number): boolean {
-  return err instanceof StatusError && err.code === code;
-}
 
 function ownerRefs(obj: KubeObject): OwnerReference[] {
   return obj.metadata?.ownerReferences ?? [];

@@ -13,7 +13,7 @@
  */
 import type { JobCondition, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { Container, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
+import { errorMessage, StatusError } from '../../apiserver/errors.js';
 import { cloneJSON, formatTime, jsonEqual } from '../../apiserver/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
@@ -160,10 +160,6 @@ function generateNameWithIndex(jobName: string, index: number): string {
   const suffix = `-${index}-`;
   const room = maxGenerateNameLength - suffix.length;
   return `${jobName.length > room ? jobName.slice(0, room) : jobName}${suffix}`;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function isNotFound(err: unknown): boolean {

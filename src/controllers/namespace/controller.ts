@@ -3,7 +3,7 @@
  * deleted, then removes the `kubernetes` finalizer so the API server can delete it.
  */
 import type { Namespace, NamespaceCondition } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
+import { errorMessage, isStatusError, StatusError } from '../../apiserver/errors.js';
 import { formatTime, jsonEqual, type KubeObject } from '../../apiserver/object.js';
 import { resourceTypes, type ResourceType } from '../../apiserver/registry.js';
 import { resources, type ResourceRef } from '../../client/client.js';
@@ -45,14 +45,6 @@ export interface ContentStatus {
   failures: string[];
   /** Upstream's estimate of the seconds until graceful pod termination ends. */
   estimateSeconds: number;
-}
-
-function isStatusError(err: unknown, code: number): boolean {
-  return err instanceof StatusError && err.code === code;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** The namespaced types the controller empties by default. */

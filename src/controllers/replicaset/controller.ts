@@ -4,7 +4,7 @@
  */
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
+import { errorMessage, isStatusError, StatusError } from '../../apiserver/errors.js';
 import { cloneJSON, jsonEqual, type KubeObject } from '../../apiserver/object.js';
 import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apiserver/selectors/labels.js';
 import { resources } from '../../client/client.js';
@@ -27,14 +27,6 @@ export interface ReplicaSetControllerOptions {
   burstReplicas?: number;
   /** Size of the first creation batch (upstream's SlowStartInitialBatchSize). Default 1. */
   slowStartInitialBatchSize?: number;
-}
-
-function isStatusError(err: unknown, code: number): boolean {
-  return err instanceof StatusError && err.code === code;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { ControllerRevision, StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
+import { errorMessage, isStatusError, StatusError } from '../../apiserver/errors.js';
 import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../../apiserver/object.js';
 import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apiserver/selectors/labels.js';
 import { resources } from '../../client/client.js';
@@ -48,14 +48,6 @@ const ownerIndex = 'statefulset-controller/controller-uid';
 function ownerUIDs(obj: KubeObject): string[] {
   const ref = controllerOf(obj);
   return ref?.uid ? [ref.uid] : [];
-}
-
-function isStatusError(err: unknown, code: number): boolean {
-  return err instanceof StatusError && err.code === code;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** A pod slot of one sync: the pod as known, and whether it exists in the API. */

@@ -9,7 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
+import { errorMessage, isStatusError, StatusError } from '../../apiserver/errors.js';
 import { cloneJSON, type KubeObject } from '../../apiserver/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
@@ -54,14 +54,6 @@ type ClassObject = StorageClass & KubeObject;
 
 const claimPrefix = 'claim:';
 const volumePrefix = 'volume:';
-
-function isStatusError(err: unknown, code: number): boolean {
-  return err instanceof StatusError && err.code === code;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** The claims a pod mounts, as `namespace/name` keys. */
 function claimKeysOf(pod: Pod): string[] {

@@ -7,7 +7,7 @@
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, NodeCondition, NodeStatus, Pod } from 'kubernetes-types/core/v1.js';
 import { formatIPv4, parseCIDR } from '../../apiserver/allocator.js';
-import { StatusError } from '../../apiserver/errors.js';
+import { isStatusError, StatusError } from '../../apiserver/errors.js';
 import { formatTime, type KubeObject } from '../../apiserver/object.js';
 import { resources, type Client } from '../../client/client.js';
 import type { Clock } from '../../client/clock.js';
@@ -70,10 +70,6 @@ export const simulatedNodeInfo = {
 type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;
 type LeaseObject = Lease & KubeObject;
-
-function isStatusError(err: unknown, code: number): boolean {
-  return err instanceof StatusError && err.code === code;
-}
 
 /** Upstream's MicroTime: RFC 3339 with microseconds. */
 function formatMicroTime(d: Date): string {
