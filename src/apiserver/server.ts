@@ -34,6 +34,8 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** Called for unexpected errors (default: console.error). */
   onError?: (err: unknown) => void;
+  /** PEM served at /cacerts, so that joining nodes can check it against their token (as k3s). */
+  serverCAPem?: string;
 }
 
 /** events.k8s.io/v1 Events are core/v1 Events, converted on the way in and out. */
@@ -150,6 +152,12 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname;
     const method = req.method ?? 'GET';
+    if (path === '/cacerts' && this.options.serverCAPem) {
+      // Public: it holds no secret, and a joining node verifies it against its token's hash.
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(this.options.serverCAPem) });
+      res.end(this.options.serverCAPem);
+      return;
+    }
     if (publicPaths.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
       return this.serveHealth(res, path);
     }

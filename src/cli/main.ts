@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { runAgent } from './agent-command.js';
 import { runKubectl } from './kubectl-command.js';
 import { runServer } from './server-command.js';
 
@@ -6,6 +7,7 @@ const usage = `skiff: Kubernetes in one small program
 
 Usage:
   skiff server [flags]     run the control plane (API server on SQLite or etcd)
+  skiff agent [flags]      join a server as a node (--simulated for now)
   skiff kubectl ARGS...    run kubectl against this machine's cluster
   skiff help               this text
 
@@ -17,6 +19,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'server':
       return runServer(rest);
+    case 'agent':
+      return runAgent(rest);
     case 'kubectl':
       return runKubectl(rest);
     case undefined:

@@ -107,6 +107,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       serviceCIDR: config.serviceCIDR,
       authenticator: new CertAndTokenAuthenticator(tokens),
       advertiseAddress: `${config.advertiseAddress}:${config.httpsPort}`,
+      serverCAPem: credentials.serverCA.certificatePem,
       onError: (err) => log(`apiserver error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     });
     const address = await api.listen(

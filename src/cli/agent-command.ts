@@ -1,0 +1,72 @@
+import { request } from 'node:https';
+import { hostname } from 'node:os';
+import { HttpsClient } from '../client/https-client.js';
+import { systemClock } from '../client/clock.js';
+import { SimulatedNode } from '../kubelet/simulated/node.js';
+import { caCertificateHash, parseJoinToken } from '../pki/token.js';
+import { flagHelp, parseFlags, type FlagSpec } from './flags.js';
+
+/** `skiff agent`'s flags, in k3s's manner. */
+export const agentFlags: FlagSpec[] = [
+  { name: 'server', type: 'string', help: 'the server to join, e.g. https://10.0.0.1:6443', default: '' },
+  { name: 'token', type: 'string', help: 'the join token from the server (<data-dir>/server/token)', default: '' },
+  { name: 'node-name', type: 'string', help: 'this node\'s name', default: hostname() },
+  { name: 'simulated', type: 'boolean', help: 'run a simulated node (no containers, as KWOK)', default: false },
+];
+
+/**
+ * Fetches the server CA from /cacerts and checks it against the hash in a full-form token, as
+ * k3s agents do: the token, not the network, says which server is the right one.
+ */
+export async function fetchServerCA(server: string, token: string): Promise<string> {
+  const { caHash } = parseJoinToken(token);
+  if (!caHash) throw new Error('the token must be the full form K10<ca hash>::server:<secret> (see <data-dir>/server/token)');
+  const pem = await new Promise<string>((resolve, reject) => {
+    // Not verified by TLS: nothing is trusted yet. The hash check below is what trusts it.
+    const req = request(new URL('/cacerts', server), { rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`/cacerts answered ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  if (caCertificateHash(pem) !== caHash) throw new Error('the server CA does not match the token: wrong server or token');
+  return pem;
+}
+
+/** `skiff agent ARGS`: joins a server and runs the node until SIGINT or SIGTERM. */
+export async function runAgent(args: string[]): Promise<number> {
+  const flags = parseFlags(args, agentFlags);
+  if (flags.help) {
+    console.log(`Usage: skiff agent --server URL --token TOKEN [flags]\n\nFlags:\n${flagHelp(agentFlags)}`);
+    return 0;
+  }
+  const server = String(flags.server ?? '');
+  const token = String(flags.token ?? '');
+  const nodeName = String(flags['node-name'] ?? hostname());
+  if (!server || !token) throw new Error('--server and --token are required');
+  if (!flags.simulated) {
+    throw new Error('only simulated nodes can join for now (--simulated); the containerd node agent is not built yet');
+  }
+  const ca = await fetchServerCA(server, token);
+  const client = new HttpsClient({ server, ca, token: parseJoinToken(token).secret, userAgent: `skiff-agent/${nodeName}` });
+  const controller = new AbortController();
+  const stop = (sig: string) => {
+    console.error(`skiff agent: ${sig} received, stopping`);
+    controller.abort();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  const node = new SimulatedNode(client, nodeName, systemClock, {
+    onError: (err, where) => console.error(`${new Date().toISOString()} ${where}: ${String(err)}`),
+  });
+  console.error(`${new Date().toISOString()} simulated node ${nodeName} joining ${server}`);
+  try {
+    await node.start(controller.signal);
+  } finally {
+    client.close();
+  }
+  return 0;
+}
