@@ -1,11 +1,5 @@
 import { Agent, request } from 'node:https';
-import { readFileSync } from 'node:fs';
-import { load } from 'js-yaml';
-
-interface Kubeconfig {
-  clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-  users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-}
+import { loadKubeconfig } from '../src/client/kubeconfig.js';
 
 /** A keep-alive HTTPS client with the credentials of a kubeconfig, for benchmarks. */
 export class BenchClient {
@@ -13,16 +7,9 @@ export class BenchClient {
   readonly server: string;
 
   constructor(kubeconfigPath: string, maxSockets: number) {
-    const cfg = load(readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
-    const b64 = (s: string) => Buffer.from(s, 'base64');
-    this.server = cfg.clusters[0].cluster.server;
-    this.agent = new Agent({
-      keepAlive: true,
-      maxSockets,
-      ca: b64(cfg.clusters[0].cluster['certificate-authority-data']),
-      cert: b64(cfg.users[0].user['client-certificate-data']),
-      key: b64(cfg.users[0].user['client-key-data']),
-    });
+    const { server, ca, cert, key } = loadKubeconfig(kubeconfigPath);
+    this.server = server;
+    this.agent = new Agent({ keepAlive: true, maxSockets, ca, cert, key });
   }
 
   /** Sends a JSON body; resolves with the status code once the response has been read. */
@@ -40,6 +27,21 @@ export class BenchClient {
       });
       req.on('error', reject);
       req.end(text);
+    });
+  }
+
+  /** GETs a path and parses the JSON answer. */
+  getJSON<T>(path: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const req = request(new URL(path, this.server), { agent: this.agent, headers: { Accept: 'application/json' } });
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve(JSON.parse(body) as T));
+      });
+      req.on('error', reject);
+      req.end();
     });
   }
 

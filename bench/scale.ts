@@ -27,22 +27,6 @@ async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
 
-async function getJSON<T>(client: BenchClient, path: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    import('node:https').then(({ request }) => {
-      const req = request(new URL(path, client.server), { agent: client.agent, headers: { Accept: 'application/json' } });
-      req.on('response', (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve(JSON.parse(body) as T));
-      });
-      req.on('error', reject);
-      req.end();
-    }, reject);
-  });
-}
-
 /** Times one mutating call every 100 ms until stopped; returns the latencies. */
 function probe(client: BenchClient, name: string): { stop(): Promise<number[]> } {
   const latencies: number[] = [];
@@ -84,7 +68,7 @@ try {
   const client = new BenchClient(join(dir, 'kubeconfig.yaml'), 64);
   const started = performance.now();
   for (;;) {
-    const list = await getJSON<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>(client, '/api/v1/nodes');
+    const list = await client.getJSON<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>('/api/v1/nodes');
     const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
     if (ready === nodes) break;
     await new Promise((r) => setTimeout(r, 500));
@@ -114,7 +98,7 @@ try {
   }
   let peak = idleMemory.peak;
   for (;;) {
-    const list = await getJSON<{ items: { status?: { readyReplicas?: number }; spec: { replicas: number } }[] }>(client, '/apis/apps/v1/namespaces/default/deployments');
+    const list = await client.getJSON<{ items: { status?: { readyReplicas?: number }; spec: { replicas: number } }[] }>('/apis/apps/v1/namespaces/default/deployments');
     const readyPods = list.items.reduce((n, d) => n + (d.status?.readyReplicas ?? 0), 0);
     peak = Math.max(peak, (await memoryOf(server.pid!)).peak);
     if (readyPods >= pods) break;

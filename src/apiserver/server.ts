@@ -1,4 +1,4 @@
-import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import { createSecureServer } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Store } from '../storage/store.js';
@@ -57,7 +57,6 @@ export class ApiServer {
   private readonly clock: Clock;
   private readonly authorizer: Authorizer;
   private readonly onError: (err: unknown) => void;
-  private server?: Http2SecureServer;
   private ready = false;
 
   constructor(private readonly options: ApiServerOptions) {
@@ -108,7 +107,6 @@ export class ApiServer {
         void this.handle(req as unknown as IncomingMessage, res as unknown as ServerResponse);
       },
     );
-    this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

@@ -5,7 +5,7 @@
  * ("assumed", as upstream's scheduler cache), so no API read happens while scheduling.
  */
 import type { Node, Pod, PodCondition } from 'kubernetes-types/core/v1.js';
-import { errorMessage, isStatusError, StatusError } from '../apiserver/errors.js';
+import { errorMessage, isStatusError } from '../apiserver/errors.js';
 import { formatTime, jsonEqual, type KubeObject } from '../apiserver/object.js';
 import { resources } from '../client/client.js';
 import type { EventRecorder } from '../client/events.js';

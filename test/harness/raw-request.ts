@@ -4,26 +4,19 @@
  * with `--anonymous` as the fifth argument) and prints `{ status, headers, body }` as JSON.
  */
 import { request } from 'node:https';
-import { readFileSync } from 'node:fs';
-import { load } from 'js-yaml';
-
-interface Kubeconfig {
-  clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-  users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-}
+import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 
 const [kubeconfigPath, method, path, contentType, mode] = process.argv.slice(2);
-const cfg = load(readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
-const b64 = (s: string) => Buffer.from(s, 'base64');
+const cfg = loadKubeconfig(kubeconfigPath);
 const anonymous = mode === '--anonymous';
 const chunks: Buffer[] = [];
 for await (const c of process.stdin) chunks.push(c as Buffer);
 const body = Buffer.concat(chunks);
-const url = new URL(path, cfg.clusters[0].cluster.server);
+const url = new URL(path, cfg.server);
 const req = request(url, {
   method,
-  ca: b64(cfg.clusters[0].cluster['certificate-authority-data']),
-  ...(anonymous ? {} : { cert: b64(cfg.users[0].user['client-certificate-data']), key: b64(cfg.users[0].user['client-key-data']) }),
+  ca: cfg.ca,
+  ...(anonymous ? {} : { cert: cfg.cert, key: cfg.key }),
   headers: { ...(body.length ? { 'Content-Type': contentType || 'application/json', 'Content-Length': body.length } : {}), Accept: 'application/json' },
 });
 req.on('response', (res) => {

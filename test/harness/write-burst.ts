@@ -4,25 +4,11 @@
  * the server acknowledged it (201).
  */
 import { request, Agent } from 'node:https';
-import { readFileSync } from 'node:fs';
-import { load } from 'js-yaml';
-
-interface Kubeconfig {
-  clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-  users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-}
+import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 
 const [kubeconfigPath, namespace, countArg] = process.argv.slice(2);
-const cfg = load(readFileSync(kubeconfigPath, 'utf8')) as Kubeconfig;
-const b64 = (s: string) => Buffer.from(s, 'base64');
-const agent = new Agent({
-  keepAlive: true,
-  maxSockets: 8,
-  ca: b64(cfg.clusters[0].cluster['certificate-authority-data']),
-  cert: b64(cfg.users[0].user['client-certificate-data']),
-  key: b64(cfg.users[0].user['client-key-data']),
-});
-const base = cfg.clusters[0].cluster.server;
+const { server: base, ca, cert, key } = loadKubeconfig(kubeconfigPath);
+const agent = new Agent({ keepAlive: true, maxSockets: 8, ca, cert, key });
 
 function create(name: string): Promise<number> {
   const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { n: name } });

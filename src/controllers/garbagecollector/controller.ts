@@ -5,7 +5,7 @@
  * deleted with the orphan policy.
  */
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
-import { isStatusError, StatusError } from '../../apiserver/errors.js';
+import { isStatusError } from '../../apiserver/errors.js';
 import { jsonEqual, type KubeObject } from '../../apiserver/object.js';
 import { findKind, resourceTypes, type ResourceType } from '../../apiserver/registry.js';
 import type { ResourceRef } from '../../client/client.js';

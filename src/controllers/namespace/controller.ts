@@ -3,7 +3,7 @@
  * deleted, then removes the `kubernetes` finalizer so the API server can delete it.
  */
 import type { Namespace, NamespaceCondition } from 'kubernetes-types/core/v1.js';
-import { errorMessage, isStatusError, StatusError } from '../../apiserver/errors.js';
+import { errorMessage, isStatusError } from '../../apiserver/errors.js';
 import { formatTime, jsonEqual, type KubeObject } from '../../apiserver/object.js';
 import { resourceTypes, type ResourceType } from '../../apiserver/registry.js';
 import { resources, type ResourceRef } from '../../client/client.js';

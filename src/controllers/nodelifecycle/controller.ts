@@ -7,7 +7,7 @@
  */
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, NodeCondition, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
-import { isStatusError, StatusError } from '../../apiserver/errors.js';
+import { isStatusError } from '../../apiserver/errors.js';
 import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../../apiserver/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';

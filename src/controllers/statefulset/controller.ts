@@ -6,7 +6,7 @@
  */
 import type { ControllerRevision, StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
-import { errorMessage, isStatusError, StatusError } from '../../apiserver/errors.js';
+import { errorMessage, isStatusError } from '../../apiserver/errors.js';
 import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../../apiserver/object.js';
 import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apiserver/selectors/labels.js';
 import { resources } from '../../client/client.js';

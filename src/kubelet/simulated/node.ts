@@ -7,7 +7,7 @@
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, NodeCondition, NodeStatus, Pod } from 'kubernetes-types/core/v1.js';
 import { formatIPv4, parseCIDR } from '../../apiserver/allocator.js';
-import { isStatusError, StatusError } from '../../apiserver/errors.js';
+import { isStatusError } from '../../apiserver/errors.js';
 import { formatTime, type KubeObject } from '../../apiserver/object.js';
 import { resources, type Client } from '../../client/client.js';
 import type { Clock } from '../../client/clock.js';
