@@ -345,7 +345,7 @@ export class RestStore {
       const errors = this.strategy.validateUpdate(next, current, subresource);
       if (errors.length) throw invalid(this.target(name), errors);
       // An update that drops the last finalizer of an object being deleted completes the delete.
-      if (current.metadata?.deletionTimestamp && !(next.metadata?.finalizers ?? []).length && !this.waitsForKubelet(next) && !this.waitsForNamespaceController(next)) {
+      if (current.metadata?.deletionTimestamp && !(next.metadata?.finalizers ?? []).length && !this.strategy.holdsDeletion(next)) {
         if (opts.dryRun) return next;
         try {
           const deleted = await this.store.delete(key, kv.modRevision);
@@ -392,19 +392,6 @@ export class RestStore {
     delete meta.selfLink;
     next.apiVersion = this.apiVersion;
     next.kind = this.type.kind;
-  }
-
-  /** A namespace goes only once the namespace controller has emptied it and cleared spec.finalizers. */
-  private waitsForNamespaceController(obj: KubeObject): boolean {
-    if (this.type.kind !== 'Namespace' || this.type.group !== '') return false;
-    return ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0;
-  }
-
-  /** A pod on a node is removed by its kubelet once its containers are gone. */
-  private waitsForKubelet(obj: KubeObject): boolean {
-    if (this.type.kind !== 'Pod' || this.type.group !== '') return false;
-    const spec = obj.spec as { nodeName?: string } | undefined;
-    return !!spec?.nodeName && (obj.metadata?.deletionGracePeriodSeconds ?? 0) > 0;
   }
 
   /**

@@ -33,6 +33,12 @@ export interface TypeStrategy {
   allocate(obj: KubeObject, old: KubeObject | undefined, dryRun: boolean): Promise<() => Promise<void>>;
   /** Releases what a deleted object held (or what an update dropped). */
   release(obj: KubeObject, replacement?: KubeObject): Promise<void>;
+  /**
+   * True while something other than metadata.finalizers still holds a deleted object: a pod's
+   * kubelet stopping its containers, a namespace's spec.finalizers (upstream's
+   * ShouldDeleteDuringUpdate / ShouldDeleteNamespaceDuringUpdate).
+   */
+  holdsDeletion(obj: KubeObject): boolean;
 }
 
 /** The parts of an object that are neither metadata nor status, whose change bumps generation. */
@@ -105,12 +111,20 @@ export function strategyFor(type: ResourceType, allocators: Allocators): TypeStr
         : validateUpdate(type, obj as Record<string, unknown>, old as Record<string, unknown>),
     allocate: async () => async () => {},
     release: async () => {},
+    holdsDeletion: (obj) => type.group === '' && (deletionHolds[type.kind]?.(obj) ?? false),
   };
   if (type.kind === 'Service' && type.group === '') {
     return { ...base, allocates: true, ...serviceAllocation(allocators) };
   }
   return base;
 }
+
+const deletionHolds: Record<string, (obj: KubeObject) => boolean> = {
+  // A pod on a node is removed by its kubelet once its containers are gone.
+  Pod: (obj) => !!(obj.spec as { nodeName?: string } | undefined)?.nodeName && (obj.metadata?.deletionGracePeriodSeconds ?? 0) > 0,
+  // A namespace goes once the namespace controller has emptied it and cleared spec.finalizers.
+  Namespace: (obj) => ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0,
+};
 
 const createHooks: Record<string, (obj: KubeObject) => void> = {
   Pod(obj) {
