@@ -4,10 +4,7 @@ import type { CronJob, CronJobSpec } from 'kubernetes-types/batch/v1.js';
 import type { KubeObject } from '../../apiserver/object.js';
 import { resources } from '../../client/client.js';
 import { FakeClock, settle } from '../../client/clock.js';
-import { MemoryEventRecorder } from '../../client/events.js';
-import { InformerFactory } from '../../client/informer.js';
-import { MemoryClient } from '../../client/memory-client.js';
-import type { ControllerContext } from '../controller.js';
+import { testContext, waitFor } from '../testing.js';
 import type { JobObject } from '../job/job-util.js';
 import { CronJobController, formatRFC3339InZone, jobNameFor } from './controller.js';
 
@@ -15,33 +12,12 @@ const namespace = 'default';
 type CronJobObject = CronJob & KubeObject;
 
 async function harness(start = '2026-01-01T00:00:00Z') {
-  const clock = new FakeClock(new Date(start));
-  const client = new MemoryClient({ clock });
-  const informers = new InformerFactory(client, { clock });
-  const recorder = new MemoryEventRecorder();
-  const errors: unknown[] = [];
-  const ctx: ControllerContext = {
-    client,
-    informers,
-    clock,
-    recorder: () => recorder,
-    onError: (err) => errors.push(err),
-    settings: { clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16', clusterDomain: 'cluster.local', clusterDNS: '10.43.0.10', dataDir: '/tmp' },
-  };
-  const controller = new CronJobController(ctx);
-  const abort = new AbortController();
-  let running: Promise<unknown> = Promise.resolve();
-  informers.start(abort.signal);
+  const t = testContext({ clock: new FakeClock(new Date(start)) });
+  const { client, clock, informers, recorder, errors } = t;
+  const controller = new CronJobController(t.ctx);
+  t.startInformers();
 
-  async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; errors: ${errors.map(String).join('; ')}`);
-      await settle();
-    }
-  }
+  const eventually = async <T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> => (await waitFor(what, probe, { errors })) as T;
 
   async function createCronJob(name: string, spec: Partial<CronJobSpec>): Promise<CronJobObject> {
     const cronJob: CronJobObject = {
@@ -92,7 +68,7 @@ async function harness(start = '2026-01-01T00:00:00Z') {
     finishJob,
     /** Runs the controller's workers. */
     run(): void {
-      running = controller.run(abort.signal);
+      t.run(controller);
     },
     /** Waits until the informer caches hold what the API holds (for driving `sync` by hand). */
     async synced(): Promise<void> {
@@ -101,8 +77,7 @@ async function harness(start = '2026-01-01T00:00:00Z') {
     },
     reasons: (): string[] => recorder.events.map((e) => e.reason),
     async stop(): Promise<void> {
-      abort.abort();
-      await running;
+      await t.stop();
     },
   };
 }

@@ -4,11 +4,7 @@ import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { StatusError } from '../../apiserver/errors.js';
 import type { KubeObject } from '../../apiserver/object.js';
 import { resources } from '../../client/client.js';
-import { FakeClock, settle } from '../../client/clock.js';
-import { MemoryEventRecorder } from '../../client/events.js';
-import { InformerFactory } from '../../client/informer.js';
-import { MemoryClient } from '../../client/memory-client.js';
-import type { ControllerContext } from '../controller.js';
+import { testContext, waitFor } from '../testing.js';
 import { EndpointsController, endpointSubsetsFor } from './controller.js';
 
 const namespace = 'default';
@@ -56,31 +52,11 @@ function service(name: string, spec: Service['spec'], labels?: Record<string, st
 
 /** A running Endpoints controller over an in-memory API. */
 async function harness() {
-  const clock = new FakeClock();
-  const client = new MemoryClient({ clock });
-  const informers = new InformerFactory(client, { clock });
-  const errors: unknown[] = [];
-  const ctx: ControllerContext = {
-    client,
-    informers,
-    clock,
-    recorder: () => new MemoryEventRecorder(),
-    onError: (err) => errors.push(err),
-    settings: { clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16', clusterDomain: 'cluster.local', clusterDNS: '10.43.0.10', dataDir: '/tmp' },
-  };
-  const controller = new EndpointsController(ctx);
-  const abort = new AbortController();
-  informers.start(abort.signal);
-  const running = controller.run(abort.signal);
-  async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; errors: ${errors.map(String).join('; ')}`);
-      await settle();
-    }
-  }
+  const t = testContext();
+  const { client, errors } = t;
+  const controller = new EndpointsController(t.ctx);
+  t.start(controller);
+  const eventually = async <T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> => (await waitFor(what, probe, { errors })) as T;
   const endpoints = async (name: string): Promise<(Endpoints & KubeObject) | undefined> => {
     try {
       return await client.get<Endpoints & KubeObject>(resources.endpoints, namespace, name);
@@ -90,8 +66,7 @@ async function harness() {
     }
   };
   async function stop(): Promise<void> {
-    abort.abort();
-    await running;
+    await t.stop();
     assert.deepEqual(errors, []);
   }
   return { client, controller, eventually, endpoints, stop };

@@ -3,11 +3,8 @@ import assert from 'node:assert/strict';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../apiserver/object.js';
 import { resources } from '../../client/client.js';
-import { FakeClock, settle } from '../../client/clock.js';
-import { MemoryEventRecorder } from '../../client/events.js';
-import { InformerFactory } from '../../client/informer.js';
-import { MemoryClient } from '../../client/memory-client.js';
-import type { ControllerContext } from '../controller.js';
+import { settle } from '../../client/clock.js';
+import { testContext, waitFor } from '../testing.js';
 import { EndpointSliceController } from './controller.js';
 import { desiredEndpointGroups, planSlices, type EndpointSliceObject } from './reconcile.js';
 
@@ -42,37 +39,17 @@ function service(name: string, spec: Service['spec']): Service & KubeObject {
 }
 
 async function harness(maxEndpointsPerSlice?: number) {
-  const clock = new FakeClock();
-  const client = new MemoryClient({ clock });
-  const informers = new InformerFactory(client, { clock });
-  const errors: unknown[] = [];
-  const ctx: ControllerContext = {
-    client,
-    informers,
-    clock,
-    recorder: () => new MemoryEventRecorder(),
-    onError: (err) => errors.push(err),
-    settings: { clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16', clusterDomain: 'cluster.local', clusterDNS: '10.43.0.10', dataDir: '/tmp' },
-  };
-  const controller = new EndpointSliceController(ctx, { maxEndpointsPerSlice });
-  const abort = new AbortController();
-  informers.start(abort.signal);
-  const running = controller.run(abort.signal);
-  async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; errors: ${errors.map(String).join('; ')}`);
-      // Conflicts are retried after a short delay on the fake clock.
-      await clock.advanceAsync(100);
-    }
-  }
+  const t = testContext();
+  const { client, clock, errors } = t;
+  const controller = new EndpointSliceController(t.ctx, { maxEndpointsPerSlice });
+  t.start(controller);
+  // Conflicts are retried after a short delay on the fake clock.
+  const eventually = async <T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> =>
+    (await waitFor(what, probe, { clock, stepMs: 100, errors })) as T;
   const slices = async (svc: string): Promise<EndpointSliceObject[]> =>
     (await client.list<EndpointSliceObject>(resources.endpointslices, namespace, { labelSelector: `kubernetes.io/service-name=${svc}` })).items;
   async function stop(): Promise<void> {
-    abort.abort();
-    await running;
+    await t.stop();
     assert.deepEqual(errors, []);
   }
   return { client, clock, controller, eventually, slices, stop };

@@ -1,53 +1,24 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
-import { bootstrapCluster } from '../../apiserver/bootstrap.js';
 import { StatusError } from '../../apiserver/errors.js';
 import type { KubeObject } from '../../apiserver/object.js';
-import { ApiServer } from '../../apiserver/server.js';
 import { resources } from '../../client/client.js';
-import { FakeClock, settle } from '../../client/clock.js';
-import { MemoryEventRecorder } from '../../client/events.js';
-import { InformerFactory } from '../../client/informer.js';
-import { InProcessClient } from '../../client/in-process.js';
-import { SqliteStore } from '../../storage/sqlite.js';
-import type { ControllerContext } from '../controller.js';
+import { apiServerClient, testContext, waitFor } from '../testing.js';
 import { GarbageCollector } from './controller.js';
 
 const namespace = 'default';
 
 /** A running garbage collector over a real in-process API server. */
 async function harness() {
-  const store = SqliteStore.open(':memory:');
-  const api = new ApiServer({ store, authenticator: { authenticate: () => undefined } });
-  await bootstrapCluster({ kubernetesServiceIP: '10.43.0.1', endpointAddress: '127.0.0.1', endpointPort: 6443, store: (g, v, p) => api.store(g, v, p) });
-  const client = new InProcessClient(api.operations);
-  const clock = new FakeClock();
-  const informers = new InformerFactory(client, { clock });
-  const errors: unknown[] = [];
-  const ctx: ControllerContext = {
-    client,
-    informers,
-    clock,
-    recorder: () => new MemoryEventRecorder(),
-    onError: (err) => errors.push(err),
-    settings: { clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16', clusterDomain: 'cluster.local', clusterDNS: '10.43.0.10', dataDir: '/tmp' },
-  };
-  const gc = new GarbageCollector(ctx);
-  const abort = new AbortController();
-  informers.start(abort.signal);
-  const running = gc.run(abort.signal);
-  await informers.waitForSync(abort.signal);
+  const api = await apiServerClient();
+  const t = testContext({ client: api.client, close: api.close });
+  const { client, errors } = t;
+  const gc = new GarbageCollector(t.ctx);
+  t.start(gc);
+  await t.informers.waitForSync(t.signal);
 
-  async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; errors: ${errors.map(String).join('; ')}`);
-      await settle();
-    }
-  }
+  const eventually = async <T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> => (await waitFor(what, probe, { timeoutMs: 10_000, errors })) as T;
   const configMap = async (name: string, owners: KubeObject[] = [], extra: { blockOwnerDeletion?: boolean; finalizers?: string[] } = {}) =>
     client.create(resources.configmaps, namespace, {
       apiVersion: 'v1',
@@ -68,9 +39,7 @@ async function harness() {
     }
   };
   async function stop(): Promise<void> {
-    abort.abort();
-    await running;
-    await store.close();
+    await t.stop();
     assert.deepEqual(errors, []);
   }
   return { client, gc, eventually, configMap, get, stop };

@@ -4,11 +4,8 @@ import type { Job, JobSpec } from 'kubernetes-types/batch/v1.js';
 import { prepareJobSelector } from '../../apiserver/defaults/index.js';
 import type { KubeObject } from '../../apiserver/object.js';
 import { resources } from '../../client/client.js';
-import { FakeClock, settle } from '../../client/clock.js';
-import { MemoryEventRecorder } from '../../client/events.js';
-import { InformerFactory } from '../../client/informer.js';
-import { MemoryClient } from '../../client/memory-client.js';
-import type { ControllerContext } from '../controller.js';
+import { FakeClock } from '../../client/clock.js';
+import { testContext, waitFor } from '../testing.js';
 import { JobController } from './controller.js';
 import { jobTrackingFinalizer, type JobObject, type PodObject } from './job-util.js';
 import { TTLAfterFinishedController } from './ttl.js';
@@ -17,38 +14,16 @@ const namespace = 'default';
 
 /** A running Job controller over an in-memory API and a fake clock. */
 async function harness(options: { ttl?: boolean } = {}) {
-  const clock = new FakeClock(new Date('2026-01-01T00:00:00Z'));
-  const client = new MemoryClient({ clock });
-  const informers = new InformerFactory(client, { clock });
-  const recorder = new MemoryEventRecorder();
-  const errors: unknown[] = [];
-  const ctx: ControllerContext = {
-    client,
-    informers,
-    clock,
-    recorder: () => recorder,
-    onError: (err) => errors.push(err),
-    settings: { clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16', clusterDomain: 'cluster.local', clusterDNS: '10.43.0.10', dataDir: '/tmp' },
-  };
-  const controller = new JobController(ctx);
-  const ttl = options.ttl ? new TTLAfterFinishedController(ctx) : undefined;
-  const abort = new AbortController();
-  let running: Promise<unknown> = Promise.resolve();
+  const t = testContext({ clock: new FakeClock(new Date('2026-01-01T00:00:00Z')) });
+  const { client, clock, recorder, errors } = t;
+  const controller = new JobController(t.ctx);
+  const ttl = options.ttl ? new TTLAfterFinishedController(t.ctx) : undefined;
   /** Starts the informers and controllers (after the fixtures exist, as the registry makes them atomically). */
   function start(): void {
-    informers.start(abort.signal);
-    running = Promise.all([controller.run(abort.signal), ttl?.run(abort.signal)]);
+    t.start(controller, ttl);
   }
 
-  async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; errors: ${errors.map(String).join('; ')}`);
-      await settle();
-    }
-  }
+  const eventually = async <T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> => (await waitFor(what, probe, { errors })) as T;
 
   /** Creates a Job with upstream's defaults and the selector/labels the registry adds. */
   async function createJob(name: string, spec: Partial<JobSpec>): Promise<JobObject> {
@@ -97,8 +72,7 @@ async function harness(options: { ttl?: boolean } = {}) {
   }
 
   async function stop(): Promise<void> {
-    abort.abort();
-    await running;
+    await t.stop();
   }
 
   return { clock, client, recorder, errors, start, eventually, createJob, jobPods, getJob, finishPod, stop };

@@ -2,18 +2,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { bootstrapCluster } from '../../apiserver/bootstrap.js';
 import type { KubeObject } from '../../apiserver/object.js';
-import { ApiServer } from '../../apiserver/server.js';
 import { resources } from '../../client/client.js';
 import { FakeClock } from '../../client/clock.js';
-import { MemoryEventRecorder } from '../../client/events.js';
-import { InformerFactory } from '../../client/informer.js';
-import { InProcessClient } from '../../client/in-process.js';
-import type { ControllerContext } from '../../controllers/controller.js';
+import { apiServerClient, testContext } from '../../controllers/testing.js';
 import { NodeIpamController } from '../../controllers/nodeipam/controller.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
-import { SqliteStore } from '../../storage/sqlite.js';
 import { PodIPPool } from './ip-pool.js';
 import { SimulatedNodePool } from './pool.js';
 import { simulationEnvironment, waitFor } from './testing.js';
@@ -51,27 +45,16 @@ describe('SimulatedNodePool', () => {
 
   test('with the API server, node IPAM and the scheduler, pods run on simulated nodes with IPs of their node and go when deleted', async () => {
     const clock = new FakeClock();
-    const store = SqliteStore.open(':memory:');
-    const api = new ApiServer({ store, authenticator: { authenticate: () => undefined }, clock });
-    await bootstrapCluster({ kubernetesServiceIP: '10.43.0.1', endpointAddress: '127.0.0.1', endpointPort: 6443, store: (g, v, p) => api.store(g, v, p) });
-    const client = new InProcessClient(api.operations);
-    const errors: unknown[] = [];
-    const informers = new InformerFactory(client, { clock, onError: (err) => errors.push(err) });
-    const recorder = new MemoryEventRecorder();
-    const ctx: ControllerContext = {
-      client,
-      informers,
-      clock,
-      recorder: () => recorder,
-      onError: (err) => errors.push(err),
-      settings: { clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16', clusterDomain: 'cluster.local', clusterDNS: '10.43.0.10', dataDir: '/tmp/skiff-test' },
-    };
-    const abort = new AbortController();
+    const api = await apiServerClient({ clock });
+    const t = testContext({ client: api.client, clock, close: api.close });
+    const { client, errors, ctx } = t;
     const ipam = new NodeIpamController(ctx);
     const scheduler = new Scheduler(ctx);
     const pool = new SimulatedNodePool(client, clock, { count: 4, node: { onError: (err) => errors.push(err) } });
-    const running = [ipam.run(abort.signal), scheduler.run(abort.signal), pool.start(abort.signal)];
-    informers.start(abort.signal);
+    t.run(ipam);
+    t.run(scheduler);
+    t.run((signal) => pool.start(signal));
+    t.startInformers();
     try {
       for (let i = 0; i < 12; i++) {
         await client.create<PodObject>(resources.pods, 'default', {
@@ -105,9 +88,7 @@ describe('SimulatedNodePool', () => {
       await waitFor(clock, async () => !(await client.list<PodObject>(resources.pods, 'default')).items.some((p) => p.metadata?.name === 'web-0'), 'web-0 gone');
       assert.deepEqual(errors, []);
     } finally {
-      abort.abort();
-      await Promise.all(running);
-      await store.close();
+      await t.stop();
     }
   });
 });
