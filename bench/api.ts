@@ -44,7 +44,7 @@ function lines(child: ChildProcess, onLine: (l: string) => void): void {
 }
 
 async function startServer(dataDir: string, port: number, endpoint: string): Promise<ChildProcess> {
-  const args = [skiff, 'server', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-port', String(port)];
+  const args = [skiff, 'server', '--disable-agent', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-port', String(port)];
   if (endpoint) args.push('--datastore-endpoint', endpoint);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

@@ -52,7 +52,7 @@ function probe(client: BenchClient, name: string): { stop(): Promise<number[]> }
 const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-scale-'));
 let server: ChildProcess | undefined;
 try {
-  server = spawn(process.execPath, ['--max-old-space-size=16384', skiff, 'server', '--data-dir', dir, '--bind-address', '127.0.0.1', '--https-port', '16445', '--simulated-nodes', String(nodes),
+  server = spawn(process.execPath, ['--max-old-space-size=16384', skiff, 'server', '--disable-agent', '--data-dir', dir, '--bind-address', '127.0.0.1', '--https-port', '16445', '--simulated-nodes', String(nodes),
     // A /24 per node: a /16 holds only 256 nodes. Simulated pod IPs are strings, never routed.
     '--cluster-cidr', '10.64.0.0/10'], {
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,6 +1,8 @@
 import { createSecureServer } from 'node:http2';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Store } from '../storage/store.js';
 import { clusterIPAllocator, nodePortAllocator } from './allocator.js';
 import { allowAuthenticated, type Authenticator, type Authorizer } from './auth.js';
@@ -10,11 +12,12 @@ import { bodyDecoder } from './body.js';
 import { ResourceHandler, sendObject, sendStatusError } from './handlers.js';
 import { ResourceOperations, storeKeyOf } from './operations.js';
 import { negotiateDiscovery } from './negotiate.js';
+import { NodeProxy, writeStatusToSocket, type NodeProxyOptions } from './node-proxy.js';
 import { systemClock, type Clock } from './object.js';
 import { OpenAPIService } from './openapi-service.js';
 import { defaultManager, PatchEngine } from './patch-request.js';
 import { resourceTypes } from './registry.js';
-import { parseRequestInfo } from './request-info.js';
+import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { RestStore, type StorageCodec } from './rest-store.js';
 import { eventFromCore, eventToCore } from './event-conversion.js';
 import { strategyFor } from './strategy.js';
@@ -36,6 +39,11 @@ export interface ApiServerOptions {
   onError?: (err: unknown) => void;
   /** PEM served at /cacerts, so that joining nodes can check it against their token (as k3s). */
   serverCAPem?: string;
+  /**
+   * Forwards pods/log, exec, attach and portforward to the pod's node with this client
+   * certificate. Default: none, and those subresources answer 503.
+   */
+  nodeProxy?: Omit<NodeProxyOptions, 'getPod' | 'getNode'>;
 }
 
 /** events.k8s.io/v1 Events are core/v1 Events, converted on the way in and out. */
@@ -57,6 +65,7 @@ export class ApiServer {
   private readonly clock: Clock;
   private readonly authorizer: Authorizer;
   private readonly onError: (err: unknown) => void;
+  private readonly nodeProxy?: NodeProxy;
   private ready = false;
 
   constructor(private readonly options: ApiServerOptions) {
@@ -80,6 +89,13 @@ export class ApiServer {
       unknownFields: (type, obj) => this.openapi.unknownFields(type, obj),
     });
     this.resources = new ResourceHandler(this.operations, this.clock, bodyDecoder(this.openapi.schemas));
+    if (options.nodeProxy) {
+      this.nodeProxy = new NodeProxy({
+        ...options.nodeProxy,
+        getPod: async (ns, name) => (await this.store('', 'v1', 'pods').get(ns, name)) as Pod,
+        getNode: async (name) => (await this.store('', 'v1', 'nodes').get('', name)) as Node,
+      });
+    }
   }
 
   /** The REST store of a type, for in-process clients and bootstrap. */
@@ -107,6 +123,8 @@ export class ApiServer {
         void this.handle(req as unknown as IncomingMessage, res as unknown as ServerResponse);
       },
     );
+    // HTTP/1.1 requests with `Connection: Upgrade` (exec, attach, port-forward) arrive here with their socket.
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -126,6 +144,7 @@ export class ApiServer {
     });
     signal.addEventListener('abort', () => {
       server.close();
+      this.nodeProxy?.close();
       for (const s of sessions) s.destroy();
       for (const s of sockets) s.destroy();
     });
@@ -146,6 +165,46 @@ export class ApiServer {
     }
   }
 
+  /**
+   * Handles an upgrade request: the node's streaming subresources are proxied to the node;
+   * any other request is answered as if it had not asked to upgrade.
+   */
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    if (!this.nodeProxy || !NodeProxy.handles(info) || info.subresource === 'log') {
+      const res = new ServerResponse(req);
+      res.shouldKeepAlive = false;
+      res.assignSocket(socket as Socket);
+      res.on('finish', () => socket.end());
+      return this.handle(req, res);
+    }
+    try {
+      this.authorize(req, info, url.pathname);
+      await this.nodeProxy.upgrade(req, socket, head, info, url.searchParams);
+    } catch (err) {
+      if (!(err instanceof StatusError)) this.onError(err);
+      writeStatusToSocket(socket, err instanceof StatusError ? err : internalError(err instanceof Error ? err.message : String(err), err));
+    }
+  }
+
+  /** Authenticates and authorizes a request (401/403 as upstream). */
+  private authorize(req: IncomingMessage, info: RequestInfo, path: string): void {
+    const user = this.options.authenticator.authenticate(req);
+    if (!user) {
+      throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+    }
+    const decision = this.authorizer.authorize(user, info);
+    if (!decision.allowed) {
+      throw new StatusError(
+        403,
+        'Forbidden',
+        `${info.resource || path} is forbidden: User "${user.user}" cannot ${info.verb} resource "${info.resource}"${decision.reason ? `: ${decision.reason}` : ''}`,
+      );
+    }
+  }
+
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname;
@@ -159,19 +218,8 @@ export class ApiServer {
     if (publicPaths.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
       return this.serveHealth(res, path);
     }
-    const user = this.options.authenticator.authenticate(req);
-    if (!user) {
-      throw new StatusError(401, 'Unauthorized', 'Unauthorized');
-    }
     const info = parseRequestInfo(method, path, url.searchParams);
-    const decision = this.authorizer.authorize(user, info);
-    if (!decision.allowed) {
-      throw new StatusError(
-        403,
-        'Forbidden',
-        `${info.resource || path} is forbidden: User "${user.user}" cannot ${info.verb} resource "${info.resource}"${decision.reason ? `: ${decision.reason}` : ''}`,
-      );
-    }
+    this.authorize(req, info, path);
     if (path.startsWith('/openapi/')) {
       const doc = this.openapi.serve(path, url.searchParams, req.headers.accept);
       if (!doc) throw notFound({ resource: '', group: '', name: path });
@@ -180,6 +228,7 @@ export class ApiServer {
       return;
     }
     if (!info.isResourceRequest) return this.serveDiscovery(req, res, info.parts);
+    if (this.nodeProxy && NodeProxy.handles(info)) return this.nodeProxy.serve(req, res, info, url.searchParams);
     const store = this.operations.storeFor(info.apiGroup, info.apiVersion, info.resource === 'bindings' ? 'pods' : info.resource);
     const manager = url.searchParams.get('fieldManager') ?? defaultManager(req.headers['user-agent']);
     await this.resources.serve(req, res, info, store, url.searchParams, manager);

@@ -1,16 +1,21 @@
+import { setMaxListeners } from 'node:events';
 import { request } from 'node:https';
-import { hostname } from 'node:os';
 import { HttpsClient } from '../client/https-client.js';
 import { systemClock } from '../client/clock.js';
 import { SimulatedNode } from '../kubelet/simulated/node.js';
+import { NodeAgent } from '../kubelet/agent.js';
+import { nodeConfig, nodeFlags } from './node-flags.js';
 import { caCertificateHash, parseJoinToken } from '../pki/token.js';
-import { flagHelp, parseFlags, type FlagSpec } from './flags.js';
+import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
 
 /** `skiff agent`'s flags, in k3s's manner. */
 export const agentFlags: FlagSpec[] = [
   { name: 'server', type: 'string', help: 'the server to join, e.g. https://10.0.0.1:6443', default: '' },
   { name: 'token', type: 'string', help: 'the join token from the server (<data-dir>/server/token)', default: '' },
-  { name: 'node-name', type: 'string', help: 'this node\'s name', default: hostname() },
+  { name: 'data-dir', type: 'string', help: 'where the agent keeps containerd, pod volumes and logs (under agent/)', default: defaultDataDir() },
+  ...nodeFlags,
+  { name: 'cluster-dns', type: 'string', help: 'the cluster DNS Service IP written into pods\' resolv.conf', default: '10.43.0.10' },
+  { name: 'cluster-domain', type: 'string', help: 'the cluster DNS domain', default: 'cluster.local' },
   { name: 'simulated', type: 'boolean', help: 'run a simulated node (no containers, as KWOK)', default: false },
 ];
 
@@ -45,26 +50,40 @@ export async function runAgent(args: string[]): Promise<number> {
   }
   const server = String(flags.server ?? '');
   const token = String(flags.token ?? '');
-  const nodeName = String(flags['node-name'] ?? hostname());
+  const node = nodeConfig(flags);
+  const nodeName = node.nodeName;
   if (!server || !token) throw new Error('--server and --token are required');
-  if (!flags.simulated) {
-    throw new Error('only simulated nodes can join for now (--simulated); the containerd node agent is not built yet');
-  }
   const ca = await fetchServerCA(server, token);
   const client = new HttpsClient({ server, ca, token: parseJoinToken(token).secret, userAgent: `skiff-agent/${nodeName}` });
   const controller = new AbortController();
+  // Every informer, queue and server of the process listens on this one signal.
+  setMaxListeners(0, controller.signal);
   const stop = (sig: string) => {
     console.error(`skiff agent: ${sig} received, stopping`);
     controller.abort();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  const node = new SimulatedNode(client, nodeName, systemClock, {
-    onError: (err, where) => console.error(`${new Date().toISOString()} ${where}: ${String(err)}`),
-  });
-  console.error(`${new Date().toISOString()} simulated node ${nodeName} joining ${server}`);
+  const log = (msg: string) => console.error(`${new Date().toISOString()} ${msg}`);
   try {
-    await node.start(controller.signal);
+    if (flags.simulated) {
+      log(`simulated node ${nodeName} joining ${server}`);
+      await new SimulatedNode(client, nodeName, systemClock, { onError: (err, where) => log(`${where}: ${String(err)}`) }).start(controller.signal);
+    } else {
+      log(`node ${nodeName} joining ${server}`);
+      await new NodeAgent({
+        client,
+        nodeName,
+        nodeIP: node.nodeIP || undefined,
+        dataDir: String(flags['data-dir']),
+        clusterDNS: [String(flags['cluster-dns'])],
+        clusterDomain: String(flags['cluster-domain']),
+        containerRuntimeEndpoint: node.containerRuntimeEndpoint || undefined,
+        kubeletPort: node.kubeletPort,
+        trustedClientCAPem: ca,
+        log,
+      }).start(controller.signal);
+    }
   } finally {
     client.close();
   }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ApiServer } from '../apiserver/server.js';
@@ -12,7 +13,9 @@ import { systemClock } from '../client/clock.js';
 import { allControllers } from '../controllers/all.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { SimulatedNodePool } from '../kubelet/simulated/pool.js';
+import { NodeAgent } from '../kubelet/agent.js';
 import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
+import { containerdAvailable, nodeConfig, nodeFlags, type NodeConfig } from './node-flags.js';
 
 /** `skiff server`'s flags, in k3s's manner. */
 export const serverFlags: FlagSpec[] = [
@@ -26,7 +29,6 @@ export const serverFlags: FlagSpec[] = [
   { name: 'https-port', type: 'string', help: 'the API server port', default: '6443' },
   { name: 'bind-address', type: 'string', help: 'the address the API server listens on', default: '0.0.0.0' },
   { name: 'advertise-address', type: 'string', help: 'the address clients and nodes reach the server at (default: the node IP or 127.0.0.1)', default: '' },
-  { name: 'node-ip', type: 'string', help: "this node's IP address", default: '' },
   { name: 'cluster-cidr', type: 'string', help: 'pod network', default: '10.42.0.0/16' },
   { name: 'service-cidr', type: 'string', help: 'Service ClusterIPs', default: '10.43.0.0/16' },
   { name: 'cluster-dns', type: 'string', help: 'the cluster DNS Service IP', default: '10.43.0.10' },
@@ -34,6 +36,8 @@ export const serverFlags: FlagSpec[] = [
   { name: 'token', type: 'string', help: 'the join token (generated and kept in the data dir when absent)', default: '' },
   { name: 'simulated-nodes', type: 'string', help: 'run this many simulated nodes (no containers, as KWOK) in the server', default: '0' },
   { name: 'disable-controllers', type: 'boolean', help: 'run the API server only: no controllers and no scheduler', default: false },
+  { name: 'disable-agent', type: 'boolean', help: 'run no node agent in the server (no containers on this machine)', default: false },
+  ...nodeFlags,
 ];
 
 /** The settings of a running server, after flag parsing. */
@@ -50,6 +54,8 @@ export interface ServerConfig {
   token: string;
   disableControllers: boolean;
   simulatedNodes: number;
+  disableAgent: boolean;
+  node: NodeConfig;
 }
 
 function str(v: string | boolean | undefined): string {
@@ -79,6 +85,8 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
     token: str(flags.token),
     disableControllers: flags['disable-controllers'] === true,
     simulatedNodes: Number(flags['simulated-nodes'] ?? 0),
+    disableAgent: flags['disable-agent'] === true,
+    node: nodeConfig(flags),
   };
 }
 
@@ -108,6 +116,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       authenticator: new CertAndTokenAuthenticator(tokens),
       advertiseAddress: `${config.advertiseAddress}:${config.httpsPort}`,
       serverCAPem: credentials.serverCA.certificatePem,
+      nodeProxy: { clientCert: { cert: credentials.kubeletClient.certificatePem, key: credentials.kubeletClient.privateKeyPem } },
       onError: (err) => log(`apiserver error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     });
     const address = await api.listen(
@@ -148,6 +157,26 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       });
       running.push(manager.start(signal).catch((err: unknown) => log(`controller manager stopped: ${String(err)}`)));
     }
+    if (!config.disableAgent) {
+      if (config.node.containerRuntimeEndpoint || containerdAvailable()) {
+        const agent = new NodeAgent({
+          client,
+          nodeName: config.node.nodeName,
+          nodeIP: config.node.nodeIP || (config.advertiseAddress !== '127.0.0.1' ? config.advertiseAddress : undefined),
+          dataDir: config.dataDir,
+          clusterDNS: [config.clusterDNS],
+          clusterDomain: config.clusterDomain,
+          containerRuntimeEndpoint: config.node.containerRuntimeEndpoint || undefined,
+          kubeletPort: config.node.kubeletPort,
+          trustedClientCAPem: credentials.serverCA.certificatePem,
+          labels: { 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true' },
+          log,
+        });
+        running.push(agent.start(signal).catch((err: unknown) => log(`node agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)));
+      } else {
+        log('containerd is not installed: no node agent runs in this server (install containerd, or use --simulated-nodes)');
+      }
+    }
     if (config.simulatedNodes > 0) {
       const pool = new SimulatedNodePool(client, systemClock, {
         count: config.simulatedNodes,
@@ -175,6 +204,8 @@ export async function runServer(args: string[]): Promise<number> {
   }
   const config = serverConfig(flags);
   const controller = new AbortController();
+  // Every informer, queue and server of the process listens on this one signal.
+  setMaxListeners(0, controller.signal);
   const stop = (sig: string) => {
     if (controller.signal.aborted) return;
     console.error(`skiff: ${sig} received, stopping`);

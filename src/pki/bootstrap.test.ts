@@ -131,6 +131,13 @@ describe('ensureServerCredentials', () => {
       assert.deepEqual(subjectName(admin), { commonName: 'system:admin', organizations: ['system:masters'] });
       assert.deepEqual(extendedKeyUsages(admin), ['clientAuth']);
 
+      // Nodes trust only the server CA (from /cacerts): the API server's kubelet client certificate comes from it.
+      const kubeletClient = new X509Certificate(creds.kubeletClient.certificatePem);
+      assert.ok(kubeletClient.verify(creds.serverCA.certificate.publicKey));
+      assert.deepEqual(subjectName(kubeletClient), { commonName: 'system:apiserver', organizations: ['system:masters'] });
+      assert.deepEqual(extendedKeyUsages(kubeletClient), ['clientAuth']);
+      assert.equal((await stat(creds.kubeletClient.keyFile)).mode & 0o777, 0o600);
+
       const token = parseJoinToken(creds.token);
       assert.equal(token.username, 'server');
       assert.equal(token.secret, creds.tokenSecret);

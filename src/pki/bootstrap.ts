@@ -53,6 +53,12 @@ export interface ServerCredentials {
   serving: CertificateFiles;
   /** The admin client certificate, CN `system:admin`, O `system:masters` (`client-admin.crt/.key`). */
   admin: CertificateFiles;
+  /**
+   * What the API server presents to nodes' kubelet servers (`client-kube-apiserver-kubelet.crt/.key`,
+   * CN `system:apiserver`, O `system:masters` as k3s's). Signed by the server CA, the one CA agents
+   * hold (from /cacerts), so a node trusts it; the API server itself (client CA) does not accept it.
+   */
+  kubeletClient: CertificateFiles;
   /** `<dataDir>/server/token`, holding the full-form join token. */
   tokenFile: string;
   /** The full-form join token `K10<server CA hash>::server:<secret>`, for `skiff agent --token`. */
@@ -72,6 +78,9 @@ export interface ServerCredentials {
 
 /** The admin user's identity, in its client certificate and behind the admin token. */
 export const ADMIN_IDENTITY: UserIdentity = { user: 'system:admin', groups: ['system:masters'] };
+
+/** The API server's identity toward kubelets, in its kubelet client certificate. */
+export const KUBELET_CLIENT_IDENTITY: UserIdentity = { user: 'system:apiserver', groups: ['system:masters'] };
 
 /** The identity the join token authenticates as when used as a bearer token, unless told otherwise. */
 export const JOIN_TOKEN_IDENTITY: UserIdentity = { user: 'system:bootstrap:skiff-join', groups: ['system:bootstrappers'] };
@@ -106,6 +115,18 @@ export async function ensureServerCredentials(options: ServerCredentialsOptions)
     },
     () => clientCA.issueClientCert({ commonName: ADMIN_IDENTITY.user, organizations: ADMIN_IDENTITY.groups }),
   );
+  const kubeletClient = await ensureLeaf(
+    { dir: tlsDir, name: 'client-kube-apiserver-kubelet', ca: serverCA, renewBeforeMs },
+    (cert) => {
+      const name = subjectName(cert);
+      return (
+        extendedKeyUsages(cert).includes('clientAuth') &&
+        name.commonName === KUBELET_CLIENT_IDENTITY.user &&
+        sameSet(name.organizations, KUBELET_CLIENT_IDENTITY.groups)
+      );
+    },
+    () => serverCA.issueClientCert({ commonName: KUBELET_CLIENT_IDENTITY.user, organizations: KUBELET_CLIENT_IDENTITY.groups }),
+  );
 
   const tokenFile = join(serverDir, 'token');
   const { token, secret: tokenSecret } = await ensureJoinToken(tokenFile, options.token, serverCA.certificatePem);
@@ -126,6 +147,7 @@ export async function ensureServerCredentials(options: ServerCredentialsOptions)
     clientCA,
     serving,
     admin,
+    kubeletClient,
     tokenFile,
     token,
     tokenSecret,

@@ -35,7 +35,7 @@ describe('two servers sharing one etcd run each controller once', { concurrency:
     c = await TestCluster.start({ backend: 'etcd', serverArgs: ['--simulated-nodes', '1'] });
     secondDir = await mkdtemp(join(tmpdir(), 'skiff-second-'));
     const server = c.netns.spawn(process.execPath, [
-      skiffBin, 'server', '--data-dir', secondDir, '--bind-address', '127.0.0.1', '--https-port', '6444',
+      skiffBin, 'server', '--disable-agent', '--data-dir', secondDir, '--bind-address', '127.0.0.1', '--https-port', '6444',
       '--datastore-endpoint', 'http://127.0.0.1:2379',
     ]);
     server.stderr?.setEncoding('utf8').on('data', (d: string) => (c.log += `[second] ${d}`));

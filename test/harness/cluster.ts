@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NetworkNamespace, type RunResult } from './netns.js';
+import { removeRuntimeState, unmountUnder } from './runtime-cleanup.js';
 
 /** The kubectl the tests drive (1.32 unless SKIFF_TEST_KUBECTL says otherwise). */
 export const kubectlBinary = process.env.SKIFF_TEST_KUBECTL ?? '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
@@ -18,6 +19,8 @@ export interface TestClusterOptions {
   backend?: Backend;
   /** Extra `skiff server` flags. */
   serverArgs?: string[];
+  /** Run the server's own node agent (containerd); default false (`--disable-agent`). */
+  agent?: boolean;
 }
 
 /** Polls `check` until it returns true or the deadline passes. */
@@ -61,7 +64,7 @@ export class TestCluster {
   static async start(options: TestClusterOptions = {}): Promise<TestCluster> {
     const netns = NetworkNamespace.create();
     const dataDir = await mkdtemp(join(tmpdir(), 'skiff-test-'));
-    const cluster = new TestCluster(netns, dataDir, options.backend ?? 'sqlite', options.serverArgs ?? []);
+    const cluster = new TestCluster(netns, dataDir, options.backend ?? 'sqlite', [...(options.agent ? [] : ['--disable-agent']), ...(options.serverArgs ?? [])]);
     try {
       if (cluster.backend === 'etcd') await cluster.startEtcd();
       await cluster.startServer();
@@ -103,7 +106,8 @@ export class TestCluster {
       ...(this.backend === 'etcd' ? ['--datastore-endpoint', 'http://127.0.0.1:2379'] : []),
       ...this.serverArgs,
     ];
-    const server = this.netns.spawn(process.execPath, args);
+    // The agent's containerd needs the host's cgroup mounts, so a server with an agent joins only the network namespace.
+    const server = this.serverArgs.includes('--disable-agent') ? this.netns.spawn(process.execPath, args) : this.netns.spawnNetOnly(process.execPath, args);
     this.server = server;
     server.stdout?.setEncoding('utf8').on('data', (d: string) => (this.log += d));
     server.stderr?.setEncoding('utf8').on('data', (d: string) => (this.log += d));
@@ -144,9 +148,22 @@ export class TestCluster {
     return r.stdout;
   }
 
+  /** The socket of the containerd the server's agent runs. */
+  get containerdSocket(): string {
+    return join(this.dataDir, 'agent', 'containerd', 'containerd.sock');
+  }
+
   /** Stops everything, removes the namespace and the data directory. */
   async stop(): Promise<void> {
-    await this.netns.remove();
+    if (this.serverArgs.includes('--disable-agent')) {
+      await this.netns.remove();
+    } else {
+      await removeRuntimeState(this.containerdSocket);
+      // SIGTERM lets the agent stop containerd; its shims end with their sandboxes.
+      await Promise.race([this.stopServer('SIGTERM'), new Promise((r) => setTimeout(r, 15_000))]);
+      await this.netns.remove();
+      await unmountUnder(this.dataDir);
+    }
     await rm(this.dataDir, { recursive: true, force: true });
   }
 }

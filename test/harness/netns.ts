@@ -49,6 +49,17 @@ export class NetworkNamespace {
     return child;
   }
 
+  /**
+   * Starts a process that joins only the namespace's network (nsenter), keeping the host's
+   * mounts: `ip netns exec` also remounts /sys, which hides the cgroup tree runc needs.
+   */
+  spawnNetOnly(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+    const child = spawn('nsenter', [`--net=/run/netns/${this.name}`, '--', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    return child;
+  }
+
   /** Runs a command inside the namespace to completion, with optional stdin and a deadline. */
   run(command: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
     return new Promise((resolve, reject) => {

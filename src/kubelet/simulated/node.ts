@@ -4,8 +4,7 @@
  * straight to Running and Ready with an IP from the node's spec.podCIDR, pods being deleted
  * are removed at once. Node addresses and pod IPs are only strings in the API.
  */
-import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import type { Node, NodeCondition, NodeStatus, Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, NodeStatus, Pod } from 'kubernetes-types/core/v1.js';
 import { formatIPv4, parseCIDR } from '../../apiserver/allocator.js';
 import { isStatusError } from '../../apiserver/errors.js';
 import { formatTime, type KubeObject } from '../../apiserver/object.js';
@@ -13,14 +12,14 @@ import { resources, type Client } from '../../client/client.js';
 import type { Clock } from '../../client/clock.js';
 import { Informer, objectKey, splitKey } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
+import { NodeRegistration, type NodeDescription } from '../node-registration.js';
 import { PodIPPool } from './ip-pool.js';
 import { runningPodStatus, simulatedDurationSeconds, succeededPodStatus } from './pod-status.js';
 
-/** The namespace of node Leases. */
-export const nodeLeaseNamespace = 'kube-node-lease';
-
 /** The range simulated node addresses come from: never routed, they only appear in the API. */
 export const defaultSimulatedAddressRange = '10.254.0.0/16';
+
+export { nodeLeaseNamespace } from '../node-registration.js';
 
 /** Resources a simulated node reports as capacity (and allocatable). */
 export interface SimulatedCapacity {
@@ -69,12 +68,6 @@ export const simulatedNodeInfo = {
 
 type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;
-type LeaseObject = Lease & KubeObject;
-
-/** Upstream's MicroTime: RFC 3339 with microseconds. */
-function formatMicroTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
 
 /** An address of `range` picked by hashing `name` (FNV-1a), skipping the network and broadcast addresses. */
 export function addressForName(name: string, range = defaultSimulatedAddressRange): string {
@@ -104,17 +97,11 @@ export class SimulatedNode {
   readonly internalIP: string;
 
   private readonly capacity: Record<string, string>;
-  private readonly leaseDurationSeconds: number;
   private readonly reportError: (err: unknown, where: string) => void;
-  private uid: string | undefined;
-  private lease: LeaseObject | undefined;
+  private readonly registration: NodeRegistration;
   private ipPool: PodIPPool | undefined;
   /** Pods seen before the pod CIDR was known. */
   private readonly waitingForCIDR = new Set<string>();
-  private readyTransition: string;
-  /** The Ready status last seen on the Node, to notice others (the node lifecycle controller) changing it. */
-  private observedReady: string | undefined;
-  private lastStatusPost = -Infinity;
 
   constructor(
     private readonly client: Client,
@@ -130,9 +117,11 @@ export class SimulatedNode {
       pods: capacity.pods ?? '110',
       'ephemeral-storage': capacity.ephemeralStorage ?? '100Gi',
     };
-    this.leaseDurationSeconds = options.leaseDurationSeconds ?? 40;
     this.reportError = options.onError ?? ((err, where) => console.error(`simulated node ${name} ${where}:`, err));
-    this.readyTransition = formatTime(clock.now());
+    this.registration = new NodeRegistration(client, name, clock, () => this.describe(), {
+      leaseDurationSeconds: options.leaseDurationSeconds,
+      statusReportIntervalMs: options.statusReportIntervalMs,
+    });
   }
 
   /** The pod CIDR the node got from node IPAM, once known. */
@@ -142,7 +131,7 @@ export class SimulatedNode {
 
   /** Registers the node, then syncs its pods, Lease and status until `signal` aborts. */
   async start(signal: AbortSignal): Promise<void> {
-    if (!(await this.registerUntilDone(signal))) return;
+    if (!(await this.registration.registerUntilDone(signal, (err) => this.reportError(err, 'register')))) return;
     const pods = new Informer<PodObject>(this.client, resources.pods, { fieldSelector: `spec.nodeName=${this.name}`, clock: this.clock, onError: (err) => this.reportError(err, 'pod watch') });
     const nodes = new Informer<NodeObject>(this.client, resources.nodes, { fieldSelector: `metadata.name=${this.name}`, clock: this.clock, onError: (err) => this.reportError(err, 'node watch') });
     const podQueue = new WorkQueue<string>({ clock: this.clock });
@@ -189,149 +178,56 @@ export class SimulatedNode {
     }
   }
 
-  private async registerUntilDone(signal: AbortSignal): Promise<boolean> {
-    let backoff = 500;
-    while (!signal.aborted) {
-      try {
-        await this.register();
-        await this.renewLease();
-        return true;
-      } catch (err) {
-        this.reportError(err, 'register');
-        await this.clock.sleep(backoff, signal);
-        backoff = Math.min(backoff * 2, 7000);
-      }
-    }
-    return false;
-  }
-
-  /** The Node object this node registers. */
-  nodeObject(): NodeObject {
+  private describe(): NodeDescription {
     return {
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: {
-        name: this.name,
-        labels: {
-          ...this.options.labels,
-          'kubernetes.io/hostname': this.name,
-          'kubernetes.io/os': 'linux',
-          'kubernetes.io/arch': 'amd64',
-          'beta.kubernetes.io/os': 'linux',
-          'beta.kubernetes.io/arch': 'amd64',
-        },
-        annotations: { type: 'simulated', 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: {
+        ...this.options.labels,
+        'kubernetes.io/hostname': this.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'beta.kubernetes.io/os': 'linux',
+        'beta.kubernetes.io/arch': 'amd64',
       },
-      spec: {},
-      status: this.nodeStatus(),
-    };
-  }
-
-  /** The status posted: capacity, conditions with fresh heartbeats, addresses, nodeInfo. */
-  nodeStatus(): NodeStatus {
-    const now = formatTime(this.clock.now());
-    const healthy = (type: string, reason: string, message: string): NodeCondition => ({
-      type,
-      status: 'False',
-      lastHeartbeatTime: now,
-      lastTransitionTime: this.readyTransition,
-      reason,
-      message,
-    });
-    return {
-      capacity: { ...this.capacity },
-      allocatable: { ...this.capacity },
-      conditions: [
-        healthy('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-        healthy('DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-        healthy('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-        {
-          type: 'Ready',
-          status: 'True',
-          lastHeartbeatTime: now,
-          lastTransitionTime: this.readyTransition,
-          reason: 'KubeletReady',
-          message: 'kubelet is posting ready status',
-        },
-      ],
+      annotations: { type: 'simulated', 'node.alpha.kubernetes.io/ttl': '0' },
+      capacity: this.capacity,
       addresses: [
         { type: 'InternalIP', address: this.internalIP },
         { type: 'Hostname', address: this.name },
       ],
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      kubeletPort: 10250,
       nodeInfo: {
         machineID: stableID(this.name, 'machine'),
         systemUUID: stableID(this.name, 'system'),
         bootID: stableID(this.name, 'boot'),
         ...simulatedNodeInfo,
       },
+      ready: { ready: true, reason: 'KubeletReady', message: 'kubelet is posting ready status' },
     };
   }
 
+  /** The Node object this node registers. */
+  nodeObject(): NodeObject {
+    return this.registration.nodeObject();
+  }
+
+  /** The status posted: capacity, conditions with fresh heartbeats, addresses, nodeInfo. */
+  nodeStatus(): NodeStatus {
+    return this.registration.nodeStatus();
+  }
+
   /** For a driver: creates the Node, or takes over an existing one (labels and status refreshed). */
-  async register(): Promise<void> {
-    const wanted = this.nodeObject();
-    try {
-      const created = await this.client.create<NodeObject>(resources.nodes, '', wanted);
-      this.uid = created.metadata?.uid;
-      this.observedReady = 'True';
-    } catch (err) {
-      if (!isStatusError(err, 409)) throw err;
-      const patched = await this.client.patch<NodeObject>(resources.nodes, '', this.name, 'merge', {
-        metadata: { labels: wanted.metadata?.labels, annotations: wanted.metadata?.annotations },
-      });
-      this.uid = patched.metadata?.uid;
-      this.observeNode(patched);
-      await this.postStatus();
-    }
-    this.lastStatusPost = this.clock.now().getTime();
+  register(): Promise<void> {
+    return this.registration.register();
   }
 
   /** For a driver: posts the node status (heartbeat); a Node deleted meanwhile is registered again. */
-  async postStatus(): Promise<void> {
-    if (this.observedReady !== undefined && this.observedReady !== 'True') this.readyTransition = formatTime(this.clock.now());
-    try {
-      await this.client.patch(resources.nodes, '', this.name, 'merge', { status: this.nodeStatus() }, { subresource: 'status' });
-      this.observedReady = 'True';
-      this.lastStatusPost = this.clock.now().getTime();
-    } catch (err) {
-      if (!isStatusError(err, 404)) throw err;
-      await this.register();
-    }
+  postStatus(): Promise<void> {
+    return this.registration.postStatus();
   }
 
   /** For a driver: renews (or creates) the node's Lease in kube-node-lease. */
-  async renewLease(): Promise<void> {
-    const renewTime = formatMicroTime(this.clock.now());
-    if (this.lease) {
-      const next: LeaseObject = { ...this.lease, spec: { ...this.lease.spec, holderIdentity: this.name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime } };
-      try {
-        this.lease = await this.client.update<LeaseObject>(resources.leases, nodeLeaseNamespace, next);
-        return;
-      } catch (err) {
-        if (!isStatusError(err, 409) && !isStatusError(err, 404)) throw err;
-        this.lease = undefined;
-      }
-    }
-    try {
-      const current = await this.client.get<LeaseObject>(resources.leases, nodeLeaseNamespace, this.name);
-      this.lease = await this.client.update<LeaseObject>(resources.leases, nodeLeaseNamespace, {
-        ...current,
-        spec: { ...current.spec, holderIdentity: this.name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime },
-      });
-    } catch (err) {
-      if (!isStatusError(err, 404)) throw err;
-      this.lease = await this.client.create<LeaseObject>(resources.leases, nodeLeaseNamespace, {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: {
-          name: this.name,
-          namespace: nodeLeaseNamespace,
-          ...(this.uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.name, uid: this.uid }] } : {}),
-        },
-        spec: { holderIdentity: this.name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime },
-      });
-    }
+  renewLease(): Promise<void> {
+    return this.registration.renewLease();
   }
 
   /**
@@ -340,7 +236,6 @@ export class SimulatedNode {
    * (someone else changed Ready, or it is older than the report interval).
    */
   observeNode(node: Node): { requeue: string[]; postStatus: boolean } {
-    if (node.metadata?.uid) this.uid = node.metadata.uid;
     let requeue: string[] = [];
     const cidr = node.spec?.podCIDR;
     if (cidr && !this.ipPool) {
@@ -352,10 +247,7 @@ export class SimulatedNode {
         this.reportError(err, 'pod CIDR');
       }
     }
-    const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
-    this.observedReady = ready;
-    const stale = this.clock.now().getTime() - this.lastStatusPost >= (this.options.statusReportIntervalMs ?? 60_000);
-    return { requeue, postStatus: ready !== 'True' || stale };
+    return { requeue, postStatus: this.registration.observe(node) };
   }
 
   /** For a driver: a pod bound here is gone; its IP is free again. */

@@ -1,0 +1,290 @@
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { badRequest, errorMessage, StatusError } from '../../apiserver/errors.js';
+import { pipeUpgrade, writeStatusToSocket } from '../../apiserver/node-proxy.js';
+import { readContainerLog } from '../logs/cri-log.js';
+
+/** What an exec or attach asks for (from the kubelet query: command, input, output, error, tty). */
+export interface StreamRequest {
+  /** The command (exec only; empty for attach). */
+  cmd: string[];
+  tty: boolean;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+/**
+ * What the node server needs from the node agent. Each method throws a StatusError
+ * (src/apiserver/errors.ts) for an unknown pod or container (404) or a bad request (400).
+ */
+export interface NodeStreamingBackend {
+  /** The CRI log file of a container (`previous`: of its last terminated instance). */
+  containerLog(namespace: string, pod: string, container: string, previous: boolean): Promise<{ logPath: string; isRunning(): boolean }>;
+  /** Calls the runtime's Exec and returns the streaming URL it answered. */
+  exec(namespace: string, pod: string, container: string, req: StreamRequest): Promise<string>;
+  /** Calls the runtime's Attach and returns the streaming URL it answered. */
+  attach(namespace: string, pod: string, container: string, req: StreamRequest): Promise<string>;
+  /** Calls the runtime's PortForward for the pod's sandbox and returns the streaming URL. */
+  portForward(namespace: string, pod: string, ports: number[]): Promise<string>;
+}
+
+/** Options of {@link NodeServer}. */
+export interface NodeServerOptions {
+  /** The serving certificate and key (PEM). */
+  tls: { key: string; cert: string };
+  /** Client certificates signed by this CA (PEM) are trusted; others get 401. */
+  clientCAPem: string;
+  backend: NodeStreamingBackend;
+  /** Listen address (e.g. `0.0.0.0`). */
+  host: string;
+  /** Listen port: 10250 upstream; 0 picks a free one. */
+  port: number;
+  /** Called for unexpected errors (default: console.error). */
+  onError?: (err: unknown) => void;
+}
+
+/** One routed request: the handler and its path arguments. */
+interface Route {
+  kind: 'healthz' | 'containerLogs' | 'exec' | 'attach' | 'portForward';
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+/** Matches the kubelet's paths: /containerLogs/ns/pod/c, /exec|attach/ns/pod[/uid]/c, /portForward/ns/pod[/uid]. */
+function route(pathname: string): Route | undefined {
+  const parts = pathname.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
+  const [kind, namespace, pod] = parts;
+  if (pathname === '/healthz') return { kind: 'healthz', namespace: '', pod: '', container: '' };
+  if (kind === 'containerLogs' && parts.length === 4) return { kind, namespace, pod, container: parts[3] };
+  if ((kind === 'exec' || kind === 'attach') && (parts.length === 4 || parts.length === 5)) {
+    return { kind, namespace, pod, container: parts[parts.length - 1] };
+  }
+  if (kind === 'portForward' && (parts.length === 3 || parts.length === 4)) return { kind, namespace, pod, container: '' };
+  return undefined;
+}
+
+function flag(query: URLSearchParams, ...names: string[]): boolean {
+  return names.some((n) => {
+    const v = query.get(n);
+    return v === '1' || v === 'true';
+  });
+}
+
+function optionalInt(query: URLSearchParams, name: string): number | undefined {
+  const v = query.get(name);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** The stream options of an exec or attach, as the kubelet reads them (`input`/`output`/`error`/`tty`; `stdin`... accepted too). */
+export function streamRequestFrom(query: URLSearchParams, withCommand: boolean): StreamRequest {
+  const tty = flag(query, 'tty');
+  const req: StreamRequest = {
+    cmd: withCommand ? query.getAll('command') : [],
+    tty,
+    stdin: flag(query, 'input', 'stdin'),
+    stdout: flag(query, 'output', 'stdout'),
+    // A terminal has one output stream, as upstream (stderr is dropped with tty).
+    stderr: !tty && flag(query, 'error', 'stderr'),
+  };
+  if (!req.stdin && !req.stdout && !req.stderr) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
+  if (withCommand && req.cmd.length === 0) throw badRequest('you must specify at least one command for the container');
+  return req;
+}
+
+function sendStatus(res: ServerResponse, err: StatusError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(err.toStatus());
+  res.writeHead(err.code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/**
+ * The node's authenticated HTTPS endpoint (the kubelet server, port 10250): container logs read
+ * from CRI log files, and exec, attach and port-forward proxied to the container runtime's
+ * streaming server (the URL its Exec/Attach/PortForward answered), as upstream's kubelet does.
+ * Only clients with a certificate signed by the client CA (the API server) are served.
+ */
+export class NodeServer {
+  private readonly onError: (err: unknown) => void;
+
+  constructor(private readonly options: NodeServerOptions) {
+    this.onError = options.onError ?? ((err) => console.error('node server:', err));
+  }
+
+  /** Serves until `signal` aborts; resolves with the bound address. */
+  async start(signal: AbortSignal): Promise<AddressInfo> {
+    const server: Server = createServer(
+      {
+        key: this.options.tls.key,
+        cert: this.options.tls.cert,
+        ca: this.options.clientCAPem,
+        requestCert: true,
+        rejectUnauthorized: false,
+        ALPNProtocols: ['http/1.1'],
+      },
+      (req, res) => void this.handle(req, res),
+    );
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head));
+    const sockets = new Set<Socket>();
+    server.on('secureConnection', (socket: TLSSocket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const stop = () => {
+      server.close();
+      for (const s of sockets) s.destroy();
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+    return server.address() as AddressInfo;
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    return (req.socket as TLSSocket).authorized === true;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (!this.authorized(req)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const r = route(url.pathname);
+      if (!r) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      if (r.kind === 'healthz') {
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 2 });
+        res.end('ok');
+        return;
+      }
+      if (r.kind === 'containerLogs') {
+        if (req.method !== 'GET') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+        await this.containerLogs(r, url.searchParams, res);
+        return;
+      }
+      throw badRequest('Upgrade request required');
+    } catch (err) {
+      this.answerError(err, (e) => sendStatus(res, e));
+    }
+  }
+
+  private answerError(err: unknown, send: (e: StatusError) => void): void {
+    if (err instanceof StatusError) return send(err);
+    this.onError(err);
+    send(new StatusError(500, 'InternalError', errorMessage(err)));
+  }
+
+  private async containerLogs(r: Route, query: URLSearchParams, res: ServerResponse): Promise<void> {
+    const tailLines = optionalInt(query, 'tailLines');
+    const limitBytes = optionalInt(query, 'limitBytes');
+    const sinceSeconds = optionalInt(query, 'sinceSeconds');
+    const sinceTimeText = query.get('sinceTime');
+    if (tailLines !== undefined && tailLines < 0) throw badRequest('tailLines must be greater than or equal to 0');
+    if (limitBytes !== undefined && limitBytes < 1) throw badRequest('limitBytes must be greater than 0');
+    if (sinceSeconds !== undefined && sinceTimeText) throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
+    let sinceTime: Date | undefined;
+    if (sinceSeconds !== undefined) sinceTime = new Date(Date.now() - sinceSeconds * 1000);
+    if (sinceTimeText) {
+      sinceTime = new Date(sinceTimeText);
+      if (Number.isNaN(sinceTime.getTime())) throw badRequest(`invalid value for sinceTime: ${JSON.stringify(sinceTimeText)}`);
+    }
+    const log = await this.options.backend.containerLog(r.namespace, r.pod, r.container, flag(query, 'previous'));
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    res.on('close', abort);
+    try {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.flushHeaders();
+      await readContainerLog(
+        log.logPath,
+        {
+          follow: flag(query, 'follow'),
+          tailLines,
+          sinceTime,
+          timestamps: flag(query, 'timestamps'),
+          limitBytes,
+          signal: controller.signal,
+          isContainerRunning: () => log.isRunning(),
+        },
+        res,
+      );
+    } catch (err) {
+      // A container that never wrote its log file has no logs yet.
+      if (!(err instanceof Error && (err as NodeJS.ErrnoException).code === 'ENOENT')) throw err;
+    } finally {
+      res.off('close', abort);
+      if (!res.writableEnded) res.end();
+    }
+  }
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    try {
+      if (!this.authorized(req)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const r = route(url.pathname);
+      if (!r || r.kind === 'healthz' || r.kind === 'containerLogs') {
+        throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      }
+      const query = url.searchParams;
+      const backend = this.options.backend;
+      let target: string;
+      if (r.kind === 'portForward') {
+        const ports = query.getAll('port').flatMap((p) => p.split(',')).filter((p) => p !== '').map(Number);
+        if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw badRequest(`invalid port in ${JSON.stringify(query.getAll('port').join(','))}`);
+        target = await backend.portForward(r.namespace, r.pod, ports);
+      } else if (r.kind === 'exec') {
+        target = await backend.exec(r.namespace, r.pod, r.container, streamRequestFrom(query, true));
+      } else {
+        target = await backend.attach(r.namespace, r.pod, r.container, streamRequestFrom(query, false));
+      }
+      const location = new URL(target);
+      // The runtime's URL carries a one-time token in its path; the client's query goes along, as upstream's proxy.
+      const path = `${location.pathname}${location.search || url.search}`;
+      const upstream = await dialStreamingServer(location);
+      if (socket.destroyed) {
+        upstream.destroy();
+        return;
+      }
+      pipeUpgrade(req, socket, head, upstream, path, location.host);
+    } catch (err) {
+      this.answerError(err, (e) => writeStatusToSocket(socket, e));
+    }
+  }
+}
+
+/** Connects to the runtime's streaming server (plain HTTP, or HTTPS when containerd streams over TLS). */
+function dialStreamingServer(location: URL): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const secure = location.protocol === 'https:';
+    const port = Number(location.port || (secure ? 443 : 80));
+    const host = location.hostname.replace(/^\[(.*)\]$/, '$1');
+    const socket = secure
+      ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] })
+      : netConnect({ host, port });
+    const fail = (err: Error) => {
+      socket.destroy();
+      reject(new StatusError(500, 'InternalError', `error dialing the container runtime's streaming server: ${err.message}`, undefined, { cause: err }));
+    };
+    socket.once('error', fail);
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
+      socket.off('error', fail);
+      resolve(socket);
+    });
+  });
+}

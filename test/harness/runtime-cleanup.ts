@@ -1,0 +1,35 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { CriClient } from '../../src/kubelet/cri/client.js';
+
+const run = promisify(execFile);
+
+/** Stops and removes every pod sandbox (and so every container) of a test's containerd. */
+export async function removeRuntimeState(socket: string): Promise<void> {
+  if (!existsSync(socket)) return;
+  const cri = CriClient.connect(`unix://${socket}`, { callTimeoutMs: 20_000 });
+  try {
+    for (const s of await cri.listPodSandbox()) {
+      await cri.stopPodSandbox(s.id);
+      await cri.removePodSandbox(s.id);
+    }
+  } catch (err) {
+    // containerd already gone (the test stopped it): nothing left to remove through it.
+    console.error(`test cleanup: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    cri.close();
+  }
+}
+
+/** Unmounts whatever is still mounted under `dir` (tmpfs volumes, rootfs overlays), deepest first. */
+export async function unmountUnder(dir: string): Promise<void> {
+  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+  const points = mountinfo
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((p) => p === dir || p.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const p of points) await run('umount', ['-l', p]).catch((err: unknown) => console.error(`test cleanup: umount ${p}: ${String(err)}`));
+}
