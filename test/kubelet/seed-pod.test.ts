@@ -195,6 +195,28 @@ describe('the seed pod on a real node (containerd)', { skip: canRun ? false : 'n
     }
   });
 
+  test('kubectl 1.27, 1.30 and 1.33 exec and port-forward too (SPDY, after the WebSocket refusal from 1.30 on)', async () => {
+    for (const [i, version] of ['1.27', '1.30', '1.33'].entries()) {
+      const kubectl = `/usr/lib/google-cloud-sdk/bin/kubectl.${version}`;
+      if (!existsSync(kubectl)) continue;
+      const env = { ...process.env, KUBECONFIG: c.kubeconfig };
+      const r = await c.netns.run(kubectl, ['exec', 'tomcat-redis', '-c', 'tomcat-container', '--', 'nc', '127.0.0.1', '6379'], { env });
+      assert.match(r.stdout, /\+PONG/, `kubectl ${version} exec: ${r.stderr}`);
+      const port = 18100 + i;
+      const pf = c.netns.spawn(kubectl, ['port-forward', 'pod/tomcat-redis', `${port}:8080`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      pf.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+      pf.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
+      try {
+        await waitFor(`kubectl ${version} port-forward to listen`, async () => out.includes('Forwarding from'), 20_000);
+        const got = await c.netns.run('busybox', ['wget', '-qO-', `http://127.0.0.1:${port}/`]);
+        assert.equal(got.stdout, 'tomcat latest\n', `kubectl ${version} port-forward: ${got.stderr}\n${out}`);
+      } finally {
+        if (pf.pid && pf.exitCode === null) process.kill(pf.pid, 'SIGTERM');
+      }
+    }
+  });
+
   test('an image that cannot be pulled shows ErrImagePull, then ImagePullBackOff, with events', async () => {
     await c.kubectlOK(['run', 'nopull', '--image', 'skiff.dev/not-there:1', '--restart', 'Never']);
     const reasons = new Set<string>();

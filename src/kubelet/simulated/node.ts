@@ -272,7 +272,9 @@ export class SimulatedNode {
       try {
         await this.client.delete(resources.pods, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid } });
       } catch (err) {
-        if (!isStatusError(err, 404) && !isStatusError(err, 409)) throw err;
+        // 409: a precondition failed; look again at whatever the pod is now.
+        if (isStatusError(err, 409)) return { requeueAfter: 1000 };
+        if (!isStatusError(err, 404)) throw err;
       }
       this.ipPool?.release(uid);
       return {};
