@@ -51,12 +51,17 @@ async function harness(options: { ttl?: boolean } = {}) {
     (await client.list<PodObject>(resources.pods, namespace)).items.filter((p) => p.metadata?.ownerReferences?.[0]?.name === job);
   const getJob = (name: string): Promise<JobObject> => client.get<JobObject>(resources.jobs, namespace, name);
 
-  /** Plays the kubelet: the pod ends in `phase` now. */
-  async function finishPod(pod: PodObject, phase: 'Succeeded' | 'Failed'): Promise<void> {
+  /** Plays the kubelet: the pod ends in `phase` now (exit code 0 or 1 unless given, with extra pod conditions if given). */
+  async function finishPod(
+    pod: PodObject,
+    phase: 'Succeeded' | 'Failed',
+    options: { exitCode?: number; conditions?: { type: string; status: string }[] } = {},
+  ): Promise<void> {
     const fresh = await client.get<PodObject>(resources.pods, namespace, pod.metadata?.name ?? '');
     const at = clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const status = {
       phase,
+      ...(options.conditions ? { conditions: options.conditions } : {}),
       containerStatuses: [
         {
           name: 'main',
@@ -64,7 +69,7 @@ async function harness(options: { ttl?: boolean } = {}) {
           imageID: '',
           ready: false,
           restartCount: 0,
-          state: { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, finishedAt: at } },
+          state: { terminated: { exitCode: options.exitCode ?? (phase === 'Succeeded' ? 0 : 1), finishedAt: at } },
         },
       ],
     };
@@ -327,6 +332,88 @@ describe('Job controller', () => {
           return true;
         }
       });
+    } finally {
+      await h.stop();
+    }
+  });
+  test('a pod failure matching a FailJob rule fails the Job at once with FailureTarget then Failed (PodFailurePolicy)', async () => {
+    const h = await harness();
+    try {
+      await h.createJob('strict', {
+        completions: 2,
+        parallelism: 2,
+        backoffLimit: 6,
+        podReplacementPolicy: 'Failed',
+        podFailurePolicy: {
+          rules: [
+            { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+            { action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: [42] } },
+          ],
+        },
+      });
+      h.start();
+      const pods = await h.eventually('two pods', async () => {
+        const list = await h.jobPods('strict');
+        return list.length === 2 && list;
+      });
+      const victim = pods[0] as PodObject;
+      await h.finishPod(victim, 'Failed', { exitCode: 42 });
+      const failed = await h.eventually('Failed', async () => {
+        const j = await h.getJob('strict');
+        return conditionTypes(j).includes('Failed') && j;
+      });
+      const message = `Container main for pod ${namespace}/${victim.metadata?.name} failed with exit code 42 matching FailJob rule at index 1`;
+      assert.deepEqual(conditionTypes(failed), ['FailureTarget', 'Failed']);
+      for (const type of ['FailureTarget', 'Failed']) {
+        const cond = failed.status?.conditions?.find((c) => c.type === type);
+        assert.equal(cond?.reason, 'PodFailurePolicy', type);
+        assert.equal(cond?.message, message, type);
+      }
+      // The other pod was active: deleted, and counted as failed once the Job finished.
+      assert.equal(failed.status?.failed, 2);
+      assert.equal(failed.status?.active, undefined);
+      assert.ok(h.recorder.events.some((e) => e.type === 'Warning' && e.reason === 'PodFailurePolicy' && e.message === message));
+      assert.deepEqual(h.errors, []);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('a failure matching an Ignore rule is not counted toward backoffLimit and the pod is replaced', async () => {
+    const h = await harness();
+    try {
+      await h.createJob('tolerant', {
+        backoffLimit: 0,
+        podReplacementPolicy: 'Failed',
+        podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] },
+      });
+      h.start();
+      const [first] = await h.eventually('a pod', async () => {
+        const pods = await h.jobPods('tolerant');
+        return pods.length === 1 && pods;
+      });
+      await h.finishPod(first as PodObject, 'Failed', { exitCode: 137, conditions: [{ type: 'DisruptionTarget', status: 'True' }] });
+      await h.eventually('the failed pod released', async () => {
+        const pods = await h.jobPods('tolerant');
+        return pods.length === 1 && (pods[0]?.metadata?.finalizers ?? []).length === 0;
+      });
+      await h.clock.advanceAsync(10_100);
+      const second = await h.eventually('a replacement pod', async () => {
+        const pods = (await h.jobPods('tolerant')).filter((p) => p.metadata?.name !== first?.metadata?.name);
+        return pods.length === 1 && pods[0];
+      });
+      const running = await h.getJob('tolerant');
+      assert.equal(running.status?.failed, undefined, 'an ignored failure is not counted');
+      assert.deepEqual(conditionTypes(running), []);
+
+      // A failure no rule matches counts as usual: over backoffLimit 0.
+      await h.finishPod(second, 'Failed', { exitCode: 1 });
+      const failed = await h.eventually('Failed', async () => {
+        const j = await h.getJob('tolerant');
+        return conditionTypes(j).includes('Failed') && j;
+      });
+      assert.equal(failed.status?.conditions?.find((c) => c.type === 'Failed')?.reason, 'BackoffLimitExceeded');
+      assert.equal(failed.status?.failed, 1);
     } finally {
       await h.stop();
     }

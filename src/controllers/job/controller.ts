@@ -7,7 +7,11 @@
  * the Job with the interim SuccessCriteriaMet / FailureTarget conditions first, then Complete
  * or Failed once no pod is terminating.
  *
- * Not done: podFailurePolicy, backoffLimitPerIndex / maxFailedIndexes, successPolicy,
+ * spec.podFailurePolicy: a FailJob rule fails the Job at once (FailureTarget, then Failed,
+ * reason PodFailurePolicy), Ignore keeps a failure out of status.failed and backoffLimit, Count
+ * and FailIndex count as usual.
+ *
+ * Not done: FailIndex with backoffLimitPerIndex / maxFailedIndexes, successPolicy,
  * managedBy (Jobs naming another manager are skipped), adoption of orphan pods matching the
  * selector, removal of duplicate-index pods, the 1 s batching of pod events.
  */
@@ -21,6 +25,7 @@ import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
 import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
 import { JobExpectations } from './expectations.js';
+import { countedFailures, failJobMessage, matchPodFailurePolicy } from './pod-failure-policy.js';
 import { completionIndexAnnotation, completionIndexOf, firstPendingIndexes, formatIndexes, parseIndexes } from './indexes.js';
 import {
   controllerOf,
@@ -57,6 +62,8 @@ const orphanPrefix = 'orphan-pod:';
 const completionsReachedMessage = 'Reached expected number of succeeded pods';
 const backoffLimitMessage = 'Job has reached the specified backoff limit';
 const deadlineMessage = 'Job was active longer than specified deadline';
+/** Reason of the conditions a FailJob rule adds (batch.JobReasonPodFailurePolicy). */
+const podFailurePolicyReason = 'PodFailurePolicy';
 /** Upstream's MaxUncountedPods: status.uncountedTerminatedPods stays small. */
 const maxUncountedPods = 500;
 /** Upstream's MaxPodCreateDeletePerSync. */
@@ -170,7 +177,7 @@ function isNotFound(err: unknown): boolean {
  * Runs Jobs to completion (component `job-controller`). Events: SuccessfulCreate
  * `Created pod: <name>`, SuccessfulDelete, FailedCreate, Suspended, Resumed, Completed
  * `Job completed`, and a Warning named after the failure reason (BackoffLimitExceeded,
- * DeadlineExceeded).
+ * DeadlineExceeded, PodFailurePolicy).
  */
 export class JobController implements Controller {
   readonly name = jobControllerName;
@@ -353,7 +360,8 @@ export class JobController implements Controller {
       prevSucceededIndexes: new Set(),
       backoff: this.newBackoffRecord(key, newSucceeded, newFailed),
     };
-    const failed = (status.failed ?? 0) + newFailed.length + uncountedFailed.size;
+    // Failures matching an Ignore rule of the pod failure policy do not count toward backoffLimit.
+    const failed = (status.failed ?? 0) + countedFailures(job, newFailed) + uncountedFailed.size;
 
     if (!status.startTime && !isSuspended(job)) status.startTime = formatTime(now);
 
@@ -362,6 +370,11 @@ export class JobController implements Controller {
     if (!jc.finished) {
       const failureTarget = status.conditions?.find((c) => c.type === 'FailureTarget' && c.status === 'True');
       if (failureTarget) jc.finished = condition('Failed', failureTarget.reason ?? '', failureTarget.message ?? '', now);
+    }
+    if (!jc.finished) {
+      const message = failJobMessage(job, pods.filter((p) => isPodFailed(p, job)));
+      // The interim FailureTarget keeps the message while the pods' finalizers go.
+      if (message !== undefined) jc.finished = condition('FailureTarget', podFailurePolicyReason, message, now);
     }
     if (!jc.finished) {
       if (failed > (spec.backoffLimit ?? 6) || this.pastBackoffLimitOnFailure(job, pods)) {
@@ -610,7 +623,8 @@ export class JobController implements Controller {
         }
       } else if (considerFailed || (jc.finished !== undefined && jc.finished.type !== 'SuccessCriteriaMet')) {
         const index = completionIndexOf(pod);
-        if (!jc.uncountedFailed.has(uid) && (!indexed || (index !== undefined && index < completions))) {
+        const counts = matchPodFailurePolicy(job.spec?.podFailurePolicy, pod).countFailed;
+        if (!jc.uncountedFailed.has(uid) && (!indexed || (index !== undefined && index < completions)) && counts) {
           (uncounted.failed ??= []).push(uid);
         }
       }

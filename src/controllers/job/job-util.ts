@@ -71,11 +71,12 @@ export function isPodReady(pod: Pod): boolean {
 
 /**
  * Whether the Job counts the pod as failed (upstream's isPodFailed): phase Failed, or, unless
- * podReplacementPolicy is Failed, being deleted before it succeeded.
+ * podReplacementPolicy is Failed or a podFailurePolicy is set (upstream's onlyReplaceFailedPods),
+ * being deleted before it succeeded.
  */
 export function isPodFailed(pod: Pod, job: Job): boolean {
   if (pod.status?.phase === 'Failed') return true;
-  if (job.spec?.podReplacementPolicy === 'Failed') return false;
+  if (job.spec?.podReplacementPolicy === 'Failed' || job.spec?.podFailurePolicy) return false;
   return !!pod.metadata?.deletionTimestamp && pod.status?.phase !== 'Succeeded';
 }
 

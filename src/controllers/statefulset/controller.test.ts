@@ -285,4 +285,102 @@ describe('StatefulSet controller', () => {
       await env.stop();
     }
   });
+  describe('persistentVolumeClaimRetentionPolicy', () => {
+    async function getClaim(env: TestEnvironment, name: string): Promise<PersistentVolumeClaim & KubeObject> {
+      return env.client.get<PersistentVolumeClaim & KubeObject>(resources.persistentvolumeclaims, ns, name);
+    }
+
+    async function claimRefs(env: TestEnvironment, name: string): Promise<string[]> {
+      const claim = await getClaim(env, name);
+      return (claim.metadata?.ownerReferences ?? []).map((ref) => `${ref.kind}/${ref.name}`);
+    }
+
+    test('whenDeleted Delete gives every claim a controller reference to the set; Retain takes it away again', async () => {
+      const { env } = await start(webStatefulSet({ persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' } }));
+      try {
+        await allReady(env, 3);
+        const set = await getSet(env);
+        for (let i = 0; i < 3; i++) {
+          const claim = await getClaim(env, `www-web-${i}`);
+          assert.deepEqual(claim.metadata?.ownerReferences, [
+            { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: set.metadata?.uid, controller: true, blockOwnerDeletion: true },
+          ]);
+        }
+        await patchSpec(env, { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' } });
+        await waitFor(
+          env.clock,
+          async () => {
+            for (let i = 0; i < 3; i++) if ((await claimRefs(env, `www-web-${i}`)).length > 0) return false;
+            return true;
+          },
+          'claims without owner references',
+        );
+        assert.deepEqual(env.errors, []);
+      } finally {
+        await env.stop();
+      }
+    });
+
+    test('whenScaled Delete makes condemned pods own their claims before they are deleted; a stale claim holds the pod back', async () => {
+      const { env } = await start(webStatefulSet({ persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Delete' } }));
+      try {
+        await allReady(env, 3);
+        assert.deepEqual(await claimRefs(env, 'www-web-2'), [], 'no owner while in range');
+        const web2 = await env.client.get<Pod & KubeObject>(resources.pods, ns, 'web-2');
+        await patchSpec(env, { replicas: 2 });
+        await waitFor(env.clock, async () => (await podNames(env)).join() === 'web-0,web-1', 'web-2 gone');
+        const claim = await getClaim(env, 'www-web-2');
+        assert.deepEqual(claim.metadata?.ownerReferences, [
+          { apiVersion: 'v1', kind: 'Pod', name: 'web-2', uid: web2.metadata?.uid, controller: true, blockOwnerDeletion: true },
+        ]);
+        // The owner reference was written before the pod was deleted.
+        const claimUpdate = env.client.actions.findIndex((a) => a.verb === 'update' && a.ref.resource === 'persistentvolumeclaims' && a.name === 'www-web-2');
+        const podDelete = env.client.actions.findIndex((a) => a.verb === 'delete' && a.ref.resource === 'pods' && a.name === 'web-2');
+        assert.ok(claimUpdate >= 0 && claimUpdate < podDelete, 'claim owned before the pod went');
+        assert.deepEqual(await claimRefs(env, 'www-web-0'), []);
+
+        // Scaling up before the garbage collector removed the claim: web-2 waits for it.
+        await patchSpec(env, { replicas: 3 });
+        await settle(10);
+        await env.clock.advanceAsync(100);
+        await settle(10);
+        assert.equal(await getPod(env.client, ns, 'web-2'), undefined, 'web-2 created while its claim belonged to the old pod');
+        // Play the garbage collector.
+        await env.client.delete(resources.persistentvolumeclaims, ns, 'www-web-2');
+        const recreated = await waitFor(env.clock, () => getPod(env.client, ns, 'web-2'), 'web-2 recreated');
+        const fresh = await getClaim(env, 'www-web-2');
+        assert.notEqual(fresh.metadata?.uid, claim.metadata?.uid);
+        assert.deepEqual(fresh.metadata?.ownerReferences ?? [], []);
+        assert.ok(recreated.metadata?.uid);
+      } finally {
+        await env.stop();
+      }
+    });
+
+    test('a pod back in range before its deletion loses the owner reference on its claims', async () => {
+      const { env } = await start(webStatefulSet({ persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Delete' } }));
+      try {
+        await allReady(env, 3);
+        // A finalizer keeps web-2 terminating, so web-1 waits as a condemned pod.
+        await env.client.patch(resources.pods, ns, 'web-2', 'merge', { metadata: { finalizers: ['test.skiff.dev/hold'] } });
+        await patchSpec(env, { replicas: 1 });
+        await waitFor(
+          env.clock,
+          async () => (await claimRefs(env, 'www-web-1')).join() === 'Pod/web-1' && (await claimRefs(env, 'www-web-2')).join() === 'Pod/web-2',
+          'condemned pods own their claims',
+        );
+        assert.deepEqual(await claimRefs(env, 'www-web-0'), ['StatefulSet/web']);
+        assert.ok(await getPod(env.client, ns, 'web-1'), 'web-1 not yet deleted');
+
+        await patchSpec(env, { replicas: 3 });
+        await waitFor(env.clock, async () => (await claimRefs(env, 'www-web-1')).join() === 'StatefulSet/web', 'web-1 claim back with the set');
+        assert.equal((await getPod(env.client, ns, 'web-1'))?.metadata?.deletionTimestamp, undefined);
+        // The terminating pod keeps its claim's reference: the claim goes with it.
+        assert.deepEqual(await claimRefs(env, 'www-web-2'), ['Pod/web-2']);
+        assert.deepEqual(env.errors, []);
+      } finally {
+        await env.stop();
+      }
+    });
+  });
 });

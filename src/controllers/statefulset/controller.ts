@@ -2,7 +2,8 @@
  * The StatefulSet controller, after upstream's pkg/controller/statefulset: stable pod identities
  * `<set>-<ordinal>`, claims from volumeClaimTemplates created before each pod and kept,
  * OrderedReady and Parallel pod management, RollingUpdate (with partition) and OnDelete
- * updates tracked through ControllerRevisions, and status.
+ * updates tracked through ControllerRevisions, status, and the claims' owner references that
+ * carry spec.persistentVolumeClaimRetentionPolicy (see claim-retention.ts).
  */
 import type { ControllerRevision, StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
@@ -26,8 +27,9 @@ import {
   templatePatch,
   type NewRevisionInput,
 } from './history.js';
+import { claimHasStalePodRef, claimOwnerRefsFor, claimOwnerUpToDate, hasUnexpectedController, retentionPolicyOf } from './claim-retention.js';
 import { isPodFinished, isRunningAndReady, isTerminating, msUntilAvailable } from './pod-state.js';
-import { claimsFor, identityLabelsMatch, newStatefulSetPod, ordinalOf, podIndexLabel, podNameLabel, revisionLabel } from './pods.js';
+import { claimName, claimsFor, identityLabelsMatch, newStatefulSetPod, ordinalOf, podIndexLabel, podNameLabel, revisionLabel } from './pods.js';
 
 /** The component name of this controller's events. */
 export const statefulSetControllerName = 'statefulset-controller';
@@ -112,6 +114,14 @@ export class StatefulSetController implements Controller {
       onUpdate: (_old, revision) => this.enqueueOwner(revision),
       onDelete: (revision) => this.enqueueOwner(revision),
     });
+    // Claim changes matter to the retention policy: a stale claim's deletion unblocks its pod.
+    this.claims.addEventHandler({
+      onAdd: (claim) => this.enqueueForClaim(claim),
+      onUpdate: (oldClaim, claim) => {
+        if (oldClaim.metadata?.resourceVersion !== claim.metadata?.resourceVersion) this.enqueueForClaim(claim);
+      },
+      onDelete: (claim) => this.enqueueForClaim(claim),
+    });
   }
 
   /** Waits for the caches, then syncs StatefulSets until `signal` aborts. */
@@ -143,6 +153,19 @@ export class StatefulSetController implements Controller {
     for (const set of this.sets.list(pod.metadata?.namespace ?? '')) {
       const selector = selectorOf(set);
       if (selector && ordinalOf(pod, set.metadata?.name ?? '') >= 0 && matchesLabels(selector, pod.metadata?.labels)) this.queue.add(objectKey(set));
+    }
+  }
+
+  /** The sets with a claim template naming the claim `<template>-<set>-<ordinal>`. */
+  private enqueueForClaim(claim: Claim): void {
+    const name = claim.metadata?.name ?? '';
+    for (const set of this.sets.list(claim.metadata?.namespace ?? '')) {
+      const setName = set.metadata?.name ?? '';
+      const named = (set.spec?.volumeClaimTemplates ?? []).some((template) => {
+        const prefix = `${template.metadata?.name ?? ''}-${setName}-`;
+        return name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length));
+      });
+      if (named) this.queue.add(objectKey(set));
     }
   }
 
@@ -339,6 +362,9 @@ export class StatefulSetController implements Controller {
       if (blocked && monotonic) return { status: makeStatus(), requeueAfter: progress.requeueAfter };
     }
 
+    // Claims of surplus pods take the pod as owner (whenScaled Delete) before the pod goes.
+    for (const replica of condemned) await this.updateClaimsForRetention(set, replica.pod);
+
     // Surplus pods, highest ordinal first.
     for (const replica of condemned) {
       const pod = replica.pod;
@@ -369,12 +395,17 @@ export class StatefulSetController implements Controller {
 
   /** Upstream's processReplica; true when a monotonic pass must stop at this replica. */
   private async processReplica(set: StatefulSetObject, replica: Replica, monotonic: boolean, minReadySeconds: number, now: Date): Promise<boolean> {
+    // Before any readiness gate (upstream checks after them): a pod back in range after a
+    // scale-down must lose its claims' pod references before anything can delete it.
+    if (replica.created && !isTerminating(replica.pod)) await this.updateClaimsForRetention(set, replica.pod);
     if (replica.created && isPodFinished(replica.pod)) {
       // Recreated on a later sync, once the old pod is gone.
       if (!isTerminating(replica.pod)) await this.deletePod(set, replica);
       return true;
     }
     if (!replica.created) {
+      // A claim still owned by an earlier pod of this name waits for the garbage collector (PodClaimIsStale).
+      if (this.hasStaleClaim(set, replica.pod)) return true;
       await this.createPod(set, replica);
       return monotonic;
     }
@@ -407,6 +438,9 @@ export class StatefulSetController implements Controller {
         if (existing.metadata?.deletionTimestamp) failures.push(`pvc ${name} is being deleted`);
         continue;
       }
+      // Created with the owner references the retention policy asks for (for a pod in range: at most the set).
+      const ownerReferences = claimOwnerRefsFor(claim, set, pod);
+      if (ownerReferences.length > 0) claim.metadata = { ...claim.metadata, ownerReferences };
       try {
         await this.ctx.client.create(resources.persistentvolumeclaims, namespace, claim as Claim);
         this.recorder.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${name} Pod ${podName} in StatefulSet ${setName} success`);
@@ -417,6 +451,49 @@ export class StatefulSetController implements Controller {
       }
     }
     if (failures.length > 0) throw new Error(failures.join('; '));
+  }
+
+  /** Whether the retention policy deletes claims on scale-down and one of the pod's claims references an earlier pod of its name. */
+  private hasStaleClaim(set: StatefulSetObject, pod: Pod): boolean {
+    if (retentionPolicyOf(set).whenScaled === 'Retain') return false;
+    for (const claim of claimsFor(set, ordinalOf(pod, set.metadata?.name ?? '')).values()) {
+      const existing = this.claims.get(claim.metadata?.namespace ?? '', claim.metadata?.name ?? '');
+      if (existing && claimHasStalePodRef(existing, pod)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Rewrites the owner references of the pod's claims that do not match the retention policy
+   * (upstream's UpdatePodClaimForRetentionPolicy). Missing claims are left to a later pass; a
+   * claim changed meanwhile is retried when its update reaches the cache.
+   */
+  private async updateClaimsForRetention(set: StatefulSetObject, pod: Pod): Promise<void> {
+    const namespace = set.metadata?.namespace ?? '';
+    const ordinal = ordinalOf(pod, set.metadata?.name ?? '');
+    if (ordinal < 0 || !pod.metadata?.uid) return;
+    for (const template of set.spec?.volumeClaimTemplates ?? []) {
+      const name = claimName(set, template.metadata?.name ?? '', ordinal);
+      const claim = this.claims.get(namespace, name);
+      if (!claim || claimOwnerUpToDate(claim, set, pod)) continue;
+      if (hasUnexpectedController(claim, set, pod)) {
+        this.recorder.event(
+          set,
+          'Warning',
+          'ConflictingController',
+          `PersistentVolumeClaim ${name} has a conflicting OwnerReference that acts as a manging controller, the retention policy is ignored for this claim`,
+        );
+      }
+      const updated = cloneJSON(claim);
+      const ownerReferences = claimOwnerRefsFor(claim, set, pod);
+      if (ownerReferences.length > 0) updated.metadata = { ...updated.metadata, ownerReferences };
+      else delete updated.metadata?.ownerReferences;
+      try {
+        await this.ctx.client.update<Claim>(resources.persistentvolumeclaims, namespace, updated);
+      } catch (err) {
+        if (!isStatusError(err, 404) && !isStatusError(err, 409)) throw err;
+      }
+    }
   }
 
   private async createPod(set: StatefulSetObject, replica: Replica): Promise<void> {
