@@ -1,6 +1,6 @@
 import type { FieldError } from '../errors.js';
 import { asObject, type JsonObject } from '../defaults/util.js';
-import { child, forbidden, immutable, invalid, nonNegative, notSupported, required, str } from './field.js';
+import { at, child, duplicate, forbidden, immutable, invalid, nonNegative, notSupported, required, str, tooMany } from './field.js';
 import {
   labelSelectorMatches,
   validateLabelSelector,
@@ -12,6 +12,75 @@ import { validatePodTemplateSpec } from './pod.js';
 import { cronScheduleError, isTimeZone } from './cron.js';
 
 const controllerUidLabel = 'batch.kubernetes.io/controller-uid';
+
+const podFailurePolicyActions = ['FailJob', 'FailIndex', 'Ignore', 'Count'];
+
+/** Upstream's validatePodFailurePolicy: restartPolicy Never, at most 20 rules, each with one kind of requirement. */
+function validatePodFailurePolicy(spec: JsonObject, field: string): FieldError[] {
+  const policy = asObject(spec.podFailurePolicy);
+  if (!policy) return [];
+  const errs: FieldError[] = [];
+  const podSpec = asObject(asObject(spec.template)?.spec) ?? {};
+  const restartPolicy = str(podSpec.restartPolicy);
+  if (restartPolicy !== 'Never') {
+    errs.push(invalid(child(field, 'template', 'spec', 'restartPolicy'), restartPolicy, 'only "Never" is supported when podFailurePolicy is specified'));
+  }
+  const containerNames = new Set(
+    [...(Array.isArray(podSpec.containers) ? podSpec.containers : []), ...(Array.isArray(podSpec.initContainers) ? podSpec.initContainers : [])].map((c) => str(asObject(c)?.name)),
+  );
+  const rulesField = child(field, 'podFailurePolicy', 'rules');
+  const rules = Array.isArray(policy.rules) ? policy.rules : [];
+  if (rules.length > 20) errs.push(tooMany(rulesField, rules.length, 20));
+  rules.forEach((ruleValue, i) => {
+    const rule = asObject(ruleValue) ?? {};
+    const ruleField = at(rulesField, i);
+    const action = str(rule.action);
+    if (!action) errs.push(required(child(ruleField, 'action')));
+    else if (!podFailurePolicyActions.includes(action)) errs.push(notSupported(child(ruleField, 'action'), action, podFailurePolicyActions));
+    else if (action === 'FailIndex' && (spec.backoffLimitPerIndex === undefined || spec.backoffLimitPerIndex === null)) {
+      errs.push(invalid(child(ruleField, 'action'), action, 'requires the backoffLimitPerIndex to be set'));
+    }
+    const exitCodes = asObject(rule.onExitCodes);
+    const conditions = Array.isArray(rule.onPodConditions) ? rule.onPodConditions : undefined;
+    if (exitCodes && conditions && conditions.length > 0) {
+      errs.push(invalid(ruleField, 'specifying both OnExitCodes and OnPodConditions is not supported', 'specifying both OnExitCodes and OnPodConditions is not supported'));
+    } else if (!exitCodes && !(conditions && conditions.length > 0)) {
+      errs.push(invalid(ruleField, 'specifying one of OnExitCodes and OnPodConditions is required', 'specifying one of OnExitCodes and OnPodConditions is required'));
+    }
+    if (exitCodes) {
+      const exitField = child(ruleField, 'onExitCodes');
+      const name = exitCodes.containerName;
+      if (name !== undefined && name !== null && !containerNames.has(str(name))) {
+        errs.push(invalid(child(exitField, 'containerName'), name, 'must be one of the container or initContainer names in the pod template'));
+      }
+      const operator = str(exitCodes.operator);
+      if (!operator) errs.push(required(child(exitField, 'operator')));
+      else if (operator !== 'In' && operator !== 'NotIn') errs.push(notSupported(child(exitField, 'operator'), operator, ['In', 'NotIn']));
+      const values = Array.isArray(exitCodes.values) ? exitCodes.values : [];
+      const valuesField = child(exitField, 'values');
+      if (values.length === 0) errs.push(invalid(valuesField, values, 'at least one value is required'));
+      if (values.length > 255) errs.push(tooMany(valuesField, values.length, 255));
+      const seen = new Set<unknown>();
+      values.forEach((v, j) => {
+        if (seen.has(v)) errs.push(duplicate(at(valuesField, j), v));
+        seen.add(v);
+        if (operator === 'In' && v === 0) errs.push(invalid(at(valuesField, j), v, 'must not be 0 for the In operator'));
+        if (j > 0 && typeof v === 'number' && typeof values[j - 1] === 'number' && v < (values[j - 1] as number)) {
+          errs.push(invalid(at(valuesField, j), v, 'must be ordered'));
+        }
+      });
+    }
+    (conditions ?? []).forEach((c, j) => {
+      const cond = asObject(c) ?? {};
+      const condField = at(child(ruleField, 'onPodConditions'), j);
+      if (!str(cond.type)) errs.push(required(child(condField, 'type')));
+      const status = str(cond.status);
+      if (!status) errs.push(required(child(condField, 'status')));
+      else if (!['True', 'False', 'Unknown'].includes(status)) errs.push(notSupported(child(condField, 'status'), status, ['True', 'False', 'Unknown']));
+    });
+  });
+  return errs;
+}
 
 /** Upstream's validateJobSpec, shared by Jobs and CronJob job templates. */
 function validateJobSpecCommon(specValue: unknown, field: string): FieldError[] {
@@ -41,6 +110,7 @@ function validateJobSpecCommon(specValue: unknown, field: string): FieldError[] 
     errs.push(notSupported(child(field, 'podReplacementPolicy'), replacement, ['TerminatingOrFailed', 'Failed']));
   }
   errs.push(...validatePodTemplateSpec(spec.template, child(field, 'template')));
+  errs.push(...validatePodFailurePolicy(spec, field));
   const restartPolicy = str(asObject(asObject(spec.template)?.spec)?.restartPolicy);
   if (restartPolicy !== 'OnFailure' && restartPolicy !== 'Never') {
     errs.push(notSupported(child(field, 'template', 'spec', 'restartPolicy'), restartPolicy, ['OnFailure', 'Never']));

@@ -425,6 +425,31 @@ describe('jobs and cronjobs', () => {
     assert.deepEqual(summary(errs), ['FieldValueInvalid spec.completions', 'FieldValueInvalid spec.backoffLimit', 'FieldValueNotSupported spec.completionMode']);
     assert.deepEqual(summary(create('batch', 'Job', job({ completionMode: 'Indexed', completions: null, parallelism: 2 }))), ['FieldValueRequired spec.completions']);
   });
+  test('podFailurePolicy rules', () => {
+    const ok = job({ podFailurePolicy: { rules: [
+      { action: 'FailJob', onExitCodes: { containerName: 'pi', operator: 'In', values: [1, 42] } },
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+    ] } });
+    assert.deepEqual(create('batch', 'Job', ok), []);
+    const bad = job({ podFailurePolicy: { rules: [
+      { action: 'FailJob', onExitCodes: { containerName: 'nope', operator: 'In', values: [0, 3, 2, 2] } },
+      { action: 'Explode', onPodConditions: [{ type: 'DisruptionTarget', status: 'Maybe' }] },
+      { action: 'Count' },
+      { action: 'FailIndex', onPodConditions: [{ type: 'X', status: 'True' }] },
+    ] } });
+    (((bad.spec as Json).template as Json).spec as Json).restartPolicy = 'OnFailure';
+    assert.deepEqual(summary(create('batch', 'Job', bad)), [
+      'FieldValueInvalid spec.template.spec.restartPolicy',
+      'FieldValueInvalid spec.podFailurePolicy.rules[0].onExitCodes.containerName',
+      'FieldValueInvalid spec.podFailurePolicy.rules[0].onExitCodes.values[0]',
+      'FieldValueInvalid spec.podFailurePolicy.rules[0].onExitCodes.values[2]',
+      'FieldValueDuplicate spec.podFailurePolicy.rules[0].onExitCodes.values[3]',
+      'FieldValueNotSupported spec.podFailurePolicy.rules[1].action',
+      'FieldValueNotSupported spec.podFailurePolicy.rules[1].onPodConditions[0].status',
+      'FieldValueInvalid spec.podFailurePolicy.rules[2]',
+      'FieldValueInvalid spec.podFailurePolicy.rules[3].action',
+    ]);
+  });
   test('job restartPolicy must be OnFailure or Never', () => {
     const j = job({});
     delete (((j.spec as Json).template as Json).spec as Json).restartPolicy;
