@@ -10,4 +10,6 @@ ns="skiff-bench-$$"
 ip netns add "$ns"
 trap 'ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null; ip netns del "$ns" 2>/dev/null || true' EXIT
 ip -n "$ns" link set lo up
-ip netns exec "$ns" node "dist/bench/$name.js" "$@"
+# nsenter joins only the network namespace: `ip netns exec` also remounts /sys, which hides the
+# cgroup tree that containerd and runc need (bench/pod-startup runs a real node).
+nsenter --net="/run/netns/$ns" node "dist/bench/$name.js" "$@"

@@ -24,6 +24,7 @@ import { defaultNodeIP, readMachineInfo, type MachineInfo } from './machine-info
 import { NodeRegistration, type NodeDescription } from './node-registration.js';
 import { parseResolvConf } from './pod/dns.js';
 import { PodWorker } from './pod-worker.js';
+import { PodRoutes } from './network/pod-routes.js';
 import { ProbeManager } from './prober/probe-worker.js';
 import { runtimeLabels } from './runtime-pod.js';
 import { PodVolumes } from './volumes/volumes.js';
@@ -56,6 +57,11 @@ export interface NodeAgentOptions {
   trustedClientCAPem: string;
   /** Labels besides the well-known ones (e.g. node-role.kubernetes.io/control-plane). */
   labels?: Record<string, string>;
+  /**
+   * Route other nodes' pod CIDRs via their InternalIPs (host-gw), set net.ipv4.ip_forward=1 and keep
+   * pod-to-pod traffic unmasqueraded (see network/pod-routes.ts). Default true.
+   */
+  podRoutes?: boolean;
   /** Default: the system clock. */
   clock?: Clock;
   /** Progress and errors. Default console.error. */
@@ -187,11 +193,12 @@ export class NodeAgent {
         indexers: { uid: (p) => [p.metadata?.uid ?? ''] },
       });
       podCache = pods;
-      const nodes = new Informer<Node & KubeObject>(client, resources.nodes, { fieldSelector: `metadata.name=${this.nodeName}`, clock: this.clock, onError: onError('node watch') });
       const configMaps = new Informer<ConfigMap & KubeObject>(client, resources.configmaps, { clock: this.clock, onError: onError('configmap watch') });
       const secrets = new Informer<Secret & KubeObject>(client, resources.secrets, { clock: this.clock, onError: onError('secret watch') });
       const claims = new Informer<PersistentVolumeClaim & KubeObject>(client, resources.persistentvolumeclaims, { clock: this.clock, onError: onError('pvc watch') });
       const volumesInformer = new Informer<PersistentVolume & KubeObject>(client, resources.persistentvolumes, { clock: this.clock, onError: onError('pv watch') });
+      // Every Node: this one's podCIDR and Ready, the others' for the routes to their pods.
+      const clusterNodes = new Informer<Node & KubeObject>(client, resources.nodes, { clock: this.clock, onError: onError('nodes watch') });
 
       const queue = new WorkQueue<string>({ clock: this.clock });
       const statusQueue = new WorkQueue<string>({ clock: this.clock });
@@ -264,11 +271,9 @@ export class NodeAgent {
       configMaps.addEventHandler({ onAdd: touchNamespace, onUpdate: (_o, n) => touchNamespace(n) });
       secrets.addEventHandler({ onAdd: touchNamespace, onUpdate: (_o, n) => touchNamespace(n) });
       claims.addEventHandler({ onUpdate: (_o, n) => touchNamespace(n) });
-      nodes.addEventHandler({
-        onAdd: (n) => this.observeNode(n, registration, dirs, statusQueue, signal),
-        onUpdate: (_o, n) => this.observeNode(n, registration, dirs, statusQueue, signal),
-      });
-      const informers = [pods, nodes, configMaps, secrets, claims, volumesInformer];
+      const ownNode = (n: Node) => n.metadata?.name === this.nodeName && this.observeNode(n, registration, dirs, statusQueue, signal);
+      clusterNodes.addEventHandler({ onAdd: ownNode, onUpdate: (_o, n) => ownNode(n) });
+      const informers = [pods, configMaps, secrets, claims, volumesInformer, clusterNodes];
       running.push(...informers.map((i) => i.start(signal)));
       for (const i of informers) await i.waitForSync(signal);
 
@@ -290,6 +295,9 @@ export class NodeAgent {
         }, onError('runtime status')),
         this.relistLoop(cri, pods, worker, queue, signal, onError('relist')),
       );
+      if (this.options.podRoutes ?? true) {
+        running.push(new PodRoutes({ nodes: clusterNodes, nodeName: this.nodeName, clock: this.clock, log: this.log }).start(signal));
+      }
       await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
       await Promise.allSettled(running);
     } finally {
