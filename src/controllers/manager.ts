@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
+import { isStatusError } from '../apiserver/errors.js';
 import type { Client } from '../client/client.js';
 import type { Clock } from '../client/clock.js';
 import { ApiEventRecorder } from '../client/events.js';
@@ -57,7 +58,9 @@ export class ControllerManager {
     const o = this.options;
     // Every informer, queue and worker listens on this one signal.
     setMaxListeners(0, signal);
-    const onError = (err: unknown, where: string) => o.log(`${where}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    // A conflict is the normal race of level-triggered writers (the key is retried): one line, no stack.
+    const onError = (err: unknown, where: string) =>
+      o.log(`${where}: ${isStatusError(err, 409) ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     const informers = new InformerFactory(o.client, { clock: o.clock, onError: (err) => onError(err, 'informer') });
     const ctx: ControllerContext = {
       client: o.client,
