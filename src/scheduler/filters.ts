@@ -39,6 +39,11 @@ export const FilterReasons = {
   tooManyPods: 'Too many pods',
   untoleratedTaint: (taint: Taint): string => `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`,
   insufficient: (resource: string): string => `Insufficient ${resource}`,
+  podAffinity: "node(s) didn't match pod affinity rules",
+  podAntiAffinity: "node(s) didn't match pod anti-affinity rules",
+  existingPodsAntiAffinity: "node(s) didn't satisfy existing pods anti-affinity rules",
+  topologySpread: "node(s) didn't match pod topology spread constraints",
+  topologySpreadMissingLabel: "node(s) didn't match pod topology spread constraints (missing required label)",
 } as const;
 
 /** NodeName: a pod with spec.nodeName only fits that node. */

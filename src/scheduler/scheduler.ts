@@ -3,8 +3,11 @@
  * nodes, picks a node with selectNode and binds through pods/binding. Bound pods are kept per
  * node from the pod informer plus the pods this scheduler bound but the cache has not seen yet
  * ("assumed", as upstream's scheduler cache), so no API read happens while scheduling.
+ * Pod affinity and topology spread read a cluster snapshot, built only when the pod has such
+ * terms or some placed pod has affinity terms (an index of those pods is kept); a bound pod
+ * requeues the unschedulable pods that have such terms.
  */
-import type { Node, Pod, PodCondition } from 'kubernetes-types/core/v1.js';
+import type { Namespace, Node, Pod, PodCondition } from 'kubernetes-types/core/v1.js';
 import { errorMessage, isStatusError } from '../apiserver/errors.js';
 import { formatTime, jsonEqual, type KubeObject } from '../apiserver/object.js';
 import { resources } from '../client/client.js';
@@ -12,8 +15,10 @@ import type { EventRecorder } from '../client/events.js';
 import { objectKey, splitKey, type Informer } from '../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../client/work-queue.js';
 import type { Controller, ControllerContext, ControllerFactory } from '../controllers/controller.js';
-import { failedSchedulingMessage, runFilters, type FilterFailure, type NodeInfo } from './filters.js';
+import { localOnlyCycle, podNeedsCycle, prepareCycle, runCycleFilters, type SchedulingCycle } from './cycle.js';
+import { failedSchedulingMessage, type FilterFailure, type NodeInfo } from './filters.js';
 import { selectNode } from './select.js';
+import { buildSnapshot, hasPodAffinityTerms } from './snapshot.js';
 
 /** The scheduler's name (pods' spec.schedulerName) and its events' component. */
 export const defaultSchedulerName = 'default-scheduler';
@@ -40,6 +45,7 @@ export interface SchedulerOptions {
 
 type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;
+type NamespaceObject = Namespace & KubeObject;
 
 /**
  * One node and its bound pods. The NodeInfo handed to the filters is rebuilt (a new object)
@@ -57,6 +63,8 @@ interface CachedNode {
 interface UnschedulableRecord {
   attempts: number;
   lastAttempt: number;
+  /** The pod has pod affinity terms or spread constraints, so a newly bound pod may let it fit. */
+  waitsOnPods: boolean;
 }
 
 const podScheduled = 'PodScheduled';
@@ -111,6 +119,7 @@ export class Scheduler implements Controller {
 
   private readonly pods: Informer<PodObject>;
   private readonly nodeInformer: Informer<NodeObject>;
+  private readonly namespaces: Informer<NamespaceObject>;
   private readonly recorder: EventRecorder;
   private readonly options: Required<SchedulerOptions>;
   private readonly nodes = new Map<string, CachedNode>();
@@ -119,6 +128,8 @@ export class Scheduler implements Controller {
   /** Pods bound by this scheduler that the informer has not shown bound yet. */
   private readonly assumed = new Map<string, string>();
   private readonly unschedulable = new Map<string, UnschedulableRecord>();
+  /** Keys of placed pods with pod (anti-)affinity terms: while empty, pods without terms or constraints skip the cluster-wide plugins. */
+  private readonly podsWithAffinity = new Set<string>();
   private nodeOrder: CachedNode[] | undefined;
   private nextStartNodeIndex = 0;
 
@@ -138,6 +149,7 @@ export class Scheduler implements Controller {
     this.recorder = ctx.recorder(defaultSchedulerName);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods);
     this.nodeInformer = ctx.informers.informerFor<NodeObject>(resources.nodes);
+    this.namespaces = ctx.informers.informerFor<NamespaceObject>(resources.namespaces);
     this.pods.addEventHandler({
       onAdd: (pod) => this.podSeen(pod),
       onUpdate: (oldPod, pod) => this.podSeen(pod, oldPod),
@@ -158,7 +170,7 @@ export class Scheduler implements Controller {
 
   /** Waits for the pod and node caches, then schedules until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
-    const synced = await Promise.all([this.pods.waitForSync(signal), this.nodeInformer.waitForSync(signal)]);
+    const synced = await Promise.all([this.pods.waitForSync(signal), this.nodeInformer.waitForSync(signal), this.namespaces.waitForSync(signal)]);
     if (!synced.every(Boolean)) return;
     await runWorkers(this.queue, this.options.workers, (key) => this.sync(key), signal, (err, key) =>
       this.ctx.onError(err, `${this.name} ${key}`),
@@ -211,6 +223,7 @@ export class Scheduler implements Controller {
     const total = order.length;
     if (total === 0) return { message: failedSchedulingMessage(0, []) };
     const wanted = feasibleNodesToFind(total, this.options.percentageOfNodesToScore);
+    const cycle = this.cycleFor(pod, order);
     const feasible: NodeInfo[] = [];
     const failures: FilterFailure[] = [];
     const start = this.nextStartNodeIndex % total;
@@ -219,15 +232,25 @@ export class Scheduler implements Controller {
       const cached = order[(start + visited) % total];
       if (!cached) continue;
       const info = this.infoOf(cached);
-      const result = runFilters(pod, info);
+      const result = runCycleFilters(pod, info, cycle);
       if (result.fit) feasible.push(info);
       else failures.push(result);
     }
     // Upstream starts the next search where this one stopped, spreading the filtered nodes.
     this.nextStartNodeIndex = (start + visited) % total;
     if (feasible.length === 0) return { message: failedSchedulingMessage(total, failures) };
-    const result = selectNode(pod, feasible, { random: this.options.random });
+    const result = selectNode(pod, feasible, { random: this.options.random, cycle });
     return result.nodeName ?? { message: result.message };
+  }
+
+  /** The cluster-wide plugins' state; skipped (no snapshot) unless the pod or a placed pod has affinity terms or spread constraints. */
+  private cycleFor(pod: Pod, order: readonly CachedNode[]): SchedulingCycle {
+    if (!podNeedsCycle(pod) && this.podsWithAffinity.size === 0) return localOnlyCycle;
+    const snapshot = buildSnapshot(
+      order.map((cached) => this.infoOf(cached)),
+      { namespaceLabels: (namespace) => this.namespaces.get('', namespace)?.metadata?.labels },
+    );
+    return prepareCycle(pod, snapshot);
   }
 
   private orderedNodes(): CachedNode[] {
@@ -243,7 +266,7 @@ export class Scheduler implements Controller {
   private async recordFailure(key: string, pod: PodObject, message: string): Promise<SyncResult> {
     const now = this.ctx.clock.now().getTime();
     const record = this.unschedulable.get(key);
-    this.unschedulable.set(key, { attempts: (record?.attempts ?? 0) + 1, lastAttempt: now });
+    this.unschedulable.set(key, { attempts: (record?.attempts ?? 0) + 1, lastAttempt: now, waitsOnPods: podNeedsCycle(pod) });
     this.recorder.event(pod, 'Warning', 'FailedScheduling', message);
     await this.setUnschedulableCondition(pod, message);
     return { requeueAfter: this.options.unschedulableRetryMs };
@@ -270,9 +293,10 @@ export class Scheduler implements Controller {
   }
 
   /** Queues the unschedulable pods again, each after what remains of its back-off. */
-  private retryUnschedulable(): void {
+  private retryUnschedulable(onlyWaitingOnPods = false): void {
     const now = this.ctx.clock.now().getTime();
     for (const [key, record] of this.unschedulable) {
+      if (onlyWaitingOnPods && !record.waitsOnPods) continue;
       const backoff = Math.min(this.options.initialBackoffMs * 2 ** Math.max(0, record.attempts - 1), this.options.maxBackoffMs);
       this.queue.addAfter(key, record.lastAttempt + backoff - now);
     }
@@ -294,6 +318,8 @@ export class Scheduler implements Controller {
     const previous = this.podNode.get(key);
     if (previous !== undefined && previous !== nodeName) this.unplace(key);
     this.podNode.set(key, nodeName);
+    if (hasPodAffinityTerms(pod)) this.podsWithAffinity.add(key);
+    else this.podsWithAffinity.delete(key);
     let cached = this.nodes.get(nodeName);
     if (!cached) {
       // A pod bound to a node not (yet) known: keep it so the node starts with it.
@@ -302,12 +328,15 @@ export class Scheduler implements Controller {
     }
     cached.pods.set(key, pod);
     cached.info = undefined;
+    // A newly placed pod may satisfy a waiting pod's affinity or spreading (upstream's AssignedPodAdd).
+    if (previous !== nodeName && this.unschedulable.size > 0) this.retryUnschedulable(true);
   }
 
   private unplace(key: string): void {
     const nodeName = this.podNode.get(key);
     if (nodeName === undefined) return;
     this.podNode.delete(key);
+    this.podsWithAffinity.delete(key);
     const cached = this.nodes.get(nodeName);
     if (!cached) return;
     cached.pods.delete(key);

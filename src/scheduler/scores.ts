@@ -4,7 +4,11 @@
  * (preferred terms) and SelectorSpread, with upstream's normalisation.
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { SchedulingCycle } from './cycle.js';
 import { allocatable, isTerminal, nodeSelectorTermMatches, nonZeroDefaults, podRequests, requestedOnNode, type NodeInfo } from './filters.js';
+import { interPodAffinityScores } from './interpod-affinity.js';
+import { buildSnapshot } from './snapshot.js';
+import { hasSpreadConstraints, topologySpreadScores } from './topology-spread.js';
 
 /** Highest score a plugin gives a node. */
 export const maxNodeScore = 100;
@@ -136,10 +140,21 @@ export interface ScoreWeights {
   balancedAllocation: number;
   nodeAffinity: number;
   selectorSpread: number;
+  /** InterPodAffinity. Default 2. */
+  interPodAffinity?: number;
+  /** PodTopologySpread (pods with their own constraints). Default 2. */
+  podTopologySpread?: number;
 }
 
-/** Default weights: LeastAllocated 1, BalancedAllocation 1, NodeAffinity 2, SelectorSpread 2. */
-export const defaultScoreWeights: Readonly<ScoreWeights> = { leastAllocated: 1, balancedAllocation: 1, nodeAffinity: 2, selectorSpread: 2 };
+/** Default weights: LeastAllocated 1, BalancedAllocation 1, NodeAffinity 2, SelectorSpread 2, InterPodAffinity 2, PodTopologySpread 2. */
+export const defaultScoreWeights: Readonly<ScoreWeights> = {
+  leastAllocated: 1,
+  balancedAllocation: 1,
+  nodeAffinity: 2,
+  selectorSpread: 2,
+  interPodAffinity: 2,
+  podTopologySpread: 2,
+};
 
 /** One node's plugin scores and weighted total. */
 export interface NodeScore {
@@ -147,29 +162,54 @@ export interface NodeScore {
   leastAllocated: number;
   balancedAllocation: number;
   nodeAffinity: number;
+  /** The default spreading; 0 for pods with their own topologySpreadConstraints, which PodTopologySpread scores instead. */
   selectorSpread: number;
+  /** Present when the InterPodAffinity plugin scored (the pod or an existing pod has affinity terms that matched). */
+  interPodAffinity?: number;
+  /** Present when the pod has ScheduleAnyway topology spread constraints. */
+  podTopologySpread?: number;
   total: number;
 }
 
-/** Scores every (feasible) node for the pod: normalised plugin scores combined by weight. */
-export function scoreNodes(pod: Pod, nodes: readonly NodeInfo[], weights: Readonly<ScoreWeights> = defaultScoreWeights): NodeScore[] {
+/**
+ * Scores every (feasible) node for the pod: normalised plugin scores combined by weight. The
+ * cluster-wide plugins read `cycle`'s snapshot (default: a cycle over `nodes` alone). A pod with
+ * topologySpreadConstraints is spread by PodTopologySpread, any other by SelectorSpread (the
+ * stand-in for upstream's system default constraints), never both.
+ */
+export function scoreNodes(
+  pod: Pod,
+  nodes: readonly NodeInfo[],
+  weights: Readonly<ScoreWeights> = defaultScoreWeights,
+  cycle?: SchedulingCycle,
+): NodeScore[] {
+  const snapshot = cycle ? cycle.snapshot : buildSnapshot(nodes);
   const affinity = normalizeScores(nodes.map((info) => nodeAffinityRawScore(pod, info.node)));
-  const spread = selectorSpreadScores(
-    nodes.map((info) => selectorSpreadRawScore(pod, info)),
-    nodes.map((info) => info.node),
-  );
+  const ownSpreading = hasSpreadConstraints(pod);
+  const spread = ownSpreading
+    ? nodes.map(() => 0)
+    : selectorSpreadScores(
+        nodes.map((info) => selectorSpreadRawScore(pod, info)),
+        nodes.map((info) => info.node),
+      );
+  const podTopologySpread = ownSpreading && snapshot ? topologySpreadScores(pod, snapshot, nodes) : undefined;
+  const interPodAffinity = snapshot ? interPodAffinityScores(pod, snapshot, nodes) : undefined;
   return nodes.map((info, index) => {
-    const scores = {
+    const scores: Omit<NodeScore, 'nodeName' | 'total'> = {
       leastAllocated: leastAllocatedScore(pod, info),
       balancedAllocation: balancedAllocationScore(pod, info),
       nodeAffinity: affinity[index] ?? 0,
       selectorSpread: spread[index] ?? 0,
+      ...(interPodAffinity ? { interPodAffinity: interPodAffinity[index] ?? 0 } : {}),
+      ...(podTopologySpread ? { podTopologySpread: podTopologySpread[index] ?? 0 } : {}),
     };
     const total =
       scores.leastAllocated * weights.leastAllocated +
       scores.balancedAllocation * weights.balancedAllocation +
       scores.nodeAffinity * weights.nodeAffinity +
-      scores.selectorSpread * weights.selectorSpread;
+      scores.selectorSpread * weights.selectorSpread +
+      (scores.interPodAffinity ?? 0) * (weights.interPodAffinity ?? 2) +
+      (scores.podTopologySpread ?? 0) * (weights.podTopologySpread ?? 2);
     return { nodeName: info.node.metadata?.name ?? '', ...scores, total };
   });
 }

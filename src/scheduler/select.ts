@@ -2,8 +2,10 @@
  * One scheduling decision: filter, score, pick (upstream's schedulePod / selectHost).
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { failedSchedulingMessage, runFilters, type FilterFailure, type NodeInfo } from './filters.js';
+import { prepareCycle, runCycleFilters, type SchedulingCycle } from './cycle.js';
+import { failedSchedulingMessage, type FilterFailure, type NodeInfo } from './filters.js';
 import { defaultScoreWeights, scoreNodes, type NodeScore, type ScoreWeights } from './scores.js';
+import { buildSnapshot } from './snapshot.js';
 
 /** Options of selectNode. */
 export interface SelectNodeOptions {
@@ -11,6 +13,8 @@ export interface SelectNodeOptions {
   random?: () => number;
   /** Plugin weights. Default defaultScoreWeights. */
   weights?: Readonly<ScoreWeights>;
+  /** The pod's prepared cycle (the cluster-wide view). Default: prepared over `nodes`, as if they were the whole cluster. */
+  cycle?: SchedulingCycle;
 }
 
 /** The outcome of selectNode. */
@@ -19,7 +23,8 @@ export type SelectNodeResult =
   | { nodeName: undefined; message: string; failures: Map<string, FilterFailure> };
 
 /**
- * Picks the node for a pod: runs the default filters on every node, scores the feasible
+ * Picks the node for a pod: runs the filters (default, then topology spread and inter-pod
+ * affinity when the pod's cycle has them) on every node, scores the feasible
  * ones, and returns the highest total; ties are broken uniformly at random by reservoir
  * sampling as upstream's selectHost. A single feasible node is returned without scoring.
  * When nothing fits, `message` is upstream's FailedScheduling text.
@@ -28,8 +33,9 @@ export function selectNode(pod: Pod, nodes: readonly NodeInfo[], options: Select
   const random = options.random ?? Math.random;
   const feasible: NodeInfo[] = [];
   const failures = new Map<string, FilterFailure>();
+  const cycle = options.cycle ?? prepareCycle(pod, buildSnapshot(nodes));
   for (const info of nodes) {
-    const result = runFilters(pod, info);
+    const result = runCycleFilters(pod, info, cycle);
     if (result.fit) feasible.push(info);
     else failures.set(info.node.metadata?.name ?? '', result);
   }
@@ -37,7 +43,7 @@ export function selectNode(pod: Pod, nodes: readonly NodeInfo[], options: Select
     return { nodeName: undefined, message: failedSchedulingMessage(nodes.length, [...failures.values()]), failures };
   }
   if (feasible.length === 1) return { nodeName: feasible[0]?.node.metadata?.name ?? '', scores: [] };
-  const scores = scoreNodes(pod, feasible, options.weights ?? defaultScoreWeights);
+  const scores = scoreNodes(pod, feasible, options.weights ?? defaultScoreWeights, cycle);
   let best: NodeScore | undefined;
   let ties = 0;
   for (const score of scores) {

@@ -193,6 +193,71 @@ describe('nextAfter across DST (robfig/cron v3 behaviour)', () => {
   });
 });
 
+describe('DST in more zones and in mostRecentScheduleTime', () => {
+  const newYork = 'America/New_York';
+  const sydney = 'Australia/Sydney';
+
+  function activations(spec: string, from: string, to: string, timeZone: string): string[] {
+    const schedule = parseSchedule(spec);
+    const end = new Date(to).getTime();
+    const times: string[] = [];
+    for (let t = nextAfter(schedule, new Date(from), timeZone); t && t.getTime() < end; t = nextAfter(schedule, t, timeZone)) times.push(t.toISOString());
+    return times;
+  }
+
+  test('Australia/Sydney fall back (2024-04-07 03:00 AEDT -> 02:00 AEST): 02:30 fires twice', () => {
+    assert.deepEqual(activations('30 2 * * *', '2024-04-06T12:00:00+11:00', '2024-04-08T12:00:00+10:00', sydney), [
+      iso('2024-04-07T02:30:00+11:00'),
+      iso('2024-04-07T02:30:00+10:00'),
+      iso('2024-04-08T02:30:00+10:00'),
+    ]);
+  });
+
+  test('Australia/Sydney spring forward (2024-10-06 02:00 AEST -> 03:00 AEDT): 02:30 is skipped', () => {
+    assert.deepEqual(activations('30 2 * * *', '2024-10-05T12:00:00+10:00', '2024-10-07T12:00:00+11:00', sydney), [iso('2024-10-07T02:30:00+11:00')]);
+    assert.equal(next('30 3 * * *', '2024-10-06T00:00:00+10:00', sydney), iso('2024-10-06T03:30:00+11:00'));
+  });
+
+  test('an hourly schedule fires 25 times on a fall-back day and 23 times on a spring-forward day', () => {
+    assert.equal(activations('0 * * * *', '2024-11-02T23:59:00-04:00', '2024-11-03T23:59:00-05:00', newYork).length, 25);
+    assert.equal(activations('0 * * * *', '2024-03-09T23:59:00-05:00', '2024-03-10T23:59:00-04:00', newYork).length, 23);
+    assert.equal(activations('*/30 * * * *', '2024-04-06T23:59:00+11:00', '2024-04-07T23:59:00+10:00', sydney).length, 50);
+  });
+
+  test('mostRecentScheduleTime: the second 01:30 of a fall-back night is due after the first ran', () => {
+    const daily = parseSchedule('30 1 * * *');
+    const cronJob = { creationTimestamp: '2024-11-01T00:00:00Z', lastScheduleTime: iso('2024-11-03T01:30:00-04:00') };
+    const early = mostRecentScheduleTime(cronJob, new Date('2024-11-03T01:10:00-05:00'), daily, newYork);
+    assert.equal(early.mostRecent, undefined);
+    const due = mostRecentScheduleTime(cronJob, new Date('2024-11-03T01:30:05-05:00'), daily, newYork);
+    assert.equal(due.mostRecent?.toISOString(), iso('2024-11-03T01:30:00-05:00'));
+    assert.equal(due.missed, 'none');
+    // The controller waits from the first 01:30 to the second, an hour later (plus 100ms).
+    assert.equal(nextScheduleTimeDuration(cronJob, new Date('2024-11-03T01:40:00-04:00'), daily, newYork), 50 * 60_000 + 100);
+  });
+
+  test('mostRecentScheduleTime: a controller down across the fall-back night still finds the second 01:30', () => {
+    const daily = parseSchedule('30 1 * * *');
+    const cronJob = { creationTimestamp: '2024-11-01T00:00:00Z', lastScheduleTime: iso('2024-11-02T01:30:00-04:00') };
+    const result = mostRecentScheduleTime(cronJob, new Date('2024-11-03T12:00:00-05:00'), daily, newYork);
+    assert.equal(result.mostRecent?.toISOString(), iso('2024-11-03T01:30:00-05:00'));
+    assert.equal(result.missed, 'few');
+    const sydneyJob = { creationTimestamp: '2024-04-01T00:00:00Z', lastScheduleTime: iso('2024-04-06T02:30:00+11:00') };
+    const sydneyResult = mostRecentScheduleTime(sydneyJob, new Date('2024-04-07T20:00:00+10:00'), parseSchedule('30 2 * * *'), sydney);
+    assert.equal(sydneyResult.mostRecent?.toISOString(), iso('2024-04-07T02:30:00+10:00'));
+  });
+
+  test('mostRecentScheduleTime: a nonexistent spring-forward time is not due that day', () => {
+    const daily = parseSchedule('30 2 * * *');
+    const cronJob = { creationTimestamp: '2024-03-01T00:00:00Z', lastScheduleTime: iso('2024-03-09T02:30:00-05:00') };
+    const sameDay = mostRecentScheduleTime(cronJob, new Date('2024-03-10T23:00:00-04:00'), daily, newYork);
+    assert.equal(sameDay.mostRecent, undefined);
+    assert.equal(nextScheduleTimeDuration(cronJob, new Date('2024-03-10T23:00:00-04:00'), daily, newYork), 3.5 * 3_600_000 + 100);
+    const nextDay = mostRecentScheduleTime(cronJob, new Date('2024-03-11T02:30:00-04:00'), daily, newYork);
+    assert.equal(nextDay.mostRecent?.toISOString(), iso('2024-03-11T02:30:00-04:00'));
+  });
+});
+
 describe('isValidTimeZone', () => {
   test('accepts IANA names and rejects unknown, empty, Local and offsets', () => {
     assert.equal(isValidTimeZone('America/New_York'), true);

@@ -464,7 +464,10 @@ function roundSeconds(ms: number): number {
  * Upstream's mostRecentScheduleTime: the latest activation in (earliest, now], where
  * earliest is lastScheduleTime (else creationTimestamp), or now - startingDeadlineSeconds
  * when that is later. The missed count is upstream's approximation from the interval
- * between the first two activations; more than 100 is `many`.
+ * between the first two activations; more than 100 is `many`. Unlike upstream, the latest
+ * activation is still found when the first two straddle a DST fall-back (a daily 01:30 in
+ * New York fires 01:30 EDT and 01:30 EST, an hour apart, which upstream's skip-ahead
+ * overshoots).
  */
 export function mostRecentScheduleTime(
   cronJob: CronJobTiming,
@@ -493,10 +496,19 @@ export function mostRecentScheduleTime(
   const secondsElapsed = Math.trunc((nowMs - t1) / 1000);
   const missedCount = Math.trunc(secondsElapsed / secondsBetween) + 1;
   // Start one interval early and let the schedule find the exact times (irregular specs).
-  const potentialEarliest = t1 + (missedCount - 2) * secondsBetween * 1000;
+  let searchFrom = t1 + (missedCount - 2) * secondsBetween * 1000;
+  let stepBackMs = secondsBetween * 1000;
   let mostRecent: number | undefined;
-  for (let t = nextInClock(schedule, potentialEarliest, clock); t !== undefined && t <= nowMs; t = nextInClock(schedule, t, clock)) {
-    mostRecent = t;
+  for (;;) {
+    for (let t = nextInClock(schedule, searchFrom, clock); t !== undefined && t <= nowMs; t = nextInClock(schedule, t, clock)) {
+      mostRecent = t;
+    }
+    // When t1 and t2 straddle a fall-back hour (a wall time firing twice, one hour apart), the
+    // interval estimate is far too short and the search can start after the latest activation;
+    // upstream then reports none and skips that run. Search further back (t2 <= now is known).
+    if (mostRecent !== undefined || searchFrom < t1) break;
+    searchFrom = Math.max(t1 - 1000, searchFrom - stepBackMs);
+    stepBackMs *= 2;
   }
   const missed: MissedSchedules = missedCount > 100 ? 'many' : missedCount > 0 ? 'few' : 'none';
   return mostRecent === undefined ? { earliest, missed } : { earliest, mostRecent: new Date(mostRecent), missed };
