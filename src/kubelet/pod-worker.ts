@@ -7,6 +7,7 @@
  */
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { ConfigMap, Container, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus, Secret } from 'kubernetes-types/core/v1.js';
 import { isStatusError } from '../apiserver/errors.js';
 import { formatTime, type KubeObject } from '../apiserver/object.js';
@@ -17,12 +18,13 @@ import type { SyncResult } from '../client/work-queue.js';
 import type { CriClient } from './cri/client.js';
 import type { ContainerStatus, PodSandboxConfig } from './cri/types.js';
 import { ImageNotReadyError, type ImageManager } from './image-manager.js';
-import { attemptsOf, containerNameOf, criTime, readRuntimePod, restartCountOf, type RuntimeContainer, type RuntimePod } from './runtime-pod.js';
+import { attemptsOf, containerNameOf, criTime, readRuntimePod, restartCountOf, runtimeAnnotations, type RuntimeContainer, type RuntimePod } from './runtime-pod.js';
 import { buildSandboxConfig } from './pod/sandbox-config.js';
 import { podDnsConfig, type ResolvConf } from './pod/dns.js';
 import { renderEtcHosts } from './pod/hosts.js';
 import { ContainerConfigError, resolveContainerEnv } from './pod/env.js';
-import { buildContainerConfig, containerSpecHash, podQOSClass } from './pod/container-config.js';
+import { buildContainerConfig, containerSpecHash, containerTerminationMessagePolicyAnnotation, podQOSClass } from './pod/container-config.js';
+import { readContainerLog } from './logs/cri-log.js';
 import { podConditions, podPhase, type ContainerStateInput } from './pod/status.js';
 import type { PodVolumes } from './volumes/volumes.js';
 import { containerMounts } from './volumes/mounts.js';
@@ -467,7 +469,9 @@ export class PodWorker {
         preconditions: { uid },
       });
     } catch (err) {
-      if (!isStatusError(err, 404) && !isStatusError(err, 409)) throw err;
+      // 409: a precondition failed; look again at whatever the pod is now.
+      if (isStatusError(err, 409)) return { requeueAfter: 1000 };
+      if (!isStatusError(err, 404)) throw err;
     }
     return {};
   }
@@ -526,7 +530,7 @@ export class PodWorker {
     const terminated = async (c: ContainerStatus) => ({
       exitCode: c.exitCode,
       reason: c.reason || (c.exitCode === 0 ? 'Completed' : 'Error'),
-      ...((await this.terminationMessage(c)) ? { message: await this.terminationMessage(c) } : {}),
+      ...(await terminationMessageOf(c)),
       startedAt: criTime(c.startedAt),
       finishedAt: criTime(c.finishedAt),
       containerID: `containerd://${c.id}`,
@@ -550,20 +554,6 @@ export class PodWorker {
     const policy = pod.spec?.restartPolicy ?? 'Always';
     if (kind === 'init') return c.exitCode !== 0 && policy !== 'Never';
     return policy === 'Always' || (policy === 'OnFailure' && c.exitCode !== 0);
-  }
-
-  /** The termination message the container wrote to its terminationMessagePath, if any (upstream's 4 KiB cap). */
-  private async terminationMessage(c: ContainerStatus): Promise<string | undefined> {
-    const path = c.annotations?.['io.kubernetes.container.terminationMessagePath'];
-    const mount = path ? c.mounts?.find((m) => m.containerPath === path) : undefined;
-    if (!mount) return undefined;
-    try {
-      const text = (await readFile(mount.hostPath, 'utf8')).slice(0, 4096);
-      return text || undefined;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
   }
 
   private async writeStatus(pod: PodObject, runtime: RuntimePod, podIPs: string[]): Promise<void> {
@@ -604,6 +594,56 @@ export class PodWorker {
       if (!isStatusError(err, 404)) throw err;
     }
   }
+}
+
+/** Upstream's caps: the last 4 KiB of the termination message file; the last 80 log lines, at most 2 KiB. */
+const maxTerminationMessageBytes = 4096;
+const maxTerminationLogLines = 80;
+const maxTerminationLogBytes = 2048;
+
+/**
+ * An exited container's message as upstream's kubelet builds it: the runtime's message (e.g.
+ * why it could not start), then what the container wrote to its terminationMessagePath or,
+ * with FallbackToLogsOnError and a failure, the end of its log.
+ */
+async function terminationMessageOf(c: ContainerStatus): Promise<{ message?: string }> {
+  const path = c.annotations?.[runtimeAnnotations.terminationMessagePath];
+  const fallbackToLogs = c.annotations?.[containerTerminationMessagePolicyAnnotation] === 'FallbackToLogsOnError' && c.exitCode !== 0 && c.reason !== 'ContainerCannotRun';
+  const mount = path ? c.mounts?.find((m) => m.containerPath === path) : undefined;
+  let written = mount ? await readTail(mount.hostPath, maxTerminationMessageBytes) : undefined;
+  if (!written && fallbackToLogs && c.logPath) written = await lastLogLines(c.logPath);
+  const parts = [c.message, written].filter((x): x is string => !!x);
+  return parts.length > 0 ? { message: parts.join(': ') } : {};
+}
+
+/** The last `max` bytes of a file, or undefined when it does not exist. */
+async function readTail(path: string, max: number): Promise<string | undefined> {
+  try {
+    const data = await readFile(path);
+    return data.subarray(Math.max(0, data.length - max)).toString('utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return `Error on reading termination log ${path}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+/** The end of a container's CRI log, as upstream's readLastStringFromContainerLogs. */
+async function lastLogLines(logPath: string): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  try {
+    await readContainerLog(logPath, { tailLines: maxTerminationLogLines }, sink);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return `Error on reading termination message from logs: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const all = Buffer.concat(chunks);
+  return all.subarray(Math.max(0, all.length - maxTerminationLogBytes)).toString('utf8') || undefined;
 }
 
 function podRef(pod: Pod): BackOffPodRef {

@@ -23,6 +23,25 @@ export async function removeRuntimeState(socket: string): Promise<void> {
   }
 }
 
+/** Waits until the runtime holds no pod sandbox (the agent removed them), or the deadline passes. */
+export async function waitForNoSandboxes(socket: string, timeoutMs: number): Promise<boolean> {
+  if (!existsSync(socket)) return true;
+  const cri = CriClient.connect(`unix://${socket}`, { callTimeoutMs: 10_000 });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await cri.listPodSandbox()).length === 0) return true;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return false;
+  } catch (err) {
+    console.error(`test cleanup: ${err instanceof Error ? err.message : String(err)}`);
+    return false;
+  } finally {
+    cri.close();
+  }
+}
+
 /** Unmounts whatever is still mounted under `dir` (tmpfs volumes, rootfs overlays), deepest first. */
 export async function unmountUnder(dir: string): Promise<void> {
   const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');

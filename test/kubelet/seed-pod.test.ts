@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubectlBinary, TestCluster, waitFor } from '../harness/cluster.js';
 import { testImages, writeTestImages } from '../harness/images.js';
+import { buildBusyboxImageTar } from '../../src/kubelet/images/busybox.js';
 
 const skiffBin = fileURLToPath(new URL('../../../bin/skiff', import.meta.url));
 const canRun = process.getuid?.() === 0 && existsSync('/usr/bin/containerd') && existsSync('/usr/sbin/runc');
@@ -234,6 +235,8 @@ describe('the seed pod on a real node (containerd)', { skip: canRun ? false : 'n
   test('an agent restart adopts running containers instead of restarting them', async () => {
     const before = (await pod('tomcat-redis')).status?.containerStatuses?.find((s) => s.name === 'redis-container');
     assert.ok(before?.containerID);
+    // An air-gapped install drops image tars into <data-dir>/agent/images: imported at start.
+    await writeFile(join(c.dataDir, 'agent', 'images', 'airgap.tar'), await buildBusyboxImageTar({ name: 'skiff.dev/airgap:1', cmd: ['true'] }));
     await c.stopServer('SIGTERM');
     await c.startServer();
     await waitFor('node-a Ready again', async () => (await c.kubectl(['get', 'node', 'node-a', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True', 90_000, 500);
@@ -248,6 +251,8 @@ describe('the seed pod on a real node (containerd)', { skip: canRun ? false : 'n
     const after = await containerStatus('tomcat-redis', 'redis-container');
     assert.equal(after?.containerID, before.containerID);
     assert.equal(after?.restartCount, 0);
+    const images = await c.netns.run(process.execPath, [skiffBin, 'images', 'ls', '-q', '--data-dir', c.dataDir]);
+    assert.match(images.stdout, /skiff\.dev\/airgap:1/);
   });
 
   test('deleting a pod stops its containers, then the pod object goes', async () => {
