@@ -55,6 +55,11 @@ export class TestCluster {
     private readonly serverArgs: string[],
   ) {}
 
+  /** The PID of the running server process, if any. */
+  get serverPid(): number | undefined {
+    return this.server?.exitCode === null ? this.server.pid : undefined;
+  }
+
   /** The kubeconfig the server wrote. */
   get kubeconfig(): string {
     return join(this.dataDir, 'kubeconfig.yaml');

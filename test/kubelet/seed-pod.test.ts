@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -253,6 +253,38 @@ describe('the seed pod on a real node (containerd)', { skip: canRun ? false : 'n
     assert.equal(after?.restartCount, 0);
     const images = await c.netns.run(process.execPath, [skiffBin, 'images', 'ls', '-q', '--data-dir', c.dataDir]);
     assert.match(images.stdout, /skiff\.dev\/airgap:1/);
+  });
+
+  test('containerd killed under the agent is started again; the pods keep running', async () => {
+    // The server started containerd: find that child by the server's PID.
+    const containerdChild = async (): Promise<number | undefined> => {
+      const pid = c.serverPid;
+      if (!pid) return undefined;
+      for (const task of await readdir(`/proc/${pid}/task`)) {
+        const children = (await readFile(`/proc/${pid}/task/${task}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean).map(Number);
+        for (const child of children) {
+          const comm = await readFile(`/proc/${child}/comm`, 'utf8').catch((err: NodeJS.ErrnoException) => {
+            // The child exited between the two reads.
+            if (err.code === 'ENOENT') return '';
+            throw err;
+          });
+          if (comm.trim() === 'containerd') return child;
+        }
+      }
+      return undefined;
+    };
+    const first = await containerdChild();
+    assert.ok(first, 'the server runs containerd');
+    const before = await containerStatus('tomcat-redis', 'redis-container');
+    process.kill(first, 'SIGKILL');
+    await waitFor('a new containerd', async () => {
+      const next = await containerdChild();
+      return next !== undefined && next !== first;
+    }, 30_000, 200);
+    await waitFor('exec through the new containerd', async () => (await c.kubectl(['exec', 'tomcat-redis', '-c', 'tomcat-container', '--', 'true'])).code === 0, 30_000, 500);
+    const after = await containerStatus('tomcat-redis', 'redis-container');
+    assert.equal(after?.containerID, before?.containerID);
+    assert.equal(after?.restartCount, before?.restartCount);
   });
 
   test('deleting a pod stops its containers, then the pod object goes', async () => {
