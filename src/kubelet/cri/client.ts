@@ -2,11 +2,12 @@
  * Skiff's CRI v1 client: RuntimeService and ImageService over a unix socket, with typed
  * requests/responses (types.ts), per-call deadlines and errors mapped to {@link CriError}.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
-import { criApiProto } from './api-proto.js';
 import type {
   AttachRequest,
   AuthConfig,
@@ -48,10 +49,14 @@ export const criLoaderOptions: protoLoader.Options = {
  * Builds the gRPC package definition of Skiff's CRI subset from the embedded proto text
  * (services `runtime.v1.RuntimeService` and `runtime.v1.ImageService`).
  */
+/** The CRI subset: the build copies src/kubelet/cri/api.proto beside this module. */
+export const criProtoFile = fileURLToPath(new URL('./api.proto', import.meta.url));
+
+/** Parses {@link criProtoFile} into a gRPC package definition. */
 export function loadCriPackageDefinition(): protoLoader.PackageDefinition {
   // keepCase:false at parse time gives the lowerCamelCase names types.ts uses; field numbers,
   // not names, go on the wire.
-  const parsed = protobuf.parse(criApiProto, { keepCase: false });
+  const parsed = protobuf.parse(readFileSync(criProtoFile, 'utf8'), { keepCase: false });
   return protoLoader.fromJSON(parsed.root.toJSON(), criLoaderOptions);
 }
 
