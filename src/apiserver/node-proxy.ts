@@ -7,6 +7,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Status } from 'kubernetes-types/meta/v1.js';
 import { badRequest, invalid, StatusError, type FieldError, type StatusReason } from './errors.js';
 import type { RequestInfo } from './request-info.js';
+import { optionalIntParam } from './query-params.js';
 
 /** The pod subresources a node serves. */
 const streamingSubresources = new Set(['exec', 'attach', 'portforward']);
@@ -99,13 +100,6 @@ function flag(query: URLSearchParams, name: string): boolean {
   return v === 'true' || v === '1' || v === 'True' || v === 'TRUE';
 }
 
-function optionalInt(query: URLSearchParams, name: string): number | undefined {
-  const v = query.get(name);
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
-  return n;
-}
 
 function containerNames(pod: Pod, init: boolean): string[] {
   return ((init ? pod.spec?.initContainers : pod.spec?.containers) ?? []).map((c) => c.name);
@@ -142,9 +136,9 @@ function logQuery(name: string, query: URLSearchParams): URLSearchParams {
   const out = new URLSearchParams();
   const errors: FieldError[] = [];
   for (const f of ['follow', 'previous', 'timestamps']) if (flag(query, f)) out.set(f, 'true');
-  const tailLines = optionalInt(query, 'tailLines');
-  const sinceSeconds = optionalInt(query, 'sinceSeconds');
-  const limitBytes = optionalInt(query, 'limitBytes');
+  const tailLines = optionalIntParam(query, 'tailLines');
+  const sinceSeconds = optionalIntParam(query, 'sinceSeconds');
+  const limitBytes = optionalIntParam(query, 'limitBytes');
   const sinceTime = query.get('sinceTime');
   if (tailLines !== undefined) {
     if (tailLines < 0) errors.push({ type: 'FieldValueInvalid', field: 'tailLines', value: tailLines, detail: 'must be greater than or equal to 0' });

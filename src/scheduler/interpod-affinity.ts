@@ -5,9 +5,9 @@
  */
 import type { Node, Pod, PodAffinityTerm } from 'kubernetes-types/core/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
-import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../apiserver/selectors/labels.js';
+import { matchesLabels, type LabelSelectorExpr } from '../apiserver/selectors/labels.js';
 import { FilterReasons, isTerminal, type FilterResult, type NodeInfo } from './filters.js';
-import { affinityPodsOn, type ClusterSnapshot } from './snapshot.js';
+import { affinityPodsOn, parseSelectorOrNothing, type ClusterSnapshot } from './snapshot.js';
 
 /** Upstream's MaxNodeScore (scores.ts's maxNodeScore; repeated here to keep the import graph acyclic). */
 const maxNodeScore = 100;
@@ -32,21 +32,10 @@ export interface PodAffinityTerms {
   readonly preferredAntiAffinity: readonly AffinityTerm[];
 }
 
-const nothing: LabelSelectorExpr = { requirements: [], matchesNothing: true };
-
-function parseSelector(selector: LabelSelector | undefined): LabelSelectorExpr {
-  try {
-    return labelSelectorFromObject(selector);
-  } catch (err) {
-    // The API server validates selectors; one that still does not parse selects nothing.
-    if (err instanceof Error) return nothing;
-    throw err;
-  }
-}
 
 /** The term's labelSelector with matchLabelKeys (key in (value)) and mismatchLabelKeys (key notin (value)) of the owning pod merged in. */
 function termSelector(term: PodAffinityTerm, pod: Pod): LabelSelectorExpr {
-  const base = parseSelector(term.labelSelector);
+  const base = parseSelectorOrNothing(term.labelSelector);
   if (!term.labelSelector || base.matchesNothing) return base;
   const labels = pod.metadata?.labels ?? {};
   const expressions: NonNullable<LabelSelector['matchExpressions']> = [];
@@ -57,13 +46,13 @@ function termSelector(term: PodAffinityTerm, pod: Pod): LabelSelectorExpr {
     if (Object.hasOwn(labels, key)) expressions.push({ key, operator: 'NotIn', values: [labels[key] ?? ''] });
   }
   if (expressions.length === 0) return base;
-  return { requirements: [...base.requirements, ...parseSelector({ matchExpressions: expressions }).requirements], matchesNothing: false };
+  return { requirements: [...base.requirements, ...parseSelectorOrNothing({ matchExpressions: expressions }).requirements], matchesNothing: false };
 }
 
 function parseTerm(term: PodAffinityTerm, pod: Pod, weight: number): AffinityTerm {
   const named = term.namespaces ?? [];
   const namespaces = new Set(named.length === 0 && !term.namespaceSelector ? [pod.metadata?.namespace ?? ''] : named);
-  return { namespaces, namespaceSelector: parseSelector(term.namespaceSelector), selector: termSelector(term, pod), topologyKey: term.topologyKey, weight };
+  return { namespaces, namespaceSelector: parseSelectorOrNothing(term.namespaceSelector), selector: termSelector(term, pod), topologyKey: term.topologyKey, weight };
 }
 
 const termsCache = new WeakMap<Pod, PodAffinityTerms>();

@@ -3,6 +3,8 @@
  * framework SharedLister snapshot): every node with its pods, the nodes holding pods with
  * pod (anti-)affinity terms, and namespace labels for namespaceSelector.
  */
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import { labelSelectorFromObject, type LabelSelectorExpr } from '../apiserver/selectors/labels.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { NodeInfo } from './filters.js';
 
@@ -75,4 +77,16 @@ export function buildSnapshot(nodes: readonly NodeInfo[], options: BuildSnapshot
     if (pods.withRequiredAntiAffinity.length > 0) nodesWithRequiredAntiAffinityPods.push(info);
   }
   return { nodes, nodesWithAffinityPods, nodesWithRequiredAntiAffinityPods, namespaceLabels: options.namespaceLabels ?? noNamespaceLabels };
+}
+
+const selectsNothing: LabelSelectorExpr = { requirements: [], matchesNothing: true };
+
+/** A term's label selector parsed; one that does not parse selects nothing (the API server validates them). */
+export function parseSelectorOrNothing(selector: LabelSelector | undefined): LabelSelectorExpr {
+  try {
+    return labelSelectorFromObject(selector);
+  } catch (err) {
+    if (err instanceof Error) return selectsNothing;
+    throw err;
+  }
 }

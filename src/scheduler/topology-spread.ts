@@ -11,10 +11,9 @@
  * are stood in for by scores.ts's SelectorSpread, which scores the same domains.
  */
 import type { Node, Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
-import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
-import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../apiserver/selectors/labels.js';
+import { matchesLabels, type LabelSelectorExpr } from '../apiserver/selectors/labels.js';
 import { FilterReasons, isTerminal, nodeAffinityFilter, taintTolerationFilter, type FilterResult, type NodeInfo } from './filters.js';
-import type { ClusterSnapshot } from './snapshot.js';
+import { parseSelectorOrNothing, type ClusterSnapshot } from './snapshot.js';
 
 /** Upstream's MaxNodeScore (scores.ts's maxNodeScore; repeated here to keep the import graph acyclic). */
 const maxNodeScore = 100;
@@ -34,26 +33,15 @@ export interface SpreadConstraint {
   readonly honorNodeTaints: boolean;
 }
 
-const nothing: LabelSelectorExpr = { requirements: [], matchesNothing: true };
-
-function parseSelector(selector: LabelSelector | undefined): LabelSelectorExpr {
-  try {
-    return labelSelectorFromObject(selector);
-  } catch (err) {
-    // The API server validates selectors; one that still does not parse selects nothing.
-    if (err instanceof Error) return nothing;
-    throw err;
-  }
-}
 
 function parseConstraint(constraint: TopologySpreadConstraint, pod: Pod): SpreadConstraint {
-  let selector = parseSelector(constraint.labelSelector);
+  let selector = parseSelectorOrNothing(constraint.labelSelector);
   const labels = pod.metadata?.labels ?? {};
   const matchLabels: Record<string, string> = {};
   for (const key of constraint.matchLabelKeys ?? []) if (Object.hasOwn(labels, key)) matchLabels[key] = labels[key] ?? '';
   if (Object.keys(matchLabels).length > 0) {
     // As upstream's mergeLabelSetWithSelector: a missing selector contributes no requirements.
-    selector = { requirements: [...parseSelector({ matchLabels }).requirements, ...selector.requirements], matchesNothing: false };
+    selector = { requirements: [...parseSelectorOrNothing({ matchLabels }).requirements, ...selector.requirements], matchesNothing: false };
   }
   return {
     maxSkew: constraint.maxSkew,

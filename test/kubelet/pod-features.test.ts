@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestCluster, waitFor } from '../harness/cluster.js';
-import { testImages, writeTestImages } from '../harness/images.js';
+import { testImages } from '../harness/images.js';
+import { startNodeCluster } from '../harness/node-cluster.js';
 import { CriClient } from '../../src/kubelet/cri/client.js';
 import { runtimeLabels } from '../../src/kubelet/runtime-pod.js';
 
@@ -259,17 +260,7 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
   before(async () => {
     imagesDir = await mkdtemp(join(tmpdir(), 'skiff-images-'));
     hostDir = await mkdtemp(join(tmpdir(), 'skiff-hostpath-'));
-    c = await TestCluster.start({ agent: true, serverArgs: ['--node-name', 'node-a', '--service-cidr', '10.171.0.0/16', '--cluster-dns', clusterDNS] });
-    const files = await writeTestImages(imagesDir);
-    await waitFor('containerd to answer', async () => existsSync(c.containerdSocket), 60_000);
-    const imported = await c.netns.run(process.execPath, [skiffBin, 'images', 'import', '--data-dir', c.dataDir, ...files]);
-    assert.equal(imported.code, 0, `skiff images import failed:\n${imported.stderr}\n${imported.stdout}`);
-    await waitFor(
-      'node-a to be Ready',
-      async () => (await c.kubectl(['get', 'node', 'node-a', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True',
-      90_000,
-      500,
-    );
+    c = await startNodeCluster('node-a', imagesDir, { serverArgs: ['--service-cidr', '10.171.0.0/16', '--cluster-dns', clusterDNS] });
     await waitFor('the default service account', async () => (await c.kubectl(['get', 'serviceaccount', 'default'])).code === 0, 30_000, 300);
     await c.kubectlOK(['apply', '-f', '-'], { input: manifests(hostDir) });
   });

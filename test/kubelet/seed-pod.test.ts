@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubectlBinary, TestCluster, waitFor } from '../harness/cluster.js';
-import { testImages, writeTestImages } from '../harness/images.js';
+import { testImages } from '../harness/images.js';
+import { startNodeCluster } from '../harness/node-cluster.js';
 import { buildBusyboxImageTar } from '../../src/kubelet/images/busybox.js';
 
 const skiffBin = fileURLToPath(new URL('../../../bin/skiff', import.meta.url));
@@ -76,17 +77,7 @@ describe('the seed pod on a real node (containerd)', { skip: canRun ? false : 'n
 
   before(async () => {
     imagesDir = await mkdtemp(join(tmpdir(), 'skiff-images-'));
-    c = await TestCluster.start({ agent: true, serverArgs: ['--node-name', 'node-a', '--service-cidr', '10.170.0.0/16'] });
-    const files = await writeTestImages(imagesDir);
-    await waitFor('containerd to answer', async () => existsSync(c.containerdSocket), 60_000);
-    const imported = await c.netns.run(process.execPath, [skiffBin, 'images', 'import', '--data-dir', c.dataDir, ...files]);
-    assert.equal(imported.code, 0, `skiff images import failed:\n${imported.stderr}\n${imported.stdout}`);
-    await waitFor(
-      'node-a to be Ready',
-      async () => (await c.kubectl(['get', 'node', 'node-a', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True',
-      90_000,
-      500,
-    );
+    c = await startNodeCluster('node-a', imagesDir, { serverArgs: ['--service-cidr', '10.170.0.0/16'] });
     await c.kubectlOK(['apply', '-f', '-'], { input: seedPod });
     await waitFor('tomcat and redis running', async () => {
       const s = (await pod('tomcat-redis')).status?.containerStatuses ?? [];

@@ -6,6 +6,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { badRequest, errorMessage, StatusError } from '../../apiserver/errors.js';
 import { pipeUpgrade, writeStatusToSocket } from '../../apiserver/node-proxy.js';
 import { readContainerLog } from '../logs/cri-log.js';
+import { optionalIntParam } from '../../apiserver/query-params.js';
 
 /** What an exec or attach asks for (from the kubelet query: command, input, output, error, tty). */
 export interface StreamRequest {
@@ -75,13 +76,6 @@ function flag(query: URLSearchParams, ...names: string[]): boolean {
   });
 }
 
-function optionalInt(query: URLSearchParams, name: string): number | undefined {
-  const v = query.get(name);
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
-  return n;
-}
 
 /** The stream options of an exec or attach, as the kubelet reads them (`input`/`output`/`error`/`tty`; `stdin`... accepted too). */
 export function streamRequestFrom(query: URLSearchParams, withCommand: boolean): StreamRequest {
@@ -190,9 +184,9 @@ export class NodeServer {
   }
 
   private async containerLogs(r: Route, query: URLSearchParams, res: ServerResponse): Promise<void> {
-    const tailLines = optionalInt(query, 'tailLines');
-    const limitBytes = optionalInt(query, 'limitBytes');
-    const sinceSeconds = optionalInt(query, 'sinceSeconds');
+    const tailLines = optionalIntParam(query, 'tailLines');
+    const limitBytes = optionalIntParam(query, 'limitBytes');
+    const sinceSeconds = optionalIntParam(query, 'sinceSeconds');
     const sinceTimeText = query.get('sinceTime');
     if (tailLines !== undefined && tailLines < 0) throw badRequest('tailLines must be greater than or equal to 0');
     if (limitBytes !== undefined && limitBytes < 1) throw badRequest('limitBytes must be greater than 0');

@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { TestCluster, waitFor, type TestClusterOptions } from './cluster.js';
+import { writeTestImages } from './images.js';
+
+const skiffBin = fileURLToPath(new URL('../../../bin/skiff', import.meta.url));
+
+/**
+ * A cluster whose server runs its own node agent (containerd): the test images are written to
+ * `imagesDir`, imported with `skiff images import`, and the node is Ready when this resolves.
+ */
+export async function startNodeCluster(nodeName: string, imagesDir: string, options: TestClusterOptions = {}): Promise<TestCluster> {
+  const c = await TestCluster.start({ ...options, agent: true, serverArgs: ['--node-name', nodeName, ...(options.serverArgs ?? [])] });
+  const files = await writeTestImages(imagesDir);
+  await waitFor('containerd to answer', async () => existsSync(c.containerdSocket), 60_000);
+  const imported = await c.netns.run(process.execPath, [skiffBin, 'images', 'import', '--data-dir', c.dataDir, ...files]);
+  assert.equal(imported.code, 0, `skiff images import failed:\n${imported.stderr}\n${imported.stdout}`);
+  await waitFor(
+    `${nodeName} to be Ready`,
+    async () => (await c.kubectl(['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True',
+    90_000,
+    500,
+  );
+  return c;
+}
