@@ -4,7 +4,8 @@
  * that took, the API's p99 latency for a mutating call during it (a ConfigMap create every
  * 100 ms; upstream's SLO is 1 s) as a ratio against the same call's p99 on the idle server
  * measured first in the same run, and the server's resident memory (idle, peak).
- * Sizes: BENCH_NODES, BENCH_PODS. Run through `npm run bench -- scale` (own network namespace).
+ * Sizes: BENCH_NODES, BENCH_PODS; BENCH_SERVER_CPU_PROF=DIR profiles the server. Run through
+ * `npm run bench -- scale` (own network namespace).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
@@ -52,7 +53,9 @@ function probe(client: BenchClient, name: string): { stop(): Promise<number[]> }
 const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-scale-'));
 let server: ChildProcess | undefined;
 try {
-  server = spawn(process.execPath, ['--max-old-space-size=16384', skiff, 'server', '--disable-agent', '--data-dir', dir, '--bind-address', '127.0.0.1', '--https-port', '16445', '--simulated-nodes', String(nodes),
+  // BENCH_SERVER_CPU_PROF=DIR: profile the server (node --cpu-prof) into DIR.
+  const profile = process.env.BENCH_SERVER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_CPU_PROF}`] : [];
+  server = spawn(process.execPath, [...profile, '--max-old-space-size=16384', skiff, 'server', '--disable-agent', '--data-dir', dir, '--bind-address', '127.0.0.1', '--https-port', '16445', '--simulated-nodes', String(nodes),
     // A /24 per node: a /16 holds only 256 nodes. Simulated pod IPs are strings, never routed.
     '--cluster-cidr', '10.64.0.0/10'], {
     stdio: ['ignore', 'ignore', 'pipe'],

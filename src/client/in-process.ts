@@ -10,6 +10,15 @@ const patchMediaTypes: Record<PatchType, string> = {
   apply: 'application/apply-patch+yaml',
 };
 
+/**
+ * Lets the event loop take its turn. In-process calls never wait on a socket (SQLite answers
+ * synchronously), so a busy controller would otherwise run promise after promise while HTTPS
+ * requests, TLS handshakes and watch writes wait; one turn per call keeps them interleaved.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Options of {@link InProcessClient}. */
 export interface InProcessClientOptions {
   /** The field manager writes are recorded under (default `skiff`). */
@@ -45,10 +54,12 @@ export class InProcessClient implements Client {
   }
 
   async get<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, name: string): Promise<T> {
+    await yieldToEventLoop();
     return (await this.ops.get(this.store(ref), namespace, name)) as T;
   }
 
   async list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, options: ListOptions = {}): Promise<ObjectList<T>> {
+    await yieldToEventLoop();
     const r = await this.ops.list(this.store(ref), namespace, options);
     return { items: r.items as T[], resourceVersion: r.resourceVersion, continue: r.continueToken };
   }
@@ -66,6 +77,7 @@ export class InProcessClient implements Client {
   }
 
   async create<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, obj: T, options?: WriteOptions): Promise<T> {
+    await yieldToEventLoop();
     // A subresource create (a pod's binding or eviction) names its parent in the body.
     const sub = options?.subresource ?? '';
     const r = await this.ops.create(this.store(ref), namespace, sub ? (obj.metadata?.name ?? '') : '', sub, obj, this.write(options));
@@ -73,6 +85,7 @@ export class InProcessClient implements Client {
   }
 
   async update<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, obj: T, options?: WriteOptions): Promise<T> {
+    await yieldToEventLoop();
     const name = obj.metadata?.name ?? '';
     const r = await this.ops.update(this.store(ref), namespace, name, options?.subresource ?? '', obj, this.write(options));
     return r.object as T;
@@ -86,6 +99,7 @@ export class InProcessClient implements Client {
     patch: unknown,
     options?: PatchOptions,
   ): Promise<T> {
+    await yieldToEventLoop();
     const body = Buffer.from(JSON.stringify(patch));
     const r = await this.ops.patch(this.store(ref), namespace, name, options?.subresource ?? '', body, patchMediaTypes[type], {
       ...this.write(options),
@@ -95,6 +109,7 @@ export class InProcessClient implements Client {
   }
 
   async delete(ref: ResourceRef, namespace: string, name: string, options: DeleteOptions & { dryRun?: boolean } = {}): Promise<KubeObject> {
+    await yieldToEventLoop();
     const { dryRun, ...opts } = options;
     return (await this.ops.delete(this.store(ref), namespace, name, '', opts, !!dryRun)).object;
   }

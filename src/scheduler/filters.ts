@@ -177,6 +177,19 @@ export function isTerminal(pod: Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
 
+const livePodCountCache = new WeakMap<NodeInfo, number>();
+
+/** Bound pods that still count against the node (not Succeeded or Failed), memoised per NodeInfo. */
+export function livePodCount(nodeInfo: NodeInfo): number {
+  let count = livePodCountCache.get(nodeInfo);
+  if (count === undefined) {
+    count = 0;
+    for (const bound of nodeInfo.pods) if (!isTerminal(bound)) count++;
+    livePodCountCache.set(nodeInfo, count);
+  }
+  return count;
+}
+
 /** NodePorts: each wanted hostPort (protocol, hostIP, port) must be free; 0.0.0.0 conflicts with every IP. */
 export function nodePortsFilter(pod: Pod, nodeInfo: NodeInfo): FilterResult {
   const wanted = hostPorts(pod);
@@ -305,7 +318,7 @@ export function nodeResourcesFitFilter(pod: Pod, nodeInfo: NodeInfo): FilterResu
   const available = allocatable(nodeInfo.node);
   const reasons: string[] = [];
   const podLimit = available.get('pods');
-  const boundPods = nodeInfo.pods.filter((bound) => !isTerminal(bound)).length;
+  const boundPods = livePodCount(nodeInfo);
   if (podLimit !== undefined && boundPods + 1 > podLimit) reasons.push(FilterReasons.tooManyPods);
   const wanted = podRequests(pod);
   const requested = requestedOnNode(nodeInfo);

@@ -99,7 +99,24 @@ function controllerKey(pod: Pod): string | undefined {
 export function selectorSpreadRawScore(pod: Pod, nodeInfo: NodeInfo): number {
   const key = controllerKey(pod);
   if (key === undefined) return 0;
-  return nodeInfo.pods.filter((bound) => !isTerminal(bound) && !bound.metadata?.deletionTimestamp && controllerKey(bound) === key).length;
+  return controllerCounts(nodeInfo).get(key) ?? 0;
+}
+
+const controllerCountsCache = new WeakMap<NodeInfo, Map<string, number>>();
+
+/** Live, not deleting pods on the node by controller key; memoised per NodeInfo (rebuilt when its pods change), so scoring stays O(nodes). */
+function controllerCounts(nodeInfo: NodeInfo): Map<string, number> {
+  let counts = controllerCountsCache.get(nodeInfo);
+  if (!counts) {
+    counts = new Map();
+    for (const bound of nodeInfo.pods) {
+      if (isTerminal(bound) || bound.metadata?.deletionTimestamp) continue;
+      const key = controllerKey(bound);
+      if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    controllerCountsCache.set(nodeInfo, counts);
+  }
+  return counts;
 }
 
 const zoneWeighting = 2 / 3;

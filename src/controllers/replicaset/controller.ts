@@ -14,7 +14,7 @@ import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.
 import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
 import { claimObjects, recheckOwner } from './claim.js';
 import { ControllerExpectations } from './expectations.js';
-import { controllerRefOf, isPodActive, isPodReady, msUntilAvailable, newControllerRef, podsToDelete } from './pods.js';
+import { controllerRefOf, isPodActive, isPodReady, msUntilAvailable, newControllerRef, orphanIndexValue, podControllerIndex, podControllerIndexValues, podsToDelete } from './pods.js';
 
 /** The component name of this controller's events. */
 export const replicaSetControllerName = 'replicaset-controller';
@@ -104,7 +104,7 @@ export class ReplicaSetController implements Controller {
     this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(replicaSetControllerName);
     this.replicaSets = ctx.informers.informerFor<ReplicaSet & KubeObject>(resources.replicasets);
-    this.pods = ctx.informers.informerFor<Pod & KubeObject>(resources.pods);
+    this.pods = ctx.informers.informerFor<Pod & KubeObject>(resources.pods, { indexers: { [podControllerIndex]: podControllerIndexValues } });
     this.replicaSets.addEventHandler({
       onAdd: (rs) => this.queue.add(objectKey(rs)),
       onUpdate: (_old, rs) => this.queue.add(objectKey(rs)),
@@ -209,7 +209,10 @@ export class ReplicaSetController implements Controller {
       return {};
     }
     const needsSync = this.expectations.satisfied(key);
-    const active = this.pods.list(namespace).filter((pod) => isPodActive(pod));
+    // Its own pods and the namespace's orphans: pods of other controllers are never candidates.
+    const active = [...this.pods.byIndex(podControllerIndex, rs.metadata?.uid ?? ''), ...this.pods.byIndex(podControllerIndex, orphanIndexValue(namespace))].filter((pod) =>
+      isPodActive(pod),
+    );
     const pods = await claimObjects<Pod & KubeObject>({
       client: this.ctx.client,
       owner: cached,

@@ -159,3 +159,17 @@ export function podsToDelete(pods: readonly Pod[], relatedPods: readonly Pod[], 
     .slice(0, count)
     .map((ranked) => ranked.pod);
 }
+
+/** The pod index by controller: the controller's UID, or `orphan/<namespace>` (upstream's controllerUID index). */
+export const podControllerIndex = 'controllerUID';
+
+/** The index value of the namespace's pods without a controller. */
+export function orphanIndexValue(namespace: string): string {
+  return `orphan/${namespace}`;
+}
+
+/** {@link podControllerIndex}'s values of a pod. */
+export function podControllerIndexValues(pod: Pod & KubeObject): string[] {
+  const ref = controllerRefOf(pod);
+  return [ref ? ref.uid : orphanIndexValue(pod.metadata?.namespace ?? '')];
+}
