@@ -55,7 +55,7 @@ let server: ChildProcess | undefined;
 try {
   // BENCH_SERVER_CPU_PROF=DIR: profile the server (node --cpu-prof) into DIR.
   const profile = process.env.BENCH_SERVER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_CPU_PROF}`] : [];
-  server = spawn(process.execPath, [...profile, '--max-old-space-size=16384', skiff, 'server', '--disable-agent', '--data-dir', dir, '--bind-address', '127.0.0.1', '--https-port', '16445', '--simulated-nodes', String(nodes),
+  server = spawn(process.execPath, [...profile, skiff, 'server', '--disable-agent', '--data-dir', dir, '--bind-address', '127.0.0.1', '--https-port', '16445', '--simulated-nodes', String(nodes),
     // A /24 per node: a /16 holds only 256 nodes. Simulated pod IPs are strings, never routed.
     '--cluster-cidr', '10.64.0.0/10'], {
     stdio: ['ignore', 'ignore', 'pipe'],
