@@ -13,6 +13,7 @@ import { InProcessClient } from '../client/in-process.js';
 import { MemoryClient } from '../client/memory-client.js';
 import { SqliteStore } from '../storage/sqlite.js';
 import type { ClusterSettings, Controller, ControllerContext } from './controller.js';
+import { isStatusError } from '../apiserver/errors.js';
 
 /** Options of {@link testContext}. */
 export interface TestContextOptions<C extends Client> {
@@ -34,8 +35,10 @@ export interface TestContext<C extends Client = MemoryClient> {
   informers: InformerFactory;
   /** The one recorder every `ctx.recorder(...)` call returns. */
   recorder: MemoryEventRecorder;
-  /** Errors reported through `ctx.onError` and by the informers. */
+  /** Errors reported through `ctx.onError` and by the informers, but write conflicts. */
   errors: unknown[];
+  /** Write conflicts (409) reported through `ctx.onError`: the normal race of level-triggered writers, retried by the queue. */
+  conflicts: unknown[];
   /** Aborted by {@link TestContext.stop}. */
   signal: AbortSignal;
   /** Starts the informers created so far (again after new ones were made). */
@@ -53,6 +56,7 @@ export function testContext<C extends Client = MemoryClient>(options: TestContex
   const clock = options.clock ?? new FakeClock();
   const client = options.client ?? (new MemoryClient({ clock }) as Client as C);
   const errors: unknown[] = [];
+  const conflicts: unknown[] = [];
   const informers = new InformerFactory(client, { clock, onError: (err) => errors.push(err) });
   const recorder = new MemoryEventRecorder();
   const abort = new AbortController();
@@ -62,7 +66,7 @@ export function testContext<C extends Client = MemoryClient>(options: TestContex
     informers,
     clock,
     recorder: () => recorder,
-    onError: (err) => errors.push(err),
+    onError: (err) => (isStatusError(err, 409) ? conflicts : errors).push(err),
     settings: {
       clusterCIDR: '10.42.0.0/16',
       serviceCIDR: '10.43.0.0/16',
@@ -79,6 +83,7 @@ export function testContext<C extends Client = MemoryClient>(options: TestContex
     informers,
     recorder,
     errors,
+    conflicts,
     signal: abort.signal,
     startInformers(): void {
       informers.start(abort.signal);

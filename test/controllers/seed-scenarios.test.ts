@@ -123,7 +123,10 @@ for (const backend of testBackends()) {
       const claims = await c.kubectlOK(['get', 'pvc', '-o', 'jsonpath={.items[*].metadata.name}']);
       assert.deepEqual(claims.trim().split(/\s+/).sort(), ['www-web-0', 'www-web-1', 'www-web-2']);
       const uid = await c.kubectlOK(['get', 'pod', 'web-1', '-o', 'jsonpath={.metadata.uid}']);
-      await c.kubectlOK(['delete', 'pod', 'web-1']);
+      // --wait=false: kubectl's wait can miss a deletion when the StatefulSet re-creates the
+      // name between its two lists (it then waits for a DELETED that never comes); the new
+      // web-1's UID below is what shows the old one went.
+      await c.kubectlOK(['delete', 'pod', 'web-1', '--wait=false']);
       await waitFor('web-1 to come back Ready', async () => {
         const r = await c.kubectl(['get', 'pod', 'web-1', '-o', 'json']);
         if (r.code !== 0) return false;

@@ -55,7 +55,15 @@ describe('NamespaceController', () => {
 
       await h.client.delete(resources.namespaces, '', ns);
       // Everything but the object held by its finalizer goes; the namespace waits for it.
-      await h.eventually('the content to go', async () => (await h.client.list(resources.configmaps, ns)).items.length === 1 && !(await h.tryGet(resources.pods, ns, 'p')));
+      await h.eventually(
+        'the content to go',
+        async () =>
+          (await h.client.list(resources.configmaps, ns)).items.length === 1 &&
+          !(await h.tryGet(resources.pods, ns, 'p')) &&
+          !(await h.tryGet(resources.services, ns, 'svc')) &&
+          !(await h.tryGet(resources.secrets, ns, 's')) &&
+          !(await h.tryGet(resources.deployments, ns, 'd')),
+      );
       const terminating = await h.tryGet<NamespaceObject>(resources.namespaces, '', ns);
       assert.equal(terminating?.status?.phase, 'Terminating');
       assert.ok((await h.tryGet(resources.configmaps, ns, 'held'))?.metadata?.deletionTimestamp);
