@@ -11,13 +11,12 @@ const patchMediaTypes: Record<PatchType, string> = {
 };
 
 /**
- * Lets the event loop take its turn. In-process calls never wait on a socket (SQLite answers
- * synchronously), so a busy controller would otherwise run promise after promise while HTTPS
- * requests, TLS handshakes and watch writes wait; one turn per call keeps them interleaved.
+ * How long in-process calls may run back to back before letting the event loop take a turn.
+ * In-process calls never wait on a socket (SQLite answers synchronously), so a busy controller
+ * would otherwise run promise after promise while HTTPS requests, TLS handshakes and watch
+ * writes wait; a turn every few milliseconds keeps them interleaved without a turn per call.
  */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+const maxRunWithoutYieldMs = 4;
 
 /** Options of {@link InProcessClient}. */
 export interface InProcessClientOptions {
@@ -32,12 +31,20 @@ export interface InProcessClientOptions {
  */
 export class InProcessClient implements Client {
   private readonly fieldManager: string;
+  private lastYield = performance.now();
 
   constructor(
     private readonly ops: ResourceOperations,
     options: InProcessClientOptions = {},
   ) {
     this.fieldManager = options.fieldManager ?? 'skiff';
+  }
+
+  /** Takes an event loop turn when calls have run for {@link maxRunWithoutYieldMs} without one. */
+  private async yieldToEventLoop(): Promise<void> {
+    if (performance.now() - this.lastYield < maxRunWithoutYieldMs) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
   }
 
   private store(ref: ResourceRef) {
@@ -54,12 +61,12 @@ export class InProcessClient implements Client {
   }
 
   async get<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, name: string): Promise<T> {
-    await yieldToEventLoop();
+    await this.yieldToEventLoop();
     return (await this.ops.get(this.store(ref), namespace, name)) as T;
   }
 
   async list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, options: ListOptions = {}): Promise<ObjectList<T>> {
-    await yieldToEventLoop();
+    await this.yieldToEventLoop();
     const r = await this.ops.list(this.store(ref), namespace, options);
     return { items: r.items as T[], resourceVersion: r.resourceVersion, continue: r.continueToken };
   }
@@ -77,7 +84,7 @@ export class InProcessClient implements Client {
   }
 
   async create<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, obj: T, options?: WriteOptions): Promise<T> {
-    await yieldToEventLoop();
+    await this.yieldToEventLoop();
     // A subresource create (a pod's binding or eviction) names its parent in the body.
     const sub = options?.subresource ?? '';
     const r = await this.ops.create(this.store(ref), namespace, sub ? (obj.metadata?.name ?? '') : '', sub, obj, this.write(options));
@@ -85,7 +92,7 @@ export class InProcessClient implements Client {
   }
 
   async update<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, obj: T, options?: WriteOptions): Promise<T> {
-    await yieldToEventLoop();
+    await this.yieldToEventLoop();
     const name = obj.metadata?.name ?? '';
     const r = await this.ops.update(this.store(ref), namespace, name, options?.subresource ?? '', obj, this.write(options));
     return r.object as T;
@@ -99,7 +106,7 @@ export class InProcessClient implements Client {
     patch: unknown,
     options?: PatchOptions,
   ): Promise<T> {
-    await yieldToEventLoop();
+    await this.yieldToEventLoop();
     const body = Buffer.from(JSON.stringify(patch));
     const r = await this.ops.patch(this.store(ref), namespace, name, options?.subresource ?? '', body, patchMediaTypes[type], {
       ...this.write(options),
@@ -109,7 +116,7 @@ export class InProcessClient implements Client {
   }
 
   async delete(ref: ResourceRef, namespace: string, name: string, options: DeleteOptions & { dryRun?: boolean } = {}): Promise<KubeObject> {
-    await yieldToEventLoop();
+    await this.yieldToEventLoop();
     const { dryRun, ...opts } = options;
     return (await this.ops.delete(this.store(ref), namespace, name, '', opts, !!dryRun)).object;
   }
