@@ -168,7 +168,8 @@ export class PodWorker {
   private sandboxConfig(pod: PodObject, attempt: number): PodSandboxConfig {
     const { settings } = this.deps;
     const dnsConfig = podDnsConfig(pod, { clusterDNS: settings.clusterDNS, clusterDomain: settings.clusterDomain, hostResolvConf: settings.hostResolvConf });
-    return buildSandboxConfig(pod, { attempt, logRoot: settings.logRoot, dnsConfig, nodeHostname: settings.nodeName });
+    // hostNetwork pods get no hostname: the runtime keeps the node's (upstream leaves it empty too).
+    return buildSandboxConfig(pod, { attempt, logRoot: settings.logRoot, dnsConfig, clusterDomain: settings.clusterDomain });
   }
 
   private async createSandbox(pod: PodObject, runtime: RuntimePod): Promise<string | undefined> {

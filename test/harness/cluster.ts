@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NetworkNamespace, type RunResult } from './netns.js';
-import { removeRuntimeState, unmountUnder, waitForNoSandboxes } from './runtime-cleanup.js';
+import { drainNodes, removeRuntimeState, unmountUnder } from './runtime-cleanup.js';
 
 /** The kubectl the tests drive (1.32 unless SKIFF_TEST_KUBECTL says otherwise). */
 export const kubectlBinary = process.env.SKIFF_TEST_KUBECTL ?? '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
@@ -163,14 +163,11 @@ export class TestCluster {
     if (this.serverArgs.includes('--disable-agent')) {
       await this.netns.remove();
     } else {
-      // Removing sandboxes behind a running agent's back would make it start them again: delete
-      // the workloads and pods through the API and let the agent remove what ran.
       if (this.server && this.server.exitCode === null) {
-        await this.kubectl(['delete', 'deployments,replicasets,statefulsets,daemonsets,jobs,cronjobs', '--all', '--all-namespaces', '--wait=false'], { timeoutMs: 20_000 }).catch((err: unknown) => console.error(`test cleanup: ${String(err)}`));
-        await this.kubectl(['delete', 'pods', '--all', '--all-namespaces', '--grace-period=0', '--force', '--wait=false'], { timeoutMs: 20_000 }).catch((err: unknown) => console.error(`test cleanup: ${String(err)}`));
-        await waitForNoSandboxes(this.containerdSocket, 30_000);
+        await drainNodes((args) => this.kubectl(args, { timeoutMs: 20_000 }), [this.containerdSocket]);
+      } else {
+        await removeRuntimeState(this.containerdSocket);
       }
-      await removeRuntimeState(this.containerdSocket);
       // SIGTERM lets the agent stop containerd; its shims end with their sandboxes.
       await Promise.race([this.stopServer('SIGTERM'), new Promise((r) => setTimeout(r, 15_000))]);
       await this.netns.remove();

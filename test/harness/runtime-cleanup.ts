@@ -42,6 +42,23 @@ export async function waitForNoSandboxes(socket: string, timeoutMs: number): Pro
   }
 }
 
+/**
+ * Empties nodes whose agents still run: removing sandboxes behind a running agent's back would
+ * make it start them again, so workloads and pods are deleted through the API and the agents
+ * remove what ran; whatever is left after the deadline is removed through CRI.
+ */
+export async function drainNodes(kubectl: (args: string[]) => Promise<{ code: number; stderr: string }>, sockets: string[]): Promise<void> {
+  for (const args of [
+    ['delete', 'deployments,replicasets,statefulsets,daemonsets,jobs,cronjobs', '--all', '--all-namespaces', '--wait=false'],
+    ['delete', 'pods', '--all', '--all-namespaces', '--grace-period=0', '--force', '--wait=false'],
+  ]) {
+    const r = await kubectl(args).catch((err: unknown) => ({ code: 1, stderr: String(err) }));
+    if (r.code !== 0) console.error(`test cleanup: kubectl ${args.join(' ')}: ${r.stderr}`);
+  }
+  for (const socket of sockets) await waitForNoSandboxes(socket, 30_000);
+  for (const socket of sockets) await removeRuntimeState(socket);
+}
+
 /** Unmounts whatever is still mounted under `dir` (tmpfs volumes, rootfs overlays), deepest first. */
 export async function unmountUnder(dir: string): Promise<void> {
   const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { kubectlBinary, waitFor } from '../harness/cluster.js';
 import { testImages, writeTestImages } from '../harness/images.js';
 import type { NetworkNamespace, RunResult } from '../harness/netns.js';
-import { removeRuntimeState, unmountUnder } from '../harness/runtime-cleanup.js';
+import { drainNodes, unmountUnder } from '../harness/runtime-cleanup.js';
 import { Topology } from '../harness/topology.js';
 
 const skiffBin = fileURLToPath(new URL('../../../bin/skiff', import.meta.url));
@@ -123,8 +123,8 @@ describe('two nodes: skiff agent joins from another machine; pods reach each oth
 
   after(async () => {
     if (process.env.SKIFF_TEST_VERBOSE) console.error(logsOnFailure());
-    // Sandboxes first (through each node's CRI), while containerd still runs.
-    for (const n of nodes) await removeRuntimeState(join(n.dataDir, 'agent', 'containerd', 'containerd.sock'));
+    // Pods first, through the API, while the agents and containerd still run.
+    await drainNodes((args) => kubectl(args), nodes.map((n) => join(n.dataDir, 'agent', 'containerd', 'containerd.sock')));
     // The agent before the server, so that it does not retry against a server going away.
     for (const n of [...nodes].reverse()) {
       const child = n.child;

@@ -75,6 +75,18 @@ function manifests(hostDir: string): string {
   return [
     `---
 apiVersion: v1
+kind: Pod
+metadata: {name: host-net}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: ${testImages.tomcat}
+    imagePullPolicy: IfNotPresent
+    command: [httpd, -f, -p, '18081', -h, /www]
+---
+apiVersion: v1
 kind: ConfigMap
 metadata: {name: env-cm}
 data: {color: blue, size: large}
@@ -491,6 +503,14 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
     assert.match(t?.message ?? '', /no such file or directory/);
     await waitFor('ErrImageNeverPull', async () => (await status('never-pull'))?.state?.waiting?.reason === 'ErrImageNeverPull', 60_000, 300);
     assert.equal((await status('never-pull'))?.state?.waiting?.message, 'Container image "skiff.dev/absent:1" is not present with pull policy of Never');
+  });
+
+  test('hostNetwork: the pod has the node IP and serves on the node network', async () => {
+    await running('host-net', 60_000);
+    const p = await pod('host-net');
+    assert.equal(p.status?.podIP, p.status?.hostIP);
+    const r = await c.netns.run('busybox', ['wget', '-qO-', 'http://127.0.0.1:18081/']);
+    assert.equal(r.stdout, 'tomcat latest\n', r.stderr);
   });
 
   test('pod status: conditions, IPs, startTime, container statuses; Pulled, Created, Started events', async () => {
