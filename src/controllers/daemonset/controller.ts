@@ -18,6 +18,7 @@ import { controllerOf, controllerRef, revisionName, sortRevisions, templatePatch
 import { isPodAvailable, isPodReady, isTerminating, msUntilAvailable } from '../statefulset/pod-state.js';
 import { PodExpectations } from './expectations.js';
 import { daemonPodTemplate, daemonSetHashLabel, newDaemonPod, nodeShouldRunDaemonPod, targetNodeName, templateGenerationLabel } from './placement.js';
+import { controllerUIDIndex, controllerUIDIndexValues } from '../ownership.js';
 
 /** The component name of this controller's events. */
 export const daemonSetControllerName = 'daemonset-controller';
@@ -33,12 +34,6 @@ type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;
 type Revision = ControllerRevision & KubeObject;
 
-const ownerIndex = 'daemonset-controller/controller-uid';
-
-function ownerUIDs(obj: KubeObject): string[] {
-  const ref = controllerOf(obj);
-  return ref?.uid ? [ref.uid] : [];
-}
 
 function podKey(pod: Pod): string {
   return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
@@ -107,9 +102,9 @@ export class DaemonSetController implements Controller {
     this.expectations = new PodExpectations(ctx.clock);
     this.recorder = ctx.recorder(daemonSetControllerName);
     this.daemonSets = ctx.informers.informerFor<DaemonSetObject>(resources.daemonsets);
-    this.pods = ctx.informers.informerFor<PodObject>(resources.pods, { indexers: { [ownerIndex]: ownerUIDs } });
+    this.pods = ctx.informers.informerFor<PodObject>(resources.pods, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
     this.nodes = ctx.informers.informerFor<NodeObject>(resources.nodes);
-    this.revisions = ctx.informers.informerFor<Revision>(resources.controllerrevisions, { indexers: { [ownerIndex]: ownerUIDs } });
+    this.revisions = ctx.informers.informerFor<Revision>(resources.controllerrevisions, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
     this.daemonSets.addEventHandler({
       onAdd: (ds) => this.queue.add(objectKey(ds)),
       onUpdate: (_old, ds) => this.queue.add(objectKey(ds)),
@@ -253,7 +248,7 @@ export class DaemonSetController implements Controller {
    */
   private async constructHistory(ds: DaemonSetObject, pods: Pod[]): Promise<string> {
     const namespace = ds.metadata?.namespace ?? '';
-    const revisions = sortRevisions(this.revisions.byIndex(ownerIndex, ds.metadata?.uid ?? ''));
+    const revisions = sortRevisions(this.revisions.byIndex(controllerUIDIndex, ds.metadata?.uid ?? ''));
     const data = templatePatch(ds.spec?.template);
     const dataText = stableStringify(data);
     const matching = revisions.filter((r) => stableStringify(r.data) === dataText);
@@ -432,7 +427,7 @@ export class DaemonSetController implements Controller {
   private async rollingUpdate(ds: DaemonSetObject, nodes: NodeObject[], hash: string): Promise<void> {
     // Pods manage() just created may already be cached (in process, the watch is that quick): read afresh.
     const uid = ds.metadata?.uid ?? '';
-    const owned = this.pods.byIndex(ownerIndex, uid);
+    const owned = this.pods.byIndex(controllerUIDIndex, uid);
     const current = this.podsByNode(owned, false);
     const eligible = nodes.filter((n) => nodeShouldRunDaemonPod(n, ds).shouldRun);
     const desired = eligible.length;
@@ -495,7 +490,7 @@ export class DaemonSetController implements Controller {
       const podHash = pod.metadata?.labels?.[daemonSetHashLabel];
       if (podHash) live.add(podHash);
     }
-    const revisions = sortRevisions(this.revisions.byIndex(ownerIndex, ds.metadata?.uid ?? ''));
+    const revisions = sortRevisions(this.revisions.byIndex(controllerUIDIndex, ds.metadata?.uid ?? ''));
     const history = revisions.filter((r) => !live.has(r.metadata?.labels?.[daemonSetHashLabel] ?? ''));
     const excess = history.length - (ds.spec?.revisionHistoryLimit ?? 10);
     for (const revision of history.slice(0, Math.max(0, excess))) await this.deleteRevision(revision);

@@ -41,6 +41,7 @@ import {
   type JobObject,
   type PodObject,
 } from './job-util.js';
+import { controllerUIDIndex, controllerUIDIndexValues } from '../ownership.js';
 
 /** Options of {@link JobController}. */
 export interface JobControllerOptions {
@@ -57,7 +58,6 @@ export interface JobControllerOptions {
 /** The component name of events and the controller. */
 export const jobControllerName = 'job-controller';
 
-const ownerIndex = 'job-controller/owner-uid';
 const orphanPrefix = 'orphan-pod:';
 const completionsReachedMessage = 'Reached expected number of succeeded pods';
 const backoffLimitMessage = 'Job has reached the specified backoff limit';
@@ -204,12 +204,7 @@ export class JobController implements Controller {
     this.recorder = ctx.recorder(jobControllerName);
     this.jobs = ctx.informers.informerFor<JobObject>(resources.jobs);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods, {
-      indexers: {
-        [ownerIndex]: (pod) => {
-          const ref = controllerOf(pod);
-          return ref?.kind === 'Job' && ref.uid ? [ref.uid] : [];
-        },
-      },
+      indexers: { [controllerUIDIndex]: controllerUIDIndexValues },
     });
     this.jobs.addEventHandler({
       onAdd: (job) => this.queue.add(objectKey(job)),
@@ -324,7 +319,7 @@ export class JobController implements Controller {
     const status = (job.status ??= {});
     const uncountedStatus = (status.uncountedTerminatedPods ??= {});
     const satisfied = this.expectations.satisfied(key, now.getTime());
-    const pods = this.pods.byIndex(ownerIndex, job.metadata?.uid ?? '');
+    const pods = this.pods.byIndex(controllerUIDIndex, job.metadata?.uid ?? '');
     const activePods = pods.filter(isPodActive);
     const indexed = isIndexed(job);
     const completions = spec.completions ?? undefined;

@@ -30,10 +30,7 @@ export function isJobSucceeded(job: Job): boolean {
   return finishedCondition(job)?.type === 'Complete';
 }
 
-/** The owner reference with controller: true, if any. */
-export function controllerOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata?.ownerReferences?.find((ref) => ref.controller === true);
-}
+export { controllerOf } from '../ownership.js';
 
 /** The controller reference upstream's metav1.NewControllerRef builds. */
 export function controllerRefTo(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {

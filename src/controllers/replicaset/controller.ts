@@ -14,7 +14,8 @@ import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.
 import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
 import { claimObjects, recheckOwner } from './claim.js';
 import { ControllerExpectations } from './expectations.js';
-import { controllerRefOf, isPodActive, isPodReady, msUntilAvailable, newControllerRef, orphanIndexValue, podControllerIndex, podControllerIndexValues, podsToDelete } from './pods.js';
+import { controllerRefOf, isPodActive, isPodReady, msUntilAvailable, newControllerRef, podsToDelete } from './pods.js';
+import { controllerUIDIndex, controllerUIDIndexValues, orphanIndexValue } from '../ownership.js';
 
 /** The component name of this controller's events. */
 export const replicaSetControllerName = 'replicaset-controller';
@@ -104,7 +105,7 @@ export class ReplicaSetController implements Controller {
     this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(replicaSetControllerName);
     this.replicaSets = ctx.informers.informerFor<ReplicaSet & KubeObject>(resources.replicasets);
-    this.pods = ctx.informers.informerFor<Pod & KubeObject>(resources.pods, { indexers: { [podControllerIndex]: podControllerIndexValues } });
+    this.pods = ctx.informers.informerFor<Pod & KubeObject>(resources.pods, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
     this.replicaSets.addEventHandler({
       onAdd: (rs) => this.queue.add(objectKey(rs)),
       onUpdate: (_old, rs) => this.queue.add(objectKey(rs)),
@@ -210,7 +211,7 @@ export class ReplicaSetController implements Controller {
     }
     const needsSync = this.expectations.satisfied(key);
     // Its own pods and the namespace's orphans: pods of other controllers are never candidates.
-    const active = [...this.pods.byIndex(podControllerIndex, rs.metadata?.uid ?? ''), ...this.pods.byIndex(podControllerIndex, orphanIndexValue(namespace))].filter((pod) =>
+    const active = [...this.pods.byIndex(controllerUIDIndex, rs.metadata?.uid ?? ''), ...this.pods.byIndex(controllerUIDIndex, orphanIndexValue(namespace))].filter((pod) =>
       isPodActive(pod),
     );
     const pods = await claimObjects<Pod & KubeObject>({

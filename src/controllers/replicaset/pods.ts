@@ -6,6 +6,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../../apiserver/object.js';
+import { controllerOf } from '../ownership.js';
 
 /** Upstream's IsPodActive: not Succeeded, not Failed, not being deleted. */
 export function isPodActive(pod: Pod): boolean {
@@ -45,7 +46,7 @@ export function isPodAvailable(pod: Pod, minReadySeconds: number, now: Date): bo
 
 /** Upstream's GetControllerOf: the owner reference with controller: true. */
 export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata?.ownerReferences?.find((ref) => ref.controller === true);
+  return controllerOf(obj);
 }
 
 /** Upstream's NewControllerRef: controller and blockOwnerDeletion set. */
@@ -158,18 +159,4 @@ export function podsToDelete(pods: readonly Pod[], relatedPods: readonly Pod[], 
     .sort((a, b) => compareForDeletion(a, b, now))
     .slice(0, count)
     .map((ranked) => ranked.pod);
-}
-
-/** The pod index by controller: the controller's UID, or `orphan/<namespace>` (upstream's controllerUID index). */
-export const podControllerIndex = 'controllerUID';
-
-/** The index value of the namespace's pods without a controller. */
-export function orphanIndexValue(namespace: string): string {
-  return `orphan/${namespace}`;
-}
-
-/** {@link podControllerIndex}'s values of a pod. */
-export function podControllerIndexValues(pod: Pod & KubeObject): string[] {
-  const ref = controllerRefOf(pod);
-  return [ref ? ref.uid : orphanIndexValue(pod.metadata?.namespace ?? '')];
 }

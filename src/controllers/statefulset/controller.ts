@@ -30,6 +30,7 @@ import {
 import { claimHasStalePodRef, claimOwnerRefsFor, claimOwnerUpToDate, hasUnexpectedController, retentionPolicyOf } from './claim-retention.js';
 import { isPodFinished, isRunningAndReady, isTerminating, msUntilAvailable } from './pod-state.js';
 import { claimName, claimsFor, identityLabelsMatch, newStatefulSetPod, ordinalOf, podIndexLabel, podNameLabel, revisionLabel } from './pods.js';
+import { controllerUIDIndex, controllerUIDIndexValues } from '../ownership.js';
 
 /** The component name of this controller's events. */
 export const statefulSetControllerName = 'statefulset-controller';
@@ -45,12 +46,6 @@ type PodObject = Pod & KubeObject;
 type Revision = ControllerRevision & KubeObject;
 type Claim = PersistentVolumeClaim & KubeObject;
 
-const ownerIndex = 'statefulset-controller/controller-uid';
-
-function ownerUIDs(obj: KubeObject): string[] {
-  const ref = controllerOf(obj);
-  return ref?.uid ? [ref.uid] : [];
-}
 
 /** A pod slot of one sync: the pod as known, and whether it exists in the API. */
 interface Replica {
@@ -92,9 +87,9 @@ export class StatefulSetController implements Controller {
     this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(statefulSetControllerName);
     this.sets = ctx.informers.informerFor<StatefulSetObject>(resources.statefulsets);
-    this.pods = ctx.informers.informerFor<PodObject>(resources.pods, { indexers: { [ownerIndex]: ownerUIDs } });
+    this.pods = ctx.informers.informerFor<PodObject>(resources.pods, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
     this.claims = ctx.informers.informerFor<Claim>(resources.persistentvolumeclaims);
-    this.revisions = ctx.informers.informerFor<Revision>(resources.controllerrevisions, { indexers: { [ownerIndex]: ownerUIDs } });
+    this.revisions = ctx.informers.informerFor<Revision>(resources.controllerrevisions, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
     this.sets.addEventHandler({
       onAdd: (set) => this.queue.add(objectKey(set)),
       onUpdate: (_old, set) => this.queue.add(objectKey(set)),
@@ -181,7 +176,7 @@ export class StatefulSetController implements Controller {
       return {};
     }
     const pods = await this.claimPods(set, selector);
-    const revisions = sortRevisions(this.revisions.byIndex(ownerIndex, set.metadata?.uid ?? ''));
+    const revisions = sortRevisions(this.revisions.byIndex(controllerUIDIndex, set.metadata?.uid ?? ''));
     const { currentRevision, updateRevision, collisionCount } = await this.statefulSetRevisions(set, revisions);
     const { status, requeueAfter } = await this.updateStatefulSet(set, currentRevision, updateRevision, collisionCount, pods);
     await this.updateStatus(set, status);

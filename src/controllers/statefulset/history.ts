@@ -60,10 +60,7 @@ export function controllerRef(owner: KubeObject, apiVersion: string, kind: strin
   return { apiVersion, kind, name: owner.metadata?.name ?? '', uid: owner.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true };
 }
 
-/** The controller owner reference of an object, if any. */
-export function controllerOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata?.ownerReferences?.find((ref) => ref.controller === true);
-}
+export { controllerOf } from '../ownership.js';
 
 /** Revisions sorted by revision number, then creation time, then name (history.SortControllerRevisions). */
 export function sortRevisions(revisions: readonly ControllerRevision[]): ControllerRevision[] {
