@@ -6,7 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigMap, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from 'kubernetes-types/core/v1.js';
-import { formatIPv4 } from '../apiserver/allocator.js';
+import { firstAddress, parseCIDR } from '../apiserver/allocator.js';
 import type { KubeObject } from '../apiserver/object.js';
 import { resources, type Client } from '../client/client.js';
 import { systemClock, type Clock } from '../client/clock.js';
@@ -342,7 +342,7 @@ export class NodeAgent {
       this.podCIDR = cidr;
       const conflist = renderCniConflist({ podCIDR: cidr, ipamDataDir: dirs.cniData });
       void writeFile(join(dirs.cniConf, cniConflistFileName), conflist).then(
-        () => this.log(`pod network ${cidr} (gateway ${gatewayOf(cidr)})`),
+        () => this.log(`pod network ${cidr} (gateway ${firstAddress(parseCIDR(cidr))})`),
         (err: unknown) => this.log(`writing the CNI config: ${String(err)}`),
       );
     }
@@ -395,12 +395,6 @@ export class NodeAgent {
   }
 }
 
-function gatewayOf(cidr: string): string {
-  const [ip] = cidr.split('/');
-  const parts = (ip ?? '').split('.').map(Number);
-  const n = ((parts[0] ?? 0) << 24) + ((parts[1] ?? 0) << 16) + ((parts[2] ?? 0) << 8) + (parts[3] ?? 0);
-  return formatIPv4((n >>> 0) + 1);
-}
 
 async function hostResolvConf(): Promise<{ servers: string[]; searches: string[]; options: string[] }> {
   try {

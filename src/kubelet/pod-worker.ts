@@ -243,11 +243,11 @@ export class PodWorker {
     for (const container of pod.spec?.containers ?? []) {
       const last = attemptsOf(runtime, container.name).find(inSandbox);
       if (last?.state === 'CONTAINER_RUNNING') {
-        const why = this.killReason(pod, container, last);
+        const why = this.killReason(container, last);
         if (!why) continue;
-        await this.killContainer(pod, container, last, why.message, this.gracePeriodSeconds(pod));
+        await this.killContainer(pod, container, last, why, this.gracePeriodSeconds(pod));
         changed = true;
-        if (why.restart === false || policy === 'Never') continue;
+        if (policy === 'Never') continue;
         // Restarted below in this sync, through back-off like any exit.
         const fresh = { ...last, state: 'CONTAINER_EXITED' as const, finishedAt: this.deps.clock.now().getTime() * 1e6 };
         const r = await this.startWithBackOff(pod, container, 'regular', runtime, fresh, sandboxId, sandboxConfig, podIPs, volumePaths);
@@ -272,17 +272,16 @@ export class PodWorker {
   }
 
   /** Why a running container must be killed now (liveness failure, changed spec), if it must. */
-  private killReason(pod: Pod, container: Container, running: ContainerStatus): { message: string; restart?: boolean } | undefined {
+  private killReason(container: Container, running: ContainerStatus): string | undefined {
     const liveness = this.livenessFailed.get(running.id);
     if (liveness !== undefined) {
       this.livenessFailed.delete(running.id);
-      return { message: `Container ${container.name} failed liveness probe, will be restarted` };
+      return `Container ${container.name} failed liveness probe, will be restarted`;
     }
     const hash = running.annotations?.['io.kubernetes.container.hash'];
     if (hash && hash !== containerSpecHash(container)) {
-      return { message: `Container ${container.name} definition changed, will be restarted` };
+      return `Container ${container.name} definition changed, will be restarted`;
     }
-    void pod;
     return undefined;
   }
 
