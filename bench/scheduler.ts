@@ -13,11 +13,11 @@ import { performance } from 'node:perf_hooks';
 import { ApiServer } from '../src/apiserver/server.js';
 import { bootstrapCluster } from '../src/apiserver/bootstrap.js';
 import { resources, type Client } from '../src/client/client.js';
-import { systemClock } from '../src/client/clock.js';
+import { systemClock } from '../src/apimachinery/clock.js';
 import { ApiEventRecorder } from '../src/client/events.js';
 import { InformerFactory } from '../src/client/informer.js';
-import { InProcessClient } from '../src/client/in-process.js';
-import type { ControllerContext } from '../src/controllers/controller.js';
+import { InProcessClient } from '../src/apiserver/in-process-client.js';
+import type { ControllerContext } from '../src/client/controller.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { SqliteStore } from '../src/storage/sqlite.js';
 

@@ -3,7 +3,7 @@
 # only loopback, removed afterwards even on failure. Usage: npm run bench -- [api] [args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh >/dev/null
+bash scripts/setup.sh --tests >/dev/null
 name="${1:-api}"
 shift || true
 ns="skiff-bench-$$"

@@ -26,5 +26,12 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-echo "setup: building"
-npm run --silent build
+# `setup.sh --tests` also builds the tests, benchmarks and test support (kept out of the
+# production build that `npm start` runs).
+if [ "${1:-}" = "--tests" ]; then
+  echo "setup: building (with tests)"
+  npm run --silent build:test
+else
+  echo "setup: building"
+  npm run --silent build
+fi

@@ -3,6 +3,7 @@
 # Cluster tests need root (they create network namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
+node scripts/check-imports.mjs
 mapfile -t files < <(find dist/src dist/test -name '*.test.js' | sort)
 exec node --test --test-concurrency=2 --test-timeout=600000 "${files[@]}"

@@ -1,46 +1,6 @@
 import { StorageError, type Store } from '../storage/store.js';
-import { StatusError } from './errors.js';
-
-/** A parsed IPv4 CIDR. */
-export interface IPv4Range {
-  /** The network address as an unsigned 32-bit number. */
-  base: number;
-  prefix: number;
-  /** Number of addresses in the range. */
-  size: number;
-}
-
-/** Parses `a.b.c.d` into a number, or undefined. */
-export function parseIPv4(ip: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) return undefined;
-  const octets = m.slice(1).map(Number);
-  if (octets.some((o) => o > 255)) return undefined;
-  return ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
-}
-
-/** Formats a number as `a.b.c.d`. */
-export function formatIPv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-/** Parses `10.43.0.0/16`; throws on bad input. */
-export function parseCIDR(cidr: string): IPv4Range {
-  const [ip, bits] = cidr.split('/');
-  const addr = parseIPv4(ip ?? '');
-  const prefix = Number(bits);
-  if (addr === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) {
-    throw new Error(`invalid CIDR ${JSON.stringify(cidr)}`);
-  }
-  const size = 2 ** (32 - prefix);
-  const base = prefix === 0 ? 0 : (addr & ~(size - 1)) >>> 0;
-  return { base, prefix, size };
-}
-
-/** The first usable address of a range (network + 1), e.g. 10.43.0.1 for the `kubernetes` Service. */
-export function firstAddress(range: IPv4Range): string {
-  return formatIPv4(range.base + 1);
-}
+import { StatusError } from '../apimachinery/errors.js';
+import { formatIPv4, parseCIDR, parseIPv4, type IPv4Range } from '../apimachinery/net.js';
 
 interface AllocationState {
   /** Allocated items (IP strings or port numbers as strings). */

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { load as loadYAML } from 'js-yaml';
-import { badRequest, StatusError } from './errors.js';
+import { badRequest, StatusError } from '../apimachinery/errors.js';
 import type { OpenAPISchemas } from './openapi/definitions.js';
 import { decodeProtobufObject } from './protobuf/decode.js';
 

@@ -1,5 +1,5 @@
-import { StatusError } from './errors.js';
-import type { KubeObject } from './object.js';
+import { StatusError } from '../apimachinery/errors.js';
+import type { KubeObject } from '../apimachinery/object.js';
 import type { RestStore } from './rest-store.js';
 
 /** What the objects every cluster starts with depend on. */

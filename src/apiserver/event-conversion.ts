@@ -1,4 +1,4 @@
-import type { KubeObject } from './object.js';
+import type { KubeObject } from '../apimachinery/object.js';
 
 /**
  * events.k8s.io/v1 Events are core/v1 Events stored once and shown two ways, as upstream

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { notFound, StatusError } from './errors.js';
+import { notFound, StatusError } from '../apimachinery/errors.js';
 import { NodeProxy, nodeEndpoint } from './node-proxy.js';
 import { parseRequestInfo } from './request-info.js';
 

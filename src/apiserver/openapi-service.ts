@@ -1,7 +1,7 @@
 import { OpenAPISchemas } from './openapi/definitions.js';
 import { OPENAPI_V2_PROTOBUF_ACCEPT, OPENAPI_V2_PROTOBUF_CONTENT_TYPE, OpenAPIDocuments } from './openapi/documents.js';
 import { findUnknownFields } from './openapi/unknown-fields.js';
-import type { KubeObject } from './object.js';
+import type { KubeObject } from '../apimachinery/object.js';
 import { resourceTypes, type ResourceType } from './registry.js';
 
 /** A document ready to send. */

@@ -1,11 +1,11 @@
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
-import { badRequest, notFound, StatusError } from './errors.js';
-import type { KubeObject } from './object.js';
+import { badRequest, notFound, StatusError } from '../apimachinery/errors.js';
+import type { KubeObject } from '../apimachinery/object.js';
 import type { PatchEngine } from './patch-request.js';
 import type { ResourceType } from './registry.js';
 import { parseRevision, type DeleteResult, type ObjectEvent, type ObjectFilter, type RestList, type RestStore } from './rest-store.js';
-import { checkFieldSelector, fieldSetFor, matchesFields, parseFieldSelector } from './selectors/fields.js';
-import { matchesLabels, parseLabelSelector } from './selectors/labels.js';
+import { checkFieldSelector, fieldSetFor, matchesFields, parseFieldSelector } from '../apimachinery/selectors/fields.js';
+import { matchesLabels, parseLabelSelector } from '../apimachinery/selectors/labels.js';
 
 /** What selects objects in a list, watch or deletecollection. */
 export interface Selection {

@@ -1,7 +1,8 @@
 import { load as loadYAML } from 'js-yaml';
 import { decodeBody } from './body.js';
-import { badRequest, conflict, staleObjectMessage, StatusError } from './errors.js';
-import { formatTime, isObject, type Clock, type KubeObject } from './object.js';
+import { badRequest, conflict, staleObjectMessage, StatusError } from '../apimachinery/errors.js';
+import { formatTime, isObject, type KubeObject } from '../apimachinery/object.js';
+import type { NowClock as Clock } from '../apimachinery/clock.js';
 import type { OpenAPISchemas } from './openapi/definitions.js';
 import { ApplyConflictError, applyPatch, recordUpdate } from './patch/apply.js';
 import { applyJSONPatch, JSONPatchError } from './patch/jsonpatch.js';

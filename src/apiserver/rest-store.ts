@@ -12,8 +12,9 @@ import {
   StatusError,
   type ErrorTarget,
   type FieldError,
-} from './errors.js';
-import { cloneJSON, formatTime, jsonEqual, type Clock, type KubeObject } from './object.js';
+} from '../apimachinery/errors.js';
+import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../apimachinery/object.js';
+import type { NowClock as Clock } from '../apimachinery/clock.js';
 import { groupVersion, type ResourceType } from './registry.js';
 import { allocationStatus } from './allocator.js';
 import { AllocationFieldErrors, type TypeStrategy } from './strategy.js';

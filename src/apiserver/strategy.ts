@@ -1,8 +1,8 @@
 import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import { applyDefaults, podQOSClass, prepareJobSelector } from './defaults/index.js';
 import { AllocationError, type RangeAllocator } from './allocator.js';
-import type { FieldError } from './errors.js';
-import { isObject, jsonEqual, type KubeObject } from './object.js';
+import type { FieldError } from '../apimachinery/errors.js';
+import { isObject, jsonEqual, type KubeObject } from '../apimachinery/object.js';
 import type { ResourceType } from './registry.js';
 import { validateCreate, validateStatusUpdate, validateUpdate } from './validation/index.js';
 

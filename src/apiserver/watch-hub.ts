@@ -1,6 +1,6 @@
 import { AsyncQueue } from '../storage/async-queue.js';
 import type { WatchEvent } from '../storage/store.js';
-import type { KubeObject } from './object.js';
+import type { KubeObject } from '../apimachinery/object.js';
 
 /** A change seen by a watch, decoded once and shared by every watcher that receives it. */
 export interface ObjectEvent {

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { request } from 'node:https';
 import { HttpsClient } from '../client/https-client.js';
-import { systemClock } from '../client/clock.js';
+import { systemClock } from '../apimachinery/clock.js';
 import { SimulatedNode } from '../kubelet/simulated/node.js';
 import { NodeAgent } from '../kubelet/agent.js';
 import { nodeConfig, nodeFlags } from './node-flags.js';

@@ -4,12 +4,12 @@ import { hostname } from 'node:os';
 import { ApiServer } from '../apiserver/server.js';
 import { CertAndTokenAuthenticator } from '../apiserver/auth.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
-import { firstAddress, parseCIDR } from '../apiserver/allocator.js';
+import { firstAddressInCIDR, parseCIDR } from '../apimachinery/net.js';
 import { createTokenAuthenticator, ensureServerCredentials } from '../pki/bootstrap.js';
 import { openStore } from '../storage/open.js';
 import { startAutoCompaction } from '../storage/auto-compaction.js';
-import { InProcessClient } from '../client/in-process.js';
-import { systemClock } from '../client/clock.js';
+import { InProcessClient } from '../apiserver/in-process-client.js';
+import { systemClock } from '../apimachinery/clock.js';
 import { allControllers } from '../controllers/all.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { SimulatedNodePool } from '../kubelet/simulated/pool.js';
@@ -131,7 +131,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     );
     log(`API server listening on https://${address.address}:${address.port}`);
     await bootstrapCluster({
-      kubernetesServiceIP: firstAddress(parseCIDR(config.serviceCIDR)),
+      kubernetesServiceIP: firstAddressInCIDR(config.serviceCIDR),
       endpointAddress: config.advertiseAddress,
       endpointPort: address.port,
       store: (g, v, p) => api.store(g, v, p),

@@ -7,9 +7,9 @@ import { CertAndTokenAuthenticator } from '../apiserver/auth.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { createTokenAuthenticator, ensureServerCredentials } from '../pki/bootstrap.js';
 import { SqliteStore } from '../storage/sqlite.js';
-import { checkClientContract } from './client-contract.js';
+import { checkClientContract } from '../testing/client-contract.js';
 import { HttpsClient } from './https-client.js';
-import { InProcessClient } from './in-process.js';
+import { InProcessClient } from '../apiserver/in-process-client.js';
 
 async function apiServer() {
   const store = SqliteStore.open(':memory:');

@@ -1,5 +1,5 @@
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
-import type { KubeObject } from '../apiserver/object.js';
+import type { KubeObject } from '../apimachinery/object.js';
 
 /**
  * The one interface every component (controllers, scheduler, kubelet, proxy, DNS, ingress)

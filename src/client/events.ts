@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { KubeObject } from '../apiserver/object.js';
-import { StatusError } from '../apiserver/errors.js';
+import type { KubeObject } from '../apimachinery/object.js';
+import { StatusError } from '../apimachinery/errors.js';
 import { resources, type Client } from './client.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../apimachinery/clock.js';
 
 /** Records core/v1 Events about objects, as client-go's EventRecorder does. */
 export interface EventRecorder {

@@ -1,8 +1,8 @@
 import { Agent, request } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { DeleteOptions, Status } from 'kubernetes-types/meta/v1.js';
-import { StatusError, type StatusReason } from '../apiserver/errors.js';
-import type { KubeObject } from '../apiserver/object.js';
+import { StatusError, type StatusReason } from '../apimachinery/errors.js';
+import type { KubeObject } from '../apimachinery/object.js';
 import type { Client, ListOptions, ObjectList, PatchOptions, PatchType, ResourceRef, WatchEventOf, WatchOptions, WriteOptions } from './client.js';
 
 /** Where the API server is and how to prove who we are. */

@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusError } from '../apiserver/errors.js';
-import type { KubeObject } from '../apiserver/object.js';
+import { StatusError } from '../apimachinery/errors.js';
+import type { KubeObject } from '../apimachinery/object.js';
 import { resources } from './client.js';
-import { FakeClock, settle } from './clock.js';
+import { FakeClock, settle } from '../apimachinery/clock.js';
 import { Informer, InformerFactory, namespaceIndex, objectKey, splitKey } from './informer.js';
-import { MemoryClient } from './memory-client.js';
+import { MemoryClient } from '../testing/memory-client.js';
 
 function pod(namespace: string, name: string, labels: Record<string, string> = {}, nodeName = ''): KubeObject {
   return { metadata: { name, namespace, labels }, spec: { nodeName, containers: [] } };

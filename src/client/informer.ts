@@ -3,10 +3,10 @@
  * local indexed cache, and tells event handlers about changes. Controllers read from the cache
  * and have their handlers enqueue keys into a work queue.
  */
-import { StatusError } from '../apiserver/errors.js';
-import type { KubeObject } from '../apiserver/object.js';
+import { StatusError } from '../apimachinery/errors.js';
+import type { KubeObject } from '../apimachinery/object.js';
 import type { Client, ObjectList, ResourceRef } from './client.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../apimachinery/clock.js';
 
 /** The cache key of an object: `namespace/name`, or `name` for cluster-scoped objects (client-go's MetaNamespaceKeyFunc). */
 export function objectKey(obj: KubeObject): string {

@@ -1,12 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import { conflict, StatusError } from '../apiserver/errors.js';
-import type { KubeObject } from '../apiserver/object.js';
+import { conflict, StatusError } from '../apimachinery/errors.js';
+import type { KubeObject } from '../apimachinery/object.js';
 import { resources, type Client } from './client.js';
-import { FakeClock, settle } from './clock.js';
+import { FakeClock, settle } from '../apimachinery/clock.js';
 import { formatMicroTime, LeaderElector, type LeaderElectorOptions } from './leader-election.js';
-import { MemoryClient } from './memory-client.js';
+import { MemoryClient } from '../testing/memory-client.js';
 
 type LeaseObject = Lease & KubeObject;
 

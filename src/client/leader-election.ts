@@ -4,10 +4,10 @@
  * been renewed for the lease duration.
  */
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import { StatusError } from '../apiserver/errors.js';
-import type { KubeObject } from '../apiserver/object.js';
+import { StatusError } from '../apimachinery/errors.js';
+import type { KubeObject } from '../apimachinery/object.js';
 import { resources, type Client } from './client.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../apimachinery/clock.js';
 
 /** A time as upstream serialises metav1.MicroTime: RFC 3339 in UTC with six fractional digits. */
 export function formatMicroTime(d: Date): string {

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeClock, settle } from './clock.js';
+import { FakeClock, settle } from '../apimachinery/clock.js';
 import {
   defaultControllerRateLimiter,
   ExponentialFailureRateLimiter,

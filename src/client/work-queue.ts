@@ -3,7 +3,7 @@
  * while waiting, a key is never handed to two workers at once, and failed keys come back after a
  * rate-limited delay.
  */
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../apimachinery/clock.js';
 
 /** Decides how long to wait before a key is retried. */
 export interface RateLimiter<K> {

@@ -1,4 +1,4 @@
-import type { ControllerFactory } from './controller.js';
+import type { ControllerFactory } from '../client/controller.js';
 import { cronJobControllerFactory } from './cronjob/controller.js';
 import { jobControllerFactory } from './job/controller.js';
 import { ttlAfterFinishedControllerFactory } from './job/ttl.js';

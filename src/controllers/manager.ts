@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { isStatusError } from '../apiserver/errors.js';
+import { isStatusError } from '../apimachinery/errors.js';
 import type { Client } from '../client/client.js';
-import type { Clock } from '../client/clock.js';
+import type { Clock } from '../apimachinery/clock.js';
 import { ApiEventRecorder } from '../client/events.js';
 import { InformerFactory } from '../client/informer.js';
 import { LeaderElector } from '../client/leader-election.js';
-import type { ClusterSettings, ControllerContext, ControllerFactory } from './controller.js';
+import type { ClusterSettings, ControllerContext, ControllerFactory } from '../client/controller.js';
 
 /** Options of {@link ControllerManager}. */
 export interface ControllerManagerOptions {

@@ -6,10 +6,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConfigMap, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from 'kubernetes-types/core/v1.js';
-import { firstAddress, parseCIDR } from '../apiserver/allocator.js';
-import type { KubeObject } from '../apiserver/object.js';
+import { firstAddressInCIDR } from '../apimachinery/net.js';
+import type { KubeObject } from '../apimachinery/object.js';
 import { resources, type Client } from '../client/client.js';
-import { systemClock, type Clock } from '../client/clock.js';
+import { systemClock, type Clock } from '../apimachinery/clock.js';
 import { ApiEventRecorder } from '../client/events.js';
 import { Informer, objectKey, splitKey } from '../client/informer.js';
 import { runWorkers, WorkQueue } from '../client/work-queue.js';
@@ -342,7 +342,7 @@ export class NodeAgent {
       this.podCIDR = cidr;
       const conflist = renderCniConflist({ podCIDR: cidr, ipamDataDir: dirs.cniData });
       void writeFile(join(dirs.cniConf, cniConflistFileName), conflist).then(
-        () => this.log(`pod network ${cidr} (gateway ${firstAddress(parseCIDR(cidr))})`),
+        () => this.log(`pod network ${cidr} (gateway ${firstAddressInCIDR(cidr)})`),
         (err: unknown) => this.log(`writing the CNI config: ${String(err)}`),
       );
     }

@@ -5,8 +5,8 @@
  * and show ErrImagePull, then ImagePullBackOff.
  */
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../apiserver/object.js';
-import type { Clock } from '../client/clock.js';
+import type { KubeObject } from '../apimachinery/object.js';
+import type { Clock } from '../apimachinery/clock.js';
 import type { EventRecorder } from '../client/events.js';
 import type { CriClient } from './cri/client.js';
 import type { PodSandboxConfig } from './cri/types.js';

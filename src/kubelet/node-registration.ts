@@ -6,10 +6,10 @@
  */
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, NodeAddress, NodeCondition, NodeStatus, NodeSystemInfo } from 'kubernetes-types/core/v1.js';
-import { isStatusError } from '../apiserver/errors.js';
-import { formatTime, type KubeObject } from '../apiserver/object.js';
+import { isStatusError } from '../apimachinery/errors.js';
+import { formatTime, type KubeObject } from '../apimachinery/object.js';
 import { resources, type Client } from '../client/client.js';
-import type { Clock } from '../client/clock.js';
+import type { Clock } from '../apimachinery/clock.js';
 import { formatMicroTime } from '../client/leader-election.js';
 
 /** The namespace of node Leases. */

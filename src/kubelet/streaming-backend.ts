@@ -4,7 +4,7 @@
  * speaks SPDY or WebSocket with the client, as upstream's kubelet arranges it).
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { badRequest, notFound } from '../apiserver/errors.js';
+import { badRequest, notFound } from '../apimachinery/errors.js';
 import type { CriClient } from './cri/client.js';
 import { attemptsOf, readRuntimePod, type RuntimeContainer } from './runtime-pod.js';
 import type { NodeStreamingBackend, StreamRequest } from './server/node-server.js';

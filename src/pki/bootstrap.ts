@@ -5,7 +5,7 @@ import { dump } from 'js-yaml';
 import { loadOrCreateClusterCAs } from './ca.js';
 import type { CertificateAuthority, IssuedCertificate } from './ca.js';
 import { readFileIfExists, writeFileAtomic } from './files.js';
-import { firstAddressInCIDR } from './ip.js';
+import { firstAddressInCIDR } from '../apimachinery/net.js';
 import { caCertificateHash, formatJoinToken, parseJoinToken, randomTokenSecret } from './token.js';
 import { TokenAuthenticator } from './verify.js';
 import type { UserIdentity } from './verify.js';

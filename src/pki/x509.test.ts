@@ -2,7 +2,6 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import * as der from './der.js';
-import { bytesToIp, firstAddressInCIDR, ipToBytes } from './ip.js';
 import { createCertificate, extendedKeyUsages, generatePrivateKey, subjectAltNames, subjectName } from './x509.js';
 
 describe('der', () => {
@@ -26,24 +25,6 @@ describe('der', () => {
   test('times switch to GeneralizedTime from 2050', () => {
     assert.equal(der.time(new Date(Date.UTC(2030, 0, 2, 3, 4, 5))).subarray(2).toString(), '300102030405Z');
     assert.equal(der.time(new Date(Date.UTC(2050, 0, 1))).subarray(2).toString(), '20500101000000Z');
-  });
-});
-
-describe('ip', () => {
-  test('first address of service CIDRs', () => {
-    assert.equal(firstAddressInCIDR('10.43.0.0/16'), '10.43.0.1');
-    assert.equal(firstAddressInCIDR('10.96.0.0/12'), '10.96.0.1');
-    assert.equal(firstAddressInCIDR('10.43.5.7/16'), '10.43.0.1');
-    assert.equal(firstAddressInCIDR('fd00:43::/112'), 'fd00:43::1');
-    assert.throws(() => firstAddressInCIDR('10.43.0.0'), /invalid CIDR/);
-  });
-
-  test('IPv6 round trips in canonical form', () => {
-    assert.equal(bytesToIp(ipToBytes('::1')), '::1');
-    assert.equal(bytesToIp(ipToBytes('FD00:0:0:0:0:0:0:1')), 'fd00::1');
-    assert.equal(bytesToIp(ipToBytes('::ffff:10.0.0.1')), '::ffff:a00:1');
-    assert.equal(bytesToIp(ipToBytes('1:0:0:2:0:0:0:3')), '1:0:0:2::3');
-    assert.equal(ipToBytes('192.168.1.2').toString('hex'), 'c0a80102');
   });
 });
 

@@ -2,7 +2,7 @@ import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, X5
 import type { KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as der from './der.js';
-import { bytesToIp, ipToBytes } from './ip.js';
+import { bytesToIp, ipToBytes } from '../apimachinery/net.js';
 
 /** Object identifiers used in the certificates this module writes and reads. */
 export const OID = {

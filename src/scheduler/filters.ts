@@ -4,7 +4,7 @@
  * NodeAffinity, NodePorts, NodeResourcesFit) with their reason strings.
  */
 import type { Container, Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
-import { parseQuantity } from '../apiserver/validation/quantity.js';
+import { parseQuantity } from '../apimachinery/quantity.js';
 
 /** A node together with the pods already bound to it. */
 export interface NodeInfo {

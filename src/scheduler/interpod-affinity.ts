@@ -5,7 +5,7 @@
  */
 import type { Node, Pod, PodAffinityTerm } from 'kubernetes-types/core/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
-import { matchesLabels, type LabelSelectorExpr } from '../apiserver/selectors/labels.js';
+import { matchesLabels, type LabelSelectorExpr } from '../apimachinery/selectors/labels.js';
 import { FilterReasons, isTerminal, type FilterResult, type NodeInfo } from './filters.js';
 import { affinityPodsOn, parseSelectorOrNothing, type ClusterSnapshot } from './snapshot.js';
 

@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../apiserver/object.js';
+import type { KubeObject } from '../apimachinery/object.js';
 import { resources } from '../client/client.js';
-import { simulationEnvironment, waitFor } from '../kubelet/simulated/testing.js';
+import { simulationEnvironment, waitFor } from '../testing/simulation.js';
 import { Scheduler } from './scheduler.js';
 
 type PodObject = Pod & KubeObject;

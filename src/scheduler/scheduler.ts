@@ -8,13 +8,13 @@
  * requeues the unschedulable pods that have such terms.
  */
 import type { Namespace, Node, Pod, PodCondition } from 'kubernetes-types/core/v1.js';
-import { errorMessage, isStatusError } from '../apiserver/errors.js';
-import { formatTime, jsonEqual, type KubeObject } from '../apiserver/object.js';
+import { errorMessage, isStatusError } from '../apimachinery/errors.js';
+import { formatTime, jsonEqual, type KubeObject } from '../apimachinery/object.js';
 import { resources } from '../client/client.js';
 import type { EventRecorder } from '../client/events.js';
 import { objectKey, splitKey, type Informer } from '../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controllers/controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../client/controller.js';
 import { localOnlyCycle, podNeedsCycle, prepareCycle, runCycleFilters, type SchedulingCycle } from './cycle.js';
 import { failedSchedulingMessage, type FilterFailure, type NodeInfo } from './filters.js';
 import { selectNode } from './select.js';

@@ -4,7 +4,7 @@
  * pod (anti-)affinity terms, and namespace labels for namespaceSelector.
  */
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
-import { labelSelectorFromObject, type LabelSelectorExpr } from '../apiserver/selectors/labels.js';
+import { labelSelectorFromObject, type LabelSelectorExpr } from '../apimachinery/selectors/labels.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { NodeInfo } from './filters.js';
 

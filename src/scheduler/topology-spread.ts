@@ -11,7 +11,7 @@
  * are stood in for by scores.ts's SelectorSpread, which scores the same domains.
  */
 import type { Node, Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
-import { matchesLabels, type LabelSelectorExpr } from '../apiserver/selectors/labels.js';
+import { matchesLabels, type LabelSelectorExpr } from '../apimachinery/selectors/labels.js';
 import { FilterReasons, isTerminal, nodeAffinityFilter, taintTolerationFilter, type FilterResult, type NodeInfo } from './filters.js';
 import { parseSelectorOrNothing, type ClusterSnapshot } from './snapshot.js';
 

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { compactOnce, startAutoCompaction } from './auto-compaction.js';
 import { EtcdStore } from './etcd.js';
-import { startTestEtcd } from './etcd-test-server.js';
+import { startTestEtcd } from '../testing/etcd-server.js';
 import { prefixEnd, prefixEndBytes } from './key-range.js';
 import { openStore } from './open.js';
-import { measureRawCreates } from './raw-throughput.js';
+import { measureRawCreates } from '../testing/raw-throughput.js';
 import { SqliteStore } from './sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-storage-helpers-'));

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { describeStoreConformance } from './conformance.js';
+import { describeStoreConformance } from '../testing/store-conformance.js';
 import { EtcdStore } from './etcd.js';
-import { startTestEtcd, type TestEtcd } from './etcd-test-server.js';
+import { startTestEtcd, type TestEtcd } from '../testing/etcd-server.js';
 import { SqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
 

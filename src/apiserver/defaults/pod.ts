@@ -1,4 +1,4 @@
-import { parseQuantity } from '../validation/quantity.js';
+import { parseQuantity } from '../../apimachinery/quantity.js';
 import { asObject, child, objectsIn, setDefault, type JsonObject } from './util.js';
 
 /** The default mode of configMap, secret, downwardAPI and projected volumes (0644). */

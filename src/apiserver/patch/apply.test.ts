@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyPatch, ApplyConflictError, recordUpdate, type ApplyOptions } from './apply.js';
 import { FieldSet, formatFieldPath } from './fieldset.js';
-import { testDefinitions } from './testschema.js';
+import { testDefinitions } from './testing.js';
 
 const root = 'io.k8s.api.apps.v1.Deployment';
 const opts = (manager: string, extra: Partial<ApplyOptions> = {}): ApplyOptions => ({

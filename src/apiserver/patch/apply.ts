@@ -1,6 +1,6 @@
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1.js';
-import { StatusError, badRequest } from '../errors.js';
-import { cloneJSON, isJSONObject, type JSONObject, type JSONValue } from './json.js';
+import { StatusError, badRequest } from '../../apimachinery/errors.js';
+import { cloneJSON, isJSONObject, type JSONObject, type JSONValue } from '../../apimachinery/json.js';
 import {
   changedFields,
   FieldSet,

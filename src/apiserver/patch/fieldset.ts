@@ -1,4 +1,4 @@
-import { isJSONObject, jsonEqual, type JSONObject, type JSONValue } from './json.js';
+import { isJSONObject, jsonEqual, type JSONObject, type JSONValue } from '../../apimachinery/json.js';
 import { definitionSchema, fieldSchema, patchStrategies, resolveSchema, type Definitions, type JSONSchema } from './schema.js';
 
 /**

@@ -1,5 +1,5 @@
-import { StatusError } from '../errors.js';
-import { cloneJSON, isJSONObject, jsonEqual, type JSONObject, type JSONValue } from './json.js';
+import { StatusError } from '../../apimachinery/errors.js';
+import { cloneJSON, isJSONObject, jsonEqual, type JSONObject, type JSONValue } from '../../apimachinery/json.js';
 
 /** One RFC 6902 operation. */
 export type JSONPatchOperation =

@@ -1,5 +1,5 @@
-import { StatusError } from '../errors.js';
-import { cloneJSON, isJSONObject, type JSONObject, type JSONValue } from './json.js';
+import { StatusError } from '../../apimachinery/errors.js';
+import { cloneJSON, isJSONObject, type JSONObject, type JSONValue } from '../../apimachinery/json.js';
 
 /** Thrown when a merge patch is not a JSON object (upstream's jsonpatch.ErrBadJSONPatch, answered 400). */
 export class MergePatchError extends Error {

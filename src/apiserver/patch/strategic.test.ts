@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { strategicMergePatch, StrategicMergePatchError } from './strategic.js';
-import { testDefinitions } from './testschema.js';
+import { testDefinitions } from './testing.js';
 
 const pod = 'io.k8s.api.core.v1.Pod';
 const smp = (original: object, patch: object, root = pod) => strategicMergePatch(original, patch, testDefinitions, root);

@@ -1,5 +1,5 @@
-import { StatusError, badRequest, internalError } from '../errors.js';
-import { cloneJSON, goFormat, isJSONObject, type JSONObject, type JSONValue } from './json.js';
+import { StatusError, badRequest, internalError } from '../../apimachinery/errors.js';
+import { cloneJSON, goFormat, isJSONObject, type JSONObject, type JSONValue } from '../../apimachinery/json.js';
 import { unprocessablePatch } from './jsonpatch.js';
 import {
   definitionSchema,

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OpenAPISchemas } from '../openapi/definitions.js';
-import { StatusError } from '../errors.js';
+import { StatusError } from '../../apimachinery/errors.js';
 import { decodeProtobufObject } from './decode.js';
 import { protobufBody, WireWriter } from './wire-writer.js';
 

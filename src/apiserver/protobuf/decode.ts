@@ -1,4 +1,4 @@
-import { badRequest, StatusError } from '../errors.js';
+import { badRequest, StatusError } from '../../apimachinery/errors.js';
 import { OpenAPISchemas } from '../openapi/definitions.js';
 import { refName, type Definitions, type JSONSchema } from '../openapi/types.js';
 import { fieldNumbers, inlineFields, pointerFields } from './field-numbers.js';

@@ -12,7 +12,7 @@ import type {
   ServiceAccount,
 } from 'kubernetes-types/core/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
-import { formatLabels } from '../selectors/labels.js';
+import { formatLabels } from '../../apimachinery/selectors/labels.js';
 import { ageColumn, column, metaOf, nameColumn } from './columns.js';
 import { parseTimestamp, timestampSince } from './duration.js';
 import type { TypePrinter } from './types.js';

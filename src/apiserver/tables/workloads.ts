@@ -2,8 +2,8 @@
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { CronJob, Job, JobCondition } from 'kubernetes-types/batch/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
-import { formatLabels, formatLabelSelector, labelSelectorFromObject, selectorToString } from '../selectors/labels.js';
-import { SelectorError } from '../selectors/errors.js';
+import { formatLabels, formatLabelSelector, labelSelectorFromObject, selectorToString } from '../../apimachinery/selectors/labels.js';
+import { SelectorError } from '../../apimachinery/selectors/errors.js';
 import {
   ageColumn,
   column,

@@ -1,4 +1,4 @@
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../../apimachinery/errors.js';
 import { asObject, type JsonObject } from '../defaults/util.js';
 import { child, deepEqual, entriesOf, forbidden, immutable, invalid, nonNegative, notSupported, required, str } from './field.js';
 import {
@@ -10,7 +10,7 @@ import {
   validateObjectMeta,
   validateObjectMetaUpdate,
 } from './meta.js';
-import { isValidPercent, nameIsDNSLabel, nameIsDNSSubdomain } from './names.js';
+import { isValidPercent, nameIsDNSLabel, nameIsDNSSubdomain } from '../../apimachinery/names.js';
 import { validatePodTemplateSpec } from './pod.js';
 
 const selectorMismatch = '`selector` does not match template `labels`';

@@ -1,4 +1,4 @@
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../../apimachinery/errors.js';
 import { asObject, type JsonObject } from '../defaults/util.js';
 import { at, child, duplicate, forbidden, immutable, invalid, nonNegative, notSupported, required, str, tooMany } from './field.js';
 import {
@@ -7,7 +7,7 @@ import {
   validateObjectMeta,
   validateObjectMetaUpdate,
 } from './meta.js';
-import { nameIsDNSSubdomain } from './names.js';
+import { nameIsDNSSubdomain } from '../../apimachinery/names.js';
 import { validatePodTemplateSpec } from './pod.js';
 import { cronScheduleError, isTimeZone } from './cron.js';
 

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../../apimachinery/errors.js';
 import { asObject, objectsIn, type JsonObject } from '../defaults/util.js';
 import { at, child, deepEqual, duplicate, entriesOf, forbidden, immutable, invalid, nonNegative, notSupported, required, str, tooLong } from './field.js';
 import { validateLabelName, validateLabelSelector, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
@@ -11,9 +11,9 @@ import {
   nameIsDNSLabel,
   nameIsDNSSubdomain,
   nameIsPathSegment,
-} from './names.js';
+} from '../../apimachinery/names.js';
 import { jsonDiff } from './pod.js';
-import { parseQuantity } from './quantity.js';
+import { parseQuantity } from '../../apimachinery/quantity.js';
 
 /** Upstream's MaxSecretSize (1 MiB), also the ConfigMap limit. */
 export const maxSecretSize = 1024 * 1024;

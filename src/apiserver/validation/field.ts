@@ -1,4 +1,4 @@
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../../apimachinery/errors.js';
 
 /** A child path: `child('spec', 'replicas')` is `spec.replicas`; an empty parent gives the name alone. */
 export function child(path: string, ...names: string[]): string {

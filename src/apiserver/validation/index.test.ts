@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../../apimachinery/errors.js';
 import { applyDefaults, prepareJobSelector } from '../defaults/index.js';
 import { resourceTypes, type ResourceType } from '../registry.js';
 import { validateCreate, validateStatusUpdate, validateUpdate } from './index.js';

@@ -1,11 +1,11 @@
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../../apimachinery/errors.js';
 import type { ResourceType } from '../registry.js';
 import { asObject, type JsonObject } from '../defaults/util.js';
 import { validateAppsCreate, validateAppsStatusUpdate, validateAppsUpdate } from './apps.js';
 import { validateBatchCreate, validateBatchUpdate, validateJobStatusUpdate } from './batch.js';
 import { validateCoreCreate, validateCoreUpdate, validateNamespaceStatusUpdate } from './core.js';
 import { validateObjectMetaUpdate } from './meta.js';
-import { isValidIP } from './names.js';
+import { isValidIP } from '../../apimachinery/names.js';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate } from './networking.js';
 import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod.js';
 import {
@@ -17,7 +17,7 @@ import {
 } from './service.js';
 
 export { validateObjectMeta, validateObjectMetaUpdate, validateLabels, validateAnnotations, validateLabelSelector, labelSelectorMatches } from './meta.js';
-export { parseQuantity } from './quantity.js';
+export { parseQuantity } from '../../apimachinery/quantity.js';
 export { cronScheduleError } from './cron.js';
 
 /**

@@ -1,7 +1,7 @@
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../../apimachinery/errors.js';
 import { asObject, objectsIn, type JsonObject } from '../defaults/util.js';
 import { at, child, entriesOf, forbidden, immutable, invalid, nonNegative, required, str, tooLong } from './field.js';
-import { isDNS1123Label, isQualifiedName, isValidLabelValue, type NameValidator } from './names.js';
+import { isDNS1123Label, isQualifiedName, isValidLabelValue, type NameValidator } from '../../apimachinery/names.js';
 
 /** Upstream's TotalAnnotationSizeLimitB (256 KiB). */
 export const totalAnnotationSizeLimit = 256 * 1024;

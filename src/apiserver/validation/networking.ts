@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../../apimachinery/errors.js';
 import { asObject, objectsIn, type JsonObject } from '../defaults/util.js';
 import { at, child, immutable, invalid, notSupported, required, str, tooLong } from './field.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
@@ -10,7 +10,7 @@ import {
   isValidPortNum,
   isWildcardDNS1123Subdomain,
   nameIsDNSSubdomain,
-} from './names.js';
+} from '../../apimachinery/names.js';
 
 function validateHost(host: string, field: string): FieldError[] {
   if (host.includes('*')) return isWildcardDNS1123Subdomain(host).map((m) => invalid(field, host, m));

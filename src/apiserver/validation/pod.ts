@@ -1,4 +1,4 @@
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../../apimachinery/errors.js';
 import { asObject, objectsIn, type JsonObject } from '../defaults/util.js';
 import {
   at,
@@ -25,8 +25,8 @@ import {
   isValidPortName,
   isValidPortNum,
   nameIsDNSSubdomain,
-} from './names.js';
-import { parseQuantity } from './quantity.js';
+} from '../../apimachinery/names.js';
+import { parseQuantity } from '../../apimachinery/quantity.js';
 
 /** Upstream's supported port protocols, sorted. */
 export const portProtocols = ['SCTP', 'TCP', 'UDP'];

@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
-import type { FieldError } from '../errors.js';
+import type { FieldError } from '../../apimachinery/errors.js';
 import { asObject, objectsIn, type JsonObject } from '../defaults/util.js';
 import { at, child, duplicate, forbidden, immutable, invalid, notSupported, required, str, tooMany } from './field.js';
 import { validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
-import { isDNS1123Label, isDNS1123Subdomain, isValidIP, isValidPortNum, nameIsDNS1035Label, nameIsDNSSubdomain } from './names.js';
+import { isDNS1123Label, isDNS1123Subdomain, isValidIP, isValidPortNum, nameIsDNS1035Label, nameIsDNSSubdomain } from '../../apimachinery/names.js';
 import { portProtocols, validatePortNumOrName } from './pod.js';
 
 const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];

@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CronJob, CronJobSpec } from 'kubernetes-types/batch/v1.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
-import { FakeClock, settle } from '../../client/clock.js';
-import { testContext, waitFor } from '../testing.js';
+import { FakeClock, settle } from '../../apimachinery/clock.js';
+import { testContext, waitFor } from '../../testing/controllers.js';
 import type { JobObject } from '../job/job-util.js';
 import { CronJobController, formatRFC3339InZone, jobNameFor } from './controller.js';
 

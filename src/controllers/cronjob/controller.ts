@@ -11,13 +11,13 @@
  */
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1.js';
 import type { ObjectReference } from 'kubernetes-types/core/v1.js';
-import { errorMessage, StatusError } from '../../apiserver/errors.js';
-import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../../apiserver/object.js';
+import { errorMessage, StatusError } from '../../apimachinery/errors.js';
+import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 import { controllerOf, controllerRefTo, finishedCondition, isJobFinished, isJobSucceeded, type JobObject } from '../job/job-util.js';
 import {
   isValidTimeZone,

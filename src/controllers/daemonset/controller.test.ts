@@ -2,10 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
-import { settle } from '../../client/clock.js';
-import { setPodReady, testEnvironment, waitFor, type TestEnvironment } from '../statefulset/testing.js';
+import { settle } from '../../apimachinery/clock.js';
+import { setPodReady, testEnvironment, waitFor, type TestEnvironment } from '../../testing/statefulset.js';
 import { DaemonSetController } from './controller.js';
 import { targetNodeName } from './placement.js';
 

@@ -5,20 +5,20 @@
  */
 import type { ControllerRevision, DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { errorMessage, isStatusError } from '../../apiserver/errors.js';
-import { cloneJSON, jsonEqual, type KubeObject } from '../../apiserver/object.js';
-import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apiserver/selectors/labels.js';
+import { errorMessage, isStatusError } from '../../apimachinery/errors.js';
+import { cloneJSON, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
+import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apimachinery/selectors/labels.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 import { podTemplateHash, scaledValueFromIntOrPercent, stableStringify } from '../deployment/rollout.js';
 import { controllerOf, controllerRef, revisionName, sortRevisions, templatePatch } from '../statefulset/history.js';
 import { isPodAvailable, isPodReady, isTerminating, msUntilAvailable } from '../statefulset/pod-state.js';
 import { PodExpectations } from './expectations.js';
 import { daemonPodTemplate, daemonSetHashLabel, newDaemonPod, nodeShouldRunDaemonPod, targetNodeName, templateGenerationLabel } from './placement.js';
-import { controllerUIDIndex, controllerUIDIndexValues } from '../ownership.js';
+import { controllerUIDIndex, controllerUIDIndexValues } from '../../apimachinery/owner.js';
 
 /** The component name of this controller's events. */
 export const daemonSetControllerName = 'daemonset-controller';

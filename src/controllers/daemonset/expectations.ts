@@ -1,4 +1,4 @@
-import type { Clock } from '../../client/clock.js';
+import type { Clock } from '../../apimachinery/clock.js';
 
 /** How long expectations hold before a sync proceeds anyway (upstream's ExpectationsTimeout, 5 minutes). */
 export const expectationsTimeoutMs = 5 * 60 * 1000;

@@ -5,7 +5,7 @@
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Affinity, Node, Pod, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1.js';
-import { cloneJSON, type KubeObject } from '../../apiserver/object.js';
+import { cloneJSON, type KubeObject } from '../../apimachinery/object.js';
 import { nodeAffinityFilter, taintTolerationFilter, tolerated } from '../../scheduler/filters.js';
 import { controllerRef } from '../statefulset/history.js';
 

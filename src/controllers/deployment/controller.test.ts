@@ -2,10 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { ReplicaSetController } from '../replicaset/controller.js';
-import { listPods, markReady, newHarness, readyAndLive, waitFor, type Harness } from '../replicaset/testing.js';
+import { listPods, markReady, newHarness, readyAndLive, waitFor, type Harness } from '../../testing/replicaset.js';
 import { DeploymentController } from './controller.js';
 
 type DeploymentObject = Deployment & KubeObject;

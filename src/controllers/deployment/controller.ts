@@ -5,14 +5,14 @@
  */
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { errorMessage, isStatusError } from '../../apiserver/errors.js';
-import { cloneJSON, jsonEqual, type KubeObject } from '../../apiserver/object.js';
-import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apiserver/selectors/labels.js';
+import { errorMessage, isStatusError } from '../../apimachinery/errors.js';
+import { cloneJSON, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
+import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apimachinery/selectors/labels.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 import { claimObjects, recheckOwner } from '../replicaset/claim.js';
 import { controllerRefOf } from '../replicaset/pods.js';
 import {

@@ -5,7 +5,7 @@
  */
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import { cloneJSON, jsonEqual, type KubeObject } from '../../apiserver/object.js';
+import { cloneJSON, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
 import { newControllerRef } from '../replicaset/pods.js';
 import {
   compareByCreation,

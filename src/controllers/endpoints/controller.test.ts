@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import { StatusError } from '../../apimachinery/errors.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
-import { testContext, waitFor } from '../testing.js';
+import { testContext, waitFor } from '../../testing/controllers.js';
 import { EndpointsController, endpointSubsetsFor } from './controller.js';
 
 const namespace = 'default';

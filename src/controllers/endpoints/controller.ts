@@ -3,13 +3,13 @@
  * selector, an Endpoints object of the same name listing the selected pods' addresses.
  */
 import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Pod, Service } from 'kubernetes-types/core/v1.js';
-import { errorMessage, isStatusError, StatusError } from '../../apiserver/errors.js';
-import { cloneJSON, jsonEqual, type KubeObject } from '../../apiserver/object.js';
+import { errorMessage, isStatusError, StatusError } from '../../apimachinery/errors.js';
+import { cloneJSON, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 import {
   findPort,
   hasSelector,

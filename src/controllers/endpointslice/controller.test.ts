@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
-import { settle } from '../../client/clock.js';
-import { testContext, waitFor } from '../testing.js';
+import { settle } from '../../apimachinery/clock.js';
+import { testContext, waitFor } from '../../testing/controllers.js';
 import { EndpointSliceController } from './controller.js';
 import { desiredEndpointGroups, planSlices, type EndpointSliceObject } from './reconcile.js';
 

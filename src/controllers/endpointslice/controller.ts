@@ -3,13 +3,13 @@
  * with a selector, discovery.k8s.io/v1 EndpointSlices listing the selected pods.
  */
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
-import { errorMessage, isStatusError, StatusError } from '../../apiserver/errors.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import { errorMessage, isStatusError, StatusError } from '../../apimachinery/errors.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 import { hasSelector, serviceSelectsPod } from '../endpoints/pods.js';
 import {
   controllerManagedBy,

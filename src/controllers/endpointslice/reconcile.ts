@@ -5,7 +5,7 @@
  */
 import type { Endpoint, EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
-import { cloneJSON, jsonEqual, type KubeObject } from '../../apiserver/object.js';
+import { cloneJSON, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
 import { findPort, headlessServiceLabel, isPodReady, isServiceIPSet, podHostname, podIP, shouldPodBeInEndpoints } from '../endpoints/pods.js';
 
 /** Label naming the Service of a slice. */

@@ -5,13 +5,13 @@
  * deleted with the orphan policy.
  */
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
-import { isStatusError } from '../../apiserver/errors.js';
-import { jsonEqual, type KubeObject } from '../../apiserver/object.js';
+import { isStatusError } from '../../apimachinery/errors.js';
+import { jsonEqual, type KubeObject } from '../../apimachinery/object.js';
 import { findKind, resourceTypes, type ResourceType } from '../../apiserver/registry.js';
 import type { ResourceRef } from '../../client/client.js';
 import { objectKey, type Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 
 /** The component name of this controller. */
 export const garbageCollectorControllerName = 'garbage-collector-controller';

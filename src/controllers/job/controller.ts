@@ -17,13 +17,13 @@
  */
 import type { JobCondition, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { Container, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import { errorMessage, StatusError } from '../../apiserver/errors.js';
-import { cloneJSON, formatTime, jsonEqual } from '../../apiserver/object.js';
+import { errorMessage, StatusError } from '../../apimachinery/errors.js';
+import { cloneJSON, formatTime, jsonEqual } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 import { JobExpectations } from './expectations.js';
 import { countedFailures, failJobMessage, matchPodFailurePolicy } from './pod-failure-policy.js';
 import { completionIndexAnnotation, completionIndexOf, firstPendingIndexes, formatIndexes, parseIndexes } from './indexes.js';
@@ -41,7 +41,7 @@ import {
   type JobObject,
   type PodObject,
 } from './job-util.js';
-import { controllerUIDIndex, controllerUIDIndexValues } from '../ownership.js';
+import { controllerUIDIndex, controllerUIDIndexValues } from '../../apimachinery/owner.js';
 
 /** Options of {@link JobController}. */
 export interface JobControllerOptions {

@@ -5,7 +5,7 @@
 import type { Job, JobCondition } from 'kubernetes-types/batch/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 
 /** A Job as the client hands it out. */
 export type JobObject = Job & KubeObject;
@@ -30,7 +30,7 @@ export function isJobSucceeded(job: Job): boolean {
   return finishedCondition(job)?.type === 'Complete';
 }
 
-export { controllerOf } from '../ownership.js';
+export { controllerOf } from '../../apimachinery/owner.js';
 
 /** The controller reference upstream's metav1.NewControllerRef builds. */
 export function controllerRefTo(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {

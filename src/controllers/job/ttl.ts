@@ -3,11 +3,11 @@
  * finished Job with spec.ttlSecondsAfterFinished is deleted (foreground, so its pods go
  * first) that many seconds after it finished.
  */
-import { StatusError } from '../../apiserver/errors.js';
+import { StatusError } from '../../apimachinery/errors.js';
 import { resources } from '../../client/client.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 import { finishedCondition, type JobObject } from './job-util.js';
 
 /** The component name. */

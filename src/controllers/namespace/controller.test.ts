@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import { StatusError } from '../../apimachinery/errors.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources, type ResourceRef } from '../../client/client.js';
-import { apiServerClient, testContext, waitFor } from '../testing.js';
+import { apiServerClient, testContext, waitFor } from '../../testing/controllers.js';
 import { NamespaceController, namespaceDeletionConditions } from './controller.js';
 
 type NamespaceObject = Namespace & KubeObject;

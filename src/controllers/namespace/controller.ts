@@ -3,13 +3,13 @@
  * deleted, then removes the `kubernetes` finalizer so the API server can delete it.
  */
 import type { Namespace, NamespaceCondition } from 'kubernetes-types/core/v1.js';
-import { errorMessage, isStatusError } from '../../apiserver/errors.js';
-import { formatTime, jsonEqual, type KubeObject } from '../../apiserver/object.js';
+import { errorMessage, isStatusError } from '../../apimachinery/errors.js';
+import { formatTime, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
 import { resourceTypes, type ResourceType } from '../../apiserver/registry.js';
 import { resources, type ResourceRef } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 
 /** The component name of this controller. */
 export const namespaceControllerName = 'namespace-controller';

@@ -4,14 +4,14 @@
  * spec.podCIDRs, never one already in use.
  */
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { formatIPv4, parseCIDR, parseIPv4, type IPv4Range } from '../../apiserver/allocator.js';
-import { StatusError } from '../../apiserver/errors.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import { formatIPv4, parseCIDR, parseIPv4, type IPv4Range } from '../../apimachinery/net.js';
+import { StatusError } from '../../apimachinery/errors.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 
 /** The component name of this controller's events. */
 export const nodeIpamControllerName = 'node-ipam-controller';

@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod, Toleration } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { SimulatedNode } from '../../kubelet/simulated/node.js';
-import { simulationEnvironment, waitFor } from '../../kubelet/simulated/testing.js';
+import { simulationEnvironment, waitFor } from '../../testing/simulation.js';
 import { minTolerationSeconds, NodeLifecycleController } from './controller.js';
 
 type NodeObject = Node & KubeObject;

@@ -7,14 +7,14 @@
  */
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, NodeCondition, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
-import { isStatusError } from '../../apiserver/errors.js';
-import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../../apiserver/object.js';
+import { isStatusError } from '../../apimachinery/errors.js';
+import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
 import { toleratesTaint } from '../../scheduler/filters.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 
 /** The component name of this controller's events. */
 export const nodeLifecycleControllerName = 'node-controller';

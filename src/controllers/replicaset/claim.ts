@@ -1,7 +1,7 @@
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
-import type { KubeObject } from '../../apiserver/object.js';
-import { matchesLabels, type LabelSelectorExpr } from '../../apiserver/selectors/labels.js';
+import { StatusError } from '../../apimachinery/errors.js';
+import type { KubeObject } from '../../apimachinery/object.js';
+import { matchesLabels, type LabelSelectorExpr } from '../../apimachinery/selectors/labels.js';
 import type { Client, ResourceRef } from '../../client/client.js';
 import { controllerRefOf, newControllerRef } from './pods.js';
 

@@ -2,11 +2,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { ReplicaSetController, slowStartBatch } from './controller.js';
 import { podsToDelete } from './pods.js';
-import { listPods, markReady, newHarness, settleFor, waitFor, type Harness } from './testing.js';
+import { listPods, markReady, newHarness, settleFor, waitFor, type Harness } from '../../testing/replicaset.js';
 
 function replicaSet(name: string, replicas: number, extra: Partial<ReplicaSet['spec']> = {}): ReplicaSet & KubeObject {
   return {

@@ -4,18 +4,18 @@
  */
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { errorMessage, isStatusError } from '../../apiserver/errors.js';
-import { cloneJSON, jsonEqual, type KubeObject } from '../../apiserver/object.js';
-import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apiserver/selectors/labels.js';
+import { errorMessage, isStatusError } from '../../apimachinery/errors.js';
+import { cloneJSON, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
+import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apimachinery/selectors/labels.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 import { claimObjects, recheckOwner } from './claim.js';
 import { ControllerExpectations } from './expectations.js';
 import { controllerRefOf, isPodActive, isPodReady, msUntilAvailable, newControllerRef, podsToDelete } from './pods.js';
-import { controllerUIDIndex, controllerUIDIndexValues, orphanIndexValue } from '../ownership.js';
+import { controllerUIDIndex, controllerUIDIndexValues, orphanIndexValue } from '../../apimachinery/owner.js';
 
 /** The component name of this controller's events. */
 export const replicaSetControllerName = 'replicaset-controller';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../client/clock.js';
+import type { Clock } from '../../apimachinery/clock.js';
 
 /** Upstream's ExpectationsTimeout: expectations older than this are treated as satisfied. */
 export const defaultExpectationsTimeoutMs = 5 * 60 * 1000;

@@ -5,8 +5,8 @@
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
-import type { KubeObject } from '../../apiserver/object.js';
-import { controllerOf } from '../ownership.js';
+import type { KubeObject } from '../../apimachinery/object.js';
+import { controllerOf } from '../../apimachinery/owner.js';
 
 /** Upstream's IsPodActive: not Succeeded, not Failed, not being deleted. */
 export function isPodActive(pod: Pod): boolean {

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusError } from '../../apiserver/errors.js';
+import { StatusError } from '../../apimachinery/errors.js';
 import { resources } from '../../client/client.js';
-import { testContext, waitFor } from '../testing.js';
+import { testContext, waitFor } from '../../testing/controllers.js';
 import { ServiceAccountController } from './controller.js';
 
 async function harness() {

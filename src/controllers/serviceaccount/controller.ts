@@ -3,12 +3,12 @@
  * (ServiceAccountsController): every active Namespace has the `default` ServiceAccount.
  */
 import type { Namespace, ServiceAccount } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import { StatusError } from '../../apimachinery/errors.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 
 /** The component name of this controller. */
 export const serviceAccountControllerName = 'serviceaccount-controller';

@@ -2,11 +2,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ControllerRevision, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
-import { settle } from '../../client/clock.js';
+import { settle } from '../../apimachinery/clock.js';
 import { StatefulSetController } from './controller.js';
-import { getPod, setPodReady, testEnvironment, waitFor, type TestEnvironment } from './testing.js';
+import { getPod, setPodReady, testEnvironment, waitFor, type TestEnvironment } from '../../testing/statefulset.js';
 
 const ns = 'default';
 

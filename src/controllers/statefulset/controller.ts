@@ -7,14 +7,14 @@
  */
 import type { ControllerRevision, StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
-import { errorMessage, isStatusError } from '../../apiserver/errors.js';
-import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../../apiserver/object.js';
-import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apiserver/selectors/labels.js';
+import { errorMessage, isStatusError } from '../../apimachinery/errors.js';
+import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
+import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apimachinery/selectors/labels.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 import {
   controllerOf,
   controllerRef,
@@ -30,7 +30,7 @@ import {
 import { claimHasStalePodRef, claimOwnerRefsFor, claimOwnerUpToDate, hasUnexpectedController, retentionPolicyOf } from './claim-retention.js';
 import { isPodFinished, isRunningAndReady, isTerminating, msUntilAvailable } from './pod-state.js';
 import { claimName, claimsFor, identityLabelsMatch, newStatefulSetPod, ordinalOf, podIndexLabel, podNameLabel, revisionLabel } from './pods.js';
-import { controllerUIDIndex, controllerUIDIndexValues } from '../ownership.js';
+import { controllerUIDIndex, controllerUIDIndexValues } from '../../apimachinery/owner.js';
 
 /** The component name of this controller's events. */
 export const statefulSetControllerName = 'statefulset-controller';

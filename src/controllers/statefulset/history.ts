@@ -7,8 +7,8 @@
 import type { ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
-import { cloneJSON, isObject, type KubeObject } from '../../apiserver/object.js';
+import { StatusError } from '../../apimachinery/errors.js';
+import { cloneJSON, isObject, type KubeObject } from '../../apimachinery/object.js';
 import { resources, type Client } from '../../client/client.js';
 import { safeEncodeString, stableStringify } from '../deployment/rollout.js';
 
@@ -60,7 +60,7 @@ export function controllerRef(owner: KubeObject, apiVersion: string, kind: strin
   return { apiVersion, kind, name: owner.metadata?.name ?? '', uid: owner.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true };
 }
 
-export { controllerOf } from '../ownership.js';
+export { controllerOf } from '../../apimachinery/owner.js';
 
 /** Revisions sorted by revision number, then creation time, then name (history.SortControllerRevisions). */
 export function sortRevisions(revisions: readonly ControllerRevision[]): ControllerRevision[] {

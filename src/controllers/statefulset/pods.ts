@@ -5,7 +5,7 @@
  */
 import type { StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod, PodTemplateSpec, Volume } from 'kubernetes-types/core/v1.js';
-import { cloneJSON, type KubeObject } from '../../apiserver/object.js';
+import { cloneJSON, type KubeObject } from '../../apimachinery/object.js';
 import { controllerRef } from './history.js';
 
 /** Label naming the pod (upstream's apps.StatefulSetPodNameLabel). */

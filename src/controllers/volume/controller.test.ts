@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import type { StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import { StatusError } from '../../apimachinery/errors.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources, type Client } from '../../client/client.js';
-import { settle } from '../../client/clock.js';
+import { settle } from '../../apimachinery/clock.js';
 import { StatefulSetController } from '../statefulset/controller.js';
-import { apiServerEnvironment, setPodReady, waitFor, type TestEnvironment } from '../statefulset/testing.js';
+import { apiServerEnvironment, setPodReady, waitFor, type TestEnvironment } from '../../testing/statefulset.js';
 import { LocalPathProvisioner } from './controller.js';
 
 const ns = 'default';

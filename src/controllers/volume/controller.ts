@@ -9,13 +9,13 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
-import { errorMessage, isStatusError } from '../../apiserver/errors.js';
-import { cloneJSON, type KubeObject } from '../../apiserver/object.js';
+import { errorMessage, isStatusError } from '../../apimachinery/errors.js';
+import { cloneJSON, type KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
 
 /** The component name of this controller's events. */
 export const localPathProvisionerName = 'local-path-provisioner';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
-import { FakeClock } from '../../client/clock.js';
+import { FakeClock } from '../../apimachinery/clock.js';
 import { CriClient } from '../cri/client.js';
 import { ContainerdSupervisor, type SpawnFunction } from './supervisor.js';
 

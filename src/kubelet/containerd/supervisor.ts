@@ -6,7 +6,7 @@
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { systemClock, type Clock, type TimerHandle } from '../../client/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../../apimachinery/clock.js';
 import { CriClient } from '../cri/client.js';
 
 /** Starts a process; `child_process.spawn` by default, or e.g. `NetworkNamespace.spawn` to start containerd inside a namespace. */

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { systemClock, type Clock } from '../../client/clock.js';
+import { systemClock, type Clock } from '../../apimachinery/clock.js';
 import type { EventHandlers } from '../../client/informer.js';
 
 /** One route of the pod network: `cidr` (another node's pod CIDR) via `via` (that node's InternalIP). */

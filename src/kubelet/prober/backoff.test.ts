@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeClock } from '../../client/clock.js';
+import { FakeClock } from '../../apimachinery/clock.js';
 import { CrashLoopBackOff, crashLoopBackOffKey, formatBackOffEventMessage, formatBackOffMessage, formatGoDuration } from './backoff.js';
 
 const key = crashLoopBackOffKey('uid-1', 'app');

@@ -3,7 +3,7 @@
  * a cap, and starts over once a container ran long enough. Mirrors client-go's
  * util/flowcontrol Backoff as the kubelet uses it (pkg/kubelet/kuberuntime doBackOff).
  */
-import type { Clock } from '../../client/clock.js';
+import type { Clock } from '../../apimachinery/clock.js';
 
 /** Options of {@link CrashLoopBackOff}. */
 export interface CrashLoopBackOffOptions {

@@ -2,7 +2,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FakeClock, settle } from '../../client/clock.js';
+import { FakeClock, settle } from '../../apimachinery/clock.js';
 import { runLifecycleHandler, type LifecycleTarget } from './lifecycle.js';
 import type { ExecResult } from './probe.js';
 

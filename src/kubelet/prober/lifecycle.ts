@@ -3,7 +3,7 @@
  * kubelet's failure messages (pkg/kubelet/lifecycle/handlers.go). The caller records events.
  */
 import type { LifecycleHandler } from 'kubernetes-types/core/v1.js';
-import { systemClock, type Clock } from '../../client/clock.js';
+import { systemClock, type Clock } from '../../apimachinery/clock.js';
 import { formatPodForMessage, type BackOffPodRef } from './backoff.js';
 import { buildHttpGetRequest, defaultKubeVersion, httpGet } from './net-checks.js';
 import type { ProbeTarget } from './probe.js';

@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Container, HTTPGetAction } from 'kubernetes-types/core/v1.js';
-import { systemClock, type Clock } from '../../client/clock.js';
+import { systemClock, type Clock } from '../../apimachinery/clock.js';
 
 /** The Kubernetes minor version the User-Agent of probes names (`kube-probe/1.32`); matches /version. */
 export const defaultKubeVersion = '1.32';

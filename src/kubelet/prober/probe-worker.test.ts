@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod, Probe } from 'kubernetes-types/core/v1.js';
-import { FakeClock } from '../../client/clock.js';
+import { FakeClock } from '../../apimachinery/clock.js';
 import { ProbeManager, ProbeWorker, type ProbeWorkerResult } from './probe-worker.js';
 import type { ExecResult, ProbeTarget } from './probe.js';
 

@@ -4,7 +4,7 @@
  * {@link ProbeManager} runs the workers of a node's pods and answers ready/started/live.
  */
 import type { Container, Pod, Probe } from 'kubernetes-types/core/v1.js';
-import type { Clock } from '../../client/clock.js';
+import type { Clock } from '../../apimachinery/clock.js';
 import { runProbe as defaultRunProbe, type ExecResult, type ProbeRunResult, type ProbeTarget, type RunProbeOptions } from './probe.js';
 
 /** Which probe of a container a worker runs. */

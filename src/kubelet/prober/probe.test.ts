@@ -6,7 +6,7 @@ import { createPublicKey } from 'node:crypto';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Container, Probe } from 'kubernetes-types/core/v1.js';
-import { FakeClock, settle } from '../../client/clock.js';
+import { FakeClock, settle } from '../../apimachinery/clock.js';
 import { createCertificate, generatePrivateKey, privateKeyToPem } from '../../pki/x509.js';
 import { ExecTimeoutError, runProbe, type ExecResult, type ProbeTarget } from './probe.js';
 

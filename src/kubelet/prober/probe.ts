@@ -3,7 +3,7 @@
  * (pkg/probe/{exec,http,tcp}, pkg/kubelet/prober/prober.go).
  */
 import type { Container, Probe } from 'kubernetes-types/core/v1.js';
-import { systemClock, type Clock } from '../../client/clock.js';
+import { systemClock, type Clock } from '../../apimachinery/clock.js';
 import { buildHttpGetRequest, defaultKubeVersion, httpGet, maxResponseBodyBytes, resolveContainerPort, tcpDial } from './net-checks.js';
 
 /** What a command run in a container returned: its exit code and its stdout+stderr. */

@@ -3,10 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { badRequest, errorMessage, StatusError } from '../../apiserver/errors.js';
-import { pipeUpgrade, writeStatusToSocket } from '../../apiserver/node-proxy.js';
+import { badRequest, errorMessage, StatusError } from '../../apimachinery/errors.js';
+import { pipeUpgrade, writeStatusToSocket } from '../../apimachinery/upgrade-proxy.js';
 import { readContainerLog } from '../logs/cri-log.js';
-import { optionalIntParam } from '../../apiserver/query-params.js';
+import { optionalIntParam } from '../../apimachinery/query-params.js';
 
 /** What an exec or attach asks for (from the kubelet query: command, input, output, error, tty). */
 export interface StreamRequest {

@@ -1,4 +1,4 @@
-import { formatIPv4, parseCIDR, parseIPv4 } from '../../apiserver/allocator.js';
+import { formatIPv4, parseCIDR, parseIPv4 } from '../../apimachinery/net.js';
 
 /**
  * Pod IPs of one node's pod CIDR, as a host-local IPAM plugin hands them out: the network

@@ -2,11 +2,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { SimulatedNode } from './node.js';
 import { simulatedDurationAnnotation } from './pod-status.js';
-import { simulationEnvironment, waitFor } from './testing.js';
+import { simulationEnvironment, waitFor } from '../../testing/simulation.js';
 
 type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;

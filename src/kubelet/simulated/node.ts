@@ -5,11 +5,11 @@
  * are removed at once. Node addresses and pod IPs are only strings in the API.
  */
 import type { Node, NodeStatus, Pod } from 'kubernetes-types/core/v1.js';
-import { formatIPv4, parseCIDR } from '../../apiserver/allocator.js';
-import { isStatusError } from '../../apiserver/errors.js';
-import { formatTime, type KubeObject } from '../../apiserver/object.js';
+import { formatIPv4, parseCIDR } from '../../apimachinery/net.js';
+import { isStatusError } from '../../apimachinery/errors.js';
+import { formatTime, type KubeObject } from '../../apimachinery/object.js';
 import { resources, type Client } from '../../client/client.js';
-import type { Clock } from '../../client/clock.js';
+import type { Clock } from '../../apimachinery/clock.js';
 import { Informer, objectKey, splitKey } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
 import { NodeRegistration, type NodeDescription } from '../node-registration.js';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Container, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
-import { formatTime } from '../../apiserver/object.js';
+import { formatTime } from '../../apimachinery/object.js';
 
 /** The annotation making a Never/OnFailure pod succeed after this many seconds (e.g. `"2.5"`); without it pods run until deleted. */
 export const simulatedDurationAnnotation = 'skiff.dev/simulated-duration';

@@ -1,8 +1,8 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { formatIPv4, parseCIDR } from '../../apiserver/allocator.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import { formatIPv4, parseCIDR } from '../../apimachinery/net.js';
+import type { KubeObject } from '../../apimachinery/object.js';
 import { resources, type Client } from '../../client/client.js';
-import type { Clock } from '../../client/clock.js';
+import type { Clock } from '../../apimachinery/clock.js';
 import { Informer, objectKey, splitKey } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
 import { defaultSimulatedAddressRange, SimulatedNode, type SimulatedNodeOptions } from './node.js';

@@ -1,6 +1,6 @@
 import type { Container, DownwardAPIVolumeFile, Pod, ResourceFieldSelector } from 'kubernetes-types/core/v1.js';
 import { posix } from 'node:path';
-import { parseQuantity } from '../../apiserver/validation/quantity.js';
+import { parseQuantity } from '../../apimachinery/quantity.js';
 import type { Payload } from './atomic-writer.js';
 import { VolumeSetupError, aggregateErrors } from './errors.js';
 

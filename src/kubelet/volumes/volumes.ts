@@ -9,7 +9,7 @@ import type {
 } from 'kubernetes-types/core/v1.js';
 import { chmod, chown, lstat, mkdir, readdir, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseQuantity } from '../../apiserver/validation/quantity.js';
+import { parseQuantity } from '../../apimachinery/quantity.js';
 import { AtomicWriter, hasAtomicData, type Payload } from './atomic-writer.js';
 import { downwardAPIPayload } from './downward-api.js';
 import { VolumeSetupError, aggregateErrors, errorCode } from './errors.js';

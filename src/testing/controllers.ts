@@ -6,14 +6,14 @@
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { ApiServer } from '../apiserver/server.js';
 import type { Client } from '../client/client.js';
-import { FakeClock, settle } from '../client/clock.js';
+import { FakeClock, settle } from '../apimachinery/clock.js';
 import { MemoryEventRecorder } from '../client/events.js';
 import { InformerFactory } from '../client/informer.js';
-import { InProcessClient } from '../client/in-process.js';
-import { MemoryClient } from '../client/memory-client.js';
+import { InProcessClient } from '../apiserver/in-process-client.js';
+import { MemoryClient } from './memory-client.js';
 import { SqliteStore } from '../storage/sqlite.js';
-import type { ClusterSettings, Controller, ControllerContext } from './controller.js';
-import { isStatusError } from '../apiserver/errors.js';
+import type { ClusterSettings, Controller, ControllerContext } from '../client/controller.js';
+import { isStatusError } from '../apimachinery/errors.js';
 
 /** Options of {@link testContext}. */
 export interface TestContextOptions<C extends Client> {

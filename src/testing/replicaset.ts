@@ -5,7 +5,7 @@
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
-import type { KubeObject } from '../../apiserver/object.js';
+import type { KubeObject } from '../apimachinery/object.js';
 import {
   resources,
   type Client,
@@ -17,12 +17,12 @@ import {
   type WatchEventOf,
   type WatchOptions,
   type WriteOptions,
-} from '../../client/client.js';
-import { FakeClock, settle } from '../../client/clock.js';
-import { MemoryEventRecorder } from '../../client/events.js';
-import { InformerFactory } from '../../client/informer.js';
-import { MemoryClient } from '../../client/memory-client.js';
-import type { ControllerContext } from '../controller.js';
+} from '../client/client.js';
+import { FakeClock, settle } from '../apimachinery/clock.js';
+import { MemoryEventRecorder } from '../client/events.js';
+import { InformerFactory } from '../client/informer.js';
+import { MemoryClient } from './memory-client.js';
+import type { ControllerContext } from '../client/controller.js';
 
 /**
  * A Client delegating to another one, which can hold back pod watch events while `podWatchHeld`

@@ -1,5 +1,5 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
-import { isJSONObject, jsonEqual } from './patch/json.js';
+import { isJSONObject, jsonEqual } from './json.js';
 
 /** A type with its readonly markers removed (the server sets the system fields). */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -34,11 +34,3 @@ export function cloneJSON<T>(v: T): T {
 export function formatTime(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
-
-/** A source of the current time, passed in wherever time matters so tests can drive it. */
-export interface Clock {
-  now(): Date;
-}
-
-/** The wall clock. */
-export const systemClock: Clock = { now: () => new Date() };

@@ -1,7 +1,7 @@
-import type { Client } from '../client/client.js';
-import type { Clock } from '../client/clock.js';
-import type { EventRecorder } from '../client/events.js';
-import type { InformerFactory } from '../client/informer.js';
+import type { Client } from './client.js';
+import type { Clock } from '../apimachinery/clock.js';
+import type { EventRecorder } from './events.js';
+import type { InformerFactory } from './informer.js';
 
 /**
  * What every controller is given, in the manner of kube-controller-manager's ControllerContext:

@@ -3,17 +3,18 @@
  * through a {@link Clock} so tests drive time with {@link FakeClock} instead of sleeping.
  */
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import type { Clock as NowClock } from '../apiserver/object.js';
 
 /** A scheduled callback; `cancel()` stops it if it has not fired yet (cancelling twice is harmless). */
 export interface TimerHandle {
   cancel(): void;
 }
 
-/**
- * A source of time and timers. A superset of the API server's `Clock` (src/apiserver/object.ts),
- * so one instance can be handed to both.
- */
+/** A source of the current time alone: what code that only stamps times needs. */
+export interface NowClock {
+  now(): Date;
+}
+
+/** A source of time and timers; a {@link NowClock} too, so one instance serves both. */
 export interface Clock extends NowClock {
   now(): Date;
   /**

@@ -3,8 +3,14 @@
  * each served type supports (the field label conversion funcs and ToSelectableFields of upstream's
  * registries).
  */
-import type { ResourceType } from '../registry.js';
 import { SelectorError } from './errors.js';
+
+/** What field selection needs to know of a resource type (the API server's ResourceType has it). */
+export interface SelectableType {
+  group: string;
+  kind: string;
+  namespaced: boolean;
+}
 
 /** One term: `field=value`, `field==value` or `field!=value`. */
 export interface FieldRequirement {
@@ -154,7 +160,7 @@ const typeFields: Record<string, { fields: string[]; clusterScopedNameOnly?: boo
   'batch/Job': { fields: ['status.successful'] },
 };
 
-function typeKey(resource: ResourceType): string {
+function typeKey(resource: SelectableType): string {
   return `${resource.group}/${resource.kind}`;
 }
 
@@ -162,7 +168,7 @@ function typeKey(resource: ResourceType): string {
  * The field labels a type accepts in a field selector: metadata.name and metadata.namespace for
  * every type (nodes and namespaces: metadata.name only), plus the type's own, as upstream.
  */
-export function supportedFields(resource: ResourceType): string[] {
+export function supportedFields(resource: SelectableType): string[] {
   const own = typeFields[typeKey(resource)];
   if (!own) return [...metaFields];
   return [...(own.clusterScopedNameOnly ? ['metadata.name'] : metaFields), ...own.fields];
@@ -175,7 +181,7 @@ export function supportedFields(resource: ResourceType): string[] {
  * fields, upstream's default message (`"spec.foo" is not a known field selector: only
  * "metadata.name", "metadata.namespace"`) for the others.
  */
-export function checkFieldSelector(resource: ResourceType, expr: FieldSelectorExpr): FieldSelectorExpr {
+export function checkFieldSelector(resource: SelectableType, expr: FieldSelectorExpr): FieldSelectorExpr {
   const own = typeFields[typeKey(resource)];
   const supported = new Set(supportedFields(resource));
   const requirements = expr.requirements.map((r) => {
@@ -208,7 +214,7 @@ function num(v: unknown): number {
  * The selectable fields of an object, as upstream's ToSelectableFields per type: always
  * metadata.name, metadata.namespace for namespaced types, and the type's own fields.
  */
-export function fieldSetFor(resource: ResourceType, obj: object): Record<string, string> {
+export function fieldSetFor(resource: SelectableType, obj: object): Record<string, string> {
   const o = rec(obj);
   const meta = rec(o.metadata);
   const spec = rec(o.spec);

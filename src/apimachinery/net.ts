@@ -1,3 +1,7 @@
+/**
+ * IP addresses and CIDRs: parsing, formatting, and the first address of a range (the
+ * `kubernetes` Service's ClusterIP, a pod network's gateway).
+ */
 import { isIP, isIPv4 } from 'node:net';
 
 /** The network-order bytes of an IPv4 (4 bytes) or IPv6 (16 bytes) address; throws when not an IP. */
@@ -65,4 +69,40 @@ export function firstAddressInCIDR(cidr: string): string {
     if (bytes[i] !== 0) break;
   }
   return bytesToIp(bytes);
+}
+
+/** A parsed IPv4 CIDR. */
+export interface IPv4Range {
+  /** The network address as an unsigned 32-bit number. */
+  base: number;
+  prefix: number;
+  /** Number of addresses in the range. */
+  size: number;
+}
+
+/** Parses `a.b.c.d` into a number, or undefined. */
+export function parseIPv4(ip: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  if (!m) return undefined;
+  const octets = m.slice(1).map(Number);
+  if (octets.some((o) => o > 255)) return undefined;
+  return ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
+}
+
+/** Formats a number as `a.b.c.d`. */
+export function formatIPv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/** Parses `10.43.0.0/16`; throws on bad input. */
+export function parseCIDR(cidr: string): IPv4Range {
+  const [ip, bits] = cidr.split('/');
+  const addr = parseIPv4(ip ?? '');
+  const prefix = Number(bits);
+  if (addr === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) {
+    throw new Error(`invalid CIDR ${JSON.stringify(cidr)}`);
+  }
+  const size = 2 ** (32 - prefix);
+  const base = prefix === 0 ? 0 : (addr & ~(size - 1)) >>> 0;
+  return { base, prefix, size };
 }

@@ -2,13 +2,23 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkFieldSelector, fieldSetFor, matchesFields, parseFieldSelector, supportedFields } from './fields.js';
 import { SelectorError } from './errors.js';
-import { findResource } from '../registry.js';
-import type { ResourceType } from '../registry.js';
+import type { SelectableType } from './fields.js';
 
-function resource(group: string, plural: string): ResourceType {
-  const r = findResource(group, 'v1', plural);
-  assert.ok(r, `${group}/${plural} served`);
-  return r;
+const kinds: Record<string, [kind: string, namespaced: boolean]> = {
+  pods: ['Pod', true],
+  configmaps: ['ConfigMap', true],
+  nodes: ['Node', false],
+  namespaces: ['Namespace', false],
+  secrets: ['Secret', true],
+  services: ['Service', true],
+  events: ['Event', true],
+  jobs: ['Job', true],
+  replicasets: ['ReplicaSet', true],
+};
+
+function resource(group: string, plural: string): SelectableType {
+  const [kind, namespaced] = kinds[plural]!;
+  return { group, kind, namespaced };
 }
 
 describe('parseFieldSelector', () => {

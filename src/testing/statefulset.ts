@@ -3,14 +3,14 @@
  * API with a fake clock, a controller context around it, and condition waits with deadlines.
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../../apiserver/errors.js';
-import { formatTime, type KubeObject } from '../../apiserver/object.js';
-import type { Client } from '../../client/client.js';
-import { resources } from '../../client/client.js';
-import type { FakeClock } from '../../client/clock.js';
-import type { MemoryClient } from '../../client/memory-client.js';
-import type { ClusterSettings } from '../controller.js';
-import { apiServerClient, testContext, waitFor as waitUntil, type TestContext } from '../testing.js';
+import { StatusError } from '../apimachinery/errors.js';
+import { formatTime, type KubeObject } from '../apimachinery/object.js';
+import type { Client } from '../client/client.js';
+import { resources } from '../client/client.js';
+import type { FakeClock } from '../apimachinery/clock.js';
+import type { MemoryClient } from './memory-client.js';
+import type { ClusterSettings } from '../client/controller.js';
+import { apiServerClient, testContext, waitFor as waitUntil, type TestContext } from './controllers.js';
 
 /** A controller context over a {@link MemoryClient} (or another client), with its parts exposed. */
 export type TestEnvironment<C extends Client = MemoryClient> = TestContext<C>;

@@ -1,7 +1,7 @@
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
-import type { KubeObject } from '../apiserver/object.js';
-import type { ResourceOperations } from '../apiserver/operations.js';
-import type { Client, ListOptions, ObjectList, PatchOptions, PatchType, ResourceRef, WatchEventOf, WatchOptions, WriteOptions } from './client.js';
+import type { KubeObject } from '../apimachinery/object.js';
+import type { ResourceOperations } from './operations.js';
+import type { Client, ListOptions, ObjectList, PatchOptions, PatchType, ResourceRef, WatchEventOf, WatchOptions, WriteOptions } from '../client/client.js';
 
 const patchMediaTypes: Record<PatchType, string> = {
   json: 'application/json-patch+json',

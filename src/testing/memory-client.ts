@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
-import { alreadyExists, badRequest, conflict, gone, notFound, staleObjectMessage, type ErrorTarget } from '../apiserver/errors.js';
-import { cloneJSON, formatTime, isObject, jsonEqual, type KubeObject } from '../apiserver/object.js';
+import { alreadyExists, badRequest, conflict, gone, notFound, staleObjectMessage, type ErrorTarget } from '../apimachinery/errors.js';
+import { cloneJSON, formatTime, isObject, jsonEqual, type KubeObject } from '../apimachinery/object.js';
 import { findResource, groupVersion, type ResourceType } from '../apiserver/registry.js';
 import { applyJSONPatch, JSONPatchError } from '../apiserver/patch/jsonpatch.js';
 import { applyMergePatch, MergePatchError } from '../apiserver/patch/mergepatch.js';
-import { checkFieldSelector, fieldSetFor, matchesFields, parseFieldSelector, type FieldSelectorExpr } from '../apiserver/selectors/fields.js';
-import { matchesLabels, parseLabelSelector, type LabelSelectorExpr } from '../apiserver/selectors/labels.js';
+import { checkFieldSelector, fieldSetFor, matchesFields, parseFieldSelector, type FieldSelectorExpr } from '../apimachinery/selectors/fields.js';
+import { matchesLabels, parseLabelSelector, type LabelSelectorExpr } from '../apimachinery/selectors/labels.js';
 import type {
   Client,
   ListOptions,
@@ -17,8 +17,8 @@ import type {
   WatchEventOf,
   WatchOptions,
   WriteOptions,
-} from './client.js';
-import { systemClock, type Clock } from './clock.js';
+} from '../client/client.js';
+import { systemClock, type Clock } from '../apimachinery/clock.js';
 
 /** The verbs recorded in {@link MemoryClient.actions} and accepted by {@link MemoryClient.failNext}. */
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';

@@ -4,7 +4,7 @@
  * so each pod event computes it once however many controllers look pods up by owner.
  */
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
-import type { KubeObject } from '../apiserver/object.js';
+import type { KubeObject } from './object.js';
 
 /** The owner reference with controller: true, if any. */
 export function controllerOf(obj: KubeObject): OwnerReference | undefined {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { StatusError } from '../apiserver/errors.js';
-import { resources, type Client } from './client.js';
+import { StatusError } from '../apimachinery/errors.js';
+import { resources, type Client } from '../client/client.js';
 
 const code = (e: unknown) => (e instanceof StatusError ? e.code : 0);
 

@@ -2,7 +2,7 @@
  * The label key and value rules selectors check: upstream's IsQualifiedName and
  * IsValidLabelValue, shared with object validation.
  */
-import { isQualifiedName, isValidLabelValue } from '../validation/names.js';
+import { isQualifiedName, isValidLabelValue } from '../names.js';
 
 /** Problems with a label key (a qualified name with an optional DNS subdomain prefix); empty when valid. */
 export const labelKeyErrors: (key: string) => string[] = isQualifiedName;

@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusError } from '../apiserver/errors.js';
-import type { KubeObject } from '../apiserver/object.js';
-import { resources, type WatchEventOf } from './client.js';
-import { FakeClock, settle } from './clock.js';
+import { StatusError } from '../apimachinery/errors.js';
+import type { KubeObject } from '../apimachinery/object.js';
+import { resources, type WatchEventOf } from '../client/client.js';
+import { FakeClock, settle } from '../apimachinery/clock.js';
 import { MemoryClient } from './memory-client.js';
 
 function pod(name: string, labels: Record<string, string> = {}, extra: Partial<KubeObject> = {}): KubeObject {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { StorageError, type Store, type StorageErrorCode, type WatchEvent } from './store.js';
+import { StorageError, type Store, type StorageErrorCode, type WatchEvent } from '../storage/store.js';
 
 /** How the conformance suite gets stores of one backend. */
 export interface StoreHarness {

@@ -3,10 +3,10 @@
  * controller test context (src/controllers/testing.ts) over an in-memory API with a long watch
  * history, where `run` also starts the informers.
  */
-import { FakeClock } from '../../client/clock.js';
-import { MemoryClient } from '../../client/memory-client.js';
-import type { ClusterSettings } from '../../controllers/controller.js';
-import { testContext, waitFor as waitUntil, type TestContext } from '../../controllers/testing.js';
+import { FakeClock } from '../apimachinery/clock.js';
+import { MemoryClient } from './memory-client.js';
+import type { ClusterSettings } from '../client/controller.js';
+import { testContext, waitFor as waitUntil, type TestContext } from './controllers.js';
 
 /** A controller context over a {@link MemoryClient}, with its parts exposed. */
 export interface SimulationEnvironment extends Omit<TestContext, 'run'> {
