@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiServer } from '../apiserver/server.js';
-import { CertAndTokenAuthenticator } from '../apiserver/auth.js';
-import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import { ApiServer } from './server.js';
+import { CertAndTokenAuthenticator } from './auth.js';
+import { bootstrapCluster } from './bootstrap.js';
 import { createTokenAuthenticator, ensureServerCredentials } from '../pki/bootstrap.js';
 import { SqliteStore } from '../storage/sqlite.js';
 import { checkClientContract } from '../testing/client-contract.js';
-import { HttpsClient } from './https-client.js';
-import { InProcessClient } from '../apiserver/in-process-client.js';
+import { HttpsClient } from '../client/https-client.js';
+import { InProcessClient } from './in-process-client.js';
 
 async function apiServer() {
   const store = SqliteStore.open(':memory:');
