@@ -1,5 +1,5 @@
 import { StatusError } from '../apimachinery/errors.js';
-import type { KubeObject } from '../apimachinery/object.js';
+import { jsonEqual, type KubeObject } from '../apimachinery/object.js';
 import type { RestStore } from './rest-store.js';
 
 /** What the objects every cluster starts with depend on. */
@@ -10,6 +10,19 @@ export interface BootstrapOptions {
   endpointAddress: string;
   endpointPort: number;
   store: (group: string, version: string, plural: string) => RestStore;
+  /**
+   * The cluster DNS Service (`kube-system/kube-dns`) to create, at `serviceIP` (the kubelet's
+   * `--cluster-dns`), with endpoints at `endpointAddress:endpointPort` where the DNS server
+   * listens. Default: none (no DNS server runs).
+   */
+  clusterDNS?: { serviceIP: string; endpointPort: number };
+}
+
+/** A port of a Service's endpoints that Skiff writes itself (no selector, no controller). */
+interface FixedPort {
+  name: string;
+  port: number;
+  protocol: 'TCP' | 'UDP';
 }
 
 /** The namespaces that exist from the first start, as upstream's system namespaces controller makes them. */
@@ -26,7 +39,9 @@ async function ensure(store: RestStore, namespace: string, obj: KubeObject): Pro
 
 /**
  * Creates what every cluster has: the system namespaces, the `kubernetes` Service in default
- * and its Endpoints pointing at the API server. Safe to run on every start.
+ * with its Endpoints and EndpointSlice pointing at the API server, and with `clusterDNS` the
+ * `kube-system/kube-dns` Service likewise. Safe to run on every start (an address that changed
+ * is rewritten).
  */
 export async function bootstrapCluster(o: BootstrapOptions): Promise<void> {
   const namespaces = o.store('', 'v1', 'namespaces');
@@ -44,28 +59,75 @@ export async function bootstrapCluster(o: BootstrapOptions): Promise<void> {
       sessionAffinity: 'None',
     },
   });
-  // Pods reach the API server at its advertised address; a loopback one is no use to them
-  // (and upstream refuses it), so the Endpoints wait for a routable address.
+  if (o.clusterDNS) {
+    await ensure(o.store('', 'v1', 'services'), 'kube-system', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'kube-dns',
+        namespace: 'kube-system',
+        labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'KubeDNS' },
+      },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: o.clusterDNS.serviceIP,
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP', targetPort: o.clusterDNS.endpointPort },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: o.clusterDNS.endpointPort },
+        ],
+        sessionAffinity: 'None',
+      },
+    });
+  }
+  // Pods reach the API server and the DNS server at the advertised address; a loopback one is
+  // no use to them (and upstream refuses it), so the endpoints wait for a routable address.
   if (/^127\./.test(o.endpointAddress) || o.endpointAddress === '::1') return;
-  const endpoints = o.store('', 'v1', 'endpoints');
-  const subsets = [
-    {
-      addresses: [{ ip: o.endpointAddress }],
-      ports: [{ name: 'https', port: o.endpointPort, protocol: 'TCP' }],
-    },
-  ];
+  await ensureFixedEndpoints(o, 'default', 'kubernetes', [{ name: 'https', port: o.endpointPort, protocol: 'TCP' }]);
+  if (o.clusterDNS) {
+    const port = o.clusterDNS.endpointPort;
+    await ensureFixedEndpoints(o, 'kube-system', 'kube-dns', [
+      { name: 'dns', port, protocol: 'UDP' },
+      { name: 'dns-tcp', port, protocol: 'TCP' },
+    ]);
+  }
+}
+
+/**
+ * Writes the Endpoints and the EndpointSlice of a selector-less Service served at the API
+ * server's own address, as upstream's endpoint reconciler does for `kubernetes`: both name the
+ * Service, the Endpoints are not mirrored, and each is rewritten only when it changed.
+ */
+async function ensureFixedEndpoints(o: BootstrapOptions, namespace: string, name: string, ports: FixedPort[]): Promise<void> {
+  const subsets = [{ addresses: [{ ip: o.endpointAddress }], ports: ports.map((p) => ({ ...p })) }];
+  await ensureContent(o.store('', 'v1', 'endpoints'), namespace, {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name, namespace, labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets,
+  }, ['subsets']);
+  await ensureContent(o.store('discovery.k8s.io', 'v1', 'endpointslices'), namespace, {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace, labels: { 'kubernetes.io/service-name': name } },
+    addressType: o.endpointAddress.includes(':') ? 'IPv6' : 'IPv4',
+    endpoints: [{ addresses: [o.endpointAddress], conditions: { ready: true, serving: true, terminating: false } }],
+    ports: ports.map((p) => ({ ...p })),
+  }, ['addressType', 'endpoints', 'ports']);
+}
+
+/** Creates `obj`, or rewrites the `fields` of the stored one when they differ. */
+async function ensureContent(store: RestStore, namespace: string, obj: KubeObject, fields: string[]): Promise<void> {
+  const name = obj.metadata?.name ?? '';
   try {
-    const cur = await endpoints.get('default', 'kubernetes');
-    if (JSON.stringify(cur.subsets) !== JSON.stringify(subsets)) {
-      await endpoints.guaranteedUpdate('default', 'kubernetes', (e) => ({ ...e, subsets }));
-    }
+    const cur = await store.get(namespace, name);
+    if (fields.every((f) => jsonEqual(cur[f], obj[f]))) return;
+    await store.guaranteedUpdate(namespace, name, (stored) => {
+      const next = { ...stored };
+      for (const f of fields) next[f] = obj[f];
+      return next;
+    });
   } catch (err) {
     if (!(err instanceof StatusError && err.code === 404)) throw err;
-    await ensure(endpoints, 'default', {
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-      subsets,
-    });
+    await ensure(store, namespace, obj);
   }
 }
