@@ -216,6 +216,7 @@ describe('Quantity arithmetic', () => {
     const cases: [string, number, number][] = [
       ['1', 1, 1000], ['1.1', 2, 1100], ['100m', 1, 100], ['0.1m', 1, 1], ['1n', 1, 1], ['1Ki', 1024, 1024000],
       ['1.5Gi', 1610612736, 1610612736000], ['-1.5', -2, -1500], ['-0.1m', -1, -1], ['0', 0, 0], ['250m', 1, 250],
+      ['1.5m', 1, 2], ['12e3', 12000, 12000000], ['1G', 1e9, 1e12], ['128Mi', 128 * 2 ** 20, 128 * 2 ** 20 * 1000],
     ];
     for (const [input, value, milli] of cases) {
       assert.equal(Quantity.parse(input).value(), value, `${input} value`);
