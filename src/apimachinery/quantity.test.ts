@@ -237,6 +237,8 @@ describe('Quantity arithmetic', () => {
     assert.equal(Quantity.parse('12E').value(), 1.2e19);
     assert.equal(Quantity.parse('1e999999999').value(), Infinity);
     assert.equal(Quantity.parse('-1e999999999').milliValue(), -Infinity);
+    assert.equal(Quantity.parse('1e-999999999').toString(), '1e-9', 'tiny values round up to a nano without expanding');
+    assert.equal(Quantity.parse('1e999999999').scaledValue(999999999), 1n);
     assert.equal(Quantity.parse('1e9999999999').cmp(Quantity.parse('1e1410065407')), 0, 'exponents keep their low 32 bits as upstream');
   });
 });

@@ -45,8 +45,16 @@ function isDigit(char: string | undefined): boolean {
   return char !== undefined && char >= '0' && char <= '9';
 }
 
+/** 10^0 … 10^40, the powers everyday quantities need. */
+const smallPowersOf10 = Array.from({ length: 41 }, (_, exponent) => 10n ** BigInt(exponent));
+
 function pow10(exponent: number): bigint {
-  return 10n ** BigInt(exponent);
+  return smallPowersOf10[exponent] ?? 10n ** BigInt(exponent);
+}
+
+/** Whether |mantissa × 10^exponent| is greater than `limit` (a non-negative integer). */
+function magnitudeExceeds(mantissa: bigint, exponent: number, limit: bigint): boolean {
+  return exponent >= 0 ? abs(mantissa) * pow10(exponent) > limit : abs(mantissa) > limit * pow10(-exponent);
 }
 
 function abs(value: bigint): bigint {
@@ -59,8 +67,12 @@ function sign(value: bigint): -1 | 0 | 1 {
 
 /** Divides by 10^digits, rounding away from zero (upstream's RoundUp). */
 function divideRoundingUp(value: bigint, digits: number): { quotient: bigint; exact: boolean } {
-  const divisor = pow10(digits);
   const magnitude = abs(value);
+  // A divisor with more digits than the value leaves 0 or ±1; never build 10^1000000000 to find that out.
+  if (digits > smallPowersOf10.length && digits > magnitude.toString().length) {
+    return { quotient: BigInt(sign(value)), exact: value === 0n };
+  }
+  const divisor = pow10(digits);
   let quotient = magnitude / divisor;
   const exact = quotient * divisor === magnitude;
   if (!exact) quotient += 1n;
@@ -171,8 +183,8 @@ export class Quantity {
     private readonly exponent: number,
     /** The format the quantity prints in (the one it was written in). */
     readonly format: QuantityFormat,
-    /** The input string, when upstream would print the quantity as written. */
-    private readonly verbatim?: string,
+    /** The input string when upstream would print the quantity as written (worked out on first print). */
+    private verbatim?: string | (() => string | undefined),
   ) {}
 
   /** Parses a quantity string exactly as upstream's ParseQuantity (no surrounding whitespace); throws QuantityParseError. */
@@ -192,14 +204,15 @@ export class Quantity {
     }
     let format = suffix.format;
     if (format === 'BinarySI') {
-      if (mantissa !== 0n && new Quantity(mantissa, exponent, format).cmp(Quantity.fromInteger(maxInt64)) > 0) {
+      if (magnitudeExceeds(mantissa, exponent, maxInt64)) {
         mantissa = maxInt64;
         exponent = 0;
       }
-      if (mantissa !== 0n && new Quantity(mantissa, exponent, format).cmp(Quantity.fromInteger(1)) < 0) format = 'DecimalSI';
+      // Between 0 and 1 there is no binary suffix to keep.
+      if (mantissa !== 0n && exponent < 0 && mantissa < pow10(-exponent)) format = 'DecimalSI';
     }
     if (scanned.negative) mantissa = -mantissa;
-    return new Quantity(mantissa, exponent, format, verbatimForm(text, scanned, suffix));
+    return new Quantity(mantissa, exponent, format, () => verbatimForm(text, scanned, suffix));
   }
 
   /**
@@ -251,9 +264,11 @@ export class Quantity {
     const mine = this.sign();
     const theirs = other.sign();
     if (mine !== theirs || mine === 0) return mine > theirs ? 1 : mine < theirs ? -1 : 0;
-    // Same sign: compare orders of magnitude first so huge exponents never get expanded.
-    const orderDifference = this.order() - other.order();
-    if (orderDifference !== 0) return (orderDifference > 0 ? mine : -mine) as -1 | 1;
+    // Same sign: far-apart exponents compare by order of magnitude, so they never get expanded.
+    if (Math.abs(this.exponent - other.exponent) > smallPowersOf10.length) {
+      const orderDifference = this.order() - other.order();
+      if (orderDifference !== 0) return (orderDifference > 0 ? mine : -mine) as -1 | 1;
+    }
     const [a, b] = Quantity.aligned(this, other);
     return a === b ? 0 : a > b ? 1 : -1;
   }
@@ -269,7 +284,10 @@ export class Quantity {
     return [a.mantissa * pow10(a.exponent - exponent), b.mantissa * pow10(b.exponent - exponent), exponent];
   }
 
-  /** The sum; it keeps this quantity's format unless this quantity is zero (then `other`'s), as upstream's Add. */
+  /**
+   * The exact sum; it keeps this quantity's format unless this quantity is zero (then `other`'s),
+   * as upstream's Add. Like upstream's, exponents far apart (1e999999 + 1) make huge numbers.
+   */
   add(other: Quantity): Quantity {
     if (other.isZero()) return new Quantity(this.mantissa, this.exponent, this.format);
     const [a, b, exponent] = Quantity.aligned(this, other);
@@ -320,7 +338,11 @@ export class Quantity {
   }
 
   private scaledNumber(scale: number): number {
-    if (this.order() - scale > maxNumberDigits) return this.sign() * Infinity;
+    const shift = this.exponent - scale;
+    if (this.mantissa === 0n) return 0;
+    // Guards against expanding absurd exponents: the result is beyond doubles, or a fraction rounding to ±1.
+    if (shift > maxNumberDigits) return this.sign() * Infinity;
+    if (shift < -maxNumberDigits && this.order() - this.exponent < -shift) return this.sign();
     return Number(this.scaledValue(scale));
   }
 
@@ -343,6 +365,7 @@ export class Quantity {
    * suffix (E, Ei) print in exponent form, as upstream does since it stopped dropping them.
    */
   toString(): string {
+    if (typeof this.verbatim === 'function') this.verbatim = this.verbatim();
     if (this.verbatim !== undefined) return this.verbatim;
     if (this.isZero()) return '0';
     let format = this.format;
