@@ -5,6 +5,7 @@
 import { readFile, statfs } from 'node:fs/promises';
 import { arch, cpus, networkInterfaces, release, totalmem } from 'node:os';
 import type { NodeSystemInfo } from 'kubernetes-types/core/v1.js';
+import { Quantity } from '../apimachinery/quantity.js';
 
 /** The machine's resources and identity. */
 export interface MachineInfo {
@@ -46,8 +47,9 @@ export async function readMachineInfo(dataDir: string, maxPods = 110): Promise<M
   return {
     capacity: {
       cpu: String(cpus().length),
-      memory: `${Math.floor(totalmem() / 1024)}Ki`,
-      'ephemeral-storage': `${Math.floor((fs.blocks * fs.bsize) / 1024)}Ki`,
+      // Exact byte counts in BinarySI, as cadvisor's capacity quantities print.
+      memory: Quantity.fromInteger(totalmem(), 'BinarySI').toString(),
+      'ephemeral-storage': Quantity.fromInteger(BigInt(fs.blocks) * BigInt(fs.bsize), 'BinarySI').toString(),
       pods: String(maxPods),
     },
     nodeInfo: {

@@ -202,12 +202,14 @@ export function nodePortsFilter(pod: Pod, nodeInfo: NodeInfo): FilterResult {
 /** Resource amounts: cpu in millicores, everything else (memory, ephemeral-storage, pods, extended) in units. */
 export type ResourceAmounts = Map<string, number>;
 
-/** A quantity in the unit used for the resource: millicores for cpu, rounded up as upstream's MilliValue/Value. */
+/**
+ * A quantity in the unit the scheduler counts the resource in, as upstream's framework.Resource:
+ * cpu as MilliValue, everything else as Value (both exact and rounded up); 0 when malformed.
+ */
 export function resourceAmount(resource: string, quantity: unknown): number {
-  const parsed = parseQuantity(quantity)?.value ?? 0;
-  // Round away float noise (e.g. 0.1 * 1000) before rounding up.
-  const scaled = resource === 'cpu' ? parsed * 1000 : parsed;
-  return Math.ceil(Number(scaled.toPrecision(12)));
+  const parsed = parseQuantity(quantity);
+  if (parsed === undefined) return 0;
+  return resource === 'cpu' ? parsed.milliValue() : parsed.value();
 }
 
 /** Options of podRequests. */

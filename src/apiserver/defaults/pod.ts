@@ -1,4 +1,5 @@
-import { parseQuantity } from '../../apimachinery/quantity.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { computePodQOS, type PodQOSClass } from '../../apimachinery/qos.js';
 import { asObject, child, objectsIn, setDefault, type JsonObject } from './util.js';
 
 /** The default mode of configMap, secret, downwardAPI and projected volumes (0644). */
@@ -144,14 +145,7 @@ export function defaultPod(pod: JsonObject, options: PodDefaultsOptions = {}): v
   if (admission && !spec.serviceAccountName && !spec.serviceAccount) spec.serviceAccountName = 'default';
   defaultPodSpec(spec);
   setDefault(spec, 'enableServiceLinks', true);
-  // SetDefaults_Pod: a container's requests default to its limits.
-  for (const container of [...objectsIn(spec.initContainers), ...objectsIn(spec.containers)]) {
-    const resources = asObject(container.resources);
-    const limits = asObject(resources?.limits);
-    if (!resources || !limits || Object.keys(limits).length === 0) continue;
-    const requests = child(resources, 'requests');
-    for (const [name, quantity] of Object.entries(limits)) setDefault(requests, name, quantity);
-  }
+  defaultRequestsToLimits(spec);
   if (!admission) return;
   if (spec.priority === undefined && !spec.priorityClassName) spec.priority = 0;
   setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
@@ -167,36 +161,23 @@ export function defaultPod(pod: JsonObject, options: PodDefaultsOptions = {}): v
   if (added.length > 0) spec.tolerations = [...(Array.isArray(spec.tolerations) ? spec.tolerations : []), ...added];
 }
 
-/** The requests and limits of cpu and memory, the only resources QoS looks at. */
-const qosResources = ['cpu', 'memory'];
-
-function quantityValue(q: unknown): number {
-  return parseQuantity(q)?.value ?? 0;
+/**
+ * The QoS class upstream records in status.qosClass on create (ComputePodQOS) of a pod whose
+ * container requests default to their limits, as SetDefaults_Pod makes them.
+ */
+export function podQOSClass(pod: JsonObject): PodQOSClass {
+  const defaulted = structuredClone(pod);
+  defaultRequestsToLimits(asObject(defaulted.spec) ?? {});
+  return computePodQOS(defaulted as Pod);
 }
 
-/**
- * The QoS class upstream computes for a pod (GetPodQOS): BestEffort when no container
- * requests or limits cpu or memory, Guaranteed when every container limits both and
- * requests equal limits, Burstable otherwise. Requests default to limits.
- */
-export function podQOSClass(pod: JsonObject): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const spec = asObject(pod.spec) ?? {};
-  const containers = [...objectsIn(spec.initContainers), ...objectsIn(spec.containers)];
-  let anySet = false;
-  let guaranteed = true;
-  for (const container of containers) {
-    const resources = asObject(container.resources) ?? {};
-    const limits = asObject(resources.limits) ?? {};
-    const requests = asObject(resources.requests) ?? {};
-    for (const name of qosResources) {
-      const limit = limits[name];
-      const request = requests[name] ?? limit;
-      const limitValue = quantityValue(limit);
-      const requestValue = quantityValue(request);
-      if (limitValue !== 0 || requestValue !== 0) anySet = true;
-      if (limitValue === 0 || Math.abs(requestValue - limitValue) > 1e-9 * Math.abs(limitValue)) guaranteed = false;
-    }
+/** SetDefaults_Pod: a container's requests default to its limits. */
+function defaultRequestsToLimits(spec: JsonObject): void {
+  for (const container of [...objectsIn(spec.initContainers), ...objectsIn(spec.containers)]) {
+    const resources = asObject(container.resources);
+    const limits = asObject(resources?.limits);
+    if (!resources || !limits || Object.keys(limits).length === 0) continue;
+    const requests = child(resources, 'requests');
+    for (const [name, quantity] of Object.entries(limits)) setDefault(requests, name, quantity);
   }
-  if (!anySet) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
 }

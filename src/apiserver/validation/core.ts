@@ -13,7 +13,7 @@ import {
   nameIsPathSegment,
 } from '../../apimachinery/names.js';
 import { jsonDiff } from './pod.js';
-import { parseQuantity } from '../../apimachinery/quantity.js';
+import { parseQuantity, quantityErrors } from '../../apimachinery/quantity.js';
 
 /** Upstream's MaxSecretSize (1 MiB), also the ConfigMap limit. */
 export const maxSecretSize = 1024 * 1024;
@@ -179,8 +179,8 @@ function validatePVCSpec(specValue: unknown, field: string): FieldError[] {
   if (storage === undefined) errs.push(required(storagePath));
   else {
     const parsed = parseQuantity(storage);
-    if (!parsed) errs.push(invalid(storagePath, storage, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
-    else if (parsed.value <= 0) errs.push(invalid(storagePath, String(storage), 'must be greater than zero'));
+    if (!parsed) errs.push(invalid(storagePath, storage, quantityErrors.formatWrong));
+    else if (parsed.sign() <= 0) errs.push(invalid(storagePath, parsed.toString(), 'must be greater than zero'));
   }
   const className = spec.storageClassName;
   if (typeof className === 'string' && className) {
@@ -203,9 +203,9 @@ function validatePVCUpdate(pvc: JsonObject, old: JsonObject): FieldError[] {
   if (!deepEqual(spec, oldSpec)) {
     errs.push(forbidden('spec', 'spec is immutable after creation except resources.requests for bound claims'));
   }
-  const newSize = parseQuantity(storageRequest(asObject(pvc.spec) ?? {}))?.value;
-  const oldSize = parseQuantity(storageRequest(asObject(old.spec) ?? {}))?.value;
-  if (newSize !== undefined && oldSize !== undefined && newSize < oldSize) {
+  const newSize = parseQuantity(storageRequest(asObject(pvc.spec) ?? {}));
+  const oldSize = parseQuantity(storageRequest(asObject(old.spec) ?? {}));
+  if (newSize !== undefined && oldSize !== undefined && newSize.cmp(oldSize) < 0) {
     errs.push(forbidden('spec.resources.requests.storage', 'field can not be less than previous value'));
   }
   return errs;
@@ -228,7 +228,7 @@ function validatePV(pv: JsonObject): FieldError[] {
   if (!capacity.some(([k]) => k === 'storage') || capacity.length > 1) errs.push(notSupported('spec.capacity', spec.capacity ?? null, ['storage']));
   for (const [name, quantity] of capacity) {
     const parsed = parseQuantity(quantity);
-    if (!parsed || parsed.value <= 0) errs.push(invalid(at('spec.capacity', name), quantity, 'must be greater than zero'));
+    if (!parsed || parsed.sign() <= 0) errs.push(invalid(at('spec.capacity', name), quantity, 'must be greater than zero'));
   }
   const policy = str(spec.persistentVolumeReclaimPolicy);
   if (policy && !['Delete', 'Recycle', 'Retain'].includes(policy)) {

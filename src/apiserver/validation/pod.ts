@@ -26,7 +26,7 @@ import {
   isValidPortNum,
   nameIsDNSSubdomain,
 } from '../../apimachinery/names.js';
-import { parseQuantity } from '../../apimachinery/quantity.js';
+import { parseQuantity, quantityErrors } from '../../apimachinery/quantity.js';
 
 /** Upstream's supported port protocols, sorted. */
 export const portProtocols = ['SCTP', 'TCP', 'UDP'];
@@ -154,10 +154,8 @@ export function validateVolumes(volumes: unknown, field: string): { names: Set<s
 function validateQuantity(quantity: unknown, field: string): FieldError[] {
   if (quantity === undefined || quantity === null) return [];
   const parsed = parseQuantity(quantity);
-  if (!parsed) {
-    return [invalid(field, quantity, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")];
-  }
-  return parsed.value < 0 ? [invalid(field, String(quantity), 'must be greater than or equal to 0')] : [];
+  if (!parsed) return [invalid(field, quantity, quantityErrors.formatWrong)];
+  return parsed.sign() < 0 ? [invalid(field, parsed.toString(), 'must be greater than or equal to 0')] : [];
 }
 
 const standardContainerResources = new Set(['cpu', 'memory', 'ephemeral-storage']);
@@ -190,15 +188,15 @@ export function validateResourceRequirements(resources: unknown, field: string):
     errs.push(...validateContainerResourceName(name, at(requestsPath, name)));
     errs.push(...validateQuantity(quantity, at(requestsPath, name)));
     const limit = limits.find(([n]) => n === name)?.[1];
-    const requestValue = parseQuantity(quantity)?.value;
-    const limitValue = parseQuantity(limit)?.value;
-    if (requestValue === undefined || limitValue === undefined) continue;
+    const request = parseQuantity(quantity);
+    const limitQuantity = parseQuantity(limit);
+    if (request === undefined || limitQuantity === undefined) continue;
     if (name.startsWith('hugepages-') || (name.includes('/') && !name.includes('kubernetes.io/'))) {
-      if (requestValue !== limitValue) {
-        errs.push(invalid(requestsPath, String(quantity), `must be equal to ${name} limit of ${String(limit)}`));
+      if (request.cmp(limitQuantity) !== 0) {
+        errs.push(invalid(requestsPath, request.toString(), `must be equal to ${name} limit of ${limitQuantity.toString()}`));
       }
-    } else if (requestValue > limitValue * (1 + 1e-12)) {
-      errs.push(invalid(requestsPath, String(quantity), `must be less than or equal to ${name} limit of ${String(limit)}`));
+    } else if (request.cmp(limitQuantity) > 0) {
+      errs.push(invalid(requestsPath, request.toString(), `must be less than or equal to ${name} limit of ${limitQuantity.toString()}`));
     }
   }
   return errs;

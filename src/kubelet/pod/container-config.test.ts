@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { buildContainerConfig, containerResources, containerSpecHash, milliCPUToShares, podQOSClass, type ContainerConfigOptions } from './container-config.js';
 import { containerOOMScoreAdj } from './qos.js';
-import { parseQuantityNanos, quantityMilliValue, quantityValue } from './quantity.js';
 import { runAsNonRootViolation } from './security-context.js';
 
 const GiB = 2 ** 30;
@@ -31,23 +30,6 @@ function withResources(requests: Record<string, string> | undefined, limits: Rec
 function podWith(...containers: Container[]): Pod {
   return { metadata: { name: 'p', namespace: 'default', uid: 'u' }, spec: { containers } };
 }
-
-describe('quantities', () => {
-  test('exact milli and unit values, rounded up', () => {
-    assert.equal(quantityMilliValue('1.1'), 1100);
-    assert.equal(quantityMilliValue('250m'), 250);
-    assert.equal(quantityMilliValue('1.5m'), 2);
-    assert.equal(quantityMilliValue('2'), 2000);
-    assert.equal(quantityValue('128Mi'), 128 * 2 ** 20);
-    assert.equal(quantityValue('1G'), 1e9);
-    assert.equal(quantityValue('1.5Gi'), 1.5 * GiB);
-    assert.equal(quantityValue('12e3'), 12000);
-    assert.equal(quantityValue('100m'), 1);
-    assert.equal(parseQuantityNanos('abc'), undefined);
-    assert.equal(parseQuantityNanos('1Qi'), undefined);
-    assert.equal(quantityValue(undefined), 0);
-  });
-});
 
 describe('podQOSClass', () => {
   test('BestEffort, Burstable and Guaranteed by upstream\'s rules', () => {

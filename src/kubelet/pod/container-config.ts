@@ -7,10 +7,10 @@ import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type {
   ContainerConfig, LinuxContainerResources, LinuxContainerSecurityContext, Mount,
 } from '../cri/types.js';
+import { parseQuantity } from '../../apimachinery/quantity.js';
 import { canonicalJson } from './canonical-json.js';
 import { expandContainerCommand, type EnvVar } from './env.js';
 import { containerOOMScoreAdj } from './qos.js';
-import { quantityMilliValue, quantityValue } from './quantity.js';
 import {
   criSeccompProfile, defaultMaskedPaths, defaultReadonlyPaths, effectiveSecurityContext, podNamespaceOptions,
 } from './security-context.js';
@@ -128,15 +128,15 @@ function containerAnnotations(pod: Pod, container: Container, options: Container
 export function containerResources(pod: Pod, container: Container, nodeMemoryCapacityBytes: number): LinuxContainerResources {
   const requests = container.resources?.requests;
   const limits = container.resources?.limits;
-  const cpuRequest = quantityMilliValue(requests?.cpu);
-  const cpuLimit = quantityMilliValue(limits?.cpu);
+  const cpuRequest = parseQuantity(requests?.cpu)?.milliValue() ?? 0;
+  const cpuLimit = parseQuantity(limits?.cpu)?.milliValue() ?? 0;
   const resources: LinuxContainerResources = {
     cpuShares: milliCPUToShares(cpuRequest === 0 && cpuLimit !== 0 ? cpuLimit : cpuRequest),
     cpuPeriod: cpuQuotaPeriod,
     cpuQuota: milliCPUToQuota(cpuLimit, cpuQuotaPeriod),
     oomScoreAdj: containerOOMScoreAdj(pod, container, nodeMemoryCapacityBytes),
   };
-  const memoryLimit = quantityValue(limits?.memory);
+  const memoryLimit = parseQuantity(limits?.memory)?.value() ?? 0;
   if (memoryLimit !== 0) resources.memoryLimitInBytes = memoryLimit;
   return resources;
 }

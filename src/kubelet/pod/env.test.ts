@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConfigMap, Container, Pod, Secret } from 'kubernetes-types/core/v1.js';
 import { ContainerConfigError, expandContainerCommand, resolveContainerEnv, type EnvSources } from './env.js';
+import { downwardAPIPayload } from '../volumes/downward-api.js';
 import { expand, mappingFor } from './expansion.js';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -131,6 +132,44 @@ describe('resolveContainerEnv', () => {
     assert.deepEqual(env, [
       { key: 'API', value: 'https://10.43.0.1' }, { key: 'KUBERNETES_PORT', value: 'mine' }, { key: 'KUBERNETES_SERVICE_HOST', value: '10.43.0.1' },
     ]);
+  });
+});
+
+describe('downward API: environment variables and volume files agree', () => {
+  test('every resourceFieldRef and metadata fieldRef gives the same value as a variable and as a file', () => {
+    const app: Container = {
+      name: 'app',
+      resources: { requests: { cpu: '1.1', memory: '100Mi', 'hugepages-2Mi': '6Mi' }, limits: { cpu: '0.3', 'hugepages-2Mi': '6Mi' } },
+    };
+    const annotated: Pod = {
+      ...pod,
+      metadata: { ...pod.metadata, labels: { app: 'w\u00e9b\ttab', track: 'stable' }, annotations: { note: 'line\u200bbreak "q"' } },
+      spec: { ...pod.spec, containers: [app] },
+    };
+    const refs: [string, string, string?][] = [
+      ['limits.cpu', '1'], ['limits.cpu', '100m'], ['limits.cpu', '1m'], ['requests.cpu', '100m'], ['requests.cpu', '1m'], ['requests.cpu', '1'],
+      ['requests.memory', '1'], ['requests.memory', '1M'], ['requests.memory', '1Ki'], ['limits.memory', '1Mi'], ['limits.memory', '1G'],
+      ['limits.ephemeral-storage', '1Gi'], ['requests.hugepages-2Mi', '1Mi'], ['limits.hugepages-2Mi', '1M'], ['requests.ephemeral-storage', '1'],
+    ];
+    const fields = ['metadata.name', 'metadata.namespace', 'metadata.uid', "metadata.labels['app']", "metadata.annotations['note']", 'metadata.annotations'];
+    const allocatable = { cpu: '3900m', memory: '7.5Gi', 'ephemeral-storage': '100G' };
+    const env = Object.fromEntries(resolveContainerEnv(annotated, {
+      ...app,
+      env: [
+        ...refs.map(([resource, divisor], i) => ({ name: `R${i}`, valueFrom: { resourceFieldRef: { resource, divisor } } })),
+        ...fields.map((fieldPath, i) => ({ name: `F${i}`, valueFrom: { fieldRef: { fieldPath } } })),
+      ],
+    }, sources({ nodeAllocatable: allocatable })).env.map((e) => [e.key, e.value]));
+    const files = downwardAPIPayload([
+      ...refs.map(([resource, divisor], i) => ({ path: `R${i}`, resourceFieldRef: { containerName: 'app', resource, divisor } })),
+      ...fields.map((fieldPath, i) => ({ path: `F${i}`, fieldRef: { fieldPath } })),
+    ], annotated, 0o644, allocatable);
+    for (const [name, value] of Object.entries(env)) assert.equal(files.get(name)?.data.toString(), value, name);
+    assert.deepEqual(refs.map((_, i) => env[`R${i}`]), [
+      '1', '3', '300', '11', '1100', '2', String(100 * 2 ** 20), '105', '102400', '7680', '9', '94', '6', '7', '0',
+    ]);
+    assert.equal(env.F4, 'line\u200bbreak "q"');
+    assert.equal(env.F5, 'note="line\\u200bbreak \\"q\\""', 'Go %q quoting in both');
   });
 });
 

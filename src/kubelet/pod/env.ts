@@ -4,9 +4,9 @@
  * expansion, or valueFrom: fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef), then the
  * service variables not already set.
  */
-import type { ConfigMap, Container, ObjectFieldSelector, Pod, ResourceFieldSelector, Secret } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Container, Pod, Secret } from 'kubernetes-types/core/v1.js';
+import { DownwardAPIError, containerResourceValue, podFieldSelectorValue, type PodRuntimeFields } from '../../apimachinery/downward-api.js';
 import { expand, mappingFor } from './expansion.js';
-import { parseQuantityNanos, quantityMilliValue, quantityValue } from './quantity.js';
 
 /** An environment variable of a container's runtime config (the CRI KeyValue). */
 export interface EnvVar {
@@ -27,22 +27,12 @@ export class ContainerConfigError extends Error {
   }
 }
 
-/** Where a container's environment comes from besides the pod. */
-export interface EnvSources {
+/** Where a container's environment comes from besides the pod (and the node facts fieldRefs read). */
+export interface EnvSources extends PodRuntimeFields {
   /** The ConfigMap `name` in namespace `namespace`, or undefined when it does not exist. */
   configMap(namespace: string, name: string): ConfigMap | undefined;
   /** The Secret `name` in namespace `namespace`, or undefined when it does not exist. */
   secret(namespace: string, name: string): Secret | undefined;
-  /** The node's name (spec.nodeName when the pod does not carry it). */
-  nodeName: string;
-  /** The node's primary IP (status.hostIP). */
-  hostIP: string;
-  /** All node IPs (status.hostIPs); default [hostIP]. */
-  hostIPs?: string[];
-  /** The pod's IPs, primary first (status.podIP is the first). */
-  podIPs: string[];
-  /** spec.serviceAccountName when the pod does not carry it. */
-  serviceAccountName?: string;
   /** The node's allocatable resources: limits a container does not set default to these (cpu, memory, ephemeral-storage). */
   nodeAllocatable?: Record<string, string>;
   /** Service link variables (KUBERNETES_SERVICE_HOST, ...): usable in `$(VAR)` and appended when env does not set them. */
@@ -58,102 +48,14 @@ export interface ResolvedEnv {
 
 const envVarName = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
-/** Field paths the downward API offers to environment variables. */
-const supportedFieldPaths = new Set([
-  'metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid',
-  'spec.nodeName', 'spec.restartPolicy', 'spec.serviceAccountName', 'spec.schedulerName',
-  'status.phase', 'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs',
-]);
-
-/** Splits `metadata.labels['key']` into path and subscript. */
-function splitSubscriptedPath(fieldPath: string): { path: string; subscript: string } | undefined {
-  if (!fieldPath.endsWith("']")) return undefined;
-  const inner = fieldPath.slice(0, -2);
-  const open = inner.indexOf("['");
-  if (open <= 0) return undefined;
-  return { path: inner.slice(0, open), subscript: inner.slice(open + 2) };
-}
-
-/** Upstream's fieldpath.FormatMap: sorted `key="value"` lines. */
-function formatMap(map: Record<string, string> | undefined): string {
-  return Object.keys(map ?? {})
-    .sort()
-    .map((key) => `${key}=${JSON.stringify(map?.[key] ?? '')}`)
-    .join('\n');
-}
-
-function fieldRefValue(selector: ObjectFieldSelector, pod: Pod, sources: EnvSources): string {
-  const apiVersion = selector.apiVersion || 'v1';
-  if (apiVersion !== 'v1') throw new ContainerConfigError(`unsupported pod version: ${apiVersion}`);
-  let fieldPath = selector.fieldPath;
-  const subscripted = splitSubscriptedPath(fieldPath);
-  if (subscripted) {
-    if (subscripted.path === 'metadata.annotations') return pod.metadata?.annotations?.[subscripted.subscript] ?? '';
-    if (subscripted.path === 'metadata.labels') return pod.metadata?.labels?.[subscripted.subscript] ?? '';
-    throw new ContainerConfigError(`field label does not support subscript: ${fieldPath}`);
+/** Runs a downward API lookup, reporting its failure as the container's config error. */
+function downwardAPIValue(resolve: () => string): string {
+  try {
+    return resolve();
+  } catch (error) {
+    if (error instanceof DownwardAPIError) throw new ContainerConfigError(error.message);
+    throw error;
   }
-  if (fieldPath === 'spec.host') fieldPath = 'spec.nodeName';
-  if (!supportedFieldPaths.has(fieldPath)) throw new ContainerConfigError(`field label not supported: ${fieldPath}`);
-  switch (fieldPath) {
-    case 'spec.nodeName':
-      return pod.spec?.nodeName || sources.nodeName;
-    case 'spec.serviceAccountName':
-      return pod.spec?.serviceAccountName || sources.serviceAccountName || '';
-    case 'status.hostIP':
-      return sources.hostIP;
-    case 'status.hostIPs':
-      return (sources.hostIPs ?? [sources.hostIP]).join(',');
-    case 'status.podIP':
-      return sources.podIPs[0] ?? '';
-    case 'status.podIPs':
-      return sources.podIPs.join(',');
-    case 'metadata.annotations':
-      return formatMap(pod.metadata?.annotations);
-    case 'metadata.labels':
-      return formatMap(pod.metadata?.labels);
-    case 'metadata.name':
-      return pod.metadata?.name ?? '';
-    case 'metadata.namespace':
-      return pod.metadata?.namespace ?? '';
-    case 'metadata.uid':
-      return pod.metadata?.uid ?? '';
-    default:
-      throw new ContainerConfigError(`unsupported fieldPath: ${fieldPath}`);
-  }
-}
-
-/** The container's resources with cpu, memory and ephemeral-storage limits defaulted to the node's allocatable. */
-function limitsDefaultedToAllocatable(container: Container, allocatable: Record<string, string> | undefined): Container {
-  const limits: Record<string, string> = { ...(container.resources?.limits as Record<string, string> | undefined) };
-  for (const name of ['cpu', 'memory', 'ephemeral-storage']) {
-    const limit = limits[name];
-    const capacity = allocatable?.[name];
-    if ((limit === undefined || parseQuantityNanos(limit) === 0n) && capacity !== undefined) limits[name] = capacity;
-  }
-  return { ...container, resources: { ...container.resources, limits } };
-}
-
-function resourceFieldRefValue(selector: ResourceFieldSelector, pod: Pod, container: Container, sources: EnvSources): string {
-  let target = container;
-  if (selector.containerName) {
-    const found = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((c) => c.name === selector.containerName);
-    if (!found) throw new ContainerConfigError(`container ${selector.containerName} not found`);
-    target = found;
-  }
-  target = limitsDefaultedToAllocatable(target, sources.nodeAllocatable);
-  const divisor = selector.divisor === undefined || parseQuantityNanos(selector.divisor) === 0n ? '1' : selector.divisor;
-  const dot = selector.resource.indexOf('.');
-  const kind = selector.resource.slice(0, dot);
-  const name = selector.resource.slice(dot + 1);
-  const list = kind === 'limits' ? target.resources?.limits : kind === 'requests' ? target.resources?.requests : undefined;
-  const supported = name === 'cpu' || name === 'memory' || name === 'ephemeral-storage' || name.startsWith('hugepages-');
-  if (dot === -1 || !supported || (kind !== 'limits' && kind !== 'requests')) {
-    throw new ContainerConfigError(`unsupported container resource : ${selector.resource}`);
-  }
-  const quantity = (list as Record<string, string> | undefined)?.[name];
-  // Go divides float64s and rounds up; so do we (the divisor is at least 1m or 1).
-  if (name === 'cpu') return String(Math.ceil(quantityMilliValue(quantity) / quantityMilliValue(divisor)));
-  return String(Math.ceil(quantityValue(quantity) / quantityValue(divisor)));
 }
 
 function decodeSecretValue(encoded: string): string {
@@ -232,9 +134,11 @@ export function resolveContainerEnv(pod: Pod, container: Container, sources: Env
     if (value !== '') {
       value = expand(value, mapping);
     } else if (from?.fieldRef) {
-      value = fieldRefValue(from.fieldRef, pod, sources);
+      const selector = from.fieldRef;
+      value = downwardAPIValue(() => podFieldSelectorValue(pod, selector, sources));
     } else if (from?.resourceFieldRef) {
-      value = resourceFieldRefValue(from.resourceFieldRef, pod, container, sources);
+      const selector = from.resourceFieldRef;
+      value = downwardAPIValue(() => containerResourceValue(pod, selector, { container, nodeAllocatable: sources.nodeAllocatable }));
     } else if (from?.configMapKeyRef) {
       const { name = '', key, optional = false } = from.configMapKeyRef;
       const configMap = getConfigMap(name, optional);

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AtomicWriter, invalidPayloadPath, type Payload } from './atomic-writer.js';
 import { VolumeSetupError } from './errors.js';
-import { formatMap, goQuote } from './downward-api.js';
 
 const file = (text: string, mode = 0o644): { data: Buffer; mode: number } => ({ data: Buffer.from(text), mode });
 
@@ -33,11 +32,4 @@ test('invalid payload paths are refused', async (t) => {
   assert.equal(invalidPayloadPath('..'), "invalid path: must not contain '..': ..");
   assert.equal(invalidPayloadPath('a/..b'), undefined);
   assert.equal(invalidPayloadPath('./a'), undefined);
-});
-
-test('Go %q quoting and sorted label formatting', () => {
-  assert.equal(goQuote('plain ü 日本'), '"plain ü 日本"');
-  assert.equal(goQuote('q"b\\\n\t\x01\x7f\u200b'), '"q\\"b\\\\\\n\\t\\x01\\x7f\\u200b"');
-  assert.equal(formatMap({ b: '2', a: '1', 'x/y': 'z' }), 'a="1"\nb="2"\nx/y="z"');
-  assert.equal(formatMap(undefined), '');
 });

@@ -397,10 +397,9 @@ function asVolumeError(error: unknown, volumeName: string): VolumeSetupError {
   return new VolumeSetupError(error instanceof Error ? error.message : String(error), volumeName, { cause: error });
 }
 
+/** A byte quantity's value (rounded up, as upstream's Quantity.Value); undefined when absent or malformed. */
 function quantityBytes(quantity: string | undefined): number | undefined {
-  if (quantity === undefined) return undefined;
-  const parsed = parseQuantity(quantity);
-  return parsed === undefined ? undefined : Math.ceil(parsed.value);
+  return parseQuantity(quantity)?.value();
 }
 
 /**
