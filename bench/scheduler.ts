@@ -17,7 +17,7 @@ import { systemClock } from '../src/apimachinery/clock.js';
 import { ApiEventRecorder } from '../src/client/events.js';
 import { InformerFactory } from '../src/client/informer.js';
 import { InProcessClient } from '../src/apiserver/in-process-client.js';
-import type { ControllerContext } from '../src/client/controller.js';
+import { runController, type ControllerContext } from '../src/client/controller.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { SqliteStore } from '../src/storage/sqlite.js';
 
@@ -106,7 +106,7 @@ async function schedule(client: Client): Promise<number> {
   const scheduler = new Scheduler(ctx);
   const started = performance.now();
   informers.start(ac.signal);
-  const running = scheduler.run(ac.signal);
+  const running = runController(ctx, scheduler, ac.signal);
   for (;;) {
     const bound = await client.list(resources.pods, 'default', { fieldSelector: 'spec.nodeName=', labelSelector: 'app=sched', limit: 1 });
     if (bound.items.length === 0) break;

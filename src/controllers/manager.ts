@@ -6,7 +6,7 @@ import type { Clock } from '../apimachinery/clock.js';
 import { ApiEventRecorder } from '../client/events.js';
 import { InformerFactory } from '../client/informer.js';
 import { LeaderElector } from '../client/leader-election.js';
-import type { ClusterSettings, ControllerContext, ControllerFactory } from '../client/controller.js';
+import { runController, type ClusterSettings, type ControllerContext, type ControllerFactory } from '../client/controller.js';
 
 /** Options of {@link ControllerManager}. */
 export interface ControllerManagerOptions {
@@ -74,7 +74,7 @@ export class ControllerManager {
     informers.start(signal);
     await Promise.all(
       controllers.map((c) =>
-        c.run(signal).catch((err: unknown) => {
+        runController(ctx, c, signal).catch((err: unknown) => {
           onError(err, c.name);
         }),
       ),

@@ -42,7 +42,7 @@ describe('Scheduler with pod affinity and topology spread', () => {
     await env.client.create(resources.nodes, '', node('n2', 'z1'));
     for (const name of ['web-0', 'web-1', 'web-2']) await env.client.create(resources.pods, 'default', pod(name, 'web', { affinity: oneWebPerHost }));
     const scheduler = new Scheduler(env.ctx, { workers: 3 });
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
       const event = await waitFor(env.clock, () => env.recorder.events.find((e) => e.reason === 'FailedScheduling'), 'FailedScheduling');
       assert.equal(
@@ -74,7 +74,7 @@ describe('Scheduler with pod affinity and topology spread', () => {
     };
     await env.client.create(resources.pods, 'default', pod('api', 'api', { affinity: nearDb }));
     const scheduler = new Scheduler(env.ctx);
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
       const event = await waitFor(env.clock, () => env.recorder.events.find((e) => e.reason === 'FailedScheduling'), 'FailedScheduling');
       assert.match(event.message, /2 node\(s\) didn't match pod affinity rules\. preemption: 0\/2 nodes are available: 2 Preemption is not helpful/);
@@ -98,7 +98,7 @@ describe('Scheduler with pod affinity and topology spread', () => {
     for (const name of names) await env.client.create(resources.pods, 'default', pod(name, 'web', { topologySpreadConstraints: spread }));
     // One worker: each decision sees the previous one.
     const scheduler = new Scheduler(env.ctx, { workers: 1 });
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
       const placed = await waitFor(env.clock, async () => {
         const nodes = await Promise.all(names.map((name) => nodeOf(env, name)));

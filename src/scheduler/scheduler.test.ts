@@ -41,7 +41,7 @@ describe('Scheduler', () => {
     await env.client.create(resources.nodes, '', node('n1'));
     await env.client.create(resources.pods, 'default', pod('web'));
     const scheduler = new Scheduler(env.ctx);
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
       const bound = await waitFor(env.clock, async () => (await listPods(env)).find((p) => p.spec?.nodeName === 'n1'), 'the pod bound');
       assert.equal(bound.metadata?.name, 'web');
@@ -61,7 +61,7 @@ describe('Scheduler', () => {
     for (const name of ['n1', 'n2', 'n3']) await env.client.create(resources.nodes, '', node(name));
     for (let i = 0; i < 6; i++) await env.client.create(resources.pods, 'default', pod(`web-${i}`, '100m', 'web'));
     const scheduler = new Scheduler(env.ctx, { workers: 4 });
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
       const pods = await waitFor(env.clock, async () => {
         const all = await listPods(env);
@@ -83,7 +83,7 @@ describe('Scheduler', () => {
     await env.client.create(resources.pods, 'default', other);
     await env.client.create(resources.pods, 'default', pod('mine'));
     const scheduler = new Scheduler(env.ctx);
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
       await waitFor(env.clock, async () => (await listPods(env)).find((p) => p.metadata?.name === 'mine' && p.spec?.nodeName), 'mine bound');
       const otherNow = (await listPods(env)).find((p) => p.metadata?.name === 'other');
@@ -98,7 +98,7 @@ describe('Scheduler', () => {
     await env.client.create(resources.nodes, '', node('small', '1'));
     await env.client.create(resources.pods, 'default', pod('big', '2'));
     const scheduler = new Scheduler(env.ctx);
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
       const failed = await waitFor(
         env.clock,
@@ -129,7 +129,7 @@ describe('Scheduler', () => {
     await env.client.create(resources.nodes, '', node('n1', '1'));
     await env.client.create(resources.pods, 'default', pod('first', '800m'));
     const scheduler = new Scheduler(env.ctx);
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
       await waitFor(env.clock, async () => (await listPods(env)).find((p) => p.spec?.nodeName), 'first bound');
       await env.client.create(resources.pods, 'default', pod('second', '800m'));
@@ -151,7 +151,7 @@ describe('Scheduler', () => {
     const env = simulationEnvironment();
     await env.client.create(resources.pods, 'default', pod('lonely'));
     const scheduler = new Scheduler(env.ctx);
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
       const event = await waitFor(env.clock, () => env.recorder.events.find((e) => e.reason === 'FailedScheduling'), 'FailedScheduling');
       assert.equal(event.message, 'no nodes available to schedule pods');

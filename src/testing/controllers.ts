@@ -12,7 +12,7 @@ import { InformerFactory } from '../client/informer.js';
 import { InProcessClient } from '../apiserver/in-process-client.js';
 import { MemoryClient } from './memory-client.js';
 import { SqliteStore } from '../storage/sqlite.js';
-import type { ClusterSettings, Controller, ControllerContext } from '../client/controller.js';
+import { runController, type ClusterSettings, type Controller, type ControllerContext } from '../client/controller.js';
 import { isStatusError } from '../apimachinery/errors.js';
 
 /** Options of {@link testContext}. */
@@ -43,7 +43,7 @@ export interface TestContext<C extends Client = MemoryClient> {
   signal: AbortSignal;
   /** Starts the informers created so far (again after new ones were made). */
   startInformers(): void;
-  /** Runs a controller (or any `run(signal)` task) until {@link TestContext.stop}; does not start informers. */
+  /** Runs a controller (with {@link runController}) or any `run(signal)` task until {@link TestContext.stop}; does not start informers. */
   run(task: Controller | ((signal: AbortSignal) => Promise<unknown>)): void;
   /** Starts the informers, then runs each controller given. */
   start(...controllers: (Controller | undefined)[]): void;
@@ -89,7 +89,7 @@ export function testContext<C extends Client = MemoryClient>(options: TestContex
       informers.start(abort.signal);
     },
     run(task): void {
-      running.push(typeof task === 'function' ? task(abort.signal) : task.run(abort.signal));
+      running.push(typeof task === 'function' ? task(abort.signal) : runController(ctx, task, abort.signal));
     },
     start(...controllers): void {
       context.startInformers();

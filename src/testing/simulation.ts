@@ -10,8 +10,8 @@ import { testContext, waitFor as waitUntil, type TestContext } from './controlle
 
 /** A controller context over a {@link MemoryClient}, with its parts exposed. */
 export interface SimulationEnvironment extends Omit<TestContext, 'run'> {
-  /** Starts `run(signal)` (a controller's run, a node's start) and the informers created so far. */
-  run(task: (signal: AbortSignal) => Promise<void>): void;
+  /** Starts a controller or a `run(signal)` task (a node's start), and the informers created so far. */
+  run(task: Parameters<TestContext['run']>[0]): void;
 }
 
 /** Builds a {@link SimulationEnvironment}; `settings` override the defaults (cluster CIDR 10.42.0.0/16). */

@@ -11,8 +11,8 @@ import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 import { podTemplateHash, scaledValueFromIntOrPercent, stableStringify } from '../deployment/rollout.js';
 import { controllerOf, controllerRef, revisionName, sortRevisions, templatePatch } from '../statefulset/history.js';
 import { isPodAvailable, isPodReady, isTerminating, msUntilAvailable } from '../statefulset/pod-state.js';
@@ -33,7 +33,6 @@ type DaemonSetObject = DaemonSet & KubeObject;
 type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;
 type Revision = ControllerRevision & KubeObject;
-
 
 function podKey(pod: Pod): string {
   return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
@@ -81,8 +80,6 @@ function updatedPodsOnNode(pods: readonly Pod[], hash: string, generation: numbe
  */
 export class DaemonSetController implements Controller {
   readonly name = daemonSetControllerName;
-  /** Keys of DaemonSets to sync. */
-  readonly queue: WorkQueue<string>;
   /** Outstanding creations and deletions per DaemonSet key. */
   readonly expectations: PodExpectations;
 
@@ -91,75 +88,75 @@ export class DaemonSetController implements Controller {
   private readonly nodes: Informer<NodeObject>;
   private readonly revisions: Informer<Revision>;
   private readonly recorder: EventRecorder;
-  private readonly workers: number;
+  readonly workers: number;
 
   constructor(
     private readonly ctx: ControllerContext,
     options: DaemonSetControllerOptions = {},
   ) {
     this.workers = options.workers ?? 2;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.expectations = new PodExpectations(ctx.clock);
     this.recorder = ctx.recorder(daemonSetControllerName);
     this.daemonSets = ctx.informers.informerFor<DaemonSetObject>(resources.daemonsets);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
     this.nodes = ctx.informers.informerFor<NodeObject>(resources.nodes);
     this.revisions = ctx.informers.informerFor<Revision>(resources.controllerrevisions, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
+  }
+
+  /** The DaemonSet, pod, node and ControllerRevision caches. */
+  get caches(): SyncedCache[] {
+    return [this.daemonSets, this.pods, this.nodes, this.revisions];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     this.daemonSets.addEventHandler({
-      onAdd: (ds) => this.queue.add(objectKey(ds)),
-      onUpdate: (_old, ds) => this.queue.add(objectKey(ds)),
+      onAdd: (ds) => queue.add(objectKey(ds)),
+      onUpdate: (_old, ds) => queue.add(objectKey(ds)),
       onDelete: (ds) => {
         this.expectations.delete(objectKey(ds));
-        this.queue.add(objectKey(ds));
+        queue.add(objectKey(ds));
       },
     });
     this.pods.addEventHandler({
       onAdd: (pod) => {
         if (pod.metadata?.deletionTimestamp) {
-          this.podGone(pod);
+          this.podGone(queue, pod);
           return;
         }
         const ds = this.resolveOwner(pod);
         if (ds) {
           this.expectations.creationObserved(objectKey(ds));
-          this.queue.add(objectKey(ds));
-        } else if (!controllerOf(pod)) this.enqueueSelecting(pod);
+          queue.add(objectKey(ds));
+        } else if (!controllerOf(pod)) this.enqueueSelecting(queue, pod);
       },
       onUpdate: (oldPod, pod) => {
         if (oldPod.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
         if (pod.metadata?.deletionTimestamp) {
-          this.podGone(pod);
+          this.podGone(queue, pod);
           return;
         }
         const oldOwner = this.resolveOwner(oldPod);
-        if (oldOwner) this.queue.add(objectKey(oldOwner));
+        if (oldOwner) queue.add(objectKey(oldOwner));
         const owner = this.resolveOwner(pod);
-        if (owner) this.queue.add(objectKey(owner));
-        else if (!controllerOf(pod)) this.enqueueSelecting(pod);
+        if (owner) queue.add(objectKey(owner));
+        else if (!controllerOf(pod)) this.enqueueSelecting(queue, pod);
       },
-      onDelete: (pod) => this.podGone(pod),
+      onDelete: (pod) => this.podGone(queue, pod),
     });
     this.nodes.addEventHandler({
-      onAdd: () => this.enqueueAll(),
+      onAdd: () => this.enqueueAll(queue),
       onUpdate: (oldNode, node) => {
         const relevant = (n: Node): unknown => [n.metadata?.labels, n.spec?.taints, n.spec?.unschedulable];
-        if (!jsonEqual(cloneJSON(relevant(oldNode)), cloneJSON(relevant(node)))) this.enqueueAll();
+        if (!jsonEqual(cloneJSON(relevant(oldNode)), cloneJSON(relevant(node)))) this.enqueueAll(queue);
       },
-      onDelete: () => this.enqueueAll(),
+      onDelete: () => this.enqueueAll(queue),
     });
     this.revisions.addEventHandler({
-      onAdd: (revision) => this.enqueueOwner(revision),
-      onUpdate: (_old, revision) => this.enqueueOwner(revision),
-      onDelete: (revision) => this.enqueueOwner(revision),
+      onAdd: (revision) => this.enqueueOwner(queue, revision),
+      onUpdate: (_old, revision) => this.enqueueOwner(queue, revision),
+      onDelete: (revision) => this.enqueueOwner(queue, revision),
     });
-  }
-
-  /** Waits for the caches, then syncs DaemonSets until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const informers = [this.daemonSets, this.pods, this.nodes, this.revisions];
-    const synced = await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
   }
 
   private resolveOwner(obj: KubeObject): DaemonSetObject | undefined {
@@ -169,27 +166,27 @@ export class DaemonSetController implements Controller {
     return ds && ds.metadata?.uid === ref.uid ? ds : undefined;
   }
 
-  private enqueueOwner(obj: KubeObject): void {
+  private enqueueOwner(queue: KeyQueue, obj: KubeObject): void {
     const ds = this.resolveOwner(obj);
-    if (ds) this.queue.add(objectKey(ds));
+    if (ds) queue.add(objectKey(ds));
   }
 
-  private enqueueAll(): void {
-    for (const ds of this.daemonSets.list()) this.queue.add(objectKey(ds));
+  private enqueueAll(queue: KeyQueue): void {
+    for (const ds of this.daemonSets.list()) queue.add(objectKey(ds));
   }
 
-  private enqueueSelecting(pod: Pod): void {
+  private enqueueSelecting(queue: KeyQueue, pod: Pod): void {
     for (const ds of this.daemonSets.list(pod.metadata?.namespace ?? '')) {
       const selector = selectorOf(ds);
-      if (selector && matchesLabels(selector, pod.metadata?.labels)) this.queue.add(objectKey(ds));
+      if (selector && matchesLabels(selector, pod.metadata?.labels)) queue.add(objectKey(ds));
     }
   }
 
-  private podGone(pod: PodObject): void {
+  private podGone(queue: KeyQueue, pod: PodObject): void {
     const ds = this.resolveOwner(pod);
     if (!ds) return;
     this.expectations.deletionObserved(objectKey(ds), podKey(pod));
-    this.queue.add(objectKey(ds));
+    queue.add(objectKey(ds));
   }
 
   /** Converges one DaemonSet (by `namespace/name` key) and writes its status. */

@@ -7,6 +7,7 @@ import { resources } from '../../client/client.js';
 import { ReplicaSetController } from '../replicaset/controller.js';
 import { listPods, markReady, newHarness, readyAndLive, waitFor, type Harness } from '../../testing/replicaset.js';
 import { DeploymentController } from './controller.js';
+import { runController } from '../../client/controller.js';
 
 type DeploymentObject = Deployment & KubeObject;
 type ReplicaSetObject = ReplicaSet & KubeObject;
@@ -38,7 +39,7 @@ async function startControllers(h: Harness): Promise<Running> {
   const deployments = new DeploymentController(h.ctx);
   const stop = new AbortController();
   h.informers.start(stop.signal);
-  const done = Promise.all([replicaSets.run(stop.signal), deployments.run(stop.signal)]);
+  const done = Promise.all([runController(h.ctx, replicaSets, stop.signal), runController(h.ctx, deployments, stop.signal)]);
   return { stop, done };
 }
 

@@ -15,7 +15,7 @@ import { InformerFactory } from '../../client/informer.js';
 import { InProcessClient } from '../../apiserver/in-process-client.js';
 import { createTokenAuthenticator, ensureServerCredentials } from '../../pki/bootstrap.js';
 import { SqliteStore } from '../../storage/sqlite.js';
-import type { ControllerContext } from '../../client/controller.js';
+import { runController, type ControllerContext } from '../../client/controller.js';
 import { ReplicaSetController } from '../replicaset/controller.js';
 import { listPods, markReady, readyAndLive, waitFor } from '../../testing/replicaset.js';
 import { DeploymentController } from './controller.js';
@@ -51,7 +51,7 @@ test('rollout and undo against the real API server (defaulting, validation, patc
     };
     const controllers = [new ReplicaSetController(ctx), new DeploymentController(ctx)];
     informers.start(stop.signal);
-    const done = Promise.all(controllers.map((c) => c.run(stop.signal)));
+    const done = Promise.all(controllers.map((c) => runController(ctx, c, stop.signal)));
     await client.create(resources.deployments, 'default', {
       apiVersion: 'apps/v1',
       kind: 'Deployment',

@@ -35,7 +35,7 @@ describe('NodeIpamController', () => {
     await env.client.create(resources.nodes, '', node('old', '10.42.0.0/24'));
     for (const name of ['a', 'b', 'c']) await env.client.create(resources.nodes, '', node(name));
     const controller = new NodeIpamController(env.ctx);
-    env.run((signal) => controller.run(signal));
+    env.run(controller);
     try {
       const all = await waitFor(env.clock, async () => {
         const list = await nodes(env);
@@ -61,7 +61,7 @@ describe('NodeIpamController', () => {
     const env = simulationEnvironment({ clusterCIDR: '10.42.0.0/23' });
     for (const name of ['a', 'b', 'c']) await env.client.create(resources.nodes, '', node(name));
     const controller = new NodeIpamController(env.ctx);
-    env.run((signal) => controller.run(signal));
+    env.run(controller);
     try {
       await waitFor(env.clock, () => env.recorder.events.find((e) => e.reason === 'CIDRNotAvailable'), 'CIDRNotAvailable');
       const list = await nodes(env);

@@ -54,7 +54,7 @@ describe('NodeLifecycleController', () => {
       await env.client.create(resources.pods, 'default', pod('short', [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }]));
       await env.client.create(resources.pods, 'default', pod('default', defaultTolerations));
       await env.client.create(resources.pods, 'default', pod('forever', [{ operator: 'Exists' }]));
-      env.run((signal) => controller.run(signal));
+      env.run(controller);
 
       // A live node stays Ready through several grace periods.
       await env.clock.advanceAsync(100_000);

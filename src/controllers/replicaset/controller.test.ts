@@ -7,6 +7,8 @@ import { resources } from '../../client/client.js';
 import { ReplicaSetController, slowStartBatch } from './controller.js';
 import { podsToDelete } from './pods.js';
 import { listPods, markReady, newHarness, settleFor, waitFor, type Harness } from '../../testing/replicaset.js';
+import { runController } from '../../client/controller.js';
+import { WorkQueue } from '../../client/work-queue.js';
 
 function replicaSet(name: string, replicas: number, extra: Partial<ReplicaSet['spec']> = {}): ReplicaSet & KubeObject {
   return {
@@ -30,6 +32,11 @@ async function start(h: Harness): Promise<{ controller: ReplicaSetController; st
   return { controller, stop };
 }
 
+/** Registers the controller's event handlers (they track expectations) without workers: the test calls `sync` itself. */
+function watchWithoutWorkers(h: Harness, controller: ReplicaSetController): void {
+  controller.watch(new WorkQueue<string>({ clock: h.clock }));
+}
+
 async function getRS(h: Harness, name: string): Promise<ReplicaSet> {
   return h.client.get<ReplicaSet & KubeObject>(resources.replicasets, 'default', name);
 }
@@ -38,7 +45,7 @@ describe('ReplicaSet controller', () => {
   test('creates pods from the template with owner reference, labels and events, and reports status', async () => {
     const h = newHarness();
     const { controller, stop } = await start(h);
-    const run = controller.run(stop.signal);
+    const run = runController(h.ctx, controller, stop.signal);
     await h.client.create(resources.replicasets, 'default', replicaSet('web', 3));
     await waitFor(h.clock, async () => (await listPods(h.client)).length === 3, '3 pods');
     const pods = await listPods(h.client);
@@ -67,6 +74,7 @@ describe('ReplicaSet controller', () => {
   test('a create whose watch event is delayed does not cause a second create (expectations)', async () => {
     const h = newHarness();
     const { controller, stop } = await start(h);
+    watchWithoutWorkers(h, controller);
     await h.client.create(resources.replicasets, 'default', replicaSet('web', 1));
     await waitFor(h.clock, () => h.informers.informerFor(resources.replicasets).list().length === 1, 'rs cached');
     h.client.podWatchHeld = true;
@@ -89,7 +97,7 @@ describe('ReplicaSet controller', () => {
   test('scale down deletes upstream ActivePods order: unscheduled, pending, not ready, then ready', async () => {
     const h = newHarness();
     const { controller, stop } = await start(h);
-    const run = controller.run(stop.signal);
+    const run = runController(h.ctx, controller, stop.signal);
     await h.client.create(resources.replicasets, 'default', replicaSet('web', 4));
     await waitFor(h.clock, async () => (await listPods(h.client)).length === 4, '4 pods');
     const [a, b, c, d] = (await listPods(h.client)).map((p) => p.metadata?.name ?? '');
@@ -139,6 +147,7 @@ describe('ReplicaSet controller', () => {
   test('slow start batches stop at the first failure; ReplicaFailure condition and FailedCreate event', async () => {
     const h = newHarness();
     const { controller, stop } = await start(h);
+    watchWithoutWorkers(h, controller);
     await h.client.create(resources.replicasets, 'default', replicaSet('web', 10));
     await waitFor(h.clock, () => h.informers.informerFor(resources.replicasets).list().length === 1, 'rs cached');
     h.client.beforePodCreate = (ordinal) => {
@@ -184,7 +193,7 @@ describe('ReplicaSet controller', () => {
   test('adopts matching orphans and releases pods that stop matching', async () => {
     const h = newHarness();
     const { controller, stop } = await start(h);
-    const run = controller.run(stop.signal);
+    const run = runController(h.ctx, controller, stop.signal);
     await h.client.create(resources.pods, 'default', { metadata: { name: 'orphan', labels: { app: 'web' } }, spec: { containers: [] } });
     await h.client.create(resources.replicasets, 'default', replicaSet('web', 1));
     await waitFor(h.clock, async () => (await h.client.get<Pod & KubeObject>(resources.pods, 'default', 'orphan')).metadata?.ownerReferences !== undefined, 'adopted');
@@ -222,7 +231,7 @@ describe('ReplicaSet controller', () => {
   test('terminating pods do not count', async () => {
     const h = newHarness();
     const { controller, stop } = await start(h);
-    const run = controller.run(stop.signal);
+    const run = runController(h.ctx, controller, stop.signal);
     await h.client.create(resources.replicasets, 'default', replicaSet('web', 1));
     await waitFor(h.clock, async () => (await listPods(h.client)).length === 1, '1 pod');
     const [first] = await listPods(h.client);

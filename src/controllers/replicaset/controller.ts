@@ -10,8 +10,8 @@ import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 import { claimObjects, recheckOwner } from './claim.js';
 import { ControllerExpectations } from './expectations.js';
 import { controllerRefOf, isPodActive, isPodReady, msUntilAvailable, newControllerRef, podsToDelete } from './pods.js';
@@ -84,13 +84,11 @@ export class ReplicaSetController implements Controller {
   readonly name = replicaSetControllerName;
   /** Outstanding creations and deletions per ReplicaSet key. */
   readonly expectations: ControllerExpectations;
-  /** Keys of ReplicaSets to sync. */
-  readonly queue: WorkQueue<string>;
 
   private readonly replicaSets: Informer<ReplicaSet & KubeObject>;
   private readonly pods: Informer<Pod & KubeObject>;
   private readonly recorder: EventRecorder;
-  private readonly workers: number;
+  readonly workers: number;
   private readonly burstReplicas: number;
   private readonly initialBatchSize: number;
 
@@ -102,27 +100,28 @@ export class ReplicaSetController implements Controller {
     this.burstReplicas = options.burstReplicas ?? 500;
     this.initialBatchSize = options.slowStartInitialBatchSize ?? 1;
     this.expectations = new ControllerExpectations(ctx.clock);
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(replicaSetControllerName);
     this.replicaSets = ctx.informers.informerFor<ReplicaSet & KubeObject>(resources.replicasets);
     this.pods = ctx.informers.informerFor<Pod & KubeObject>(resources.pods, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
-    this.replicaSets.addEventHandler({
-      onAdd: (rs) => this.queue.add(objectKey(rs)),
-      onUpdate: (_old, rs) => this.queue.add(objectKey(rs)),
-      onDelete: (rs) => this.queue.add(objectKey(rs)),
-    });
-    this.pods.addEventHandler({
-      onAdd: (pod) => this.podAdded(pod),
-      onUpdate: (oldPod, pod) => this.podUpdated(oldPod, pod),
-      onDelete: (pod) => this.podDeleted(pod),
-    });
   }
 
-  /** Waits for the caches, then syncs ReplicaSets until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const synced = await Promise.all([this.replicaSets.waitForSync(signal), this.pods.waitForSync(signal)]);
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
+  /** The ReplicaSet and pod caches. */
+  get caches(): SyncedCache[] {
+    return [this.replicaSets, this.pods];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
+    this.replicaSets.addEventHandler({
+      onAdd: (rs) => queue.add(objectKey(rs)),
+      onUpdate: (_old, rs) => queue.add(objectKey(rs)),
+      onDelete: (rs) => queue.add(objectKey(rs)),
+    });
+    this.pods.addEventHandler({
+      onAdd: (pod) => this.podAdded(queue, pod),
+      onUpdate: (oldPod, pod) => this.podUpdated(queue, oldPod, pod),
+      onDelete: (pod) => this.podDeleted(queue, pod),
+    });
   }
 
   /** The ReplicaSet controlling `pod` per its controller reference, if cached with the same uid. */
@@ -146,9 +145,9 @@ export class ReplicaSetController implements Controller {
     });
   }
 
-  private podAdded(pod: Pod): void {
+  private podAdded(queue: KeyQueue, pod: Pod): void {
     if (pod.metadata?.deletionTimestamp) {
-      this.podDeleted(pod);
+      this.podDeleted(queue, pod);
       return;
     }
     if (controllerRefOf(pod as KubeObject)) {
@@ -156,18 +155,18 @@ export class ReplicaSetController implements Controller {
       if (!rs) return;
       const key = objectKey(rs as KubeObject);
       this.expectations.creationObserved(key);
-      this.queue.add(key);
+      queue.add(key);
       return;
     }
-    for (const rs of this.selectingReplicaSets(pod)) this.queue.add(objectKey(rs as KubeObject));
+    for (const rs of this.selectingReplicaSets(pod)) queue.add(objectKey(rs as KubeObject));
   }
 
-  private podUpdated(oldPod: Pod, pod: Pod): void {
+  private podUpdated(queue: KeyQueue, oldPod: Pod, pod: Pod): void {
     if (oldPod.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
     const labelsChanged = !jsonEqual(oldPod.metadata?.labels ?? {}, pod.metadata?.labels ?? {});
     if (pod.metadata?.deletionTimestamp) {
-      this.podDeleted(pod);
-      if (labelsChanged) this.podDeleted(oldPod);
+      this.podDeleted(queue, pod);
+      if (labelsChanged) this.podDeleted(queue, oldPod);
       return;
     }
     const oldRef = controllerRefOf(oldPod as KubeObject);
@@ -175,22 +174,22 @@ export class ReplicaSetController implements Controller {
     const refChanged = !jsonEqual(oldRef ?? null, ref ?? null);
     if (refChanged && oldRef) {
       const oldOwner = this.resolveOwner(oldPod);
-      if (oldOwner) this.queue.add(objectKey(oldOwner as KubeObject));
+      if (oldOwner) queue.add(objectKey(oldOwner as KubeObject));
     }
     if (ref) {
       const owner = this.resolveOwner(pod);
-      if (owner) this.queue.add(objectKey(owner as KubeObject));
+      if (owner) queue.add(objectKey(owner as KubeObject));
       return;
     }
-    if (labelsChanged || refChanged) for (const rs of this.selectingReplicaSets(pod)) this.queue.add(objectKey(rs as KubeObject));
+    if (labelsChanged || refChanged) for (const rs of this.selectingReplicaSets(pod)) queue.add(objectKey(rs as KubeObject));
   }
 
-  private podDeleted(pod: Pod): void {
+  private podDeleted(queue: KeyQueue, pod: Pod): void {
     const rs = this.resolveOwner(pod);
     if (!rs) return;
     const key = objectKey(rs as KubeObject);
     this.expectations.deletionObserved(key, podKeyOf(pod));
-    this.queue.add(key);
+    queue.add(key);
   }
 
   /** Converges one ReplicaSet (`namespace/name`). Safe to call at any time, also repeatedly. */

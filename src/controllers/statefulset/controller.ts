@@ -13,8 +13,8 @@ import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 import {
   controllerOf,
   controllerRef,
@@ -46,7 +46,6 @@ type PodObject = Pod & KubeObject;
 type Revision = ControllerRevision & KubeObject;
 type Claim = PersistentVolumeClaim & KubeObject;
 
-
 /** A pod slot of one sync: the pod as known, and whether it exists in the API. */
 interface Replica {
   pod: Pod;
@@ -69,62 +68,60 @@ interface Progress {
  */
 export class StatefulSetController implements Controller {
   readonly name = statefulSetControllerName;
-  /** Keys of StatefulSets to sync. */
-  readonly queue: WorkQueue<string>;
 
   private readonly sets: Informer<StatefulSetObject>;
   private readonly pods: Informer<PodObject>;
   private readonly claims: Informer<Claim>;
   private readonly revisions: Informer<Revision>;
   private readonly recorder: EventRecorder;
-  private readonly workers: number;
+  readonly workers: number;
 
   constructor(
     private readonly ctx: ControllerContext,
     options: StatefulSetControllerOptions = {},
   ) {
     this.workers = options.workers ?? 5;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(statefulSetControllerName);
     this.sets = ctx.informers.informerFor<StatefulSetObject>(resources.statefulsets);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
     this.claims = ctx.informers.informerFor<Claim>(resources.persistentvolumeclaims);
     this.revisions = ctx.informers.informerFor<Revision>(resources.controllerrevisions, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
+  }
+
+  /** The StatefulSet, pod, claim and ControllerRevision caches. */
+  get caches(): SyncedCache[] {
+    return [this.sets, this.pods, this.claims, this.revisions];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     this.sets.addEventHandler({
-      onAdd: (set) => this.queue.add(objectKey(set)),
-      onUpdate: (_old, set) => this.queue.add(objectKey(set)),
-      onDelete: (set) => this.queue.add(objectKey(set)),
+      onAdd: (set) => queue.add(objectKey(set)),
+      onUpdate: (_old, set) => queue.add(objectKey(set)),
+      onDelete: (set) => queue.add(objectKey(set)),
     });
     this.pods.addEventHandler({
-      onAdd: (pod) => this.enqueueFor(pod),
+      onAdd: (pod) => this.enqueueFor(queue, pod),
       onUpdate: (oldPod, pod) => {
         if (oldPod.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
-        this.enqueueFor(oldPod);
-        this.enqueueFor(pod);
+        this.enqueueFor(queue, oldPod);
+        this.enqueueFor(queue, pod);
       },
-      onDelete: (pod) => this.enqueueFor(pod),
+      onDelete: (pod) => this.enqueueFor(queue, pod),
     });
     this.revisions.addEventHandler({
-      onAdd: (revision) => this.enqueueOwner(revision),
-      onUpdate: (_old, revision) => this.enqueueOwner(revision),
-      onDelete: (revision) => this.enqueueOwner(revision),
+      onAdd: (revision) => this.enqueueOwner(queue, revision),
+      onUpdate: (_old, revision) => this.enqueueOwner(queue, revision),
+      onDelete: (revision) => this.enqueueOwner(queue, revision),
     });
     // Claim changes matter to the retention policy: a stale claim's deletion unblocks its pod.
     this.claims.addEventHandler({
-      onAdd: (claim) => this.enqueueForClaim(claim),
+      onAdd: (claim) => this.enqueueForClaim(queue, claim),
       onUpdate: (oldClaim, claim) => {
-        if (oldClaim.metadata?.resourceVersion !== claim.metadata?.resourceVersion) this.enqueueForClaim(claim);
+        if (oldClaim.metadata?.resourceVersion !== claim.metadata?.resourceVersion) this.enqueueForClaim(queue, claim);
       },
-      onDelete: (claim) => this.enqueueForClaim(claim),
+      onDelete: (claim) => this.enqueueForClaim(queue, claim),
     });
-  }
-
-  /** Waits for the caches, then syncs StatefulSets until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const informers = [this.sets, this.pods, this.claims, this.revisions];
-    const synced = await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
   }
 
   private resolveOwner(obj: KubeObject): StatefulSetObject | undefined {
@@ -134,25 +131,25 @@ export class StatefulSetController implements Controller {
     return set && set.metadata?.uid === ref.uid ? set : undefined;
   }
 
-  private enqueueOwner(obj: KubeObject): void {
+  private enqueueOwner(queue: KeyQueue, obj: KubeObject): void {
     const set = this.resolveOwner(obj);
-    if (set) this.queue.add(objectKey(set));
+    if (set) queue.add(objectKey(set));
   }
 
-  private enqueueFor(pod: PodObject): void {
+  private enqueueFor(queue: KeyQueue, pod: PodObject): void {
     if (controllerOf(pod)) {
-      this.enqueueOwner(pod);
+      this.enqueueOwner(queue, pod);
       return;
     }
     // An orphan: the sets that may adopt it.
     for (const set of this.sets.list(pod.metadata?.namespace ?? '')) {
       const selector = selectorOf(set);
-      if (selector && ordinalOf(pod, set.metadata?.name ?? '') >= 0 && matchesLabels(selector, pod.metadata?.labels)) this.queue.add(objectKey(set));
+      if (selector && ordinalOf(pod, set.metadata?.name ?? '') >= 0 && matchesLabels(selector, pod.metadata?.labels)) queue.add(objectKey(set));
     }
   }
 
   /** The sets with a claim template naming the claim `<template>-<set>-<ordinal>`. */
-  private enqueueForClaim(claim: Claim): void {
+  private enqueueForClaim(queue: KeyQueue, claim: Claim): void {
     const name = claim.metadata?.name ?? '';
     for (const set of this.sets.list(claim.metadata?.namespace ?? '')) {
       const setName = set.metadata?.name ?? '';
@@ -160,7 +157,7 @@ export class StatefulSetController implements Controller {
         const prefix = `${template.metadata?.name ?? ''}-${setName}-`;
         return name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length));
       });
-      if (named) this.queue.add(objectKey(set));
+      if (named) queue.add(objectKey(set));
     }
   }
 
