@@ -139,15 +139,6 @@ export function newHarness(): Harness {
   return { clock, memory, client, informers, ctx, events: (component) => recorderFor(component).events, errors };
 }
 
-/** Polls `condition` between small clock advances (letting queued work and timers run) until it holds or the rounds run out. */
-export async function waitFor(clock: FakeClock, condition: () => boolean | Promise<boolean>, what: string, rounds = 400): Promise<void> {
-  for (let round = 0; round < rounds; round++) {
-    if (await condition()) return;
-    await clock.advanceAsync(5);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** Lists pods as the API holds them. */
 export async function listPods(client: Client, namespace = 'default'): Promise<Pod[]> {
   return (await client.list<Pod & KubeObject>(resources.pods, namespace)).items;

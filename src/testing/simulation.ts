@@ -6,7 +6,7 @@
 import { FakeClock } from '../apimachinery/clock.js';
 import { MemoryClient } from './memory-client.js';
 import type { ClusterSettings } from '../client/controller.js';
-import { testContext, waitFor as waitUntil, type TestContext } from './controllers.js';
+import { testContext, type TestContext } from './controllers.js';
 
 /** A controller context over a {@link MemoryClient}, with its parts exposed. */
 export interface SimulationEnvironment extends Omit<TestContext, 'run'> {
@@ -27,10 +27,3 @@ export function simulationEnvironment(settings: Partial<ClusterSettings> = {}): 
   };
 }
 
-/**
- * Waits until `condition` returns a truthy value (which is returned), letting promises run and
- * moving the fake clock `stepMs` (default 10) a round; fails after 10 s of real time.
- */
-export async function waitFor<T>(clock: FakeClock, condition: () => T | Promise<T>, what: string, stepMs = 10): Promise<NonNullable<T>> {
-  return (await waitUntil(what, condition, { clock, stepMs, timeoutMs: 10_000 })) as NonNullable<T>;
-}

@@ -17,7 +17,8 @@ import { createTokenAuthenticator, ensureServerCredentials } from '../../pki/boo
 import { SqliteStore } from '../../storage/sqlite.js';
 import { runController, type ControllerContext } from '../../client/controller.js';
 import { ReplicaSetController } from '../replicaset/controller.js';
-import { listPods, markReady, readyAndLive, waitFor } from '../../testing/replicaset.js';
+import { listPods, markReady, readyAndLive } from '../../testing/replicaset.js';
+import { waitFor } from '../../testing/wait.js';
 import { DeploymentController } from './controller.js';
 
 type DeploymentObject = Deployment & KubeObject;
@@ -63,9 +64,7 @@ test('rollout and undo against the real API server (defaulting, validation, patc
       },
     } satisfies DeploymentObject);
     const settleRollout = async (image: string): Promise<void> => {
-      await waitFor(
-        clock,
-        async () => {
+      await waitFor(`rollout of ${image}`, async () => {
           for (const pod of await listPods(client)) if (!readyAndLive(pod) && !pod.metadata?.deletionTimestamp) await markReady(client, clock, pod);
           const d = await client.get<DeploymentObject>(resources.deployments, 'default', 'web');
           const pods = await listPods(client);
@@ -77,10 +76,7 @@ test('rollout and undo against the real API server (defaulting, validation, patc
             pods.length === 2 &&
             pods.every((p) => p.spec?.containers[0]?.image === image)
           );
-        },
-        `rollout of ${image}`,
-        1000,
-      );
+        }, { clock: clock });
     };
     await settleRollout('nginx:1');
     const setImage = async (image: string): Promise<void> => {

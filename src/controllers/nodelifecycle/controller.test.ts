@@ -4,7 +4,8 @@ import type { Node, Pod, Toleration } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { SimulatedNode } from '../../kubelet/simulated/node.js';
-import { simulationEnvironment, waitFor } from '../../testing/simulation.js';
+import { simulationEnvironment } from '../../testing/simulation.js';
+import { waitFor } from '../../testing/wait.js';
 import { minTolerationSeconds, NodeLifecycleController } from './controller.js';
 
 type NodeObject = Node & KubeObject;
@@ -50,7 +51,7 @@ describe('NodeLifecycleController', () => {
     const nodeRun = simulated.start(nodeAbort.signal);
     const controller = new NodeLifecycleController(env.ctx);
     try {
-      await waitFor(env.clock, async () => (await env.client.list(resources.leases, 'kube-node-lease')).items.length === 1, 'the Lease');
+      await waitFor('the Lease', async () => (await env.client.list(resources.leases, 'kube-node-lease')).items.length === 1, { clock: env.clock });
       await env.client.create(resources.pods, 'default', pod('short', [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }]));
       await env.client.create(resources.pods, 'default', pod('default', defaultTolerations));
       await env.client.create(resources.pods, 'default', pod('forever', [{ operator: 'Exists' }]));
@@ -65,17 +66,17 @@ describe('NodeLifecycleController', () => {
       nodeAbort.abort();
       await nodeRun;
       const silentSince = env.clock.now().getTime();
-      const unknown = await waitFor(env.clock, async () => {
+      const unknown = await waitFor('Ready Unknown', async () => {
         const node = await getNode(env);
         return node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' ? node : undefined;
-      }, 'Ready Unknown', 1000);
+      }, { clock: env.clock, stepMs: 1000 });
       const elapsed = env.clock.now().getTime() - silentSince;
       assert.ok(elapsed > 30_000 && elapsed <= 52_000, `marked after ${elapsed} ms`);
       const ready = unknown.status?.conditions?.find((c) => c.type === 'Ready');
       assert.equal(ready?.reason, 'NodeStatusUnknown');
       assert.equal(ready?.message, 'Kubelet stopped posting node status.');
       assert.ok(unknown.status?.conditions?.every((c) => c.status === 'Unknown'));
-      const tainted = await waitFor(env.clock, async () => ((await getNode(env)).spec?.taints?.length === 2 ? await getNode(env) : undefined), 'the taints');
+      const tainted = await waitFor('the taints', async () => ((await getNode(env)).spec?.taints?.length === 2 ? await getNode(env) : undefined), { clock: env.clock });
       assert.deepEqual(
         tainted.spec?.taints?.map((t) => `${t.key}:${t.effect}`),
         ['node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule'],
@@ -83,13 +84,13 @@ describe('NodeLifecycleController', () => {
       const taintedAt = Date.parse(tainted.spec?.taints?.[0]?.timeAdded ?? '');
 
       // 60 s toleration: evicted after a minute, the others stay.
-      await waitFor(env.clock, async () => !(await podNames(env)).includes('short'), 'short evicted', 1000);
+      await waitFor('short evicted', async () => !(await podNames(env)).includes('short'), { clock: env.clock, stepMs: 1000 });
       assert.ok(env.clock.now().getTime() - taintedAt >= 60_000);
       assert.deepEqual(await podNames(env), ['default', 'forever']);
       assert.ok(env.recorder.events.some((e) => e.reason === 'TaintManagerEviction' && e.message === 'Marking for deletion Pod default/short'));
 
       // 300 s (the DefaultTolerationSeconds) later the default pod goes too; the pod tolerating everything stays.
-      await waitFor(env.clock, async () => !(await podNames(env)).includes('default'), 'default evicted', 5000);
+      await waitFor('default evicted', async () => !(await podNames(env)).includes('default'), { clock: env.clock, stepMs: 5000 });
       assert.ok(env.clock.now().getTime() - taintedAt >= 300_000);
       assert.deepEqual(await podNames(env), ['forever']);
 
@@ -97,10 +98,10 @@ describe('NodeLifecycleController', () => {
       const back = new AbortController();
       const again = new SimulatedNode(env.client, 'sim-a', env.clock).start(back.signal);
       try {
-        await waitFor(env.clock, async () => {
+        await waitFor('the node healthy and untainted', async () => {
           const node = await getNode(env);
           return node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && node.spec?.taints === undefined;
-        }, 'the node healthy and untainted');
+        }, { clock: env.clock });
       } finally {
         back.abort();
         await again;
