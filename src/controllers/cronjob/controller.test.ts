@@ -6,7 +6,7 @@ import { resources } from '../../client/client.js';
 import { FakeClock, settle } from '../../apimachinery/clock.js';
 import { testContext } from '../../testing/controllers.js';
 import { waitFor } from '../../testing/wait.js';
-import type { JobObject } from '../job/job-util.js';
+import type { JobObject } from '../common/job.js';
 import { CronJobController, formatRFC3339InZone, jobNameFor } from './controller.js';
 
 const namespace = 'default';

@@ -18,7 +18,8 @@ import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
 import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
-import { controllerOf, controllerRefTo, finishedCondition, isJobFinished, isJobSucceeded, type JobObject } from '../job/job-util.js';
+import { finishedCondition, isJobFinished, isJobSucceeded, type JobObject } from '../common/job.js';
+import { controllerOf, newControllerRef } from '../../apimachinery/owner.js';
 import {
   isValidTimeZone,
   mostRecentScheduleTime,
@@ -404,7 +405,7 @@ export class CronJobController implements Controller {
         namespace: cronJob.metadata?.namespace,
         labels: { ...(template?.metadata?.labels ?? {}) },
         annotations,
-        ownerReferences: [controllerRefTo(cronJob, 'batch/v1', 'CronJob')],
+        ownerReferences: [newControllerRef(cronJob, { group: 'batch', version: 'v1', kind: 'CronJob' })],
       },
       spec: cloneJSON(template?.spec ?? { template: {} }),
     };

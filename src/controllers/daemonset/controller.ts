@@ -13,11 +13,13 @@ import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
 import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
-import { podTemplateHash, scaledValueFromIntOrPercent, stableStringify } from '../deployment/rollout.js';
-import { controllerOf, controllerRef, revisionName, sortRevisions, templatePatch } from '../statefulset/history.js';
-import { isPodAvailable, isPodReady, isTerminating, msUntilAvailable } from '../statefulset/pod-state.js';
+import { podTemplateHash, stableStringify } from '../common/hash.js';
+import { scaledValueFromIntOrPercent } from '../common/intstr.js';
+import { revisionName, sortRevisions, templatePatch } from '../history/history.js';
+import { controllerOf, newControllerRef } from '../../apimachinery/owner.js';
+import { isPodAvailable, isPodDeleting, isPodReady, msUntilAvailable } from '../../apimachinery/pod.js';
 import { PodExpectations } from './expectations.js';
-import { daemonPodTemplate, daemonSetHashLabel, newDaemonPod, nodeShouldRunDaemonPod, targetNodeName, templateGenerationLabel } from './placement.js';
+import { daemonPodTemplate, daemonSetHashLabel, daemonSetKind, newDaemonPod, nodeShouldRunDaemonPod, targetNodeName, templateGenerationLabel } from './placement.js';
 import { controllerUIDIndex, controllerUIDIndexValues } from '../../apimachinery/owner.js';
 
 /** The component name of this controller's events. */
@@ -59,7 +61,7 @@ function updatedPodsOnNode(pods: readonly Pod[], hash: string, generation: numbe
   let newPod: Pod | undefined;
   let oldPod: Pod | undefined;
   for (const pod of pods) {
-    if (isTerminating(pod)) continue;
+    if (isPodDeleting(pod)) continue;
     if (isPodUpdated(pod, hash, generation)) {
       if (newPod) return { ok: false };
       newPod = pod;
@@ -226,10 +228,10 @@ export class DaemonSetController implements Controller {
         out.push(pod);
         continue;
       }
-      if (ref || isTerminating(pod) || ds.metadata?.deletionTimestamp || !matchesLabels(selector, pod.metadata?.labels)) continue;
+      if (ref || isPodDeleting(pod) || ds.metadata?.deletionTimestamp || !matchesLabels(selector, pod.metadata?.labels)) continue;
       try {
         const adopted = await this.ctx.client.patch<PodObject>(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'merge', {
-          metadata: { ownerReferences: [...(pod.metadata?.ownerReferences ?? []), controllerRef(ds, 'apps/v1', 'DaemonSet')], uid: pod.metadata?.uid },
+          metadata: { ownerReferences: [...(pod.metadata?.ownerReferences ?? []), newControllerRef(ds, daemonSetKind)], uid: pod.metadata?.uid },
         });
         out.push(adopted);
       } catch (err) {
@@ -272,7 +274,7 @@ export class DaemonSetController implements Controller {
         namespace,
         labels: { ...(ds.spec?.template.metadata?.labels ?? {}), [daemonSetHashLabel]: hash },
         ...(ds.metadata?.annotations ? { annotations: { ...ds.metadata.annotations } } : {}),
-        ownerReferences: [controllerRef(ds, 'apps/v1', 'DaemonSet')],
+        ownerReferences: [newControllerRef(ds, daemonSetKind)],
       },
       data: data as ControllerRevision['data'],
       revision: maxOther + 1,
@@ -300,7 +302,7 @@ export class DaemonSetController implements Controller {
   private podsByNode(pods: Pod[], includeTerminating: boolean): Map<string, Pod[]> {
     const byNode = new Map<string, Pod[]>();
     for (const pod of pods) {
-      if (!includeTerminating && isTerminating(pod)) continue;
+      if (!includeTerminating && isPodDeleting(pod)) continue;
       const node = targetNodeName(pod);
       if (!node) continue;
       const list = byNode.get(node) ?? [];
@@ -343,7 +345,7 @@ export class DaemonSetController implements Controller {
       } else if (shouldContinueRunning) {
         const running: Pod[] = [];
         for (const pod of daemonPods) {
-          if (isTerminating(pod)) continue;
+          if (isPodDeleting(pod)) continue;
           if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') {
             if (pod.status.phase === 'Failed') {
               this.recorder.event(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${pod.metadata?.namespace}/${pod.metadata?.name} on node ${nodeName}, will try to kill it`);
@@ -371,13 +373,13 @@ export class DaemonSetController implements Controller {
           if (oldestNew && oldestOld && (!isPodReady(oldestOld) || isPodAvailable(oldestNew, minReadySeconds, now))) podsToDelete.push(oldestOld);
         }
       } else {
-        for (const pod of daemonPods) if (!isTerminating(pod)) podsToDelete.push(pod);
+        for (const pod of daemonPods) if (!isPodDeleting(pod)) podsToDelete.push(pod);
       }
     }
     // Unscheduled pods meant for nodes that no longer exist (getUnscheduledPodsWithoutNode).
     for (const [nodeName, daemonPods] of byNode) {
       if (nodeNames.has(nodeName)) continue;
-      for (const pod of daemonPods) if (!pod.spec?.nodeName && !isTerminating(pod)) podsToDelete.push(pod);
+      for (const pod of daemonPods) if (!pod.spec?.nodeName && !isPodDeleting(pod)) podsToDelete.push(pod);
     }
     await this.syncNodes(ds, podsToDelete, nodesNeedingPods, hash);
   }

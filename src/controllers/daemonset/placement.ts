@@ -7,7 +7,10 @@ import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Affinity, Node, Pod, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1.js';
 import { cloneJSON, type KubeObject } from '../../apimachinery/object.js';
 import { nodeAffinityFilter, taintTolerationFilter, tolerated } from '../../scheduler/filters.js';
-import { controllerRef } from '../statefulset/history.js';
+import { newControllerRef, type GroupVersionKind } from '../../apimachinery/owner.js';
+
+/** The kind of DaemonSets, as the controller references of their pods name it. */
+export const daemonSetKind: GroupVersionKind = { group: 'apps', version: 'v1', kind: 'DaemonSet' };
 
 /** Label holding the template hash of the pod's revision (apps.DefaultDaemonSetUniqueLabelKey). */
 export const daemonSetHashLabel = 'controller-revision-hash';
@@ -77,7 +80,7 @@ export function newDaemonPod(ds: DaemonSet, template: PodTemplateSpec, nodeName:
       labels: { ...(meta.labels ?? {}) },
       ...(meta.annotations ? { annotations: { ...meta.annotations } } : {}),
       ...(meta.finalizers ? { finalizers: [...meta.finalizers] } : {}),
-      ownerReferences: [controllerRef(ds as KubeObject, 'apps/v1', 'DaemonSet')],
+      ownerReferences: [newControllerRef(ds as KubeObject, daemonSetKind)],
     },
     spec,
   };

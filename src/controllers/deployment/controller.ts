@@ -13,10 +13,11 @@ import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
 import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
-import { claimObjects, recheckOwner } from '../replicaset/claim.js';
-import { controllerRefOf } from '../replicaset/pods.js';
+import { claimObjects, recheckOwner } from '../common/claim.js';
+import { controllerOf } from '../../apimachinery/owner.js';
 import {
   compareByRevision,
+  deploymentKind,
   equalIgnoreHash,
   findNewReplicaSet,
   newReplicaSetFor,
@@ -134,8 +135,8 @@ export class DeploymentController implements Controller {
     this.replicaSets.addEventHandler({
       onAdd: (rs) => this.enqueueForReplicaSet(queue, rs),
       onUpdate: (oldRS, rs) => {
-        const oldRef = controllerRefOf(oldRS);
-        if (oldRef && !jsonEqual(oldRef, controllerRefOf(rs) ?? null)) this.enqueueForReplicaSet(queue, oldRS);
+        const oldRef = controllerOf(oldRS);
+        if (oldRef && !jsonEqual(oldRef, controllerOf(rs) ?? null)) this.enqueueForReplicaSet(queue, oldRS);
         this.enqueueForReplicaSet(queue, rs);
       },
       onDelete: (rs) => this.enqueueForReplicaSet(queue, rs),
@@ -152,14 +153,14 @@ export class DeploymentController implements Controller {
   }
 
   private resolveOwner<T extends KubeObject>(obj: KubeObject, kind: string, informer: Informer<T>): T | undefined {
-    const ref = controllerRefOf(obj);
+    const ref = controllerOf(obj);
     if (!ref || ref.kind !== kind || !ref.apiVersion?.startsWith('apps/')) return undefined;
     const owner = informer.get(obj.metadata?.namespace ?? '', ref.name);
     return owner && uidOf(owner) === ref.uid ? owner : undefined;
   }
 
   private enqueueForReplicaSet(queue: KeyQueue, rs: ReplicaSetObject): void {
-    if (controllerRefOf(rs)) {
+    if (controllerOf(rs)) {
       const d = this.resolveOwner(rs, 'Deployment', this.deployments);
       if (d) queue.add(objectKey(d));
       return;
@@ -199,8 +200,7 @@ export class DeploymentController implements Controller {
     const rsList = await claimObjects<ReplicaSetObject>({
       client: this.ctx.client,
       owner: d,
-      ownerApiVersion: 'apps/v1',
-      ownerKind: 'Deployment',
+      ownerKind: deploymentKind,
       selector,
       ownedRef: resources.replicasets,
       candidates: this.replicaSets.list(namespace),
@@ -271,7 +271,7 @@ export class DeploymentController implements Controller {
     } catch (err) {
       if (isStatusError(err, 409)) {
         const current = await this.ctx.client.get<ReplicaSetObject>(resources.replicasets, namespace, nameOf(candidate));
-        const ours = controllerRefOf(current)?.uid === uidOf(d);
+        const ours = controllerOf(current)?.uid === uidOf(d);
         if (!ours || !equalIgnoreHash(current.spec?.template, d.spec?.template)) {
           // A hash collision: the next sync hashes with a higher collisionCount.
           await this.writeStatus(d, { ...(d.status ?? {}), collisionCount: (d.status?.collisionCount ?? 0) + 1 });
@@ -444,7 +444,7 @@ export class DeploymentController implements Controller {
     if (oldUids.size === 0) return false;
     const namespace = split.oldRSs[0]?.metadata?.namespace ?? '';
     return this.pods.list(namespace).some((pod) => {
-      const ref = controllerRefOf(pod);
+      const ref = controllerOf(pod);
       if (!ref || !oldUids.has(ref.uid)) return false;
       const phase = pod.status?.phase;
       return phase !== 'Failed' && phase !== 'Succeeded';

@@ -14,13 +14,13 @@ import {
   findPort,
   hasSelector,
   headlessServiceLabel,
-  isPodReady,
   isServiceIPSet,
   podHostname,
   podIP,
   serviceSelectsPod,
   shouldPodBeInEndpoints,
-} from './pods.js';
+} from '../common/endpoints.js';
+import { isPodReady } from '../../apimachinery/pod.js';
 
 /** The component name of this controller's events. */
 export const endpointsControllerName = 'endpoint-controller';

@@ -8,7 +8,8 @@ import { FakeClock } from '../../apimachinery/clock.js';
 import { testContext } from '../../testing/controllers.js';
 import { waitFor } from '../../testing/wait.js';
 import { JobController } from './controller.js';
-import { jobTrackingFinalizer, type JobObject, type PodObject } from './job-util.js';
+import { jobTrackingFinalizer, type PodObject } from './job-util.js';
+import type { JobObject } from '../common/job.js';
 import { TTLAfterFinishedController } from './ttl.js';
 
 const namespace = 'default';

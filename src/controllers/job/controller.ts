@@ -28,20 +28,16 @@ import { JobExpectations } from './expectations.js';
 import { countedFailures, failJobMessage, matchPodFailurePolicy } from './pod-failure-policy.js';
 import { completionIndexAnnotation, completionIndexOf, firstPendingIndexes, formatIndexes, parseIndexes } from './indexes.js';
 import {
-  controllerOf,
-  controllerRefTo,
   hasTrackingFinalizer,
-  isJobFinished,
-  isPodActive,
   isPodFailed,
-  isPodReady,
   isPodTerminating,
   jobTrackingFinalizer,
   podFinishedTime,
-  type JobObject,
   type PodObject,
 } from './job-util.js';
-import { controllerUIDIndex, controllerUIDIndexValues } from '../../apimachinery/owner.js';
+import { isJobFinished, jobKind, type JobObject } from '../common/job.js';
+import { isPodActive, isPodReady } from '../../apimachinery/pod.js';
+import { controllerOf, controllerUIDIndex, controllerUIDIndexValues, newControllerRef } from '../../apimachinery/owner.js';
 
 /** Options of {@link JobController}. */
 export interface JobControllerOptions {
@@ -532,7 +528,7 @@ export class JobController implements Controller {
         finalizers,
         generateName,
         namespace: job.metadata?.namespace,
-        ownerReferences: [controllerRefTo(job, 'batch/v1', 'Job')],
+        ownerReferences: [newControllerRef(job, jobKind)],
       },
       spec: podSpec,
     };

@@ -8,7 +8,7 @@ import { resources } from '../../client/client.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
 import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
-import { finishedCondition, type JobObject } from './job-util.js';
+import { finishedCondition, type JobObject } from '../common/job.js';
 
 /** The component name. */
 export const ttlAfterFinishedControllerName = 'ttl-after-finished-controller';

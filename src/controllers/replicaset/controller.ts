@@ -12,13 +12,17 @@ import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
 import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
-import { claimObjects, recheckOwner } from './claim.js';
+import { claimObjects, recheckOwner } from '../common/claim.js';
 import { ControllerExpectations } from './expectations.js';
-import { controllerRefOf, isPodActive, isPodReady, msUntilAvailable, newControllerRef, podsToDelete } from './pods.js';
-import { controllerUIDIndex, controllerUIDIndexValues, orphanIndexValue } from '../../apimachinery/owner.js';
+import { podsToDelete } from './pods.js';
+import { isPodActive, isPodReady, msUntilAvailable } from '../../apimachinery/pod.js';
+import { controllerOf, controllerUIDIndex, controllerUIDIndexValues, newControllerRef, orphanIndexValue, type GroupVersionKind } from '../../apimachinery/owner.js';
 
 /** The component name of this controller's events. */
 export const replicaSetControllerName = 'replicaset-controller';
+
+/** The kind of ReplicaSets, as the controller references of their pods name it. */
+export const replicaSetKind: GroupVersionKind = { group: 'apps', version: 'v1', kind: 'ReplicaSet' };
 
 /** Options of {@link ReplicaSetController}. */
 export interface ReplicaSetControllerOptions {
@@ -58,7 +62,7 @@ export function podFromTemplate(rs: ReplicaSet): Pod {
     metadata: {
       generateName: `${rs.metadata?.name ?? ''}-`,
       namespace: rs.metadata?.namespace,
-      ownerReferences: [newControllerRef(rs as KubeObject, 'apps/v1', 'ReplicaSet')],
+      ownerReferences: [newControllerRef(rs as KubeObject, replicaSetKind)],
     },
     spec: cloneJSON(template?.spec ?? { containers: [] }),
   };
@@ -126,7 +130,7 @@ export class ReplicaSetController implements Controller {
 
   /** The ReplicaSet controlling `pod` per its controller reference, if cached with the same uid. */
   private resolveOwner(pod: Pod): ReplicaSet | undefined {
-    const ref = controllerRefOf(pod as KubeObject);
+    const ref = controllerOf(pod as KubeObject);
     if (!ref || ref.kind !== 'ReplicaSet' || !ref.apiVersion?.startsWith('apps/')) return undefined;
     const rs = this.replicaSets.get(pod.metadata?.namespace ?? '', ref.name);
     return rs && rs.metadata?.uid === ref.uid ? rs : undefined;
@@ -150,7 +154,7 @@ export class ReplicaSetController implements Controller {
       this.podDeleted(queue, pod);
       return;
     }
-    if (controllerRefOf(pod as KubeObject)) {
+    if (controllerOf(pod as KubeObject)) {
       const rs = this.resolveOwner(pod);
       if (!rs) return;
       const key = objectKey(rs as KubeObject);
@@ -169,8 +173,8 @@ export class ReplicaSetController implements Controller {
       if (labelsChanged) this.podDeleted(queue, oldPod);
       return;
     }
-    const oldRef = controllerRefOf(oldPod as KubeObject);
-    const ref = controllerRefOf(pod as KubeObject);
+    const oldRef = controllerOf(oldPod as KubeObject);
+    const ref = controllerOf(pod as KubeObject);
     const refChanged = !jsonEqual(oldRef ?? null, ref ?? null);
     if (refChanged && oldRef) {
       const oldOwner = this.resolveOwner(oldPod);
@@ -216,8 +220,7 @@ export class ReplicaSetController implements Controller {
     const pods = await claimObjects<Pod & KubeObject>({
       client: this.ctx.client,
       owner: cached,
-      ownerApiVersion: 'apps/v1',
-      ownerKind: 'ReplicaSet',
+      ownerKind: replicaSetKind,
       selector,
       ownedRef: resources.pods,
       candidates: active,

@@ -16,8 +16,6 @@ import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
 import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 import {
-  controllerOf,
-  controllerRef,
   createControllerRevision,
   equalRevisions,
   newControllerRevision,
@@ -26,10 +24,12 @@ import {
   templateOfRevision,
   templatePatch,
   type NewRevisionInput,
-} from './history.js';
+} from '../history/history.js';
 import { claimHasStalePodRef, claimOwnerRefsFor, claimOwnerUpToDate, hasUnexpectedController, retentionPolicyOf } from './claim-retention.js';
-import { isPodFinished, isRunningAndReady, isTerminating, msUntilAvailable } from './pod-state.js';
-import { claimName, claimsFor, identityLabelsMatch, newStatefulSetPod, ordinalOf, podIndexLabel, podNameLabel, revisionLabel } from './pods.js';
+import { isRunningAndReady } from './pod-state.js';
+import { isPodDeleting, isPodTerminal, msUntilAvailable } from '../../apimachinery/pod.js';
+import { controllerOf, newControllerRef } from '../../apimachinery/owner.js';
+import { statefulSetKind, claimName, claimsFor, identityLabelsMatch, newStatefulSetPod, ordinalOf, podIndexLabel, podNameLabel, revisionLabel } from './pods.js';
 import { controllerUIDIndex, controllerUIDIndexValues } from '../../apimachinery/owner.js';
 
 /** The component name of this controller's events. */
@@ -195,7 +195,7 @@ export class StatefulSetController implements Controller {
         else if (!set.metadata?.deletionTimestamp) await this.releasePod(pod, uid);
         continue;
       }
-      if (ref || !matches || isTerminating(pod) || set.metadata?.deletionTimestamp) continue;
+      if (ref || !matches || isPodDeleting(pod) || set.metadata?.deletionTimestamp) continue;
       const adopted = await this.adoptPod(set, pod);
       if (adopted) out.push(adopted);
     }
@@ -203,7 +203,7 @@ export class StatefulSetController implements Controller {
   }
 
   private async adoptPod(set: StatefulSetObject, pod: PodObject): Promise<Pod | undefined> {
-    const refs = [...(pod.metadata?.ownerReferences ?? []), controllerRef(set, 'apps/v1', 'StatefulSet')];
+    const refs = [...(pod.metadata?.ownerReferences ?? []), newControllerRef(set, statefulSetKind)];
     try {
       return await this.ctx.client.patch<PodObject>(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'merge', {
         metadata: { ownerReferences: refs, uid: pod.metadata?.uid },
@@ -228,8 +228,7 @@ export class StatefulSetController implements Controller {
   private revisionInput(set: StatefulSetObject, revision: number, collisionCount: number): NewRevisionInput {
     return {
       parent: set,
-      parentApiVersion: 'apps/v1',
-      parentKind: 'StatefulSet',
+      parentKind: statefulSetKind,
       labels: set.spec?.template.metadata?.labels,
       data: templatePatch(set.spec?.template),
       revision,
@@ -306,7 +305,7 @@ export class StatefulSetController implements Controller {
     }
     condemned.sort((a, b) => ordinalOf(b.pod, setName) - ordinalOf(a.pod, setName));
 
-    const unavailable = (r: Replica): boolean => !r.created || isTerminating(r.pod) || msUntilAvailable(r.pod, minReadySeconds, now) !== 0;
+    const unavailable = (r: Replica): boolean => !r.created || isPodDeleting(r.pod) || msUntilAvailable(r.pod, minReadySeconds, now) !== 0;
     const firstUnavailable = replicas.find(unavailable) ?? [...condemned].reverse().find(unavailable);
 
     const makeStatus = (): StatefulSetStatus => {
@@ -330,7 +329,7 @@ export class StatefulSetController implements Controller {
           counts.readyReplicas++;
           if (msUntilAvailable(pod, minReadySeconds, now) === 0) counts.availableReplicas++;
         }
-        if (!isTerminating(pod)) {
+        if (!isPodDeleting(pod)) {
           const revision = pod.metadata?.labels?.[revisionLabel];
           if (revision === currentName) counts.currentReplicas++;
           if (revision === updateName) counts.updatedReplicas++;
@@ -360,7 +359,7 @@ export class StatefulSetController implements Controller {
     // Surplus pods, highest ordinal first.
     for (const replica of condemned) {
       const pod = replica.pod;
-      if (isTerminating(pod)) {
+      if (isPodDeleting(pod)) {
         if (monotonic) return { status: makeStatus(), requeueAfter: progress.requeueAfter };
         continue;
       }
@@ -376,7 +375,7 @@ export class StatefulSetController implements Controller {
     for (let index = replicas.length - 1; index >= partition && index >= 0; index--) {
       const replica = replicas[index];
       if (!replica) continue;
-      if (replica.created && replica.pod.metadata?.labels?.[revisionLabel] !== updateName && !isTerminating(replica.pod)) {
+      if (replica.created && replica.pod.metadata?.labels?.[revisionLabel] !== updateName && !isPodDeleting(replica.pod)) {
         await this.deletePod(set, replica);
         return { status: makeStatus(), requeueAfter: progress.requeueAfter };
       }
@@ -389,10 +388,10 @@ export class StatefulSetController implements Controller {
   private async processReplica(set: StatefulSetObject, replica: Replica, monotonic: boolean, minReadySeconds: number, now: Date): Promise<boolean> {
     // Before any readiness gate (upstream checks after them): a pod back in range after a
     // scale-down must lose its claims' pod references before anything can delete it.
-    if (replica.created && !isTerminating(replica.pod)) await this.updateClaimsForRetention(set, replica.pod);
-    if (replica.created && isPodFinished(replica.pod)) {
+    if (replica.created && !isPodDeleting(replica.pod)) await this.updateClaimsForRetention(set, replica.pod);
+    if (replica.created && isPodTerminal(replica.pod)) {
       // Recreated on a later sync, once the old pod is gone.
-      if (!isTerminating(replica.pod)) await this.deletePod(set, replica);
+      if (!isPodDeleting(replica.pod)) await this.deletePod(set, replica);
       return true;
     }
     if (!replica.created) {
@@ -402,8 +401,8 @@ export class StatefulSetController implements Controller {
       return monotonic;
     }
     const phase = replica.pod.status?.phase;
-    if (!isTerminating(replica.pod) && (!phase || phase === 'Pending')) await this.createMissingClaims(set, replica.pod);
-    if (isTerminating(replica.pod)) return true;
+    if (!isPodDeleting(replica.pod) && (!phase || phase === 'Pending')) await this.createMissingClaims(set, replica.pod);
+    if (isPodDeleting(replica.pod)) return true;
     if (!isRunningAndReady(replica.pod)) return true;
     if (msUntilAvailable(replica.pod, minReadySeconds, now) !== 0) return true;
     const ordinal = ordinalOf(replica.pod, set.metadata?.name ?? '');
