@@ -20,6 +20,7 @@ import { InProcessClient } from '../src/apiserver/in-process-client.js';
 import { runController, type ControllerContext } from '../src/client/controller.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { SqliteStore } from '../src/storage/sqlite.js';
+import { RegistryDiscovery } from '../src/apiserver/served-resources.js';
 
 const podCount = Number(process.env.BENCH_PODS ?? 3000);
 
@@ -101,6 +102,7 @@ async function schedule(client: Client): Promise<number> {
     clock: systemClock,
     settings: { clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16', clusterDomain: 'cluster.local', clusterDNS: '10.43.0.10', dataDir: tmpdir() },
     onError: (err, where) => console.error(where, err),
+    discovery: new RegistryDiscovery(),
     recorder: (component) => new ApiEventRecorder({ client, clock: systemClock, component }),
   };
   const scheduler = new Scheduler(ctx);

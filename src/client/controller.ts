@@ -1,13 +1,14 @@
 import type { Client } from './client.js';
 import type { Clock } from '../apimachinery/clock.js';
 import type { EventRecorder } from './events.js';
+import type { Discovery } from './discovery.js';
 import type { InformerFactory } from './informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from './work-queue.js';
 
 /**
  * What every controller is given, in the manner of kube-controller-manager's ControllerContext:
  * the API client, shared informers (one cache per type for all controllers), the clock (tests
- * drive time) and an event recorder per component.
+ * drive time), an event recorder per component and discovery of the served types.
  */
 export interface ControllerContext {
   client: Client;
@@ -19,6 +20,8 @@ export interface ControllerContext {
   onError(err: unknown, where: string): void;
   /** Cluster settings some controllers need. */
   settings: ClusterSettings;
+  /** The resource types the API server serves (for controllers that work on every type). */
+  discovery: Discovery;
 }
 
 /** Cluster-wide settings from the server's flags. */

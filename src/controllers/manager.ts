@@ -6,6 +6,7 @@ import type { Clock } from '../apimachinery/clock.js';
 import { ApiEventRecorder } from '../client/events.js';
 import { InformerFactory } from '../client/informer.js';
 import { LeaderElector } from '../client/leader-election.js';
+import type { Discovery } from '../client/discovery.js';
 import { runController, type ClusterSettings, type ControllerContext, type ControllerFactory } from '../client/controller.js';
 
 /** Options of {@link ControllerManager}. */
@@ -13,6 +14,8 @@ export interface ControllerManagerOptions {
   client: Client;
   clock: Clock;
   settings: ClusterSettings;
+  /** The resource types the API server serves. */
+  discovery: Discovery;
   /** The controllers to run, each built once this manager leads. */
   controllers: ControllerFactory[];
   /** This candidate's identity for leader election (default: host name and PID). */
@@ -67,6 +70,7 @@ export class ControllerManager {
       informers,
       clock: o.clock,
       settings: o.settings,
+      discovery: o.discovery,
       onError,
       recorder: (component) => new ApiEventRecorder({ client: o.client, clock: o.clock, component, onError: (err) => onError(err, 'event') }),
     };

@@ -14,6 +14,7 @@ import { MemoryClient } from './memory-client.js';
 import { SqliteStore } from '../storage/sqlite.js';
 import { runController, type ClusterSettings, type Controller, type ControllerContext } from '../client/controller.js';
 import { isStatusError } from '../apimachinery/errors.js';
+import { RegistryDiscovery } from '../apiserver/served-resources.js';
 
 /** Options of {@link testContext}. */
 export interface TestContextOptions<C extends Client> {
@@ -67,6 +68,7 @@ export function testContext<C extends Client = MemoryClient>(options: TestContex
     clock,
     recorder: () => recorder,
     onError: (err) => (isStatusError(err, 409) ? conflicts : errors).push(err),
+    discovery: new RegistryDiscovery(),
     settings: {
       clusterCIDR: '10.42.0.0/16',
       serviceCIDR: '10.43.0.0/16',

@@ -7,6 +7,7 @@ import { FakeClock } from '../apimachinery/clock.js';
 import { MemoryClient } from './memory-client.js';
 import type { ClusterSettings } from '../client/controller.js';
 import { testContext, type TestContext } from './controllers.js';
+import { SimulatedNode, type SimulatedNodeOptions } from '../kubelet/simulated/node.js';
 
 /** A controller context over a {@link MemoryClient}, with its parts exposed. */
 export interface SimulationEnvironment extends Omit<TestContext, 'run'> {
@@ -27,3 +28,7 @@ export function simulationEnvironment(settings: Partial<ClusterSettings> = {}): 
   };
 }
 
+/** A simulated kubelet for node `name` on the environment's API and clock (start it with `run`); errors go to the environment's unless `options` say otherwise. */
+export function simulatedNode(env: SimulationEnvironment, name: string, options: SimulatedNodeOptions = {}): SimulatedNode {
+  return new SimulatedNode(env.client, name, env.clock, { onError: (err) => env.errors.push(err), ...options });
+}

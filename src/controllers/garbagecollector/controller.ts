@@ -7,7 +7,7 @@
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { isStatusError } from '../../apimachinery/errors.js';
 import { jsonEqual, type KubeObject } from '../../apimachinery/object.js';
-import { findKind, resourceTypes, type ResourceType } from '../../apiserver/registry.js';
+import { findResourceByKind, type ApiResource, type Discovery } from '../../client/discovery.js';
 import type { ResourceRef } from '../../client/client.js';
 import { objectKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
@@ -33,14 +33,14 @@ export interface GarbageCollectorOptions {
    * Which served types are watched. Default: every type with list, watch and delete except
    * Events (both groups), as upstream's default ignored resources.
    */
-  types?: readonly ResourceType[];
+  types?: readonly ApiResource[];
 }
 
 /** One watched type. */
 interface Monitor {
   /** `group/plural`, the prefix of queue keys. */
   id: string;
-  type: ResourceType;
+  type: ApiResource;
   ref: ResourceRef;
   informer: Informer<KubeObject>;
 }
@@ -64,9 +64,9 @@ function needsFinalizerWork(obj: KubeObject): boolean {
   return !!obj.metadata?.deletionTimestamp && (hasFinalizer(obj, orphanFinalizer) || hasFinalizer(obj, foregroundDeletionFinalizer));
 }
 
-/** The types the collector watches by default. */
-export function defaultCollectedTypes(): ResourceType[] {
-  return resourceTypes.filter(
+/** The served types the collector watches by default. */
+export function defaultCollectedTypes(discovery: Discovery): ApiResource[] {
+  return discovery.serverResources().filter(
     (type) => type.kind !== 'Event' && ['list', 'watch', 'delete'].every((verb) => type.verbs.includes(verb)),
   );
 }
@@ -103,7 +103,7 @@ export class GarbageCollector implements Controller {
     options: GarbageCollectorOptions = {},
   ) {
     this.workers = options.workers ?? 10;
-    for (const type of options.types ?? defaultCollectedTypes()) {
+    for (const type of options.types ?? defaultCollectedTypes(ctx.discovery)) {
       const ref: ResourceRef = { group: type.group, version: type.version, resource: type.plural };
       const informer = ctx.informers.informerFor<KubeObject>(ref, {
         indexers: {
@@ -271,7 +271,7 @@ export class GarbageCollector implements Controller {
   }
 
   private async ownerState(dependent: KubeObject, ref: OwnerReference, confirm: boolean): Promise<OwnerState> {
-    const ownerType = findKind(ref.apiVersion, ref.kind);
+    const ownerType = findResourceByKind(this.ctx.discovery, ref.apiVersion, ref.kind);
     // An owner of a type this server does not know cannot be checked: keep the dependent.
     if (!ownerType) return 'solid';
     const cached = this.cachedByUID(ref.uid);

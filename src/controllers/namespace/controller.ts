@@ -5,7 +5,7 @@
 import type { Namespace, NamespaceCondition } from 'kubernetes-types/core/v1.js';
 import { errorMessage, isStatusError } from '../../apimachinery/errors.js';
 import { formatTime, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
-import { resourceTypes, type ResourceType } from '../../apiserver/registry.js';
+import type { ApiResource, Discovery } from '../../client/discovery.js';
 import { resources, type ResourceRef } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
@@ -25,7 +25,7 @@ export interface NamespaceControllerOptions {
    * The namespaced types emptied. Default: every served namespaced type with list and delete,
    * except events.k8s.io Events (the same objects as core Events).
    */
-  types?: readonly ResourceType[];
+  types?: readonly ApiResource[];
   /**
    * Write phase and upstream's deletion conditions to the status of a Namespace being emptied
    * (default true).
@@ -48,13 +48,13 @@ export interface ContentStatus {
 }
 
 /** The namespaced types the controller empties by default. */
-export function defaultNamespacedTypes(): ResourceType[] {
-  return resourceTypes.filter(
+export function defaultNamespacedTypes(discovery: Discovery): ApiResource[] {
+  return discovery.serverResources().filter(
     (type) => type.namespaced && type.group !== 'events.k8s.io' && type.verbs.includes('list') && type.verbs.includes('delete'),
   );
 }
 
-function groupResource(type: ResourceType): string {
+function groupResource(type: ApiResource): string {
   return type.group ? `${type.plural}.${type.group}` : type.plural;
 }
 
@@ -112,7 +112,7 @@ export class NamespaceController implements Controller {
 
   private readonly namespaces: Informer<NamespaceObject>;
   private readonly pods: Informer<KubeObject>;
-  private readonly types: readonly ResourceType[];
+  private readonly types: readonly ApiResource[];
   readonly workers: number;
   private readonly writeConditions: boolean;
 
@@ -122,7 +122,7 @@ export class NamespaceController implements Controller {
   ) {
     this.workers = options.workers ?? 10;
     this.writeConditions = options.writeConditions ?? true;
-    this.types = options.types ?? defaultNamespacedTypes();
+    this.types = options.types ?? defaultNamespacedTypes(ctx.discovery);
     this.namespaces = ctx.informers.informerFor<NamespaceObject>(resources.namespaces);
     this.pods = ctx.informers.informerFor<KubeObject>(resources.pods);
   }

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import type { Node, Pod, Toleration } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
-import { SimulatedNode } from '../../kubelet/simulated/node.js';
-import { simulationEnvironment } from '../../testing/simulation.js';
+import { simulatedNode, simulationEnvironment } from '../../testing/simulation.js';
 import { waitFor } from '../../testing/wait.js';
 import { minTolerationSeconds, NodeLifecycleController } from './controller.js';
 
@@ -47,7 +46,7 @@ describe('NodeLifecycleController', () => {
   test('marks a silent node Unknown after 40 s, taints it, evicts pods when tolerations run out, untaints it when it is back', async () => {
     const env = simulationEnvironment();
     const nodeAbort = new AbortController();
-    const simulated = new SimulatedNode(env.client, 'sim-a', env.clock, { onError: (err) => env.errors.push(err) });
+    const simulated = simulatedNode(env, 'sim-a');
     const nodeRun = simulated.start(nodeAbort.signal);
     const controller = new NodeLifecycleController(env.ctx);
     try {
@@ -96,7 +95,7 @@ describe('NodeLifecycleController', () => {
 
       // The kubelet comes back: Ready True, taints gone.
       const back = new AbortController();
-      const again = new SimulatedNode(env.client, 'sim-a', env.clock).start(back.signal);
+      const again = simulatedNode(env, 'sim-a').start(back.signal);
       try {
         await waitFor('the node healthy and untainted', async () => {
           const node = await getNode(env);

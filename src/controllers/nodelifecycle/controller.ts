@@ -13,7 +13,7 @@ import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
-import { toleratesTaint } from '../../scheduler/filters.js';
+import { toleratesTaint } from '../../apimachinery/scheduling.js';
 import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 
 /** The component name of this controller's events. */

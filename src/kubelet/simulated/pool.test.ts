@@ -68,7 +68,7 @@ describe('SimulatedNodePool', () => {
       const pods = await waitFor('every pod Running', async () => {
         const items = (await client.list<PodObject>(resources.pods, 'default')).items;
         return items.length === 12 && items.every((p) => p.status?.phase === 'Running') ? items : undefined;
-      }, { clock: clock });
+      }, { clock });
       const nodes = new Map((await client.list<NodeObject>(resources.nodes, '')).items.map((n) => [n.metadata?.name ?? '', n]));
       assert.equal(new Set([...nodes.values()].map((n) => n.spec?.podCIDR)).size, 4);
       assert.equal(new Set(pods.map((p) => p.status?.podIP)).size, 12);
@@ -86,7 +86,7 @@ describe('SimulatedNodePool', () => {
 
       // Graceful deletion (30 s) is cut short by the simulated kubelet.
       await client.delete(resources.pods, 'default', 'web-0');
-      await waitFor('web-0 gone', async () => !(await client.list<PodObject>(resources.pods, 'default')).items.some((p) => p.metadata?.name === 'web-0'), { clock: clock });
+      await waitFor('web-0 gone', async () => !(await client.list<PodObject>(resources.pods, 'default')).items.some((p) => p.metadata?.name === 'web-0'), { clock });
       assert.deepEqual(errors, []);
     } finally {
       await t.stop();
