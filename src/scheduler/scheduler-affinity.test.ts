@@ -50,16 +50,24 @@ describe('Scheduler with pod affinity and topology spread', () => {
         event.message,
         "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.",
       );
-      const placed = await waitFor('two replicas bound', async () => {
+      const placed = await waitFor(
+        'two replicas bound',
+        async () => {
         const nodes = await Promise.all(['web-0', 'web-1', 'web-2'].map((name) => nodeOf(env, name)));
         return nodes.filter((n) => n !== undefined).length === 2 ? nodes : undefined;
-      }, { clock: env.clock });
+      },
+        { clock: env.clock },
+      );
       assert.deepEqual(placed.filter((n) => n !== undefined).sort(), ['n1', 'n2']);
       await env.client.create(resources.nodes, '', node('n3', 'z2'));
-      const all = await waitFor('the third bound on the new node', async () => {
+      const all = await waitFor(
+        'the third bound on the new node',
+        async () => {
         const nodes = await Promise.all(['web-0', 'web-1', 'web-2'].map((name) => nodeOf(env, name)));
         return nodes.every((n) => n !== undefined) ? nodes : undefined;
-      }, { clock: env.clock, stepMs: 100 });
+      },
+        { clock: env.clock, stepMs: 100 },
+      );
       assert.deepEqual([...all].sort(), ['n1', 'n2', 'n3']);
     } finally {
       await env.stop();
@@ -101,10 +109,14 @@ describe('Scheduler with pod affinity and topology spread', () => {
     const scheduler = new Scheduler(env.ctx, { workers: 1 });
     env.run(scheduler);
     try {
-      const placed = await waitFor('every replica bound', async () => {
+      const placed = await waitFor(
+        'every replica bound',
+        async () => {
         const nodes = await Promise.all(names.map((name) => nodeOf(env, name)));
         return nodes.every((n) => n !== undefined) ? nodes : undefined;
-      }, { clock: env.clock });
+      },
+        { clock: env.clock },
+      );
       const perZone = { za: 0, zb: 0 };
       for (const name of placed) perZone[name === 'b1' ? 'zb' : 'za'] += 1;
       assert.deepEqual(perZone, { za: 2, zb: 2 });

@@ -64,10 +64,14 @@ describe('Scheduler', () => {
     const scheduler = new Scheduler(env.ctx, { workers: 4 });
     env.run(scheduler);
     try {
-      const pods = await waitFor('every pod bound', async () => {
+      const pods = await waitFor(
+        'every pod bound',
+        async () => {
         const all = await listPods(env);
         return all.every((p) => p.spec?.nodeName) ? all : undefined;
-      }, { clock: env.clock });
+      },
+        { clock: env.clock },
+      );
       const perNode = new Map<string, number>();
       for (const p of pods) perNode.set(p.spec?.nodeName ?? '', (perNode.get(p.spec?.nodeName ?? '') ?? 0) + 1);
       assert.deepEqual([...perNode.values()], [2, 2, 2]);

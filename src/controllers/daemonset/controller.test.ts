@@ -74,10 +74,14 @@ describe('DaemonSet controller', () => {
       daemonSet(),
     );
     try {
-      const placed = await waitFor('pods on three nodes', async () => {
+      const placed = await waitFor(
+        'pods on three nodes',
+        async () => {
           const byNode = await podsByNode(env);
           return Object.keys(byNode).length === 3 ? byNode : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       assert.deepEqual(Object.keys(placed).sort(), ['node-a', 'node-c', 'node-d']);
       for (const hashes of Object.values(placed)) assert.equal(hashes.length, 1);
 
@@ -103,10 +107,14 @@ describe('DaemonSet controller', () => {
       assert.ok(env.recorder.events.some((e) => e.reason === 'SuccessfulCreate' && e.message === `Created pod: ${pod.metadata?.name}`));
 
       for (const p of await daemonPods(env)) await setPodReady(env.client, env.clock, ns, p.metadata?.name ?? '');
-      const ds = await waitFor('three ready', async () => {
+      const ds = await waitFor(
+        'three ready',
+        async () => {
           const d = await getDaemonSet(env);
           return d.status?.numberReady === 3 ? d : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       assert.deepEqual(
         {
           desired: ds.status?.desiredNumberScheduled,
@@ -129,10 +137,14 @@ describe('DaemonSet controller', () => {
       await waitFor('the pod on node-a deleted', async () => !(await podsByNode(env))['node-a'], { clock: env.clock });
 
       await env.client.patch(resources.daemonsets, ns, 'agent', 'merge', { spec: { template: { spec: { nodeSelector: { role: 'edge' } } } } });
-      await waitFor('only node-d keeps a pod', async () => {
+      await waitFor(
+        'only node-d keeps a pod',
+        async () => {
           const byNode = await podsByNode(env);
           return Object.keys(byNode).join() === 'node-d' ? byNode : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       assert.deepEqual(env.errors, []);
     } finally {
       await env.stop();
@@ -149,11 +161,15 @@ describe('DaemonSet controller', () => {
       await env.client.patch(resources.daemonsets, ns, 'agent', 'merge', { spec: { template: { spec: { containers: [{ name: 'agent', image: 'agent:2' }] } } } });
 
       for (let step = 1; step <= 3; step++) {
-        const fresh = await waitFor(`updated pod ${step}`, async () => {
+        const fresh = await waitFor(
+          `updated pod ${step}`,
+          async () => {
             const pods = (await daemonPods(env)).filter((p) => p.metadata?.labels?.['controller-revision-hash'] !== oldHash);
             const unready = pods.filter((p) => p.status?.phase !== 'Running');
             return pods.length === step && unready.length === 1 ? unready[0] : undefined;
-          }, { clock: env.clock });
+          },
+          { clock: env.clock },
+        );
         await settle(10);
         const pods = await daemonPods(env);
         assert.equal(pods.length, 3, 'one pod per node throughout');
@@ -161,10 +177,14 @@ describe('DaemonSet controller', () => {
         assert.equal(fresh.spec?.containers[0]?.image, 'agent:2');
         await setPodReady(env.client, env.clock, ns, fresh.metadata?.name ?? '');
       }
-      const ds = await waitFor('the rollout to finish', async () => {
+      const ds = await waitFor(
+        'the rollout to finish',
+        async () => {
           const d = await getDaemonSet(env);
           return d.status?.updatedNumberScheduled === 3 && d.status.numberAvailable === 3 ? d : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       assert.equal(ds.status?.desiredNumberScheduled, 3);
       const revisions = await env.client.list(resources.controllerrevisions, ns);
       assert.equal(revisions.items.length, 2);
@@ -187,17 +207,25 @@ describe('DaemonSet controller', () => {
       await env.client.patch(resources.daemonsets, ns, 'agent', 'merge', {
         spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } },
       });
-      const surged = await waitFor('a surge pod next to the old one', async () => {
+      const surged = await waitFor(
+        'a surge pod next to the old one',
+        async () => {
           const pods = await daemonPods(env);
           return pods.length === 2 ? pods.find((p) => p.metadata?.uid !== first?.metadata?.uid) : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       await settle(10);
       assert.equal((await daemonPods(env)).length, 2, 'the old pod stays until the new one is available');
       await setPodReady(env.client, env.clock, ns, surged.metadata?.name ?? '');
-      await waitFor('the old pod deleted', async () => {
+      await waitFor(
+        'the old pod deleted',
+        async () => {
           const pods = await daemonPods(env);
           return pods.length === 1 && pods[0]?.metadata?.uid === surged.metadata?.uid;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
     } finally {
       await env.stop();
     }

@@ -38,10 +38,14 @@ describe('NodeIpamController', () => {
     const controller = new NodeIpamController(env.ctx);
     env.run(controller);
     try {
-      const all = await waitFor('every node with a pod CIDR', async () => {
+      const all = await waitFor(
+        'every node with a pod CIDR',
+        async () => {
         const list = await nodes(env);
         return list.every((n) => n.spec?.podCIDR) ? list : undefined;
-      }, { clock: env.clock });
+      },
+        { clock: env.clock },
+      );
       const cidrs = all.map((n) => n.spec?.podCIDR);
       assert.equal(new Set(cidrs).size, 4);
       for (const n of all) {

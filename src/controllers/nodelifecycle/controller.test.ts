@@ -65,10 +65,14 @@ describe('NodeLifecycleController', () => {
       nodeAbort.abort();
       await nodeRun;
       const silentSince = env.clock.now().getTime();
-      const unknown = await waitFor('Ready Unknown', async () => {
+      const unknown = await waitFor(
+        'Ready Unknown',
+        async () => {
         const node = await getNode(env);
         return node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' ? node : undefined;
-      }, { clock: env.clock, stepMs: 1000 });
+      },
+        { clock: env.clock, stepMs: 1000 },
+      );
       const elapsed = env.clock.now().getTime() - silentSince;
       assert.ok(elapsed > 30_000 && elapsed <= 52_000, `marked after ${elapsed} ms`);
       const ready = unknown.status?.conditions?.find((c) => c.type === 'Ready');
@@ -97,10 +101,14 @@ describe('NodeLifecycleController', () => {
       const back = new AbortController();
       const again = simulatedNode(env, 'sim-a').start(back.signal);
       try {
-        await waitFor('the node healthy and untainted', async () => {
+        await waitFor(
+          'the node healthy and untainted',
+          async () => {
           const node = await getNode(env);
           return node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && node.spec?.taints === undefined;
-        }, { clock: env.clock });
+        },
+          { clock: env.clock },
+        );
       } finally {
         back.abort();
         await again;

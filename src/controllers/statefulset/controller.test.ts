@@ -53,11 +53,15 @@ async function podNames(env: TestEnvironment): Promise<string[]> {
 
 /** Waits for the pod to exist (optionally at a revision), then marks it Running and Ready. */
 async function readyPod(env: TestEnvironment, name: string, revision?: string): Promise<Pod> {
-  const pod = await waitFor(`pod ${name}${revision ? ` at ${revision}` : ''}`, async () => {
+  const pod = await waitFor(
+    `pod ${name}${revision ? ` at ${revision}` : ''}`,
+    async () => {
       const p = await getPod(env.client, ns, name);
       if (!p || p.metadata?.deletionTimestamp) return undefined;
       return revision === undefined || p.metadata?.labels?.['controller-revision-hash'] === revision ? p : undefined;
-    }, { clock: env.clock });
+    },
+    { clock: env.clock },
+  );
   await setPodReady(env.client, env.clock, ns, name);
   return pod;
 }
@@ -97,10 +101,14 @@ describe('StatefulSet controller', () => {
         assert.equal(claim.spec?.resources?.requests?.storage, '1Gi');
         await setPodReady(env.client, env.clock, ns, name);
       }
-      const set = await waitFor('status with 3 ready replicas', async () => {
+      const set = await waitFor(
+        'status with 3 ready replicas',
+        async () => {
           const s = await getSet(env);
           return s.status?.readyReplicas === 3 && s.status.currentReplicas === 3 ? s : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       assert.equal(set.status?.replicas, 3);
       assert.equal(set.status?.availableReplicas, 3);
       assert.equal(set.status?.updatedReplicas, 3);
@@ -127,10 +135,14 @@ describe('StatefulSet controller', () => {
       const claimBefore = await env.client.get<PersistentVolumeClaim & KubeObject>(resources.persistentvolumeclaims, ns, 'www-web-1');
       const podBefore = await env.client.get<Pod & KubeObject>(resources.pods, ns, 'web-1');
       await env.client.delete(resources.pods, ns, 'web-1');
-      const podAfter = await waitFor('web-1 recreated', async () => {
+      const podAfter = await waitFor(
+        'web-1 recreated',
+        async () => {
           const p = await getPod(env.client, ns, 'web-1');
           return p && p.metadata?.uid !== podBefore.metadata?.uid ? p : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       assert.deepEqual(podAfter.spec?.volumes, [{ name: 'www', persistentVolumeClaim: { claimName: 'www-web-1' } }]);
       const claimAfter = await env.client.get<PersistentVolumeClaim & KubeObject>(resources.persistentvolumeclaims, ns, 'www-web-1');
       assert.equal(claimAfter.metadata?.uid, claimBefore.metadata?.uid);
@@ -150,10 +162,14 @@ describe('StatefulSet controller', () => {
       // Claims are retained on scale-down.
       const claims = await env.client.list(resources.persistentvolumeclaims, ns);
       assert.deepEqual(claims.items.map((c) => c.metadata?.name).sort(), ['www-web-0', 'www-web-1', 'www-web-2']);
-      const set = await waitFor('status.replicas 1', async () => {
+      const set = await waitFor(
+        'status.replicas 1',
+        async () => {
           const s = await getSet(env);
           return s.status?.replicas === 1 ? s : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       assert.equal(set.status?.readyReplicas, 1);
       assert.ok(env.recorder.events.some((e) => e.reason === 'SuccessfulDelete' && e.message === 'delete Pod web-2 in StatefulSet web successful'));
     } finally {
@@ -170,25 +186,37 @@ describe('StatefulSet controller', () => {
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } },
         template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.26' }] } },
       });
-      const updating = await waitFor('a new update revision', async () => {
+      const updating = await waitFor(
+        'a new update revision',
+        async () => {
           const s = await getSet(env);
           return s.status?.updateRevision && s.status.updateRevision !== oldRevision ? s : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       const newRevision = updating.status?.updateRevision ?? '';
-      const web2 = await waitFor('web-2 at the new revision', async () => {
+      const web2 = await waitFor(
+        'web-2 at the new revision',
+        async () => {
           const p = await getPod(env.client, ns, 'web-2');
           return p?.metadata?.labels?.['controller-revision-hash'] === newRevision ? p : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       assert.equal(web2.spec?.containers[0]?.image, 'nginx:1.26');
       await settle(10);
       // web-1 waits for the new web-2 to be Ready.
       assert.equal((await getPod(env.client, ns, 'web-1'))?.metadata?.labels?.['controller-revision-hash'], oldRevision);
       await setPodReady(env.client, env.clock, ns, 'web-2');
       await readyPod(env, 'web-1', newRevision);
-      const partial = await waitFor('two updated replicas', async () => {
+      const partial = await waitFor(
+        'two updated replicas',
+        async () => {
           const s = await getSet(env);
           return s.status?.updatedReplicas === 2 && s.status.readyReplicas === 3 ? s : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       assert.equal(partial.status?.currentReplicas, 1);
       assert.equal(partial.status?.currentRevision, oldRevision);
       await settle(10);
@@ -197,10 +225,14 @@ describe('StatefulSet controller', () => {
 
       await patchSpec(env, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } });
       await readyPod(env, 'web-0', newRevision);
-      const done = await waitFor('the rollout to complete', async () => {
+      const done = await waitFor(
+        'the rollout to complete',
+        async () => {
           const s = await getSet(env);
           return s.status?.currentRevision === newRevision && s.status.readyReplicas === 3 ? s : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       assert.equal(done.status?.currentReplicas, 3);
       assert.equal(done.status?.updatedReplicas, 3);
       const revisions = await env.client.list<ControllerRevision & KubeObject>(resources.controllerrevisions, ns);
@@ -217,18 +249,26 @@ describe('StatefulSet controller', () => {
       await allReady(env, 3);
       const oldRevision = (await getSet(env)).status?.currentRevision ?? '';
       await patchSpec(env, { template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.26' }] } } });
-      const newRevision = await waitFor('a new update revision', async () => {
+      const newRevision = await waitFor(
+        'a new update revision',
+        async () => {
           const s = await getSet(env);
           return s.status?.updateRevision !== oldRevision ? s.status?.updateRevision : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       await settle(10);
       assert.equal(env.client.actions.filter((a) => a.verb === 'delete' && a.ref.resource === 'pods').length, 0);
       await env.client.delete(resources.pods, ns, 'web-1');
       await readyPod(env, 'web-1', newRevision);
-      const set = await waitFor('one updated replica', async () => {
+      const set = await waitFor(
+        'one updated replica',
+        async () => {
           const s = await getSet(env);
           return s.status?.updatedReplicas === 1 && s.status.readyReplicas === 3 ? s : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       assert.equal(set.status?.currentReplicas, 2);
       assert.equal((await getPod(env.client, ns, 'web-0'))?.metadata?.labels?.['controller-revision-hash'], oldRevision);
     } finally {
@@ -268,10 +308,14 @@ describe('StatefulSet controller', () => {
           ]);
         }
         await patchSpec(env, { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' } });
-        await waitFor('claims without owner references', async () => {
+        await waitFor(
+          'claims without owner references',
+          async () => {
             for (let i = 0; i < 3; i++) if ((await claimRefs(env, `www-web-${i}`)).length > 0) return false;
             return true;
-          }, { clock: env.clock });
+          },
+          { clock: env.clock },
+        );
         assert.deepEqual(env.errors, []);
       } finally {
         await env.stop();

@@ -59,10 +59,14 @@ function claim(name: string, extra: Partial<NonNullable<PersistentVolumeClaim['s
 }
 
 function boundClaim(env: TestEnvironment<Client>, name: string): Promise<ClaimObject> {
-  return waitFor(`claim ${name} Bound`, async () => {
+  return waitFor(
+    `claim ${name} Bound`,
+    async () => {
       const c = await env.client.get<ClaimObject>(resources.persistentvolumeclaims, ns, name);
       return c.status?.phase === 'Bound' ? c : undefined;
-    }, { clock: env.clock });
+    },
+    { clock: env.clock },
+  );
 }
 
 describe('local-path provisioner (against the real API server)', () => {
@@ -162,10 +166,14 @@ describe('local-path provisioner (against the real API server)', () => {
         assert.ok(await exists(join(dataDir, 'storage', `${c.spec?.volumeName}_${ns}_www-web-${ordinal}`)));
         await setPodReady(env.client, env.clock, ns, `web-${ordinal}`);
       }
-      const status = await waitFor('two ready replicas', async () => {
+      const status = await waitFor(
+        'two ready replicas',
+        async () => {
           const s = await env.client.get<StatefulSet & KubeObject>(resources.statefulsets, ns, 'web');
           return s.status?.readyReplicas === 2 ? s.status : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       assert.equal(status.currentRevision, status.updateRevision);
       assert.deepEqual(env.errors, []);
     });

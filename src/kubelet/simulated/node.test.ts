@@ -61,10 +61,14 @@ describe('SimulatedNode', () => {
       assert.equal(lease.metadata?.ownerReferences?.[0]?.uid, registered.metadata?.uid);
       const firstRenew = lease.spec?.renewTime;
       await env.clock.advanceAsync(10_000);
-      const renewed = await waitFor('a renewed Lease', async () => {
+      const renewed = await waitFor(
+        'a renewed Lease',
+        async () => {
           const current = await env.client.get<LeaseObject>(resources.leases, 'kube-node-lease', 'sim-a');
           return current.spec?.renewTime !== firstRenew ? current : undefined;
-        }, { clock: env.clock });
+        },
+        { clock: env.clock },
+      );
       assert.ok(Date.parse(renewed.spec?.renewTime ?? '') > Date.parse(firstRenew ?? ''));
       assert.deepEqual(env.errors, []);
     } finally {
@@ -83,10 +87,14 @@ describe('SimulatedNode', () => {
       await env.clock.advanceAsync(100);
       assert.equal((await getPod(env, 'web'))?.status?.phase, undefined);
       await env.client.patch(resources.nodes, '', 'sim-a', 'merge', { spec: { podCIDR: '10.42.3.0/24', podCIDRs: ['10.42.3.0/24'] } });
-      const running = await waitFor('a Running pod', async () => {
+      const running = await waitFor(
+        'a Running pod',
+        async () => {
         const pod = await getPod(env, 'web');
         return pod?.status?.phase === 'Running' ? pod : undefined;
-      }, { clock: env.clock });
+      },
+        { clock: env.clock },
+      );
       const status = running.status ?? {};
       assert.equal(status.podIP, '10.42.3.2');
       assert.deepEqual(status.podIPs, [{ ip: '10.42.3.2' }]);
@@ -147,10 +155,14 @@ describe('SimulatedNode', () => {
       await env.client.create(resources.pods, 'default', boundPod('job', 'sim-a', { restartPolicy: 'Never' }, { [simulatedDurationAnnotation]: '5' }));
       await waitFor('the job pod Running', async () => (await getPod(env, 'job'))?.status?.phase === 'Running', { clock: env.clock });
       const started = env.clock.now().getTime();
-      const done = await waitFor('the job pod Succeeded', async () => {
+      const done = await waitFor(
+        'the job pod Succeeded',
+        async () => {
         const pod = await getPod(env, 'job');
         return pod?.status?.phase === 'Succeeded' ? pod : undefined;
-      }, { clock: env.clock, stepMs: 500 });
+      },
+        { clock: env.clock, stepMs: 500 },
+      );
       assert.ok(env.clock.now().getTime() - started >= 4000);
       const terminated = done.status?.containerStatuses?.[0]?.state?.terminated;
       assert.equal(terminated?.exitCode, 0);
@@ -169,10 +181,14 @@ describe('SimulatedNode', () => {
       const registered = await waitFor('the Node', async () => (await env.client.list<NodeObject>(resources.nodes, '')).items[0], { clock: env.clock });
       const conditions = (registered.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown' } : c));
       await env.client.patch(resources.nodes, '', 'sim-a', 'merge', { status: { conditions } }, { subresource: 'status' });
-      await waitFor('Ready True again', async () => {
+      await waitFor(
+        'Ready True again',
+        async () => {
         const current = await env.client.get<NodeObject>(resources.nodes, '', 'sim-a');
         return current.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-      }, { clock: env.clock });
+      },
+        { clock: env.clock },
+      );
     } finally {
       await env.stop();
     }

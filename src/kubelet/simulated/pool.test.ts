@@ -33,10 +33,14 @@ describe('SimulatedNodePool', () => {
       const before = (await env.client.list<LeaseObject>(resources.leases, 'kube-node-lease')).items;
       assert.equal(before.length, 50);
       await env.clock.advanceAsync(10_000);
-      await waitFor('every Lease renewed', async () => {
+      await waitFor(
+        'every Lease renewed',
+        async () => {
         const after = (await env.client.list<LeaseObject>(resources.leases, 'kube-node-lease')).items;
         return after.every((lease) => lease.spec?.renewTime !== before.find((b) => b.metadata?.name === lease.metadata?.name)?.spec?.renewTime);
-      }, { clock: env.clock, stepMs: 100 });
+      },
+        { clock: env.clock, stepMs: 100 },
+      );
       assert.equal(env.client.watchCount, 2);
       assert.deepEqual(env.errors, []);
     } finally {
@@ -65,10 +69,14 @@ describe('SimulatedNodePool', () => {
           spec: { containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu: '100m' } } }] },
         });
       }
-      const pods = await waitFor('every pod Running', async () => {
+      const pods = await waitFor(
+        'every pod Running',
+        async () => {
         const items = (await client.list<PodObject>(resources.pods, 'default')).items;
         return items.length === 12 && items.every((p) => p.status?.phase === 'Running') ? items : undefined;
-      }, { clock });
+      },
+        { clock },
+      );
       const nodes = new Map((await client.list<NodeObject>(resources.nodes, '')).items.map((n) => [n.metadata?.name ?? '', n]));
       assert.equal(new Set([...nodes.values()].map((n) => n.spec?.podCIDR)).size, 4);
       assert.equal(new Set(pods.map((p) => p.status?.podIP)).size, 12);
