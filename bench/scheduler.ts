@@ -17,9 +17,10 @@ import { systemClock } from '../src/apimachinery/clock.js';
 import { ApiEventRecorder } from '../src/client/events.js';
 import { InformerFactory } from '../src/client/informer.js';
 import { InProcessClient } from '../src/apiserver/in-process-client.js';
-import type { ControllerContext } from '../src/client/controller.js';
+import { runController, type ControllerContext } from '../src/client/controller.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { SqliteStore } from '../src/storage/sqlite.js';
+import { RegistryDiscovery } from '../src/apiserver/served-resources.js';
 
 const podCount = Number(process.env.BENCH_PODS ?? 3000);
 
@@ -101,12 +102,13 @@ async function schedule(client: Client): Promise<number> {
     clock: systemClock,
     settings: { clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16', clusterDomain: 'cluster.local', clusterDNS: '10.43.0.10', dataDir: tmpdir() },
     onError: (err, where) => console.error(where, err),
+    discovery: new RegistryDiscovery(),
     recorder: (component) => new ApiEventRecorder({ client, clock: systemClock, component }),
   };
   const scheduler = new Scheduler(ctx);
   const started = performance.now();
   informers.start(ac.signal);
-  const running = scheduler.run(ac.signal);
+  const running = runController(ctx, scheduler, ac.signal);
   for (;;) {
     const bound = await client.list(resources.pods, 'default', { fieldSelector: 'spec.nodeName=', labelSelector: 'app=sched', limit: 1 });
     if (bound.items.length === 0) break;

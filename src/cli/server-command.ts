@@ -12,6 +12,8 @@ import { InProcessClient } from '../apiserver/in-process-client.js';
 import { systemClock } from '../apimachinery/clock.js';
 import { allControllers } from '../controllers/all.js';
 import { ControllerManager } from '../controllers/manager.js';
+import { schedulerFactory } from '../scheduler/scheduler.js';
+import { RegistryDiscovery } from '../apiserver/served-resources.js';
 import { SimulatedNodePool } from '../kubelet/simulated/pool.js';
 import { NodeAgent } from '../kubelet/agent.js';
 import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
@@ -145,7 +147,9 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       const manager = new ControllerManager({
         client,
         clock: systemClock,
-        controllers: allControllers,
+        // The scheduler runs under the same leader election as the controllers.
+        controllers: [...allControllers, schedulerFactory],
+        discovery: new RegistryDiscovery(),
         settings: {
           clusterCIDR: config.clusterCIDR,
           serviceCIDR: config.serviceCIDR,

@@ -1,12 +1,14 @@
 import type { Client } from './client.js';
 import type { Clock } from '../apimachinery/clock.js';
 import type { EventRecorder } from './events.js';
+import type { Discovery } from './discovery.js';
 import type { InformerFactory } from './informer.js';
+import { runWorkers, WorkQueue, type SyncResult } from './work-queue.js';
 
 /**
  * What every controller is given, in the manner of kube-controller-manager's ControllerContext:
  * the API client, shared informers (one cache per type for all controllers), the clock (tests
- * drive time) and an event recorder per component.
+ * drive time), an event recorder per component and discovery of the served types.
  */
 export interface ControllerContext {
   client: Client;
@@ -18,6 +20,8 @@ export interface ControllerContext {
   onError(err: unknown, where: string): void;
   /** Cluster settings some controllers need. */
   settings: ClusterSettings;
+  /** The resource types the API server serves (for controllers that work on every type). */
+  discovery: Discovery;
 }
 
 /** Cluster-wide settings from the server's flags. */
@@ -30,14 +34,51 @@ export interface ClusterSettings {
   dataDir: string;
 }
 
+/** Where a controller's event handlers put keys: they only add keys, `sync` does the work. */
+export type KeyQueue<K = string> = Pick<WorkQueue<K>, 'add' | 'addAfter'>;
+
+/** A cache the workers wait for (an informer). */
+export interface SyncedCache {
+  waitForSync(signal?: AbortSignal): Promise<boolean>;
+}
+
 /**
- * A level-triggered controller: its informer handlers only enqueue keys, and `sync(key)`
- * reads the caches and converges (running it twice is harmless). `run` registers handlers,
- * waits for the caches to sync, runs workers until `signal` aborts.
+ * A level-triggered controller, in the manner of controller-runtime: it declares only what is
+ * its own (its name, the caches it reads, event handlers that turn events into keys, and
+ * `sync(key)` that reads the caches and converges, harmless to run twice). {@link runController}
+ * does the rest: queue, handler registration, cache sync, workers, back-off and shutdown.
  */
-export interface Controller {
+export interface Controller<K = string> {
+  /** The controller's name (its queue's, for metrics and error reports). */
   readonly name: string;
-  run(signal: AbortSignal): Promise<void>;
+  /** Concurrent syncs (upstream's --concurrent-*-syncs). */
+  readonly workers: number;
+  /** The caches `sync` reads: workers start once all have synced. */
+  readonly caches: readonly SyncedCache[];
+  /** Registers the informer event handlers; they only find the keys concerned and add them to `queue`. */
+  watch(queue: KeyQueue<K>): void;
+  /** Called once the caches synced, before the workers start (e.g. to queue leftovers or rebuild state from the caches). Default: nothing. */
+  cachesSynced?(queue: KeyQueue<K>): Promise<void> | void;
+  /** Converges the object of `key`; may ask to be requeued after a delay; throws to be retried with per-key back-off. */
+  sync(key: K): Promise<SyncResult | void>;
+}
+
+/**
+ * Runs `controller` until `signal` aborts: builds its work queue (named after it), registers its
+ * event handlers, waits for its caches, then runs `controller.workers` workers; a failed key is
+ * retried with per-key exponential back-off and reported to `ctx.onError`. Resolves once every
+ * worker stopped.
+ */
+export async function runController<K>(ctx: Pick<ControllerContext, 'clock' | 'onError'>, controller: Controller<K>, signal: AbortSignal): Promise<void> {
+  const queue = new WorkQueue<K>({ clock: ctx.clock, name: controller.name });
+  controller.watch(queue);
+  const synced = await Promise.all(controller.caches.map((cache) => cache.waitForSync(signal)));
+  if (!synced.every(Boolean)) {
+    queue.shutDown();
+    return;
+  }
+  await controller.cachesSynced?.(queue);
+  await runWorkers(queue, controller.workers, (key) => controller.sync(key), signal, (err, key) => ctx.onError(err, `${controller.name} ${String(key)}`));
 }
 
 /** Builds a controller from the shared context. */

@@ -107,6 +107,8 @@ export function defaultControllerRateLimiter<K>(clock: Pick<Clock, 'now'> = syst
 
 /** Options of {@link WorkQueue}. */
 export interface WorkQueueOptions<K> {
+  /** The queue's name (its controller's), for labelling metrics and logs. Default: none. */
+  name?: string;
   /** Clock of `addAfter` and the default rate limiter. Default: the system clock. */
   clock?: Clock;
   /** Delays of `addRateLimited`. Default: {@link defaultControllerRateLimiter}. */
@@ -132,8 +134,11 @@ export class WorkQueue<K = string> {
   private readonly clock: Clock;
   private readonly rateLimiter: RateLimiter<K>;
   private stopping = false;
+  /** The name given in the options ('' when none). */
+  readonly name: string;
 
   constructor(options: WorkQueueOptions<K> = {}) {
+    this.name = options.name ?? '';
     this.clock = options.clock ?? systemClock;
     this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter<K>(this.clock);
   }

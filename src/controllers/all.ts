@@ -10,13 +10,12 @@ import { garbageCollectorFactory } from './garbagecollector/controller.js';
 import { namespaceControllerFactory } from './namespace/controller.js';
 import { nodeIpamControllerFactory } from './nodeipam/controller.js';
 import { nodeLifecycleControllerFactory } from './nodelifecycle/controller.js';
-import { schedulerFactory } from '../scheduler/scheduler.js';
 import { serviceAccountControllerFactory } from './serviceaccount/controller.js';
 import { replicaSetControllerFactory } from './replicaset/controller.js';
 import { statefulSetControllerFactory } from './statefulset/controller.js';
 import { localPathProvisionerFactory } from './volume/controller.js';
 
-/** Every controller `skiff server` runs, in kube-controller-manager's manner, and the scheduler. */
+/** Every controller of kube-controller-manager that Skiff has (`skiff server` runs them with the scheduler). */
 export const allControllers: ControllerFactory[] = [
   replicaSetControllerFactory,
   deploymentControllerFactory,
@@ -33,5 +32,4 @@ export const allControllers: ControllerFactory[] = [
   serviceAccountControllerFactory,
   nodeIpamControllerFactory,
   nodeLifecycleControllerFactory,
-  schedulerFactory,
 ];

@@ -6,13 +6,16 @@ import type { Clock } from '../apimachinery/clock.js';
 import { ApiEventRecorder } from '../client/events.js';
 import { InformerFactory } from '../client/informer.js';
 import { LeaderElector } from '../client/leader-election.js';
-import type { ClusterSettings, ControllerContext, ControllerFactory } from '../client/controller.js';
+import type { Discovery } from '../client/discovery.js';
+import { runController, type ClusterSettings, type ControllerContext, type ControllerFactory } from '../client/controller.js';
 
 /** Options of {@link ControllerManager}. */
 export interface ControllerManagerOptions {
   client: Client;
   clock: Clock;
   settings: ClusterSettings;
+  /** The resource types the API server serves. */
+  discovery: Discovery;
   /** The controllers to run, each built once this manager leads. */
   controllers: ControllerFactory[];
   /** This candidate's identity for leader election (default: host name and PID). */
@@ -67,6 +70,7 @@ export class ControllerManager {
       informers,
       clock: o.clock,
       settings: o.settings,
+      discovery: o.discovery,
       onError,
       recorder: (component) => new ApiEventRecorder({ client: o.client, clock: o.clock, component, onError: (err) => onError(err, 'event') }),
     };
@@ -74,7 +78,7 @@ export class ControllerManager {
     informers.start(signal);
     await Promise.all(
       controllers.map((c) =>
-        c.run(signal).catch((err: unknown) => {
+        runController(ctx, c, signal).catch((err: unknown) => {
           onError(err, c.name);
         }),
       ),

@@ -3,8 +3,9 @@
  * pkg/scheduler/framework/plugins (NodeUnschedulable, NodeName, TaintToleration,
  * NodeAffinity, NodePorts, NodeResourcesFit) with their reason strings.
  */
-import type { Container, Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import type { Container, Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../apimachinery/quantity.js';
+import { findUntoleratedTaint, isTaintTolerated, requiredNodeAffinityMatches } from '../apimachinery/scheduling.js';
 
 /** A node together with the pods already bound to it. */
 export interface NodeInfo {
@@ -53,101 +54,22 @@ export function nodeNameFilter(pod: Pod, node: Node): FilterResult {
   return fail([FilterReasons.nodeName], true);
 }
 
-/** Upstream's ToleratesTaint: effect (if set) and key (if set) must match; Exists ignores the value. */
-export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key && toleration.key !== taint.key) return false;
-  switch (toleration.operator ?? '') {
-    case '':
-    case 'Equal':
-      return (toleration.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** True when some toleration tolerates the taint. */
-export function tolerated(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
-  return (tolerations ?? []).some((toleration) => toleratesTaint(toleration, taint));
-}
-
 /** NodeUnschedulable: spec.unschedulable nodes only take pods tolerating node.kubernetes.io/unschedulable:NoSchedule. */
 export function nodeUnschedulableFilter(pod: Pod, node: Node): FilterResult {
   if (!node.spec?.unschedulable) return fits;
-  if (tolerated(pod.spec?.tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) return fits;
+  if (isTaintTolerated(pod.spec?.tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) return fits;
   return fail([FilterReasons.unschedulable], true);
 }
 
 /** TaintToleration: every NoSchedule and NoExecute taint must be tolerated (PreferNoSchedule only scores). */
 export function taintTolerationFilter(pod: Pod, node: Node): FilterResult {
-  for (const taint of node.spec?.taints ?? []) {
-    if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
-    if (!tolerated(pod.spec?.tolerations, taint)) return fail([FilterReasons.untoleratedTaint(taint)], true);
-  }
-  return fits;
-}
-
-function parseInteger(text: string): number | undefined {
-  return /^[+-]?\d+$/.test(text) ? Number(text) : undefined;
-}
-
-function requirementMatches(requirement: NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = requirement.values ?? [];
-  switch (requirement.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (value === undefined || values.length !== 1) return false;
-      const actual = parseInteger(value);
-      const bound = parseInteger(values[0] ?? '');
-      if (actual === undefined || bound === undefined) return false;
-      return requirement.operator === 'Gt' ? actual > bound : actual < bound;
-    }
-    default:
-      return false;
-  }
-}
-
-/** One node selector term: all expressions (on labels) and fields (only metadata.name, In/NotIn) must match; an empty term matches nothing. */
-export function nodeSelectorTermMatches(term: NodeSelectorTerm, node: Node): boolean {
-  const expressions = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (expressions.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata?.labels ?? {};
-  for (const expression of expressions) {
-    if (!requirementMatches(expression, Object.hasOwn(labels, expression.key) ? labels[expression.key] : undefined)) return false;
-  }
-  for (const field of fields) {
-    if (field.key !== 'metadata.name' || (field.operator !== 'In' && field.operator !== 'NotIn')) return false;
-    if ((field.values ?? []).length !== 1) return false;
-    if (!requirementMatches(field, node.metadata?.name)) return false;
-  }
-  return true;
-}
-
-/** Node selector terms are ORed; an empty list matches nothing. */
-export function nodeSelectorTermsMatch(terms: readonly NodeSelectorTerm[], node: Node): boolean {
-  return terms.some((term) => nodeSelectorTermMatches(term, node));
+  const taint = findUntoleratedTaint(node.spec?.taints, pod.spec?.tolerations, (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+  return taint ? fail([FilterReasons.untoleratedTaint(taint)], true) : fits;
 }
 
 /** NodeAffinity: spec.nodeSelector (every label equal) and requiredDuringSchedulingIgnoredDuringExecution. */
 export function nodeAffinityFilter(pod: Pod, node: Node): FilterResult {
-  const labels = node.metadata?.labels ?? {};
-  for (const [key, value] of Object.entries(pod.spec?.nodeSelector ?? {})) {
-    if (!Object.hasOwn(labels, key) || labels[key] !== value) return fail([FilterReasons.nodeAffinity], true);
-  }
-  const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  if (required && !nodeSelectorTermsMatch(required.nodeSelectorTerms, node)) return fail([FilterReasons.nodeAffinity], true);
-  return fits;
+  return requiredNodeAffinityMatches(pod, node) ? fits : fail([FilterReasons.nodeAffinity], true);
 }
 
 interface HostPort {

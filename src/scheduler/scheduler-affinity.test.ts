@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { Affinity, Node, Pod, TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import { resources } from '../client/client.js';
-import { simulationEnvironment, waitFor } from '../testing/simulation.js';
+import { simulationEnvironment } from '../testing/simulation.js';
+import { waitFor } from '../testing/wait.js';
 import { Scheduler } from './scheduler.js';
 
 type PodObject = Pod & KubeObject;
@@ -42,23 +43,31 @@ describe('Scheduler with pod affinity and topology spread', () => {
     await env.client.create(resources.nodes, '', node('n2', 'z1'));
     for (const name of ['web-0', 'web-1', 'web-2']) await env.client.create(resources.pods, 'default', pod(name, 'web', { affinity: oneWebPerHost }));
     const scheduler = new Scheduler(env.ctx, { workers: 3 });
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
-      const event = await waitFor(env.clock, () => env.recorder.events.find((e) => e.reason === 'FailedScheduling'), 'FailedScheduling');
+      const event = await waitFor('FailedScheduling', () => env.recorder.events.find((e) => e.reason === 'FailedScheduling'), { clock: env.clock });
       assert.equal(
         event.message,
         "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.",
       );
-      const placed = await waitFor(env.clock, async () => {
+      const placed = await waitFor(
+        'two replicas bound',
+        async () => {
         const nodes = await Promise.all(['web-0', 'web-1', 'web-2'].map((name) => nodeOf(env, name)));
         return nodes.filter((n) => n !== undefined).length === 2 ? nodes : undefined;
-      }, 'two replicas bound');
+      },
+        { clock: env.clock },
+      );
       assert.deepEqual(placed.filter((n) => n !== undefined).sort(), ['n1', 'n2']);
       await env.client.create(resources.nodes, '', node('n3', 'z2'));
-      const all = await waitFor(env.clock, async () => {
+      const all = await waitFor(
+        'the third bound on the new node',
+        async () => {
         const nodes = await Promise.all(['web-0', 'web-1', 'web-2'].map((name) => nodeOf(env, name)));
         return nodes.every((n) => n !== undefined) ? nodes : undefined;
-      }, 'the third bound on the new node', 100);
+      },
+        { clock: env.clock, stepMs: 100 },
+      );
       assert.deepEqual([...all].sort(), ['n1', 'n2', 'n3']);
     } finally {
       await env.stop();
@@ -74,12 +83,12 @@ describe('Scheduler with pod affinity and topology spread', () => {
     };
     await env.client.create(resources.pods, 'default', pod('api', 'api', { affinity: nearDb }));
     const scheduler = new Scheduler(env.ctx);
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
-      const event = await waitFor(env.clock, () => env.recorder.events.find((e) => e.reason === 'FailedScheduling'), 'FailedScheduling');
+      const event = await waitFor('FailedScheduling', () => env.recorder.events.find((e) => e.reason === 'FailedScheduling'), { clock: env.clock });
       assert.match(event.message, /2 node\(s\) didn't match pod affinity rules\. preemption: 0\/2 nodes are available: 2 Preemption is not helpful/);
       await env.client.create(resources.pods, 'default', { ...pod('db', 'db'), spec: { ...pod('db', 'db').spec, containers: pod('db', 'db').spec?.containers ?? [], nodeName: 'n2' } });
-      const bound = await waitFor(env.clock, () => nodeOf(env, 'api'), 'api bound next to db', 100);
+      const bound = await waitFor('api bound next to db', () => nodeOf(env, 'api'), { clock: env.clock, stepMs: 100 });
       assert.equal(bound, 'n2');
     } finally {
       await env.stop();
@@ -98,12 +107,16 @@ describe('Scheduler with pod affinity and topology spread', () => {
     for (const name of names) await env.client.create(resources.pods, 'default', pod(name, 'web', { topologySpreadConstraints: spread }));
     // One worker: each decision sees the previous one.
     const scheduler = new Scheduler(env.ctx, { workers: 1 });
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
-      const placed = await waitFor(env.clock, async () => {
+      const placed = await waitFor(
+        'every replica bound',
+        async () => {
         const nodes = await Promise.all(names.map((name) => nodeOf(env, name)));
         return nodes.every((n) => n !== undefined) ? nodes : undefined;
-      }, 'every replica bound');
+      },
+        { clock: env.clock },
+      );
       const perZone = { za: 0, zb: 0 };
       for (const name of placed) perZone[name === 'b1' ? 'zb' : 'za'] += 1;
       assert.deepEqual(perZone, { za: 2, zb: 2 });

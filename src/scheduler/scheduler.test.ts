@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import { resources } from '../client/client.js';
-import { simulationEnvironment, waitFor } from '../testing/simulation.js';
+import { simulationEnvironment } from '../testing/simulation.js';
+import { waitFor } from '../testing/wait.js';
 import { Scheduler } from './scheduler.js';
 
 type PodObject = Pod & KubeObject;
@@ -41,9 +42,9 @@ describe('Scheduler', () => {
     await env.client.create(resources.nodes, '', node('n1'));
     await env.client.create(resources.pods, 'default', pod('web'));
     const scheduler = new Scheduler(env.ctx);
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
-      const bound = await waitFor(env.clock, async () => (await listPods(env)).find((p) => p.spec?.nodeName === 'n1'), 'the pod bound');
+      const bound = await waitFor('the pod bound', async () => (await listPods(env)).find((p) => p.spec?.nodeName === 'n1'), { clock: env.clock });
       assert.equal(bound.metadata?.name, 'web');
       assert.ok(env.client.actions.some((a) => a.verb === 'create' && a.subresource === 'binding'));
       assert.ok(!env.client.actions.some((a) => a.verb === 'get'), 'no API reads while scheduling');
@@ -61,12 +62,16 @@ describe('Scheduler', () => {
     for (const name of ['n1', 'n2', 'n3']) await env.client.create(resources.nodes, '', node(name));
     for (let i = 0; i < 6; i++) await env.client.create(resources.pods, 'default', pod(`web-${i}`, '100m', 'web'));
     const scheduler = new Scheduler(env.ctx, { workers: 4 });
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
-      const pods = await waitFor(env.clock, async () => {
+      const pods = await waitFor(
+        'every pod bound',
+        async () => {
         const all = await listPods(env);
         return all.every((p) => p.spec?.nodeName) ? all : undefined;
-      }, 'every pod bound');
+      },
+        { clock: env.clock },
+      );
       const perNode = new Map<string, number>();
       for (const p of pods) perNode.set(p.spec?.nodeName ?? '', (perNode.get(p.spec?.nodeName ?? '') ?? 0) + 1);
       assert.deepEqual([...perNode.values()], [2, 2, 2]);
@@ -83,9 +88,9 @@ describe('Scheduler', () => {
     await env.client.create(resources.pods, 'default', other);
     await env.client.create(resources.pods, 'default', pod('mine'));
     const scheduler = new Scheduler(env.ctx);
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
-      await waitFor(env.clock, async () => (await listPods(env)).find((p) => p.metadata?.name === 'mine' && p.spec?.nodeName), 'mine bound');
+      await waitFor('mine bound', async () => (await listPods(env)).find((p) => p.metadata?.name === 'mine' && p.spec?.nodeName), { clock: env.clock });
       const otherNow = (await listPods(env)).find((p) => p.metadata?.name === 'other');
       assert.equal(otherNow?.spec?.nodeName, undefined);
     } finally {
@@ -98,13 +103,9 @@ describe('Scheduler', () => {
     await env.client.create(resources.nodes, '', node('small', '1'));
     await env.client.create(resources.pods, 'default', pod('big', '2'));
     const scheduler = new Scheduler(env.ctx);
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
-      const failed = await waitFor(
-        env.clock,
-        async () => (await listPods(env)).find((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False')),
-        'the Unschedulable condition',
-      );
+      const failed = await waitFor('the Unschedulable condition', async () => (await listPods(env)).find((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False')), { clock: env.clock });
       const condition = failed.status?.conditions?.find((c) => c.type === 'PodScheduled');
       const message = '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.';
       assert.equal(condition?.reason, 'Unschedulable');
@@ -117,7 +118,7 @@ describe('Scheduler', () => {
       await env.clock.advanceAsync(60_000);
       assert.equal(env.recorder.events.filter((e) => e.reason === 'FailedScheduling').length, 1);
       await env.client.create(resources.nodes, '', node('large', '4'));
-      const bound = await waitFor(env.clock, async () => (await listPods(env)).find((p) => p.spec?.nodeName), 'the pod bound after the node came', 100);
+      const bound = await waitFor('the pod bound after the node came', async () => (await listPods(env)).find((p) => p.spec?.nodeName), { clock: env.clock, stepMs: 100 });
       assert.equal(bound.spec?.nodeName, 'large');
     } finally {
       await env.stop();
@@ -129,18 +130,13 @@ describe('Scheduler', () => {
     await env.client.create(resources.nodes, '', node('n1', '1'));
     await env.client.create(resources.pods, 'default', pod('first', '800m'));
     const scheduler = new Scheduler(env.ctx);
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
-      await waitFor(env.clock, async () => (await listPods(env)).find((p) => p.spec?.nodeName), 'first bound');
+      await waitFor('first bound', async () => (await listPods(env)).find((p) => p.spec?.nodeName), { clock: env.clock });
       await env.client.create(resources.pods, 'default', pod('second', '800m'));
-      await waitFor(env.clock, () => env.recorder.events.find((e) => e.reason === 'FailedScheduling'), 'second unschedulable');
+      await waitFor('second unschedulable', () => env.recorder.events.find((e) => e.reason === 'FailedScheduling'), { clock: env.clock });
       await env.client.delete(resources.pods, 'default', 'first');
-      const second = await waitFor(
-        env.clock,
-        async () => (await listPods(env)).find((p) => p.metadata?.name === 'second' && p.spec?.nodeName),
-        'second bound',
-        100,
-      );
+      const second = await waitFor('second bound', async () => (await listPods(env)).find((p) => p.metadata?.name === 'second' && p.spec?.nodeName), { clock: env.clock, stepMs: 100 });
       assert.equal(second.spec?.nodeName, 'n1');
     } finally {
       await env.stop();
@@ -151,9 +147,9 @@ describe('Scheduler', () => {
     const env = simulationEnvironment();
     await env.client.create(resources.pods, 'default', pod('lonely'));
     const scheduler = new Scheduler(env.ctx);
-    env.run((signal) => scheduler.run(signal));
+    env.run(scheduler);
     try {
-      const event = await waitFor(env.clock, () => env.recorder.events.find((e) => e.reason === 'FailedScheduling'), 'FailedScheduling');
+      const event = await waitFor('FailedScheduling', () => env.recorder.events.find((e) => e.reason === 'FailedScheduling'), { clock: env.clock });
       assert.equal(event.message, 'no nodes available to schedule pods');
     } finally {
       await env.stop();

@@ -13,8 +13,8 @@ import { formatTime, jsonEqual, type KubeObject } from '../apimachinery/object.j
 import { resources } from '../client/client.js';
 import type { EventRecorder } from '../client/events.js';
 import { objectKey, splitKey, type Informer } from '../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../client/controller.js';
+import type { SyncResult } from '../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../client/controller.js';
 import { localOnlyCycle, podNeedsCycle, prepareCycle, runCycleFilters, type SchedulingCycle } from './cycle.js';
 import { failedSchedulingMessage, type FilterFailure, type NodeInfo } from './filters.js';
 import { selectNode } from './select.js';
@@ -114,8 +114,6 @@ function feasibleNodesToFind(total: number, percentage: number): number {
  */
 export class Scheduler implements Controller {
   readonly name = defaultSchedulerName;
-  /** Keys (`namespace/name`) of pods to schedule. */
-  readonly queue: WorkQueue<string>;
 
   private readonly pods: Informer<PodObject>;
   private readonly nodeInformer: Informer<NodeObject>;
@@ -131,6 +129,8 @@ export class Scheduler implements Controller {
   /** Keys of placed pods with pod (anti-)affinity terms: while empty, pods without terms or constraints skip the cluster-wide plugins. */
   private readonly podsWithAffinity = new Set<string>();
   private nodeOrder: CachedNode[] | undefined;
+  /** The queue given to `watch`: a placement or a node change also requeues waiting pods. */
+  private queue: KeyQueue | undefined;
   private nextStartNodeIndex = 0;
 
   constructor(
@@ -145,11 +145,25 @@ export class Scheduler implements Controller {
       unschedulableRetryMs: options.unschedulableRetryMs ?? 300_000,
       percentageOfNodesToScore: options.percentageOfNodesToScore ?? 0,
     };
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(defaultSchedulerName);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods);
     this.nodeInformer = ctx.informers.informerFor<NodeObject>(resources.nodes);
     this.namespaces = ctx.informers.informerFor<NamespaceObject>(resources.namespaces);
+  }
+
+  /** Concurrent scheduling attempts (the `workers` option). */
+  get workers(): number {
+    return this.options.workers;
+  }
+
+  /** The pod, node and Namespace caches. */
+  get caches(): SyncedCache[] {
+    return [this.pods, this.nodeInformer, this.namespaces];
+  }
+
+  /** Registers the event handlers: they keep the node cache and queue the pods to schedule. */
+  watch(queue: KeyQueue): void {
+    this.queue = queue;
     this.pods.addEventHandler({
       onAdd: (pod) => this.podSeen(pod),
       onUpdate: (oldPod, pod) => this.podSeen(pod, oldPod),
@@ -166,15 +180,6 @@ export class Scheduler implements Controller {
       },
       onDelete: (node) => this.nodeGone(node),
     });
-  }
-
-  /** Waits for the pod and node caches, then schedules until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const synced = await Promise.all([this.pods.waitForSync(signal), this.nodeInformer.waitForSync(signal), this.namespaces.waitForSync(signal)]);
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.options.workers, (key) => this.sync(key), signal, (err, key) =>
-      this.ctx.onError(err, `${this.name} ${key}`),
-    );
   }
 
   /** Bound pods known for `nodeName` (cache plus assumed), for tests and diagnostics. */
@@ -298,7 +303,7 @@ export class Scheduler implements Controller {
     for (const [key, record] of this.unschedulable) {
       if (onlyWaitingOnPods && !record.waitsOnPods) continue;
       const backoff = Math.min(this.options.initialBackoffMs * 2 ** Math.max(0, record.attempts - 1), this.options.maxBackoffMs);
-      this.queue.addAfter(key, record.lastAttempt + backoff - now);
+      this.queue?.addAfter(key, record.lastAttempt + backoff - now);
     }
   }
 
@@ -356,7 +361,7 @@ export class Scheduler implements Controller {
     if (!this.assumed.has(key)) this.unplace(key);
     if (needsScheduling(pod)) {
       // A changed pod is retried after its back-off, as upstream moves updated pods out of unschedulablePods.
-      if (!this.unschedulable.has(key)) this.queue.add(key);
+      if (!this.unschedulable.has(key)) this.queue?.add(key);
       else if (!oldPod || podChangedForScheduling(oldPod, pod)) this.retryOne(key);
     }
   }
@@ -365,7 +370,7 @@ export class Scheduler implements Controller {
     const record = this.unschedulable.get(key);
     if (!record) return;
     const backoff = Math.min(this.options.initialBackoffMs * 2 ** Math.max(0, record.attempts - 1), this.options.maxBackoffMs);
-    this.queue.addAfter(key, record.lastAttempt + backoff - this.ctx.clock.now().getTime());
+    this.queue?.addAfter(key, record.lastAttempt + backoff - this.ctx.clock.now().getTime());
   }
 
   private podGone(pod: PodObject): void {

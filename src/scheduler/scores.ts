@@ -5,7 +5,8 @@
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { SchedulingCycle } from './cycle.js';
-import { allocatable, isTerminal, nodeSelectorTermMatches, nonZeroDefaults, podRequests, requestedOnNode, type NodeInfo } from './filters.js';
+import { allocatable, isTerminal, nonZeroDefaults, podRequests, requestedOnNode, type NodeInfo } from './filters.js';
+import { nodeSelectorTermMatches } from '../apimachinery/scheduling.js';
 import { interPodAffinityScores } from './interpod-affinity.js';
 import { buildSnapshot } from './snapshot.js';
 import { hasSpreadConstraints, topologySpreadScores } from './topology-spread.js';

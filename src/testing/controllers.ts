@@ -1,19 +1,20 @@
 /**
  * Test support shared by the controller, kubelet and scheduler tests: a controller context over
- * an in-memory or in-process API with a fake clock, running controllers under one abort signal,
- * and condition waits with real deadlines.
+ * an in-memory or in-process API with a fake clock, and running controllers under one abort
+ * signal (condition waits are in wait.ts).
  */
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { ApiServer } from '../apiserver/server.js';
 import type { Client } from '../client/client.js';
-import { FakeClock, settle } from '../apimachinery/clock.js';
+import { FakeClock } from '../apimachinery/clock.js';
 import { MemoryEventRecorder } from '../client/events.js';
 import { InformerFactory } from '../client/informer.js';
 import { InProcessClient } from '../apiserver/in-process-client.js';
 import { MemoryClient } from './memory-client.js';
 import { SqliteStore } from '../storage/sqlite.js';
-import type { ClusterSettings, Controller, ControllerContext } from '../client/controller.js';
+import { runController, type ClusterSettings, type Controller, type ControllerContext } from '../client/controller.js';
 import { isStatusError } from '../apimachinery/errors.js';
+import { RegistryDiscovery } from '../apiserver/served-resources.js';
 
 /** Options of {@link testContext}. */
 export interface TestContextOptions<C extends Client> {
@@ -43,7 +44,7 @@ export interface TestContext<C extends Client = MemoryClient> {
   signal: AbortSignal;
   /** Starts the informers created so far (again after new ones were made). */
   startInformers(): void;
-  /** Runs a controller (or any `run(signal)` task) until {@link TestContext.stop}; does not start informers. */
+  /** Runs a controller (with {@link runController}) or any `run(signal)` task until {@link TestContext.stop}; does not start informers. */
   run(task: Controller | ((signal: AbortSignal) => Promise<unknown>)): void;
   /** Starts the informers, then runs each controller given. */
   start(...controllers: (Controller | undefined)[]): void;
@@ -67,6 +68,7 @@ export function testContext<C extends Client = MemoryClient>(options: TestContex
     clock,
     recorder: () => recorder,
     onError: (err) => (isStatusError(err, 409) ? conflicts : errors).push(err),
+    discovery: new RegistryDiscovery(),
     settings: {
       clusterCIDR: '10.42.0.0/16',
       serviceCIDR: '10.43.0.0/16',
@@ -89,7 +91,7 @@ export function testContext<C extends Client = MemoryClient>(options: TestContex
       informers.start(abort.signal);
     },
     run(task): void {
-      running.push(typeof task === 'function' ? task(abort.signal) : task.run(abort.signal));
+      running.push(typeof task === 'function' ? task(abort.signal) : runController(ctx, task, abort.signal));
     },
     start(...controllers): void {
       context.startInformers();
@@ -129,33 +131,3 @@ export async function apiServerClient(options: ApiServerClientOptions = {}): Pro
   return { client: new InProcessClient(api.operations), close: () => store.close() };
 }
 
-/** Options of {@link waitFor}. */
-export interface WaitForOptions {
-  /** Real time to wait before failing. Default 5000 ms. */
-  timeoutMs?: number;
-  /** A fake clock to move forward each round so timers and back-off retries fire. Default: none. */
-  clock?: FakeClock;
-  /** How far to move `clock` each round. Default 10 ms. */
-  stepMs?: number;
-  /** Errors to list in the timeout message (e.g. {@link TestContext.errors}). Default: none. */
-  errors?: readonly unknown[];
-}
-
-/**
- * Polls `probe` until it returns a truthy value, which is returned; between rounds lets pending
- * promises run and moves the fake clock if one is given. Fails with `timed out waiting for <what>`
- * once `timeoutMs` of real time passed.
- */
-export async function waitFor<T>(what: string, probe: () => T | Promise<T>, options: WaitForOptions = {}): Promise<NonNullable<Exclude<T, false>>> {
-  const deadline = performance.now() + (options.timeoutMs ?? 5000);
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<Exclude<T, false>>;
-    if (performance.now() > deadline) {
-      const errors = options.errors?.length ? `; errors: ${options.errors.map(String).join('; ')}` : '';
-      throw new Error(`timed out waiting for ${what}${errors}`);
-    }
-    await settle();
-    if (options.clock) await options.clock.advanceAsync(options.stepMs ?? 10);
-  }
-}

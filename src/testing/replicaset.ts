@@ -23,6 +23,7 @@ import { MemoryEventRecorder } from '../client/events.js';
 import { InformerFactory } from '../client/informer.js';
 import { MemoryClient } from './memory-client.js';
 import type { ControllerContext } from '../client/controller.js';
+import { RegistryDiscovery } from '../apiserver/served-resources.js';
 
 /**
  * A Client delegating to another one, which can hold back pod watch events while `podWatchHeld`
@@ -134,18 +135,10 @@ export function newHarness(): Harness {
     clock,
     recorder: recorderFor,
     onError: (err, where) => errors.push({ err, where }),
+    discovery: new RegistryDiscovery(),
     settings: { clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12', clusterDomain: 'cluster.local', clusterDNS: '10.96.0.10', dataDir: '/tmp' },
   };
   return { clock, memory, client, informers, ctx, events: (component) => recorderFor(component).events, errors };
-}
-
-/** Polls `condition` between small clock advances (letting queued work and timers run) until it holds or the rounds run out. */
-export async function waitFor(clock: FakeClock, condition: () => boolean | Promise<boolean>, what: string, rounds = 400): Promise<void> {
-  for (let round = 0; round < rounds; round++) {
-    if (await condition()) return;
-    await clock.advanceAsync(5);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** Lists pods as the API holds them. */

@@ -6,12 +6,13 @@
 import { FakeClock } from '../apimachinery/clock.js';
 import { MemoryClient } from './memory-client.js';
 import type { ClusterSettings } from '../client/controller.js';
-import { testContext, waitFor as waitUntil, type TestContext } from './controllers.js';
+import { testContext, type TestContext } from './controllers.js';
+import { SimulatedNode, type SimulatedNodeOptions } from '../kubelet/simulated/node.js';
 
 /** A controller context over a {@link MemoryClient}, with its parts exposed. */
 export interface SimulationEnvironment extends Omit<TestContext, 'run'> {
-  /** Starts `run(signal)` (a controller's run, a node's start) and the informers created so far. */
-  run(task: (signal: AbortSignal) => Promise<void>): void;
+  /** Starts a controller or a `run(signal)` task (a node's start), and the informers created so far. */
+  run(task: Parameters<TestContext['run']>[0]): void;
 }
 
 /** Builds a {@link SimulationEnvironment}; `settings` override the defaults (cluster CIDR 10.42.0.0/16). */
@@ -27,10 +28,7 @@ export function simulationEnvironment(settings: Partial<ClusterSettings> = {}): 
   };
 }
 
-/**
- * Waits until `condition` returns a truthy value (which is returned), letting promises run and
- * moving the fake clock `stepMs` (default 10) a round; fails after 10 s of real time.
- */
-export async function waitFor<T>(clock: FakeClock, condition: () => T | Promise<T>, what: string, stepMs = 10): Promise<NonNullable<T>> {
-  return (await waitUntil(what, condition, { clock, stepMs, timeoutMs: 10_000 })) as NonNullable<T>;
+/** A simulated kubelet for node `name` on the environment's API and clock (start it with `run`); errors go to the environment's unless `options` say otherwise. */
+export function simulatedNode(env: SimulationEnvironment, name: string, options: SimulatedNodeOptions = {}): SimulatedNode {
+  return new SimulatedNode(env.client, name, env.clock, { onError: (err) => env.errors.push(err), ...options });
 }

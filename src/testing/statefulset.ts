@@ -1,6 +1,7 @@
 /**
  * Test scaffolding for the workload controllers in this folder and its siblings: an in-memory
- * API with a fake clock, a controller context around it, and condition waits with deadlines.
+ * API (or a real API server) with a fake clock, a controller context around it, and a kubelet
+ * stand-in marking pods Ready.
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { StatusError } from '../apimachinery/errors.js';
@@ -10,7 +11,7 @@ import { resources } from '../client/client.js';
 import type { FakeClock } from '../apimachinery/clock.js';
 import type { MemoryClient } from './memory-client.js';
 import type { ClusterSettings } from '../client/controller.js';
-import { apiServerClient, testContext, waitFor as waitUntil, type TestContext } from './controllers.js';
+import { apiServerClient, testContext, type TestContext } from './controllers.js';
 
 /** A controller context over a {@link MemoryClient} (or another client), with its parts exposed. */
 export type TestEnvironment<C extends Client = MemoryClient> = TestContext<C>;
@@ -27,14 +28,6 @@ export function testEnvironment(settings: Partial<ClusterSettings> = {}): TestEn
 export async function apiServerEnvironment(settings: Partial<ClusterSettings> = {}): Promise<TestEnvironment<Client>> {
   const api = await apiServerClient();
   return testContext<Client>({ client: api.client, settings, close: api.close });
-}
-
-/**
- * Waits until `condition` returns a truthy value (which is returned), letting promises run and
- * moving the fake clock 10 ms a round so back-off retries happen; fails after 5 s of real time.
- */
-export async function waitFor<T>(clock: FakeClock, condition: () => T | Promise<T>, what: string): Promise<NonNullable<T>> {
-  return (await waitUntil(what, condition, { clock, timeoutMs: 5000 })) as NonNullable<T>;
 }
 
 /** The pod, or undefined when it does not exist. */

@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { TestCluster, testBackends, waitFor } from '../harness/cluster.js';
+import { clusterPolling, TestCluster, testBackends } from '../harness/cluster.js';
+import { waitFor } from '../../src/testing/wait.js';
 
 const informerScript = fileURLToPath(new URL('../harness/informer.js', import.meta.url));
 const burstScript = fileURLToPath(new URL('../harness/write-burst.js', import.meta.url));
@@ -39,8 +40,8 @@ for (const backend of testBackends()) {
         }
       });
       const seen = (e: string, name: string, pred: (x: InformerEvent) => boolean = () => true) =>
-        waitFor(`informer ${e} ${name}`, async () => events.some((x) => x.event === e && x.name === name && pred(x)), 30_000);
-      await waitFor('informer to connect', async () => events.some((e) => e.event === 'connect'), 30_000);
+        waitFor(`informer ${e} ${name}`, async () => events.some((x) => x.event === e && x.name === name && pred(x)), { ...clusterPolling, timeoutMs: 30_000 });
+      await waitFor('informer to connect', async () => events.some((e) => e.event === 'connect'), { ...clusterPolling, timeoutMs: 30_000 });
       await c.kubectlOK(['apply', '-n', 'inf', '-f', '-'], { input: configMap('one') });
       await seen('add', 'one');
       await c.kubectlOK(['patch', 'configmap', 'one', '-n', 'inf', '-p', '{"data":{"v":"2"}}']);
@@ -72,7 +73,7 @@ for (const backend of testBackends()) {
           buf = buf.slice(i + 1);
         }
       });
-      await waitFor('some writes to be acknowledged', async () => acked.length >= 50, 60_000, 5);
+      await waitFor('some writes to be acknowledged', async () => acked.length >= 50, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 5 });
       await c.stopServer('SIGKILL');
       const ackedAtKill = [...acked];
       if (burst.pid) process.kill(burst.pid, 'SIGKILL');

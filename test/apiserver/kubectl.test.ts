@@ -4,7 +4,8 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { raw, TestCluster, testBackends, waitFor } from '../harness/cluster.js';
+import { clusterPolling, raw, TestCluster, testBackends } from '../harness/cluster.js';
+import { waitFor } from '../../src/testing/wait.js';
 
 const seed = (file: string) => fileURLToPath(new URL(`../../../test/fixtures/seed/${file}`, import.meta.url));
 
@@ -146,9 +147,9 @@ for (const backend of testBackends()) {
       let out = '';
       watcher.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
       try {
-        await waitFor('the watch to list', async () => /^ssa\s/m.test(out), 20_000);
+        await waitFor('the watch to list', async () => /^ssa\s/m.test(out), { ...clusterPolling, timeoutMs: 20_000 });
         await c.kubectlOK(['create', 'configmap', 'watched', '--from-literal=k=v']);
-        await waitFor('the watch to show the new configmap', async () => /^watched\s+1\s/m.test(out), 20_000);
+        await waitFor('the watch to show the new configmap', async () => /^watched\s+1\s/m.test(out), { ...clusterPolling, timeoutMs: 20_000 });
       } finally {
         if (watcher.pid) process.kill(watcher.pid, 'SIGKILL');
       }

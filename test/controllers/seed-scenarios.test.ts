@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { raw, TestCluster, testBackends, waitFor } from '../harness/cluster.js';
+import { clusterPolling, raw, TestCluster, testBackends } from '../harness/cluster.js';
+import { waitFor } from '../../src/testing/wait.js';
 
 const seed = (file: string) => fileURLToPath(new URL(`../../../test/fixtures/seed/${file}`, import.meta.url));
 
@@ -42,7 +43,7 @@ for (const backend of testBackends()) {
       await waitFor('two Ready nodes', async () => {
         const out = await c.kubectlOK(['get', 'nodes', '--no-headers']);
         return out.split('\n').filter((l) => /\sReady\s/.test(l)).length === 2;
-      });
+      }, clusterPolling);
     });
     after(async () => {
       await c?.stop();
@@ -87,7 +88,7 @@ for (const backend of testBackends()) {
       await c.kubectlOK(['set', 'image', 'deployment/tomcat', 'tomcat-container=tomcat:v3']);
       const rsCount = async () => (await c.kubectlOK(['get', 'rs', '-l', 'app=tomcat', '-o', 'name'])).trim().split('\n').length;
       const before = await rsCount();
-      await waitFor('the paused condition', async () => /DeploymentPaused/.test(await c.kubectlOK(['get', 'deployment', 'tomcat', '-o', 'jsonpath={.status.conditions[*].reason}'])));
+      await waitFor('the paused condition', async () => /DeploymentPaused/.test(await c.kubectlOK(['get', 'deployment', 'tomcat', '-o', 'jsonpath={.status.conditions[*].reason}'])), clusterPolling);
       assert.equal(await rsCount(), before, 'a paused Deployment starts no rollout');
       await c.kubectlOK(['rollout', 'resume', 'deployment/tomcat']);
       await c.kubectlOK(['rollout', 'status', 'deployment/tomcat', '--timeout=90s']);
@@ -99,7 +100,7 @@ for (const backend of testBackends()) {
       await waitFor('only new pods', async () => {
         const now = (await c.kubectlOK(['get', 'pods', '-l', 'app=tomcat', '-o', 'jsonpath={.items[*].metadata.uid}'])).trim().split(/\s+/);
         return now.length === 4 && now.every((u) => !uidsBefore.includes(u));
-      });
+      }, clusterPolling);
     });
 
     test('canary by Service: the endpoints hold all 4 pods of both Deployments', async () => {
@@ -109,7 +110,7 @@ for (const backend of testBackends()) {
       await waitFor('4 endpoint addresses', async () => {
         const ips = await c.kubectlOK(['get', 'endpoints', 'cluster-service-02', '-o', 'jsonpath={.subsets[*].addresses[*].ip}']);
         return ips.trim().split(/\s+/).filter(Boolean).length === 4;
-      });
+      }, clusterPolling);
       const ports = await c.kubectlOK(['get', 'endpoints', 'cluster-service-02', '-o', 'jsonpath={.subsets[*].ports[*].port}']);
       assert.equal(ports.trim(), '8080');
     });
@@ -132,7 +133,7 @@ for (const backend of testBackends()) {
         if (r.code !== 0) return false;
         const p = JSON.parse(r.stdout) as PodList['items'][number] & { metadata: { uid: string } };
         return p.metadata.uid !== uid && ready(p);
-      }, 60_000);
+      }, { ...clusterPolling, timeoutMs: 60_000 });
       const claim = await c.kubectlOK(['get', 'pod', 'web-1', '-o', "jsonpath={.spec.volumes[?(@.name=='www')].persistentVolumeClaim.claimName}"]);
       assert.equal(claim, 'www-web-1');
       assert.equal(await c.kubectlOK(['get', 'pod', 'web-1', '-o', 'jsonpath={.spec.hostname}.{.spec.subdomain}']), 'web-1.nginx');
@@ -144,7 +145,7 @@ for (const backend of testBackends()) {
       await waitFor('the job to have a running pod', async () => {
         const pods = JSON.parse(await c.kubectlOK(['get', 'pods', '-l', 'job-name=manual', '-o', 'json'])) as PodList;
         return pods.items.some((p) => p.status.phase === 'Running');
-      }, 60_000);
+      }, { ...clusterPolling, timeoutMs: 60_000 });
       assert.equal(await c.kubectlOK(['get', 'job', 'manual', '-o', 'jsonpath={.status.active}']), '1');
     });
   });

@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kubectlBinary, TestCluster, waitFor } from '../harness/cluster.js';
+import { clusterPolling, kubectlBinary, TestCluster } from '../harness/cluster.js';
+import { waitFor } from '../../src/testing/wait.js';
 
 const skiffBin = fileURLToPath(new URL('../../../bin/skiff', import.meta.url));
 
@@ -42,7 +43,7 @@ describe('two servers sharing one etcd run each controller once', { concurrency:
     await waitFor('the second server', async () => {
       const r = await second(['get', '--raw', '/readyz']);
       return r.code === 0;
-    }, 60_000, 200);
+    }, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 200 });
   });
   after(async () => {
     await c?.stop();
@@ -52,7 +53,7 @@ describe('two servers sharing one etcd run each controller once', { concurrency:
   test('one leader; its Deployment gets exactly its replicas; the other takes over when it dies', async () => {
     const holder = async (kubectl: (a: string[]) => Promise<{ code: number; stdout: string }>) =>
       (await kubectl(['get', 'lease', '-n', 'kube-system', 'skiff-controller-manager', '-o', 'jsonpath={.spec.holderIdentity}'])).stdout;
-    await waitFor('a leader', async () => (await holder((a) => c.kubectl(a))) !== '');
+    await waitFor('a leader', async () => (await holder((a) => c.kubectl(a))) !== '', clusterPolling);
     const first = await holder((a) => c.kubectl(a));
     await c.kubectlOK(['apply', '-f', '-'], { input: deployment('once') });
     await c.kubectlOK(['rollout', 'status', 'deployment/once', '--timeout=60s']);
@@ -65,12 +66,12 @@ describe('two servers sharing one etcd run each controller once', { concurrency:
     await waitFor('the second server to lead', async () => {
       const now = await holder(second);
       return now !== '' && now !== first;
-    }, 60_000, 500);
+    }, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 500 });
     const r = await second(['apply', '-f', '-'], deployment('after'));
     assert.equal(r.code, 0, r.stdout);
     await waitFor('the survivor to create the pods', async () => {
       const out = await second(['get', 'pods', '-l', 'app=after', '-o', 'name']);
       return out.stdout.trim().split('\n').filter(Boolean).length === 3;
-    }, 60_000);
+    }, { ...clusterPolling, timeoutMs: 60_000 });
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NetworkNamespace, type RunResult } from './netns.js';
 import { drainNodes, removeRuntimeState, unmountUnder } from './runtime-cleanup.js';
+import { waitFor, type WaitForOptions } from '../../src/testing/wait.js';
 
 /** The kubectl the tests drive (1.32 unless SKIFF_TEST_KUBECTL says otherwise). */
 export const kubectlBinary = process.env.SKIFF_TEST_KUBECTL ?? '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
@@ -23,20 +24,8 @@ export interface TestClusterOptions {
   agent?: boolean;
 }
 
-/** Polls `check` until it returns true or the deadline passes. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000, everyMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+/** How the cluster tests poll with {@link waitFor}: every 100 ms for up to 30 s, a failing probe counting as "not yet". */
+export const clusterPolling: Readonly<WaitForOptions> = { timeoutMs: 30_000, intervalMs: 100, retryOnError: true };
 
 /**
  * A Skiff server running as its own process inside a fresh network namespace (with etcd in
@@ -98,7 +87,7 @@ export class TestCluster {
         env: { ...process.env, ETCDCTL_API: '3' },
       });
       return r.code === 0;
-    });
+    }, clusterPolling);
   }
 
   /** Starts (or restarts) the server process and waits until it is ready. */
@@ -116,16 +105,11 @@ export class TestCluster {
     this.server = server;
     server.stdout?.setEncoding('utf8').on('data', (d: string) => (this.log += d));
     server.stderr?.setEncoding('utf8').on('data', (d: string) => (this.log += d));
-    await waitFor(
-      'the API server to be ready',
-      async () => {
+    await waitFor('the API server to be ready', async () => {
         if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}:\n${this.log}`);
         const r = await this.kubectl(['get', '--raw', '/readyz'], { timeoutMs: 5000 });
         return r.code === 0 && r.stdout.trim() === 'ok';
-      },
-      60_000,
-      200,
-    );
+      }, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 200 });
   }
 
   /** Stops the server with a signal and waits for it to exit. */

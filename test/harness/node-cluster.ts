@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TestCluster, waitFor, type TestClusterOptions } from './cluster.js';
+import { clusterPolling, TestCluster, type TestClusterOptions } from './cluster.js';
+import { waitFor } from '../../src/testing/wait.js';
 import { writeTestImages } from './images.js';
 
 const skiffBin = fileURLToPath(new URL('../../../bin/skiff', import.meta.url));
@@ -13,14 +14,9 @@ const skiffBin = fileURLToPath(new URL('../../../bin/skiff', import.meta.url));
 export async function startNodeCluster(nodeName: string, imagesDir: string, options: TestClusterOptions = {}): Promise<TestCluster> {
   const c = await TestCluster.start({ ...options, agent: true, serverArgs: ['--node-name', nodeName, ...(options.serverArgs ?? [])] });
   const files = await writeTestImages(imagesDir);
-  await waitFor('containerd to answer', async () => existsSync(c.containerdSocket), 60_000);
+  await waitFor('containerd to answer', async () => existsSync(c.containerdSocket), { ...clusterPolling, timeoutMs: 60_000 });
   const imported = await c.netns.run(process.execPath, [skiffBin, 'images', 'import', '--data-dir', c.dataDir, ...files]);
   assert.equal(imported.code, 0, `skiff images import failed:\n${imported.stderr}\n${imported.stdout}`);
-  await waitFor(
-    `${nodeName} to be Ready`,
-    async () => (await c.kubectl(['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True',
-    90_000,
-    500,
-  );
+  await waitFor(`${nodeName} to be Ready`, async () => (await c.kubectl(['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True', { ...clusterPolling, timeoutMs: 90_000, intervalMs: 500 });
   return c;
 }

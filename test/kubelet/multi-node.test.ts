@@ -11,7 +11,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kubectlBinary, waitFor } from '../harness/cluster.js';
+import { clusterPolling, kubectlBinary } from '../harness/cluster.js';
+import { waitFor } from '../../src/testing/wait.js';
 import { testImages, writeTestImages } from '../harness/images.js';
 import type { NetworkNamespace, RunResult } from '../harness/netns.js';
 import { drainNodes, unmountUnder } from '../harness/runtime-cleanup.js';
@@ -98,14 +99,14 @@ describe('two nodes: skiff agent joins from another machine; pods reach each oth
       if (a.child?.exitCode !== null) throw new Error(`server exited:\n${a.log}`);
       const r = await kubectl(['get', '--raw', '/readyz']);
       return r.code === 0 && r.stdout.trim() === 'ok';
-    }, 60_000, 200);
+    }, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 200 });
 
     const token = (await readFile(join(a.dataDir, 'server', 'token'), 'utf8')).trim();
     start(b, ['agent', '--server', `https://${serverIP}:6443`, '--token', token, '--node-name', b.name, '--node-ip', b.ip, '--data-dir', b.dataDir]);
 
     const files = await writeTestImages(imagesDir);
     for (const n of nodes) {
-      await waitFor(`${n.name}'s containerd`, async () => existsSync(join(n.dataDir, 'agent', 'containerd', 'containerd.sock')), 60_000, 200);
+      await waitFor(`${n.name}'s containerd`, async () => existsSync(join(n.dataDir, 'agent', 'containerd', 'containerd.sock')), { ...clusterPolling, timeoutMs: 60_000, intervalMs: 200 });
       const r = await n.netns.run(process.execPath, [skiffBin, 'images', 'import', '--data-dir', n.dataDir, ...files]);
       assert.equal(r.code, 0, `skiff images import on ${n.name}:\n${r.stderr}\n${r.stdout}`);
     }
@@ -113,11 +114,11 @@ describe('two nodes: skiff agent joins from another machine; pods reach each oth
       await waitFor(`${n.name} Ready`, async () => {
         const r = await kubectl(['get', 'node', n.name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
         return r.stdout === 'True';
-      }, 90_000, 500);
+      }, { ...clusterPolling, timeoutMs: 90_000, intervalMs: 500 });
     }
     await kubectlOK(['apply', '-f', '-'], `${webPod('web-a', 'node-a', testImages.tomcatV1)}---${webPod('web-b', 'node-b', testImages.tomcatV2)}`);
     for (const name of ['web-a', 'web-b']) {
-      await waitFor(`${name} running`, async () => (await kubectlOK(['get', 'pod', name, '-o', 'jsonpath={.status.containerStatuses[0].ready}'])) === 'true', 90_000, 500);
+      await waitFor(`${name} running`, async () => (await kubectlOK(['get', 'pod', name, '-o', 'jsonpath={.status.containerStatuses[0].ready}'])) === 'true', { ...clusterPolling, timeoutMs: 90_000, intervalMs: 500 });
     }
   };
 
@@ -158,7 +159,7 @@ describe('two nodes: skiff agent joins from another machine; pods reach each oth
       await waitFor(`${self.name}'s route to ${cidr}`, async () => {
         const r = await self.netns.run('ip', ['-4', 'route', 'show', 'proto', '83']);
         return r.stdout.includes(`${cidr} via ${other.ip}`);
-      }, 30_000, 200);
+      }, { ...clusterPolling, timeoutMs: 30_000, intervalMs: 200 });
     }
   });
 
@@ -175,8 +176,8 @@ describe('two nodes: skiff agent joins from another machine; pods reach each oth
     assert.equal(await kubectlOK(['exec', 'web-a', '--', 'wget', '-qO-', `http://${ipB}:8080/`]), 'tomcat v2\n');
     assert.equal(await kubectlOK(['exec', 'web-b', '--', 'wget', '-qO-', `http://${ipA}:8080/`]), 'tomcat v1\n');
     // busybox httpd -v logs the peer address: not masqueraded to the node's IP.
-    await waitFor('the client pod IP in web-b\'s log', async () => (await kubectlOK(['logs', 'web-b'])).includes(`[::ffff:${ipA}]`), 10_000, 200);
-    await waitFor('the client pod IP in web-a\'s log', async () => (await kubectlOK(['logs', 'web-a'])).includes(`[::ffff:${ipB}]`), 10_000, 200);
+    await waitFor('the client pod IP in web-b\'s log', async () => (await kubectlOK(['logs', 'web-b'])).includes(`[::ffff:${ipA}]`), { ...clusterPolling, timeoutMs: 10_000, intervalMs: 200 });
+    await waitFor('the client pod IP in web-a\'s log', async () => (await kubectlOK(['logs', 'web-a'])).includes(`[::ffff:${ipB}]`), { ...clusterPolling, timeoutMs: 10_000, intervalMs: 200 });
     const logB = await kubectlOK(['logs', 'web-b']);
     assert.doesNotMatch(logB, new RegExp(`\\[::ffff:${serverIP.replace(/\./g, '\\.')}\\]`));
   });

@@ -11,7 +11,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TestCluster, waitFor } from '../harness/cluster.js';
+import { clusterPolling, TestCluster } from '../harness/cluster.js';
+import { waitFor } from '../../src/testing/wait.js';
 import { testImages } from '../harness/images.js';
 import { startNodeCluster } from '../harness/node-cluster.js';
 import { CriClient } from '../../src/kubelet/cri/client.js';
@@ -237,7 +238,7 @@ async function removePodsThroughTheAgent(c: TestCluster): Promise<void> {
   await c.kubectl(['delete', 'pods', '--all', '--wait=false']);
   const cri = CriClient.connect(`unix://${c.containerdSocket}`, { callTimeoutMs: 10_000 });
   try {
-    await waitFor('the runtime to hold no sandbox', async () => (await cri.listPodSandbox()).length === 0, 60_000, 300);
+    await waitFor('the runtime to hold no sandbox', async () => (await cri.listPodSandbox()).length === 0, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 300 });
   } finally {
     cri.close();
   }
@@ -265,7 +266,7 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
     waitFor(`${name} running`, async () => {
       const s = (await pod(name)).status;
       return s?.phase === 'Running' && (s.containerStatuses ?? []).every((x) => x.state?.running);
-    }, timeoutMs, 300);
+    }, { ...clusterPolling, timeoutMs: timeoutMs, intervalMs: 300 });
   const events = async (name: string) =>
     JSON.parse(await c.kubectlOK(['get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'json'])) as { items: { reason: string; message: string }[] };
 
@@ -273,7 +274,7 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
     imagesDir = await mkdtemp(join(tmpdir(), 'skiff-images-'));
     hostDir = await mkdtemp(join(tmpdir(), 'skiff-hostpath-'));
     c = await startNodeCluster('node-a', imagesDir, { serverArgs: ['--service-cidr', '10.171.0.0/16', '--cluster-dns', clusterDNS] });
-    await waitFor('the default service account', async () => (await c.kubectl(['get', 'serviceaccount', 'default'])).code === 0, 30_000, 300);
+    await waitFor('the default service account', async () => (await c.kubectl(['get', 'serviceaccount', 'default'])).code === 0, { ...clusterPolling, timeoutMs: 30_000, intervalMs: 300 });
     await c.kubectlOK(['apply', '-f', '-'], { input: manifests(hostDir) });
   });
 
@@ -305,7 +306,7 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
     assert.equal(env.get('CM_color'), 'blue');
     assert.equal(env.get('CM_size'), 'large');
     assert.equal(await exec('env', ['pwd']), '/tmp\n');
-    await waitFor('the expanded command in the log', async () => (await c.kubectlOK(['logs', 'env'])).includes('expanded=hello-ok $(UNDEFINED_VAR) $(GREETING)'), 10_000, 300);
+    await waitFor('the expanded command in the log', async () => (await c.kubectlOK(['logs', 'env'])).includes('expanded=hello-ok $(UNDEFINED_VAR) $(GREETING)'), { ...clusterPolling, timeoutMs: 10_000, intervalMs: 300 });
   });
 
   test('a missing ConfigMap, then a missing key: CreateContainerConfigError with upstream messages; the pod starts once the key exists', async () => {
@@ -314,21 +315,21 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
       const s = await status('late-cm');
       message = s?.state?.waiting?.message ?? '';
       return s?.state?.waiting?.reason === 'CreateContainerConfigError';
-    }, 60_000, 300);
+    }, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 300 });
     assert.equal(message, 'configmap "late-cm" not found');
     await c.kubectlOK(['create', 'configmap', 'late-cm', '--from-literal', 'other=x']);
-    await waitFor('the missing key message', async () => (await status('late-cm'))?.state?.waiting?.message === "couldn't find key greeting in ConfigMap default/late-cm", 30_000, 300);
+    await waitFor('the missing key message', async () => (await status('late-cm'))?.state?.waiting?.message === "couldn't find key greeting in ConfigMap default/late-cm", { ...clusterPolling, timeoutMs: 30_000, intervalMs: 300 });
     const get = await c.kubectlOK(['get', 'pod', 'late-cm']);
     assert.match(get, /CreateContainerConfigError/);
     await c.kubectlOK(['create', 'configmap', 'late-cm', '--from-literal', 'greeting=hi', '--dry-run=client', '-o', 'yaml'])
       .then((yaml) => c.kubectlOK(['apply', '-f', '-'], { input: yaml }));
     await running('late-cm', 60_000);
-    await waitFor('the value in the log', async () => (await c.kubectlOK(['logs', 'late-cm'])).includes('late=hi'), 10_000, 300);
+    await waitFor('the value in the log', async () => (await c.kubectlOK(['logs', 'late-cm'])).includes('late=hi'), { ...clusterPolling, timeoutMs: 10_000, intervalMs: 300 });
   });
 
   test('volumes: emptyDir shared (and read-only), tmpfs for medium Memory, secret (and subPath), projected, downwardAPI, hostPath DirectoryOrCreate', async () => {
     await running('vols', 90_000);
-    await waitFor('the note from the writer', async () => (await exec('vols', ['cat', '/shared/note'], 'reader')) === 'from-writer\n', 10_000, 300);
+    await waitFor('the note from the writer', async () => (await exec('vols', ['cat', '/shared/note'], 'reader')) === 'from-writer\n', { ...clusterPolling, timeoutMs: 10_000, intervalMs: 300 });
     const mounts = await exec('vols', ['cat', '/proc/mounts'], 'reader');
     assert.match(mounts, /^tmpfs \/mem tmpfs /m);
     assert.equal(await exec('vols', ['cat', '/etc/cm/message'], 'reader'), 'first');
@@ -346,14 +347,14 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
   test('a configMap volume follows kubectl apply of the ConfigMap', async () => {
     await running('vols', 90_000);
     await c.kubectlOK(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vol-cm}\ndata: {message: second}\n' });
-    await waitFor('the updated file', async () => (await exec('vols', ['cat', '/etc/cm/message'], 'reader')) === 'second', 60_000, 500);
-    await waitFor('the updated projected file', async () => (await exec('vols', ['cat', '/etc/proj/message'], 'reader')) === 'second', 30_000, 500);
+    await waitFor('the updated file', async () => (await exec('vols', ['cat', '/etc/cm/message'], 'reader')) === 'second', { ...clusterPolling, timeoutMs: 60_000, intervalMs: 500 });
+    await waitFor('the updated projected file', async () => (await exec('vols', ['cat', '/etc/proj/message'], 'reader')) === 'second', { ...clusterPolling, timeoutMs: 30_000, intervalMs: 500 });
   });
 
   test('a local-path PVC is bound and its data outlives the pod', async () => {
     await running('pvc-writer', 90_000);
     assert.equal(await c.kubectlOK(['get', 'pvc', 'data', '-o', 'jsonpath={.status.phase}']), 'Bound');
-    await waitFor('the file written', async () => (await exec('pvc-writer', ['cat', '/data/file'])) === 'persisted\n', 10_000, 300);
+    await waitFor('the file written', async () => (await exec('pvc-writer', ['cat', '/data/file'])) === 'persisted\n', { ...clusterPolling, timeoutMs: 10_000, intervalMs: 300 });
     await c.kubectlOK(['delete', 'pod', 'pvc-writer', '--wait=true', '--timeout=60s']);
     await c.kubectlOK(['apply', '-f', '-'], {
       input: podYaml('pvc-reader', `  volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
@@ -366,7 +367,7 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
 
   test('init containers run in order before the containers and show Completed', async () => {
     await running('init', 90_000);
-    await waitFor('the main log', async () => (await c.kubectlOK(['logs', 'init'])) === 'first\nsecond\nmain\n', 10_000, 300);
+    await waitFor('the main log', async () => (await c.kubectlOK(['logs', 'init'])) === 'first\nsecond\nmain\n', { ...clusterPolling, timeoutMs: 10_000, intervalMs: 300 });
     const inits = (await pod('init')).status?.initContainerStatuses ?? [];
     assert.deepEqual(inits.map((s) => [s.name, s.state?.terminated?.reason, s.state?.terminated?.exitCode]), [['first', 'Completed', 0], ['second', 'Completed', 0]]);
     const conditions = (await pod('init')).status?.conditions ?? [];
@@ -374,7 +375,7 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
   });
 
   test('kubectl get pod shows Init:0/2 while the first init container runs, then Running', async () => {
-    await waitFor('the first init container running', async () => !!(await pod('init-wait')).status?.initContainerStatuses?.[0]?.state?.running, 60_000, 300);
+    await waitFor('the first init container running', async () => !!(await pod('init-wait')).status?.initContainerStatuses?.[0]?.state?.running, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 300 });
     assert.match(await c.kubectlOK(['get', 'pod', 'init-wait']), /init-wait\s+0\/1\s+Init:0\/2\s/);
     assert.equal((await pod('init-wait')).status?.phase, 'Pending');
     await exec('init-wait', ['touch', '/work/go'], 'first');
@@ -385,13 +386,13 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
   test('a readiness probe flips Ready with the file it checks', async () => {
     await running('readiness', 90_000);
     const ready = async () => (await c.kubectlOK(['get', 'pod', 'readiness', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']));
-    await waitFor('not Ready without the file', async () => (await ready()) === 'False', 20_000, 300);
+    await waitFor('not Ready without the file', async () => (await ready()) === 'False', { ...clusterPolling, timeoutMs: 20_000, intervalMs: 300 });
     assert.match(await c.kubectlOK(['get', 'pod', 'readiness']), /readiness\s+0\/1\s+Running/);
     await exec('readiness', ['sh', '-c', 'echo ok > /www/ready.html']);
-    await waitFor('Ready', async () => (await ready()) === 'True', 20_000, 300);
+    await waitFor('Ready', async () => (await ready()) === 'True', { ...clusterPolling, timeoutMs: 20_000, intervalMs: 300 });
     assert.match(await c.kubectlOK(['get', 'pod', 'readiness']), /readiness\s+1\/1\s+Running/);
     await exec('readiness', ['rm', '/www/ready.html']);
-    await waitFor('not Ready again', async () => (await ready()) === 'False', 20_000, 300);
+    await waitFor('not Ready again', async () => (await ready()) === 'False', { ...clusterPolling, timeoutMs: 20_000, intervalMs: 300 });
   });
 
   test('a failing liveness probe restarts the container, with Unhealthy and Killing events', async () => {
@@ -402,7 +403,7 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
     await waitFor('a restart', async () => {
       const s = await status('liveness');
       return s?.restartCount === 1 && !!s.state?.running;
-    }, 60_000, 300);
+    }, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 300 });
     const reasons = (await events('liveness')).items;
     assert.ok(reasons.some((e) => e.reason === 'Unhealthy' && /Liveness probe failed/.test(e.message)), JSON.stringify(reasons));
     assert.ok(reasons.some((e) => e.reason === 'Killing' && /failed liveness probe, will be restarted/.test(e.message)), JSON.stringify(reasons));
@@ -414,7 +415,7 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
     await running('startup', 90_000);
     const startedAt = Date.parse((await status('startup'))?.state?.running?.startedAt ?? '');
     // Several probe periods with the startup probe failing.
-    await waitFor('three seconds of running', async () => Date.now() - startedAt > 3000, 10_000, 200);
+    await waitFor('three seconds of running', async () => Date.now() - startedAt > 3000, { ...clusterPolling, timeoutMs: 10_000, intervalMs: 200 });
     const held = await status('startup');
     assert.equal(held?.started, false);
     assert.equal(held?.ready, false);
@@ -422,17 +423,17 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
     await waitFor('started and ready', async () => {
       const s = await status('startup');
       return s?.started === true && s.ready;
-    }, 20_000, 300);
+    }, { ...clusterPolling, timeoutMs: 20_000, intervalMs: 300 });
   });
 
   test('restartPolicy Never with exit 1 fails the pod, with its termination message (file or log); OnFailure with exit 0 succeeds; a Job completes', async () => {
-    await waitFor('never-fails Failed', async () => (await pod('never-fails')).status?.phase === 'Failed', 90_000, 300);
+    await waitFor('never-fails Failed', async () => (await pod('never-fails')).status?.phase === 'Failed', { ...clusterPolling, timeoutMs: 90_000, intervalMs: 300 });
     assert.equal((await status('never-fails'))?.state?.terminated?.exitCode, 1);
     assert.equal((await status('never-fails'))?.restartCount, 0);
     assert.equal((await status('never-fails'))?.state?.terminated?.message, 'boom\n');
-    await waitFor('fallback Failed', async () => (await pod('fallback')).status?.phase === 'Failed', 60_000, 300);
+    await waitFor('fallback Failed', async () => (await pod('fallback')).status?.phase === 'Failed', { ...clusterPolling, timeoutMs: 60_000, intervalMs: 300 });
     assert.equal((await status('fallback'))?.state?.terminated?.message, 'last words\n');
-    await waitFor('onfailure-ok Succeeded', async () => (await pod('onfailure-ok')).status?.phase === 'Succeeded', 60_000, 300);
+    await waitFor('onfailure-ok Succeeded', async () => (await pod('onfailure-ok')).status?.phase === 'Succeeded', { ...clusterPolling, timeoutMs: 60_000, intervalMs: 300 });
     assert.equal((await status('onfailure-ok'))?.state?.terminated?.reason, 'Completed');
     assert.match(await c.kubectlOK(['get', 'pod', 'never-fails', 'onfailure-ok']), /never-fails\s+0\/1\s+Error\s+0\s[\s\S]*onfailure-ok\s+0\/1\s+Completed\s+0\s/);
     await c.kubectlOK(['wait', '--for=condition=complete', 'job/done', '--timeout=60s']);
@@ -496,12 +497,12 @@ describe('pod features on a real node (containerd)', { skip: canRun ? false : 'n
   });
 
   test('a command that does not exist: StartError, exit code 128; a missing image with pull policy Never: ErrImageNeverPull', async () => {
-    await waitFor('bad-command Failed', async () => (await pod('bad-command')).status?.phase === 'Failed', 60_000, 300);
+    await waitFor('bad-command Failed', async () => (await pod('bad-command')).status?.phase === 'Failed', { ...clusterPolling, timeoutMs: 60_000, intervalMs: 300 });
     const t = (await status('bad-command'))?.state?.terminated;
     assert.equal(t?.reason, 'StartError');
     assert.equal(t?.exitCode, 128);
     assert.match(t?.message ?? '', /no such file or directory/);
-    await waitFor('ErrImageNeverPull', async () => (await status('never-pull'))?.state?.waiting?.reason === 'ErrImageNeverPull', 60_000, 300);
+    await waitFor('ErrImageNeverPull', async () => (await status('never-pull'))?.state?.waiting?.reason === 'ErrImageNeverPull', { ...clusterPolling, timeoutMs: 60_000, intervalMs: 300 });
     assert.equal((await status('never-pull'))?.state?.waiting?.message, 'Container image "skiff.dev/absent:1" is not present with pull policy of Never');
   });
 

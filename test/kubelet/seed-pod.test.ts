@@ -10,7 +10,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kubectlBinary, TestCluster, waitFor } from '../harness/cluster.js';
+import { clusterPolling, kubectlBinary, TestCluster } from '../harness/cluster.js';
+import { waitFor } from '../../src/testing/wait.js';
 import { testImages } from '../harness/images.js';
 import { startNodeCluster } from '../harness/node-cluster.js';
 import { buildBusyboxImageTar } from '../../src/kubelet/images/busybox.js';
@@ -82,8 +83,8 @@ describe('the seed pod on a real node (containerd)', { skip: canRun ? false : 'n
     await waitFor('tomcat and redis running', async () => {
       const s = (await pod('tomcat-redis')).status?.containerStatuses ?? [];
       return ['tomcat-container', 'redis-container'].every((n) => s.find((x) => x.name === n)?.ready);
-    }, 90_000, 500);
-    await waitFor('the client pod running', async () => (await pod('client')).status?.phase === 'Running', 60_000, 500);
+    }, { ...clusterPolling, timeoutMs: 90_000, intervalMs: 500 });
+    await waitFor('the client pod running', async () => (await pod('client')).status?.phase === 'Running', { ...clusterPolling, timeoutMs: 60_000, intervalMs: 500 });
   });
 
   after(async () => {
@@ -120,7 +121,7 @@ describe('the seed pod on a real node (containerd)', { skip: canRun ? false : 'n
     await waitFor('container-03 in back-off', async () => {
       const s = await containerStatus('tomcat-redis', 'container-03');
       return s?.state?.waiting?.reason === 'CrashLoopBackOff' && (s.lastState?.terminated?.exitCode ?? 0) !== 0;
-    }, 90_000, 500);
+    }, { ...clusterPolling, timeoutMs: 90_000, intervalMs: 500 });
     const logs = await c.kubectl(['logs', 'tomcat-redis', '-c', 'container-03', '--previous']);
     const current = await c.kubectl(['logs', 'tomcat-redis', '-c', 'container-03']);
     assert.match(`${logs.stdout}${current.stdout}`, /bind.*[Aa]ddress (already )?in use/);
@@ -179,7 +180,7 @@ describe('the seed pod on a real node (containerd)', { skip: canRun ? false : 'n
     pf.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
     pf.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
     try {
-      await waitFor('port-forward to listen', async () => out.includes('Forwarding from'), 20_000);
+      await waitFor('port-forward to listen', async () => out.includes('Forwarding from'), { ...clusterPolling, timeoutMs: 20_000 });
       const r = await c.netns.run('busybox', ['wget', '-qO-', 'http://127.0.0.1:18080/']);
       assert.equal(r.stdout, 'tomcat latest\n', `${r.stderr}\n${out}`);
     } finally {
@@ -200,7 +201,7 @@ describe('the seed pod on a real node (containerd)', { skip: canRun ? false : 'n
       pf.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
       pf.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
       try {
-        await waitFor(`kubectl ${version} port-forward to listen`, async () => out.includes('Forwarding from'), 20_000);
+        await waitFor(`kubectl ${version} port-forward to listen`, async () => out.includes('Forwarding from'), { ...clusterPolling, timeoutMs: 20_000 });
         const got = await c.netns.run('busybox', ['wget', '-qO-', `http://127.0.0.1:${port}/`]);
         assert.equal(got.stdout, 'tomcat latest\n', `kubectl ${version} port-forward: ${got.stderr}\n${out}`);
       } finally {
@@ -216,7 +217,7 @@ describe('the seed pod on a real node (containerd)', { skip: canRun ? false : 'n
       const s = await containerStatus('nopull', 'nopull');
       if (s?.state?.waiting?.reason) reasons.add(s.state.waiting.reason);
       return reasons.has('ImagePullBackOff');
-    }, 60_000, 200);
+    }, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 200 });
     const events = await c.kubectlOK(['get', 'events', '--field-selector', 'involvedObject.name=nopull', '-o', 'jsonpath={.items[*].reason}']);
     assert.match(events, /Pulling/);
     assert.match(events, /Failed/);
@@ -230,14 +231,14 @@ describe('the seed pod on a real node (containerd)', { skip: canRun ? false : 'n
     await writeFile(join(c.dataDir, 'agent', 'images', 'airgap.tar'), await buildBusyboxImageTar({ name: 'skiff.dev/airgap:1', cmd: ['true'] }));
     await c.stopServer('SIGTERM');
     await c.startServer();
-    await waitFor('node-a Ready again', async () => (await c.kubectl(['get', 'node', 'node-a', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True', 90_000, 500);
+    await waitFor('node-a Ready again', async () => (await c.kubectl(['get', 'node', 'node-a', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True', { ...clusterPolling, timeoutMs: 90_000, intervalMs: 500 });
     // The node's endpoint answers again once the agent is back.
     let out = '';
     await waitFor('exec through the restarted agent', async () => {
       const r = await c.kubectl(['exec', 'tomcat-redis', '-c', 'tomcat-container', '--', 'nc', '127.0.0.1', '6379']);
       out = r.stdout;
       return r.code === 0;
-    }, 60_000, 500);
+    }, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 500 });
     assert.match(out, /\+PONG/);
     const after = await containerStatus('tomcat-redis', 'redis-container');
     assert.equal(after?.containerID, before.containerID);
@@ -271,8 +272,8 @@ describe('the seed pod on a real node (containerd)', { skip: canRun ? false : 'n
     await waitFor('a new containerd', async () => {
       const next = await containerdChild();
       return next !== undefined && next !== first;
-    }, 30_000, 200);
-    await waitFor('exec through the new containerd', async () => (await c.kubectl(['exec', 'tomcat-redis', '-c', 'tomcat-container', '--', 'true'])).code === 0, 30_000, 500);
+    }, { ...clusterPolling, timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor('exec through the new containerd', async () => (await c.kubectl(['exec', 'tomcat-redis', '-c', 'tomcat-container', '--', 'true'])).code === 0, { ...clusterPolling, timeoutMs: 30_000, intervalMs: 500 });
     const after = await containerStatus('tomcat-redis', 'redis-container');
     assert.equal(after?.containerID, before?.containerID);
     assert.equal(after?.restartCount, before?.restartCount);

@@ -4,8 +4,9 @@ import type { CronJob, CronJobSpec } from 'kubernetes-types/batch/v1.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { FakeClock, settle } from '../../apimachinery/clock.js';
-import { testContext, waitFor } from '../../testing/controllers.js';
-import type { JobObject } from '../job/job-util.js';
+import { testContext } from '../../testing/controllers.js';
+import { waitFor } from '../../testing/wait.js';
+import type { JobObject } from '../common/job.js';
 import { CronJobController, formatRFC3339InZone, jobNameFor } from './controller.js';
 
 const namespace = 'default';

@@ -16,9 +16,10 @@ import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../../apimach
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
-import { controllerOf, controllerRefTo, finishedCondition, isJobFinished, isJobSucceeded, type JobObject } from '../job/job-util.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
+import { finishedCondition, isJobFinished, isJobSucceeded, type JobObject } from '../common/job.js';
+import { controllerOf, newControllerRef } from '../../apimachinery/owner.js';
 import {
   isValidTimeZone,
   mostRecentScheduleTime,
@@ -112,9 +113,8 @@ export class CronJobController implements Controller {
   readonly name = cronJobControllerName;
   private readonly cronJobs: Informer<CronJobObject>;
   private readonly jobs: Informer<JobObject>;
-  private readonly queue: WorkQueue<string>;
   private readonly recorder: EventRecorder;
-  private readonly workers: number;
+  readonly workers: number;
   /** Per CronJob key, the last missed time reported, so a miss is reported once. */
   private readonly reportedMisses = new Map<string, number>();
 
@@ -123,7 +123,6 @@ export class CronJobController implements Controller {
     options: CronJobControllerOptions = {},
   ) {
     this.workers = options.workers ?? 5;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(cronJobControllerName);
     this.cronJobs = ctx.informers.informerFor<CronJobObject>(resources.cronjobs);
     this.jobs = ctx.informers.informerFor<JobObject>(resources.jobs, {
@@ -134,14 +133,23 @@ export class CronJobController implements Controller {
         },
       },
     });
+  }
+
+  /** The CronJob and Job caches. */
+  get caches(): SyncedCache[] {
+    return [this.cronJobs, this.jobs];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     this.cronJobs.addEventHandler({
-      onAdd: (cj) => this.queue.add(objectKey(cj)),
-      onUpdate: (old, cj) => this.cronJobUpdated(old, cj),
-      onDelete: (cj) => this.queue.add(objectKey(cj)),
+      onAdd: (cj) => queue.add(objectKey(cj)),
+      onUpdate: (old, cj) => this.cronJobUpdated(queue, old, cj),
+      onDelete: (cj) => queue.add(objectKey(cj)),
     });
     const enqueueOwner = (job: JobObject): void => {
       const owner = this.ownerOf(job);
-      if (owner) this.queue.add(objectKey(owner));
+      if (owner) queue.add(objectKey(owner));
     };
     this.jobs.addEventHandler({
       onAdd: enqueueOwner,
@@ -149,16 +157,10 @@ export class CronJobController implements Controller {
         if (old.metadata?.resourceVersion === job.metadata?.resourceVersion) return;
         enqueueOwner(job);
         const oldOwner = this.ownerOf(old);
-        if (oldOwner && oldOwner.metadata?.uid !== this.ownerOf(job)?.metadata?.uid) this.queue.add(objectKey(oldOwner));
+        if (oldOwner && oldOwner.metadata?.uid !== this.ownerOf(job)?.metadata?.uid) queue.add(objectKey(oldOwner));
       },
       onDelete: enqueueOwner,
     });
-  }
-
-  /** Waits for the caches, then syncs CronJobs until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.ctx.informers.waitForSync(signal))) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
   }
 
   private ownerOf(job: JobObject): CronJobObject | undefined {
@@ -169,10 +171,10 @@ export class CronJobController implements Controller {
   }
 
   /** A new schedule or zone moves the wake-up time; other changes are looked at now. */
-  private cronJobUpdated(old: CronJobObject, cronJob: CronJobObject): void {
+  private cronJobUpdated(queue: KeyQueue, old: CronJobObject, cronJob: CronJobObject): void {
     const key = objectKey(cronJob);
     if (old.spec?.schedule === cronJob.spec?.schedule && old.spec?.timeZone === cronJob.spec?.timeZone) {
-      this.queue.add(key);
+      queue.add(key);
       return;
     }
     const schedule = this.parse(cronJob);
@@ -181,7 +183,7 @@ export class CronJobController implements Controller {
       return;
     }
     const delay = nextScheduleTimeDuration(this.timing(cronJob), this.ctx.clock.now(), schedule, this.zone(cronJob, schedule));
-    if (delay !== undefined) this.queue.addAfter(key, delay);
+    if (delay !== undefined) queue.addAfter(key, delay);
   }
 
   private parse(cronJob: CronJobObject): Schedule | undefined {
@@ -403,7 +405,7 @@ export class CronJobController implements Controller {
         namespace: cronJob.metadata?.namespace,
         labels: { ...(template?.metadata?.labels ?? {}) },
         annotations,
-        ownerReferences: [controllerRefTo(cronJob, 'batch/v1', 'CronJob')],
+        ownerReferences: [newControllerRef(cronJob, { group: 'batch', version: 'v1', kind: 'CronJob' })],
       },
       spec: cloneJSON(template?.spec ?? { template: {} }),
     };

@@ -5,7 +5,8 @@ import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { settle } from '../../apimachinery/clock.js';
-import { setPodReady, testEnvironment, waitFor, type TestEnvironment } from '../../testing/statefulset.js';
+import { setPodReady, testEnvironment, type TestEnvironment } from '../../testing/statefulset.js';
+import { waitFor } from '../../testing/wait.js';
 import { DaemonSetController } from './controller.js';
 import { targetNodeName } from './placement.js';
 
@@ -74,12 +75,12 @@ describe('DaemonSet controller', () => {
     );
     try {
       const placed = await waitFor(
-        env.clock,
+        'pods on three nodes',
         async () => {
           const byNode = await podsByNode(env);
           return Object.keys(byNode).length === 3 ? byNode : undefined;
         },
-        'pods on three nodes',
+        { clock: env.clock },
       );
       assert.deepEqual(Object.keys(placed).sort(), ['node-a', 'node-c', 'node-d']);
       for (const hashes of Object.values(placed)) assert.equal(hashes.length, 1);
@@ -107,12 +108,12 @@ describe('DaemonSet controller', () => {
 
       for (const p of await daemonPods(env)) await setPodReady(env.client, env.clock, ns, p.metadata?.name ?? '');
       const ds = await waitFor(
-        env.clock,
+        'three ready',
         async () => {
           const d = await getDaemonSet(env);
           return d.status?.numberReady === 3 ? d : undefined;
         },
-        'three ready',
+        { clock: env.clock },
       );
       assert.deepEqual(
         {
@@ -131,18 +132,18 @@ describe('DaemonSet controller', () => {
 
       // A new node gets a pod; an untolerated NoExecute taint evicts the daemon pod; removing the node selector's match too.
       await env.client.create(resources.nodes, '', node('node-e'));
-      await waitFor(env.clock, async () => (await podsByNode(env))['node-e'], 'a pod on node-e');
+      await waitFor('a pod on node-e', async () => (await podsByNode(env))['node-e'], { clock: env.clock });
       await env.client.patch(resources.nodes, '', 'node-a', 'merge', { spec: { taints: [{ key: 'maintenance', effect: 'NoExecute' }] } });
-      await waitFor(env.clock, async () => !(await podsByNode(env))['node-a'], 'the pod on node-a deleted');
+      await waitFor('the pod on node-a deleted', async () => !(await podsByNode(env))['node-a'], { clock: env.clock });
 
       await env.client.patch(resources.daemonsets, ns, 'agent', 'merge', { spec: { template: { spec: { nodeSelector: { role: 'edge' } } } } });
       await waitFor(
-        env.clock,
+        'only node-d keeps a pod',
         async () => {
           const byNode = await podsByNode(env);
           return Object.keys(byNode).join() === 'node-d' ? byNode : undefined;
         },
-        'only node-d keeps a pod',
+        { clock: env.clock },
       );
       assert.deepEqual(env.errors, []);
     } finally {
@@ -153,21 +154,21 @@ describe('DaemonSet controller', () => {
   test('RollingUpdate replaces at most maxUnavailable pods at a time', async () => {
     const env = await setup([node('node-a'), node('node-b'), node('node-c')], daemonSet());
     try {
-      await waitFor(env.clock, async () => (await daemonPods(env)).length === 3, 'three pods');
+      await waitFor('three pods', async () => (await daemonPods(env)).length === 3, { clock: env.clock });
       for (const p of await daemonPods(env)) await setPodReady(env.client, env.clock, ns, p.metadata?.name ?? '');
-      await waitFor(env.clock, async () => (await getDaemonSet(env)).status?.numberAvailable === 3, 'three available');
+      await waitFor('three available', async () => (await getDaemonSet(env)).status?.numberAvailable === 3, { clock: env.clock });
       const oldHash = (await daemonPods(env))[0]?.metadata?.labels?.['controller-revision-hash'];
       await env.client.patch(resources.daemonsets, ns, 'agent', 'merge', { spec: { template: { spec: { containers: [{ name: 'agent', image: 'agent:2' }] } } } });
 
       for (let step = 1; step <= 3; step++) {
         const fresh = await waitFor(
-          env.clock,
+          `updated pod ${step}`,
           async () => {
             const pods = (await daemonPods(env)).filter((p) => p.metadata?.labels?.['controller-revision-hash'] !== oldHash);
             const unready = pods.filter((p) => p.status?.phase !== 'Running');
             return pods.length === step && unready.length === 1 ? unready[0] : undefined;
           },
-          `updated pod ${step}`,
+          { clock: env.clock },
         );
         await settle(10);
         const pods = await daemonPods(env);
@@ -177,12 +178,12 @@ describe('DaemonSet controller', () => {
         await setPodReady(env.client, env.clock, ns, fresh.metadata?.name ?? '');
       }
       const ds = await waitFor(
-        env.clock,
+        'the rollout to finish',
         async () => {
           const d = await getDaemonSet(env);
           return d.status?.updatedNumberScheduled === 3 && d.status.numberAvailable === 3 ? d : undefined;
         },
-        'the rollout to finish',
+        { clock: env.clock },
       );
       assert.equal(ds.status?.desiredNumberScheduled, 3);
       const revisions = await env.client.list(resources.controllerrevisions, ns);
@@ -195,11 +196,11 @@ describe('DaemonSet controller', () => {
   test('OnDelete leaves old pods alone; maxSurge starts the new pod before deleting the old one', async () => {
     const env = await setup([node('node-a')], daemonSet({ updateStrategy: { type: 'OnDelete' } }));
     try {
-      await waitFor(env.clock, async () => (await daemonPods(env)).length === 1, 'one pod');
+      await waitFor('one pod', async () => (await daemonPods(env)).length === 1, { clock: env.clock });
       const [first] = await daemonPods(env);
       await setPodReady(env.client, env.clock, ns, first?.metadata?.name ?? '');
       await env.client.patch(resources.daemonsets, ns, 'agent', 'merge', { spec: { template: { spec: { containers: [{ name: 'agent', image: 'agent:2' }] } } } });
-      await waitFor(env.clock, async () => (await env.client.list(resources.controllerrevisions, ns)).items.length === 2, 'a second revision');
+      await waitFor('a second revision', async () => (await env.client.list(resources.controllerrevisions, ns)).items.length === 2, { clock: env.clock });
       await settle(10);
       assert.deepEqual((await daemonPods(env)).map((p) => p.metadata?.uid), [first?.metadata?.uid]);
 
@@ -207,23 +208,23 @@ describe('DaemonSet controller', () => {
         spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } },
       });
       const surged = await waitFor(
-        env.clock,
+        'a surge pod next to the old one',
         async () => {
           const pods = await daemonPods(env);
           return pods.length === 2 ? pods.find((p) => p.metadata?.uid !== first?.metadata?.uid) : undefined;
         },
-        'a surge pod next to the old one',
+        { clock: env.clock },
       );
       await settle(10);
       assert.equal((await daemonPods(env)).length, 2, 'the old pod stays until the new one is available');
       await setPodReady(env.client, env.clock, ns, surged.metadata?.name ?? '');
       await waitFor(
-        env.clock,
+        'the old pod deleted',
         async () => {
           const pods = await daemonPods(env);
           return pods.length === 1 && pods[0]?.metadata?.uid === surged.metadata?.uid;
         },
-        'the old pod deleted',
+        { clock: env.clock },
       );
     } finally {
       await env.stop();

@@ -11,13 +11,15 @@ import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
-import { podTemplateHash, scaledValueFromIntOrPercent, stableStringify } from '../deployment/rollout.js';
-import { controllerOf, controllerRef, revisionName, sortRevisions, templatePatch } from '../statefulset/history.js';
-import { isPodAvailable, isPodReady, isTerminating, msUntilAvailable } from '../statefulset/pod-state.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
+import { podTemplateHash, stableStringify } from '../common/hash.js';
+import { scaledValueFromIntOrPercent } from '../common/intstr.js';
+import { revisionName, sortRevisions, templatePatch } from '../history/history.js';
+import { controllerOf, newControllerRef } from '../../apimachinery/owner.js';
+import { isPodAvailable, isPodDeleting, isPodReady, msUntilAvailable } from '../../apimachinery/pod.js';
 import { PodExpectations } from './expectations.js';
-import { daemonPodTemplate, daemonSetHashLabel, newDaemonPod, nodeShouldRunDaemonPod, targetNodeName, templateGenerationLabel } from './placement.js';
+import { daemonPodTemplate, daemonSetHashLabel, daemonSetKind, newDaemonPod, nodeShouldRunDaemonPod, targetNodeName, templateGenerationLabel } from './placement.js';
 import { controllerUIDIndex, controllerUIDIndexValues } from '../../apimachinery/owner.js';
 
 /** The component name of this controller's events. */
@@ -33,7 +35,6 @@ type DaemonSetObject = DaemonSet & KubeObject;
 type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;
 type Revision = ControllerRevision & KubeObject;
-
 
 function podKey(pod: Pod): string {
   return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
@@ -60,7 +61,7 @@ function updatedPodsOnNode(pods: readonly Pod[], hash: string, generation: numbe
   let newPod: Pod | undefined;
   let oldPod: Pod | undefined;
   for (const pod of pods) {
-    if (isTerminating(pod)) continue;
+    if (isPodDeleting(pod)) continue;
     if (isPodUpdated(pod, hash, generation)) {
       if (newPod) return { ok: false };
       newPod = pod;
@@ -81,8 +82,6 @@ function updatedPodsOnNode(pods: readonly Pod[], hash: string, generation: numbe
  */
 export class DaemonSetController implements Controller {
   readonly name = daemonSetControllerName;
-  /** Keys of DaemonSets to sync. */
-  readonly queue: WorkQueue<string>;
   /** Outstanding creations and deletions per DaemonSet key. */
   readonly expectations: PodExpectations;
 
@@ -91,75 +90,75 @@ export class DaemonSetController implements Controller {
   private readonly nodes: Informer<NodeObject>;
   private readonly revisions: Informer<Revision>;
   private readonly recorder: EventRecorder;
-  private readonly workers: number;
+  readonly workers: number;
 
   constructor(
     private readonly ctx: ControllerContext,
     options: DaemonSetControllerOptions = {},
   ) {
     this.workers = options.workers ?? 2;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.expectations = new PodExpectations(ctx.clock);
     this.recorder = ctx.recorder(daemonSetControllerName);
     this.daemonSets = ctx.informers.informerFor<DaemonSetObject>(resources.daemonsets);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
     this.nodes = ctx.informers.informerFor<NodeObject>(resources.nodes);
     this.revisions = ctx.informers.informerFor<Revision>(resources.controllerrevisions, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
+  }
+
+  /** The DaemonSet, pod, node and ControllerRevision caches. */
+  get caches(): SyncedCache[] {
+    return [this.daemonSets, this.pods, this.nodes, this.revisions];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     this.daemonSets.addEventHandler({
-      onAdd: (ds) => this.queue.add(objectKey(ds)),
-      onUpdate: (_old, ds) => this.queue.add(objectKey(ds)),
+      onAdd: (ds) => queue.add(objectKey(ds)),
+      onUpdate: (_old, ds) => queue.add(objectKey(ds)),
       onDelete: (ds) => {
         this.expectations.delete(objectKey(ds));
-        this.queue.add(objectKey(ds));
+        queue.add(objectKey(ds));
       },
     });
     this.pods.addEventHandler({
       onAdd: (pod) => {
         if (pod.metadata?.deletionTimestamp) {
-          this.podGone(pod);
+          this.podGone(queue, pod);
           return;
         }
         const ds = this.resolveOwner(pod);
         if (ds) {
           this.expectations.creationObserved(objectKey(ds));
-          this.queue.add(objectKey(ds));
-        } else if (!controllerOf(pod)) this.enqueueSelecting(pod);
+          queue.add(objectKey(ds));
+        } else if (!controllerOf(pod)) this.enqueueSelecting(queue, pod);
       },
       onUpdate: (oldPod, pod) => {
         if (oldPod.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
         if (pod.metadata?.deletionTimestamp) {
-          this.podGone(pod);
+          this.podGone(queue, pod);
           return;
         }
         const oldOwner = this.resolveOwner(oldPod);
-        if (oldOwner) this.queue.add(objectKey(oldOwner));
+        if (oldOwner) queue.add(objectKey(oldOwner));
         const owner = this.resolveOwner(pod);
-        if (owner) this.queue.add(objectKey(owner));
-        else if (!controllerOf(pod)) this.enqueueSelecting(pod);
+        if (owner) queue.add(objectKey(owner));
+        else if (!controllerOf(pod)) this.enqueueSelecting(queue, pod);
       },
-      onDelete: (pod) => this.podGone(pod),
+      onDelete: (pod) => this.podGone(queue, pod),
     });
     this.nodes.addEventHandler({
-      onAdd: () => this.enqueueAll(),
+      onAdd: () => this.enqueueAll(queue),
       onUpdate: (oldNode, node) => {
         const relevant = (n: Node): unknown => [n.metadata?.labels, n.spec?.taints, n.spec?.unschedulable];
-        if (!jsonEqual(cloneJSON(relevant(oldNode)), cloneJSON(relevant(node)))) this.enqueueAll();
+        if (!jsonEqual(cloneJSON(relevant(oldNode)), cloneJSON(relevant(node)))) this.enqueueAll(queue);
       },
-      onDelete: () => this.enqueueAll(),
+      onDelete: () => this.enqueueAll(queue),
     });
     this.revisions.addEventHandler({
-      onAdd: (revision) => this.enqueueOwner(revision),
-      onUpdate: (_old, revision) => this.enqueueOwner(revision),
-      onDelete: (revision) => this.enqueueOwner(revision),
+      onAdd: (revision) => this.enqueueOwner(queue, revision),
+      onUpdate: (_old, revision) => this.enqueueOwner(queue, revision),
+      onDelete: (revision) => this.enqueueOwner(queue, revision),
     });
-  }
-
-  /** Waits for the caches, then syncs DaemonSets until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const informers = [this.daemonSets, this.pods, this.nodes, this.revisions];
-    const synced = await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
   }
 
   private resolveOwner(obj: KubeObject): DaemonSetObject | undefined {
@@ -169,27 +168,27 @@ export class DaemonSetController implements Controller {
     return ds && ds.metadata?.uid === ref.uid ? ds : undefined;
   }
 
-  private enqueueOwner(obj: KubeObject): void {
+  private enqueueOwner(queue: KeyQueue, obj: KubeObject): void {
     const ds = this.resolveOwner(obj);
-    if (ds) this.queue.add(objectKey(ds));
+    if (ds) queue.add(objectKey(ds));
   }
 
-  private enqueueAll(): void {
-    for (const ds of this.daemonSets.list()) this.queue.add(objectKey(ds));
+  private enqueueAll(queue: KeyQueue): void {
+    for (const ds of this.daemonSets.list()) queue.add(objectKey(ds));
   }
 
-  private enqueueSelecting(pod: Pod): void {
+  private enqueueSelecting(queue: KeyQueue, pod: Pod): void {
     for (const ds of this.daemonSets.list(pod.metadata?.namespace ?? '')) {
       const selector = selectorOf(ds);
-      if (selector && matchesLabels(selector, pod.metadata?.labels)) this.queue.add(objectKey(ds));
+      if (selector && matchesLabels(selector, pod.metadata?.labels)) queue.add(objectKey(ds));
     }
   }
 
-  private podGone(pod: PodObject): void {
+  private podGone(queue: KeyQueue, pod: PodObject): void {
     const ds = this.resolveOwner(pod);
     if (!ds) return;
     this.expectations.deletionObserved(objectKey(ds), podKey(pod));
-    this.queue.add(objectKey(ds));
+    queue.add(objectKey(ds));
   }
 
   /** Converges one DaemonSet (by `namespace/name` key) and writes its status. */
@@ -229,10 +228,10 @@ export class DaemonSetController implements Controller {
         out.push(pod);
         continue;
       }
-      if (ref || isTerminating(pod) || ds.metadata?.deletionTimestamp || !matchesLabels(selector, pod.metadata?.labels)) continue;
+      if (ref || isPodDeleting(pod) || ds.metadata?.deletionTimestamp || !matchesLabels(selector, pod.metadata?.labels)) continue;
       try {
         const adopted = await this.ctx.client.patch<PodObject>(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'merge', {
-          metadata: { ownerReferences: [...(pod.metadata?.ownerReferences ?? []), controllerRef(ds, 'apps/v1', 'DaemonSet')], uid: pod.metadata?.uid },
+          metadata: { ownerReferences: [...(pod.metadata?.ownerReferences ?? []), newControllerRef(ds, daemonSetKind)], uid: pod.metadata?.uid },
         });
         out.push(adopted);
       } catch (err) {
@@ -275,7 +274,7 @@ export class DaemonSetController implements Controller {
         namespace,
         labels: { ...(ds.spec?.template.metadata?.labels ?? {}), [daemonSetHashLabel]: hash },
         ...(ds.metadata?.annotations ? { annotations: { ...ds.metadata.annotations } } : {}),
-        ownerReferences: [controllerRef(ds, 'apps/v1', 'DaemonSet')],
+        ownerReferences: [newControllerRef(ds, daemonSetKind)],
       },
       data: data as ControllerRevision['data'],
       revision: maxOther + 1,
@@ -303,7 +302,7 @@ export class DaemonSetController implements Controller {
   private podsByNode(pods: Pod[], includeTerminating: boolean): Map<string, Pod[]> {
     const byNode = new Map<string, Pod[]>();
     for (const pod of pods) {
-      if (!includeTerminating && isTerminating(pod)) continue;
+      if (!includeTerminating && isPodDeleting(pod)) continue;
       const node = targetNodeName(pod);
       if (!node) continue;
       const list = byNode.get(node) ?? [];
@@ -346,7 +345,7 @@ export class DaemonSetController implements Controller {
       } else if (shouldContinueRunning) {
         const running: Pod[] = [];
         for (const pod of daemonPods) {
-          if (isTerminating(pod)) continue;
+          if (isPodDeleting(pod)) continue;
           if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') {
             if (pod.status.phase === 'Failed') {
               this.recorder.event(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${pod.metadata?.namespace}/${pod.metadata?.name} on node ${nodeName}, will try to kill it`);
@@ -374,13 +373,13 @@ export class DaemonSetController implements Controller {
           if (oldestNew && oldestOld && (!isPodReady(oldestOld) || isPodAvailable(oldestNew, minReadySeconds, now))) podsToDelete.push(oldestOld);
         }
       } else {
-        for (const pod of daemonPods) if (!isTerminating(pod)) podsToDelete.push(pod);
+        for (const pod of daemonPods) if (!isPodDeleting(pod)) podsToDelete.push(pod);
       }
     }
     // Unscheduled pods meant for nodes that no longer exist (getUnscheduledPodsWithoutNode).
     for (const [nodeName, daemonPods] of byNode) {
       if (nodeNames.has(nodeName)) continue;
-      for (const pod of daemonPods) if (!pod.spec?.nodeName && !isTerminating(pod)) podsToDelete.push(pod);
+      for (const pod of daemonPods) if (!pod.spec?.nodeName && !isPodDeleting(pod)) podsToDelete.push(pod);
     }
     await this.syncNodes(ds, podsToDelete, nodesNeedingPods, hash);
   }

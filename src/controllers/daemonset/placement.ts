@@ -4,10 +4,13 @@
  * pins a pod to its node for the scheduler, and the node eligibility checks.
  */
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
-import type { Affinity, Node, Pod, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1.js';
+import type { Affinity, Node, Pod, PodTemplateSpec, Taint, Toleration } from 'kubernetes-types/core/v1.js';
 import { cloneJSON, type KubeObject } from '../../apimachinery/object.js';
-import { nodeAffinityFilter, taintTolerationFilter, tolerated } from '../../scheduler/filters.js';
-import { controllerRef } from '../statefulset/history.js';
+import { findUntoleratedTaint, requiredNodeAffinityMatches } from '../../apimachinery/scheduling.js';
+import { newControllerRef, type GroupVersionKind } from '../../apimachinery/owner.js';
+
+/** The kind of DaemonSets, as the controller references of their pods name it. */
+export const daemonSetKind: GroupVersionKind = { group: 'apps', version: 'v1', kind: 'DaemonSet' };
 
 /** Label holding the template hash of the pod's revision (apps.DefaultDaemonSetUniqueLabelKey). */
 export const daemonSetHashLabel = 'controller-revision-hash';
@@ -77,7 +80,7 @@ export function newDaemonPod(ds: DaemonSet, template: PodTemplateSpec, nodeName:
       labels: { ...(meta.labels ?? {}) },
       ...(meta.annotations ? { annotations: { ...meta.annotations } } : {}),
       ...(meta.finalizers ? { finalizers: [...meta.finalizers] } : {}),
-      ownerReferences: [controllerRef(ds as KubeObject, 'apps/v1', 'DaemonSet')],
+      ownerReferences: [newControllerRef(ds as KubeObject, daemonSetKind)],
     },
     spec,
   };
@@ -115,8 +118,11 @@ export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): NodeVerdict {
   const wantedNode = template.spec?.nodeName;
   if (wantedNode && wantedNode !== nodeName) return { shouldRun: false, shouldContinueRunning: false };
   const pod: Pod = { metadata: template.metadata, spec: { ...(template.spec ?? { containers: [] }), nodeName } };
-  if (!nodeAffinityFilter(pod, node).fit) return { shouldRun: false, shouldContinueRunning: false };
-  if (taintTolerationFilter(pod, node).fit) return { shouldRun: true, shouldContinueRunning: true };
-  const untoleratedNoExecute = (node.spec?.taints ?? []).some((taint) => taint.effect === 'NoExecute' && !tolerated(pod.spec?.tolerations, taint));
+  if (!requiredNodeAffinityMatches(pod, node)) return { shouldRun: false, shouldContinueRunning: false };
+  const taints = node.spec?.taints;
+  const tolerations = pod.spec?.tolerations;
+  const blocksScheduling = (taint: Taint): boolean => taint.effect === 'NoSchedule' || taint.effect === 'NoExecute';
+  if (!findUntoleratedTaint(taints, tolerations, blocksScheduling)) return { shouldRun: true, shouldContinueRunning: true };
+  const untoleratedNoExecute = findUntoleratedTaint(taints, tolerations, (taint) => taint.effect === 'NoExecute');
   return { shouldRun: false, shouldContinueRunning: !untoleratedNoExecute };
 }

@@ -5,8 +5,10 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { ReplicaSetController } from '../replicaset/controller.js';
-import { listPods, markReady, newHarness, readyAndLive, waitFor, type Harness } from '../../testing/replicaset.js';
+import { listPods, markReady, newHarness, readyAndLive, type Harness } from '../../testing/replicaset.js';
+import { waitFor } from '../../testing/wait.js';
 import { DeploymentController } from './controller.js';
+import { runController } from '../../client/controller.js';
 
 type DeploymentObject = Deployment & KubeObject;
 type ReplicaSetObject = ReplicaSet & KubeObject;
@@ -38,7 +40,7 @@ async function startControllers(h: Harness): Promise<Running> {
   const deployments = new DeploymentController(h.ctx);
   const stop = new AbortController();
   h.informers.start(stop.signal);
-  const done = Promise.all([replicaSets.run(stop.signal), deployments.run(stop.signal)]);
+  const done = Promise.all([runController(h.ctx, replicaSets, stop.signal), runController(h.ctx, deployments, stop.signal)]);
   return { stop, done };
 }
 
@@ -94,9 +96,9 @@ describe('Deployment controller', () => {
     const h = newHarness();
     const running = await startControllers(h);
     await h.client.create(resources.deployments, 'default', deployment('web', 4));
-    await waitFor(h.clock, async () => (await listPods(h.client)).length === 4, '4 pods');
+    await waitFor('4 pods', async () => (await listPods(h.client)).length === 4, { clock: h.clock });
     await readyAll(h);
-    await waitFor(h.clock, () => complete(h, 'web', 4), 'first rollout');
+    await waitFor('first rollout', () => complete(h, 'web', 4), { clock: h.clock });
     const [first] = await replicaSetsOf(h);
     assert.ok(first);
     const firstName = first.metadata?.name ?? '';
@@ -133,7 +135,7 @@ describe('Deployment controller', () => {
     const messages = h.events('deployment-controller').filter((e) => e.reason === 'ScalingReplicaSet').map((e) => e.message);
     assert.ok(messages.includes(`Scaled up replica set ${newRS?.metadata?.name} from 0 to 1`), messages.join('\n'));
     assert.ok(messages.includes(`Scaled down replica set ${firstName} from 4 to 3`), messages.join('\n'));
-    await waitFor(h.clock, async () => (await getDeployment(h, 'web')).status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'NewReplicaSetAvailable', 'complete condition');
+    await waitFor('complete condition', async () => (await getDeployment(h, 'web')).status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'NewReplicaSetAvailable', { clock: h.clock });
 
     // kubectl rollout undo: the template goes back to the first ReplicaSet's.
     await updateTemplate(h, 'web', (d) => {
@@ -158,26 +160,26 @@ describe('Deployment controller', () => {
     const h = newHarness();
     const running = await startControllers(h);
     await h.client.create(resources.deployments, 'default', deployment('db', 3, { strategy: { type: 'Recreate' } }));
-    await waitFor(h.clock, async () => (await listPods(h.client)).length === 3, '3 pods');
+    await waitFor('3 pods', async () => (await listPods(h.client)).length === 3, { clock: h.clock });
     await readyAll(h);
-    await waitFor(h.clock, () => complete(h, 'db', 3), 'first rollout');
+    await waitFor('first rollout', () => complete(h, 'db', 3), { clock: h.clock });
     const [held] = await listPods(h.client);
     await h.client.patch(resources.pods, 'default', held?.metadata?.name ?? '', 'merge', { metadata: { finalizers: ['test/hold'] } });
     await updateTemplate(h, 'db', (d) => {
       const container = d.spec?.template.spec?.containers[0];
       if (container) container.image = 'nginx:2';
     });
-    await waitFor(h.clock, async () => (await listPods(h.client)).length === 1, 'old pods deleted but one');
+    await waitFor('old pods deleted but one', async () => (await listPods(h.client)).length === 1, { clock: h.clock });
     // The terminating pod holds the new ReplicaSet back.
     for (let i = 0; i < 20; i++) await h.clock.advanceAsync(5);
     assert.equal((await replicaSetsOf(h)).length, 1);
     await h.client.patch(resources.pods, 'default', held?.metadata?.name ?? '', 'merge', { metadata: { finalizers: [] } });
-    await waitFor(h.clock, async () => (await replicaSetsOf(h)).length === 2, 'new ReplicaSet');
+    await waitFor('new ReplicaSet', async () => (await replicaSetsOf(h)).length === 2, { clock: h.clock });
     const newRS = (await replicaSetsOf(h)).find((rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] === '2');
     assert.equal(replicasOf(newRS), 3);
-    await waitFor(h.clock, async () => (await listPods(h.client)).length === 3, 'new pods');
+    await waitFor('new pods', async () => (await listPods(h.client)).length === 3, { clock: h.clock });
     await readyAll(h);
-    await waitFor(h.clock, () => complete(h, 'db', 3), 'second rollout');
+    await waitFor('second rollout', () => complete(h, 'db', 3), { clock: h.clock });
     running.stop.abort();
     await running.done;
   });
@@ -186,17 +188,13 @@ describe('Deployment controller', () => {
     const h = newHarness();
     const running = await startControllers(h);
     await h.client.create(resources.deployments, 'default', deployment('api', 2));
-    await waitFor(h.clock, async () => (await listPods(h.client)).length === 2, '2 pods');
+    await waitFor('2 pods', async () => (await listPods(h.client)).length === 2, { clock: h.clock });
     await readyAll(h);
-    await waitFor(h.clock, () => complete(h, 'api', 2), 'first rollout');
+    await waitFor('first rollout', () => complete(h, 'api', 2), { clock: h.clock });
     await updateTemplate(h, 'api', (d) => {
       if (d.spec) d.spec.paused = true;
     });
-    await waitFor(
-      h.clock,
-      async () => (await getDeployment(h, 'api')).status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'DeploymentPaused',
-      'paused condition',
-    );
+    await waitFor('paused condition', async () => (await getDeployment(h, 'api')).status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'DeploymentPaused', { clock: h.clock });
     const progressing = (await getDeployment(h, 'api')).status?.conditions?.find((c) => c.type === 'Progressing');
     assert.equal(progressing?.status, 'Unknown');
     assert.equal(progressing?.message, 'Deployment is paused');
@@ -205,12 +203,12 @@ describe('Deployment controller', () => {
       if (container) container.image = 'nginx:2';
       if (d.spec) d.spec.replicas = 3;
     });
-    await waitFor(h.clock, async () => (await listPods(h.client)).length === 3, 'scaled while paused');
+    await waitFor('scaled while paused', async () => (await listPods(h.client)).length === 3, { clock: h.clock });
     assert.equal((await replicaSetsOf(h)).length, 1, 'no new ReplicaSet while paused');
     await updateTemplate(h, 'api', (d) => {
       if (d.spec) d.spec.paused = false;
     });
-    await waitFor(h.clock, async () => (await replicaSetsOf(h)).length === 2, 'rollout after resume');
+    await waitFor('rollout after resume', async () => (await replicaSetsOf(h)).length === 2, { clock: h.clock });
     await rolloutToCompletion(h, 'api', 3, async () => undefined);
     running.stop.abort();
     await running.done;
@@ -221,9 +219,9 @@ describe('Deployment controller', () => {
     const running = await startControllers(h);
     const strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } };
     await h.client.create(resources.deployments, 'default', deployment('app', 10, { strategy }));
-    await waitFor(h.clock, async () => (await listPods(h.client)).length === 10, '10 pods');
+    await waitFor('10 pods', async () => (await listPods(h.client)).length === 10, { clock: h.clock });
     await readyAll(h);
-    await waitFor(h.clock, () => complete(h, 'app', 10), 'first rollout');
+    await waitFor('first rollout', () => complete(h, 'app', 10), { clock: h.clock });
     const firstName = (await replicaSetsOf(h))[0]?.metadata?.name;
     await updateTemplate(h, 'app', (d) => {
       const container = d.spec?.template.spec?.containers[0];
@@ -234,12 +232,12 @@ describe('Deployment controller', () => {
       return [replicasOf(all.find((rs) => rs.metadata?.name === firstName)), replicasOf(all.find((rs) => rs.metadata?.name !== firstName))];
     };
     // New pods never become ready: the rollout stalls at old 8, new 5 (13 = 10 + maxSurge).
-    await waitFor(h.clock, async () => JSON.stringify(await sizes()) === '[8,5]', 'stalled rollout');
+    await waitFor('stalled rollout', async () => JSON.stringify(await sizes()) === '[8,5]', { clock: h.clock });
     await updateTemplate(h, 'app', (d) => {
       if (d.spec) d.spec.replicas = 20;
     });
     // 10 more (23 = 20 + maxSurge) spread by size against max-replicas 13: old 8 -> 14, new 5 -> 9.
-    await waitFor(h.clock, async () => JSON.stringify(await sizes()) === '[14,9]', 'proportional scale');
+    await waitFor('proportional scale', async () => JSON.stringify(await sizes()) === '[14,9]', { clock: h.clock });
     for (let i = 0; i < 20; i++) await h.clock.advanceAsync(5);
     assert.deepEqual(await sizes(), [14, 9]);
     running.stop.abort();
@@ -251,7 +249,7 @@ describe('Deployment controller', () => {
     const running = await startControllers(h);
     await h.client.create(resources.deployments, 'default', deployment('hist', 1, { revisionHistoryLimit: 1 }));
     for (const image of ['nginx:2', 'nginx:3', 'nginx:4']) {
-      await waitFor(h.clock, async () => (await listPods(h.client)).length >= 1, 'pod');
+      await waitFor('pod', async () => (await listPods(h.client)).length >= 1, { clock: h.clock });
       await rolloutToCompletion(h, 'hist', 1, async () => undefined);
       await updateTemplate(h, 'hist', (d) => {
         const container = d.spec?.template.spec?.containers[0];
@@ -259,7 +257,7 @@ describe('Deployment controller', () => {
       });
     }
     await rolloutToCompletion(h, 'hist', 1, async () => undefined);
-    await waitFor(h.clock, async () => (await replicaSetsOf(h)).length === 2, 'old ReplicaSets cleaned up');
+    await waitFor('old ReplicaSets cleaned up', async () => (await replicaSetsOf(h)).length === 2, { clock: h.clock });
     const revisions = (await replicaSetsOf(h)).map((rs) => rs.metadata?.annotations?.['deployment.kubernetes.io/revision']).sort();
     assert.deepEqual(revisions, ['3', '4']);
     running.stop.abort();
@@ -270,7 +268,7 @@ describe('Deployment controller', () => {
     const h = newHarness();
     const running = await startControllers(h);
     await h.client.create(resources.deployments, 'default', deployment('r', 2));
-    await waitFor(h.clock, async () => (await listPods(h.client)).length === 2, 'pods');
+    await waitFor('pods', async () => (await listPods(h.client)).length === 2, { clock: h.clock });
     await rolloutToCompletion(h, 'r', 2, async () => undefined);
     await updateTemplate(h, 'r', (d) => {
       if (d.spec?.template.metadata) d.spec.template.metadata.annotations = { 'kubectl.kubernetes.io/restartedAt': '2026-01-01T00:00:00Z' };

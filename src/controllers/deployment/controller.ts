@@ -11,12 +11,13 @@ import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
-import { claimObjects, recheckOwner } from '../replicaset/claim.js';
-import { controllerRefOf } from '../replicaset/pods.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
+import { claimObjects, recheckOwner } from '../common/claim.js';
+import { controllerOf } from '../../apimachinery/owner.js';
 import {
   compareByRevision,
+  deploymentKind,
   equalIgnoreHash,
   findNewReplicaSet,
   newReplicaSetFor,
@@ -101,38 +102,44 @@ function keepProgressing(conditions: readonly DeploymentCondition[] | undefined,
  */
 export class DeploymentController implements Controller {
   readonly name = deploymentControllerName;
-  /** Keys of Deployments to sync. */
-  readonly queue: WorkQueue<string>;
 
   private readonly deployments: Informer<DeploymentObject>;
   private readonly replicaSets: Informer<ReplicaSetObject>;
   private readonly pods: Informer<PodObject>;
   private readonly recorder: EventRecorder;
-  private readonly workers: number;
+  readonly workers: number;
 
   constructor(
     private readonly ctx: ControllerContext,
     options: DeploymentControllerOptions = {},
   ) {
     this.workers = options.workers ?? 5;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(deploymentControllerName);
     this.deployments = ctx.informers.informerFor<DeploymentObject>(resources.deployments);
     this.replicaSets = ctx.informers.informerFor<ReplicaSetObject>(resources.replicasets);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods);
+  }
+
+  /** The Deployment, ReplicaSet and pod caches. */
+  get caches(): SyncedCache[] {
+    return [this.deployments, this.replicaSets, this.pods];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     this.deployments.addEventHandler({
-      onAdd: (d) => this.queue.add(objectKey(d)),
-      onUpdate: (_old, d) => this.queue.add(objectKey(d)),
-      onDelete: (d) => this.queue.add(objectKey(d)),
+      onAdd: (d) => queue.add(objectKey(d)),
+      onUpdate: (_old, d) => queue.add(objectKey(d)),
+      onDelete: (d) => queue.add(objectKey(d)),
     });
     this.replicaSets.addEventHandler({
-      onAdd: (rs) => this.enqueueForReplicaSet(rs),
+      onAdd: (rs) => this.enqueueForReplicaSet(queue, rs),
       onUpdate: (oldRS, rs) => {
-        const oldRef = controllerRefOf(oldRS);
-        if (oldRef && !jsonEqual(oldRef, controllerRefOf(rs) ?? null)) this.enqueueForReplicaSet(oldRS);
-        this.enqueueForReplicaSet(rs);
+        const oldRef = controllerOf(oldRS);
+        if (oldRef && !jsonEqual(oldRef, controllerOf(rs) ?? null)) this.enqueueForReplicaSet(queue, oldRS);
+        this.enqueueForReplicaSet(queue, rs);
       },
-      onDelete: (rs) => this.enqueueForReplicaSet(rs),
+      onDelete: (rs) => this.enqueueForReplicaSet(queue, rs),
     });
     this.pods.addEventHandler({
       // Recreate waits for the old pods to be gone.
@@ -140,36 +147,29 @@ export class DeploymentController implements Controller {
         const rs = this.resolveOwner<ReplicaSetObject>(pod, 'ReplicaSet', this.replicaSets);
         if (!rs) return;
         const d = this.resolveOwner<DeploymentObject>(rs, 'Deployment', this.deployments);
-        if (d && !isRollingUpdate(d)) this.queue.add(objectKey(d));
+        if (d && !isRollingUpdate(d)) queue.add(objectKey(d));
       },
     });
   }
 
-  /** Waits for the caches, then syncs Deployments until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const synced = await Promise.all([this.deployments.waitForSync(signal), this.replicaSets.waitForSync(signal), this.pods.waitForSync(signal)]);
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
-  }
-
   private resolveOwner<T extends KubeObject>(obj: KubeObject, kind: string, informer: Informer<T>): T | undefined {
-    const ref = controllerRefOf(obj);
+    const ref = controllerOf(obj);
     if (!ref || ref.kind !== kind || !ref.apiVersion?.startsWith('apps/')) return undefined;
     const owner = informer.get(obj.metadata?.namespace ?? '', ref.name);
     return owner && uidOf(owner) === ref.uid ? owner : undefined;
   }
 
-  private enqueueForReplicaSet(rs: ReplicaSetObject): void {
-    if (controllerRefOf(rs)) {
+  private enqueueForReplicaSet(queue: KeyQueue, rs: ReplicaSetObject): void {
+    if (controllerOf(rs)) {
       const d = this.resolveOwner(rs, 'Deployment', this.deployments);
-      if (d) this.queue.add(objectKey(d));
+      if (d) queue.add(objectKey(d));
       return;
     }
     // An orphan: every Deployment that could adopt it.
     for (const d of this.deployments.list(rs.metadata?.namespace ?? '')) {
       try {
         const selector = labelSelectorFromObject(d.spec?.selector);
-        if (!selector.matchesNothing && selector.requirements.length > 0 && matchesLabels(selector, rs.metadata?.labels)) this.queue.add(objectKey(d));
+        if (!selector.matchesNothing && selector.requirements.length > 0 && matchesLabels(selector, rs.metadata?.labels)) queue.add(objectKey(d));
       } catch (err) {
         this.ctx.onError(err, `${this.name}: selector of ${objectKey(d)}`);
       }
@@ -200,8 +200,7 @@ export class DeploymentController implements Controller {
     const rsList = await claimObjects<ReplicaSetObject>({
       client: this.ctx.client,
       owner: d,
-      ownerApiVersion: 'apps/v1',
-      ownerKind: 'Deployment',
+      ownerKind: deploymentKind,
       selector,
       ownedRef: resources.replicasets,
       candidates: this.replicaSets.list(namespace),
@@ -272,7 +271,7 @@ export class DeploymentController implements Controller {
     } catch (err) {
       if (isStatusError(err, 409)) {
         const current = await this.ctx.client.get<ReplicaSetObject>(resources.replicasets, namespace, nameOf(candidate));
-        const ours = controllerRefOf(current)?.uid === uidOf(d);
+        const ours = controllerOf(current)?.uid === uidOf(d);
         if (!ours || !equalIgnoreHash(current.spec?.template, d.spec?.template)) {
           // A hash collision: the next sync hashes with a higher collisionCount.
           await this.writeStatus(d, { ...(d.status ?? {}), collisionCount: (d.status?.collisionCount ?? 0) + 1 });
@@ -445,7 +444,7 @@ export class DeploymentController implements Controller {
     if (oldUids.size === 0) return false;
     const namespace = split.oldRSs[0]?.metadata?.namespace ?? '';
     return this.pods.list(namespace).some((pod) => {
-      const ref = controllerRefOf(pod);
+      const ref = controllerOf(pod);
       if (!ref || !oldUids.has(ref.uid)) return false;
       const phase = pod.status?.phase;
       return phase !== 'Failed' && phase !== 'Succeeded';

@@ -6,17 +6,20 @@
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { cloneJSON, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
-import { newControllerRef } from '../replicaset/pods.js';
+import { newControllerRef, type GroupVersionKind } from '../../apimachinery/owner.js';
+import { podTemplateHash } from '../common/hash.js';
 import {
   compareByCreation,
   desiredReplicasAnnotation,
   maxReplicasAnnotation,
   maxSurge,
-  podTemplateHash,
   podTemplateHashLabel,
   revisionAnnotation,
   revisionOf,
 } from './rollout.js';
+
+/** The kind of Deployments, as the controller references of their ReplicaSets name it. */
+export const deploymentKind: GroupVersionKind = { group: 'apps', version: 'v1', kind: 'Deployment' };
 
 /** Annotation listing the revisions a ReplicaSet had before it was rolled back to. */
 export const revisionHistoryAnnotation = 'deployment.kubernetes.io/revision-history';
@@ -154,7 +157,7 @@ export function newReplicaSetFor(deployment: Deployment & KubeObject): ReplicaSe
     metadata: {
       name: `${deployment.metadata?.name ?? ''}-${hash}`,
       namespace: deployment.metadata?.namespace,
-      ownerReferences: [newControllerRef(deployment, 'apps/v1', 'Deployment')],
+      ownerReferences: [newControllerRef(deployment, deploymentKind)],
       labels: { ...labels },
     },
     spec: { replicas: 0, minReadySeconds: deployment.spec?.minReadySeconds ?? 0, selector, template },

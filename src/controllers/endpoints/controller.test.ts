@@ -4,7 +4,8 @@ import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
-import { testContext, waitFor } from '../../testing/controllers.js';
+import { testContext } from '../../testing/controllers.js';
+import { waitFor } from '../../testing/wait.js';
 import { EndpointsController, endpointSubsetsFor } from './controller.js';
 
 const namespace = 'default';

@@ -8,19 +8,19 @@ import { cloneJSON, jsonEqual, type KubeObject } from '../../apimachinery/object
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 import {
   findPort,
   hasSelector,
   headlessServiceLabel,
-  isPodReady,
   isServiceIPSet,
   podHostname,
   podIP,
   serviceSelectsPod,
   shouldPodBeInEndpoints,
-} from './pods.js';
+} from '../common/endpoints.js';
+import { isPodReady } from '../../apimachinery/pod.js';
 
 /** The component name of this controller's events. */
 export const endpointsControllerName = 'endpoint-controller';
@@ -137,65 +137,68 @@ function isNamespaceTerminating(err: unknown): boolean {
  */
 export class EndpointsController implements Controller {
   readonly name = endpointsControllerName;
-  /** Keys (`namespace/name`) of Services to sync. */
-  readonly queue: WorkQueue<string>;
 
   private readonly services: Informer<ServiceObject>;
   private readonly pods: Informer<PodObject>;
   private readonly endpoints: Informer<EndpointsObject>;
   private readonly recorder: EventRecorder;
-  private readonly workers: number;
+  readonly workers: number;
 
   constructor(
     private readonly ctx: ControllerContext,
     options: EndpointsControllerOptions = {},
   ) {
     this.workers = options.workers ?? 5;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(endpointsControllerName);
     this.services = ctx.informers.informerFor<ServiceObject>(resources.services);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods);
     this.endpoints = ctx.informers.informerFor<EndpointsObject>(resources.endpoints);
+  }
+
+  /** The Service, pod and Endpoints caches. */
+  get caches(): SyncedCache[] {
+    return [this.services, this.pods, this.endpoints];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     this.services.addEventHandler({
-      onAdd: (svc) => this.queue.add(objectKey(svc)),
-      onUpdate: (_old, svc) => this.queue.add(objectKey(svc)),
-      onDelete: (svc) => this.queue.add(objectKey(svc)),
+      onAdd: (svc) => queue.add(objectKey(svc)),
+      onUpdate: (_old, svc) => queue.add(objectKey(svc)),
+      onDelete: (svc) => queue.add(objectKey(svc)),
     });
     this.pods.addEventHandler({
-      onAdd: (pod) => this.enqueueServicesOf(pod),
+      onAdd: (pod) => this.enqueueServicesOf(queue, pod),
       onUpdate: (oldPod, pod) => {
-        this.enqueueServicesOf(oldPod);
-        this.enqueueServicesOf(pod);
+        this.enqueueServicesOf(queue, oldPod);
+        this.enqueueServicesOf(queue, pod);
       },
-      onDelete: (pod) => this.enqueueServicesOf(pod),
+      onDelete: (pod) => this.enqueueServicesOf(queue, pod),
     });
     // A deleted Endpoints object is made again while its Service is there.
     this.endpoints.addEventHandler({
       onDelete: (ep) => {
-        if (this.services.get(ep.metadata?.namespace ?? '', ep.metadata?.name ?? '')) this.queue.add(objectKey(ep));
+        if (this.services.get(ep.metadata?.namespace ?? '', ep.metadata?.name ?? '')) queue.add(objectKey(ep));
       },
     });
   }
 
-  /** Waits for the caches, queues leftover Endpoints, then syncs until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const synced = await Promise.all([this.services.waitForSync(signal), this.pods.waitForSync(signal), this.endpoints.waitForSync(signal)]);
-    if (!synced.every(Boolean)) return;
-    this.queueLeftoverEndpoints();
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
+  /** Queues leftover Endpoints once the caches synced. */
+  cachesSynced(queue: KeyQueue): void {
+    this.queueLeftoverEndpoints(queue);
   }
 
   /** Upstream's checkLeftoverEndpoints: Endpoints without a Service get a sync, which deletes them. */
-  private queueLeftoverEndpoints(): void {
+  private queueLeftoverEndpoints(queue: KeyQueue): void {
     for (const ep of this.endpoints.list()) {
       if (ep.metadata?.annotations?.[leaderAnnotation] !== undefined) continue;
-      if (!this.services.get(ep.metadata?.namespace ?? '', ep.metadata?.name ?? '')) this.queue.add(objectKey(ep));
+      if (!this.services.get(ep.metadata?.namespace ?? '', ep.metadata?.name ?? '')) queue.add(objectKey(ep));
     }
   }
 
-  private enqueueServicesOf(pod: Pod): void {
+  private enqueueServicesOf(queue: KeyQueue, pod: Pod): void {
     for (const svc of this.services.list(pod.metadata?.namespace ?? '')) {
-      if (serviceSelectsPod(svc, pod)) this.queue.add(objectKey(svc));
+      if (serviceSelectsPod(svc, pod)) queue.add(objectKey(svc));
     }
   }
 

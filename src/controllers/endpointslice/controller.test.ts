@@ -4,7 +4,8 @@ import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { settle } from '../../apimachinery/clock.js';
-import { testContext, waitFor } from '../../testing/controllers.js';
+import { testContext } from '../../testing/controllers.js';
+import { waitFor } from '../../testing/wait.js';
 import { EndpointSliceController } from './controller.js';
 import { desiredEndpointGroups, planSlices, type EndpointSliceObject } from './reconcile.js';
 

@@ -8,9 +8,9 @@ import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
-import { hasSelector, serviceSelectsPod } from '../endpoints/pods.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
+import { hasSelector, serviceSelectsPod } from '../common/endpoints.js';
 import {
   controllerManagedBy,
   defaultMaxEndpointsPerSlice,
@@ -132,15 +132,13 @@ function serviceKeyOfSlice(slice: EndpointSliceObject): string | undefined {
  */
 export class EndpointSliceController implements Controller {
   readonly name = endpointSliceControllerName;
-  /** Keys (`namespace/name`) of Services to sync. */
-  readonly queue: WorkQueue<string>;
 
   private readonly services: Informer<ServiceObject>;
   private readonly pods: Informer<PodObject>;
   private readonly slices: Informer<EndpointSliceObject>;
   private readonly recorder: EventRecorder;
   private readonly tracker = new SliceWriteTracker();
-  private readonly workers: number;
+  readonly workers: number;
   private readonly maxEndpointsPerSlice: number;
 
   constructor(
@@ -149,52 +147,53 @@ export class EndpointSliceController implements Controller {
   ) {
     this.workers = options.workers ?? 5;
     this.maxEndpointsPerSlice = options.maxEndpointsPerSlice ?? defaultMaxEndpointsPerSlice;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(endpointSliceControllerName);
     this.services = ctx.informers.informerFor<ServiceObject>(resources.services);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods);
     this.slices = ctx.informers.informerFor<EndpointSliceObject>(resources.endpointslices);
+  }
+
+  /** The Service, pod and EndpointSlice caches. */
+  get caches(): SyncedCache[] {
+    return [this.services, this.pods, this.slices];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     this.services.addEventHandler({
-      onAdd: (svc) => this.queue.add(objectKey(svc)),
-      onUpdate: (_old, svc) => this.queue.add(objectKey(svc)),
+      onAdd: (svc) => queue.add(objectKey(svc)),
+      onUpdate: (_old, svc) => queue.add(objectKey(svc)),
       onDelete: (svc) => {
         this.tracker.dropService(objectKey(svc));
-        this.queue.add(objectKey(svc));
+        queue.add(objectKey(svc));
       },
     });
     this.pods.addEventHandler({
-      onAdd: (pod) => this.enqueueServicesOf(pod),
+      onAdd: (pod) => this.enqueueServicesOf(queue, pod),
       onUpdate: (oldPod, pod) => {
-        this.enqueueServicesOf(oldPod);
-        this.enqueueServicesOf(pod);
+        this.enqueueServicesOf(queue, oldPod);
+        this.enqueueServicesOf(queue, pod);
       },
-      onDelete: (pod) => this.enqueueServicesOf(pod),
+      onDelete: (pod) => this.enqueueServicesOf(queue, pod),
     });
     this.slices.addEventHandler({
-      onAdd: (slice) => this.sliceChanged(slice, false),
-      onUpdate: (_old, slice) => this.sliceChanged(slice, false),
-      onDelete: (slice) => this.sliceChanged(slice, true),
+      onAdd: (slice) => this.sliceChanged(queue, slice, false),
+      onUpdate: (_old, slice) => this.sliceChanged(queue, slice, false),
+      onDelete: (slice) => this.sliceChanged(queue, slice, true),
     });
   }
 
-  /** Waits for the caches, then syncs Services until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const synced = await Promise.all([this.services.waitForSync(signal), this.pods.waitForSync(signal), this.slices.waitForSync(signal)]);
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
-  }
-
-  private sliceChanged(slice: EndpointSliceObject, deleted: boolean): void {
+  private sliceChanged(queue: KeyQueue, slice: EndpointSliceObject, deleted: boolean): void {
     const key = serviceKeyOfSlice(slice);
     if (!key) return;
     if (deleted) this.tracker.observedDeletion(key, slice);
     else this.tracker.observed(key, slice);
-    this.queue.add(key);
+    queue.add(key);
   }
 
-  private enqueueServicesOf(pod: Pod): void {
+  private enqueueServicesOf(queue: KeyQueue, pod: Pod): void {
     for (const svc of this.services.list(pod.metadata?.namespace ?? '')) {
-      if (serviceSelectsPod(svc, pod)) this.queue.add(objectKey(svc));
+      if (serviceSelectsPod(svc, pod)) queue.add(objectKey(svc));
     }
   }
 

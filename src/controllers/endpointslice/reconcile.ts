@@ -6,7 +6,9 @@
 import type { Endpoint, EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { cloneJSON, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
-import { findPort, headlessServiceLabel, isPodReady, isServiceIPSet, podHostname, podIP, shouldPodBeInEndpoints } from '../endpoints/pods.js';
+import { findPort, headlessServiceLabel, isServiceIPSet, podHostname, podIP, shouldPodBeInEndpoints } from '../common/endpoints.js';
+import { isPodReady } from '../../apimachinery/pod.js';
+import { newControllerRef } from '../../apimachinery/owner.js';
 
 /** Label naming the Service of a slice. */
 export const serviceNameLabel = 'kubernetes.io/service-name';
@@ -113,9 +115,7 @@ export function newSlice(service: Service, ports: EndpointPort[], endpoints: End
       generateName: `${name}-`,
       namespace: service.metadata?.namespace,
       labels: sliceLabelsFor(service),
-      ownerReferences: [
-        { apiVersion: 'v1', kind: 'Service', name, uid: service.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true },
-      ],
+      ownerReferences: [newControllerRef(service as KubeObject, { group: '', version: 'v1', kind: 'Service' })],
     },
     addressType: 'IPv4',
     endpoints,

@@ -4,7 +4,8 @@ import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
-import { apiServerClient, testContext, waitFor } from '../../testing/controllers.js';
+import { apiServerClient, testContext } from '../../testing/controllers.js';
+import { waitFor } from '../../testing/wait.js';
 import { GarbageCollector } from './controller.js';
 
 const namespace = 'default';

@@ -7,11 +7,11 @@
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { isStatusError } from '../../apimachinery/errors.js';
 import { jsonEqual, type KubeObject } from '../../apimachinery/object.js';
-import { findKind, resourceTypes, type ResourceType } from '../../apiserver/registry.js';
+import { findResourceByKind, type ApiResource, type Discovery } from '../../client/discovery.js';
 import type { ResourceRef } from '../../client/client.js';
 import { objectKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 
 /** The component name of this controller. */
 export const garbageCollectorControllerName = 'garbage-collector-controller';
@@ -33,14 +33,14 @@ export interface GarbageCollectorOptions {
    * Which served types are watched. Default: every type with list, watch and delete except
    * Events (both groups), as upstream's default ignored resources.
    */
-  types?: readonly ResourceType[];
+  types?: readonly ApiResource[];
 }
 
 /** One watched type. */
 interface Monitor {
   /** `group/plural`, the prefix of queue keys. */
   id: string;
-  type: ResourceType;
+  type: ApiResource;
   ref: ResourceRef;
   informer: Informer<KubeObject>;
 }
@@ -64,11 +64,16 @@ function needsFinalizerWork(obj: KubeObject): boolean {
   return !!obj.metadata?.deletionTimestamp && (hasFinalizer(obj, orphanFinalizer) || hasFinalizer(obj, foregroundDeletionFinalizer));
 }
 
-/** The types the collector watches by default. */
-export function defaultCollectedTypes(): ResourceType[] {
-  return resourceTypes.filter(
+/** The served types the collector watches by default. */
+export function defaultCollectedTypes(discovery: Discovery): ApiResource[] {
+  return discovery.serverResources().filter(
     (type) => type.kind !== 'Event' && ['list', 'watch', 'delete'].every((verb) => type.verbs.includes(verb)),
   );
+}
+
+/** Queues `obj` under the key `<group>/<plural>|<namespace>/<name>`. */
+function enqueue(queue: KeyQueue, monitor: Monitor, obj: KubeObject): void {
+  queue.add(`${monitor.id}|${objectKey(obj)}`);
 }
 
 /**
@@ -87,19 +92,18 @@ export function defaultCollectedTypes(): ResourceType[] {
  */
 export class GarbageCollector implements Controller {
   readonly name = garbageCollectorControllerName;
-  /** Keys `group/plural|namespace/name` of objects to process. */
-  readonly queue: WorkQueue<string>;
 
   private readonly monitors = new Map<string, Monitor>();
-  private readonly workers: number;
+  /** The queue given to `watch`: a sync queues the dependents an owner waits for. */
+  private queue: KeyQueue | undefined;
+  readonly workers: number;
 
   constructor(
     private readonly ctx: ControllerContext,
     options: GarbageCollectorOptions = {},
   ) {
     this.workers = options.workers ?? 10;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
-    for (const type of options.types ?? defaultCollectedTypes()) {
+    for (const type of options.types ?? defaultCollectedTypes(ctx.discovery)) {
       const ref: ResourceRef = { group: type.group, version: type.version, resource: type.plural };
       const informer = ctx.informers.informerFor<KubeObject>(ref, {
         indexers: {
@@ -109,49 +113,50 @@ export class GarbageCollector implements Controller {
       });
       const monitor: Monitor = { id: `${type.group}/${type.plural}`, type, ref, informer };
       this.monitors.set(monitor.id, monitor);
-      informer.addEventHandler({
+    }
+  }
+
+  /** The informer of every collected type. */
+  get caches(): SyncedCache[] {
+    return [...this.monitors.values()].map((monitor) => monitor.informer);
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
+    this.queue = queue;
+    for (const monitor of this.monitors.values()) {
+      monitor.informer.addEventHandler({
         onAdd: (obj) => {
-          if (ownerRefs(obj).length > 0 || needsFinalizerWork(obj)) this.enqueue(monitor, obj);
+          if (ownerRefs(obj).length > 0 || needsFinalizerWork(obj)) enqueue(queue, monitor, obj);
         },
-        onUpdate: (oldObj, obj) => this.objectUpdated(monitor, oldObj, obj),
-        onDelete: (obj) => this.objectDeleted(obj),
+        onUpdate: (oldObj, obj) => this.objectUpdated(queue, monitor, oldObj, obj),
+        onDelete: (obj) => this.objectDeleted(queue, obj),
       });
     }
   }
 
-  /** Waits for every watched cache, then processes objects until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const synced = await Promise.all([...this.monitors.values()].map((m) => m.informer.waitForSync(signal)));
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
-  }
-
-  private enqueue(monitor: Monitor, obj: KubeObject): void {
-    this.queue.add(`${monitor.id}|${objectKey(obj)}`);
-  }
-
-  private objectUpdated(monitor: Monitor, oldObj: KubeObject, obj: KubeObject): void {
+  private objectUpdated(queue: KeyQueue, monitor: Monitor, oldObj: KubeObject, obj: KubeObject): void {
     const refsChanged = !jsonEqual(ownerRefs(oldObj), ownerRefs(obj));
     const startedDeleting = !oldObj.metadata?.deletionTimestamp && !!obj.metadata?.deletionTimestamp;
-    if ((refsChanged && ownerRefs(obj).length > 0) || needsFinalizerWork(obj)) this.enqueue(monitor, obj);
+    if ((refsChanged && ownerRefs(obj).length > 0) || needsFinalizerWork(obj)) enqueue(queue, monitor, obj);
     // A dependent that changed its references or started going may unblock an owner deleting in the foreground.
     if (refsChanged || startedDeleting) {
-      this.enqueueDeletingOwners(oldObj);
-      this.enqueueDeletingOwners(obj);
+      this.enqueueDeletingOwners(queue, oldObj);
+      this.enqueueDeletingOwners(queue, obj);
     }
   }
 
-  private objectDeleted(obj: KubeObject): void {
+  private objectDeleted(queue: KeyQueue, obj: KubeObject): void {
     const uid = obj.metadata?.uid;
     // Its dependents may be orphans now.
-    if (uid) for (const { monitor, obj: dependent } of this.dependentsOf(uid)) this.enqueue(monitor, dependent);
-    this.enqueueDeletingOwners(obj);
+    if (uid) for (const { monitor, obj: dependent } of this.dependentsOf(uid)) enqueue(queue, monitor, dependent);
+    this.enqueueDeletingOwners(queue, obj);
   }
 
-  private enqueueDeletingOwners(obj: KubeObject): void {
+  private enqueueDeletingOwners(queue: KeyQueue, obj: KubeObject): void {
     for (const ref of ownerRefs(obj)) {
       const owner = this.cachedByUID(ref.uid);
-      if (owner && isDeletingDependents(owner.obj)) this.enqueue(owner.monitor, owner.obj);
+      if (owner && isDeletingDependents(owner.obj)) enqueue(queue, owner.monitor, owner.obj);
     }
   }
 
@@ -210,7 +215,7 @@ export class GarbageCollector implements Controller {
       return;
     }
     // Their deletions (or reference changes) queue the owner again.
-    for (const { monitor: depMonitor, obj } of dependents) this.enqueue(depMonitor, obj);
+    for (const { monitor: depMonitor, obj } of dependents) if (this.queue) enqueue(this.queue, depMonitor, obj);
   }
 
   /** Upstream's attemptToDeleteItem for an object with owners that is not being deleted. */
@@ -266,7 +271,7 @@ export class GarbageCollector implements Controller {
   }
 
   private async ownerState(dependent: KubeObject, ref: OwnerReference, confirm: boolean): Promise<OwnerState> {
-    const ownerType = findKind(ref.apiVersion, ref.kind);
+    const ownerType = findResourceByKind(this.ctx.discovery, ref.apiVersion, ref.kind);
     // An owner of a type this server does not know cannot be checked: keep the dependent.
     if (!ownerType) return 'solid';
     const cached = this.cachedByUID(ref.uid);

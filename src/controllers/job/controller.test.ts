@@ -1,13 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Job, JobSpec } from 'kubernetes-types/batch/v1.js';
-import { prepareJobSelector } from '../../apiserver/defaults/index.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { FakeClock } from '../../apimachinery/clock.js';
-import { testContext, waitFor } from '../../testing/controllers.js';
+import { testContext } from '../../testing/controllers.js';
+import { withGeneratedJobSelector } from '../../testing/registry.js';
+import { waitFor } from '../../testing/wait.js';
 import { JobController } from './controller.js';
-import { jobTrackingFinalizer, type JobObject, type PodObject } from './job-util.js';
+import { jobTrackingFinalizer, type PodObject } from './job-util.js';
+import type { JobObject } from '../common/job.js';
 import { TTLAfterFinishedController } from './ttl.js';
 
 const namespace = 'default';
@@ -43,8 +45,7 @@ async function harness(options: { ttl?: boolean } = {}) {
       },
     };
     const created = await client.create<JobObject>(resources.jobs, namespace, job);
-    prepareJobSelector(created as Record<string, unknown>, created.metadata?.uid ?? '');
-    return client.update<JobObject>(resources.jobs, namespace, created);
+    return client.update<JobObject>(resources.jobs, namespace, withGeneratedJobSelector(created));
   }
 
   const jobPods = async (job: string): Promise<PodObject[]> =>

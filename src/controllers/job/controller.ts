@@ -22,26 +22,22 @@ import { cloneJSON, formatTime, jsonEqual } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 import { JobExpectations } from './expectations.js';
 import { countedFailures, failJobMessage, matchPodFailurePolicy } from './pod-failure-policy.js';
 import { completionIndexAnnotation, completionIndexOf, firstPendingIndexes, formatIndexes, parseIndexes } from './indexes.js';
 import {
-  controllerOf,
-  controllerRefTo,
   hasTrackingFinalizer,
-  isJobFinished,
-  isPodActive,
   isPodFailed,
-  isPodReady,
   isPodTerminating,
   jobTrackingFinalizer,
   podFinishedTime,
-  type JobObject,
   type PodObject,
 } from './job-util.js';
-import { controllerUIDIndex, controllerUIDIndexValues } from '../../apimachinery/owner.js';
+import { isJobFinished, jobKind, type JobObject } from '../common/job.js';
+import { isPodActive, isPodReady } from '../../apimachinery/pod.js';
+import { controllerOf, controllerUIDIndex, controllerUIDIndexValues, newControllerRef } from '../../apimachinery/owner.js';
 
 /** Options of {@link JobController}. */
 export interface JobControllerOptions {
@@ -184,11 +180,10 @@ export class JobController implements Controller {
 
   private readonly jobs: Informer<JobObject>;
   private readonly pods: Informer<PodObject>;
-  private readonly queue: WorkQueue<string>;
   private readonly recorder: EventRecorder;
   private readonly expectations: JobExpectations;
   private readonly backoffRecords = new Map<string, BackoffRecord>();
-  private readonly workers: number;
+  readonly workers: number;
   private readonly podFailureBackoffMs: number;
   private readonly maxPodFailureBackoffMs: number;
 
@@ -200,28 +195,30 @@ export class JobController implements Controller {
     this.podFailureBackoffMs = options.podFailureBackoffMs ?? 10_000;
     this.maxPodFailureBackoffMs = options.maxPodFailureBackoffMs ?? 360_000;
     this.expectations = new JobExpectations({ timeoutMs: options.expectationsTimeoutMs });
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(jobControllerName);
     this.jobs = ctx.informers.informerFor<JobObject>(resources.jobs);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods, {
       indexers: { [controllerUIDIndex]: controllerUIDIndexValues },
     });
-    this.jobs.addEventHandler({
-      onAdd: (job) => this.queue.add(objectKey(job)),
-      onUpdate: (_old, job) => this.queue.add(objectKey(job)),
-      onDelete: (job) => this.queue.add(objectKey(job)),
-    });
-    this.pods.addEventHandler({
-      onAdd: (pod) => this.podAdded(pod),
-      onUpdate: (oldPod, pod) => this.podUpdated(oldPod, pod),
-      onDelete: (pod) => this.podDeleted(pod),
-    });
   }
 
-  /** Waits for the caches, then syncs Jobs until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.ctx.informers.waitForSync(signal))) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
+  /** The Job and pod caches. */
+  get caches(): SyncedCache[] {
+    return [this.jobs, this.pods];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
+    this.jobs.addEventHandler({
+      onAdd: (job) => queue.add(objectKey(job)),
+      onUpdate: (_old, job) => queue.add(objectKey(job)),
+      onDelete: (job) => queue.add(objectKey(job)),
+    });
+    this.pods.addEventHandler({
+      onAdd: (pod) => this.podAdded(queue, pod),
+      onUpdate: (oldPod, pod) => this.podUpdated(queue, oldPod, pod),
+      onDelete: (pod) => this.podDeleted(queue, pod),
+    });
   }
 
   /** The cached Job that controls `pod`, if any. */
@@ -232,48 +229,48 @@ export class JobController implements Controller {
     return job?.metadata?.uid === ref.uid ? job : undefined;
   }
 
-  private enqueueOrphan(pod: PodObject): void {
-    if (hasTrackingFinalizer(pod)) this.queue.add(`${orphanPrefix}${objectKey(pod)}`);
+  private enqueueOrphan(queue: KeyQueue, pod: PodObject): void {
+    if (hasTrackingFinalizer(pod)) queue.add(`${orphanPrefix}${objectKey(pod)}`);
   }
 
-  private podAdded(pod: PodObject): void {
+  private podAdded(queue: KeyQueue, pod: PodObject): void {
     if (pod.metadata?.deletionTimestamp) {
-      this.podDeleted(pod);
+      this.podDeleted(queue, pod);
       return;
     }
     const job = this.jobOf(pod);
     if (!job) {
-      this.enqueueOrphan(pod);
+      this.enqueueOrphan(queue, pod);
       return;
     }
     const key = objectKey(job);
     this.expectations.creationObserved(key);
-    this.queue.add(key);
+    queue.add(key);
   }
 
-  private podUpdated(oldPod: PodObject, pod: PodObject): void {
+  private podUpdated(queue: KeyQueue, oldPod: PodObject, pod: PodObject): void {
     if (oldPod.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
     const job = this.jobOf(pod);
     if (!job) {
-      this.enqueueOrphan(pod);
+      this.enqueueOrphan(queue, pod);
     } else {
       const key = objectKey(job);
       if (pod.metadata?.deletionTimestamp && !oldPod.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
       if (!hasTrackingFinalizer(pod)) this.expectations.finalizerRemovalObserved(key, pod.metadata?.uid ?? '');
-      this.queue.add(key);
+      queue.add(key);
     }
     const oldJob = this.jobOf(oldPod);
-    if (oldJob && oldJob.metadata?.uid !== job?.metadata?.uid) this.queue.add(objectKey(oldJob));
+    if (oldJob && oldJob.metadata?.uid !== job?.metadata?.uid) queue.add(objectKey(oldJob));
   }
 
-  private podDeleted(pod: PodObject): void {
+  private podDeleted(queue: KeyQueue, pod: PodObject): void {
     const job = this.jobOf(pod);
     if (!job) return;
     const key = objectKey(job);
     // A graceful deletion was already observed when the deletionTimestamp appeared.
     if (!pod.metadata?.deletionTimestamp) this.expectations.deletionObserved(key);
     this.expectations.finalizerRemovalObserved(key, pod.metadata?.uid ?? '');
-    this.queue.add(key);
+    queue.add(key);
   }
 
   /** Converges one Job (key `namespace/name`), or removes the tracking finalizer of an orphan pod. */
@@ -531,7 +528,7 @@ export class JobController implements Controller {
         finalizers,
         generateName,
         namespace: job.metadata?.namespace,
-        ownerReferences: [controllerRefTo(job, 'batch/v1', 'Job')],
+        ownerReferences: [newControllerRef(job, jobKind)],
       },
       spec: podSpec,
     };

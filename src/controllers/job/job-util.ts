@@ -1,69 +1,26 @@
 /**
- * Small facts about Jobs and their pods shared by the Job, TTL-after-finished and CronJob
- * controllers (upstream's pkg/controller/job/util and the pod helpers the Job controller uses).
+ * Small facts about a Job's pods the Job controller uses (the Job's own state is in
+ * ../common/job.ts, shared with the CronJob controller).
  */
-import type { Job, JobCondition } from 'kubernetes-types/batch/v1.js';
+import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../../apimachinery/object.js';
+import { isPodDeleting, isPodTerminal } from '../../apimachinery/pod.js';
 
-/** A Job as the client hands it out. */
-export type JobObject = Job & KubeObject;
 /** A Pod as the client hands it out. */
 export type PodObject = Pod & KubeObject;
 
 /** The finalizer the Job controller puts on its pods until it has counted them (batch.JobTrackingFinalizer). */
 export const jobTrackingFinalizer = 'batch.kubernetes.io/job-tracking';
 
-/** The Complete or Failed condition that is True, if the Job finished. */
-export function finishedCondition(job: Job): JobCondition | undefined {
-  return job.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-}
-
-/** Whether the Job has a True Complete or Failed condition (upstream's IsJobFinished). */
-export function isJobFinished(job: Job): boolean {
-  return finishedCondition(job) !== undefined;
-}
-
-/** Whether the Job has a True Complete condition. */
-export function isJobSucceeded(job: Job): boolean {
-  return finishedCondition(job)?.type === 'Complete';
-}
-
-export { controllerOf } from '../../apimachinery/owner.js';
-
-/** The controller reference upstream's metav1.NewControllerRef builds. */
-export function controllerRefTo(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
-  return {
-    apiVersion,
-    kind,
-    name: owner.metadata?.name ?? '',
-    uid: owner.metadata?.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
 /** Whether the pod carries the job-tracking finalizer. */
 export function hasTrackingFinalizer(pod: Pod): boolean {
   return pod.metadata?.finalizers?.includes(jobTrackingFinalizer) ?? false;
 }
 
-/** Pending or running and not being deleted (upstream's controller.FilterActivePods). */
-export function isPodActive(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata?.deletionTimestamp;
-}
-
 /** Being deleted but not yet terminal (upstream's CountTerminatingPods). */
 export function isPodTerminating(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return !!pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
-}
-
-/** Whether the pod's Ready condition is True. */
-export function isPodReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  return isPodDeleting(pod) && !isPodTerminal(pod);
 }
 
 /**

@@ -6,9 +6,9 @@
 import { StatusError } from '../../apimachinery/errors.js';
 import { resources } from '../../client/client.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
-import { finishedCondition, type JobObject } from './job-util.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
+import { finishedCondition, type JobObject } from '../common/job.js';
 
 /** The component name. */
 export const ttlAfterFinishedControllerName = 'ttl-after-finished-controller';
@@ -31,28 +31,29 @@ function finishTime(job: JobObject): number | undefined {
 export class TTLAfterFinishedController implements Controller {
   readonly name = ttlAfterFinishedControllerName;
   private readonly jobs: Informer<JobObject>;
-  private readonly queue: WorkQueue<string>;
-  private readonly workers: number;
+  readonly workers: number;
 
   constructor(
     private readonly ctx: ControllerContext,
     options: TTLAfterFinishedControllerOptions = {},
   ) {
     this.workers = options.workers ?? 5;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.jobs = ctx.informers.informerFor<JobObject>(resources.jobs);
+  }
+
+  /** The Job cache. */
+  get caches(): SyncedCache[] {
+    return [this.jobs];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     const enqueue = (job: JobObject): void => {
       if (job.spec?.ttlSecondsAfterFinished !== undefined && finishedCondition(job) && !job.metadata?.deletionTimestamp) {
-        this.queue.add(objectKey(job));
+        queue.add(objectKey(job));
       }
     };
     this.jobs.addEventHandler({ onAdd: enqueue, onUpdate: (_old, job) => enqueue(job) });
-  }
-
-  /** Waits for the cache, then processes Jobs until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.ctx.informers.waitForSync(signal))) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
   }
 
   /** Deletes the Job if its TTL expired, else asks to come back when it will. */

@@ -4,7 +4,8 @@ import type { Namespace } from 'kubernetes-types/core/v1.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources, type ResourceRef } from '../../client/client.js';
-import { apiServerClient, testContext, waitFor } from '../../testing/controllers.js';
+import { apiServerClient, testContext } from '../../testing/controllers.js';
+import { waitFor } from '../../testing/wait.js';
 import { NamespaceController, namespaceDeletionConditions } from './controller.js';
 
 type NamespaceObject = Namespace & KubeObject;

@@ -5,11 +5,11 @@
 import type { Namespace, NamespaceCondition } from 'kubernetes-types/core/v1.js';
 import { errorMessage, isStatusError } from '../../apimachinery/errors.js';
 import { formatTime, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
-import { resourceTypes, type ResourceType } from '../../apiserver/registry.js';
+import type { ApiResource, Discovery } from '../../client/discovery.js';
 import { resources, type ResourceRef } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 
 /** The component name of this controller. */
 export const namespaceControllerName = 'namespace-controller';
@@ -25,7 +25,7 @@ export interface NamespaceControllerOptions {
    * The namespaced types emptied. Default: every served namespaced type with list and delete,
    * except events.k8s.io Events (the same objects as core Events).
    */
-  types?: readonly ResourceType[];
+  types?: readonly ApiResource[];
   /**
    * Write phase and upstream's deletion conditions to the status of a Namespace being emptied
    * (default true).
@@ -48,13 +48,13 @@ export interface ContentStatus {
 }
 
 /** The namespaced types the controller empties by default. */
-export function defaultNamespacedTypes(): ResourceType[] {
-  return resourceTypes.filter(
+export function defaultNamespacedTypes(discovery: Discovery): ApiResource[] {
+  return discovery.serverResources().filter(
     (type) => type.namespaced && type.group !== 'events.k8s.io' && type.verbs.includes('list') && type.verbs.includes('delete'),
   );
 }
 
-function groupResource(type: ResourceType): string {
+function groupResource(type: ApiResource): string {
   return type.group ? `${type.plural}.${type.group}` : type.plural;
 }
 
@@ -109,13 +109,11 @@ export function namespaceDeletionConditions(status: ContentStatus): { type: stri
  */
 export class NamespaceController implements Controller {
   readonly name = namespaceControllerName;
-  /** Names of Namespaces to sync. */
-  readonly queue: WorkQueue<string>;
 
   private readonly namespaces: Informer<NamespaceObject>;
   private readonly pods: Informer<KubeObject>;
-  private readonly types: readonly ResourceType[];
-  private readonly workers: number;
+  private readonly types: readonly ApiResource[];
+  readonly workers: number;
   private readonly writeConditions: boolean;
 
   constructor(
@@ -124,12 +122,20 @@ export class NamespaceController implements Controller {
   ) {
     this.workers = options.workers ?? 10;
     this.writeConditions = options.writeConditions ?? true;
-    this.types = options.types ?? defaultNamespacedTypes();
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.types = options.types ?? defaultNamespacedTypes(ctx.discovery);
     this.namespaces = ctx.informers.informerFor<NamespaceObject>(resources.namespaces);
     this.pods = ctx.informers.informerFor<KubeObject>(resources.pods);
+  }
+
+  /** The Namespace and pod caches. */
+  get caches(): SyncedCache[] {
+    return [this.namespaces, this.pods];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     const enqueueIfDeleting = (ns: NamespaceObject): void => {
-      if (ns.metadata?.deletionTimestamp) this.queue.add(ns.metadata.name ?? '');
+      if (ns.metadata?.deletionTimestamp) queue.add(ns.metadata.name ?? '');
     };
     this.namespaces.addEventHandler({ onAdd: enqueueIfDeleting, onUpdate: (_old, ns) => enqueueIfDeleting(ns) });
     // The last pods of a namespace often take longest to go: look again as each goes.
@@ -139,13 +145,6 @@ export class NamespaceController implements Controller {
         if (ns) enqueueIfDeleting(ns);
       },
     });
-  }
-
-  /** Waits for the caches, then syncs Namespaces until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const synced = await Promise.all([this.namespaces.waitForSync(signal), this.pods.waitForSync(signal)]);
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
   }
 
   /** Converges the Namespace of this name. */

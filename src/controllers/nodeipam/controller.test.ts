@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
-import { simulationEnvironment, waitFor } from '../../testing/simulation.js';
+import { simulationEnvironment } from '../../testing/simulation.js';
+import { waitFor } from '../../testing/wait.js';
 import { CIDRSet, NodeIpamController } from './controller.js';
 
 type NodeObject = Node & KubeObject;
@@ -35,12 +36,16 @@ describe('NodeIpamController', () => {
     await env.client.create(resources.nodes, '', node('old', '10.42.0.0/24'));
     for (const name of ['a', 'b', 'c']) await env.client.create(resources.nodes, '', node(name));
     const controller = new NodeIpamController(env.ctx);
-    env.run((signal) => controller.run(signal));
+    env.run(controller);
     try {
-      const all = await waitFor(env.clock, async () => {
+      const all = await waitFor(
+        'every node with a pod CIDR',
+        async () => {
         const list = await nodes(env);
         return list.every((n) => n.spec?.podCIDR) ? list : undefined;
-      }, 'every node with a pod CIDR');
+      },
+        { clock: env.clock },
+      );
       const cidrs = all.map((n) => n.spec?.podCIDR);
       assert.equal(new Set(cidrs).size, 4);
       for (const n of all) {
@@ -50,7 +55,7 @@ describe('NodeIpamController', () => {
       assert.equal(all.find((n) => n.metadata?.name === 'old')?.spec?.podCIDR, '10.42.0.0/24');
       // A node added later gets another range too.
       await env.client.create(resources.nodes, '', node('d'));
-      const d = await waitFor(env.clock, async () => (await nodes(env)).find((n) => n.metadata?.name === 'd')?.spec?.podCIDR, 'd assigned');
+      const d = await waitFor('d assigned', async () => (await nodes(env)).find((n) => n.metadata?.name === 'd')?.spec?.podCIDR, { clock: env.clock });
       assert.ok(!cidrs.includes(d));
     } finally {
       await env.stop();
@@ -61,9 +66,9 @@ describe('NodeIpamController', () => {
     const env = simulationEnvironment({ clusterCIDR: '10.42.0.0/23' });
     for (const name of ['a', 'b', 'c']) await env.client.create(resources.nodes, '', node(name));
     const controller = new NodeIpamController(env.ctx);
-    env.run((signal) => controller.run(signal));
+    env.run(controller);
     try {
-      await waitFor(env.clock, () => env.recorder.events.find((e) => e.reason === 'CIDRNotAvailable'), 'CIDRNotAvailable');
+      await waitFor('CIDRNotAvailable', () => env.recorder.events.find((e) => e.reason === 'CIDRNotAvailable'), { clock: env.clock });
       const list = await nodes(env);
       const waiting = list.find((n) => !n.spec?.podCIDR);
       assert.ok(waiting);
@@ -75,12 +80,7 @@ describe('NodeIpamController', () => {
       });
       const holder = list.find((n) => n.spec?.podCIDR);
       await env.client.delete(resources.nodes, '', holder?.metadata?.name ?? '');
-      const got = await waitFor(
-        env.clock,
-        async () => (await nodes(env)).find((n) => n.metadata?.name === waiting.metadata?.name)?.spec?.podCIDR,
-        'the waiting node assigned after a retry',
-        1000,
-      );
+      const got = await waitFor('the waiting node assigned after a retry', async () => (await nodes(env)).find((n) => n.metadata?.name === waiting.metadata?.name)?.spec?.podCIDR, { clock: env.clock, stepMs: 1000 });
       assert.equal(got, holder?.spec?.podCIDR);
     } finally {
       await env.stop();

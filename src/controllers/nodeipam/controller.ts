@@ -10,8 +10,8 @@ import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 
 /** The component name of this controller's events. */
 export const nodeIpamControllerName = 'node-ipam-controller';
@@ -110,13 +110,11 @@ function firstIPv4CIDR(setting: string): string | undefined {
  */
 export class NodeIpamController implements Controller {
   readonly name = nodeIpamControllerName;
-  /** Names of nodes to sync. */
-  readonly queue: WorkQueue<string>;
 
   private readonly nodes: Informer<NodeObject>;
   private readonly recorder: EventRecorder;
   private readonly cidrs: CIDRSet | undefined;
-  private readonly workers: number;
+  readonly workers: number;
   /** What this controller gave each node, until the informer shows it (or the node goes). */
   private readonly assigned = new Map<string, string>();
 
@@ -125,7 +123,6 @@ export class NodeIpamController implements Controller {
     options: NodeIpamControllerOptions = {},
   ) {
     this.workers = options.workers ?? 4;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(nodeIpamControllerName);
     const clusterCIDR = firstIPv4CIDR(ctx.settings.clusterCIDR);
     try {
@@ -135,18 +132,26 @@ export class NodeIpamController implements Controller {
       this.cidrs = undefined;
     }
     this.nodes = ctx.informers.informerFor<NodeObject>(resources.nodes);
+  }
+
+  /** The Node cache. */
+  get caches(): SyncedCache[] {
+    return [this.nodes];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     this.nodes.addEventHandler({
-      onAdd: (node) => this.queue.add(node.metadata?.name ?? ''),
+      onAdd: (node) => queue.add(node.metadata?.name ?? ''),
       onUpdate: (_old, node) => {
-        if (!node.spec?.podCIDR) this.queue.add(node.metadata?.name ?? '');
+        if (!node.spec?.podCIDR) queue.add(node.metadata?.name ?? '');
       },
       onDelete: (node) => this.nodeGone(node),
     });
   }
 
-  /** Waits for the node cache, marks the ranges nodes already hold, then assigns until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    if (!(await this.nodes.waitForSync(signal))) return;
+  /** Rebuilds the set of given ranges from the nodes; without a cluster CIDR, reports that node IPAM is off (syncs then do nothing). */
+  cachesSynced(): void {
     if (!this.cidrs) {
       this.ctx.onError(new Error(`no IPv4 cluster CIDR in ${JSON.stringify(this.ctx.settings.clusterCIDR)}: node IPAM is off`), this.name);
       return;
@@ -154,7 +159,6 @@ export class NodeIpamController implements Controller {
     for (const node of this.nodes.list()) {
       for (const cidr of podCIDRsOf(node)) this.cidrs.occupy(cidr);
     }
-    await runWorkers(this.queue, this.workers, (name) => this.sync(name), signal, (err, name) => this.ctx.onError(err, `${this.name} ${name}`));
   }
 
   /** Gives the node a pod CIDR unless it has one. */

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import type { Node, Pod, Toleration } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
-import { SimulatedNode } from '../../kubelet/simulated/node.js';
-import { simulationEnvironment, waitFor } from '../../testing/simulation.js';
+import { simulatedNode, simulationEnvironment } from '../../testing/simulation.js';
+import { waitFor } from '../../testing/wait.js';
 import { minTolerationSeconds, NodeLifecycleController } from './controller.js';
 
 type NodeObject = Node & KubeObject;
@@ -46,15 +46,15 @@ describe('NodeLifecycleController', () => {
   test('marks a silent node Unknown after 40 s, taints it, evicts pods when tolerations run out, untaints it when it is back', async () => {
     const env = simulationEnvironment();
     const nodeAbort = new AbortController();
-    const simulated = new SimulatedNode(env.client, 'sim-a', env.clock, { onError: (err) => env.errors.push(err) });
+    const simulated = simulatedNode(env, 'sim-a');
     const nodeRun = simulated.start(nodeAbort.signal);
     const controller = new NodeLifecycleController(env.ctx);
     try {
-      await waitFor(env.clock, async () => (await env.client.list(resources.leases, 'kube-node-lease')).items.length === 1, 'the Lease');
+      await waitFor('the Lease', async () => (await env.client.list(resources.leases, 'kube-node-lease')).items.length === 1, { clock: env.clock });
       await env.client.create(resources.pods, 'default', pod('short', [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }]));
       await env.client.create(resources.pods, 'default', pod('default', defaultTolerations));
       await env.client.create(resources.pods, 'default', pod('forever', [{ operator: 'Exists' }]));
-      env.run((signal) => controller.run(signal));
+      env.run(controller);
 
       // A live node stays Ready through several grace periods.
       await env.clock.advanceAsync(100_000);
@@ -65,17 +65,21 @@ describe('NodeLifecycleController', () => {
       nodeAbort.abort();
       await nodeRun;
       const silentSince = env.clock.now().getTime();
-      const unknown = await waitFor(env.clock, async () => {
+      const unknown = await waitFor(
+        'Ready Unknown',
+        async () => {
         const node = await getNode(env);
         return node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' ? node : undefined;
-      }, 'Ready Unknown', 1000);
+      },
+        { clock: env.clock, stepMs: 1000 },
+      );
       const elapsed = env.clock.now().getTime() - silentSince;
       assert.ok(elapsed > 30_000 && elapsed <= 52_000, `marked after ${elapsed} ms`);
       const ready = unknown.status?.conditions?.find((c) => c.type === 'Ready');
       assert.equal(ready?.reason, 'NodeStatusUnknown');
       assert.equal(ready?.message, 'Kubelet stopped posting node status.');
       assert.ok(unknown.status?.conditions?.every((c) => c.status === 'Unknown'));
-      const tainted = await waitFor(env.clock, async () => ((await getNode(env)).spec?.taints?.length === 2 ? await getNode(env) : undefined), 'the taints');
+      const tainted = await waitFor('the taints', async () => ((await getNode(env)).spec?.taints?.length === 2 ? await getNode(env) : undefined), { clock: env.clock });
       assert.deepEqual(
         tainted.spec?.taints?.map((t) => `${t.key}:${t.effect}`),
         ['node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule'],
@@ -83,24 +87,28 @@ describe('NodeLifecycleController', () => {
       const taintedAt = Date.parse(tainted.spec?.taints?.[0]?.timeAdded ?? '');
 
       // 60 s toleration: evicted after a minute, the others stay.
-      await waitFor(env.clock, async () => !(await podNames(env)).includes('short'), 'short evicted', 1000);
+      await waitFor('short evicted', async () => !(await podNames(env)).includes('short'), { clock: env.clock, stepMs: 1000 });
       assert.ok(env.clock.now().getTime() - taintedAt >= 60_000);
       assert.deepEqual(await podNames(env), ['default', 'forever']);
       assert.ok(env.recorder.events.some((e) => e.reason === 'TaintManagerEviction' && e.message === 'Marking for deletion Pod default/short'));
 
       // 300 s (the DefaultTolerationSeconds) later the default pod goes too; the pod tolerating everything stays.
-      await waitFor(env.clock, async () => !(await podNames(env)).includes('default'), 'default evicted', 5000);
+      await waitFor('default evicted', async () => !(await podNames(env)).includes('default'), { clock: env.clock, stepMs: 5000 });
       assert.ok(env.clock.now().getTime() - taintedAt >= 300_000);
       assert.deepEqual(await podNames(env), ['forever']);
 
       // The kubelet comes back: Ready True, taints gone.
       const back = new AbortController();
-      const again = new SimulatedNode(env.client, 'sim-a', env.clock).start(back.signal);
+      const again = simulatedNode(env, 'sim-a').start(back.signal);
       try {
-        await waitFor(env.clock, async () => {
+        await waitFor(
+          'the node healthy and untainted',
+          async () => {
           const node = await getNode(env);
           return node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && node.spec?.taints === undefined;
-        }, 'the node healthy and untainted');
+        },
+          { clock: env.clock },
+        );
       } finally {
         back.abort();
         await again;

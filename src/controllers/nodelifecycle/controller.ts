@@ -12,9 +12,9 @@ import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../../apimach
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import { toleratesTaint } from '../../scheduler/filters.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import { toleratesTaint } from '../../apimachinery/scheduling.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 
 /** The component name of this controller's events. */
 export const nodeLifecycleControllerName = 'node-controller';
@@ -97,15 +97,13 @@ export function minTolerationSeconds(tolerations: readonly Toleration[] | undefi
  */
 export class NodeLifecycleController implements Controller {
   readonly name = nodeLifecycleControllerName;
-  /** Names of nodes to sync. */
-  readonly queue: WorkQueue<string>;
 
   private readonly nodes: Informer<NodeObject>;
   private readonly leases: Informer<LeaseObject>;
   private readonly pods: Informer<PodObject>;
   private readonly recorder: EventRecorder;
   private readonly gracePeriodMs: number;
-  private readonly workers: number;
+  readonly workers: number;
   private readonly health = new Map<string, NodeHealth>();
   /** Pods deleted by this controller whose deletion the cache has not shown yet. */
   private readonly evicted = new Set<string>();
@@ -116,40 +114,41 @@ export class NodeLifecycleController implements Controller {
   ) {
     this.gracePeriodMs = options.nodeMonitorGracePeriodMs ?? 40_000;
     this.workers = options.workers ?? 4;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(nodeLifecycleControllerName);
     this.nodes = ctx.informers.informerFor<NodeObject>(resources.nodes);
     this.leases = ctx.informers.informerFor<LeaseObject>(resources.leases, { namespace: leaseNamespace });
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods, {
       indexers: { [podsByNodeIndex]: (pod) => (pod.spec?.nodeName ? [pod.spec.nodeName] : []) },
     });
+  }
+
+  /** The Node, Lease and pod caches. */
+  get caches(): SyncedCache[] {
+    return [this.nodes, this.leases, this.pods];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     this.nodes.addEventHandler({
-      onAdd: (node) => this.queue.add(node.metadata?.name ?? ''),
-      onUpdate: (_old, node) => this.queue.add(node.metadata?.name ?? ''),
-      onDelete: (node) => this.queue.add(node.metadata?.name ?? ''),
+      onAdd: (node) => queue.add(node.metadata?.name ?? ''),
+      onUpdate: (_old, node) => queue.add(node.metadata?.name ?? ''),
+      onDelete: (node) => queue.add(node.metadata?.name ?? ''),
     });
     this.leases.addEventHandler({
-      onAdd: (lease) => this.queue.add(lease.metadata?.name ?? ''),
-      onUpdate: (_old, lease) => this.queue.add(lease.metadata?.name ?? ''),
+      onAdd: (lease) => queue.add(lease.metadata?.name ?? ''),
+      onUpdate: (_old, lease) => queue.add(lease.metadata?.name ?? ''),
     });
     const podChanged = (pod: PodObject): void => {
       const nodeName = pod.spec?.nodeName;
       if (!nodeName) return;
       const node = this.nodes.get('', nodeName);
-      if (node?.spec?.taints?.some((taint) => taint.effect === 'NoExecute')) this.queue.add(nodeName);
+      if (node?.spec?.taints?.some((taint) => taint.effect === 'NoExecute')) queue.add(nodeName);
     };
     this.pods.addEventHandler({
       onAdd: podChanged,
       onUpdate: (_old, pod) => podChanged(pod),
       onDelete: (pod) => this.evicted.delete(pod.metadata?.uid ?? ''),
     });
-  }
-
-  /** Waits for the caches, then monitors nodes until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const synced = await Promise.all([this.nodes.waitForSync(signal), this.leases.waitForSync(signal), this.pods.waitForSync(signal)]);
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.workers, (name) => this.sync(name), signal, (err, name) => this.ctx.onError(err, `${this.name} ${name}`));
   }
 
   /** Checks one node's health, fixes its conditions and taints, evicts what is due. */

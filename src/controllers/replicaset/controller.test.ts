@@ -6,7 +6,10 @@ import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { ReplicaSetController, slowStartBatch } from './controller.js';
 import { podsToDelete } from './pods.js';
-import { listPods, markReady, newHarness, settleFor, waitFor, type Harness } from '../../testing/replicaset.js';
+import { listPods, markReady, newHarness, settleFor, type Harness } from '../../testing/replicaset.js';
+import { waitFor } from '../../testing/wait.js';
+import { runController } from '../../client/controller.js';
+import { WorkQueue } from '../../client/work-queue.js';
 
 function replicaSet(name: string, replicas: number, extra: Partial<ReplicaSet['spec']> = {}): ReplicaSet & KubeObject {
   return {
@@ -30,6 +33,11 @@ async function start(h: Harness): Promise<{ controller: ReplicaSetController; st
   return { controller, stop };
 }
 
+/** Registers the controller's event handlers (they track expectations) without workers: the test calls `sync` itself. */
+function watchWithoutWorkers(h: Harness, controller: ReplicaSetController): void {
+  controller.watch(new WorkQueue<string>({ clock: h.clock }));
+}
+
 async function getRS(h: Harness, name: string): Promise<ReplicaSet> {
   return h.client.get<ReplicaSet & KubeObject>(resources.replicasets, 'default', name);
 }
@@ -38,9 +46,9 @@ describe('ReplicaSet controller', () => {
   test('creates pods from the template with owner reference, labels and events, and reports status', async () => {
     const h = newHarness();
     const { controller, stop } = await start(h);
-    const run = controller.run(stop.signal);
+    const run = runController(h.ctx, controller, stop.signal);
     await h.client.create(resources.replicasets, 'default', replicaSet('web', 3));
-    await waitFor(h.clock, async () => (await listPods(h.client)).length === 3, '3 pods');
+    await waitFor('3 pods', async () => (await listPods(h.client)).length === 3, { clock: h.clock });
     const pods = await listPods(h.client);
     const rs = await getRS(h, 'web');
     for (const pod of pods) {
@@ -54,7 +62,7 @@ describe('ReplicaSet controller', () => {
     assert.equal(created.length, 3);
     assert.match(created[0]?.message ?? '', /^Created pod: web-/);
     await markReady(h.client, h.clock, pods[0] as Pod);
-    await waitFor(h.clock, async () => (await getRS(h, 'web')).status?.readyReplicas === 1, 'ready status');
+    await waitFor('ready status', async () => (await getRS(h, 'web')).status?.readyReplicas === 1, { clock: h.clock });
     const status = (await getRS(h, 'web')).status;
     assert.equal(status?.replicas, 3);
     assert.equal(status?.fullyLabeledReplicas, 3);
@@ -67,8 +75,9 @@ describe('ReplicaSet controller', () => {
   test('a create whose watch event is delayed does not cause a second create (expectations)', async () => {
     const h = newHarness();
     const { controller, stop } = await start(h);
+    watchWithoutWorkers(h, controller);
     await h.client.create(resources.replicasets, 'default', replicaSet('web', 1));
-    await waitFor(h.clock, () => h.informers.informerFor(resources.replicasets).list().length === 1, 'rs cached');
+    await waitFor('rs cached', () => h.informers.informerFor(resources.replicasets).list().length === 1, { clock: h.clock });
     h.client.podWatchHeld = true;
     await controller.sync('default/web');
     assert.equal((await listPods(h.client)).length, 1);
@@ -79,7 +88,7 @@ describe('ReplicaSet controller', () => {
     assert.equal((await listPods(h.client)).length, 1);
     h.client.podWatchHeld = false;
     h.client.release();
-    await waitFor(h.clock, () => controller.expectations.satisfied('default/web'), 'creation observed');
+    await waitFor('creation observed', () => controller.expectations.satisfied('default/web'), { clock: h.clock });
     await controller.sync('default/web');
     assert.equal((await listPods(h.client)).length, 1);
     assert.equal(h.events('replicaset-controller').filter((e) => e.reason === 'SuccessfulCreate').length, 1);
@@ -89,9 +98,9 @@ describe('ReplicaSet controller', () => {
   test('scale down deletes upstream ActivePods order: unscheduled, pending, not ready, then ready', async () => {
     const h = newHarness();
     const { controller, stop } = await start(h);
-    const run = controller.run(stop.signal);
+    const run = runController(h.ctx, controller, stop.signal);
     await h.client.create(resources.replicasets, 'default', replicaSet('web', 4));
-    await waitFor(h.clock, async () => (await listPods(h.client)).length === 4, '4 pods');
+    await waitFor('4 pods', async () => (await listPods(h.client)).length === 4, { clock: h.clock });
     const [a, b, c, d] = (await listPods(h.client)).map((p) => p.metadata?.name ?? '');
     // a: ready and scheduled; b: scheduled, running, not ready; c: scheduled pending; d: unscheduled.
     const setStatus = async (name: string, status: Pod['status'], nodeName?: string): Promise<void> => {
@@ -101,7 +110,7 @@ describe('ReplicaSet controller', () => {
     await setStatus(a ?? '', { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] }, 'n1');
     await setStatus(b ?? '', { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] }, 'n1');
     await setStatus(c ?? '', { phase: 'Pending' }, 'n1');
-    await waitFor(h.clock, async () => (await getRS(h, 'web')).status?.readyReplicas === 1, 'status');
+    await waitFor('status', async () => (await getRS(h, 'web')).status?.readyReplicas === 1, { clock: h.clock });
     const names = async (): Promise<string[]> => (await listPods(h.client)).map((p) => p.metadata?.name ?? '').sort();
     for (const [replicas, gone] of [
       [3, d],
@@ -109,7 +118,7 @@ describe('ReplicaSet controller', () => {
       [1, b],
     ] as const) {
       await h.client.patch(resources.replicasets, 'default', 'web', 'merge', { spec: { replicas } });
-      await waitFor(h.clock, async () => (await listPods(h.client)).length === replicas, `${replicas} pods`);
+      await waitFor(`${replicas} pods`, async () => (await listPods(h.client)).length === replicas, { clock: h.clock });
       assert.ok(!(await names()).includes(gone ?? ''), `${gone} deleted at ${replicas}`);
     }
     assert.deepEqual(await names(), [a]);
@@ -139,8 +148,9 @@ describe('ReplicaSet controller', () => {
   test('slow start batches stop at the first failure; ReplicaFailure condition and FailedCreate event', async () => {
     const h = newHarness();
     const { controller, stop } = await start(h);
+    watchWithoutWorkers(h, controller);
     await h.client.create(resources.replicasets, 'default', replicaSet('web', 10));
-    await waitFor(h.clock, () => h.informers.informerFor(resources.replicasets).list().length === 1, 'rs cached');
+    await waitFor('rs cached', () => h.informers.informerFor(resources.replicasets).list().length === 1, { clock: h.clock });
     h.client.beforePodCreate = (ordinal) => {
       if (ordinal === 5) throw new Error('quota exceeded');
     };
@@ -157,8 +167,8 @@ describe('ReplicaSet controller', () => {
     h.client.beforePodCreate = undefined;
     h.client.podWatchHeld = false;
     h.client.release();
-    await waitFor(h.clock, () => controller.expectations.satisfied('default/web'), 'observed');
-    await waitFor(h.clock, () => h.informers.informerFor(resources.replicasets).get('default', 'web')?.status !== undefined, 'status cached');
+    await waitFor('observed', () => controller.expectations.satisfied('default/web'), { clock: h.clock });
+    await waitFor('status cached', () => h.informers.informerFor(resources.replicasets).get('default', 'web')?.status !== undefined, { clock: h.clock });
     await controller.sync('default/web');
     assert.equal((await listPods(h.client)).length, 10);
     assert.equal((await getRS(h, 'web')).status?.conditions, undefined);
@@ -184,14 +194,14 @@ describe('ReplicaSet controller', () => {
   test('adopts matching orphans and releases pods that stop matching', async () => {
     const h = newHarness();
     const { controller, stop } = await start(h);
-    const run = controller.run(stop.signal);
+    const run = runController(h.ctx, controller, stop.signal);
     await h.client.create(resources.pods, 'default', { metadata: { name: 'orphan', labels: { app: 'web' } }, spec: { containers: [] } });
     await h.client.create(resources.replicasets, 'default', replicaSet('web', 1));
-    await waitFor(h.clock, async () => (await h.client.get<Pod & KubeObject>(resources.pods, 'default', 'orphan')).metadata?.ownerReferences !== undefined, 'adopted');
+    await waitFor('adopted', async () => (await h.client.get<Pod & KubeObject>(resources.pods, 'default', 'orphan')).metadata?.ownerReferences !== undefined, { clock: h.clock });
     await settleFor();
     assert.equal((await listPods(h.client)).length, 1);
     await h.client.patch(resources.pods, 'default', 'orphan', 'merge', { metadata: { labels: { app: 'other' } } });
-    await waitFor(h.clock, async () => (await listPods(h.client)).length === 2, 'replacement');
+    await waitFor('replacement', async () => (await listPods(h.client)).length === 2, { clock: h.clock });
     const released = await h.client.get<Pod & KubeObject>(resources.pods, 'default', 'orphan');
     assert.deepEqual(released.metadata?.ownerReferences, []);
     stop.abort();
@@ -202,17 +212,17 @@ describe('ReplicaSet controller', () => {
     const h = newHarness();
     const { controller, stop } = await start(h);
     await h.client.create(resources.replicasets, 'default', replicaSet('web', 1, { minReadySeconds: 10 }));
-    await waitFor(h.clock, () => h.informers.informerFor(resources.replicasets).list().length === 1, 'rs cached');
+    await waitFor('rs cached', () => h.informers.informerFor(resources.replicasets).list().length === 1, { clock: h.clock });
     await controller.sync('default/web');
-    await waitFor(h.clock, () => h.informers.informerFor(resources.pods).list().length === 1, 'pod cached');
+    await waitFor('pod cached', () => h.informers.informerFor(resources.pods).list().length === 1, { clock: h.clock });
     await markReady(h.client, h.clock, (await listPods(h.client))[0] as Pod);
-    await waitFor(h.clock, () => h.informers.informerFor<Pod & KubeObject>(resources.pods).list()[0]?.status?.phase === 'Running', 'ready cached');
+    await waitFor('ready cached', () => h.informers.informerFor<Pod & KubeObject>(resources.pods).list()[0]?.status?.phase === 'Running', { clock: h.clock });
     const first = await controller.sync('default/web');
     assert.equal((await getRS(h, 'web')).status?.readyReplicas, 1);
     assert.equal((await getRS(h, 'web')).status?.availableReplicas, 0);
     assert.ok(first.requeueAfter !== undefined && first.requeueAfter > 9000 && first.requeueAfter <= 10001, String(first.requeueAfter));
     await h.clock.advanceAsync(first.requeueAfter ?? 0);
-    await waitFor(h.clock, () => h.informers.informerFor<ReplicaSet & KubeObject>(resources.replicasets).get('default', 'web')?.status?.readyReplicas === 1, 'status cached');
+    await waitFor('status cached', () => h.informers.informerFor<ReplicaSet & KubeObject>(resources.replicasets).get('default', 'web')?.status?.readyReplicas === 1, { clock: h.clock });
     const second = await controller.sync('default/web');
     assert.equal(second.requeueAfter, undefined);
     assert.equal((await getRS(h, 'web')).status?.availableReplicas, 1);
@@ -222,15 +232,15 @@ describe('ReplicaSet controller', () => {
   test('terminating pods do not count', async () => {
     const h = newHarness();
     const { controller, stop } = await start(h);
-    const run = controller.run(stop.signal);
+    const run = runController(h.ctx, controller, stop.signal);
     await h.client.create(resources.replicasets, 'default', replicaSet('web', 1));
-    await waitFor(h.clock, async () => (await listPods(h.client)).length === 1, '1 pod');
+    await waitFor('1 pod', async () => (await listPods(h.client)).length === 1, { clock: h.clock });
     const [first] = await listPods(h.client);
     const name = first?.metadata?.name ?? '';
     await h.client.patch(resources.pods, 'default', name, 'merge', { metadata: { finalizers: ['test/hold'] } });
     await h.client.delete(resources.pods, 'default', name);
-    await waitFor(h.clock, async () => (await listPods(h.client)).length === 2, 'replacement');
-    await waitFor(h.clock, async () => (await getRS(h, 'web')).status?.replicas === 1, 'status');
+    await waitFor('replacement', async () => (await listPods(h.client)).length === 2, { clock: h.clock });
+    await waitFor('status', async () => (await getRS(h, 'web')).status?.replicas === 1, { clock: h.clock });
     stop.abort();
     await run;
   });

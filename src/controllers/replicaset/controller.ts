@@ -10,15 +10,19 @@ import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
-import { claimObjects, recheckOwner } from './claim.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
+import { claimObjects, recheckOwner } from '../common/claim.js';
 import { ControllerExpectations } from './expectations.js';
-import { controllerRefOf, isPodActive, isPodReady, msUntilAvailable, newControllerRef, podsToDelete } from './pods.js';
-import { controllerUIDIndex, controllerUIDIndexValues, orphanIndexValue } from '../../apimachinery/owner.js';
+import { podsToDelete } from './pods.js';
+import { isPodActive, isPodReady, msUntilAvailable } from '../../apimachinery/pod.js';
+import { controllerOf, controllerUIDIndex, controllerUIDIndexValues, newControllerRef, orphanIndexValue, type GroupVersionKind } from '../../apimachinery/owner.js';
 
 /** The component name of this controller's events. */
 export const replicaSetControllerName = 'replicaset-controller';
+
+/** The kind of ReplicaSets, as the controller references of their pods name it. */
+export const replicaSetKind: GroupVersionKind = { group: 'apps', version: 'v1', kind: 'ReplicaSet' };
 
 /** Options of {@link ReplicaSetController}. */
 export interface ReplicaSetControllerOptions {
@@ -58,7 +62,7 @@ export function podFromTemplate(rs: ReplicaSet): Pod {
     metadata: {
       generateName: `${rs.metadata?.name ?? ''}-`,
       namespace: rs.metadata?.namespace,
-      ownerReferences: [newControllerRef(rs as KubeObject, 'apps/v1', 'ReplicaSet')],
+      ownerReferences: [newControllerRef(rs as KubeObject, replicaSetKind)],
     },
     spec: cloneJSON(template?.spec ?? { containers: [] }),
   };
@@ -84,13 +88,11 @@ export class ReplicaSetController implements Controller {
   readonly name = replicaSetControllerName;
   /** Outstanding creations and deletions per ReplicaSet key. */
   readonly expectations: ControllerExpectations;
-  /** Keys of ReplicaSets to sync. */
-  readonly queue: WorkQueue<string>;
 
   private readonly replicaSets: Informer<ReplicaSet & KubeObject>;
   private readonly pods: Informer<Pod & KubeObject>;
   private readonly recorder: EventRecorder;
-  private readonly workers: number;
+  readonly workers: number;
   private readonly burstReplicas: number;
   private readonly initialBatchSize: number;
 
@@ -102,32 +104,33 @@ export class ReplicaSetController implements Controller {
     this.burstReplicas = options.burstReplicas ?? 500;
     this.initialBatchSize = options.slowStartInitialBatchSize ?? 1;
     this.expectations = new ControllerExpectations(ctx.clock);
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(replicaSetControllerName);
     this.replicaSets = ctx.informers.informerFor<ReplicaSet & KubeObject>(resources.replicasets);
     this.pods = ctx.informers.informerFor<Pod & KubeObject>(resources.pods, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
-    this.replicaSets.addEventHandler({
-      onAdd: (rs) => this.queue.add(objectKey(rs)),
-      onUpdate: (_old, rs) => this.queue.add(objectKey(rs)),
-      onDelete: (rs) => this.queue.add(objectKey(rs)),
-    });
-    this.pods.addEventHandler({
-      onAdd: (pod) => this.podAdded(pod),
-      onUpdate: (oldPod, pod) => this.podUpdated(oldPod, pod),
-      onDelete: (pod) => this.podDeleted(pod),
-    });
   }
 
-  /** Waits for the caches, then syncs ReplicaSets until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const synced = await Promise.all([this.replicaSets.waitForSync(signal), this.pods.waitForSync(signal)]);
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
+  /** The ReplicaSet and pod caches. */
+  get caches(): SyncedCache[] {
+    return [this.replicaSets, this.pods];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
+    this.replicaSets.addEventHandler({
+      onAdd: (rs) => queue.add(objectKey(rs)),
+      onUpdate: (_old, rs) => queue.add(objectKey(rs)),
+      onDelete: (rs) => queue.add(objectKey(rs)),
+    });
+    this.pods.addEventHandler({
+      onAdd: (pod) => this.podAdded(queue, pod),
+      onUpdate: (oldPod, pod) => this.podUpdated(queue, oldPod, pod),
+      onDelete: (pod) => this.podDeleted(queue, pod),
+    });
   }
 
   /** The ReplicaSet controlling `pod` per its controller reference, if cached with the same uid. */
   private resolveOwner(pod: Pod): ReplicaSet | undefined {
-    const ref = controllerRefOf(pod as KubeObject);
+    const ref = controllerOf(pod as KubeObject);
     if (!ref || ref.kind !== 'ReplicaSet' || !ref.apiVersion?.startsWith('apps/')) return undefined;
     const rs = this.replicaSets.get(pod.metadata?.namespace ?? '', ref.name);
     return rs && rs.metadata?.uid === ref.uid ? rs : undefined;
@@ -146,51 +149,51 @@ export class ReplicaSetController implements Controller {
     });
   }
 
-  private podAdded(pod: Pod): void {
+  private podAdded(queue: KeyQueue, pod: Pod): void {
     if (pod.metadata?.deletionTimestamp) {
-      this.podDeleted(pod);
+      this.podDeleted(queue, pod);
       return;
     }
-    if (controllerRefOf(pod as KubeObject)) {
+    if (controllerOf(pod as KubeObject)) {
       const rs = this.resolveOwner(pod);
       if (!rs) return;
       const key = objectKey(rs as KubeObject);
       this.expectations.creationObserved(key);
-      this.queue.add(key);
+      queue.add(key);
       return;
     }
-    for (const rs of this.selectingReplicaSets(pod)) this.queue.add(objectKey(rs as KubeObject));
+    for (const rs of this.selectingReplicaSets(pod)) queue.add(objectKey(rs as KubeObject));
   }
 
-  private podUpdated(oldPod: Pod, pod: Pod): void {
+  private podUpdated(queue: KeyQueue, oldPod: Pod, pod: Pod): void {
     if (oldPod.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
     const labelsChanged = !jsonEqual(oldPod.metadata?.labels ?? {}, pod.metadata?.labels ?? {});
     if (pod.metadata?.deletionTimestamp) {
-      this.podDeleted(pod);
-      if (labelsChanged) this.podDeleted(oldPod);
+      this.podDeleted(queue, pod);
+      if (labelsChanged) this.podDeleted(queue, oldPod);
       return;
     }
-    const oldRef = controllerRefOf(oldPod as KubeObject);
-    const ref = controllerRefOf(pod as KubeObject);
+    const oldRef = controllerOf(oldPod as KubeObject);
+    const ref = controllerOf(pod as KubeObject);
     const refChanged = !jsonEqual(oldRef ?? null, ref ?? null);
     if (refChanged && oldRef) {
       const oldOwner = this.resolveOwner(oldPod);
-      if (oldOwner) this.queue.add(objectKey(oldOwner as KubeObject));
+      if (oldOwner) queue.add(objectKey(oldOwner as KubeObject));
     }
     if (ref) {
       const owner = this.resolveOwner(pod);
-      if (owner) this.queue.add(objectKey(owner as KubeObject));
+      if (owner) queue.add(objectKey(owner as KubeObject));
       return;
     }
-    if (labelsChanged || refChanged) for (const rs of this.selectingReplicaSets(pod)) this.queue.add(objectKey(rs as KubeObject));
+    if (labelsChanged || refChanged) for (const rs of this.selectingReplicaSets(pod)) queue.add(objectKey(rs as KubeObject));
   }
 
-  private podDeleted(pod: Pod): void {
+  private podDeleted(queue: KeyQueue, pod: Pod): void {
     const rs = this.resolveOwner(pod);
     if (!rs) return;
     const key = objectKey(rs as KubeObject);
     this.expectations.deletionObserved(key, podKeyOf(pod));
-    this.queue.add(key);
+    queue.add(key);
   }
 
   /** Converges one ReplicaSet (`namespace/name`). Safe to call at any time, also repeatedly. */
@@ -217,8 +220,7 @@ export class ReplicaSetController implements Controller {
     const pods = await claimObjects<Pod & KubeObject>({
       client: this.ctx.client,
       owner: cached,
-      ownerApiVersion: 'apps/v1',
-      ownerKind: 'ReplicaSet',
+      ownerKind: replicaSetKind,
       selector,
       ownedRef: resources.pods,
       candidates: active,

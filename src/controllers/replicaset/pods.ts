@@ -1,65 +1,9 @@
 /**
- * Pod and owner-reference helpers shared by the workload controllers, following upstream's
- * pkg/api/v1/pod (IsPodReady, IsPodAvailable), pkg/controller/controller_utils.go (IsPodActive,
- * ActivePodsWithRanks) and apimachinery's GetControllerOf.
+ * Which pods the ReplicaSet controller deletes first when scaling down, after upstream's
+ * pkg/controller/controller_utils.go (ActivePodsWithRanks).
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
-import type { KubeObject } from '../../apimachinery/object.js';
-import { controllerOf } from '../../apimachinery/owner.js';
-
-/** Upstream's IsPodActive: not Succeeded, not Failed, not being deleted. */
-export function isPodActive(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata?.deletionTimestamp;
-}
-
-/** The pod's Ready condition, if any. */
-export function podReadyCondition(pod: Pod): { status: string; lastTransitionTime?: string } | undefined {
-  return pod.status?.conditions?.find((condition) => condition.type === 'Ready');
-}
-
-/** Upstream's IsPodReady: the Ready condition is True. */
-export function isPodReady(pod: Pod): boolean {
-  return podReadyCondition(pod)?.status === 'True';
-}
-
-/**
- * Milliseconds until a ready pod becomes available under `minReadySeconds`: 0 when it already
- * is, undefined when it is not ready (or has no transition time to count from).
- */
-export function msUntilAvailable(pod: Pod, minReadySeconds: number, now: Date): number | undefined {
-  if (!isPodReady(pod)) return undefined;
-  if (minReadySeconds <= 0) return 0;
-  const since = podReadyCondition(pod)?.lastTransitionTime;
-  const from = since === undefined ? Number.NaN : Date.parse(since);
-  if (Number.isNaN(from)) return undefined;
-  // Upstream requires lastTransitionTime + minReadySeconds strictly before now.
-  const remaining = from + minReadySeconds * 1000 - now.getTime();
-  return remaining < 0 ? 0 : remaining + 1;
-}
-
-/** Upstream's IsPodAvailable: ready for at least minReadySeconds (by the Ready condition's lastTransitionTime). */
-export function isPodAvailable(pod: Pod, minReadySeconds: number, now: Date): boolean {
-  return msUntilAvailable(pod, minReadySeconds, now) === 0;
-}
-
-/** Upstream's GetControllerOf: the owner reference with controller: true. */
-export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
-  return controllerOf(obj);
-}
-
-/** Upstream's NewControllerRef: controller and blockOwnerDeletion set. */
-export function newControllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
-  return {
-    apiVersion,
-    kind,
-    name: owner.metadata?.name ?? '',
-    uid: owner.metadata?.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
+import { isPodActive, isPodReady, podReadyCondition } from '../../apimachinery/pod.js';
 
 const phaseOrdinal: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
 

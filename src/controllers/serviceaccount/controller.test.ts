@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatusError } from '../../apimachinery/errors.js';
 import { resources } from '../../client/client.js';
-import { testContext, waitFor } from '../../testing/controllers.js';
+import { testContext } from '../../testing/controllers.js';
+import { waitFor } from '../../testing/wait.js';
 import { ServiceAccountController } from './controller.js';
 
 async function harness() {

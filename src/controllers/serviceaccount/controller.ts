@@ -7,8 +7,8 @@ import { StatusError } from '../../apimachinery/errors.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 
 /** The component name of this controller. */
 export const serviceAccountControllerName = 'serviceaccount-controller';
@@ -38,13 +38,11 @@ function isNamespaceTerminating(err: StatusError): boolean {
  */
 export class ServiceAccountController implements Controller {
   readonly name = serviceAccountControllerName;
-  /** Names of Namespaces to sync. */
-  readonly queue: WorkQueue<string>;
 
   private readonly namespaces: Informer<NamespaceObject>;
   private readonly serviceAccounts: Informer<ServiceAccountObject>;
   private readonly managed: readonly string[];
-  private readonly workers: number;
+  readonly workers: number;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -52,25 +50,26 @@ export class ServiceAccountController implements Controller {
   ) {
     this.managed = options.serviceAccounts ?? ['default'];
     this.workers = options.workers ?? 5;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.namespaces = ctx.informers.informerFor<NamespaceObject>(resources.namespaces);
     this.serviceAccounts = ctx.informers.informerFor<ServiceAccountObject>(resources.serviceaccounts);
+  }
+
+  /** The Namespace and ServiceAccount caches. */
+  get caches(): SyncedCache[] {
+    return [this.namespaces, this.serviceAccounts];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     this.namespaces.addEventHandler({
-      onAdd: (ns) => this.queue.add(ns.metadata?.name ?? ''),
-      onUpdate: (_old, ns) => this.queue.add(ns.metadata?.name ?? ''),
+      onAdd: (ns) => queue.add(ns.metadata?.name ?? ''),
+      onUpdate: (_old, ns) => queue.add(ns.metadata?.name ?? ''),
     });
     this.serviceAccounts.addEventHandler({
       onDelete: (sa) => {
-        if (this.managed.includes(sa.metadata?.name ?? '')) this.queue.add(sa.metadata?.namespace ?? '');
+        if (this.managed.includes(sa.metadata?.name ?? '')) queue.add(sa.metadata?.namespace ?? '');
       },
     });
-  }
-
-  /** Waits for the caches, then syncs Namespaces until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const synced = await Promise.all([this.namespaces.waitForSync(signal), this.serviceAccounts.waitForSync(signal)]);
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
   }
 
   /** Creates the missing managed ServiceAccounts of the Namespace of this name. */

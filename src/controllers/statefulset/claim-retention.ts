@@ -15,6 +15,7 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
+import { groupVersionKind, newControllerRef } from '../../apimachinery/owner.js';
 
 /** The policy with upstream's defaults (Retain) applied. */
 export interface ClaimRetentionPolicy {
@@ -139,10 +140,6 @@ export function claimOwnerUpToDate(claim: PersistentVolumeClaim, set: StatefulSe
   return hasOwnerRef(claim, ownerSet) === wantSet && hasOwnerRef(claim, ownerPod) === wantPod;
 }
 
-function controllerRefFor(owner: Owner): OwnerReference {
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true };
-}
-
 /**
  * The claim's owner references rewritten for the set's policy (upstream's
  * updateClaimOwnerRefForSetAndPod): references to the set and pod (by name) are dropped, then
@@ -158,7 +155,7 @@ export function claimOwnerRefsFor(claim: PersistentVolumeClaim, set: StatefulSet
   const { setRef, podRef } = wantedRefs(retentionPolicyOf(set));
   const scaledDown = !podInOrdinalRange(pod, set);
   const add = (owner: Owner): void => {
-    if (owner.uid && !refs.some((ref) => ref.uid === owner.uid)) refs.push(controllerRefFor(owner));
+    if (owner.uid && !refs.some((ref) => ref.uid === owner.uid)) refs.push(newControllerRef({ metadata: { name: owner.name, uid: owner.uid } }, groupVersionKind(owner.apiVersion, owner.kind)));
   };
   if (podRef && scaledDown) add(ownerPod);
   else if (setRef) add(ownerSet);

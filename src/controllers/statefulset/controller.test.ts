@@ -6,7 +6,8 @@ import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { settle } from '../../apimachinery/clock.js';
 import { StatefulSetController } from './controller.js';
-import { getPod, setPodReady, testEnvironment, waitFor, type TestEnvironment } from '../../testing/statefulset.js';
+import { getPod, setPodReady, testEnvironment, type TestEnvironment } from '../../testing/statefulset.js';
+import { waitFor } from '../../testing/wait.js';
 
 const ns = 'default';
 
@@ -53,13 +54,13 @@ async function podNames(env: TestEnvironment): Promise<string[]> {
 /** Waits for the pod to exist (optionally at a revision), then marks it Running and Ready. */
 async function readyPod(env: TestEnvironment, name: string, revision?: string): Promise<Pod> {
   const pod = await waitFor(
-    env.clock,
+    `pod ${name}${revision ? ` at ${revision}` : ''}`,
     async () => {
       const p = await getPod(env.client, ns, name);
       if (!p || p.metadata?.deletionTimestamp) return undefined;
       return revision === undefined || p.metadata?.labels?.['controller-revision-hash'] === revision ? p : undefined;
     },
-    `pod ${name}${revision ? ` at ${revision}` : ''}`,
+    { clock: env.clock },
   );
   await setPodReady(env.client, env.clock, ns, name);
   return pod;
@@ -67,7 +68,7 @@ async function readyPod(env: TestEnvironment, name: string, revision?: string): 
 
 async function allReady(env: TestEnvironment, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await readyPod(env, `web-${i}`);
-  await waitFor(env.clock, async () => (await getSet(env)).status?.readyReplicas === count, `${count} ready replicas`);
+  await waitFor(`${count} ready replicas`, async () => (await getSet(env)).status?.readyReplicas === count, { clock: env.clock });
 }
 
 async function patchSpec(env: TestEnvironment, spec: Record<string, unknown>): Promise<void> {
@@ -80,7 +81,7 @@ describe('StatefulSet controller', () => {
     try {
       for (let ordinal = 0; ordinal < 3; ordinal++) {
         const name = `web-${ordinal}`;
-        const pod = await waitFor(env.clock, () => getPod(env.client, ns, name), name);
+        const pod = await waitFor(name, () => getPod(env.client, ns, name), { clock: env.clock });
         await settle(5);
         // The next pod must not exist while this one is not Ready.
         assert.equal(await getPod(env.client, ns, `web-${ordinal + 1}`), undefined, `web-${ordinal + 1} before ${name} is Ready`);
@@ -101,12 +102,12 @@ describe('StatefulSet controller', () => {
         await setPodReady(env.client, env.clock, ns, name);
       }
       const set = await waitFor(
-        env.clock,
+        'status with 3 ready replicas',
         async () => {
           const s = await getSet(env);
           return s.status?.readyReplicas === 3 && s.status.currentReplicas === 3 ? s : undefined;
         },
-        'status with 3 ready replicas',
+        { clock: env.clock },
       );
       assert.equal(set.status?.replicas, 3);
       assert.equal(set.status?.availableReplicas, 3);
@@ -135,39 +136,39 @@ describe('StatefulSet controller', () => {
       const podBefore = await env.client.get<Pod & KubeObject>(resources.pods, ns, 'web-1');
       await env.client.delete(resources.pods, ns, 'web-1');
       const podAfter = await waitFor(
-        env.clock,
+        'web-1 recreated',
         async () => {
           const p = await getPod(env.client, ns, 'web-1');
           return p && p.metadata?.uid !== podBefore.metadata?.uid ? p : undefined;
         },
-        'web-1 recreated',
+        { clock: env.clock },
       );
       assert.deepEqual(podAfter.spec?.volumes, [{ name: 'www', persistentVolumeClaim: { claimName: 'www-web-1' } }]);
       const claimAfter = await env.client.get<PersistentVolumeClaim & KubeObject>(resources.persistentvolumeclaims, ns, 'www-web-1');
       assert.equal(claimAfter.metadata?.uid, claimBefore.metadata?.uid);
       await setPodReady(env.client, env.clock, ns, 'web-1');
-      await waitFor(env.clock, async () => (await getSet(env)).status?.readyReplicas === 3, '3 ready again');
+      await waitFor('3 ready again', async () => (await getSet(env)).status?.readyReplicas === 3, { clock: env.clock });
 
       // A finalizer keeps web-2 terminating: web-1 must wait for it to be gone.
       await env.client.patch(resources.pods, ns, 'web-2', 'merge', { metadata: { finalizers: ['test.skiff.dev/hold'] } });
       await patchSpec(env, { replicas: 1 });
-      await waitFor(env.clock, async () => (await getPod(env.client, ns, 'web-2'))?.metadata?.deletionTimestamp, 'web-2 terminating');
+      await waitFor('web-2 terminating', async () => (await getPod(env.client, ns, 'web-2'))?.metadata?.deletionTimestamp, { clock: env.clock });
       await settle(10);
       assert.ok(await getPod(env.client, ns, 'web-1'), 'web-1 deleted while web-2 was terminating');
       await env.client.patch(resources.pods, ns, 'web-2', 'merge', { metadata: { finalizers: null } });
-      await waitFor(env.clock, async () => (await podNames(env)).join() === 'web-0', 'only web-0 left');
+      await waitFor('only web-0 left', async () => (await podNames(env)).join() === 'web-0', { clock: env.clock });
       const deletes = env.client.actions.filter((a) => a.verb === 'delete' && a.ref.resource === 'pods').map((a) => a.name);
       assert.deepEqual(deletes, ['web-1', 'web-2', 'web-1']);
       // Claims are retained on scale-down.
       const claims = await env.client.list(resources.persistentvolumeclaims, ns);
       assert.deepEqual(claims.items.map((c) => c.metadata?.name).sort(), ['www-web-0', 'www-web-1', 'www-web-2']);
       const set = await waitFor(
-        env.clock,
+        'status.replicas 1',
         async () => {
           const s = await getSet(env);
           return s.status?.replicas === 1 ? s : undefined;
         },
-        'status.replicas 1',
+        { clock: env.clock },
       );
       assert.equal(set.status?.readyReplicas, 1);
       assert.ok(env.recorder.events.some((e) => e.reason === 'SuccessfulDelete' && e.message === 'delete Pod web-2 in StatefulSet web successful'));
@@ -186,21 +187,21 @@ describe('StatefulSet controller', () => {
         template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.26' }] } },
       });
       const updating = await waitFor(
-        env.clock,
+        'a new update revision',
         async () => {
           const s = await getSet(env);
           return s.status?.updateRevision && s.status.updateRevision !== oldRevision ? s : undefined;
         },
-        'a new update revision',
+        { clock: env.clock },
       );
       const newRevision = updating.status?.updateRevision ?? '';
       const web2 = await waitFor(
-        env.clock,
+        'web-2 at the new revision',
         async () => {
           const p = await getPod(env.client, ns, 'web-2');
           return p?.metadata?.labels?.['controller-revision-hash'] === newRevision ? p : undefined;
         },
-        'web-2 at the new revision',
+        { clock: env.clock },
       );
       assert.equal(web2.spec?.containers[0]?.image, 'nginx:1.26');
       await settle(10);
@@ -209,12 +210,12 @@ describe('StatefulSet controller', () => {
       await setPodReady(env.client, env.clock, ns, 'web-2');
       await readyPod(env, 'web-1', newRevision);
       const partial = await waitFor(
-        env.clock,
+        'two updated replicas',
         async () => {
           const s = await getSet(env);
           return s.status?.updatedReplicas === 2 && s.status.readyReplicas === 3 ? s : undefined;
         },
-        'two updated replicas',
+        { clock: env.clock },
       );
       assert.equal(partial.status?.currentReplicas, 1);
       assert.equal(partial.status?.currentRevision, oldRevision);
@@ -225,12 +226,12 @@ describe('StatefulSet controller', () => {
       await patchSpec(env, { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } } });
       await readyPod(env, 'web-0', newRevision);
       const done = await waitFor(
-        env.clock,
+        'the rollout to complete',
         async () => {
           const s = await getSet(env);
           return s.status?.currentRevision === newRevision && s.status.readyReplicas === 3 ? s : undefined;
         },
-        'the rollout to complete',
+        { clock: env.clock },
       );
       assert.equal(done.status?.currentReplicas, 3);
       assert.equal(done.status?.updatedReplicas, 3);
@@ -244,29 +245,29 @@ describe('StatefulSet controller', () => {
   test('Parallel creates every pod at once and OnDelete only updates recreated pods', async () => {
     const { env } = await start(webStatefulSet({ podManagementPolicy: 'Parallel', updateStrategy: { type: 'OnDelete' } }));
     try {
-      await waitFor(env.clock, async () => (await podNames(env)).length === 3, 'three pods without any Ready');
+      await waitFor('three pods without any Ready', async () => (await podNames(env)).length === 3, { clock: env.clock });
       await allReady(env, 3);
       const oldRevision = (await getSet(env)).status?.currentRevision ?? '';
       await patchSpec(env, { template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.26' }] } } });
       const newRevision = await waitFor(
-        env.clock,
+        'a new update revision',
         async () => {
           const s = await getSet(env);
           return s.status?.updateRevision !== oldRevision ? s.status?.updateRevision : undefined;
         },
-        'a new update revision',
+        { clock: env.clock },
       );
       await settle(10);
       assert.equal(env.client.actions.filter((a) => a.verb === 'delete' && a.ref.resource === 'pods').length, 0);
       await env.client.delete(resources.pods, ns, 'web-1');
       await readyPod(env, 'web-1', newRevision);
       const set = await waitFor(
-        env.clock,
+        'one updated replica',
         async () => {
           const s = await getSet(env);
           return s.status?.updatedReplicas === 1 && s.status.readyReplicas === 3 ? s : undefined;
         },
-        'one updated replica',
+        { clock: env.clock },
       );
       assert.equal(set.status?.currentReplicas, 2);
       assert.equal((await getPod(env.client, ns, 'web-0'))?.metadata?.labels?.['controller-revision-hash'], oldRevision);
@@ -278,9 +279,9 @@ describe('StatefulSet controller', () => {
   test('scaling a Parallel set down deletes every surplus pod at once', async () => {
     const { env } = await start(webStatefulSet({ podManagementPolicy: 'Parallel' }));
     try {
-      await waitFor(env.clock, async () => (await podNames(env)).length === 3, 'three pods');
+      await waitFor('three pods', async () => (await podNames(env)).length === 3, { clock: env.clock });
       await patchSpec(env, { replicas: 1 });
-      await waitFor(env.clock, async () => (await podNames(env)).join() === 'web-0', 'only web-0 left');
+      await waitFor('only web-0 left', async () => (await podNames(env)).join() === 'web-0', { clock: env.clock });
     } finally {
       await env.stop();
     }
@@ -308,12 +309,12 @@ describe('StatefulSet controller', () => {
         }
         await patchSpec(env, { persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' } });
         await waitFor(
-          env.clock,
+          'claims without owner references',
           async () => {
             for (let i = 0; i < 3; i++) if ((await claimRefs(env, `www-web-${i}`)).length > 0) return false;
             return true;
           },
-          'claims without owner references',
+          { clock: env.clock },
         );
         assert.deepEqual(env.errors, []);
       } finally {
@@ -328,7 +329,7 @@ describe('StatefulSet controller', () => {
         assert.deepEqual(await claimRefs(env, 'www-web-2'), [], 'no owner while in range');
         const web2 = await env.client.get<Pod & KubeObject>(resources.pods, ns, 'web-2');
         await patchSpec(env, { replicas: 2 });
-        await waitFor(env.clock, async () => (await podNames(env)).join() === 'web-0,web-1', 'web-2 gone');
+        await waitFor('web-2 gone', async () => (await podNames(env)).join() === 'web-0,web-1', { clock: env.clock });
         const claim = await getClaim(env, 'www-web-2');
         assert.deepEqual(claim.metadata?.ownerReferences, [
           { apiVersion: 'v1', kind: 'Pod', name: 'web-2', uid: web2.metadata?.uid, controller: true, blockOwnerDeletion: true },
@@ -347,7 +348,7 @@ describe('StatefulSet controller', () => {
         assert.equal(await getPod(env.client, ns, 'web-2'), undefined, 'web-2 created while its claim belonged to the old pod');
         // Play the garbage collector.
         await env.client.delete(resources.persistentvolumeclaims, ns, 'www-web-2');
-        const recreated = await waitFor(env.clock, () => getPod(env.client, ns, 'web-2'), 'web-2 recreated');
+        const recreated = await waitFor('web-2 recreated', () => getPod(env.client, ns, 'web-2'), { clock: env.clock });
         const fresh = await getClaim(env, 'www-web-2');
         assert.notEqual(fresh.metadata?.uid, claim.metadata?.uid);
         assert.deepEqual(fresh.metadata?.ownerReferences ?? [], []);
@@ -364,16 +365,12 @@ describe('StatefulSet controller', () => {
         // A finalizer keeps web-2 terminating, so web-1 waits as a condemned pod.
         await env.client.patch(resources.pods, ns, 'web-2', 'merge', { metadata: { finalizers: ['test.skiff.dev/hold'] } });
         await patchSpec(env, { replicas: 1 });
-        await waitFor(
-          env.clock,
-          async () => (await claimRefs(env, 'www-web-1')).join() === 'Pod/web-1' && (await claimRefs(env, 'www-web-2')).join() === 'Pod/web-2',
-          'condemned pods own their claims',
-        );
+        await waitFor('condemned pods own their claims', async () => (await claimRefs(env, 'www-web-1')).join() === 'Pod/web-1' && (await claimRefs(env, 'www-web-2')).join() === 'Pod/web-2', { clock: env.clock });
         assert.deepEqual(await claimRefs(env, 'www-web-0'), ['StatefulSet/web']);
         assert.ok(await getPod(env.client, ns, 'web-1'), 'web-1 not yet deleted');
 
         await patchSpec(env, { replicas: 3 });
-        await waitFor(env.clock, async () => (await claimRefs(env, 'www-web-1')).join() === 'StatefulSet/web', 'web-1 claim back with the set');
+        await waitFor('web-1 claim back with the set', async () => (await claimRefs(env, 'www-web-1')).join() === 'StatefulSet/web', { clock: env.clock });
         assert.equal((await getPod(env.client, ns, 'web-1'))?.metadata?.deletionTimestamp, undefined);
         // The terminating pod keeps its claim's reference: the claim goes with it.
         assert.deepEqual(await claimRefs(env, 'www-web-2'), ['Pod/web-2']);

@@ -13,11 +13,9 @@ import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 import {
-  controllerOf,
-  controllerRef,
   createControllerRevision,
   equalRevisions,
   newControllerRevision,
@@ -26,10 +24,12 @@ import {
   templateOfRevision,
   templatePatch,
   type NewRevisionInput,
-} from './history.js';
+} from '../history/history.js';
 import { claimHasStalePodRef, claimOwnerRefsFor, claimOwnerUpToDate, hasUnexpectedController, retentionPolicyOf } from './claim-retention.js';
-import { isPodFinished, isRunningAndReady, isTerminating, msUntilAvailable } from './pod-state.js';
-import { claimName, claimsFor, identityLabelsMatch, newStatefulSetPod, ordinalOf, podIndexLabel, podNameLabel, revisionLabel } from './pods.js';
+import { isRunningAndReady } from './pod-state.js';
+import { isPodDeleting, isPodTerminal, msUntilAvailable } from '../../apimachinery/pod.js';
+import { controllerOf, newControllerRef } from '../../apimachinery/owner.js';
+import { statefulSetKind, claimName, claimsFor, identityLabelsMatch, newStatefulSetPod, ordinalOf, podIndexLabel, podNameLabel, revisionLabel } from './pods.js';
 import { controllerUIDIndex, controllerUIDIndexValues } from '../../apimachinery/owner.js';
 
 /** The component name of this controller's events. */
@@ -45,7 +45,6 @@ type StatefulSetObject = StatefulSet & KubeObject;
 type PodObject = Pod & KubeObject;
 type Revision = ControllerRevision & KubeObject;
 type Claim = PersistentVolumeClaim & KubeObject;
-
 
 /** A pod slot of one sync: the pod as known, and whether it exists in the API. */
 interface Replica {
@@ -69,62 +68,60 @@ interface Progress {
  */
 export class StatefulSetController implements Controller {
   readonly name = statefulSetControllerName;
-  /** Keys of StatefulSets to sync. */
-  readonly queue: WorkQueue<string>;
 
   private readonly sets: Informer<StatefulSetObject>;
   private readonly pods: Informer<PodObject>;
   private readonly claims: Informer<Claim>;
   private readonly revisions: Informer<Revision>;
   private readonly recorder: EventRecorder;
-  private readonly workers: number;
+  readonly workers: number;
 
   constructor(
     private readonly ctx: ControllerContext,
     options: StatefulSetControllerOptions = {},
   ) {
     this.workers = options.workers ?? 5;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(statefulSetControllerName);
     this.sets = ctx.informers.informerFor<StatefulSetObject>(resources.statefulsets);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
     this.claims = ctx.informers.informerFor<Claim>(resources.persistentvolumeclaims);
     this.revisions = ctx.informers.informerFor<Revision>(resources.controllerrevisions, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
+  }
+
+  /** The StatefulSet, pod, claim and ControllerRevision caches. */
+  get caches(): SyncedCache[] {
+    return [this.sets, this.pods, this.claims, this.revisions];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     this.sets.addEventHandler({
-      onAdd: (set) => this.queue.add(objectKey(set)),
-      onUpdate: (_old, set) => this.queue.add(objectKey(set)),
-      onDelete: (set) => this.queue.add(objectKey(set)),
+      onAdd: (set) => queue.add(objectKey(set)),
+      onUpdate: (_old, set) => queue.add(objectKey(set)),
+      onDelete: (set) => queue.add(objectKey(set)),
     });
     this.pods.addEventHandler({
-      onAdd: (pod) => this.enqueueFor(pod),
+      onAdd: (pod) => this.enqueueFor(queue, pod),
       onUpdate: (oldPod, pod) => {
         if (oldPod.metadata?.resourceVersion === pod.metadata?.resourceVersion) return;
-        this.enqueueFor(oldPod);
-        this.enqueueFor(pod);
+        this.enqueueFor(queue, oldPod);
+        this.enqueueFor(queue, pod);
       },
-      onDelete: (pod) => this.enqueueFor(pod),
+      onDelete: (pod) => this.enqueueFor(queue, pod),
     });
     this.revisions.addEventHandler({
-      onAdd: (revision) => this.enqueueOwner(revision),
-      onUpdate: (_old, revision) => this.enqueueOwner(revision),
-      onDelete: (revision) => this.enqueueOwner(revision),
+      onAdd: (revision) => this.enqueueOwner(queue, revision),
+      onUpdate: (_old, revision) => this.enqueueOwner(queue, revision),
+      onDelete: (revision) => this.enqueueOwner(queue, revision),
     });
     // Claim changes matter to the retention policy: a stale claim's deletion unblocks its pod.
     this.claims.addEventHandler({
-      onAdd: (claim) => this.enqueueForClaim(claim),
+      onAdd: (claim) => this.enqueueForClaim(queue, claim),
       onUpdate: (oldClaim, claim) => {
-        if (oldClaim.metadata?.resourceVersion !== claim.metadata?.resourceVersion) this.enqueueForClaim(claim);
+        if (oldClaim.metadata?.resourceVersion !== claim.metadata?.resourceVersion) this.enqueueForClaim(queue, claim);
       },
-      onDelete: (claim) => this.enqueueForClaim(claim),
+      onDelete: (claim) => this.enqueueForClaim(queue, claim),
     });
-  }
-
-  /** Waits for the caches, then syncs StatefulSets until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    const informers = [this.sets, this.pods, this.claims, this.revisions];
-    const synced = await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
   }
 
   private resolveOwner(obj: KubeObject): StatefulSetObject | undefined {
@@ -134,25 +131,25 @@ export class StatefulSetController implements Controller {
     return set && set.metadata?.uid === ref.uid ? set : undefined;
   }
 
-  private enqueueOwner(obj: KubeObject): void {
+  private enqueueOwner(queue: KeyQueue, obj: KubeObject): void {
     const set = this.resolveOwner(obj);
-    if (set) this.queue.add(objectKey(set));
+    if (set) queue.add(objectKey(set));
   }
 
-  private enqueueFor(pod: PodObject): void {
+  private enqueueFor(queue: KeyQueue, pod: PodObject): void {
     if (controllerOf(pod)) {
-      this.enqueueOwner(pod);
+      this.enqueueOwner(queue, pod);
       return;
     }
     // An orphan: the sets that may adopt it.
     for (const set of this.sets.list(pod.metadata?.namespace ?? '')) {
       const selector = selectorOf(set);
-      if (selector && ordinalOf(pod, set.metadata?.name ?? '') >= 0 && matchesLabels(selector, pod.metadata?.labels)) this.queue.add(objectKey(set));
+      if (selector && ordinalOf(pod, set.metadata?.name ?? '') >= 0 && matchesLabels(selector, pod.metadata?.labels)) queue.add(objectKey(set));
     }
   }
 
   /** The sets with a claim template naming the claim `<template>-<set>-<ordinal>`. */
-  private enqueueForClaim(claim: Claim): void {
+  private enqueueForClaim(queue: KeyQueue, claim: Claim): void {
     const name = claim.metadata?.name ?? '';
     for (const set of this.sets.list(claim.metadata?.namespace ?? '')) {
       const setName = set.metadata?.name ?? '';
@@ -160,7 +157,7 @@ export class StatefulSetController implements Controller {
         const prefix = `${template.metadata?.name ?? ''}-${setName}-`;
         return name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length));
       });
-      if (named) this.queue.add(objectKey(set));
+      if (named) queue.add(objectKey(set));
     }
   }
 
@@ -198,7 +195,7 @@ export class StatefulSetController implements Controller {
         else if (!set.metadata?.deletionTimestamp) await this.releasePod(pod, uid);
         continue;
       }
-      if (ref || !matches || isTerminating(pod) || set.metadata?.deletionTimestamp) continue;
+      if (ref || !matches || isPodDeleting(pod) || set.metadata?.deletionTimestamp) continue;
       const adopted = await this.adoptPod(set, pod);
       if (adopted) out.push(adopted);
     }
@@ -206,7 +203,7 @@ export class StatefulSetController implements Controller {
   }
 
   private async adoptPod(set: StatefulSetObject, pod: PodObject): Promise<Pod | undefined> {
-    const refs = [...(pod.metadata?.ownerReferences ?? []), controllerRef(set, 'apps/v1', 'StatefulSet')];
+    const refs = [...(pod.metadata?.ownerReferences ?? []), newControllerRef(set, statefulSetKind)];
     try {
       return await this.ctx.client.patch<PodObject>(resources.pods, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'merge', {
         metadata: { ownerReferences: refs, uid: pod.metadata?.uid },
@@ -231,8 +228,7 @@ export class StatefulSetController implements Controller {
   private revisionInput(set: StatefulSetObject, revision: number, collisionCount: number): NewRevisionInput {
     return {
       parent: set,
-      parentApiVersion: 'apps/v1',
-      parentKind: 'StatefulSet',
+      parentKind: statefulSetKind,
       labels: set.spec?.template.metadata?.labels,
       data: templatePatch(set.spec?.template),
       revision,
@@ -309,7 +305,7 @@ export class StatefulSetController implements Controller {
     }
     condemned.sort((a, b) => ordinalOf(b.pod, setName) - ordinalOf(a.pod, setName));
 
-    const unavailable = (r: Replica): boolean => !r.created || isTerminating(r.pod) || msUntilAvailable(r.pod, minReadySeconds, now) !== 0;
+    const unavailable = (r: Replica): boolean => !r.created || isPodDeleting(r.pod) || msUntilAvailable(r.pod, minReadySeconds, now) !== 0;
     const firstUnavailable = replicas.find(unavailable) ?? [...condemned].reverse().find(unavailable);
 
     const makeStatus = (): StatefulSetStatus => {
@@ -333,7 +329,7 @@ export class StatefulSetController implements Controller {
           counts.readyReplicas++;
           if (msUntilAvailable(pod, minReadySeconds, now) === 0) counts.availableReplicas++;
         }
-        if (!isTerminating(pod)) {
+        if (!isPodDeleting(pod)) {
           const revision = pod.metadata?.labels?.[revisionLabel];
           if (revision === currentName) counts.currentReplicas++;
           if (revision === updateName) counts.updatedReplicas++;
@@ -363,7 +359,7 @@ export class StatefulSetController implements Controller {
     // Surplus pods, highest ordinal first.
     for (const replica of condemned) {
       const pod = replica.pod;
-      if (isTerminating(pod)) {
+      if (isPodDeleting(pod)) {
         if (monotonic) return { status: makeStatus(), requeueAfter: progress.requeueAfter };
         continue;
       }
@@ -379,7 +375,7 @@ export class StatefulSetController implements Controller {
     for (let index = replicas.length - 1; index >= partition && index >= 0; index--) {
       const replica = replicas[index];
       if (!replica) continue;
-      if (replica.created && replica.pod.metadata?.labels?.[revisionLabel] !== updateName && !isTerminating(replica.pod)) {
+      if (replica.created && replica.pod.metadata?.labels?.[revisionLabel] !== updateName && !isPodDeleting(replica.pod)) {
         await this.deletePod(set, replica);
         return { status: makeStatus(), requeueAfter: progress.requeueAfter };
       }
@@ -392,10 +388,10 @@ export class StatefulSetController implements Controller {
   private async processReplica(set: StatefulSetObject, replica: Replica, monotonic: boolean, minReadySeconds: number, now: Date): Promise<boolean> {
     // Before any readiness gate (upstream checks after them): a pod back in range after a
     // scale-down must lose its claims' pod references before anything can delete it.
-    if (replica.created && !isTerminating(replica.pod)) await this.updateClaimsForRetention(set, replica.pod);
-    if (replica.created && isPodFinished(replica.pod)) {
+    if (replica.created && !isPodDeleting(replica.pod)) await this.updateClaimsForRetention(set, replica.pod);
+    if (replica.created && isPodTerminal(replica.pod)) {
       // Recreated on a later sync, once the old pod is gone.
-      if (!isTerminating(replica.pod)) await this.deletePod(set, replica);
+      if (!isPodDeleting(replica.pod)) await this.deletePod(set, replica);
       return true;
     }
     if (!replica.created) {
@@ -405,8 +401,8 @@ export class StatefulSetController implements Controller {
       return monotonic;
     }
     const phase = replica.pod.status?.phase;
-    if (!isTerminating(replica.pod) && (!phase || phase === 'Pending')) await this.createMissingClaims(set, replica.pod);
-    if (isTerminating(replica.pod)) return true;
+    if (!isPodDeleting(replica.pod) && (!phase || phase === 'Pending')) await this.createMissingClaims(set, replica.pod);
+    if (isPodDeleting(replica.pod)) return true;
     if (!isRunningAndReady(replica.pod)) return true;
     if (msUntilAvailable(replica.pod, minReadySeconds, now) !== 0) return true;
     const ordinal = ordinalOf(replica.pod, set.metadata?.name ?? '');

@@ -6,7 +6,10 @@
 import type { StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod, PodTemplateSpec, Volume } from 'kubernetes-types/core/v1.js';
 import { cloneJSON, type KubeObject } from '../../apimachinery/object.js';
-import { controllerRef } from './history.js';
+import { newControllerRef, type GroupVersionKind } from '../../apimachinery/owner.js';
+
+/** The kind of StatefulSets, as their controller references name it. */
+export const statefulSetKind: GroupVersionKind = { group: 'apps', version: 'v1', kind: 'StatefulSet' };
 
 /** Label naming the pod (upstream's apps.StatefulSetPodNameLabel). */
 export const podNameLabel = 'statefulset.kubernetes.io/pod-name';
@@ -92,7 +95,7 @@ export function newStatefulSetPod(set: StatefulSet, template: PodTemplateSpec | 
       labels: { ...(templateMeta.labels ?? {}), [podNameLabel]: name, [podIndexLabel]: String(ordinal), [revisionLabel]: revision },
       ...(templateMeta.annotations ? { annotations: { ...templateMeta.annotations } } : {}),
       ...(templateMeta.finalizers ? { finalizers: [...templateMeta.finalizers] } : {}),
-      ownerReferences: [controllerRef(set as KubeObject, 'apps/v1', 'StatefulSet')],
+      ownerReferences: [newControllerRef(set as KubeObject, statefulSetKind)],
     },
     spec,
   };

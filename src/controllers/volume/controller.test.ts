@@ -11,7 +11,8 @@ import type { KubeObject } from '../../apimachinery/object.js';
 import { resources, type Client } from '../../client/client.js';
 import { settle } from '../../apimachinery/clock.js';
 import { StatefulSetController } from '../statefulset/controller.js';
-import { apiServerEnvironment, setPodReady, waitFor, type TestEnvironment } from '../../testing/statefulset.js';
+import { apiServerEnvironment, setPodReady, type TestEnvironment } from '../../testing/statefulset.js';
+import { waitFor } from '../../testing/wait.js';
 import { LocalPathProvisioner } from './controller.js';
 
 const ns = 'default';
@@ -59,12 +60,12 @@ function claim(name: string, extra: Partial<NonNullable<PersistentVolumeClaim['s
 
 function boundClaim(env: TestEnvironment<Client>, name: string): Promise<ClaimObject> {
   return waitFor(
-    env.clock,
+    `claim ${name} Bound`,
     async () => {
       const c = await env.client.get<ClaimObject>(resources.persistentvolumeclaims, ns, name);
       return c.status?.phase === 'Bound' ? c : undefined;
     },
-    `claim ${name} Bound`,
+    { clock: env.clock },
   );
 }
 
@@ -72,14 +73,14 @@ describe('local-path provisioner (against the real API server)', () => {
   test('ensures the default local-path class; a claim waits for its first consumer, then gets a bound hostPath volume; deleting the claim removes both', async () => {
     await withEnvironment(async (env, dataDir) => {
       env.start(new LocalPathProvisioner(env.ctx));
-      const storageClass = await waitFor(env.clock, () => getOrUndefined<StorageClass & KubeObject>(env.client, resources.storageclasses, '', 'local-path'), 'the StorageClass');
+      const storageClass = await waitFor('the StorageClass', () => getOrUndefined<StorageClass & KubeObject>(env.client, resources.storageclasses, '', 'local-path'), { clock: env.clock });
       assert.equal(storageClass.provisioner, 'skiff.dev/local-path');
       assert.equal(storageClass.volumeBindingMode, 'WaitForFirstConsumer');
       assert.equal(storageClass.reclaimPolicy, 'Delete');
       assert.equal(storageClass.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'], 'true');
 
       const created = await env.client.create<ClaimObject>(resources.persistentvolumeclaims, ns, claim('data'));
-      await waitFor(env.clock, () => env.recorder.events.some((e) => e.reason === 'WaitForFirstConsumer'), 'the WaitForFirstConsumer event');
+      await waitFor('the WaitForFirstConsumer event', () => env.recorder.events.some((e) => e.reason === 'WaitForFirstConsumer'), { clock: env.clock });
       await settle(5);
       assert.equal((await env.client.list(resources.persistentvolumes, '')).items.length, 0, 'no volume before a consumer');
 
@@ -117,7 +118,7 @@ describe('local-path provisioner (against the real API server)', () => {
 
       await env.client.delete(resources.pods, ns, 'consumer', { gracePeriodSeconds: 0 });
       await env.client.delete(resources.persistentvolumeclaims, ns, 'data');
-      await waitFor(env.clock, async () => !(await getOrUndefined(env.client, resources.persistentvolumes, '', pvName)), 'the volume deleted');
+      await waitFor('the volume deleted', async () => !(await getOrUndefined(env.client, resources.persistentvolumes, '', pvName)), { clock: env.clock });
       assert.equal(await exists(path), false, 'the directory removed');
       assert.deepEqual(env.errors, []);
     });
@@ -126,7 +127,7 @@ describe('local-path provisioner (against the real API server)', () => {
   test('a selected-node annotation provisions at once; claims of another class or of no class ("") are left alone', async () => {
     await withEnvironment(async (env) => {
       env.start(new LocalPathProvisioner(env.ctx));
-      await waitFor(env.clock, () => getOrUndefined(env.client, resources.storageclasses, '', 'local-path'), 'the StorageClass');
+      await waitFor('the StorageClass', () => getOrUndefined(env.client, resources.storageclasses, '', 'local-path'), { clock: env.clock });
       await env.client.create(resources.persistentvolumeclaims, ns, claim('other', { storageClassName: 'nfs' }));
       await env.client.create(resources.persistentvolumeclaims, ns, claim('none', { storageClassName: '' }));
       await env.client.create(resources.persistentvolumeclaims, ns, claim('picked', { storageClassName: 'local-path' }, { 'volume.kubernetes.io/selected-node': 'node-1' }));
@@ -159,19 +160,19 @@ describe('local-path provisioner (against the real API server)', () => {
       };
       await env.client.create(resources.statefulsets, ns, set);
       for (const ordinal of [0, 1]) {
-        const pod = await waitFor(env.clock, () => getOrUndefined<Pod & KubeObject>(env.client, resources.pods, ns, `web-${ordinal}`), `web-${ordinal}`);
+        const pod = await waitFor(`web-${ordinal}`, () => getOrUndefined<Pod & KubeObject>(env.client, resources.pods, ns, `web-${ordinal}`), { clock: env.clock });
         assert.equal(pod.spec?.hostname, `web-${ordinal}`);
         const c = await boundClaim(env, `www-web-${ordinal}`);
         assert.ok(await exists(join(dataDir, 'storage', `${c.spec?.volumeName}_${ns}_www-web-${ordinal}`)));
         await setPodReady(env.client, env.clock, ns, `web-${ordinal}`);
       }
       const status = await waitFor(
-        env.clock,
+        'two ready replicas',
         async () => {
           const s = await env.client.get<StatefulSet & KubeObject>(resources.statefulsets, ns, 'web');
           return s.status?.readyReplicas === 2 ? s.status : undefined;
         },
-        'two ready replicas',
+        { clock: env.clock },
       );
       assert.equal(status.currentRevision, status.updateRevision);
       assert.deepEqual(env.errors, []);

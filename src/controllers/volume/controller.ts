@@ -14,8 +14,8 @@ import { cloneJSON, type KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
-import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory } from '../../client/controller.js';
+import type { SyncResult } from '../../client/work-queue.js';
+import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 
 /** The component name of this controller's events. */
 export const localPathProvisionerName = 'local-path-provisioner';
@@ -89,8 +89,6 @@ export function localPathStorageClass(): ClassObject {
  */
 export class LocalPathProvisioner implements Controller {
   readonly name = localPathProvisionerName;
-  /** Keys `claim:<ns>/<name>` and `volume:<name>`. */
-  readonly queue: WorkQueue<string>;
   /** The directory volumes are made in. */
   readonly storageDir: string;
 
@@ -100,7 +98,7 @@ export class LocalPathProvisioner implements Controller {
   private readonly nodes: Informer<NodeObject>;
   private readonly classes: Informer<ClassObject>;
   private readonly recorder: EventRecorder;
-  private readonly workers: number;
+  readonly workers: number;
   private readonly ensureClass: boolean;
 
   constructor(
@@ -110,41 +108,45 @@ export class LocalPathProvisioner implements Controller {
     this.storageDir = resolve(options.storageDir ?? join(ctx.settings.dataDir, 'storage'));
     this.workers = options.workers ?? 2;
     this.ensureClass = options.ensureStorageClass ?? true;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
     this.recorder = ctx.recorder(localPathProvisionerName);
     this.claims = ctx.informers.informerFor<ClaimObject>(resources.persistentvolumeclaims);
     this.volumes = ctx.informers.informerFor<VolumeObject>(resources.persistentvolumes);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods);
     this.nodes = ctx.informers.informerFor<NodeObject>(resources.nodes);
     this.classes = ctx.informers.informerFor<ClassObject>(resources.storageclasses);
+  }
+
+  /** The claim, volume, pod, node and StorageClass caches. */
+  get caches(): SyncedCache[] {
+    return [this.claims, this.volumes, this.pods, this.nodes, this.classes];
+  }
+
+  /** Registers the event handlers: each finds the keys concerned and queues them. */
+  watch(queue: KeyQueue): void {
     const claimChanged = (claim: ClaimObject): void => {
-      this.queue.add(claimPrefix + objectKey(claim));
-      if (claim.spec?.volumeName) this.queue.add(volumePrefix + claim.spec.volumeName);
+      queue.add(claimPrefix + objectKey(claim));
+      if (claim.spec?.volumeName) queue.add(volumePrefix + claim.spec.volumeName);
     };
     this.claims.addEventHandler({ onAdd: claimChanged, onUpdate: (_old, claim) => claimChanged(claim), onDelete: claimChanged });
     const volumeChanged = (volume: VolumeObject): void => {
-      this.queue.add(volumePrefix + (volume.metadata?.name ?? ''));
+      queue.add(volumePrefix + (volume.metadata?.name ?? ''));
       const ref = volume.spec?.claimRef;
-      if (ref?.name) this.queue.add(`${claimPrefix}${ref.namespace ?? ''}/${ref.name}`);
+      if (ref?.name) queue.add(`${claimPrefix}${ref.namespace ?? ''}/${ref.name}`);
     };
     this.volumes.addEventHandler({ onAdd: volumeChanged, onUpdate: (_old, volume) => volumeChanged(volume), onDelete: volumeChanged });
     const podChanged = (pod: PodObject): void => {
-      for (const key of claimKeysOf(pod)) this.queue.add(claimPrefix + key);
+      for (const key of claimKeysOf(pod)) queue.add(claimPrefix + key);
     };
     this.pods.addEventHandler({ onAdd: podChanged, onUpdate: (_old, pod) => podChanged(pod) });
     const classChanged = (): void => {
-      for (const claim of this.claims.list()) if (!claim.spec?.volumeName) this.queue.add(claimPrefix + objectKey(claim));
+      for (const claim of this.claims.list()) if (!claim.spec?.volumeName) queue.add(claimPrefix + objectKey(claim));
     };
     this.classes.addEventHandler({ onAdd: classChanged, onUpdate: classChanged });
   }
 
-  /** Ensures the StorageClass, waits for the caches, then syncs until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
+  /** Creates the `local-path` StorageClass (unless the `ensureStorageClass` option is false). */
+  async cachesSynced(): Promise<void> {
     if (this.ensureClass) await this.ensureStorageClass();
-    const informers = [this.claims, this.volumes, this.pods, this.nodes, this.classes];
-    const synced = await Promise.all(informers.map((informer) => informer.waitForSync(signal)));
-    if (!synced.every(Boolean)) return;
-    await runWorkers(this.queue, this.workers, (key) => this.sync(key), signal, (err, key) => this.ctx.onError(err, `${this.name} ${key}`));
   }
 
   /** Creates the `local-path` StorageClass unless it exists. */

@@ -6,7 +6,8 @@ import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { SimulatedNode } from './node.js';
 import { simulatedDurationAnnotation } from './pod-status.js';
-import { simulationEnvironment, waitFor } from '../../testing/simulation.js';
+import { simulationEnvironment } from '../../testing/simulation.js';
+import { waitFor } from '../../testing/wait.js';
 
 type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;
@@ -31,7 +32,7 @@ describe('SimulatedNode', () => {
     const node = new SimulatedNode(env.client, 'sim-a', env.clock, { labels: { zone: 'z1' }, onError: (err) => env.errors.push(err) });
     env.run((signal) => node.start(signal));
     try {
-      const registered = await waitFor(env.clock, async () => (await env.client.list<NodeObject>(resources.nodes, '')).items[0], 'the Node');
+      const registered = await waitFor('the Node', async () => (await env.client.list<NodeObject>(resources.nodes, '')).items[0], { clock: env.clock });
       assert.equal(registered.metadata?.name, 'sim-a');
       assert.deepEqual(registered.metadata?.labels, {
         zone: 'z1',
@@ -54,19 +55,19 @@ describe('SimulatedNode', () => {
       assert.equal(registered.status?.nodeInfo?.kubeletVersion, 'v1.32.0-skiff');
       assert.equal(registered.status?.nodeInfo?.containerRuntimeVersion, 'simulated://0.1');
 
-      const lease = await waitFor(env.clock, async () => (await env.client.list<LeaseObject>(resources.leases, 'kube-node-lease')).items[0], 'the Lease');
+      const lease = await waitFor('the Lease', async () => (await env.client.list<LeaseObject>(resources.leases, 'kube-node-lease')).items[0], { clock: env.clock });
       assert.equal(lease.spec?.holderIdentity, 'sim-a');
       assert.equal(lease.spec?.leaseDurationSeconds, 40);
       assert.equal(lease.metadata?.ownerReferences?.[0]?.uid, registered.metadata?.uid);
       const firstRenew = lease.spec?.renewTime;
       await env.clock.advanceAsync(10_000);
       const renewed = await waitFor(
-        env.clock,
+        'a renewed Lease',
         async () => {
           const current = await env.client.get<LeaseObject>(resources.leases, 'kube-node-lease', 'sim-a');
           return current.spec?.renewTime !== firstRenew ? current : undefined;
         },
-        'a renewed Lease',
+        { clock: env.clock },
       );
       assert.ok(Date.parse(renewed.spec?.renewTime ?? '') > Date.parse(firstRenew ?? ''));
       assert.deepEqual(env.errors, []);
@@ -80,16 +81,20 @@ describe('SimulatedNode', () => {
     const node = new SimulatedNode(env.client, 'sim-a', env.clock, { internalIP: '10.254.0.7' });
     env.run((signal) => node.start(signal));
     try {
-      await waitFor(env.clock, async () => (await env.client.list(resources.nodes, '')).items.length === 1, 'the Node');
+      await waitFor('the Node', async () => (await env.client.list(resources.nodes, '')).items.length === 1, { clock: env.clock });
       const created = await env.client.create(resources.pods, 'default', boundPod('web', 'sim-a'));
       // Without a pod CIDR the pod waits.
       await env.clock.advanceAsync(100);
       assert.equal((await getPod(env, 'web'))?.status?.phase, undefined);
       await env.client.patch(resources.nodes, '', 'sim-a', 'merge', { spec: { podCIDR: '10.42.3.0/24', podCIDRs: ['10.42.3.0/24'] } });
-      const running = await waitFor(env.clock, async () => {
+      const running = await waitFor(
+        'a Running pod',
+        async () => {
         const pod = await getPod(env, 'web');
         return pod?.status?.phase === 'Running' ? pod : undefined;
-      }, 'a Running pod');
+      },
+        { clock: env.clock },
+      );
       const status = running.status ?? {};
       assert.equal(status.podIP, '10.42.3.2');
       assert.deepEqual(status.podIPs, [{ ip: '10.42.3.2' }]);
@@ -109,7 +114,7 @@ describe('SimulatedNode', () => {
 
       // A second pod gets the next address; a recreated one reuses a freed address only later.
       await env.client.create(resources.pods, 'default', boundPod('db', 'sim-a'));
-      const db = await waitFor(env.clock, async () => (await getPod(env, 'db'))?.status?.podIP, 'the second IP');
+      const db = await waitFor('the second IP', async () => (await getPod(env, 'db'))?.status?.podIP, { clock: env.clock });
       assert.equal(db, '10.42.3.3');
     } finally {
       await env.stop();
@@ -121,23 +126,19 @@ describe('SimulatedNode', () => {
     const node = new SimulatedNode(env.client, 'sim-a', env.clock);
     env.run((signal) => node.start(signal));
     try {
-      await waitFor(env.clock, async () => (await env.client.list(resources.nodes, '')).items.length === 1, 'the Node');
+      await waitFor('the Node', async () => (await env.client.list(resources.nodes, '')).items.length === 1, { clock: env.clock });
       await env.client.patch(resources.nodes, '', 'sim-a', 'merge', { spec: { podCIDR: '10.42.0.0/30' } });
       // A /30 has one pod address: the second pod only runs once the first is gone.
       await env.client.create(resources.pods, 'default', boundPod('one', 'sim-a', {}, undefined));
-      await waitFor(env.clock, async () => (await getPod(env, 'one'))?.status?.phase === 'Running', 'one Running');
+      await waitFor('one Running', async () => (await getPod(env, 'one'))?.status?.phase === 'Running', { clock: env.clock });
       // MemoryClient has no graceful deletion: a finalizer keeps the pod while it is marked.
       await env.client.patch(resources.pods, 'default', 'one', 'merge', { metadata: { finalizers: ['test/hold'] } });
       await env.client.delete(resources.pods, 'default', 'one');
-      await waitFor(
-        env.clock,
-        () => env.client.actions.filter((a) => a.verb === 'delete' && a.ref.resource === 'pods' && a.name === 'one').length >= 2,
-        'the node deleting the pod',
-      );
+      await waitFor('the node deleting the pod', () => env.client.actions.filter((a) => a.verb === 'delete' && a.ref.resource === 'pods' && a.name === 'one').length >= 2, { clock: env.clock });
       await env.client.patch(resources.pods, 'default', 'one', 'merge', { metadata: { finalizers: null } });
-      await waitFor(env.clock, async () => (await getPod(env, 'one')) === undefined, 'one gone');
+      await waitFor('one gone', async () => (await getPod(env, 'one')) === undefined, { clock: env.clock });
       await env.client.create(resources.pods, 'default', boundPod('two', 'sim-a'));
-      const ip = await waitFor(env.clock, async () => (await getPod(env, 'two'))?.status?.podIP, 'two running');
+      const ip = await waitFor('two running', async () => (await getPod(env, 'two'))?.status?.podIP, { clock: env.clock });
       assert.equal(ip, '10.42.0.2');
     } finally {
       await env.stop();
@@ -149,15 +150,19 @@ describe('SimulatedNode', () => {
     const node = new SimulatedNode(env.client, 'sim-a', env.clock);
     env.run((signal) => node.start(signal));
     try {
-      await waitFor(env.clock, async () => (await env.client.list(resources.nodes, '')).items.length === 1, 'the Node');
+      await waitFor('the Node', async () => (await env.client.list(resources.nodes, '')).items.length === 1, { clock: env.clock });
       await env.client.patch(resources.nodes, '', 'sim-a', 'merge', { spec: { podCIDR: '10.42.1.0/24' } });
       await env.client.create(resources.pods, 'default', boundPod('job', 'sim-a', { restartPolicy: 'Never' }, { [simulatedDurationAnnotation]: '5' }));
-      await waitFor(env.clock, async () => (await getPod(env, 'job'))?.status?.phase === 'Running', 'the job pod Running');
+      await waitFor('the job pod Running', async () => (await getPod(env, 'job'))?.status?.phase === 'Running', { clock: env.clock });
       const started = env.clock.now().getTime();
-      const done = await waitFor(env.clock, async () => {
+      const done = await waitFor(
+        'the job pod Succeeded',
+        async () => {
         const pod = await getPod(env, 'job');
         return pod?.status?.phase === 'Succeeded' ? pod : undefined;
-      }, 'the job pod Succeeded', 500);
+      },
+        { clock: env.clock, stepMs: 500 },
+      );
       assert.ok(env.clock.now().getTime() - started >= 4000);
       const terminated = done.status?.containerStatuses?.[0]?.state?.terminated;
       assert.equal(terminated?.exitCode, 0);
@@ -173,13 +178,17 @@ describe('SimulatedNode', () => {
     const node = new SimulatedNode(env.client, 'sim-a', env.clock);
     env.run((signal) => node.start(signal));
     try {
-      const registered = await waitFor(env.clock, async () => (await env.client.list<NodeObject>(resources.nodes, '')).items[0], 'the Node');
+      const registered = await waitFor('the Node', async () => (await env.client.list<NodeObject>(resources.nodes, '')).items[0], { clock: env.clock });
       const conditions = (registered.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown' } : c));
       await env.client.patch(resources.nodes, '', 'sim-a', 'merge', { status: { conditions } }, { subresource: 'status' });
-      await waitFor(env.clock, async () => {
+      await waitFor(
+        'Ready True again',
+        async () => {
         const current = await env.client.get<NodeObject>(resources.nodes, '', 'sim-a');
         return current.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-      }, 'Ready True again');
+      },
+        { clock: env.clock },
+      );
     } finally {
       await env.stop();
     }

@@ -10,7 +10,8 @@ import { NodeIpamController } from '../../controllers/nodeipam/controller.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
 import { PodIPPool } from './ip-pool.js';
 import { SimulatedNodePool } from './pool.js';
-import { simulationEnvironment, waitFor } from '../../testing/simulation.js';
+import { simulationEnvironment } from '../../testing/simulation.js';
+import { waitFor } from '../../testing/wait.js';
 
 type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;
@@ -22,7 +23,7 @@ describe('SimulatedNodePool', () => {
     const pool = new SimulatedNodePool(env.client, env.clock, { count: 50, node: { onError: (err) => env.errors.push(err) } });
     env.run((signal) => pool.start(signal));
     try {
-      await waitFor(env.clock, () => env.client.watchCount === 2, 'the two watches');
+      await waitFor('the two watches', () => env.client.watchCount === 2, { clock: env.clock });
       const nodes = (await env.client.list<NodeObject>(resources.nodes, '')).items;
       assert.equal(nodes.length, 50);
       assert.ok(nodes.some((n) => n.metadata?.name === 'sim-node-49'));
@@ -32,10 +33,14 @@ describe('SimulatedNodePool', () => {
       const before = (await env.client.list<LeaseObject>(resources.leases, 'kube-node-lease')).items;
       assert.equal(before.length, 50);
       await env.clock.advanceAsync(10_000);
-      await waitFor(env.clock, async () => {
+      await waitFor(
+        'every Lease renewed',
+        async () => {
         const after = (await env.client.list<LeaseObject>(resources.leases, 'kube-node-lease')).items;
         return after.every((lease) => lease.spec?.renewTime !== before.find((b) => b.metadata?.name === lease.metadata?.name)?.spec?.renewTime);
-      }, 'every Lease renewed', 100);
+      },
+        { clock: env.clock, stepMs: 100 },
+      );
       assert.equal(env.client.watchCount, 2);
       assert.deepEqual(env.errors, []);
     } finally {
@@ -64,10 +69,14 @@ describe('SimulatedNodePool', () => {
           spec: { containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu: '100m' } } }] },
         });
       }
-      const pods = await waitFor(clock, async () => {
+      const pods = await waitFor(
+        'every pod Running',
+        async () => {
         const items = (await client.list<PodObject>(resources.pods, 'default')).items;
         return items.length === 12 && items.every((p) => p.status?.phase === 'Running') ? items : undefined;
-      }, 'every pod Running');
+      },
+        { clock },
+      );
       const nodes = new Map((await client.list<NodeObject>(resources.nodes, '')).items.map((n) => [n.metadata?.name ?? '', n]));
       assert.equal(new Set([...nodes.values()].map((n) => n.spec?.podCIDR)).size, 4);
       assert.equal(new Set(pods.map((p) => p.status?.podIP)).size, 12);
@@ -85,7 +94,7 @@ describe('SimulatedNodePool', () => {
 
       // Graceful deletion (30 s) is cut short by the simulated kubelet.
       await client.delete(resources.pods, 'default', 'web-0');
-      await waitFor(clock, async () => !(await client.list<PodObject>(resources.pods, 'default')).items.some((p) => p.metadata?.name === 'web-0'), 'web-0 gone');
+      await waitFor('web-0 gone', async () => !(await client.list<PodObject>(resources.pods, 'default')).items.some((p) => p.metadata?.name === 'web-0'), { clock });
       assert.deepEqual(errors, []);
     } finally {
       await t.stop();

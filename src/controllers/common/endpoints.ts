@@ -1,14 +1,9 @@
 /**
  * Pod and Service helpers shared by the Endpoints and EndpointSlice controllers, following
- * upstream's endpointslice/util (ShouldPodBeInEndpoints), pkg/api/v1/pod (IsPodReady, FindPort)
+ * upstream's endpointslice/util (ShouldPodBeInEndpoints), pkg/api/v1/pod (FindPort)
  * and the services' selector semantics.
  */
 import type { Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
-
-/** Upstream's IsPodReady: the pod's Ready condition is True. */
-export function isPodReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
-}
 
 /**
  * Upstream's ShouldPodBeInEndpoints: not terminal (Succeeded or Failed), has an IP, and is not

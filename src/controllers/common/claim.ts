@@ -1,18 +1,21 @@
+/**
+ * Adoption and release of objects by selector, after upstream's ControllerRefManager
+ * (pkg/controller/controller_ref_manager.go), shared by the ReplicaSet and Deployment controllers.
+ */
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { matchesLabels, type LabelSelectorExpr } from '../../apimachinery/selectors/labels.js';
 import type { Client, ResourceRef } from '../../client/client.js';
-import { controllerRefOf, newControllerRef } from './pods.js';
+import { controllerOf, newControllerRef, type GroupVersionKind } from '../../apimachinery/owner.js';
 
 /** What {@link claimObjects} needs to know about the owner and the owned type. */
 export interface ClaimOptions<T extends KubeObject> {
   client: Client;
   /** The owner, as cached. */
   owner: KubeObject;
-  /** apiVersion and kind written in owner references (e.g. `apps/v1`, `ReplicaSet`). */
-  ownerApiVersion: string;
-  ownerKind: string;
+  /** The owner's kind, written in controller references (e.g. apps/v1 ReplicaSet). */
+  ownerKind: GroupVersionKind;
   /** The owner's selector. */
   selector: LabelSelectorExpr;
   /** The resource the candidates are (pods, replicasets). */
@@ -52,7 +55,7 @@ export async function claimObjects<T extends KubeObject>(options: ClaimOptions<T
     const namespace = meta.namespace ?? '';
     const name = meta.name ?? '';
     const matches = matchesLabels(selector, meta.labels);
-    const ref = controllerRefOf(obj);
+    const ref = controllerOf(obj);
     if (ref) {
       if (ref.uid !== ownerUid) continue;
       if (matches) {
@@ -75,7 +78,7 @@ export async function claimObjects<T extends KubeObject>(options: ClaimOptions<T
       await options.recheckOwner();
       rechecked = true;
     }
-    const refs = [...withoutOwner(meta.ownerReferences, ownerUid), newControllerRef(owner, options.ownerApiVersion, options.ownerKind)];
+    const refs = [...withoutOwner(meta.ownerReferences, ownerUid), newControllerRef(owner, options.ownerKind)];
     try {
       const adopted = await client.patch<T>(ownedRef, namespace, name, 'json', [
         { op: 'test', path: '/metadata/uid', value: meta.uid ?? '' },

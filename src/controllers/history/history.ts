@@ -6,11 +6,11 @@
  */
 import type { ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { StatusError } from '../../apimachinery/errors.js';
 import { cloneJSON, isObject, type KubeObject } from '../../apimachinery/object.js';
 import { resources, type Client } from '../../client/client.js';
-import { safeEncodeString, stableStringify } from '../deployment/rollout.js';
+import { newControllerRef, type GroupVersionKind } from '../../apimachinery/owner.js';
+import { safeEncodeString, stableStringify } from '../common/hash.js';
 
 /** Label holding a revision's hash (upstream's history.ControllerRevisionHashLabel). */
 export const revisionHashLabel = 'controller.kubernetes.io/hash';
@@ -55,13 +55,6 @@ export function revisionName(prefix: string, hash: string): string {
   return `${prefix.length > 223 ? prefix.slice(0, 223) : prefix}-${hash}`;
 }
 
-/** An owner reference marking `owner` as the controller, as metav1.NewControllerRef. */
-export function controllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
-  return { apiVersion, kind, name: owner.metadata?.name ?? '', uid: owner.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true };
-}
-
-export { controllerOf } from '../../apimachinery/owner.js';
-
 /** Revisions sorted by revision number, then creation time, then name (history.SortControllerRevisions). */
 export function sortRevisions(revisions: readonly ControllerRevision[]): ControllerRevision[] {
   return [...revisions].sort((a, b) => {
@@ -89,8 +82,8 @@ export function equalRevisions(a: ControllerRevision, b: ControllerRevision): bo
 /** What {@link newControllerRevision} needs. */
 export interface NewRevisionInput {
   parent: KubeObject;
-  parentApiVersion: string;
-  parentKind: string;
+  /** The parent's kind, for the revision's controller reference. */
+  parentKind: GroupVersionKind;
   /** Copied as the revision's labels (the pod template's labels upstream). */
   labels: Record<string, string> | undefined;
   data: unknown;
@@ -110,7 +103,7 @@ export function newControllerRevision(input: NewRevisionInput): ControllerRevisi
       namespace: meta.namespace,
       labels: { ...(input.labels ?? {}), [revisionHashLabel]: hash },
       ...(meta.annotations ? { annotations: { ...meta.annotations } } : {}),
-      ownerReferences: [controllerRef(input.parent, input.parentApiVersion, input.parentKind)],
+      ownerReferences: [newControllerRef(input.parent, input.parentKind)],
     },
     data: input.data as ControllerRevision['data'],
     revision: input.revision,
