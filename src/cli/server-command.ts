@@ -10,6 +10,7 @@ import { openStore } from '../storage/open.js';
 import { startAutoCompaction } from '../storage/auto-compaction.js';
 import { InProcessClient } from '../apiserver/in-process-client.js';
 import { systemClock } from '../apimachinery/clock.js';
+import { Registry } from '../apimachinery/metrics.js';
 import { allControllers } from '../controllers/all.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { SimulatedNodePool } from '../kubelet/simulated/pool.js';
@@ -110,8 +111,11 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
   try {
     startAutoCompaction(store, signal);
     const tokens = await createTokenAuthenticator(credentials);
+    // One registry for the process: every component records into it, the API server serves it.
+    const metrics = new Registry();
     const api = new ApiServer({
       store,
+      metrics,
       serviceCIDR: config.serviceCIDR,
       authenticator: new CertAndTokenAuthenticator(tokens),
       advertiseAddress: `${config.advertiseAddress}:${config.httpsPort}`,
