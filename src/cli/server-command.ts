@@ -150,6 +150,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
         client,
         clock: systemClock,
         controllers: allControllers,
+        metrics,
         settings: {
           clusterCIDR: config.clusterCIDR,
           serviceCIDR: config.serviceCIDR,

@@ -2,6 +2,8 @@ import type { Client } from './client.js';
 import type { Clock } from '../apimachinery/clock.js';
 import type { EventRecorder } from './events.js';
 import type { InformerFactory } from './informer.js';
+import type { Registry } from '../apimachinery/metrics.js';
+import type { WorkQueueMetricsProvider } from './work-queue-metrics.js';
 
 /**
  * What every controller is given, in the manner of kube-controller-manager's ControllerContext:
@@ -18,6 +20,10 @@ export interface ControllerContext {
   onError(err: unknown, where: string): void;
   /** Cluster settings some controllers need. */
   settings: ClusterSettings;
+  /** The process's metrics registry. Default: none (nothing is recorded). */
+  metrics?: Registry;
+  /** Work queue metrics for the controllers' queues (`metrics` of WorkQueueOptions). Default: none. */
+  workQueueMetrics?: WorkQueueMetricsProvider;
 }
 
 /** Cluster-wide settings from the server's flags. */
