@@ -203,12 +203,24 @@ export class ApiServer {
       res.on('finish', () => socket.end());
       return this.handle(req, res);
     }
+    // A stream is counted and timed when its socket closes, with the answer it got (101 once upgraded).
+    const start = this.registry.now();
+    const labels = ApiServerRequestMetrics.labelsOf(req.method ?? 'GET', info, url.searchParams, req.headers['content-type'], true);
+    const longRunning = this.requestMetrics.longRunningGauge(labels);
+    let code = 101;
+    longRunning.inc();
+    socket.once('close', () => {
+      longRunning.dec();
+      this.requestMetrics.observe(labels, code, (this.registry.now() - start) / 1000);
+    });
     try {
       this.authorize(req, info, url.pathname);
       await this.nodeProxy.upgrade(req, socket, head, info, url.searchParams);
     } catch (err) {
       if (!(err instanceof StatusError)) this.onError(err);
-      writeStatusToSocket(socket, err instanceof StatusError ? err : internalError(err instanceof Error ? err.message : String(err), err));
+      const status = err instanceof StatusError ? err : internalError(err instanceof Error ? err.message : String(err), err);
+      code = status.code;
+      writeStatusToSocket(socket, status);
     }
   }
 
