@@ -175,6 +175,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           kubeletPort: config.node.kubeletPort,
           trustedClientCAPem: credentials.serverCA.certificatePem,
           labels: { 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true' },
+          metrics,
           log,
         });
         running.push(agent.start(signal).catch((err: unknown) => log(`node agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)));
