@@ -123,7 +123,7 @@ export class CronJobController implements Controller {
     options: CronJobControllerOptions = {},
   ) {
     this.workers = options.workers ?? 5;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('cronjob') });
     this.recorder = ctx.recorder(cronJobControllerName);
     this.cronJobs = ctx.informers.informerFor<CronJobObject>(resources.cronjobs);
     this.jobs = ctx.informers.informerFor<JobObject>(resources.jobs, {

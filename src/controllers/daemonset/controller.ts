@@ -98,7 +98,7 @@ export class DaemonSetController implements Controller {
     options: DaemonSetControllerOptions = {},
   ) {
     this.workers = options.workers ?? 2;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('daemonset') });
     this.expectations = new PodExpectations(ctx.clock);
     this.recorder = ctx.recorder(daemonSetControllerName);
     this.daemonSets = ctx.informers.informerFor<DaemonSetObject>(resources.daemonsets);

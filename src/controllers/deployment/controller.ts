@@ -115,7 +115,7 @@ export class DeploymentController implements Controller {
     options: DeploymentControllerOptions = {},
   ) {
     this.workers = options.workers ?? 5;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('deployment') });
     this.recorder = ctx.recorder(deploymentControllerName);
     this.deployments = ctx.informers.informerFor<DeploymentObject>(resources.deployments);
     this.replicaSets = ctx.informers.informerFor<ReplicaSetObject>(resources.replicasets);

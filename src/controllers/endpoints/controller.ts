@@ -151,7 +151,7 @@ export class EndpointsController implements Controller {
     options: EndpointsControllerOptions = {},
   ) {
     this.workers = options.workers ?? 5;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('endpoint') });
     this.recorder = ctx.recorder(endpointsControllerName);
     this.services = ctx.informers.informerFor<ServiceObject>(resources.services);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods);

@@ -149,7 +149,7 @@ export class EndpointSliceController implements Controller {
   ) {
     this.workers = options.workers ?? 5;
     this.maxEndpointsPerSlice = options.maxEndpointsPerSlice ?? defaultMaxEndpointsPerSlice;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('endpoint_slice') });
     this.recorder = ctx.recorder(endpointSliceControllerName);
     this.services = ctx.informers.informerFor<ServiceObject>(resources.services);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods);

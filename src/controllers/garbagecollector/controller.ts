@@ -98,7 +98,7 @@ export class GarbageCollector implements Controller {
     options: GarbageCollectorOptions = {},
   ) {
     this.workers = options.workers ?? 10;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('garbage_collector_attempt_to_delete') });
     for (const type of options.types ?? defaultCollectedTypes()) {
       const ref: ResourceRef = { group: type.group, version: type.version, resource: type.plural };
       const informer = ctx.informers.informerFor<KubeObject>(ref, {

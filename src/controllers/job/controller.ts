@@ -200,7 +200,7 @@ export class JobController implements Controller {
     this.podFailureBackoffMs = options.podFailureBackoffMs ?? 10_000;
     this.maxPodFailureBackoffMs = options.maxPodFailureBackoffMs ?? 360_000;
     this.expectations = new JobExpectations({ timeoutMs: options.expectationsTimeoutMs });
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('job') });
     this.recorder = ctx.recorder(jobControllerName);
     this.jobs = ctx.informers.informerFor<JobObject>(resources.jobs);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods, {

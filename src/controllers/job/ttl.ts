@@ -39,7 +39,7 @@ export class TTLAfterFinishedController implements Controller {
     options: TTLAfterFinishedControllerOptions = {},
   ) {
     this.workers = options.workers ?? 5;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('ttl_jobs_to_delete') });
     this.jobs = ctx.informers.informerFor<JobObject>(resources.jobs);
     const enqueue = (job: JobObject): void => {
       if (job.spec?.ttlSecondsAfterFinished !== undefined && finishedCondition(job) && !job.metadata?.deletionTimestamp) {

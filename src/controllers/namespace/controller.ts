@@ -125,7 +125,7 @@ export class NamespaceController implements Controller {
     this.workers = options.workers ?? 10;
     this.writeConditions = options.writeConditions ?? true;
     this.types = options.types ?? defaultNamespacedTypes();
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('namespace') });
     this.namespaces = ctx.informers.informerFor<NamespaceObject>(resources.namespaces);
     this.pods = ctx.informers.informerFor<KubeObject>(resources.pods);
     const enqueueIfDeleting = (ns: NamespaceObject): void => {

@@ -125,7 +125,7 @@ export class NodeIpamController implements Controller {
     options: NodeIpamControllerOptions = {},
   ) {
     this.workers = options.workers ?? 4;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('cidrallocator_node') });
     this.recorder = ctx.recorder(nodeIpamControllerName);
     const clusterCIDR = firstIPv4CIDR(ctx.settings.clusterCIDR);
     try {

@@ -116,7 +116,7 @@ export class NodeLifecycleController implements Controller {
   ) {
     this.gracePeriodMs = options.nodeMonitorGracePeriodMs ?? 40_000;
     this.workers = options.workers ?? 4;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('node_lifecycle_controller') });
     this.recorder = ctx.recorder(nodeLifecycleControllerName);
     this.nodes = ctx.informers.informerFor<NodeObject>(resources.nodes);
     this.leases = ctx.informers.informerFor<LeaseObject>(resources.leases, { namespace: leaseNamespace });

@@ -102,7 +102,7 @@ export class ReplicaSetController implements Controller {
     this.burstReplicas = options.burstReplicas ?? 500;
     this.initialBatchSize = options.slowStartInitialBatchSize ?? 1;
     this.expectations = new ControllerExpectations(ctx.clock);
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('replicaset') });
     this.recorder = ctx.recorder(replicaSetControllerName);
     this.replicaSets = ctx.informers.informerFor<ReplicaSet & KubeObject>(resources.replicasets);
     this.pods = ctx.informers.informerFor<Pod & KubeObject>(resources.pods, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });

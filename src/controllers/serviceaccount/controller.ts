@@ -52,7 +52,7 @@ export class ServiceAccountController implements Controller {
   ) {
     this.managed = options.serviceAccounts ?? ['default'];
     this.workers = options.workers ?? 5;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('serviceaccount') });
     this.namespaces = ctx.informers.informerFor<NamespaceObject>(resources.namespaces);
     this.serviceAccounts = ctx.informers.informerFor<ServiceAccountObject>(resources.serviceaccounts);
     this.namespaces.addEventHandler({

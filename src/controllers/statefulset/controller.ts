@@ -84,7 +84,7 @@ export class StatefulSetController implements Controller {
     options: StatefulSetControllerOptions = {},
   ) {
     this.workers = options.workers ?? 5;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('statefulset') });
     this.recorder = ctx.recorder(statefulSetControllerName);
     this.sets = ctx.informers.informerFor<StatefulSetObject>(resources.statefulsets);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });

@@ -110,7 +110,7 @@ export class LocalPathProvisioner implements Controller {
     this.storageDir = resolve(options.storageDir ?? join(ctx.settings.dataDir, 'storage'));
     this.workers = options.workers ?? 2;
     this.ensureClass = options.ensureStorageClass ?? true;
-    this.queue = new WorkQueue<string>({ clock: ctx.clock });
+    this.queue = new WorkQueue<string>({ clock: ctx.clock, metrics: ctx.workQueueMetrics?.forQueue('local_path_provisioner') });
     this.recorder = ctx.recorder(localPathProvisionerName);
     this.claims = ctx.informers.informerFor<ClaimObject>(resources.persistentvolumeclaims);
     this.volumes = ctx.informers.informerFor<VolumeObject>(resources.persistentvolumes);
