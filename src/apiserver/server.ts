@@ -170,12 +170,14 @@ export class ApiServer {
   /** Handles one request: every error becomes a Status. Each request is counted and timed. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const start = this.registry.now();
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    const method = req.method ?? 'GET';
-    const info = parseRequestInfo(method, url.pathname, url.searchParams);
-    const known = info.isResourceRequest && this.stores.has(storeKeyOf({ group: info.apiGroup, version: info.apiVersion, plural: info.resource === 'bindings' ? 'pods' : info.resource }));
-    const labels = ApiServerRequestMetrics.labelsOf(method, info, url.searchParams, req.headers['content-type'], known);
+    // A request whose URL does not parse is answered with a Status and not counted.
+    let labels: RequestLabels | undefined;
     try {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const method = req.method ?? 'GET';
+      const info = parseRequestInfo(method, url.pathname, url.searchParams);
+      const known = info.isResourceRequest && this.stores.has(storeKeyOf({ group: info.apiGroup, version: info.apiVersion, plural: info.resource === 'bindings' ? 'pods' : info.resource }));
+      labels = ApiServerRequestMetrics.labelsOf(method, info, url.searchParams, req.headers['content-type'], known);
       await this.route(req, res, url, info, labels);
     } catch (err) {
       if (err instanceof StatusError) {
@@ -185,7 +187,7 @@ export class ApiServer {
         sendStatusError(res, internalError(err instanceof Error ? err.message : String(err), err));
       }
     }
-    this.requestMetrics.observe(labels, res.statusCode, (this.registry.now() - start) / 1000);
+    if (labels) this.requestMetrics.observe(labels, res.statusCode, (this.registry.now() - start) / 1000);
   }
 
   /**
