@@ -22,6 +22,9 @@ import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { RestStore, type StorageCodec } from './rest-store.js';
 import { eventFromCore, eventToCore } from './event-conversion.js';
 import { strategyFor } from './strategy.js';
+import { Registry, textFormatContentType } from '../apimachinery/metrics.js';
+import { ApiServerRequestMetrics, type RequestLabels } from './request-metrics.js';
+import { InstrumentedStore, trackStorageObjects } from './storage-metrics.js';
 
 /** Options of {@link ApiServer}. */
 export interface ApiServerOptions {
@@ -45,6 +48,11 @@ export interface ApiServerOptions {
    * certificate. Default: none, and those subresources answer 503.
    */
   nodeProxy?: Omit<NodeProxyOptions, 'getPod' | 'getNode'>;
+  /**
+   * The process's metrics, served at /metrics (with whatever other components record into it).
+   * Default: a registry of this server's own.
+   */
+  metrics?: Registry;
 }
 
 /** events.k8s.io/v1 Events are core/v1 Events, converted on the way in and out. */
@@ -67,23 +75,30 @@ export class ApiServer {
   private readonly authorizer: Authorizer;
   private readonly onError: (err: unknown) => void;
   private readonly nodeProxy?: NodeProxy;
+  private readonly registry: Registry;
+  private readonly requestMetrics: ApiServerRequestMetrics;
   private ready = false;
 
   constructor(private readonly options: ApiServerOptions) {
     this.clock = options.clock ?? systemClock;
     this.authorizer = options.authorizer ?? allowAuthenticated;
     this.onError = options.onError ?? ((err) => console.error('apiserver:', err));
+    this.registry = options.metrics ?? new Registry();
+    this.requestMetrics = new ApiServerRequestMetrics(this.registry);
+    const store = new InstrumentedStore(options.store, this.registry);
     const serviceCIDR = options.serviceCIDR ?? '10.43.0.0/16';
     const [first, last] = options.nodePortRange ?? [30000, 32767];
     const allocators = {
-      clusterIPs: clusterIPAllocator(options.store, serviceCIDR),
-      nodePorts: nodePortAllocator(options.store, first, last),
+      clusterIPs: clusterIPAllocator(store, serviceCIDR),
+      nodePorts: nodePortAllocator(store, first, last),
       serviceCIDR,
     };
     for (const type of resourceTypes) {
       const codec = type.group === 'events.k8s.io' ? eventsCodec : undefined;
-      this.stores.set(storeKeyOf(type), new RestStore(type, options.store, strategyFor(type, allocators), this.clock, codec));
+      this.stores.set(storeKeyOf(type), new RestStore(type, store, strategyFor(type, allocators), this.clock, codec));
     }
+    // Counted on the backend itself: a scrape's counts are not store requests of the API.
+    trackStorageObjects(this.registry, options.store, [...this.stores.values()].map((s) => s.prefix('')));
     this.operations = new ResourceOperations({
       stores: this.stores,
       patcher: new PatchEngine(this.openapi.schemas, this.clock),
@@ -152,10 +167,18 @@ export class ApiServer {
     return server.address() as AddressInfo;
   }
 
-  /** Handles one request: every error becomes a Status. */
+  /** Handles one request: every error becomes a Status. Each request is counted and timed. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const start = this.registry.now();
+    // A request whose URL does not parse is answered with a Status and not counted.
+    let labels: RequestLabels | undefined;
     try {
-      await this.route(req, res);
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const method = req.method ?? 'GET';
+      const info = parseRequestInfo(method, url.pathname, url.searchParams);
+      const known = info.isResourceRequest && this.stores.has(storeKeyOf({ group: info.apiGroup, version: info.apiVersion, plural: info.resource === 'bindings' ? 'pods' : info.resource }));
+      labels = ApiServerRequestMetrics.labelsOf(method, info, url.searchParams, req.headers['content-type'], known);
+      await this.route(req, res, url, info, labels);
     } catch (err) {
       if (err instanceof StatusError) {
         sendStatusError(res, err);
@@ -164,6 +187,7 @@ export class ApiServer {
         sendStatusError(res, internalError(err instanceof Error ? err.message : String(err), err));
       }
     }
+    if (labels) this.requestMetrics.observe(labels, res.statusCode, (this.registry.now() - start) / 1000);
   }
 
   /**
@@ -181,12 +205,24 @@ export class ApiServer {
       res.on('finish', () => socket.end());
       return this.handle(req, res);
     }
+    // A stream is counted and timed when its socket closes, with the answer it got (101 once upgraded).
+    const start = this.registry.now();
+    const labels = ApiServerRequestMetrics.labelsOf(req.method ?? 'GET', info, url.searchParams, req.headers['content-type'], true);
+    const longRunning = this.requestMetrics.longRunningGauge(labels);
+    let code = 101;
+    longRunning.inc();
+    socket.once('close', () => {
+      longRunning.dec();
+      this.requestMetrics.observe(labels, code, (this.registry.now() - start) / 1000);
+    });
     try {
       this.authorize(req, info, url.pathname);
       await this.nodeProxy.upgrade(req, socket, head, info, url.searchParams);
     } catch (err) {
       if (!(err instanceof StatusError)) this.onError(err);
-      writeStatusToSocket(socket, err instanceof StatusError ? err : internalError(err instanceof Error ? err.message : String(err), err));
+      const status = err instanceof StatusError ? err : internalError(err instanceof Error ? err.message : String(err), err);
+      code = status.code;
+      writeStatusToSocket(socket, status);
     }
   }
 
@@ -206,10 +242,8 @@ export class ApiServer {
     }
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'https://localhost');
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, labels: RequestLabels): Promise<void> {
     const path = url.pathname;
-    const method = req.method ?? 'GET';
     if (path === '/cacerts' && this.options.serverCAPem) {
       // Public: it holds no secret, and a joining node verifies it against its token's hash.
       res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(this.options.serverCAPem) });
@@ -219,8 +253,8 @@ export class ApiServer {
     if (publicPaths.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
       return this.serveHealth(res, path);
     }
-    const info = parseRequestInfo(method, path, url.searchParams);
     this.authorize(req, info, path);
+    if (path === '/metrics') return this.serveMetrics(req, res);
     if (path.startsWith('/openapi/')) {
       const doc = this.openapi.serve(path, url.searchParams, req.headers.accept);
       if (!doc) throw notFound({ resource: '', group: '', name: path });
@@ -229,10 +263,27 @@ export class ApiServer {
       return;
     }
     if (!info.isResourceRequest) return this.serveDiscovery(req, res, info.parts);
-    if (this.nodeProxy && NodeProxy.handles(info)) return this.nodeProxy.serve(req, res, info, url.searchParams);
-    const store = this.operations.storeFor(info.apiGroup, info.apiVersion, info.resource === 'bindings' ? 'pods' : info.resource);
-    const manager = url.searchParams.get('fieldManager') ?? defaultManager(req.headers['user-agent']);
-    await this.resources.serve(req, res, info, store, url.searchParams, manager);
+    const proxied = this.nodeProxy !== undefined && NodeProxy.handles(info);
+    const longRunning = proxied || info.verb === 'watch' ? this.requestMetrics.longRunningGauge(labels) : undefined;
+    longRunning?.inc();
+    try {
+      if (this.nodeProxy && proxied) return await this.nodeProxy.serve(req, res, info, url.searchParams);
+      const store = this.operations.storeFor(info.apiGroup, info.apiVersion, info.resource === 'bindings' ? 'pods' : info.resource);
+      const manager = url.searchParams.get('fieldManager') ?? defaultManager(req.headers['user-agent']);
+      await this.resources.serve(req, res, info, store, url.searchParams, manager);
+    } finally {
+      longRunning?.dec();
+    }
+  }
+
+  /** The process's metrics in the Prometheus text format. */
+  private async serveMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    }
+    const text = await this.registry.render((err) => this.onError(err));
+    res.writeHead(200, { 'Content-Type': textFormatContentType, 'Content-Length': Buffer.byteLength(text) });
+    res.end(req.method === 'HEAD' ? undefined : text);
   }
 
   private serveHealth(res: ServerResponse, path: string): void {
@@ -279,7 +330,7 @@ export class ApiServer {
       }
     }
     if (parts.length === 0) {
-      const paths = ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/openapi/v2', '/openapi/v3', '/readyz', '/version'];
+      const paths = ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/version'];
       return sendObject(res, 200, { paths });
     }
     throw notFoundStatus();

@@ -7,6 +7,7 @@ import { NodeAgent } from '../kubelet/agent.js';
 import { nodeConfig, nodeFlags } from './node-flags.js';
 import { caCertificateHash, parseJoinToken } from '../pki/token.js';
 import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
+import { Registry } from '../apimachinery/metrics.js';
 
 /** `skiff agent`'s flags, in k3s's manner. */
 export const agentFlags: FlagSpec[] = [
@@ -81,6 +82,8 @@ export async function runAgent(args: string[]): Promise<number> {
         containerRuntimeEndpoint: node.containerRuntimeEndpoint || undefined,
         kubeletPort: node.kubeletPort,
         trustedClientCAPem: ca,
+        // The process's registry, served at the node's /metrics.
+        metrics: new Registry(),
         log,
       }).start(controller.signal);
     }

@@ -10,6 +10,7 @@ import { openStore } from '../storage/open.js';
 import { startAutoCompaction } from '../storage/auto-compaction.js';
 import { InProcessClient } from '../apiserver/in-process-client.js';
 import { systemClock } from '../apimachinery/clock.js';
+import { Registry } from '../apimachinery/metrics.js';
 import { allControllers } from '../controllers/all.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { schedulerFactory } from '../scheduler/scheduler.js';
@@ -112,8 +113,11 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
   try {
     startAutoCompaction(store, signal);
     const tokens = await createTokenAuthenticator(credentials);
+    // One registry for the process: every component records into it, the API server serves it.
+    const metrics = new Registry();
     const api = new ApiServer({
       store,
+      metrics,
       serviceCIDR: config.serviceCIDR,
       authenticator: new CertAndTokenAuthenticator(tokens),
       advertiseAddress: `${config.advertiseAddress}:${config.httpsPort}`,
@@ -150,6 +154,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
         // The scheduler runs under the same leader election as the controllers.
         controllers: [...allControllers, schedulerFactory],
         discovery: new RegistryDiscovery(),
+        metrics,
         settings: {
           clusterCIDR: config.clusterCIDR,
           serviceCIDR: config.serviceCIDR,
@@ -174,6 +179,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           kubeletPort: config.node.kubeletPort,
           trustedClientCAPem: credentials.serverCA.certificatePem,
           labels: { 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true' },
+          metrics,
           log,
         });
         running.push(agent.start(signal).catch((err: unknown) => log(`node agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)));

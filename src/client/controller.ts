@@ -4,6 +4,8 @@ import type { EventRecorder } from './events.js';
 import type { Discovery } from './discovery.js';
 import type { InformerFactory } from './informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from './work-queue.js';
+import type { Registry } from '../apimachinery/metrics.js';
+import type { WorkQueueMetricsProvider } from './work-queue-metrics.js';
 
 /**
  * What every controller is given, in the manner of kube-controller-manager's ControllerContext:
@@ -22,6 +24,10 @@ export interface ControllerContext {
   settings: ClusterSettings;
   /** The resource types the API server serves (for controllers that work on every type). */
   discovery: Discovery;
+  /** The process's metrics registry. Default: none (nothing is recorded). */
+  metrics?: Registry;
+  /** Work queue metrics for the controllers' queues (`metrics` of WorkQueueOptions). Default: none. */
+  workQueueMetrics?: WorkQueueMetricsProvider;
 }
 
 /** Cluster-wide settings from the server's flags. */
@@ -49,8 +55,10 @@ export interface SyncedCache {
  * does the rest: queue, handler registration, cache sync, workers, back-off and shutdown.
  */
 export interface Controller<K = string> {
-  /** The controller's name (its queue's, for metrics and error reports). */
+  /** The controller's name (for error reports; its queue's unless `queueName` says otherwise). */
   readonly name: string;
+  /** Its work queue's name in metrics, as upstream names that queue (e.g. `replicaset`). Default: `name`. */
+  readonly queueName?: string;
   /** Concurrent syncs (upstream's --concurrent-*-syncs). */
   readonly workers: number;
   /** The caches `sync` reads: workers start once all have synced. */
@@ -69,8 +77,13 @@ export interface Controller<K = string> {
  * retried with per-key exponential back-off and reported to `ctx.onError`. Resolves once every
  * worker stopped.
  */
-export async function runController<K>(ctx: Pick<ControllerContext, 'clock' | 'onError'>, controller: Controller<K>, signal: AbortSignal): Promise<void> {
-  const queue = new WorkQueue<K>({ clock: ctx.clock, name: controller.name });
+export async function runController<K>(
+  ctx: Pick<ControllerContext, 'clock' | 'onError' | 'workQueueMetrics'>,
+  controller: Controller<K>,
+  signal: AbortSignal,
+): Promise<void> {
+  const queueName = controller.queueName ?? controller.name;
+  const queue = new WorkQueue<K>({ clock: ctx.clock, name: queueName, metrics: ctx.workQueueMetrics?.forQueue(queueName) });
   controller.watch(queue);
   const synced = await Promise.all(controller.caches.map((cache) => cache.waitForSync(signal)));
   if (!synced.every(Boolean)) {

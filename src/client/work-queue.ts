@@ -4,6 +4,7 @@
  * rate-limited delay.
  */
 import { systemClock, type Clock, type TimerHandle } from '../apimachinery/clock.js';
+import type { QueueMetrics } from './work-queue-metrics.js';
 
 /** Decides how long to wait before a key is retried. */
 export interface RateLimiter<K> {
@@ -113,6 +114,8 @@ export interface WorkQueueOptions<K> {
   clock?: Clock;
   /** Delays of `addRateLimited`. Default: {@link defaultControllerRateLimiter}. */
   rateLimiter?: RateLimiter<K>;
+  /** Where the queue reports adds, waits, work and retries ({@link WorkQueueMetricsProvider.forQueue}). Default: none. */
+  metrics?: QueueMetrics;
 }
 
 interface Waiter<K> {
@@ -133,6 +136,7 @@ export class WorkQueue<K = string> {
   private readonly delayed = new Map<K, { due: number; timer: TimerHandle }>();
   private readonly clock: Clock;
   private readonly rateLimiter: RateLimiter<K>;
+  private readonly metrics?: QueueMetrics;
   private stopping = false;
   /** The name given in the options ('' when none). */
   readonly name: string;
@@ -141,12 +145,14 @@ export class WorkQueue<K = string> {
     this.name = options.name ?? '';
     this.clock = options.clock ?? systemClock;
     this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter<K>(this.clock);
+    this.metrics = options.metrics;
   }
 
   /** Queues `key` unless it is already waiting; a key being processed is queued again on `done`. */
   add(key: K): void {
     if (this.stopping || this.dirty.has(key)) return;
     this.dirty.add(key);
+    this.metrics?.add(key);
     if (this.processing.has(key)) return;
     this.queue.push(key);
     this.handOut();
@@ -183,6 +189,7 @@ export class WorkQueue<K = string> {
 
   /** Marks `key` processed; if it was added meanwhile, it is queued again. */
   done(key: K): void {
+    this.metrics?.done(key);
     this.processing.delete(key);
     if (this.dirty.has(key)) {
       this.queue.push(key);
@@ -212,6 +219,7 @@ export class WorkQueue<K = string> {
 
   /** Adds `key` after the rate limiter's delay (per-key backoff and overall rate). */
   addRateLimited(key: K): void {
+    this.metrics?.retry();
     this.addAfter(key, this.rateLimiter.when(key));
   }
 
@@ -243,6 +251,7 @@ export class WorkQueue<K = string> {
     const key = this.queue.shift() as K;
     this.processing.add(key);
     this.dirty.delete(key);
+    this.metrics?.get(key);
     return key;
   }
 

@@ -8,6 +8,8 @@ import { InformerFactory } from '../client/informer.js';
 import { LeaderElector } from '../client/leader-election.js';
 import type { Discovery } from '../client/discovery.js';
 import { runController, type ClusterSettings, type ControllerContext, type ControllerFactory } from '../client/controller.js';
+import type { Registry } from '../apimachinery/metrics.js';
+import { WorkQueueMetricsProvider } from '../client/work-queue-metrics.js';
 
 /** Options of {@link ControllerManager}. */
 export interface ControllerManagerOptions {
@@ -23,6 +25,8 @@ export interface ControllerManagerOptions {
   /** The Lease in kube-system that elects one manager among servers (default `skiff-controller-manager`). */
   leaseName?: string;
   log: (msg: string) => void;
+  /** The process's metrics registry, for the controllers' and scheduler's metrics. Default: none. */
+  metrics?: Registry;
 }
 
 /**
@@ -32,7 +36,12 @@ export interface ControllerManagerOptions {
  * thus run every controller exactly once.
  */
 export class ControllerManager {
-  constructor(private readonly options: ControllerManagerOptions) {}
+  /** One provider for every leadership term, so queues rebuilt after an election continue their series. */
+  private readonly workQueueMetrics?: WorkQueueMetricsProvider;
+
+  constructor(private readonly options: ControllerManagerOptions) {
+    this.workQueueMetrics = options.metrics && new WorkQueueMetricsProvider(options.metrics);
+  }
 
   /** Campaigns and runs until `signal` aborts; campaigns again after losing leadership. */
   async start(signal: AbortSignal): Promise<void> {
@@ -71,6 +80,8 @@ export class ControllerManager {
       clock: o.clock,
       settings: o.settings,
       discovery: o.discovery,
+      metrics: o.metrics,
+      workQueueMetrics: this.workQueueMetrics,
       onError,
       recorder: (component) => new ApiEventRecorder({ client: o.client, clock: o.clock, component, onError: (err) => onError(err, 'event') }),
     };

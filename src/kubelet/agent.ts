@@ -31,6 +31,8 @@ import { PodVolumes } from './volumes/volumes.js';
 import { NodeServer } from './server/node-server.js';
 import { CriStreamingBackend } from './streaming-backend.js';
 import { loadOrCreateNodeServingCert } from './serving-cert.js';
+import { Registry } from '../apimachinery/metrics.js';
+import { KubeletMetrics } from './kubelet-metrics.js';
 
 type PodObject = Pod & KubeObject;
 
@@ -66,6 +68,8 @@ export interface NodeAgentOptions {
   clock?: Clock;
   /** Progress and errors. Default console.error. */
   log?: (message: string) => void;
+  /** The process's metrics (the agent's go there, served at the node's /metrics). Default: a registry of the agent's own. */
+  metrics?: Registry;
 }
 
 /** Runs a real node until its signal aborts. */
@@ -162,7 +166,9 @@ export class NodeAgent {
       running.push(supervisor.stopped());
       endpoint = `unix://${paths.address}`;
     }
-    const cri = CriClient.connect(endpoint);
+    const metrics = new KubeletMetrics({ registry: this.options.metrics ?? new Registry(), clock: this.clock });
+    const cri = CriClient.connect(endpoint, { onCall: metrics.observeRuntimeCall });
+    const untrackRuntime = metrics.trackRuntime(async () => ({ sandboxes: await cri.listPodSandbox(), containers: await cri.listContainers() }));
     try {
       await cri.waitUntilReady(signal, 60_000);
       const version = await cri.version();
@@ -178,6 +184,7 @@ export class NodeAgent {
         backend: new CriStreamingBackend(cri, (ns, name) => podCache?.get(ns, name)),
         host: this.nodeIP,
         port: this.kubeletPort,
+        metrics: metrics.registry,
       });
       const address = await server.start(signal);
       this.kubeletPort = address.port;
@@ -264,6 +271,7 @@ export class NodeAgent {
         onUpdate: (_o, p) => queue.add(objectKey(p)),
         onDelete: (p) => queue.add(objectKey(p)),
       });
+      pods.addEventHandler({ onAdd: (p) => metrics.podSeen(p), onUpdate: (_o, p) => metrics.podSeen(p), onDelete: (p) => metrics.podGone(p) });
       // A changed ConfigMap or Secret may feed volumes or env of pods in its namespace.
       const touchNamespace = (obj: KubeObject) => {
         for (const p of pods.list(obj.metadata?.namespace)) queue.add(objectKey(p));
@@ -301,6 +309,7 @@ export class NodeAgent {
       await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
       await Promise.allSettled(running);
     } finally {
+      untrackRuntime();
       cri.close();
     }
   }

@@ -19,6 +19,7 @@ import { localOnlyCycle, podNeedsCycle, prepareCycle, runCycleFilters, type Sche
 import { failedSchedulingMessage, type FilterFailure, type NodeInfo } from './filters.js';
 import { selectNode } from './select.js';
 import { buildSnapshot, hasPodAffinityTerms } from './snapshot.js';
+import { SchedulerMetrics } from './metrics.js';
 
 /** The scheduler's name (pods' spec.schedulerName) and its events' component. */
 export const defaultSchedulerName = 'default-scheduler';
@@ -114,6 +115,7 @@ function feasibleNodesToFind(total: number, percentage: number): number {
  */
 export class Scheduler implements Controller {
   readonly name = defaultSchedulerName;
+  readonly queueName = 'scheduler';
 
   private readonly pods: Informer<PodObject>;
   private readonly nodeInformer: Informer<NodeObject>;
@@ -132,6 +134,7 @@ export class Scheduler implements Controller {
   /** The queue given to `watch`: a placement or a node change also requeues waiting pods. */
   private queue: KeyQueue | undefined;
   private nextStartNodeIndex = 0;
+  private readonly metrics?: SchedulerMetrics;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -145,6 +148,7 @@ export class Scheduler implements Controller {
       unschedulableRetryMs: options.unschedulableRetryMs ?? 300_000,
       percentageOfNodesToScore: options.percentageOfNodesToScore ?? 0,
     };
+    this.metrics = ctx.metrics && new SchedulerMetrics(ctx.metrics, defaultSchedulerName);
     this.recorder = ctx.recorder(defaultSchedulerName);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods);
     this.nodeInformer = ctx.informers.informerFor<NodeObject>(resources.nodes);
@@ -200,8 +204,12 @@ export class Scheduler implements Controller {
       this.unschedulable.delete(key);
       return {};
     }
+    const started = this.metrics?.now() ?? 0;
     const nodeName = this.decide(pod);
-    if (typeof nodeName !== 'string') return this.recordFailure(key, pod, nodeName.message);
+    if (typeof nodeName !== 'string') {
+      this.metrics?.attempt('unschedulable', started);
+      return this.recordFailure(key, pod, nodeName.message);
+    }
     this.assume(key, pod, nodeName);
     try {
       await this.ctx.client.create(
@@ -211,12 +219,14 @@ export class Scheduler implements Controller {
         { subresource: 'binding' },
       );
     } catch (err) {
+      this.metrics?.attempt('error', started);
       this.forget(key);
       // Deleted meanwhile, or bound by someone else: the informer will tell.
       if (isStatusError(err, 404) || isStatusError(err, 409)) return {};
       this.recorder.event(pod, 'Warning', 'FailedScheduling', `Binding rejected: ${errorMessage(err)}`);
       throw err;
     }
+    this.metrics?.attempt('scheduled', started);
     this.unschedulable.delete(key);
     this.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
     return {};

@@ -111,6 +111,7 @@ function jobRef(job: JobObject): ObjectReference {
  */
 export class CronJobController implements Controller {
   readonly name = cronJobControllerName;
+  readonly queueName = 'cronjob';
   private readonly cronJobs: Informer<CronJobObject>;
   private readonly jobs: Informer<JobObject>;
   private readonly recorder: EventRecorder;

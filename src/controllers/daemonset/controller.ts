@@ -82,6 +82,7 @@ function updatedPodsOnNode(pods: readonly Pod[], hash: string, generation: numbe
  */
 export class DaemonSetController implements Controller {
   readonly name = daemonSetControllerName;
+  readonly queueName = 'daemonset';
   /** Outstanding creations and deletions per DaemonSet key. */
   readonly expectations: PodExpectations;
 

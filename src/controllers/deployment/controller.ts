@@ -102,6 +102,7 @@ function keepProgressing(conditions: readonly DeploymentCondition[] | undefined,
  */
 export class DeploymentController implements Controller {
   readonly name = deploymentControllerName;
+  readonly queueName = 'deployment';
 
   private readonly deployments: Informer<DeploymentObject>;
   private readonly replicaSets: Informer<ReplicaSetObject>;

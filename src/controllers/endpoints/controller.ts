@@ -137,6 +137,7 @@ function isNamespaceTerminating(err: unknown): boolean {
  */
 export class EndpointsController implements Controller {
   readonly name = endpointsControllerName;
+  readonly queueName = 'endpoint';
 
   private readonly services: Informer<ServiceObject>;
   private readonly pods: Informer<PodObject>;

@@ -132,6 +132,7 @@ function serviceKeyOfSlice(slice: EndpointSliceObject): string | undefined {
  */
 export class EndpointSliceController implements Controller {
   readonly name = endpointSliceControllerName;
+  readonly queueName = 'endpoint_slice';
 
   private readonly services: Informer<ServiceObject>;
   private readonly pods: Informer<PodObject>;

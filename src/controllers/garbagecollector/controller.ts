@@ -92,6 +92,7 @@ function enqueue(queue: KeyQueue, monitor: Monitor, obj: KubeObject): void {
  */
 export class GarbageCollector implements Controller {
   readonly name = garbageCollectorControllerName;
+  readonly queueName = 'garbage_collector_attempt_to_delete';
 
   private readonly monitors = new Map<string, Monitor>();
   /** The queue given to `watch`: a sync queues the dependents an owner waits for. */

@@ -177,6 +177,7 @@ function isNotFound(err: unknown): boolean {
  */
 export class JobController implements Controller {
   readonly name = jobControllerName;
+  readonly queueName = 'job';
 
   private readonly jobs: Informer<JobObject>;
   private readonly pods: Informer<PodObject>;

@@ -30,6 +30,7 @@ function finishTime(job: JobObject): number | undefined {
 /** Deletes finished Jobs once their ttlSecondsAfterFinished has passed. */
 export class TTLAfterFinishedController implements Controller {
   readonly name = ttlAfterFinishedControllerName;
+  readonly queueName = 'ttl_jobs_to_delete';
   private readonly jobs: Informer<JobObject>;
   readonly workers: number;
 

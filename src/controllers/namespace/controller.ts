@@ -109,6 +109,7 @@ export function namespaceDeletionConditions(status: ContentStatus): { type: stri
  */
 export class NamespaceController implements Controller {
   readonly name = namespaceControllerName;
+  readonly queueName = 'namespace';
 
   private readonly namespaces: Informer<NamespaceObject>;
   private readonly pods: Informer<KubeObject>;

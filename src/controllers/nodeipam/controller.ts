@@ -110,6 +110,7 @@ function firstIPv4CIDR(setting: string): string | undefined {
  */
 export class NodeIpamController implements Controller {
   readonly name = nodeIpamControllerName;
+  readonly queueName = 'cidrallocator_node';
 
   private readonly nodes: Informer<NodeObject>;
   private readonly recorder: EventRecorder;

@@ -97,6 +97,7 @@ export function minTolerationSeconds(tolerations: readonly Toleration[] | undefi
  */
 export class NodeLifecycleController implements Controller {
   readonly name = nodeLifecycleControllerName;
+  readonly queueName = 'node_lifecycle_controller';
 
   private readonly nodes: Informer<NodeObject>;
   private readonly leases: Informer<LeaseObject>;

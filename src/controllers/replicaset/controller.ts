@@ -86,6 +86,7 @@ function podKeyOf(pod: Pod): string {
  */
 export class ReplicaSetController implements Controller {
   readonly name = replicaSetControllerName;
+  readonly queueName = 'replicaset';
   /** Outstanding creations and deletions per ReplicaSet key. */
   readonly expectations: ControllerExpectations;
 

@@ -38,6 +38,7 @@ function isNamespaceTerminating(err: StatusError): boolean {
  */
 export class ServiceAccountController implements Controller {
   readonly name = serviceAccountControllerName;
+  readonly queueName = 'serviceaccount';
 
   private readonly namespaces: Informer<NamespaceObject>;
   private readonly serviceAccounts: Informer<ServiceAccountObject>;

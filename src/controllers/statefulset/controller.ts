@@ -68,6 +68,7 @@ interface Progress {
  */
 export class StatefulSetController implements Controller {
   readonly name = statefulSetControllerName;
+  readonly queueName = 'statefulset';
 
   private readonly sets: Informer<StatefulSetObject>;
   private readonly pods: Informer<PodObject>;

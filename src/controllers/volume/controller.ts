@@ -89,6 +89,7 @@ export function localPathStorageClass(): ClassObject {
  */
 export class LocalPathProvisioner implements Controller {
   readonly name = localPathProvisionerName;
+  readonly queueName = 'local_path_provisioner';
   /** The directory volumes are made in. */
   readonly storageDir: string;
 

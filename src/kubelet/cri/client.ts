@@ -125,6 +125,8 @@ function toGrpcTarget(endpoint: string): string {
 export interface CriClientOptions {
   /** Deadline of each call, in ms (default 2 minutes, as the kubelet). */
   callTimeoutMs?: number;
+  /** Told of every finished call: the RPC, how long it took and its error (for metrics). Default: nobody. */
+  onCall?: (rpc: string, seconds: number, error: CriError | undefined) => void;
 }
 
 /**
@@ -137,6 +139,7 @@ export class CriClient {
   private constructor(
     private readonly client: grpc.Client,
     private readonly callTimeoutMs: number,
+    private readonly onCall?: CriClientOptions['onCall'],
   ) {
     this.methods = loadCriPackageDefinition();
   }
@@ -149,7 +152,7 @@ export class CriClient {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 2000,
     });
-    return new CriClient(client, options.callTimeoutMs ?? defaultCallTimeoutMs);
+    return new CriClient(client, options.callTimeoutMs ?? defaultCallTimeoutMs, options.onCall);
   }
 
   /** Closes the channel; calls in flight fail with CANCELLED. */
@@ -164,6 +167,7 @@ export class CriClient {
       return Promise.reject(new CriError('UNIMPLEMENTED', rpc, `CRI ${rpc}: not in Skiff's CRI proto`));
     }
     const callOptions: grpc.CallOptions = timeoutMs === undefined ? {} : { deadline: new Date(Date.now() + timeoutMs) };
+    const started = performance.now();
     return new Promise<Res>((resolve, reject) => {
       this.client.makeUnaryRequest(
         method.path,
@@ -173,7 +177,9 @@ export class CriClient {
         new grpc.Metadata(),
         callOptions,
         (err, response) => {
-          if (err) reject(toCriError(rpc, err));
+          const error = err ? toCriError(rpc, err) : undefined;
+          this.onCall?.(rpc, (performance.now() - started) / 1000, error);
+          if (error) reject(error);
           else resolve(dropNulls(response) as Res);
         },
       );

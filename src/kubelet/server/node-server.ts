@@ -7,6 +7,7 @@ import { badRequest, errorMessage, StatusError } from '../../apimachinery/errors
 import { pipeUpgrade, writeStatusToSocket } from '../../apimachinery/upgrade-proxy.js';
 import { readContainerLog } from '../logs/cri-log.js';
 import { optionalIntParam } from '../../apimachinery/query-params.js';
+import { textFormatContentType, type Registry } from '../../apimachinery/metrics.js';
 
 /** What an exec or attach asks for (from the kubelet query: command, input, output, error, tty). */
 export interface StreamRequest {
@@ -46,11 +47,13 @@ export interface NodeServerOptions {
   port: number;
   /** Called for unexpected errors (default: console.error). */
   onError?: (err: unknown) => void;
+  /** The process's metrics, served at /metrics. Default: none, and /metrics answers 404. */
+  metrics?: Registry;
 }
 
 /** One routed request: the handler and its path arguments. */
 interface Route {
-  kind: 'healthz' | 'containerLogs' | 'exec' | 'attach' | 'portForward';
+  kind: 'healthz' | 'metrics' | 'containerLogs' | 'exec' | 'attach' | 'portForward';
   namespace: string;
   pod: string;
   container: string;
@@ -61,6 +64,7 @@ function route(pathname: string): Route | undefined {
   const parts = pathname.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
   const [kind, namespace, pod] = parts;
   if (pathname === '/healthz') return { kind: 'healthz', namespace: '', pod: '', container: '' };
+  if (pathname === '/metrics') return { kind: 'metrics', namespace: '', pod: '', container: '' };
   if (kind === 'containerLogs' && parts.length === 4) return { kind, namespace, pod, container: parts[3] };
   if ((kind === 'exec' || kind === 'attach') && (parts.length === 4 || parts.length === 5)) {
     return { kind, namespace, pod, container: parts[parts.length - 1] };
@@ -160,7 +164,14 @@ export class NodeServer {
       if (!this.authorized(req)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       const url = new URL(req.url ?? '/', 'https://localhost');
       const r = route(url.pathname);
-      if (!r) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      if (!r || (r.kind === 'metrics' && !this.options.metrics)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      if (r.kind === 'metrics' && this.options.metrics) {
+        if (req.method !== 'GET') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+        const text = await this.options.metrics.render((err) => this.onError(err));
+        res.writeHead(200, { 'Content-Type': textFormatContentType, 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
       if (r.kind === 'healthz') {
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 2 });
         res.end('ok');
@@ -232,7 +243,7 @@ export class NodeServer {
       if (!this.authorized(req)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       const url = new URL(req.url ?? '/', 'https://localhost');
       const r = route(url.pathname);
-      if (!r || r.kind === 'healthz' || r.kind === 'containerLogs') {
+      if (!r || r.kind === 'healthz' || r.kind === 'metrics' || r.kind === 'containerLogs') {
         throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       }
       const query = url.searchParams;
