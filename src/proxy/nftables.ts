@@ -1,0 +1,87 @@
+/**
+ * The only place that runs `nft`: loads a {@link Ruleset} into the kernel, fully (delete and
+ * recreate our table in one transaction) or partially (element adds and deletes only, one
+ * transaction). After any failure the next sync is full.
+ */
+import { spawn } from 'node:child_process';
+import { renderRuleset, type Ruleset } from './ruleset.js';
+import { rulesetDelta } from './ruleset-delta.js';
+
+/** What a command printed and how it ended. */
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program with arguments and standard input (injected so the syncer is unit-testable). */
+export type CommandRunner = (program: string, args: string[], stdin: string) => Promise<CommandResult>;
+
+/** Runs a real process. */
+export const spawnCommand: CommandRunner = (program, args, stdin) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => stdout.push(d));
+    child.stderr.on('data', (d: Buffer) => stderr.push(d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ code: code ?? 1, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }),
+    );
+    child.stdin.on('error', reject);
+    child.stdin.end(stdin);
+  });
+
+/** Options of {@link NftablesSyncer}. */
+export interface NftablesSyncerOptions {
+  /** Default: {@link spawnCommand}. */
+  run?: CommandRunner;
+  /** The nft binary. Default `nft`. */
+  nft?: string;
+}
+
+/** What one {@link NftablesSyncer.sync} did. */
+export interface SyncOutcome {
+  mode: 'full' | 'partial' | 'unchanged';
+  /** The text given to `nft -f` ('' when unchanged). */
+  text: string;
+}
+
+/** Keeps our table in the kernel equal to the last model it was given. */
+export class NftablesSyncer {
+  private readonly run: CommandRunner;
+  private readonly nft: string;
+  /** What the kernel holds, or undefined when unknown (start, or after a failure). */
+  private applied: Ruleset | undefined;
+
+  constructor(options: NftablesSyncerOptions = {}) {
+    this.run = options.run ?? spawnCommand;
+    this.nft = options.nft ?? 'nft';
+  }
+
+  /** Makes the next sync a full one. */
+  forceFullSync(): void {
+    this.applied = undefined;
+  }
+
+  /**
+   * Loads `desired`: partially when the kernel's state is known and only elements (or new
+   * declarations) differ, else fully. @throws Error with nft's message when `nft -f` fails.
+   */
+  async sync(desired: Ruleset, options: { full?: boolean } = {}): Promise<SyncOutcome> {
+    const delta = this.applied && !options.full ? rulesetDelta(this.applied, desired) : undefined;
+    if (delta && delta.text === '') {
+      this.applied = delta.applied;
+      return { mode: 'unchanged', text: '' };
+    }
+    const text = delta ? delta.text : renderRuleset(desired);
+    this.applied = undefined;
+    const result = await this.run(this.nft, ['-f', '-'], text);
+    if (result.code !== 0) {
+      throw new Error(`nft -f (${delta ? 'partial' : 'full'} sync) exited ${result.code}: ${result.stderr.trim()}`);
+    }
+    this.applied = delta ? delta.applied : desired;
+    return { mode: delta ? 'partial' : 'full', text };
+  }
+}
