@@ -29,7 +29,10 @@ export const spawnCommand: CommandRunner = (program, args, stdin) =>
     child.on('close', (code) =>
       resolve({ code: code ?? 1, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }),
     );
-    child.stdin.on('error', reject);
+    // A program that exits without reading its input closes the pipe: its exit status tells.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin.end(stdin);
   });
 
