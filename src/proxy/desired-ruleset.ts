@@ -23,6 +23,7 @@ import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import type { Endpoint, EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { isIPv4 } from 'node:net';
 import type { NftChain, NftMap, Ruleset } from './ruleset.js';
+import { RulesetBuilder, type Contribution } from './ruleset-builder.js';
 
 /** Facts about the node the proxy runs on. */
 export interface NodeFacts {
@@ -84,7 +85,7 @@ interface Frontend {
 const setOfFrontends = 'type ipv4_addr . inet_proto . inet_service';
 
 /** The service's `namespace/name`. */
-function serviceKey(svc: Service): string {
+export function serviceKey(svc: Service): string {
   return `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;
 }
 
@@ -157,69 +158,50 @@ function nftProtocol(protocol: string): 'tcp' | 'udp' | { reason: string } {
   return { reason: `protocol ${protocol} is not supported by the Service proxy` };
 }
 
-/** Every frontend of the Services, in Service order; duplicates are skipped with a reason. */
-function frontendsOf(input: ProxyInput, skipped: SkippedPort[]): { frontends: Frontend[]; clusterIPs: string[] } {
-  const slicesByService = new Map<string, EndpointSlice[]>();
-  for (const slice of input.endpointSlices) {
-    const owner = slice.metadata?.labels?.['kubernetes.io/service-name'];
-    if (!owner) continue;
-    const key = `${slice.metadata?.namespace ?? ''}/${owner}`;
-    const list = slicesByService.get(key) ?? [];
-    list.push(slice);
-    slicesByService.set(key, list);
-  }
-  const nodeIPs = [...new Set(input.node.nodeIPs.filter(isUsableIPv4))];
+/** The node's addresses NodePorts answer on. */
+function nodePortAddresses(node: NodeFacts): string[] {
+  return [...new Set(node.nodeIPs.filter(isUsableIPv4))];
+}
+
+/** The frontends of one Service; a frontend it names twice is skipped with a reason. */
+function frontendsOf(svc: Service, slices: EndpointSlice[], node: NodeFacts, skipped: SkippedPort[]): Frontend[] {
+  const spec = svc.spec ?? {};
+  const name = serviceKey(svc);
   const frontends: Frontend[] = [];
-  const clusterIPs: string[] = [];
-  const taken = new Map<string, string>();
-  const services = [...input.services].sort((a, b) => (serviceKey(a) < serviceKey(b) ? -1 : serviceKey(a) > serviceKey(b) ? 1 : 0));
-  for (const svc of services) {
-    const spec = svc.spec ?? {};
-    const name = serviceKey(svc);
-    if (spec.type === 'ExternalName') continue;
-    const clusterIP = spec.clusterIP;
-    if (!clusterIP || clusterIP === 'None') continue;
-    if (!isIPv4(clusterIP)) {
-      skipped.push({ service: name, reason: `ClusterIP ${clusterIP} is not IPv4: the Service proxy serves IPv4 only` });
+  const taken = new Set<string>();
+  const affinityTimeout = affinityTimeoutOf(svc);
+  const internalLocal = spec.internalTrafficPolicy === 'Local';
+  const externalLocal = spec.externalTrafficPolicy === 'Local';
+  const exposed = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+  const ingressIPs = spec.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isUsableIPv4) : [];
+  for (const port of spec.ports ?? []) {
+    const protocolName = port.protocol ?? 'TCP';
+    const protocol = nftProtocol(protocolName);
+    if (typeof protocol !== 'string') {
+      skipped.push({ service: name, port: port.name ?? '', reason: protocol.reason });
       continue;
     }
-    clusterIPs.push(clusterIP);
-    const slices = slicesByService.get(name) ?? [];
-    const affinityTimeout = affinityTimeoutOf(svc);
-    const internalLocal = spec.internalTrafficPolicy === 'Local';
-    const externalLocal = spec.externalTrafficPolicy === 'Local';
-    const exposed = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
-    const ingressIPs = spec.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isUsableIPv4) : [];
-    for (const port of spec.ports ?? []) {
-      const protocolName = port.protocol ?? 'TCP';
-      const protocol = nftProtocol(protocolName);
-      if (typeof protocol !== 'string') {
-        skipped.push({ service: name, port: port.name ?? '', reason: protocol.reason });
-        continue;
+    const candidates = backendsOf(slices, port, protocolName, node.nodeName);
+    const add = (address: string, portNumber: number, localOnly: boolean, external: boolean): void => {
+      const key = `${address} . ${protocol} . ${portNumber}`;
+      if (taken.has(key)) {
+        skipped.push({ service: name, port: port.name ?? '', reason: `${address}:${portNumber}/${protocolName} is named twice` });
+        return;
       }
-      const candidates = backendsOf(slices, port, protocolName, input.node.nodeName);
-      const add = (address: string, portNumber: number, localOnly: boolean, external: boolean): void => {
-        const key = `${address} . ${protocol} . ${portNumber}`;
-        const holder = taken.get(key);
-        if (holder !== undefined) {
-          skipped.push({ service: name, port: port.name ?? '', reason: `${address}:${portNumber}/${protocolName} is already served for ${holder}` });
-          return;
-        }
-        taken.set(key, name);
-        frontends.push({
-          key,
-          backends: usable(candidates, localOnly),
-          whenEmpty: localOnly ? 'drop' : 'reject',
-          masquerade: external && !localOnly,
-          affinityTimeout,
-        });
-      };
-      add(clusterIP, port.port, internalLocal, false);
-      if (exposed && port.nodePort) for (const ip of nodeIPs) add(ip, port.nodePort, externalLocal, true);
-      for (const ip of ingressIPs) add(ip, port.port, externalLocal, true);
-    }
+      taken.add(key);
+      frontends.push({
+        key,
+        backends: usable(candidates, localOnly),
+        whenEmpty: localOnly ? 'drop' : 'reject',
+        masquerade: external && !localOnly,
+        affinityTimeout,
+      });
+    };
+    add(spec.clusterIP!, port.port, internalLocal, false);
+    if (exposed && port.nodePort) for (const ip of nodePortAddresses(node)) add(ip, port.nodePort, externalLocal, true);
+    for (const ip of ingressIPs) add(ip, port.port, externalLocal, true);
   }
-  return { frontends, clusterIPs };
+  return frontends;
 }
 
 /** The chains every ruleset has, which depend only on the node facts. */
@@ -265,13 +247,8 @@ function emptyMap(...declaration: string[]): NftMap {
   return { declaration, elements: new Map() };
 }
 
-/**
- * The ruleset for these Services and EndpointSlices on this node, and the Service ports it
- * cannot serve (SCTP, non-IPv4, a frontend another Service already holds).
- */
-export function desiredRuleset(input: ProxyInput): DesiredState {
-  const skipped: SkippedPort[] = [];
-  const { frontends, clusterIPs } = frontendsOf(input, skipped);
+/** The sets, maps and chains every ruleset has, without elements: they depend only on the node facts. */
+export function baseRuleset(node: NodeFacts, table = 'skiff'): Ruleset {
   const maps = new Map<string, NftMap>([
     ['cluster-ips', emptyMap('type ipv4_addr')],
     ['frontends', emptyMap(`${setOfFrontends} : verdict`)],
@@ -279,55 +256,86 @@ export function desiredRuleset(input: ProxyInput): DesiredState {
     ['masquerade-frontends', emptyMap(setOfFrontends)],
     ['hairpin', emptyMap('type ipv4_addr . ipv4_addr')],
   ]);
-  const chains = staticChains(input.node);
-  const elements = (name: string): Map<string, string | undefined> => maps.get(name)!.elements;
-  for (const ip of clusterIPs) elements('cluster-ips').set(ip, undefined);
+  return { family: 'ip', table, maps, chains: staticChains(node) };
+}
 
-  for (const frontend of frontends) {
+/**
+ * What one Service puts in the ruleset, given its EndpointSlices (those labelled with its
+ * name in its namespace): nothing for headless and ExternalName Services.
+ */
+export function serviceContribution(svc: Service, slices: EndpointSlice[], node: NodeFacts): Contribution {
+  const contribution: Contribution = { elements: [], maps: new Map(), chains: new Map(), skipped: [] };
+  const spec = svc.spec ?? {};
+  const clusterIP = spec.clusterIP;
+  if (spec.type === 'ExternalName' || !clusterIP || clusterIP === 'None') return contribution;
+  if (!isIPv4(clusterIP)) {
+    contribution.skipped.push({ service: serviceKey(svc), reason: `ClusterIP ${clusterIP} is not IPv4: the Service proxy serves IPv4 only` });
+    return contribution;
+  }
+  const element = (map: string, key: string, value?: string): void => void contribution.elements.push({ map, key, value });
+  element('cluster-ips', clusterIP);
+  for (const frontend of frontendsOf(svc, slices, node, contribution.skipped)) {
     const count = frontend.backends.length;
     if (count === 0) {
-      elements('no-endpoint-frontends').set(frontend.key, frontend.whenEmpty === 'drop' ? 'drop' : 'goto reject-chain');
+      element('no-endpoint-frontends', frontend.key, frontend.whenEmpty === 'drop' ? 'drop' : 'goto reject-chain');
       continue;
     }
-    if (frontend.masquerade) elements('masquerade-frontends').set(frontend.key, undefined);
+    if (frontend.masquerade) element('masquerade-frontends', frontend.key);
     const endpointsMap = `endpoints-${count}`;
-    if (!maps.has(endpointsMap)) {
-      maps.set(endpointsMap, emptyMap('type ipv4_addr . inet_proto . inet_service . mark : ipv4_addr . inet_service'));
-      chains.set(endpointsMap, {
-        rules: [`ct mark set numgen random mod ${count}`, `dnat to ip daddr . meta l4proto . th dport . ct mark map @${endpointsMap}`],
-      });
-    }
+    contribution.maps.set(endpointsMap, emptyMap('type ipv4_addr . inet_proto . inet_service . mark : ipv4_addr . inet_service'));
+    contribution.chains.set(endpointsMap, {
+      rules: [`ct mark set numgen random mod ${count}`, `dnat to ip daddr . meta l4proto . th dport . ct mark map @${endpointsMap}`],
+    });
     frontend.backends.forEach((backend, index) => {
-      elements(endpointsMap).set(`${frontend.key} . ${index}`, `${backend.address} . ${backend.port}`);
-      if (backend.local) elements('hairpin').set(`${backend.address} . ${backend.address}`, undefined);
+      element(endpointsMap, `${frontend.key} . ${index}`, `${backend.address} . ${backend.port}`);
+      if (backend.local) element('hairpin', `${backend.address} . ${backend.address}`);
     });
     let target = endpointsMap;
     if (frontend.affinityTimeout !== undefined) {
       const timeout = frontend.affinityTimeout;
       const affinityMap = `affinity-${timeout}`;
       target = `${endpointsMap}-${affinityMap}`;
-      if (!maps.has(affinityMap)) {
-        maps.set(affinityMap, {
-          declaration: ['type ipv4_addr . ipv4_addr . inet_proto . inet_service : mark', 'flags dynamic,timeout', `timeout ${timeout}s`],
-          elements: new Map(),
-          dynamic: true,
-        });
-      }
-      if (!chains.has(target)) {
-        const clientKey = 'ip saddr . ip daddr . meta l4proto . th dport';
-        chains.set(target, {
-          rules: [
-            `ct mark set numgen random mod ${count}`,
-            // A remembered index replaces the random one; one beyond a shrunken list is drawn again.
-            `ct mark set ${clientKey} map @${affinityMap}`,
-            `ct mark >= ${count} ct mark set numgen random mod ${count}`,
-            `update @${affinityMap} { ${clientKey} timeout ${timeout}s : ct mark }`,
-            `dnat to ip daddr . meta l4proto . th dport . ct mark map @${endpointsMap}`,
-          ],
-        });
-      }
+      contribution.maps.set(affinityMap, {
+        declaration: ['type ipv4_addr . ipv4_addr . inet_proto . inet_service : mark', 'flags dynamic,timeout', `timeout ${timeout}s`],
+        elements: new Map(),
+        dynamic: true,
+      });
+      const clientKey = 'ip saddr . ip daddr . meta l4proto . th dport';
+      contribution.chains.set(target, {
+        rules: [
+          `ct mark set numgen random mod ${count}`,
+          // A remembered index replaces the random one; one beyond a shrunken list is drawn again.
+          `ct mark set ${clientKey} map @${affinityMap}`,
+          `ct mark >= ${count} ct mark set numgen random mod ${count}`,
+          `update @${affinityMap} { ${clientKey} timeout ${timeout}s : ct mark }`,
+          `dnat to ip daddr . meta l4proto . th dport . ct mark map @${endpointsMap}`,
+        ],
+      });
     }
-    elements('frontends').set(frontend.key, `goto ${target}`);
+    element('frontends', frontend.key, `goto ${target}`);
   }
-  return { ruleset: { family: 'ip', table: input.table ?? 'skiff', maps, chains }, skipped };
+  return contribution;
+}
+
+/** The `namespace/service-name` an EndpointSlice belongs to, or undefined. */
+export function sliceOwner(slice: EndpointSlice): string | undefined {
+  const owner = slice.metadata?.labels?.['kubernetes.io/service-name'];
+  return owner ? `${slice.metadata?.namespace ?? ''}/${owner}` : undefined;
+}
+
+/**
+ * The ruleset for these Services and EndpointSlices on this node, and the Service ports it
+ * cannot serve (SCTP, non-IPv4, a frontend another Service already holds).
+ */
+export function desiredRuleset(input: ProxyInput): DesiredState {
+  const slicesByService = new Map<string, EndpointSlice[]>();
+  for (const slice of input.endpointSlices) {
+    const owner = sliceOwner(slice);
+    if (owner) slicesByService.set(owner, [...(slicesByService.get(owner) ?? []), slice]);
+  }
+  const builder = new RulesetBuilder(baseRuleset(input.node, input.table));
+  for (const svc of input.services) {
+    builder.set(serviceKey(svc), serviceContribution(svc, slicesByService.get(serviceKey(svc)) ?? [], input.node));
+  }
+  return { ruleset: builder.ruleset(), skipped: builder.skipped() };
 }

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { renderRuleset, type Ruleset } from './ruleset.js';
-import { rulesetDelta } from './ruleset-delta.js';
+import { renderChanges, rulesetDelta, type RulesetChanges } from './ruleset-delta.js';
 
 /** What a command printed and how it ended. */
 export interface CommandResult {
@@ -51,11 +51,16 @@ export interface SyncOutcome {
   text: string;
 }
 
-/** Keeps our table in the kernel equal to the last model it was given. */
+/**
+ * Keeps our table in the kernel equal to the models it is given: either whole models through
+ * {@link sync} (it diffs them), or a live model and its changes through {@link syncChanges}.
+ */
 export class NftablesSyncer {
   private readonly run: CommandRunner;
   private readonly nft: string;
-  /** What the kernel holds, or undefined when unknown (start, or after a failure). */
+  /** Whether the kernel holds what the last successful load said (false at start and after a failure). */
+  private known = false;
+  /** The model {@link sync} last loaded, for its diff. */
   private applied: Ruleset | undefined;
 
   constructor(options: NftablesSyncerOptions = {}) {
@@ -63,8 +68,14 @@ export class NftablesSyncer {
     this.nft = options.nft ?? 'nft';
   }
 
+  /** Whether the next sync must be full (nothing loaded yet, or the last load failed). */
+  get needsFullSync(): boolean {
+    return !this.known;
+  }
+
   /** Makes the next sync a full one. */
   forceFullSync(): void {
+    this.known = false;
     this.applied = undefined;
   }
 
@@ -73,18 +84,34 @@ export class NftablesSyncer {
    * declarations) differ, else fully. @throws Error with nft's message when `nft -f` fails.
    */
   async sync(desired: Ruleset, options: { full?: boolean } = {}): Promise<SyncOutcome> {
-    const delta = this.applied && !options.full ? rulesetDelta(this.applied, desired) : undefined;
+    const delta = this.known && this.applied && !options.full ? rulesetDelta(this.applied, desired) : undefined;
     if (delta && delta.text === '') {
       this.applied = delta.applied;
       return { mode: 'unchanged', text: '' };
     }
-    const text = delta ? delta.text : renderRuleset(desired);
     this.applied = undefined;
-    const result = await this.run(this.nft, ['-f', '-'], text);
-    if (result.code !== 0) {
-      throw new Error(`nft -f (${delta ? 'partial' : 'full'} sync) exited ${result.code}: ${result.stderr.trim()}`);
-    }
+    const outcome = await this.load(delta ? delta.text : renderRuleset(desired), delta ? 'partial' : 'full');
     this.applied = delta ? delta.applied : desired;
-    return { mode: delta ? 'partial' : 'full', text };
+    return outcome;
+  }
+
+  /**
+   * Loads `changes` to the live model `model` as a partial sync, or all of `model` when the
+   * kernel's state is unknown or `full` is set. @throws Error with nft's message when `nft -f` fails.
+   */
+  async syncChanges(model: Ruleset, changes: RulesetChanges, options: { full?: boolean } = {}): Promise<SyncOutcome> {
+    this.applied = undefined;
+    if (!this.known || options.full) return this.load(renderRuleset(model), 'full');
+    const { text } = renderChanges(model.family, model.table, changes);
+    if (text === '') return { mode: 'unchanged', text };
+    return this.load(text, 'partial');
+  }
+
+  private async load(text: string, mode: 'full' | 'partial'): Promise<SyncOutcome> {
+    this.known = false;
+    const result = await this.run(this.nft, ['-f', '-'], text);
+    if (result.code !== 0) throw new Error(`nft -f (${mode} sync) exited ${result.code}: ${result.stderr.trim()}`);
+    this.known = true;
+    return { mode, text };
   }
 }

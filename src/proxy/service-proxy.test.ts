@@ -2,11 +2,19 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock } from '../apimachinery/clock.js';
 import { MemoryClient } from '../testing/memory-client.js';
-import { waitFor } from '../testing/simulation.js';
 import type { SkippedPort } from './desired-ruleset.js';
 import type { CommandResult } from './nftables.js';
 import { ServiceProxy } from './service-proxy.js';
 import { seedCluster, service, testNode } from './testing.js';
+
+/** Moves the fake clock 10 ms a round until `condition` holds; fails after 10 s of real time. */
+async function waitFor(clock: FakeClock, condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await clock.advanceAsync(10);
+  }
+}
 
 const services = { group: '', version: 'v1', resource: 'services' };
 const endpointSlices = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' };
