@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { desiredRuleset } from './desired-ruleset.js';
 import { NftablesSyncer, spawnCommand, type CommandRunner } from './nftables.js';
-import { seedCluster, slice, testNode } from './testing.js';
+import { seedCluster, service, slice, testNode } from './testing.js';
 
 const isRoot = process.getuid?.() === 0;
 const suffix = `${process.pid}`;
@@ -64,13 +64,18 @@ describe('the ruleset in a real kernel', { skip: isRoot ? false : 'needs root fo
     await sh('ip', ...c, 'link', 'add', 'veth-c', 'type', 'veth', 'peer', 'name', 'veth-s', 'netns', serverNs);
     await sh('ip', ...c, 'addr', 'add', '10.42.0.1/24', 'dev', 'veth-c');
     await sh('ip', ...s, 'addr', 'add', '10.42.0.7/24', 'dev', 'veth-s');
+    await sh('ip', ...s, 'addr', 'add', '10.42.0.8/24', 'dev', 'veth-s');
+    // The node address NodePorts answer on.
+    await sh('ip', ...c, 'addr', 'add', '192.168.50.2/32', 'dev', 'veth-c');
     await sh('ip', ...c, 'link', 'set', 'veth-c', 'up');
     await sh('ip', ...s, 'link', 'set', 'veth-s', 'up');
+    // So that an unmasqueraded reply to the node address (externalTrafficPolicy Local) finds its way.
+    await sh('ip', ...s, 'route', 'add', '192.168.50.2/32', 'dev', 'veth-s');
     // The Service CIDR goes to a port-less bridge so the output hook's DNAT runs (PLATFORM.md).
     await sh('ip', ...c, 'link', 'add', 'skiff-svc0', 'type', 'bridge');
     await sh('ip', ...c, 'link', 'set', 'skiff-svc0', 'up');
     await sh('ip', ...c, 'route', 'add', testNode.serviceCIDR, 'dev', 'skiff-svc0');
-    const script = "require('net').createServer((s) => s.end('hello from 8080\\n')).listen(8080, () => console.log('listening'))";
+    const script = "require('net').createServer((s) => s.end('hello from ' + s.localAddress + ':' + s.localPort + ' to ' + s.remoteAddress + '\\n')).listen(8080, '0.0.0.0', () => console.log('listening'))";
     server = spawn('nsenter', [`--net=/run/netns/${serverNs}`, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       server!.stdout!.once('data', () => resolve());
@@ -110,7 +115,7 @@ describe('the ruleset in a real kernel', { skip: isRoot ? false : 'needs root fo
   test('a ClusterIP connection reaches its endpoint; other ports are rejected, unallocated addresses dropped', async () => {
     const syncer = new NftablesSyncer({ run: inNamespace(clientNs) });
     await syncer.sync(desiredRuleset({ ...oneEndpointSeed(), node: testNode }).ruleset);
-    assert.equal(await connect('10.170.11.11', 80), 'data:hello from 8080');
+    assert.match(await connect('10.170.11.11', 80), /^data:hello from 10\.42\.0\.7:8080 to /);
     // The seed's `curl 10.170.11.11:6379`: no such Service port, refused at once.
     assert.equal(await connect('10.170.11.11', 6379), 'error:ECONNREFUSED');
     // A Service without endpoints: refused.
@@ -123,5 +128,39 @@ describe('the ruleset in a real kernel', { skip: isRoot ? false : 'needs root fo
     moved.endpointSlices[0] = slice('cluster-service-test', 'cluster-service-test-a', [{ name: 'abc', port: 8081, protocol: 'TCP' }], [{ ip: '10.42.0.7' }]);
     assert.equal((await syncer.sync(desiredRuleset({ ...moved, node: testNode }).ruleset)).mode, 'partial');
     assert.equal(await connect('10.170.11.11', 80), 'error:ECONNREFUSED', 'nothing listens on 8081');
+  });
+
+  test('ClientIP affinity keeps a client on one endpoint; without it both are used; NodePorts with Cluster (masqueraded) and Local (client IP kept) policy', async () => {
+    const http = [{ name: '', port: 8080, protocol: 'TCP' as const }];
+    const both = [{ ip: '10.42.0.7' }, { ip: '10.42.0.8' }];
+    const cluster = {
+      services: [
+        service('sticky', { clusterIP: '10.170.40.1', sessionAffinity: 'ClientIP', ports: [{ port: 80, targetPort: 8080 }] }),
+        service('spread', { clusterIP: '10.170.40.2', ports: [{ port: 80, targetPort: 8080 }] }),
+        service('web', { type: 'NodePort', clusterIP: '10.170.40.3', ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }] }),
+        service('web-local', { type: 'NodePort', clusterIP: '10.170.40.4', externalTrafficPolicy: 'Local', ports: [{ port: 80, targetPort: 8080, nodePort: 30081 }] }),
+      ],
+      endpointSlices: [slice('sticky', 'sticky-a', http, both), slice('spread', 'spread-a', http, both), slice('web', 'web-a', http, [{ ip: '10.42.0.8' }]),
+        slice('web-local', 'web-local-a', http, [{ ip: '10.42.0.7' }, { ip: '10.42.0.9', node: 'node-b' }]),
+      ],
+    };
+    const syncer = new NftablesSyncer({ run: inNamespace(clientNs) });
+    await syncer.sync(desiredRuleset({ ...cluster, node: { ...testNode, nodeIPs: ['192.168.50.2'] } }).ruleset, { full: true });
+    const answers = async (host: string, port: number, times: number): Promise<Set<string>> => {
+      const seen = new Set<string>();
+      for (let i = 0; i < times; i++) seen.add(await connect(host, port));
+      return seen;
+    };
+    const endpointOf = (answer: string): string => /^data:hello from (\S+) to /.exec(answer)?.[1] ?? answer;
+    const sticky = await answers('10.170.40.1', 80, 12);
+    assert.equal(new Set([...sticky].map(endpointOf)).size, 1, `one endpoint for one client: ${[...sticky].join(', ')}`);
+    // Random over two endpoints: 30 connections all on one would happen once in 2^29 runs.
+    const spread = [...(await answers('10.170.40.2', 80, 30))].map(endpointOf);
+    assert.deepEqual([...new Set(spread)].sort(), ['10.42.0.7:8080', '10.42.0.8:8080']);
+    // externalTrafficPolicy Cluster: masqueraded to the node's pod-network address.
+    assert.equal(await connect('192.168.50.2', 30080), 'data:hello from 10.42.0.8:8080 to 10.42.0.1');
+    // externalTrafficPolicy Local: the client's address is kept.
+    assert.equal(await connect('192.168.50.2', 30081), 'data:hello from 10.42.0.7:8080 to 192.168.50.2');
+    assert.equal(await connect('127.0.0.1', 30080), 'error:ECONNREFUSED', 'no NodePort on 127.0.0.1');
   });
 });
