@@ -331,9 +331,12 @@ export function desiredRuleset(input: ProxyInput): DesiredState {
   const slicesByService = new Map<string, EndpointSlice[]>();
   for (const slice of input.endpointSlices) {
     const owner = sliceOwner(slice);
-    if (owner) slicesByService.set(owner, [...(slicesByService.get(owner) ?? []), slice]);
+    if (!owner) continue;
+    const slices = slicesByService.get(owner);
+    if (slices) slices.push(slice);
+    else slicesByService.set(owner, [slice]);
   }
-  const builder = new RulesetBuilder(baseRuleset(input.node, input.table));
+  const builder = new RulesetBuilder(baseRuleset(input.node, input.table), { recordChanges: false });
   for (const svc of input.services) {
     builder.set(serviceKey(svc), serviceContribution(svc, slicesByService.get(serviceKey(svc)) ?? [], input.node));
   }

@@ -51,8 +51,12 @@ export class RulesetBuilder {
   private newChains = new Map<string, NftChain>();
   private readonly conflicts = new Set<string>();
 
-  /** @param base the sets, maps and chains every ruleset has (copied; their elements ignored). */
-  constructor(base: Ruleset) {
+  /**
+   * @param base the sets, maps and chains every ruleset has (copied; their elements ignored).
+   * @param options.recordChanges whether to record changes for {@link takeChanges} (default
+   *   true; a builder used once for a whole ruleset saves the work).
+   */
+  constructor(base: Ruleset, private readonly options: { recordChanges?: boolean } = {}) {
     this.live = {
       family: base.family,
       table: base.table,
@@ -147,6 +151,7 @@ export class RulesetBuilder {
   }
 
   private remember(map: string, key: string): void {
+    if (this.options.recordChanges === false) return;
     let keys = this.touched.get(map);
     if (!keys) {
       keys = new Map();
@@ -199,7 +204,9 @@ export class RulesetBuilder {
 
   private noteConflict(map: string, key: string): void {
     if (!frontendMaps.has(map)) return;
-    if (this.frontendHolders(key).length > 1) this.conflicts.add(key);
+    let holders = 0;
+    for (const name of frontendMaps) holders += this.holders.get(name)?.get(key)?.length ?? 0;
+    if (holders > 1) this.conflicts.add(key);
     else this.conflicts.delete(key);
   }
 }
