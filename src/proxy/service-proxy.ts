@@ -1,0 +1,124 @@
+import type { Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import { systemClock, type Clock } from '../apimachinery/clock.js';
+import type { KubeObject } from '../apimachinery/object.js';
+import type { Client, ResourceRef } from '../client/client.js';
+import { Informer, objectKey } from '../client/informer.js';
+import { BoundedFrequencyRunner } from './bounded-frequency-runner.js';
+import { baseRuleset, serviceContribution, sliceOwner, type desiredRuleset, type NodeFacts, type SkippedPort } from './desired-ruleset.js';
+import { RulesetBuilder } from './ruleset-builder.js';
+import { NftablesSyncer, type CommandRunner, type SyncOutcome } from './nftables.js';
+
+const servicesRef: ResourceRef = { group: '', version: 'v1', resource: 'services' };
+const endpointSlicesRef: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' };
+
+/** Options of {@link ServiceProxy}. */
+export interface ServiceProxyOptions {
+  client: Client;
+  node: NodeFacts;
+  /** Our table's name. Default `skiff`. */
+  table?: string;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Runs `nft`. Default: a real process. */
+  run?: CommandRunner;
+  /** Least time between two syncs. Default 1000 ms (kube-proxy's minSyncPeriod). */
+  minSyncIntervalMs?: number;
+  /** A sync happens at least this often. Default 30000 ms (kube-proxy's syncPeriod). */
+  syncPeriodMs?: number;
+  /** A full sync happens at least this often, besides at start and after failures. Default 1 hour (kube-proxy's). */
+  fullSyncPeriodMs?: number;
+  /** Told about Service ports the proxy leaves out (for events) when that list changes. */
+  onSkipped?: (skipped: SkippedPort[]) => void;
+  /** Told after each sync. */
+  onSynced?: (outcome: SyncOutcome) => void;
+  /** Told about failed syncs and informer failures. Default: console.error. */
+  onError?: (error: unknown) => void;
+}
+
+const byService = 'service';
+
+/**
+ * The node's Service proxy: watches Services and EndpointSlices and keeps our nftables table
+ * equal to {@link desiredRuleset} of them. Only the Services that changed are recomputed (a
+ * {@link RulesetBuilder} holds the rest); syncs go through a bounded-frequency runner, so
+ * changes in a burst become one partial sync.
+ */
+export class ServiceProxy {
+  private readonly services: Informer<Service & KubeObject>;
+  private readonly endpointSlices: Informer<EndpointSlice & KubeObject>;
+  private readonly syncer: NftablesSyncer;
+  private readonly runner: BoundedFrequencyRunner;
+  private readonly builder: RulesetBuilder;
+  private readonly clock: Clock;
+  private readonly onError: (error: unknown) => void;
+  private dirty = new Set<string>();
+  private lastFullSync = -Infinity;
+  private lastSkipped = '[]';
+
+  constructor(private readonly options: ServiceProxyOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.onError = options.onError ?? ((error) => console.error('service proxy:', error));
+    this.services = new Informer<Service & KubeObject>(options.client, servicesRef, { clock: this.clock, onError: this.onError });
+    this.endpointSlices = new Informer<EndpointSlice & KubeObject>(options.client, endpointSlicesRef, {
+      clock: this.clock,
+      onError: this.onError,
+      indexers: { [byService]: (slice) => [sliceOwner(slice) ?? ''] },
+    });
+    this.builder = new RulesetBuilder(baseRuleset(options.node, options.table));
+    this.syncer = new NftablesSyncer({ run: options.run });
+    this.runner = new BoundedFrequencyRunner({
+      fn: () => this.syncOnce(),
+      minIntervalMs: options.minSyncIntervalMs,
+      maxIntervalMs: options.syncPeriodMs,
+      clock: this.clock,
+      onError: this.onError,
+    });
+  }
+
+  /** Watches and syncs until `signal` aborts; resolves once stopped. */
+  async start(signal: AbortSignal): Promise<void> {
+    const serviceChanged = (svc: Service & KubeObject): void => this.markDirty(objectKey(svc));
+    const sliceChanged = (slice: EndpointSlice & KubeObject): void => this.markDirty(sliceOwner(slice));
+    this.services.addEventHandler({ onAdd: serviceChanged, onUpdate: (_, svc) => serviceChanged(svc), onDelete: serviceChanged });
+    this.endpointSlices.addEventHandler({
+      onAdd: sliceChanged,
+      onUpdate: (old, slice) => {
+        sliceChanged(old);
+        sliceChanged(slice);
+      },
+      onDelete: sliceChanged,
+    });
+    const informers = [this.services.start(signal), this.endpointSlices.start(signal)];
+    const synced = await Promise.all([this.services.waitForSync(signal), this.endpointSlices.waitForSync(signal)]);
+    if (synced.every(Boolean)) await this.runner.loop(signal);
+    await Promise.all(informers);
+  }
+
+  private markDirty(serviceKey: string | undefined): void {
+    if (serviceKey === undefined) return;
+    this.dirty.add(serviceKey);
+    this.runner.request();
+  }
+
+  private async syncOnce(): Promise<void> {
+    const dirty = this.dirty;
+    this.dirty = new Set();
+    for (const key of dirty) {
+      const svc = this.services.store.getByKey(key);
+      const slices = this.endpointSlices.byIndex(byService, key);
+      this.builder.set(key, svc ? serviceContribution(svc, slices, this.options.node) : undefined);
+    }
+    const now = this.clock.now().getTime();
+    const full = this.syncer.needsFullSync || now - this.lastFullSync >= (this.options.fullSyncPeriodMs ?? 3_600_000);
+    // A full sync declares the table anew: sets, maps and chains nothing uses any more go.
+    if (full) this.builder.compact();
+    const outcome = await this.syncer.syncChanges(this.builder.ruleset(), this.builder.takeChanges(), { full });
+    if (full) this.lastFullSync = now;
+    const skipped = this.builder.skipped();
+    const skippedText = JSON.stringify(skipped);
+    if (skippedText !== this.lastSkipped) this.options.onSkipped?.(skipped);
+    this.lastSkipped = skippedText;
+    this.options.onSynced?.(outcome);
+  }
+}

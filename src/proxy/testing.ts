@@ -1,0 +1,95 @@
+/**
+ * Test support for the Service proxy: Services, EndpointSlices and node facts as the seed and
+ * the benchmarks use them.
+ */
+import type { Service, ServiceSpec } from 'kubernetes-types/core/v1.js';
+import type { EndpointConditions, EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { KubeObject } from '../apimachinery/object.js';
+import type { NodeFacts } from './desired-ruleset.js';
+
+/** The node the fixtures run on: `node-a` at 192.168.50.2, pods 10.42.0.0/16, Services 10.170.0.0/16. */
+export const testNode: NodeFacts = {
+  nodeName: 'node-a',
+  nodeIPs: ['192.168.50.2', '127.0.0.1'],
+  clusterCIDR: '10.42.0.0/16',
+  serviceCIDR: '10.170.0.0/16',
+};
+
+/** A Service in `default` (or `namespace`). */
+export function service(name: string, spec: ServiceSpec, extra: Partial<Service> = {}, namespace = 'default'): Service & KubeObject {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec, ...extra };
+}
+
+/** One endpoint of {@link slice}: an address, its node, and conditions (default ready). */
+export interface TestEndpoint {
+  ip: string;
+  node?: string;
+  conditions?: EndpointConditions;
+}
+
+/** An IPv4 EndpointSlice of Service `serviceName`. */
+export function slice(serviceName: string, sliceName: string, ports: EndpointPort[], endpoints: TestEndpoint[], namespace = 'default'): EndpointSlice & KubeObject {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: sliceName, namespace, labels: { 'kubernetes.io/service-name': serviceName } },
+    addressType: 'IPv4',
+    ports,
+    endpoints: endpoints.map((e) => ({
+      addresses: [e.ip],
+      nodeName: e.node ?? 'node-a',
+      conditions: e.conditions ?? { ready: true, serving: true, terminating: false },
+    })),
+  };
+}
+
+/**
+ * The seed's Services: `cluster-service-test` (10.170.11.11, `abc` 80→8080 and `redis`
+ * 99→6379; a second slice whose pod names its port 8081, so `abc` resolves per endpoint) and
+ * `cluster-service-02` (10.170.11.88, 80→8080 over the canary Deployments' pods).
+ */
+export function seedCluster(): { services: (Service & KubeObject)[]; endpointSlices: (EndpointSlice & KubeObject)[] } {
+  return {
+    services: [
+      service('cluster-service-test', {
+        clusterIP: '10.170.11.11',
+        selector: { app: 'canary-tomcat' },
+        ports: [
+          { name: 'abc', port: 80, targetPort: 8080, protocol: 'TCP' },
+          { name: 'redis', port: 99, targetPort: 6379, protocol: 'TCP' },
+        ],
+      }),
+      service('cluster-service-02', { clusterIP: '10.170.11.88', selector: { app: 'canary-tomcat' }, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] }),
+    ],
+    endpointSlices: [
+      slice('cluster-service-test', 'cluster-service-test-a', [{ name: 'abc', port: 8080, protocol: 'TCP' }, { name: 'redis', port: 6379, protocol: 'TCP' }], [{ ip: '10.42.0.7' }]),
+      slice('cluster-service-test', 'cluster-service-test-b', [{ name: 'abc', port: 8081, protocol: 'TCP' }, { name: 'redis', port: 6379, protocol: 'TCP' }], [{ ip: '10.42.1.9', node: 'node-b' }]),
+      slice('cluster-service-02', 'cluster-service-02-x', [{ name: '', port: 8080, protocol: 'TCP' }], [
+        { ip: '10.42.0.3' },
+        { ip: '10.42.0.4' },
+        { ip: '10.42.1.5', node: 'node-b' },
+        { ip: '10.42.1.6', node: 'node-b' },
+      ]),
+    ],
+  };
+}
+
+/**
+ * `count` ClusterIP Services (`svc-0`…) in 10.170.0.0/16 (from 10.170.1.0), each with one
+ * TCP port 80→8080 and `endpointsPerService` ready endpoints in 10.42.0.0/16.
+ */
+export function manyServices(count: number, endpointsPerService: number): { services: (Service & KubeObject)[]; endpointSlices: (EndpointSlice & KubeObject)[] } {
+  const services: (Service & KubeObject)[] = [];
+  const endpointSlices: (EndpointSlice & KubeObject)[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `svc-${i}`;
+    services.push(service(name, { clusterIP: `10.170.${1 + (i >>> 8)}.${i & 255}`, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] }));
+    const endpoints: TestEndpoint[] = [];
+    for (let e = 0; e < endpointsPerService; e++) {
+      const n = i * endpointsPerService + e;
+      endpoints.push({ ip: `10.42.${(n >>> 8) & 255}.${n & 255}`, node: 'node-b' });
+    }
+    endpointSlices.push(slice(name, `${name}-a`, [{ name: '', port: 8080, protocol: 'TCP' }], endpoints));
+  }
+  return { services, endpointSlices };
+}
