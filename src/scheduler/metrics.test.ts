@@ -7,6 +7,7 @@ import { resources } from '../client/client.js';
 import { WorkQueueMetricsProvider } from '../client/work-queue-metrics.js';
 import { simulationEnvironment } from '../testing/simulation.js';
 import { waitFor } from '../testing/wait.js';
+import { runController } from '../client/controller.js';
 import { familyOf, parsePrometheusText, samplesOf } from '../testing/prometheus-text.js';
 import { Scheduler } from './scheduler.js';
 
@@ -35,8 +36,9 @@ test('the scheduler counts and times its attempts by result, and its queue repor
   await env.client.create(resources.nodes, '', node('n1'));
   await env.client.create(resources.pods, 'default', pod('fits', '100m'));
   await env.client.create(resources.pods, 'default', pod('too-big', '8'));
-  const scheduler = new Scheduler({ ...env.ctx, metrics: registry, workQueueMetrics: new WorkQueueMetricsProvider(registry) });
-  env.run(scheduler);
+  const ctx = { ...env.ctx, metrics: registry, workQueueMetrics: new WorkQueueMetricsProvider(registry) };
+  const scheduler = new Scheduler(ctx);
+  env.run((signal) => runController(ctx, scheduler, signal));
   try {
     const attempts = (result: string, families: Awaited<ReturnType<typeof parsePrometheusText>>) =>
       samplesOf(familyOf(families, 'scheduler_schedule_attempts'), 'scheduler_schedule_attempts_total', { result, profile: 'default-scheduler' })[0]?.value ?? 0;
