@@ -90,6 +90,27 @@ interface ContainerStart {
   sandbox: PodSandboxContext;
 }
 
+/** A running container to stop: preStop first, then the stop signal, SIGKILL after the grace period. */
+interface ContainerKill {
+  pod: PodObject;
+  /** Its spec, for the preStop hook; undefined when the pod no longer has it. */
+  spec: Container | undefined;
+  running: ContainerStatus;
+  /** The Killing event's message. */
+  message: string;
+  graceSeconds: number;
+}
+
+/** What a container's API status is built from. */
+interface ContainerStatusInput {
+  pod: Pod;
+  spec: Container;
+  runtime: RuntimePod;
+  kind: 'init' | 'regular';
+  /** Every init container has succeeded (a regular container not created yet waits for PodInitializing otherwise). */
+  initDone: boolean;
+}
+
 /** A container that cannot start (yet): its waiting reason and message. */
 interface Waiting {
   reason: string;
@@ -257,7 +278,7 @@ export class PodWorker {
       if (last?.state === 'CONTAINER_RUNNING') {
         const why = this.killReason(container, last);
         if (!why) continue;
-        await this.killContainer(pod, container, last, why, this.gracePeriodSeconds(pod));
+        await this.killContainer({ pod, spec: container, running: last, message: why, graceSeconds: this.gracePeriodSeconds(pod) });
         changed = true;
         if (policy === 'Never') continue;
         // Restarted below in this sync, through back-off like any exit.
@@ -418,9 +439,8 @@ export class PodWorker {
   }
 
   /** preStop, then stop within what is left of the grace period. */
-  private async killContainer(pod: PodObject, container: Container | undefined, c: ContainerStatus, message: string, graceSeconds: number): Promise<void> {
-    const name = containerNameOf(c);
-    this.deps.recorder.event(pod, 'Normal', 'Killing', message || `Stopping container ${name}`);
+  private async killContainer({ pod, spec: container, running: c, message, graceSeconds }: ContainerKill): Promise<void> {
+    this.deps.recorder.event(pod, 'Normal', 'Killing', message);
     const started = this.deps.clock.now().getTime();
     const preStop = container?.lifecycle?.preStop;
     if (preStop && graceSeconds > 0) {
@@ -472,7 +492,7 @@ export class PodWorker {
         .filter((c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_CREATED')
         .map((c) => {
           const spec = pod?.spec?.containers?.find((x) => x.name === containerNameOf(c)) ?? pod?.spec?.initContainers?.find((x) => x.name === containerNameOf(c));
-          return pod ? this.killContainer(pod, spec, c, `Stopping container ${containerNameOf(c)}`, graceSeconds) : this.stopContainer(c.id, graceSeconds);
+          return pod ? this.killContainer({ pod, spec, running: c, message: `Stopping container ${containerNameOf(c)}`, graceSeconds }) : this.stopContainer(c.id, graceSeconds);
         }),
     );
     await this.stopSandboxes(runtime);
@@ -500,7 +520,7 @@ export class PodWorker {
     });
   }
 
-  private async containerStatus(pod: Pod, spec: Container, runtime: RuntimePod, kind: 'init' | 'regular', initDone: boolean): Promise<ApiContainerStatus> {
+  private async containerStatus({ pod, spec, runtime, kind, initDone }: ContainerStatusInput): Promise<ApiContainerStatus> {
     const uid = pod.metadata?.uid ?? '';
     const attempts = attemptsOf(runtime, spec.name);
     const [last, before] = attempts;
@@ -543,10 +563,10 @@ export class PodWorker {
   private async writeStatus(pod: PodObject, runtime: RuntimePod, podIPs: string[]): Promise<void> {
     const inits = pod.spec?.initContainers ?? [];
     const initStatuses: ApiContainerStatus[] = [];
-    for (const c of inits) initStatuses.push(await this.containerStatus(pod, c, runtime, 'init', false));
+    for (const c of inits) initStatuses.push(await this.containerStatus({ pod, spec: c, runtime, kind: 'init', initDone: false }));
     const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0);
     const statuses: ApiContainerStatus[] = [];
-    for (const c of pod.spec?.containers ?? []) statuses.push(await this.containerStatus(pod, c, runtime, 'regular', initDone));
+    for (const c of pod.spec?.containers ?? []) statuses.push(await this.containerStatus({ pod, spec: c, runtime, kind: 'regular', initDone }));
     const states = (list: ApiContainerStatus[]): ContainerStateInput[] =>
       list.map((s) => ({
         name: s.name,
