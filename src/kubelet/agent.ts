@@ -14,7 +14,7 @@ import { ApiEventRecorder } from '../client/events.js';
 import { Informer, objectKey, splitKey } from '../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../client/work-queue.js';
 import { CriClient } from './cri/client.js';
-import type { ContainerRuntime } from './cri/runtime.js';
+import type { ContainerRuntime, RuntimeConnection } from './cri/runtime.js';
 import { containerdPaths, renderContainerdConfig } from './containerd/config.js';
 import { cniConflistFileName, renderCniConflist } from './containerd/cni.js';
 import { ContainerdSupervisor } from './containerd/supervisor.js';
@@ -100,6 +100,8 @@ export interface NodeAgentOptions {
   clusterDomain?: string;
   /** An existing CRI socket (unix:///...) to use instead of running containerd. */
   containerRuntimeEndpoint?: string;
+  /** Opens the connection to the runtime at a CRI endpoint. Default: {@link CriClient.connect} (gRPC). */
+  connectRuntime?: (endpoint: string) => RuntimeConnection;
   /** The port of the node's HTTPS endpoint (logs, exec, port-forward). Default 10250. */
   kubeletPort?: number;
   /** Client certificates signed by this CA may use the node's endpoint (the API server's). */
@@ -226,7 +228,7 @@ export class NodeAgent {
    * The runtime: our own containerd (supervised, with the pause image and the images directory
    * imported), or the CRI endpoint given. Resolves once it answers.
    */
-  private async startRuntime(run: AgentRun): Promise<CriClient> {
+  private async startRuntime(run: AgentRun): Promise<RuntimeConnection> {
     let endpoint = this.options.containerRuntimeEndpoint;
     let containerdAddress: string | undefined;
     if (!endpoint) {
@@ -245,7 +247,7 @@ export class NodeAgent {
       run.running.push(supervisor.stopped());
       endpoint = `unix://${paths.address}`;
     }
-    const cri = CriClient.connect(endpoint);
+    const cri = (this.options.connectRuntime ?? ((e: string) => CriClient.connect(e)))(endpoint);
     try {
       await cri.waitUntilReady(run.signal, 60_000);
       const version = await cri.version();

@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../apimachinery/clock.js';
 import { CriError } from './cri/client.js';
-import type { ContainerRuntime } from './cri/runtime.js';
+import type { RuntimeConnection } from './cri/runtime.js';
 import type {
   AttachRequest,
   Container,
@@ -68,12 +68,12 @@ export interface FakeRuntimeOptions {
 }
 
 /**
- * A {@link ContainerRuntime} in memory. Sandboxes get IPs 10.42.0.1, .2, ...; containers run when
+ * A container runtime in memory. Sandboxes get IPs 10.42.0.1, .2, ...; containers run when
  * started and stay running until the test calls {@link exitContainer} or the kubelet stops them. A
  * stopped container exits 0 at once, unless its name is in {@link ignoringStopSignal}: then it is
  * killed (137) after the stop's timeout on the clock. Unknown ids give NOT_FOUND as containerd does.
  */
-export class FakeRuntime implements ContainerRuntime {
+export class FakeRuntime implements RuntimeConnection {
   /** Every sandbox, by id (removed ones are gone). */
   readonly sandboxes = new Map<string, FakeSandbox>();
   /** Every container, by id (removed ones are gone). */
@@ -139,6 +139,17 @@ export class FakeRuntime implements ContainerRuntime {
 
   private finish(c: FakeContainer, exitCode: number): void {
     c.status = { ...c.status, state: 'CONTAINER_EXITED', exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', finishedAt: this.now() };
+  }
+
+  /** Whether {@link close} was called. */
+  closed = false;
+
+  async waitUntilReady(): Promise<VersionResponse> {
+    return this.version();
+  }
+
+  close(): void {
+    this.closed = true;
   }
 
   async version(): Promise<VersionResponse> {

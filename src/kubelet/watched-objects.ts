@@ -40,7 +40,10 @@ export class WatchedObjects<T extends KubeObject> {
   private readonly byPod = new Map<string, Set<string>>();
   private readonly running = new Set<Promise<void>>();
 
-  constructor(private readonly options: WatchedObjectsOptions) {}
+  constructor(private readonly options: WatchedObjectsOptions) {
+    // One listener for all watches: a node may watch hundreds of objects.
+    options.signal.addEventListener('abort', () => this.watches.forEach((w) => w.stop.abort()), { once: true });
+  }
 
   /**
    * Makes `names` (in `namespace`, '' for cluster-scoped objects) the objects pod `podUID`
@@ -108,13 +111,8 @@ export class WatchedObjects<T extends KubeObject> {
       informer.addEventHandler({ onAdd: changed, onUpdate: (o, n) => (o !== n ? changed() : undefined), onDelete: changed });
     }
     this.watches.set(key, watch);
-    const stopAll = () => watch.stop.abort();
-    this.options.signal.addEventListener('abort', stopAll, { once: true });
     if (this.options.signal.aborted) watch.stop.abort();
-    const running = informer.start(watch.stop.signal).finally(() => {
-      this.options.signal.removeEventListener('abort', stopAll);
-      this.running.delete(running);
-    });
+    const running = informer.start(watch.stop.signal).finally(() => this.running.delete(running));
     this.running.add(running);
   }
 

@@ -70,3 +70,11 @@ export interface ContainerRuntime {
   /** Pulls an image; resolves to its reference (id). */
   pullImage(image: string | ImageSpec, auth?: AuthConfig, sandboxConfig?: PodSandboxConfig): Promise<string>;
 }
+
+/** A {@link ContainerRuntime} the node agent connected to: it waits for it to answer and closes it when it stops. */
+export interface RuntimeConnection extends ContainerRuntime {
+  /** Resolves once the runtime answers; rejects when `signal` aborts or after `timeoutMs`. */
+  waitUntilReady(signal: AbortSignal, timeoutMs: number): Promise<unknown>;
+  /** Ends the connection; calls in flight fail. */
+  close(): void;
+}
