@@ -34,6 +34,8 @@ export class ReferencedObjects {
   private readonly secrets: WatchedObjects<Secret & KubeObject>;
   private readonly claims: WatchedObjects<PersistentVolumeClaim & KubeObject>;
   private readonly volumes: WatchedObjects<PersistentVolume & KubeObject>;
+  /** UIDs of the pods registered and not unregistered since. */
+  private readonly registered = new Set<string>();
 
   constructor(private readonly options: ReferencedObjectsOptions) {
     const watched = <T extends KubeObject>(resource: keyof typeof resources) =>
@@ -59,10 +61,13 @@ export class ReferencedObjects {
     const uid = pod.metadata?.uid ?? '';
     const namespace = pod.metadata?.namespace ?? '';
     const refs = podReferences(pod);
+    this.registered.add(uid);
     this.configMaps.setReferences(uid, namespace, refs.configMaps);
     this.secrets.setReferences(uid, namespace, refs.secrets);
     this.claims.setReferences(uid, namespace, refs.persistentVolumeClaims);
     await this.waitForSync(uid, [this.configMaps, this.secrets, this.claims], signal);
+    // Unregistered meanwhile (the pod was deleted): watching its PVs now would outlive it.
+    if (!this.registered.has(uid)) return;
     const volumeNames = refs.persistentVolumeClaims.flatMap((claim) => this.claims.get(namespace, claim)?.spec?.volumeName ?? []);
     this.volumes.setReferences(uid, '', volumeNames);
     await this.waitForSync(uid, [this.volumes], signal);
@@ -70,6 +75,7 @@ export class ReferencedObjects {
 
   /** Lets go of everything pod `podUID` referenced. */
   unregister(podUID: string): void {
+    this.registered.delete(podUID);
     for (const w of this.all()) w.forgetPod(podUID);
   }
 
