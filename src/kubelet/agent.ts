@@ -5,15 +5,16 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ConfigMap, Node, PersistentVolume, PersistentVolumeClaim, Pod, Secret } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { firstAddressInCIDR } from '../apimachinery/net.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import { resources, type Client } from '../client/client.js';
 import { systemClock, type Clock } from '../apimachinery/clock.js';
 import { ApiEventRecorder } from '../client/events.js';
 import { Informer, objectKey, splitKey } from '../client/informer.js';
-import { runWorkers, WorkQueue } from '../client/work-queue.js';
+import { runWorkers, WorkQueue, type SyncResult } from '../client/work-queue.js';
 import { CriClient } from './cri/client.js';
+import type { ContainerRuntime, RuntimeConnection } from './cri/runtime.js';
 import { containerdPaths, renderContainerdConfig } from './containerd/config.js';
 import { cniConflistFileName, renderCniConflist } from './containerd/cni.js';
 import { ContainerdSupervisor } from './containerd/supervisor.js';
@@ -22,19 +23,68 @@ import { importImageTars, importImagesDir } from './images/import.js';
 import { ImageManager } from './image-manager.js';
 import { defaultNodeIP, readMachineInfo, type MachineInfo } from './machine-info.js';
 import { NodeRegistration, type NodeDescription } from './node-registration.js';
-import { parseResolvConf } from './pod/dns.js';
+import { parseResolvConf, type ResolvConf } from './pod/dns.js';
 import { PodWorker } from './pod-worker.js';
 import { PodRoutes } from './network/pod-routes.js';
 import { ProbeManager } from './prober/probe-worker.js';
 import { runtimeLabels } from './runtime-pod.js';
 import { PodVolumes } from './volumes/volumes.js';
+import { ReferencedObjects } from './referenced-objects.js';
 import { NodeServer } from './server/node-server.js';
 import { CriStreamingBackend } from './streaming-backend.js';
 import { loadOrCreateNodeServingCert } from './serving-cert.js';
 import { Registry } from '../apimachinery/metrics.js';
 import { KubeletMetrics } from './kubelet-metrics.js';
+import { parseQuantity } from '../apimachinery/quantity.js';
 
 type PodObject = Pod & KubeObject;
+type NodeObject = Node & KubeObject;
+
+/** The agent's directories under `<dataDir>/agent`. */
+interface AgentDirs {
+  containerd: string;
+  cniConf: string;
+  cniData: string;
+  pods: string;
+  logs: string;
+  images: string;
+  tls: string;
+}
+
+/** One run of {@link NodeAgent.start}: what its steps share. */
+interface AgentRun {
+  signal: AbortSignal;
+  dirs: AgentDirs;
+  /** Tasks that settle after `signal` aborts; `start` waits for them before it returns. */
+  running: Promise<unknown>[];
+  /** The host's resolver settings, for pods with dnsPolicy Default. */
+  hostResolvConf: ResolvConf;
+}
+
+/** A change of this Node and what reacting to it needs. */
+interface ObservedNode {
+  node: Node;
+  registration: NodeRegistration;
+  dirs: Pick<AgentDirs, 'cniConf' | 'cniData'>;
+  statusQueue: WorkQueue<string>;
+  signal: AbortSignal;
+}
+
+/** The pods' work queue, what its workers run per key, and the worker behind it. */
+interface PodPipeline {
+  queue: WorkQueue<string>;
+  sync: (key: string) => Promise<SyncResult>;
+  worker: PodWorker;
+}
+
+/** What the relist loop compares and wakes. */
+interface RelistInput {
+  cri: ContainerRuntime;
+  pods: Informer<PodObject>;
+  worker: PodWorker;
+  queue: WorkQueue<string>;
+  signal: AbortSignal;
+}
 
 /** The version this agent reports as kubeletVersion and kubeProxyVersion. */
 export const agentVersion = 'v1.32.0-skiff';
@@ -53,6 +103,8 @@ export interface NodeAgentOptions {
   clusterDomain?: string;
   /** An existing CRI socket (unix:///...) to use instead of running containerd. */
   containerRuntimeEndpoint?: string;
+  /** Opens the connection to the runtime at a CRI endpoint. Default: {@link CriClient.connect} (gRPC). */
+  connectRuntime?: (endpoint: string) => RuntimeConnection;
   /** The port of the node's HTTPS endpoint (logs, exec, port-forward). Default 10250. */
   kubeletPort?: number;
   /** Client certificates signed by this CA may use the node's endpoint (the API server's). */
@@ -75,6 +127,7 @@ export interface NodeAgentOptions {
 /** Runs a real node until its signal aborts. */
 export class NodeAgent {
   readonly nodeName: string;
+  private readonly metrics: KubeletMetrics;
   readonly nodeIP: string;
   private readonly agentDir: string;
   private readonly clock: Clock;
@@ -92,6 +145,7 @@ export class NodeAgent {
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? ((m) => console.error(m));
     this.kubeletPort = options.kubeletPort ?? 10250;
+    this.metrics = new KubeletMetrics({ registry: options.metrics ?? new Registry(), clock: this.clock });
   }
 
   private describe(): NodeDescription {
@@ -133,9 +187,39 @@ export class NodeAgent {
 
   /** Runs the node: resolves after `signal` aborts and everything has stopped. Containers keep running. */
   async start(signal: AbortSignal): Promise<void> {
-    const { client } = this.options;
+    const run: AgentRun = { signal, dirs: await this.prepareDirectories(), running: [], hostResolvConf: await hostResolvConf() };
+    const cri = await this.startRuntime(run);
+    const untrackRuntime = this.metrics.trackRuntime(async () => ({ sandboxes: await cri.listPodSandbox(), containers: await cri.listContainers() }));
+    try {
+      const pods = this.podInformer();
+      const port = await this.serveNodeEndpoint(run, cri, pods);
+      const registration = new NodeRegistration(this.options.client, this.nodeName, this.clock, () => this.describe());
+      if (!(await registration.registerUntilDone(signal, (err) => this.log(`register: ${String(err)}`)))) return;
+      await this.pollRuntimeStatus(cri);
+      const statusQueue = new WorkQueue<string>({ clock: this.clock });
+      const { ownNode, clusterNodes } = this.watchNodes(run, registration, statusQueue);
+      const pipeline = this.podPipeline(run, cri, pods);
+      await this.startInformers(run, clusterNodes ? [pods, ownNode, clusterNodes] : [pods, ownNode]);
+      this.log(`node ${this.nodeName} (${this.nodeIP}) serving on :${port}, runtime ${this.runtimeVersion}`);
+      this.runNodeLoops(run, cri, registration, statusQueue);
+      run.running.push(
+        runWorkers(pipeline.queue, 8, pipeline.sync, signal, (err, key) => this.log(`pod ${key}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)),
+        this.relistLoop({ cri, pods, worker: pipeline.worker, queue: pipeline.queue, signal }),
+      );
+      // Routes once every Node is known: reconciling an empty list would drop the routes to other nodes.
+      if (clusterNodes) run.running.push(new PodRoutes({ nodes: clusterNodes, nodeName: this.nodeName, clock: this.clock, log: this.log }).start(signal));
+      await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+      await Promise.allSettled(run.running);
+    } finally {
+      untrackRuntime();
+      cri.close();
+    }
+  }
+
+  /** Creates the agent's directories and reads the machine's capacity. */
+  private async prepareDirectories(): Promise<AgentDirs> {
     const paths = containerdPaths(join(this.agentDir, 'containerd'));
-    const dirs = {
+    const dirs: AgentDirs = {
       containerd: join(this.agentDir, 'containerd'),
       cniConf: paths.cniConfDir,
       cniData: paths.cniIpamDir,
@@ -146,172 +230,200 @@ export class NodeAgent {
     };
     for (const d of Object.values(dirs)) await mkdir(d, { recursive: true, mode: 0o700 });
     this.machine = await readMachineInfo(this.agentDir);
+    return dirs;
+  }
 
-    // The runtime: our own containerd, or the one given.
+  /**
+   * The runtime: our own containerd (supervised, with the pause image and the images directory
+   * imported), or the CRI endpoint given. Resolves once it answers.
+   */
+  private async startRuntime(run: AgentRun): Promise<RuntimeConnection> {
     let endpoint = this.options.containerRuntimeEndpoint;
-    const running: Promise<void>[] = [];
     let containerdAddress: string | undefined;
     if (!endpoint) {
+      const paths = containerdPaths(run.dirs.containerd);
       containerdAddress = paths.address;
-      await writeFile(paths.configFile, renderContainerdConfig({ dataDir: dirs.containerd, sandboxImage: pauseImageName }));
+      await writeFile(paths.configFile, renderContainerdConfig({ dataDir: run.dirs.containerd, sandboxImage: pauseImageName }));
       const supervisor = new ContainerdSupervisor({
-        dataDir: dirs.containerd,
+        dataDir: run.dirs.containerd,
         configFile: paths.configFile,
         address: paths.address,
         logFile: paths.logFile,
         clock: this.clock,
         onError: (err) => this.log(`containerd: ${err.message}`),
       });
-      await supervisor.start(signal);
-      running.push(supervisor.stopped());
+      await supervisor.start(run.signal);
+      run.running.push(supervisor.stopped());
       endpoint = `unix://${paths.address}`;
     }
-    const metrics = new KubeletMetrics({ registry: this.options.metrics ?? new Registry(), clock: this.clock });
-    const cri = CriClient.connect(endpoint, { onCall: metrics.observeRuntimeCall });
-    const untrackRuntime = metrics.trackRuntime(async () => ({ sandboxes: await cri.listPodSandbox(), containers: await cri.listContainers() }));
+    const cri = (this.options.connectRuntime ?? ((e: string) => CriClient.connect(e, { onCall: this.metrics.observeRuntimeCall })))(endpoint);
     try {
-      await cri.waitUntilReady(signal, 60_000);
+      await cri.waitUntilReady(run.signal, 60_000);
       const version = await cri.version();
       this.runtimeVersion = `${version.runtimeName}://${version.runtimeVersion}`;
-      if (containerdAddress) await this.importImages(containerdAddress, dirs.images, signal);
-
-      // The node's endpoint first, so the registered port answers as soon as the Node exists.
-      let podCache: Informer<PodObject> | undefined;
-      const tls = await loadOrCreateNodeServingCert(dirs.tls, this.nodeName, [this.nodeIP]);
-      const server = new NodeServer({
-        tls,
-        clientCAPem: this.options.trustedClientCAPem,
-        backend: new CriStreamingBackend(cri, (ns, name) => podCache?.get(ns, name)),
-        host: this.nodeIP,
-        port: this.kubeletPort,
-        metrics: metrics.registry,
-      });
-      const address = await server.start(signal);
-      this.kubeletPort = address.port;
-      const registration = new NodeRegistration(client, this.nodeName, this.clock, () => this.describe());
-      if (!(await registration.registerUntilDone(signal, (err) => this.log(`register: ${String(err)}`)))) return;
-      await this.pollRuntimeStatus(cri);
-
-      const onError = (where: string) => (err: unknown) => this.log(`${where}: ${err instanceof Error ? err.message : String(err)}`);
-      const pods = new Informer<PodObject>(client, resources.pods, {
-        fieldSelector: `spec.nodeName=${this.nodeName}`,
-        clock: this.clock,
-        onError: onError('pod watch'),
-        indexers: { uid: (p) => [p.metadata?.uid ?? ''] },
-      });
-      podCache = pods;
-      const configMaps = new Informer<ConfigMap & KubeObject>(client, resources.configmaps, { clock: this.clock, onError: onError('configmap watch') });
-      const secrets = new Informer<Secret & KubeObject>(client, resources.secrets, { clock: this.clock, onError: onError('secret watch') });
-      const claims = new Informer<PersistentVolumeClaim & KubeObject>(client, resources.persistentvolumeclaims, { clock: this.clock, onError: onError('pvc watch') });
-      const volumesInformer = new Informer<PersistentVolume & KubeObject>(client, resources.persistentvolumes, { clock: this.clock, onError: onError('pv watch') });
-      // Every Node: this one's podCIDR and Ready, the others' for the routes to their pods.
-      const clusterNodes = new Informer<Node & KubeObject>(client, resources.nodes, { clock: this.clock, onError: onError('nodes watch') });
-
-      const queue = new WorkQueue<string>({ clock: this.clock });
-      const statusQueue = new WorkQueue<string>({ clock: this.clock });
-      const recorder = new ApiEventRecorder({ client, clock: this.clock, component: 'kubelet', host: this.nodeName, onError: onError('event') });
-      const probes = new ProbeManager({
-        clock: this.clock,
-        exec: async (containerID, command, timeoutSeconds) => {
-          const r = await cri.execSync(containerID, command, timeoutSeconds);
-          return { exitCode: r.exitCode, output: Buffer.concat([r.stdout, r.stderr]).toString('utf8') };
-        },
-      });
-      probes.onProbeEvent((e) => {
-        const pod = pods.byIndex('uid', e.podUID)[0];
-        if (pod) recorder.event(pod, 'Warning', e.reason, e.message);
-      });
-      const volumes = new PodVolumes({
-        podsDir: dirs.pods,
-        nodeName: this.nodeName,
-        sources: {
-          configMap: (ns, name) => configMaps.get(ns, name),
-          secret: (ns, name) => secrets.get(ns, name),
-          persistentVolumeClaim: (ns, name) => claims.get(ns, name),
-          persistentVolume: (name) => volumesInformer.get('', name),
-          nodeAllocatable: this.machine.capacity,
-        },
-      });
-      const worker = new PodWorker({
-        client,
-        cri,
-        images: new ImageManager(cri, recorder, this.clock),
-        volumes,
-        probes,
-        recorder,
-        clock: this.clock,
-        sources: { configMap: (ns, name) => configMaps.get(ns, name), secret: (ns, name) => secrets.get(ns, name) },
-        settings: {
-          nodeName: this.nodeName,
-          nodeIP: this.nodeIP,
-          podsDir: dirs.pods,
-          logRoot: dirs.logs,
-          clusterDNS: this.options.clusterDNS ?? ['10.43.0.10'],
-          clusterDomain: this.options.clusterDomain ?? 'cluster.local',
-          hostResolvConf: await hostResolvConf(),
-          nodeAllocatable: this.machine.capacity,
-          nodeMemoryCapacityBytes: Number.parseInt(this.machine.capacity.memory ?? '0', 10) * 1024,
-        },
-      });
-      const keyOfUID = (uid: string): string | undefined => {
-        const pod = pods.byIndex('uid', uid)[0];
-        return pod ? objectKey(pod) : undefined;
-      };
-      probes.onChange((uid) => {
-        const key = keyOfUID(uid);
-        if (key) queue.add(key);
-      });
-      probes.onLivenessFailure((uid, _name, containerID, output) => {
-        worker.livenessFailure(containerID, output);
-        const key = keyOfUID(uid);
-        if (key) queue.add(key);
-      });
-      pods.addEventHandler({
-        onAdd: (p) => queue.add(objectKey(p)),
-        onUpdate: (_o, p) => queue.add(objectKey(p)),
-        onDelete: (p) => queue.add(objectKey(p)),
-      });
-      pods.addEventHandler({ onAdd: (p) => metrics.podSeen(p), onUpdate: (_o, p) => metrics.podSeen(p), onDelete: (p) => metrics.podGone(p) });
-      // A changed ConfigMap or Secret may feed volumes or env of pods in its namespace.
-      const touchNamespace = (obj: KubeObject) => {
-        for (const p of pods.list(obj.metadata?.namespace)) queue.add(objectKey(p));
-      };
-      configMaps.addEventHandler({ onAdd: touchNamespace, onUpdate: (_o, n) => touchNamespace(n) });
-      secrets.addEventHandler({ onAdd: touchNamespace, onUpdate: (_o, n) => touchNamespace(n) });
-      claims.addEventHandler({ onUpdate: (_o, n) => touchNamespace(n) });
-      const ownNode = (n: Node) => n.metadata?.name === this.nodeName && this.observeNode(n, registration, dirs, statusQueue, signal);
-      clusterNodes.addEventHandler({ onAdd: ownNode, onUpdate: (_o, n) => ownNode(n) });
-      const informers = [pods, configMaps, secrets, claims, volumesInformer, clusterNodes];
-      running.push(...informers.map((i) => i.start(signal)));
-      for (const i of informers) await i.waitForSync(signal);
-
-      this.log(`node ${this.nodeName} (${this.nodeIP}) serving on :${address.port}, runtime ${this.runtimeVersion}`);
-
-      const sync = async (key: string) => {
-        const { namespace, name } = splitKey(key);
-        const pod = pods.get(namespace, name);
-        if (!pod) return {};
-        return worker.sync(pod);
-      };
-      running.push(
-        runWorkers(queue, 8, sync, signal, (err, key) => this.log(`pod ${key}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)),
-        runWorkers(statusQueue, 1, () => registration.postStatus(), signal, onError('node status')),
-        this.every(10_000, signal, () => registration.renewLease(), onError('lease')),
-        this.every(10_000, signal, async () => {
-          await this.pollRuntimeStatus(cri);
-          if (registration.statusDue()) statusQueue.add(this.nodeName);
-        }, onError('runtime status')),
-        this.relistLoop(cri, pods, worker, queue, signal, onError('relist')),
-      );
-      if (this.options.podRoutes ?? true) {
-        running.push(new PodRoutes({ nodes: clusterNodes, nodeName: this.nodeName, clock: this.clock, log: this.log }).start(signal));
-      }
-      await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
-      await Promise.allSettled(running);
-    } finally {
-      untrackRuntime();
+      if (containerdAddress) await this.importImages(containerdAddress, run.dirs.images, run.signal);
+    } catch (err) {
       cri.close();
+      throw err;
     }
+    return cri;
+  }
+
+  /** The pods bound to this node (started with the other informers). */
+  private podInformer(): Informer<PodObject> {
+    return new Informer<PodObject>(this.options.client, resources.pods, {
+      fieldSelector: `spec.nodeName=${this.nodeName}`,
+      clock: this.clock,
+      onError: this.onError('pod watch'),
+      indexers: { uid: (p) => [p.metadata?.uid ?? ''] },
+    });
+  }
+
+  /** The node's HTTPS endpoint (logs, exec, attach, port-forward), first, so the port registered answers as soon as the Node exists. */
+  private async serveNodeEndpoint(run: AgentRun, cri: ContainerRuntime, pods: Informer<PodObject>): Promise<number> {
+    const tls = await loadOrCreateNodeServingCert(run.dirs.tls, this.nodeName, [this.nodeIP]);
+    const server = new NodeServer({
+      tls,
+      clientCAPem: this.options.trustedClientCAPem,
+      backend: new CriStreamingBackend(cri, (ns, name) => pods.get(ns, name)),
+      host: this.nodeIP,
+      port: this.kubeletPort,
+      metrics: this.metrics.registry,
+    });
+    const address = await server.start(run.signal);
+    this.kubeletPort = address.port;
+    return address.port;
+  }
+
+  /**
+   * This Node (its podCIDR and Ready), watched by name, then, when the agent routes pods, every
+   * Node: the one cluster-wide watch the agent keeps, because the pod routes go to the other
+   * nodes' podCIDRs via their InternalIPs (network/pod-routes.ts).
+   */
+  private watchNodes(run: AgentRun, registration: NodeRegistration, statusQueue: WorkQueue<string>): { ownNode: Informer<NodeObject>; clusterNodes?: Informer<NodeObject> } {
+    const { client } = this.options;
+    const ownNode = new Informer<NodeObject>(client, resources.nodes, { fieldSelector: `metadata.name=${this.nodeName}`, clock: this.clock, onError: this.onError('node watch') });
+    const observe = (n: Node) => this.observeNode({ node: n, registration, dirs: run.dirs, statusQueue, signal: run.signal });
+    ownNode.addEventHandler({ onAdd: observe, onUpdate: (_o, n) => observe(n) });
+    if (!(this.options.podRoutes ?? true)) return { ownNode };
+    return { ownNode, clusterNodes: new Informer<NodeObject>(client, resources.nodes, { clock: this.clock, onError: this.onError('nodes watch') }) };
+  }
+
+  /**
+   * The pod pipeline: pod events, probe results and changes of the objects pods reference wake a
+   * work queue whose workers converge each pod through the {@link PodWorker}.
+   */
+  private podPipeline(run: AgentRun, cri: ContainerRuntime, pods: Informer<PodObject>): PodPipeline {
+    const { client } = this.options;
+    const machine = this.machineInfo();
+    const queue = new WorkQueue<string>({ clock: this.clock });
+    const wakeUID = (uid: string) => {
+      const pod = pods.byIndex('uid', uid)[0];
+      if (pod) queue.add(objectKey(pod));
+    };
+    const recorder = new ApiEventRecorder({ client, clock: this.clock, component: 'kubelet', host: this.nodeName, onError: this.onError('event') });
+    const referenced = new ReferencedObjects({
+      client,
+      signal: run.signal,
+      clock: this.clock,
+      onError: (resource, err) => this.onError(`${resource} watch`)(err),
+      onChange: (uids) => uids.forEach(wakeUID),
+    });
+    run.running.push(referenced.stopped());
+    const probes = new ProbeManager({
+      clock: this.clock,
+      exec: async (containerID, command, timeoutSeconds) => {
+        const r = await cri.execSync(containerID, command, timeoutSeconds);
+        return { exitCode: r.exitCode, output: Buffer.concat([r.stdout, r.stderr]).toString('utf8') };
+      },
+    });
+    probes.onProbeEvent((e) => {
+      const pod = pods.byIndex('uid', e.podUID)[0];
+      if (pod) recorder.event(pod, 'Warning', e.reason, e.message);
+    });
+    const volumes = new PodVolumes({
+      podsDir: run.dirs.pods,
+      nodeName: this.nodeName,
+      sources: {
+        configMap: (ns, name) => referenced.configMap(ns, name),
+        secret: (ns, name) => referenced.secret(ns, name),
+        persistentVolumeClaim: (ns, name) => referenced.persistentVolumeClaim(ns, name),
+        persistentVolume: (name) => referenced.persistentVolume(name),
+        nodeAllocatable: machine.capacity,
+      },
+    });
+    const worker = new PodWorker({
+      client,
+      cri,
+      images: new ImageManager(cri, recorder, this.clock),
+      volumes,
+      probes,
+      recorder,
+      clock: this.clock,
+      sources: { configMap: (ns, name) => referenced.configMap(ns, name), secret: (ns, name) => referenced.secret(ns, name) },
+      settings: {
+        nodeName: this.nodeName,
+        nodeIP: this.nodeIP,
+        podsDir: run.dirs.pods,
+        logRoot: run.dirs.logs,
+        clusterDNS: this.options.clusterDNS ?? ['10.43.0.10'],
+        clusterDomain: this.options.clusterDomain ?? 'cluster.local',
+        hostResolvConf: run.hostResolvConf,
+        nodeAllocatable: machine.capacity,
+        nodeMemoryCapacityBytes: parseQuantity(machine.capacity.memory)?.value() ?? 0,
+      },
+    });
+    probes.onChange(wakeUID);
+    probes.onLivenessFailure((uid, _name, containerID, output) => {
+      worker.livenessFailure(containerID, output);
+      wakeUID(uid);
+    });
+    pods.addEventHandler({ onAdd: (p) => this.metrics.podSeen(p), onUpdate: (_o, p) => this.metrics.podSeen(p), onDelete: (p) => this.metrics.podGone(p) });
+    pods.addEventHandler({
+      onAdd: (p) => queue.add(objectKey(p)),
+      onUpdate: (_o, p) => queue.add(objectKey(p)),
+      onDelete: (p) => {
+        referenced.unregister(p.metadata?.uid ?? '');
+        queue.add(objectKey(p));
+      },
+    });
+    const sync = async (key: string) => {
+      const { namespace, name } = splitKey(key);
+      const pod = pods.get(namespace, name);
+      if (!pod) return {};
+      // A pod being deleted reads nothing more; the watches go with the pod object.
+      if (!pod.metadata?.deletionTimestamp) await referenced.register(pod, run.signal);
+      return worker.sync(pod);
+    };
+    return { worker, queue, sync };
+  }
+
+  /** Starts the informers and waits for their first lists. */
+  private async startInformers(run: AgentRun, informers: Pick<Informer, 'start' | 'waitForSync'>[]): Promise<void> {
+    run.running.push(...informers.map((i) => i.start(run.signal)));
+    for (const i of informers) await i.waitForSync(run.signal);
+  }
+
+  /** Node status posts, the Lease, and the runtime's health. */
+  private runNodeLoops(run: AgentRun, cri: ContainerRuntime, registration: NodeRegistration, statusQueue: WorkQueue<string>): void {
+    const { signal } = run;
+    run.running.push(
+      runWorkers(statusQueue, 1, () => registration.postStatus(), signal, this.onError('node status')),
+      this.every(10_000, signal, () => registration.renewLease(), this.onError('lease')),
+      this.every(10_000, signal, async () => {
+        await this.pollRuntimeStatus(cri);
+        if (registration.statusDue()) statusQueue.add(this.nodeName);
+      }, this.onError('runtime status')),
+    );
+  }
+
+  private onError(where: string): (err: unknown) => void {
+    return (err) => this.log(`${where}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  private machineInfo(): MachineInfo {
+    if (!this.machine) throw new Error('the machine info is read when the agent starts');
+    return this.machine;
   }
 
   /** Imports the project's pause image and every tar in `<dataDir>/agent/images` (air-gapped installs). */
@@ -323,7 +435,7 @@ export class NodeAgent {
     if (imported.length > 0) this.log(`imported ${imported.length} images from ${imagesDir}`);
   }
 
-  private async pollRuntimeStatus(cri: CriClient): Promise<void> {
+  private async pollRuntimeStatus(cri: ContainerRuntime): Promise<void> {
     try {
       const conditions = (await cri.status()).status?.conditions ?? [];
       const failing = conditions.filter((c) => !c.status);
@@ -339,13 +451,8 @@ export class NodeAgent {
     }
   }
 
-  private observeNode(
-    node: Node,
-    registration: NodeRegistration,
-    dirs: { cniConf: string; cniData: string },
-    statusQueue: WorkQueue<string>,
-    signal: AbortSignal,
-  ): void {
+  /** Writes the CNI config when this Node's podCIDR appears or changes; posts status when Ready changed elsewhere. */
+  private observeNode({ node, registration, dirs, statusQueue, signal }: ObservedNode): void {
     const cidr = node.spec?.podCIDR;
     if (cidr && cidr !== this.podCIDR) {
       this.podCIDR = cidr;
@@ -359,7 +466,8 @@ export class NodeAgent {
   }
 
   /** PLEG in upstream's manner: relists the runtime every second and wakes pods whose containers changed; kills containers of pods no longer here. */
-  private async relistLoop(cri: CriClient, pods: Informer<PodObject>, worker: PodWorker, queue: WorkQueue<string>, signal: AbortSignal, onError: (err: unknown) => void): Promise<void> {
+  private async relistLoop({ cri, pods, worker, queue, signal }: RelistInput): Promise<void> {
+    const onError = this.onError('relist');
     let previous = new Map<string, string>();
     const killing = new Set<string>();
     while (!signal.aborted) {
@@ -405,7 +513,7 @@ export class NodeAgent {
 }
 
 
-async function hostResolvConf(): Promise<{ servers: string[]; searches: string[]; options: string[] }> {
+async function hostResolvConf(): Promise<ResolvConf> {
   try {
     return parseResolvConf(await readFile('/etc/resolv.conf', 'utf8'));
   } catch (err) {

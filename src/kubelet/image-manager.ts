@@ -8,7 +8,7 @@ import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import type { Clock } from '../apimachinery/clock.js';
 import type { EventRecorder } from '../client/events.js';
-import type { CriClient } from './cri/client.js';
+import type { ContainerRuntime } from './cri/runtime.js';
 import type { PodSandboxConfig } from './cri/types.js';
 
 /** Why an image is not there: the container's waiting reason and message. */
@@ -49,7 +49,7 @@ export class ImageManager {
   private readonly maxMs: number;
 
   constructor(
-    private readonly cri: CriClient,
+    private readonly cri: ContainerRuntime,
     private readonly recorder: EventRecorder,
     private readonly clock: Clock,
     options: ImageManagerOptions = {},

@@ -15,7 +15,8 @@ import { resources, type Client } from '../client/client.js';
 import type { Clock } from '../apimachinery/clock.js';
 import type { EventRecorder } from '../client/events.js';
 import type { SyncResult } from '../client/work-queue.js';
-import type { CriClient } from './cri/client.js';
+import { isNotFound } from './cri/client.js';
+import type { ContainerRuntime } from './cri/runtime.js';
 import type { ContainerStatus, PodSandboxConfig } from './cri/types.js';
 import { ImageNotReadyError, type ImageManager } from './image-manager.js';
 import { attemptsOf, containerNameOf, criTime, readRuntimePod, restartCountOf, runtimeAnnotations, type RuntimeContainer, type RuntimePod } from './runtime-pod.js';
@@ -61,7 +62,7 @@ export interface PodWorkerSources {
 /** The pieces a {@link PodWorker} drives. */
 export interface PodWorkerDeps {
   client: Client;
-  cri: CriClient;
+  cri: ContainerRuntime;
   images: ImageManager;
   volumes: PodVolumes;
   probes: ProbeManager;
@@ -69,6 +70,45 @@ export interface PodWorkerDeps {
   clock: Clock;
   sources: PodWorkerSources;
   settings: PodWorkerSettings;
+}
+
+/** The sandbox a pod's containers start in, and what their configs are built from. */
+interface PodSandboxContext {
+  id: string;
+  /** The config the sandbox was run with (CreateContainer wants it again). */
+  config: PodSandboxConfig;
+  podIPs: string[];
+  /** Host paths of the pod's volumes, by volume name. */
+  volumePaths: Map<string, string>;
+}
+
+/** One container to (re)start in a sync. */
+interface ContainerStart {
+  pod: PodObject;
+  container: Container;
+  kind: 'init' | 'regular';
+  sandbox: PodSandboxContext;
+}
+
+/** A running container to stop: preStop first, then the stop signal, SIGKILL after the grace period. */
+interface ContainerKill {
+  pod: PodObject;
+  /** Its spec, for the preStop hook; undefined when the pod no longer has it. */
+  spec: Container | undefined;
+  running: ContainerStatus;
+  /** The Killing event's message. */
+  message: string;
+  graceSeconds: number;
+}
+
+/** What a container's API status is built from. */
+interface ContainerStatusInput {
+  pod: Pod;
+  spec: Container;
+  runtime: RuntimePod;
+  kind: 'init' | 'regular';
+  /** Every init container has succeeded (a regular container not created yet waits for PodInitializing otherwise). */
+  initDone: boolean;
 }
 
 /** A container that cannot start (yet): its waiting reason and message. */
@@ -125,7 +165,7 @@ export class PodWorker {
         sandboxConfig = this.sandboxConfig(pod, runtime.sandboxes.find((s) => s.id === sandboxId)?.metadata?.attempt ?? 0);
         podIPs = await this.podIPs(sandboxId, pod);
         await this.writeEtcHosts(pod, podIPs);
-        const result = await this.syncContainers(pod, runtime, sandboxId, sandboxConfig, podIPs, volumePaths);
+        const result = await this.syncContainers(pod, runtime, { id: sandboxId, config: sandboxConfig, podIPs, volumePaths });
         if (result.requeueAfter !== undefined) later(result.requeueAfter);
         if (result.changed) runtime = await readRuntimePod(this.deps.cri, uid);
       } else {
@@ -220,24 +260,17 @@ export class PodWorker {
   }
 
   /** Init containers in order, then the containers; returns when to look again. */
-  private async syncContainers(
-    pod: PodObject,
-    runtime: RuntimePod,
-    sandboxId: string,
-    sandboxConfig: PodSandboxConfig,
-    podIPs: string[],
-    volumePaths: Map<string, string>,
-  ): Promise<{ changed: boolean; requeueAfter?: number }> {
+  private async syncContainers(pod: PodObject, runtime: RuntimePod, sandbox: PodSandboxContext): Promise<{ changed: boolean; requeueAfter?: number }> {
     const policy = pod.spec?.restartPolicy ?? 'Always';
     let changed = false;
     let requeueAfter: number | undefined;
-    const inSandbox = (c: RuntimeContainer) => c.podSandboxId === sandboxId;
+    const inSandbox = (c: RuntimeContainer) => c.podSandboxId === sandbox.id;
     for (const init of pod.spec?.initContainers ?? []) {
       const last = attemptsOf(runtime, init.name).find(inSandbox);
       if (last?.state === 'CONTAINER_EXITED' && last.exitCode === 0) continue;
       if (last?.state === 'CONTAINER_RUNNING' || last?.state === 'CONTAINER_CREATED') return { changed };
       if (last?.state === 'CONTAINER_EXITED' && policy === 'Never') return { changed }; // the pod has failed
-      const r = await this.startWithBackOff(pod, init, 'init', runtime, last, sandboxId, sandboxConfig, podIPs, volumePaths);
+      const r = await this.startWithBackOff({ pod, container: init, kind: 'init', sandbox }, runtime, last);
       return { changed: r.started, requeueAfter: r.requeueAfter };
     }
     for (const container of pod.spec?.containers ?? []) {
@@ -245,12 +278,12 @@ export class PodWorker {
       if (last?.state === 'CONTAINER_RUNNING') {
         const why = this.killReason(container, last);
         if (!why) continue;
-        await this.killContainer(pod, container, last, why, this.gracePeriodSeconds(pod));
+        await this.killContainer({ pod, spec: container, running: last, message: why, graceSeconds: this.gracePeriodSeconds(pod) });
         changed = true;
         if (policy === 'Never') continue;
         // Restarted below in this sync, through back-off like any exit.
         const fresh = { ...last, state: 'CONTAINER_EXITED' as const, finishedAt: this.deps.clock.now().getTime() * 1e6 };
-        const r = await this.startWithBackOff(pod, container, 'regular', runtime, fresh, sandboxId, sandboxConfig, podIPs, volumePaths);
+        const r = await this.startWithBackOff({ pod, container, kind: 'regular', sandbox }, runtime, fresh);
         if (r.requeueAfter !== undefined) requeueAfter = Math.min(requeueAfter ?? Infinity, r.requeueAfter);
         continue;
       }
@@ -264,7 +297,7 @@ export class PodWorker {
         const restart = policy === 'Always' || (policy === 'OnFailure' && last.exitCode !== 0);
         if (!restart) continue;
       }
-      const r = await this.startWithBackOff(pod, container, 'regular', runtime, last, sandboxId, sandboxConfig, podIPs, volumePaths);
+      const r = await this.startWithBackOff({ pod, container, kind: 'regular', sandbox }, runtime, last);
       changed ||= r.started;
       if (r.requeueAfter !== undefined) requeueAfter = Math.min(requeueAfter ?? Infinity, r.requeueAfter);
     }
@@ -285,17 +318,9 @@ export class PodWorker {
     return undefined;
   }
 
-  private async startWithBackOff(
-    pod: PodObject,
-    container: Container,
-    kind: 'init' | 'regular',
-    runtime: RuntimePod,
-    last: ContainerStatus | undefined,
-    sandboxId: string,
-    sandboxConfig: PodSandboxConfig,
-    podIPs: string[],
-    volumePaths: Map<string, string>,
-  ): Promise<{ started: boolean; requeueAfter?: number }> {
+  /** Starts `start.container` unless its last exit (`last`) is still backing off. */
+  private async startWithBackOff(start: ContainerStart, runtime: RuntimePod, last: ContainerStatus | undefined): Promise<{ started: boolean; requeueAfter?: number }> {
+    const { pod, container } = start;
     const key = waitKey(pod, container.name);
     const previous = attemptsOf(runtime, container.name)[0];
     if (last?.state === 'CONTAINER_EXITED') {
@@ -310,7 +335,7 @@ export class PodWorker {
       this.backOff.next(key, finishedAt);
     }
     const restartCount = previous ? restartCountOf(previous) + 1 : 0;
-    const started = await this.startContainer(pod, container, kind, restartCount, sandboxId, sandboxConfig, podIPs, volumePaths);
+    const started = await this.startContainer(start, restartCount);
     if (!started) {
       const imageWait = this.deps.images.backOffRemainingMs(container.image ?? '');
       return { started: false, requeueAfter: imageWait > 0 ? imageWait : 2000 };
@@ -318,21 +343,13 @@ export class PodWorker {
     return { started: true };
   }
 
-  private async startContainer(
-    pod: PodObject,
-    container: Container,
-    kind: 'init' | 'regular',
-    restartCount: number,
-    sandboxId: string,
-    sandboxConfig: PodSandboxConfig,
-    podIPs: string[],
-    volumePaths: Map<string, string>,
-  ): Promise<boolean> {
+  private async startContainer(start: ContainerStart, restartCount: number): Promise<boolean> {
+    const { pod, container, kind, sandbox } = start;
     const key = waitKey(pod, container.name);
     const { cri, images, recorder, settings, sources } = this.deps;
     let imageRef: string;
     try {
-      imageRef = await images.ensure(pod, container, sandboxConfig);
+      imageRef = await images.ensure(pod, container, sandbox.config);
     } catch (err) {
       if (!(err instanceof ImageNotReadyError)) throw err;
       this.waiting.set(key, { reason: err.reason, message: err.message });
@@ -345,7 +362,7 @@ export class PodWorker {
         secret: (ns, name) => sources.secret(ns, name),
         nodeName: settings.nodeName,
         hostIP: settings.nodeIP,
-        podIPs,
+        podIPs: sandbox.podIPs,
         nodeAllocatable: settings.nodeAllocatable,
       }).env;
     } catch (err) {
@@ -354,7 +371,7 @@ export class PodWorker {
       recorder.event(pod, 'Warning', 'Failed', `Error: ${err.message}`);
       return false;
     }
-    const mounts = await containerMounts(pod, container, volumePaths, {
+    const mounts = await containerMounts(pod, container, sandbox.volumePaths, {
       podDir: this.podDir(pod),
       etcHostsPath: pod.spec?.hostNetwork ? undefined : this.etcHostsPath(pod),
       env,
@@ -370,7 +387,7 @@ export class PodWorker {
     });
     let id: string;
     try {
-      id = await cri.createContainer(sandboxId, config, sandboxConfig);
+      id = await cri.createContainer(sandbox.id, config, sandbox.config);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.waiting.set(key, { reason: 'CreateContainerError', message });
@@ -422,9 +439,8 @@ export class PodWorker {
   }
 
   /** preStop, then stop within what is left of the grace period. */
-  private async killContainer(pod: PodObject, container: Container | undefined, c: ContainerStatus, message: string, graceSeconds: number): Promise<void> {
-    const name = containerNameOf(c);
-    this.deps.recorder.event(pod, 'Normal', 'Killing', message || `Stopping container ${name}`);
+  private async killContainer({ pod, spec: container, running: c, message, graceSeconds }: ContainerKill): Promise<void> {
+    this.deps.recorder.event(pod, 'Normal', 'Killing', message);
     const started = this.deps.clock.now().getTime();
     const preStop = container?.lifecycle?.preStop;
     if (preStop && graceSeconds > 0) {
@@ -436,21 +452,13 @@ export class PodWorker {
   }
 
   private async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
-    try {
-      await this.deps.cri.stopContainer(id, timeoutSeconds);
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'NOT_FOUND') throw err;
-    }
+    await this.deps.cri.stopContainer(id, timeoutSeconds).catch(ignoreNotFound);
   }
 
   private async stopSandboxes(runtime: RuntimePod): Promise<void> {
     for (const s of runtime.sandboxes) {
       if (s.state === 'SANDBOX_READY') {
-        try {
-          await this.deps.cri.stopPodSandbox(s.id);
-        } catch (err) {
-          if ((err as { code?: string }).code !== 'NOT_FOUND') throw err;
-        }
+        await this.deps.cri.stopPodSandbox(s.id).catch(ignoreNotFound);
       }
     }
   }
@@ -484,19 +492,15 @@ export class PodWorker {
         .filter((c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_CREATED')
         .map((c) => {
           const spec = pod?.spec?.containers?.find((x) => x.name === containerNameOf(c)) ?? pod?.spec?.initContainers?.find((x) => x.name === containerNameOf(c));
-          return pod ? this.killContainer(pod, spec, c, `Stopping container ${containerNameOf(c)}`, graceSeconds) : this.stopContainer(c.id, graceSeconds);
+          return pod ? this.killContainer({ pod, spec, running: c, message: `Stopping container ${containerNameOf(c)}`, graceSeconds }) : this.stopContainer(c.id, graceSeconds);
         }),
     );
     await this.stopSandboxes(runtime);
     for (const c of runtime.containers) {
-      await this.deps.cri.removeContainer(c.id).catch((err: unknown) => {
-        if ((err as { code?: string }).code !== 'NOT_FOUND') throw err;
-      });
+      await this.deps.cri.removeContainer(c.id).catch(ignoreNotFound);
     }
     for (const s of runtime.sandboxes) {
-      await this.deps.cri.removePodSandbox(s.id).catch((err: unknown) => {
-        if ((err as { code?: string }).code !== 'NOT_FOUND') throw err;
-      });
+      await this.deps.cri.removePodSandbox(s.id).catch(ignoreNotFound);
     }
     await this.deps.volumes.tearDown(uid);
     for (const key of [...this.waiting.keys()]) {
@@ -516,7 +520,7 @@ export class PodWorker {
     });
   }
 
-  private async containerStatus(pod: Pod, spec: Container, runtime: RuntimePod, kind: 'init' | 'regular', initDone: boolean): Promise<ApiContainerStatus> {
+  private async containerStatus({ pod, spec, runtime, kind, initDone }: ContainerStatusInput): Promise<ApiContainerStatus> {
     const uid = pod.metadata?.uid ?? '';
     const attempts = attemptsOf(runtime, spec.name);
     const [last, before] = attempts;
@@ -559,10 +563,10 @@ export class PodWorker {
   private async writeStatus(pod: PodObject, runtime: RuntimePod, podIPs: string[]): Promise<void> {
     const inits = pod.spec?.initContainers ?? [];
     const initStatuses: ApiContainerStatus[] = [];
-    for (const c of inits) initStatuses.push(await this.containerStatus(pod, c, runtime, 'init', false));
+    for (const c of inits) initStatuses.push(await this.containerStatus({ pod, spec: c, runtime, kind: 'init', initDone: false }));
     const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0);
     const statuses: ApiContainerStatus[] = [];
-    for (const c of pod.spec?.containers ?? []) statuses.push(await this.containerStatus(pod, c, runtime, 'regular', initDone));
+    for (const c of pod.spec?.containers ?? []) statuses.push(await this.containerStatus({ pod, spec: c, runtime, kind: 'regular', initDone }));
     const states = (list: ApiContainerStatus[]): ContainerStateInput[] =>
       list.map((s) => ({
         name: s.name,
@@ -644,6 +648,11 @@ async function lastLogLines(logPath: string): Promise<string | undefined> {
   }
   const all = Buffer.concat(chunks);
   return all.subarray(Math.max(0, all.length - maxTerminationLogBytes)).toString('utf8') || undefined;
+}
+
+/** For `.catch`: what is already gone needs no stopping or removing. */
+function ignoreNotFound(err: unknown): void {
+  if (!isNotFound(err)) throw err;
 }
 
 function podRef(pod: Pod): BackOffPodRef {

@@ -3,7 +3,8 @@
  * containers with full status, grouped by the labels the kubelet puts on them (as upstream's
  * kuberuntime GetPodStatus). The runtime is the truth; nothing about containers is cached.
  */
-import type { CriClient } from './cri/client.js';
+import { isNotFound } from './cri/client.js';
+import type { ContainerRuntime } from './cri/runtime.js';
 import type { ContainerStatus, PodSandbox } from './cri/types.js';
 
 /** Labels the kubelet sets on sandboxes and containers (upstream's names). */
@@ -35,7 +36,7 @@ export interface RuntimePod {
 }
 
 /** Reads one pod's runtime state through CRI. */
-export async function readRuntimePod(cri: CriClient, uid: string): Promise<RuntimePod> {
+export async function readRuntimePod(cri: ContainerRuntime, uid: string): Promise<RuntimePod> {
   const selector = { labelSelector: { [runtimeLabels.podUID]: uid } };
   const [sandboxes, listed] = await Promise.all([cri.listPodSandbox(selector), cri.listContainers(selector)]);
   const statuses = await Promise.all(
@@ -45,7 +46,7 @@ export async function readRuntimePod(cri: CriClient, uid: string): Promise<Runti
         return status ? { ...status, podSandboxId: c.podSandboxId } : undefined;
       } catch (err) {
         // Removed between the list and the status call: it is gone either way.
-        if (isNotFoundError(err)) return undefined;
+        if (isNotFound(err)) return undefined;
         throw err;
       }
     }),
@@ -54,10 +55,6 @@ export async function readRuntimePod(cri: CriClient, uid: string): Promise<Runti
   sandboxes.sort((a, b) => b.createdAt - a.createdAt);
   containers.sort((a, b) => b.createdAt - a.createdAt);
   return { uid, sandboxes, containers };
-}
-
-function isNotFoundError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'NOT_FOUND';
 }
 
 /** The container name a runtime container was created for. */

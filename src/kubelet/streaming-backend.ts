@@ -5,14 +5,15 @@
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { badRequest, notFound } from '../apimachinery/errors.js';
-import type { CriClient } from './cri/client.js';
+import { isNotFound } from './cri/client.js';
+import type { ContainerRuntime } from './cri/runtime.js';
 import { attemptsOf, readRuntimePod, type RuntimeContainer } from './runtime-pod.js';
 import type { NodeStreamingBackend, StreamRequest } from './server/node-server.js';
 
 /** A {@link NodeStreamingBackend} over CRI, finding pods in the agent's cache. */
 export class CriStreamingBackend implements NodeStreamingBackend {
   constructor(
-    private readonly cri: CriClient,
+    private readonly cri: ContainerRuntime,
     private readonly podOf: (namespace: string, name: string) => Pod | undefined,
   ) {}
 
@@ -50,7 +51,7 @@ export class CriStreamingBackend implements NodeStreamingBackend {
       this.cri.containerStatus(c.id).then(
         (r) => (running = r.status?.state === 'CONTAINER_RUNNING'),
         (err: unknown) => {
-          if ((err as { code?: string }).code === 'NOT_FOUND') running = false;
+          if (isNotFound(err)) running = false;
         },
       ).finally(() => (looking = false));
     };

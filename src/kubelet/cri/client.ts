@@ -29,6 +29,7 @@ import type {
   StatusResponse,
   VersionResponse,
 } from './types.js';
+import type { ContainerRuntime } from './runtime.js';
 
 /** The CRI API version the kubelet announces in VersionRequest. */
 export const criApiVersion = 'v1';
@@ -133,7 +134,7 @@ export interface CriClientOptions {
  * A CRI v1 client over one gRPC channel. Methods reject with {@link CriError}. The channel
  * reconnects by itself when the runtime restarts (back-off capped at 2 s).
  */
-export class CriClient {
+export class CriClient implements ContainerRuntime {
   private readonly methods: protoLoader.PackageDefinition;
 
   private constructor(

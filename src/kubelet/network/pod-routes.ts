@@ -77,7 +77,10 @@ export function noMasqueradeRules(ownCIDRs: readonly string[], remoteCIDRs: read
 
 /** Options of {@link PodRoutes}. */
 export interface PodRoutesOptions {
-  /** All Nodes (not only this one). */
+  /**
+   * All Nodes, not only this one: each other node's podCIDRs and InternalIP make a route. This is
+   * why the agent keeps one cluster-wide Node watch while it watches everything else by name.
+   */
   nodes: NodeSource;
   /** This node's name. */
   nodeName: string;

@@ -8,13 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { ApiServer } from '../../apiserver/server.js';
-import { CertAndTokenAuthenticator } from '../../apiserver/auth.js';
 import { notFound } from '../../apimachinery/errors.js';
 import type { KubeObject } from '../../apimachinery/object.js';
-import { bootstrapCluster } from '../../apiserver/bootstrap.js';
-import { createTokenAuthenticator, ensureServerCredentials, type ServerCredentials } from '../../pki/bootstrap.js';
-import { SqliteStore } from '../../storage/sqlite.js';
+import { ensureServerCredentials, type ServerCredentials } from '../../pki/bootstrap.js';
+import { startHttpsApiServer, type HttpsApiServer } from '../../testing/https-api-server.js';
 import { NodeServer, type NodeStreamingBackend, type StreamRequest } from './node-server.js';
 
 /** A backend over one pod `default/web` with container `app`, whose log file the test writes. */
@@ -140,7 +137,7 @@ describe('NodeServer and the API server NodeProxy', () => {
   let backend: FakeBackend;
   let nodePort: number;
   let apiPort: number;
-  let store: SqliteStore;
+  let api: HttpsApiServer;
   const streaming = fakeStreamingServer();
   const stop = new AbortController();
   let admin: { cert: string; key: string };
@@ -167,38 +164,30 @@ describe('NodeServer and the API server NodeProxy', () => {
     });
     nodePort = (await nodeServer.start(stop.signal)).port;
 
-    store = SqliteStore.open(':memory:');
-    const api = new ApiServer({
-      store,
-      authenticator: new CertAndTokenAuthenticator(await createTokenAuthenticator(creds)),
-      nodeProxy: { clientCert: kubeletClient, dialTimeoutMs: 2000 },
-    });
-    await bootstrapCluster({ kubernetesServiceIP: '10.43.0.1', endpointAddress: '127.0.0.1', endpointPort: 6443, store: (g, v, p) => api.store(g, v, p) });
+    api = await startHttpsApiServer({ credentials: creds, signal: stop.signal, nodeProxy: { clientCert: kubeletClient, dialTimeoutMs: 2000 } });
+    apiPort = api.port;
     const node: Node = {
       apiVersion: 'v1',
       kind: 'Node',
       metadata: { name: 'node-a' },
       status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: nodePort } } },
     };
-    await api.store('', 'v1', 'nodes').create('', node as KubeObject);
+    await api.createRaw('nodes', '', node as KubeObject);
     const pod = (name: string, containers: string[], nodeName?: string): Pod => ({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name, namespace: 'default' },
       spec: { nodeName, containers: containers.map((c) => ({ name: c, image: 'busybox' })) },
     });
-    await api.store('', 'v1', 'pods').create('default', pod('web', ['app'], 'node-a') as KubeObject);
-    await api.store('', 'v1', 'pods').create('default', pod('two', ['a', 'b'], 'node-a') as KubeObject);
-    await api.store('', 'v1', 'pods').create('default', pod('pending', ['app']) as KubeObject);
-    apiPort = (
-      await api.listen({ key: creds.serving.privateKeyPem, cert: creds.serving.certificatePem, clientCA: creds.clientCA.certificatePem }, '127.0.0.1', 0, stop.signal)
-    ).port;
+    await api.createRaw('pods', 'default', pod('web', ['app'], 'node-a') as KubeObject);
+    await api.createRaw('pods', 'default', pod('two', ['a', 'b'], 'node-a') as KubeObject);
+    await api.createRaw('pods', 'default', pod('pending', ['app']) as KubeObject);
   });
 
   after(async () => {
     stop.abort();
     streaming.server.close();
-    await store.close();
+    await api.close();
     await rm(dir, { recursive: true, force: true });
   });
 

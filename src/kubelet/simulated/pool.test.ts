@@ -6,8 +6,7 @@ import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { FakeClock } from '../../apimachinery/clock.js';
 import { apiServerClient, testContext } from '../../testing/controllers.js';
-import { NodeIpamController } from '../../controllers/nodeipam/controller.js';
-import { Scheduler } from '../../scheduler/scheduler.js';
+import { runPodPlacement } from '../../testing/placement.js';
 import { PodIPPool } from './ip-pool.js';
 import { SimulatedNodePool } from './pool.js';
 import { simulationEnvironment } from '../../testing/simulation.js';
@@ -52,12 +51,9 @@ describe('SimulatedNodePool', () => {
     const clock = new FakeClock();
     const api = await apiServerClient({ clock });
     const t = testContext({ client: api.client, clock, close: api.close });
-    const { client, errors, ctx } = t;
-    const ipam = new NodeIpamController(ctx);
-    const scheduler = new Scheduler(ctx);
+    const { client, errors } = t;
     const pool = new SimulatedNodePool(client, clock, { count: 4, node: { onError: (err) => errors.push(err) } });
-    t.run(ipam);
-    t.run(scheduler);
+    runPodPlacement(t);
     t.run((signal) => pool.start(signal));
     t.startInformers();
     try {
