@@ -1,0 +1,134 @@
+/**
+ * DNS messages on the wire, around dns-packet: reading a query (header fields dns-packet does not
+ * type, EDNS0), and encoding a response that fits its transport (RFC 1035 4.2.1: 512 bytes over
+ * UDP, or the EDNS0 payload size of RFC 6891; the TC bit when the answer does not fit).
+ */
+import dnsPacket, { type Answer, type DecodedPacket, type OptAnswer, type Question } from 'dns-packet';
+
+/** A query as read from the wire. */
+export interface DnsQuery {
+  id: number;
+  /** OPCODE from the header (0 = QUERY). */
+  opcode: number;
+  recursionDesired: boolean;
+  checkingDisabled: boolean;
+  questions: Question[];
+  /** The OPT records of the additional section (one for EDNS0; more is a format error). */
+  opts: OptAnswer[];
+}
+
+/** The sections and code of a response. */
+export interface DnsResponseContent {
+  /** RCODE: the 4-bit ones by name, or BADVERS (16, EDNS0 only). */
+  rcode: 'NOERROR' | 'FORMERR' | 'SERVFAIL' | 'NXDOMAIN' | 'NOTIMP' | 'REFUSED' | 'BADVERS';
+  authoritative: boolean;
+  answers: Answer[];
+  authorities: Answer[];
+  additionals: Answer[];
+}
+
+/** Options of {@link encodeResponse}. */
+export interface EncodeResponseOptions {
+  transport: 'udp' | 'tcp';
+  /** UDP payload size advertised in EDNS0 answers and the most sent over UDP. Default 1232. */
+  maxUdpPayloadSize?: number;
+}
+
+const rcodeValues: Record<DnsResponseContent['rcode'], number> = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+  BADVERS: 16,
+};
+
+/** Largest message over UDP without EDNS0 (RFC 1035 2.3.4). */
+const classicUdpLimit = 512;
+/** Largest DNS message over TCP (two-byte length prefix). */
+const tcpLimit = 65535;
+
+/**
+ * Reads a query. @throws Error for anything that is not a well-formed query message (a
+ * response, bad names, counts beyond the data): such packets are dropped.
+ */
+export function decodeQuery(packet: Buffer): DnsQuery {
+  if (packet.length < 12) throw new Error('message shorter than a header');
+  if (packet[2]! & 0x80) throw new Error('not a query (QR set)');
+  const decoded: DecodedPacket = dnsPacket.decode(packet);
+  const additionals = decoded.additionals ?? [];
+  return {
+    id: decoded.id ?? 0,
+    opcode: (packet[2]! >> 3) & 0xf,
+    recursionDesired: (packet[2]! & 0x01) !== 0,
+    checkingDisabled: (packet[3]! & 0x10) !== 0,
+    questions: decoded.questions ?? [],
+    opts: additionals.filter((a): a is OptAnswer => a.type === 'OPT'),
+  };
+}
+
+/**
+ * The response to `query` carrying `content`, encoded for `transport`. Over UDP a response larger
+ * than the client's limit (512 bytes, or its EDNS0 size up to `maxUdpPayloadSize`) first loses its
+ * additional records (RFC 2181 9), and if still too large is sent with TC and empty sections, so
+ * the client asks again over TCP.
+ */
+export function encodeResponse(query: DnsQuery, content: DnsResponseContent, options: EncodeResponseOptions): { packet: Buffer; truncated: boolean } {
+  const maxUdp = options.maxUdpPayloadSize ?? 1232;
+  const requestOpt = query.opts.length === 1 ? query.opts[0] : undefined;
+  const rcode = rcodeValues[content.rcode];
+  const opt: OptAnswer | undefined = requestOpt
+    ? {
+        name: '.',
+        type: 'OPT',
+        udpPayloadSize: maxUdp,
+        extendedRcode: rcode >> 4,
+        ednsVersion: 0,
+        // DO is echoed (RFC 3225 3); no records here are signed.
+        flags: requestOpt.flag_do ? dnsPacket.DNSSEC_OK : 0,
+        flag_do: requestOpt.flag_do,
+        options: [],
+      }
+    : undefined;
+  const limit =
+    options.transport === 'tcp' ? tcpLimit : requestOpt ? Math.max(classicUdpLimit, Math.min(requestOpt.udpPayloadSize, maxUdp)) : classicUdpLimit;
+  const flags = (truncated: boolean): number =>
+    (query.opcode << 11) |
+    (content.authoritative ? dnsPacket.AUTHORITATIVE_ANSWER : 0) |
+    (truncated ? dnsPacket.TRUNCATED_RESPONSE : 0) |
+    (query.recursionDesired ? dnsPacket.RECURSION_DESIRED : 0) |
+    dnsPacket.RECURSION_AVAILABLE |
+    (query.checkingDisabled ? dnsPacket.CHECKING_DISABLED : 0) |
+    (rcode & 0xf);
+  const withOpt = (records: Answer[]): Answer[] => (opt ? [...records, opt] : records);
+  const message = {
+    type: 'response' as const,
+    id: query.id,
+    flags: flags(false),
+    questions: query.questions,
+    answers: content.answers,
+    authorities: content.authorities,
+    additionals: withOpt(content.additionals),
+  };
+  if (dnsPacket.encodingLength(message) <= limit) return { packet: dnsPacket.encode(message), truncated: false };
+  const withoutAdditionals = { ...message, additionals: withOpt([]) };
+  if (dnsPacket.encodingLength(withoutAdditionals) <= limit) return { packet: dnsPacket.encode(withoutAdditionals), truncated: false };
+  const truncated = { ...withoutAdditionals, flags: flags(true), answers: [], authorities: [] };
+  return { packet: dnsPacket.encode(truncated), truncated: true };
+}
+
+/**
+ * The error response a query gets before any lookup, or undefined when it can be answered:
+ * NOTIMP for opcodes other than QUERY, FORMERR unless exactly one question and at most one OPT,
+ * BADVERS for EDNS versions above 0 (RFC 6891 6.1.3), REFUSED for classes other than IN.
+ */
+export function rejectQuery(query: DnsQuery): DnsResponseContent | undefined {
+  const error = (rcode: DnsResponseContent['rcode']): DnsResponseContent => ({ rcode, authoritative: false, answers: [], authorities: [], additionals: [] });
+  if (query.opcode !== 0) return error('NOTIMP');
+  if (query.questions.length !== 1 || query.opts.length > 1) return error('FORMERR');
+  if ((query.opts[0]?.ednsVersion ?? 0) > 0) return error('BADVERS');
+  const klass = query.questions[0]?.class ?? 'IN';
+  if (klass !== 'IN') return error('REFUSED');
+  return undefined;
+}
