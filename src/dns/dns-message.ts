@@ -102,8 +102,7 @@ export function encodeResponse(query: DnsQuery, content: DnsResponseContent, opt
     (query.checkingDisabled ? dnsPacket.CHECKING_DISABLED : 0) |
     (rcode & 0xf);
   const withOpt = (records: Answer[]): Answer[] => (opt ? [...records, opt] : records);
-  const message = {
-    type: 'response' as const,
+  const message: WireMessage = {
     id: query.id,
     flags: flags(false),
     questions: query.questions,
@@ -111,11 +110,69 @@ export function encodeResponse(query: DnsQuery, content: DnsResponseContent, opt
     authorities: content.authorities,
     additionals: withOpt(content.additionals),
   };
-  if (dnsPacket.encodingLength(message) <= limit) return { packet: dnsPacket.encode(message), truncated: false };
-  const withoutAdditionals = { ...message, additionals: withOpt([]) };
-  if (dnsPacket.encodingLength(withoutAdditionals) <= limit) return { packet: dnsPacket.encode(withoutAdditionals), truncated: false };
-  const truncated = { ...withoutAdditionals, flags: flags(true), answers: [], authorities: [] };
-  return { packet: dnsPacket.encode(truncated), truncated: true };
+  const full = encodeCompressed(message);
+  if (full.length <= limit) return { packet: full, truncated: false };
+  const withoutAdditionals = encodeCompressed({ ...message, additionals: withOpt([]) });
+  if (withoutAdditionals.length <= limit) return { packet: withoutAdditionals, truncated: false };
+  const truncated = encodeCompressed({ ...message, flags: flags(true), answers: [], authorities: [], additionals: withOpt([]) });
+  return { packet: truncated, truncated: true };
+}
+
+interface WireMessage {
+  id: number;
+  flags: number;
+  questions: Question[];
+  answers: Answer[];
+  authorities: Answer[];
+  additionals: Answer[];
+}
+
+/** The per-record codecs dns-packet exports besides its message codec (untyped in @types/dns-packet). */
+interface RecordCodecs {
+  answer: { encode(record: Answer): Buffer };
+  name: { encodingLength(name: string): number };
+}
+
+const recordCodecs = dnsPacket as unknown as RecordCodecs;
+
+/**
+ * A response message with owner names compressed (RFC 1035 4.1.4): dns-packet writes every name
+ * in full, so a record whose owner name was written before (the question's, usually) starts with
+ * a pointer to it instead. Headless Services with many endpoints then fit UDP as they would from
+ * any other server.
+ */
+function encodeCompressed(message: WireMessage): Buffer {
+  const head = dnsPacket.encode({ type: 'response', id: message.id, flags: message.flags, questions: message.questions });
+  head.writeUInt16BE(message.answers.length, 6);
+  head.writeUInt16BE(message.authorities.length, 8);
+  head.writeUInt16BE(message.additionals.length, 10);
+  const parts: Buffer[] = [head];
+  let offset = head.length;
+  const written = new Map<string, number>();
+  const question = message.questions[0];
+  if (question) written.set(normalizeOwner(question.name), 12);
+  for (const record of [...message.answers, ...message.authorities, ...message.additionals]) {
+    const encoded = recordCodecs.answer.encode(record);
+    const owner = normalizeOwner(record.name);
+    const earlier = owner ? written.get(owner) : undefined;
+    if (earlier !== undefined) {
+      const pointer = Buffer.alloc(2);
+      pointer.writeUInt16BE(0xc000 | earlier);
+      const rest = encoded.subarray(recordCodecs.name.encodingLength(record.name));
+      parts.push(pointer, rest);
+      offset += 2 + rest.length;
+      continue;
+    }
+    // Pointers hold 14 bits of offset.
+    if (owner && offset <= 0x3fff) written.set(owner, offset);
+    parts.push(encoded);
+    offset += encoded.length;
+  }
+  return Buffer.concat(parts);
+}
+
+function normalizeOwner(name: string): string {
+  return name.toLowerCase().replace(/^\.|\.$/g, '');
 }
 
 /**
