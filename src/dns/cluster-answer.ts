@@ -186,7 +186,13 @@ function serviceAnswer(ctx: Ctx, svc: ServiceObject, name: string, type: string)
     if (addresses.length === 0) return absent;
     return { exists: true, answers: addressRecords(name, type, addresses, ttl), additionals: [] };
   }
-  return { exists: true, answers: addressRecords(name, type, ClusterDnsState.clusterIPs(svc), ttl), additionals: [] };
+  return { exists: true, answers: addressRecords(name, type, serviceIPs(svc), ttl), additionals: [] };
+}
+
+/** The ClusterIPs of a Service as written (records skip any that is not an address). */
+function serviceIPs(svc: ServiceObject): string[] {
+  const spec = svc.spec;
+  return spec?.clusterIPs?.length ? spec.clusterIPs : spec?.clusterIP ? [spec.clusterIP] : [];
 }
 
 /** A and AAAA records of `addresses` that the question's type asks for. */
@@ -231,7 +237,7 @@ function srvAnswer(
       ttl,
       data: { priority: srvPriority, weight: srvWeight, port: p.port, target: serviceName },
     }));
-    const additionals = addressRecords(serviceName, 'ANY', ClusterDnsState.clusterIPs(svc), ttl);
+    const additionals = addressRecords(serviceName, 'ANY', serviceIPs(svc), ttl);
     return { exists: true, answers, additionals };
   }
   // Headless: one SRV per ready endpoint, on the endpoint's port of that name.

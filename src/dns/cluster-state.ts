@@ -161,9 +161,4 @@ export class ClusterDnsState {
   static serviceNameOf(slice: EndpointSliceObject): string | undefined {
     return slice.metadata?.labels?.[serviceNameLabel];
   }
-
-  /** The ClusterIPs of a Service, canonical. */
-  static clusterIPs(svc: ServiceObject): string[] {
-    return clusterIPsOf(svc);
-  }
 }

@@ -130,6 +130,7 @@ interface WireMessage {
 /** The per-record codecs dns-packet exports besides its message codec (untyped in @types/dns-packet). */
 interface RecordCodecs {
   answer: { encode(record: Answer): Buffer };
+  question: { encode(question: Question, buf: Buffer, offset: number): unknown; encodingLength(question: Question): number };
   name: { encodingLength(name: string): number };
 }
 
@@ -142,7 +143,17 @@ const recordCodecs = dnsPacket as unknown as RecordCodecs;
  * any other server.
  */
 function encodeCompressed(message: WireMessage): Buffer {
-  const head = dnsPacket.encode({ type: 'response', id: message.id, flags: message.flags, questions: message.questions });
+  const questionLength = message.questions.reduce((sum, q) => sum + recordCodecs.question.encodingLength(q), 0);
+  const head = Buffer.alloc(12 + questionLength);
+  head.writeUInt16BE(message.id, 0);
+  // QR set: a response.
+  head.writeUInt16BE(0x8000 | (message.flags & 0x7fff), 2);
+  head.writeUInt16BE(message.questions.length, 4);
+  let questionOffset = 12;
+  for (const q of message.questions) {
+    recordCodecs.question.encode(q, head, questionOffset);
+    questionOffset += recordCodecs.question.encodingLength(q);
+  }
   head.writeUInt16BE(message.answers.length, 6);
   head.writeUInt16BE(message.authorities.length, 8);
   head.writeUInt16BE(message.additionals.length, 10);
@@ -172,7 +183,8 @@ function encodeCompressed(message: WireMessage): Buffer {
 }
 
 function normalizeOwner(name: string): string {
-  return name.toLowerCase().replace(/^\.|\.$/g, '');
+  const lower = name.toLowerCase();
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
 
 /**
