@@ -10,6 +10,7 @@ import { createServer, isIPv6, type AddressInfo, type Server, type Socket } from
 import { systemClock, type Clock } from '../apimachinery/clock.js';
 import { errorMessage } from '../apimachinery/errors.js';
 import type { InformerFactory } from '../client/informer.js';
+import { AnswerCache } from './answer-cache.js';
 import { answerClusterQuestion, normalizeName, type ClusterZone } from './cluster-answer.js';
 import { ClusterDnsState } from './cluster-state.js';
 import { decodeQuery, encodeResponse, rejectQuery, type DnsQuery, type DnsResponseContent } from './dns-message.js';
@@ -86,6 +87,7 @@ export class ClusterDnsServer {
   private readonly zone: ClusterZone;
   private readonly clock: Clock;
   private readonly forwarder: UpstreamForwarder;
+  private readonly answerCache = new AnswerCache();
   private readonly reportError: (message: string) => void;
   private upstreams: Promise<Upstream[]> | undefined;
 
@@ -155,17 +157,29 @@ export class ClusterDnsServer {
       return undefined;
     }
     this.stats.queries++;
+    // Read before answering: cluster answers are computed synchronously from this generation.
+    const generation = this.state.serial();
+    const cached = this.answerCache.get(query, transport, generation);
+    if (cached) {
+      if (cached[2]! & 0x02) this.stats.truncated++;
+      return cached;
+    }
     let content: DnsResponseContent;
+    let cacheable = false;
     try {
-      content = rejectQuery(query) ?? (await this.answer(query));
+      const rejection = rejectQuery(query);
+      if (rejection) content = rejection;
+      else ({ content, cacheable } = await this.answer(query));
     } catch (err) {
       this.reportError(`answering ${JSON.stringify(query.questions[0]?.name)}: ${errorMessage(err)}`);
       content = { rcode: 'SERVFAIL', authoritative: false, answers: [], authorities: [], additionals: [] };
+      cacheable = false;
     }
     if (content.rcode === 'SERVFAIL') this.stats.serverFailures++;
     try {
       const { packet: reply, truncated } = encodeResponse(query, content, { transport, maxUdpPayloadSize: this.options.maxUdpPayloadSize });
       if (truncated) this.stats.truncated++;
+      if (cacheable) this.answerCache.set(query, transport, generation, reply);
       return reply;
     } catch (err) {
       // A question that decodes but cannot be encoded back (a label dns-packet mangles).
@@ -175,20 +189,21 @@ export class ClusterDnsServer {
     }
   }
 
-  private async answer(query: DnsQuery): Promise<DnsResponseContent> {
+  /** The answer, and whether it depends on the cluster state alone (then its encoding is cached). */
+  private async answer(query: DnsQuery): Promise<{ content: DnsResponseContent; cacheable: boolean }> {
     const question = query.questions[0]!;
     const cluster = answerClusterQuestion(question, this.state, this.zone);
     if (cluster.kind === 'answer') {
-      if (!cluster.chase) return cluster;
+      if (!cluster.chase) return { content: cluster, cacheable: cluster.rcode !== 'SERVFAIL' };
       // A CNAME out of the cluster (ExternalName): its target's records come from upstream.
       this.stats.forwarded++;
       const upstream = await this.forwarder.resolve(cluster.chase);
-      return upstream ? { ...cluster, answers: [...cluster.answers, ...upstream.answers] } : cluster;
+      return { content: upstream ? { ...cluster, answers: [...cluster.answers, ...upstream.answers] } : cluster, cacheable: false };
     }
     this.stats.forwarded++;
     const upstream = await this.forwarder.resolve(question);
-    if (!upstream) return { rcode: 'SERVFAIL', authoritative: false, answers: [], authorities: [], additionals: [] };
-    return { ...upstream, authoritative: false };
+    if (!upstream) return { content: { rcode: 'SERVFAIL', authoritative: false, answers: [], authorities: [], additionals: [] }, cacheable: false };
+    return { content: { ...upstream, authoritative: false }, cacheable: false };
   }
 
   private async loadUpstreams(): Promise<Upstream[]> {
