@@ -170,7 +170,6 @@ test('malformed packets are dropped and counted; random bytes never stop the ser
   for (let i = 0; i < 300; i++) {
     const packet = i % 2 ? randomBytes(1 + (i % 80)) : Buffer.from(good);
     if (i % 2 === 0) for (let k = 0; k < 3; k++) packet[(seed = (seed * 31 + i + k) % packet.length)] = randomBytes(1)[0]!;
-    assert.doesNotReject(server.respond(packet, 'udp'));
     const reply = await server.respond(packet, 'udp');
     if (reply) assert.doesNotThrow(() => dnsPacket.decode(reply));
   }
