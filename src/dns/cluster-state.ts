@@ -70,6 +70,8 @@ export interface ClusterDnsStateOptions {
   hasSynced?: () => boolean;
   /** The zone's SOA serial. Default: 1. */
   serial?: () => number;
+  /** Services per namespace. Default: counted from the `namespace` index on each call. */
+  servicesInNamespace?: (namespace: string) => number;
 }
 
 /**
@@ -82,12 +84,14 @@ export class ClusterDnsState {
   private readonly slices: IndexedCache<EndpointSliceObject>;
   private readonly syncedFn: () => boolean;
   private readonly serialFn: () => number;
+  private readonly servicesInNamespace: (namespace: string) => number;
 
   constructor(options: ClusterDnsStateOptions) {
     this.services = options.services;
     this.slices = options.endpointSlices;
     this.syncedFn = options.hasSynced ?? (() => true);
     this.serialFn = options.serial ?? (() => 1);
+    this.servicesInNamespace = options.servicesInNamespace ?? ((namespace) => this.services.byIndex(namespaceIndex, namespace).length);
   }
 
   /**
@@ -104,11 +108,22 @@ export class ClusterDnsState {
     for (const informer of [services, slices] as Informer<KubeObject>[]) {
       informer.addEventHandler({ onAdd: bump, onUpdate: (a, b) => a !== b && bump(), onDelete: bump });
     }
+    // Counted as Services come and go (an object never changes namespace), so that asking for
+    // `<ns>.svc.<zone>` does not list the namespace.
+    const perNamespace = new Map<string, number>();
+    const count = (svc: ServiceObject, delta: number): void => {
+      const namespace = svc.metadata?.namespace ?? '';
+      const n = (perNamespace.get(namespace) ?? 0) + delta;
+      if (n > 0) perNamespace.set(namespace, n);
+      else perNamespace.delete(namespace);
+    };
+    services.addEventHandler({ onAdd: (svc) => count(svc, 1), onDelete: (svc) => count(svc, -1) });
     const state = new ClusterDnsState({
       services,
       endpointSlices: slices,
       hasSynced: () => services.hasSynced() && slices.hasSynced(),
       serial: () => serial,
+      servicesInNamespace: (namespace) => perNamespace.get(namespace) ?? 0,
     });
     return { state, informers: [services, slices] as Informer<KubeObject>[] };
   }
@@ -116,10 +131,15 @@ export class ClusterDnsState {
   /** State over fixed objects (tests, benchmarks). */
   static fromObjects(services: ServiceObject[], endpointSlices: EndpointSliceObject[]): ClusterDnsState {
     const serviceCache = new Indexer<ServiceObject>(serviceIndexers);
-    for (const svc of services) serviceCache.set(objectKey(svc), svc);
+    const perNamespace = new Map<string, number>();
+    for (const svc of services) {
+      if (serviceCache.set(objectKey(svc), svc)) continue;
+      const namespace = svc.metadata?.namespace ?? '';
+      perNamespace.set(namespace, (perNamespace.get(namespace) ?? 0) + 1);
+    }
     const sliceCache = new Indexer<EndpointSliceObject>(sliceIndexers);
     for (const slice of endpointSlices) sliceCache.set(objectKey(slice), slice);
-    return new ClusterDnsState({ services: serviceCache, endpointSlices: sliceCache });
+    return new ClusterDnsState({ services: serviceCache, endpointSlices: sliceCache, servicesInNamespace: (namespace) => perNamespace.get(namespace) ?? 0 });
   }
 
   /** Whether the caches are filled (before, cluster names cannot be denied). */
@@ -139,7 +159,7 @@ export class ClusterDnsState {
 
   /** Whether a namespace has any Service (then `<ns>.svc.<zone>` exists). */
   namespaceHasServices(namespace: string): boolean {
-    return this.services.byIndex(namespaceIndex, namespace).length > 0;
+    return this.servicesInNamespace(namespace) > 0;
   }
 
   /** The EndpointSlices of the Service `namespace/name`. */

@@ -88,6 +88,20 @@ test('Service names resolve over UDP and TCP and follow the API', async (t) => {
   assert.equal(gone.authorities?.[0]?.type, 'SOA');
 });
 
+test('<ns>.svc.<zone> exists while the namespace has Services', async (t) => {
+  const { client, udpPort } = await startServer(t);
+  const rcode = async (): Promise<number> => (await ask(udpPort, 'team.svc.cluster.local', 'A')).rcodeValue;
+  assert.equal(await rcode(), 3);
+  await client.create(resources.services, 'team', { ...web, metadata: { namespace: 'team', name: 'a' } });
+  await client.create(resources.services, 'team', { ...web, metadata: { namespace: 'team', name: 'b' } });
+  await waitFor('team.svc to exist', async () => (await rcode()) === 0);
+  await client.delete(resources.services, 'team', 'a');
+  await waitFor('a to be gone', async () => (await ask(udpPort, 'a.team.svc.cluster.local', 'A')).rcodeValue === 3);
+  assert.equal(await rcode(), 0);
+  await client.delete(resources.services, 'team', 'b');
+  await waitFor('team.svc to be NXDOMAIN', async () => (await rcode()) === 3);
+});
+
 test('a StatefulSet pod name follows its endpoint when the IP changes', async (t) => {
   const { client, udpPort } = await startServer(t);
   await client.create(resources.services, 'default', { ...web, metadata: { namespace: 'default', name: 'nginx' }, spec: { clusterIP: 'None' } });
