@@ -50,6 +50,7 @@ const fixtures = {
     service('default', 'annotated', { clusterIP: 'None' }, { 'service.alpha.kubernetes.io/tolerate-unready-endpoints': 'true' }),
     service('default', 'external', { type: 'ExternalName', externalName: 'www.example.com.' }),
     service('default', 'alias', { type: 'ExternalName', externalName: 'web.default.svc.cluster.local' }),
+    service('default', 'dangling', { type: 'ExternalName', externalName: 'gone.default.svc.cluster.local' }),
     service('other', 'db', { clusterIP: '10.43.1.5' }),
   ],
   slices: [
@@ -242,6 +243,16 @@ test('an ExternalName Service is a CNAME, to be chased upstream when outside the
   assert.deepEqual(data(alias.answers), ['web.default.svc.cluster.local', '10.43.0.10']);
   assert.equal(alias.chase, undefined);
   assertNegative(ask('x.external.default.svc.cluster.local', 'A'), 'NXDOMAIN');
+  // A chain ending at a missing name is NXDOMAIN, with the CNAME and the SOA.
+  const dangling = ask('dangling.default.svc.cluster.local', 'A');
+  assert.equal(dangling.rcode, 'NXDOMAIN');
+  assert.deepEqual(data(dangling.answers), ['gone.default.svc.cluster.local']);
+  assert.equal(dangling.authorities[0]?.type, 'SOA');
+  // Ending at a name without records of the type: NODATA after the CNAME.
+  const nodata = ask('alias.default.svc.cluster.local', 'AAAA');
+  assert.equal(nodata.rcode, 'NOERROR');
+  assert.deepEqual(data(nodata.answers), ['web.default.svc.cluster.local']);
+  assert.equal(nodata.authorities[0]?.type, 'SOA');
 });
 
 test('pod A records from dashed addresses', () => {

@@ -92,13 +92,14 @@ export function answerClusterQuestion(question: Question, state: ClusterDnsState
     const next = zoneAnswer(ctx, targetName, question.type);
     answers = [...answers, ...next.answers];
     if (next.cname) target = next.cname;
-    else return finish(ctx, next.exists, answers, next.additionals);
+    // The chain's end decides the rcode; a negative end carries the SOA too (RFC 2308 2.1, 2.2).
+    else return finish(ctx, next.exists, answers, next.additionals, !next.exists || next.answers.length === 0);
   }
-  return { ...finish(ctx, result.exists, answers, result.additionals), ...(chase ? { chase } : {}) };
+  if (chase) return { ...finish(ctx, result.exists, answers, result.additionals, false), chase };
+  return finish(ctx, result.exists, answers, result.additionals, !result.exists || answers.length === 0);
 }
 
-function finish(ctx: Ctx, exists: boolean, answers: Answer[], additionals: Answer[]): ClusterAnswer {
-  const negative = answers.length === 0;
+function finish(ctx: Ctx, exists: boolean, answers: Answer[], additionals: Answer[], negative: boolean): ClusterAnswer {
   return {
     kind: 'answer',
     rcode: exists ? 'NOERROR' : 'NXDOMAIN',
