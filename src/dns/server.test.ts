@@ -172,6 +172,19 @@ test('without upstreams (none in resolv.conf), other names are SERVFAIL', async 
   assert.equal(reads, 1);
 });
 
+test('a resolv.conf that cannot be read is read again on the next forwarded question', async (t) => {
+  let reads = 0;
+  const readResolvConf = async (): Promise<string> => {
+    if (++reads === 1) throw new Error('EACCES');
+    return '';
+  };
+  const { udpPort, errors } = await startServer(t, { upstreams: undefined, readResolvConf });
+  assert.equal((await ask(udpPort, 'www.example.com', 'A')).rcodeValue, 2);
+  assert.equal((await ask(udpPort, 'www.example.org', 'A')).rcodeValue, 2);
+  assert.equal(reads, 2);
+  assert.match(errors.join('\n'), /reading resolv.conf: EACCES/);
+});
+
 test('malformed packets are dropped and counted; random bytes never stop the server', async (t) => {
   const { udpPort, tcpPort, server, client } = await startServer(t);
   await client.create(resources.services, 'default', web);

@@ -217,6 +217,8 @@ export class ClusterDnsServer {
       return found.filter((u) => !((u.port ?? 53) === ownPort && own.has(u.address)));
     } catch (err) {
       this.reportError(`reading resolv.conf: ${errorMessage(err)}`);
+      // Read again on the next forwarded question.
+      this.upstreams = undefined;
       return [];
     }
   }
