@@ -5,7 +5,7 @@ import dnsPacket from 'dns-packet';
 import { resources } from '../client/client.js';
 import { InformerFactory } from '../client/informer.js';
 import { MemoryClient } from '../testing/memory-client.js';
-import { waitFor } from '../testing/controllers.js';
+import { waitFor } from '../testing/wait.js';
 import { ClusterDnsServer, type ClusterDnsServerOptions } from './server.js';
 import type { EndpointSliceObject, ServiceObject } from './cluster-state.js';
 import { decodeReply, encodeQuery, startTestResolver, tcpExchange, udpExchange, type TestRecordSet } from './testing.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Answer } from 'dns-packet';
 import { FakeClock } from '../apimachinery/clock.js';
-import { waitFor } from '../testing/controllers.js';
+import { waitFor } from '../testing/wait.js';
 import { startTestResolver, type TestRecordSet } from './testing.js';
 import { UpstreamForwarder, type UpstreamAnswer } from './upstream.js';
 
