@@ -7,7 +7,7 @@ import type { Store } from '../storage/store.js';
 import { clusterIPAllocator, nodePortAllocator } from './allocator.js';
 import { allowAuthenticated, type Authenticator, type Authorizer } from './auth.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
-import { internalError, notFound, StatusError } from '../apimachinery/errors.js';
+import { internalError, notFound, StatusError, errorMessage } from '../apimachinery/errors.js';
 import { bodyDecoder } from './body.js';
 import { ResourceHandler, sendObject, sendStatusError } from './handlers.js';
 import { ResourceOperations, storeKeyOf } from './operations.js';
@@ -184,7 +184,7 @@ export class ApiServer {
         sendStatusError(res, err);
       } else {
         this.onError(err);
-        sendStatusError(res, internalError(err instanceof Error ? err.message : String(err), err));
+        sendStatusError(res, internalError(errorMessage(err), err));
       }
     }
     if (labels) this.requestMetrics.observe(labels, res.statusCode, (this.registry.now() - start) / 1000);
@@ -220,7 +220,7 @@ export class ApiServer {
       await this.nodeProxy.upgrade(req, socket, head, info, url.searchParams);
     } catch (err) {
       if (!(err instanceof StatusError)) this.onError(err);
-      const status = err instanceof StatusError ? err : internalError(err instanceof Error ? err.message : String(err), err);
+      const status = err instanceof StatusError ? err : internalError(errorMessage(err), err);
       code = status.code;
       writeStatusToSocket(socket, status);
     }

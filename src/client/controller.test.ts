@@ -4,6 +4,7 @@ import { FakeClock } from '../apimachinery/clock.js';
 import { waitFor } from '../testing/wait.js';
 import { runController, type Controller, type KeyQueue, type SyncedCache } from './controller.js';
 import type { SyncResult } from './work-queue.js';
+import { errorMessage } from '../apimachinery/errors.js';
 
 /** A cache that reports synced when told to. */
 class ManualCache implements SyncedCache {
@@ -68,7 +69,7 @@ class ScriptedController implements Controller {
 
 function context(clock: FakeClock): { clock: FakeClock; errors: string[]; onError: (err: unknown, where: string) => void } {
   const errors: string[] = [];
-  return { clock, errors, onError: (err, where) => errors.push(`${where}: ${err instanceof Error ? err.message : String(err)}`) };
+  return { clock, errors, onError: (err, where) => errors.push(`${where}: ${errorMessage(err)}`) };
 }
 
 describe('runController', () => {

@@ -36,6 +36,7 @@ import { loadOrCreateNodeServingCert } from './serving-cert.js';
 import { Registry } from '../apimachinery/metrics.js';
 import { KubeletMetrics } from './kubelet-metrics.js';
 import { parseQuantity } from '../apimachinery/quantity.js';
+import { errorMessage } from '../apimachinery/errors.js';
 
 type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;
@@ -418,7 +419,7 @@ export class NodeAgent {
   }
 
   private onError(where: string): (err: unknown) => void {
-    return (err) => this.log(`${where}: ${err instanceof Error ? err.message : String(err)}`);
+    return (err) => this.log(`${where}: ${errorMessage(err)}`);
   }
 
   private machineInfo(): MachineInfo {
@@ -447,7 +448,7 @@ export class NodeAgent {
             message: `container runtime network not ready: ${failing.map((c) => `${c.type}=false reason:${c.reason} message:${c.message}`).join(', ')}`,
           };
     } catch (err) {
-      this.runtimeReady = { ready: false, reason: 'KubeletNotReady', message: `container runtime is down: ${err instanceof Error ? err.message : String(err)}` };
+      this.runtimeReady = { ready: false, reason: 'KubeletNotReady', message: `container runtime is down: ${errorMessage(err)}` };
     }
   }
 

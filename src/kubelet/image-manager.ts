@@ -10,6 +10,7 @@ import type { Clock } from '../apimachinery/clock.js';
 import type { EventRecorder } from '../client/events.js';
 import type { ContainerRuntime } from './cri/runtime.js';
 import type { PodSandboxConfig } from './cri/types.js';
+import { errorMessage } from '../apimachinery/errors.js';
 
 /** Why an image is not there: the container's waiting reason and message. */
 export class ImageNotReadyError extends Error {
@@ -94,7 +95,7 @@ export class ImageManager {
     } catch (err) {
       const delayMs = backOff ? Math.min(backOff.delayMs * 2, this.maxMs) : this.initialMs;
       this.backOff.set(image, { until: this.clock.now().getTime() + delayMs, delayMs });
-      const detail = err instanceof Error ? err.message : String(err);
+      const detail = errorMessage(err);
       this.recorder.event(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${detail}`);
       this.recorder.event(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
       throw new ImageNotReadyError('ErrImagePull', `failed to pull image "${image}": ${detail}`, { cause: err });

@@ -9,7 +9,7 @@ import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { ConfigMap, Container, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus, Secret } from 'kubernetes-types/core/v1.js';
-import { isStatusError } from '../apimachinery/errors.js';
+import { isStatusError, errorMessage } from '../apimachinery/errors.js';
 import { formatTime, type KubeObject } from '../apimachinery/object.js';
 import { resources, type Client } from '../client/client.js';
 import type { Clock } from '../apimachinery/clock.js';
@@ -199,7 +199,7 @@ export class PodWorker {
       await this.deps.volumes.refresh(pod);
       return paths;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       this.deps.recorder.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${message}`);
       return undefined;
     }
@@ -223,7 +223,7 @@ export class PodWorker {
       if (attempt > 0) this.deps.recorder.event(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       return id;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       this.deps.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${message}`);
       for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
         this.waiting.set(waitKey(pod, c.name), { reason: 'ContainerCreating', message: '' });
@@ -389,7 +389,7 @@ export class PodWorker {
     try {
       id = await cri.createContainer(sandbox.id, config, sandbox.config);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       this.waiting.set(key, { reason: 'CreateContainerError', message });
       recorder.event(pod, 'Warning', 'Failed', `Error: ${message}`);
       return false;
@@ -404,7 +404,7 @@ export class PodWorker {
     try {
       await cri.startContainer(id);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       this.waiting.set(key, { reason: 'RunContainerError', message });
       recorder.event(pod, 'Warning', 'Failed', `Error: ${message}`);
       return false;
@@ -627,7 +627,7 @@ async function readTail(path: string, max: number): Promise<string | undefined> 
     return data.subarray(Math.max(0, data.length - max)).toString('utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return `Error on reading termination log ${path}: ${err instanceof Error ? err.message : String(err)}`;
+    return `Error on reading termination log ${path}: ${errorMessage(err)}`;
   }
 }
 
@@ -644,7 +644,7 @@ async function lastLogLines(logPath: string): Promise<string | undefined> {
     await readContainerLog(logPath, { tailLines: maxTerminationLogLines }, sink);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return `Error on reading termination message from logs: ${err instanceof Error ? err.message : String(err)}`;
+    return `Error on reading termination message from logs: ${errorMessage(err)}`;
   }
   const all = Buffer.concat(chunks);
   return all.subarray(Math.max(0, all.length - maxTerminationLogBytes)).toString('utf8') || undefined;

@@ -5,6 +5,7 @@
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import { SelectorError } from './errors.js';
 import { invalidMessage, labelKeyErrors, labelValueErrors } from './validation.js';
+import { errorMessage } from '../errors.js';
 
 /** Upstream's selection.Operator values. */
 export type LabelOperator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';
@@ -130,7 +131,7 @@ class Parser {
         try {
           r = this.parseRequirement();
         } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
+          const message = errorMessage(err);
           throw new SelectorError(`unable to parse requirement: ${message}`);
         }
         requirements.push(r);
@@ -359,7 +360,7 @@ export function labelSelectorFromObject(sel: LabelSelector | undefined | null): 
     }
   } catch (err) {
     if (err instanceof SelectorError) throw err;
-    throw new SelectorError(err instanceof Error ? err.message : String(err));
+    throw new SelectorError(errorMessage(err));
   }
   return { requirements: sortByKey(requirements), matchesNothing: false };
 }

@@ -14,6 +14,7 @@ import {
 } from '../../apimachinery/names.js';
 import { jsonDiff } from './pod.js';
 import { parseQuantity, quantityErrors } from '../../apimachinery/quantity.js';
+import { errorMessage } from '../../apimachinery/errors.js';
 
 /** Upstream's MaxSecretSize (1 MiB), also the ConfigMap limit. */
 export const maxSecretSize = 1024 * 1024;
@@ -129,7 +130,7 @@ function validateSecret(secret: JsonObject): FieldError[] {
     try {
       JSON.parse(Buffer.from(str(data[key]), 'base64').toString('utf8'));
     } catch (err) {
-      errs.push(invalid(at('data', key), '<secret contents redacted>', err instanceof Error ? err.message : String(err)));
+      errs.push(invalid(at('data', key), '<secret contents redacted>', errorMessage(err)));
     }
   };
   switch (str(secret.type)) {

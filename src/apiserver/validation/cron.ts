@@ -1,3 +1,4 @@
+import { errorMessage } from '../../apimachinery/errors.js';
 /** One field of a five-field schedule: its bounds and names. */
 interface CronField {
   min: number;
@@ -84,7 +85,7 @@ export function cronScheduleError(schedule: string): string | undefined {
       for (const expr of field.split(',')) checkRange(expr, cronFields[i] as CronField);
     });
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return errorMessage(err);
   }
   return undefined;
 }

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import { importImageTars } from './import.js';
 import { ProgressReporter, type ProgressOutput } from './progress.js';
+import { errorMessage } from '../../apimachinery/errors.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -103,7 +104,7 @@ export async function runImagesCommand(args: string[], options: ImagesCommandOpt
         return 2;
     }
   } catch (err) {
-    stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    stderr.write(`error: ${errorMessage(err)}\n`);
     return 1;
   }
 }

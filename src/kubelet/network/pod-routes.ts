@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { systemClock, type Clock } from '../../apimachinery/clock.js';
 import type { EventHandlers } from '../../client/informer.js';
+import { errorMessage } from '../../apimachinery/errors.js';
 
 /** One route of the pod network: `cidr` (another node's pod CIDR) via `via` (that node's InternalIP). */
 export interface PodRoute {
@@ -166,7 +167,7 @@ export class PodRoutes {
       try {
         await this.reconcile();
       } catch (err) {
-        this.log(`pod routes: ${err instanceof Error ? err.message : String(err)}`);
+        this.log(`pod routes: ${errorMessage(err)}`);
         this.dirty = true;
         await this.clock.sleep(this.options.retryDelayMs ?? 5000, signal);
       }

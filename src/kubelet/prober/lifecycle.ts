@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../../apimachinery/clock.js';
 import { formatPodForMessage, type BackOffPodRef } from './backoff.js';
 import { buildHttpGetRequest, defaultKubeVersion, httpGet } from './net-checks.js';
 import type { ProbeTarget } from './probe.js';
+import { errorMessage } from '../../apimachinery/errors.js';
 
 /** Event reason when a postStart hook fails (the container is then killed). */
 export const FailedPostStartHook = 'FailedPostStartHook';
@@ -127,6 +128,3 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
   });
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -6,6 +6,7 @@
 import type { Container, Pod, Probe } from 'kubernetes-types/core/v1.js';
 import type { Clock } from '../../apimachinery/clock.js';
 import { runProbe as defaultRunProbe, type ExecResult, type ProbeRunResult, type ProbeTarget, type RunProbeOptions } from './probe.js';
+import { errorMessage } from '../../apimachinery/errors.js';
 
 /** Which probe of a container a worker runs. */
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
@@ -124,7 +125,7 @@ export class ProbeWorker {
     try {
       outcome = await run(probe, target, signal, { clock });
     } catch (err) {
-      outcome = { result: 'unknown', output: err instanceof Error ? err.message : String(err) };
+      outcome = { result: 'unknown', output: errorMessage(err) };
     }
     if (signal.aborted) return;
     this.options.onProbe?.(outcome);

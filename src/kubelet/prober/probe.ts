@@ -5,6 +5,7 @@
 import type { Container, Probe } from 'kubernetes-types/core/v1.js';
 import { systemClock, type Clock } from '../../apimachinery/clock.js';
 import { buildHttpGetRequest, defaultKubeVersion, httpGet, maxResponseBodyBytes, resolveContainerPort, tcpDial } from './net-checks.js';
+import { errorMessage } from '../../apimachinery/errors.js';
 
 /** What a command run in a container returned: its exit code and its stdout+stderr. */
 export interface ExecResult {
@@ -163,6 +164,3 @@ function truncate(output: string): string {
   return bytes.length <= maxResponseBodyBytes ? output : bytes.subarray(0, maxResponseBodyBytes).toString('utf8');
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { errorMessage } from '../../apimachinery/errors.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -57,7 +58,7 @@ async function run(binary: string, args: string[]): Promise<void> {
     await execFileAsync(binary, args);
   } catch (error) {
     const stderr = typeof error === 'object' && error !== null && 'stderr' in error ? String((error as { stderr: unknown }).stderr).trim() : '';
-    throw new Error(`${binary} ${args.join(' ')} failed: ${stderr || (error instanceof Error ? error.message : String(error))}`, { cause: error });
+    throw new Error(`${binary} ${args.join(' ')} failed: ${stderr || errorMessage(error)}`, { cause: error });
   }
 }
 

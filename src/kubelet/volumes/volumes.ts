@@ -16,6 +16,7 @@ import { VolumeSetupError, aggregateErrors, errorCode } from './errors.js';
 import { checkHostPathType } from './hostpath.js';
 import { SystemMounter, type Mounter } from './mounter.js';
 import { configMapPayload, defaultFileMode, secretPayload } from './payloads.js';
+import { errorMessage } from '../../apimachinery/errors.js';
 
 /** Where pod volumes read the API objects they project (the agent backs these with informer caches). */
 export interface VolumeSources {
@@ -254,7 +255,7 @@ export class PodVolumes {
     try {
       await this.mounter.mount('tmpfs', realDir, 'tmpfs', size === undefined ? [] : [`size=${size}`]);
     } catch (error) {
-      throw new VolumeSetupError(`mounting tmpfs at ${realDir} failed: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
+      throw new VolumeSetupError(`mounting tmpfs at ${realDir} failed: ${errorMessage(error)}`, undefined, { cause: error });
     }
   }
 
@@ -394,7 +395,7 @@ function asVolumeError(error: unknown, volumeName: string): VolumeSetupError {
   if (error instanceof VolumeSetupError) {
     return error.volumeName === volumeName ? error : new VolumeSetupError(error.message, volumeName, { cause: error.cause ?? error });
   }
-  return new VolumeSetupError(error instanceof Error ? error.message : String(error), volumeName, { cause: error });
+  return new VolumeSetupError(errorMessage(error), volumeName, { cause: error });
 }
 
 /** A byte quantity's value (rounded up, as upstream's Quantity.Value); undefined when absent or malformed. */
