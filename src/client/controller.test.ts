@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../apimachinery/clock.js';
 import { waitFor } from '../testing/wait.js';
-import { runController, type Controller, type KeyQueue, type SyncedCache } from './controller.js';
+import { queueMappedKeys, queueObjectKeys, runController, type Controller, type KeyQueue, type SyncedCache } from './controller.js';
 import type { SyncResult } from './work-queue.js';
 import { errorMessage } from '../apimachinery/errors.js';
 
@@ -119,3 +119,31 @@ describe('runController', () => {
     assert.deepEqual(controller.synced, []);
   });
 });
+
+describe('watch handlers', () => {
+  const recorder = () => {
+    const keys: string[] = [];
+    const queue: KeyQueue = { add: (k) => keys.push(k), addAfter: (k) => keys.push(`later ${k}`) };
+    return { keys, queue };
+  };
+
+  test('queueObjectKeys queues the namespace/name of each added, changed or deleted object', () => {
+    const { keys, queue } = recorder();
+    const handlers = queueObjectKeys(queue);
+    handlers.onAdd?.({ metadata: { namespace: 'ns', name: 'a' } });
+    handlers.onUpdate?.({ metadata: { namespace: 'ns', name: 'old' } }, { metadata: { namespace: 'ns', name: 'b' } });
+    handlers.onDelete?.({ metadata: { name: 'cluster-scoped' } });
+    assert.deepEqual(keys, ['ns/a', 'ns/b', 'cluster-scoped']);
+  });
+
+  test('queueMappedKeys queues the keys of both the old and the new object on a change', () => {
+    const { keys, queue } = recorder();
+    const handlers = queueMappedKeys(queue, (label: string) => (label === 'none' ? [] : [`svc-${label}`]));
+    handlers.onAdd?.('a');
+    handlers.onUpdate?.('a', 'b');
+    handlers.onUpdate?.('none', 'c');
+    handlers.onDelete?.('d');
+    assert.deepEqual(keys, ['svc-a', 'svc-a', 'svc-b', 'svc-c', 'svc-d']);
+  });
+});
+

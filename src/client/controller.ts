@@ -2,7 +2,8 @@ import type { Client } from './client.js';
 import type { Clock } from '../apimachinery/clock.js';
 import type { EventRecorder } from './events.js';
 import type { Discovery } from './discovery.js';
-import type { InformerFactory } from './informer.js';
+import { objectKey, type EventHandlers, type InformerFactory } from './informer.js';
+import type { KubeObject } from '../apimachinery/object.js';
 import { runWorkers, WorkQueue, type SyncResult } from './work-queue.js';
 import type { Registry } from '../apimachinery/metrics.js';
 import type { WorkQueueMetricsProvider } from './work-queue-metrics.js';
@@ -96,3 +97,32 @@ export async function runController<K>(
 
 /** Builds a controller from the shared context. */
 export type ControllerFactory = (ctx: ControllerContext) => Controller;
+
+/**
+ * Handlers that queue each added, changed or deleted object's own `namespace/name` key: the
+ * usual watch of a controller's primary type (controller-runtime's EnqueueRequestForObject).
+ */
+export function queueObjectKeys<T extends KubeObject>(queue: KeyQueue<string>): EventHandlers<T> {
+  const add = (obj: T) => queue.add(objectKey(obj));
+  return { onAdd: add, onUpdate: (_old, obj) => add(obj), onDelete: add };
+}
+
+/**
+ * Handlers that queue the keys `keysOf` maps an object to (its owner, the Services selecting a
+ * pod...): on a change both the old and the new object's keys, since either may have stopped
+ * or started mattering (controller-runtime's EnqueueRequestsFromMapFunc).
+ */
+export function queueMappedKeys<T, K>(queue: KeyQueue<K>, keysOf: (obj: T) => Iterable<K>): EventHandlers<T> {
+  const add = (obj: T) => {
+    for (const key of keysOf(obj)) queue.add(key);
+  };
+  return {
+    onAdd: add,
+    onUpdate: (oldObj, obj) => {
+      add(oldObj);
+      add(obj);
+    },
+    onDelete: add,
+  };
+}
+

@@ -12,7 +12,7 @@ import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
+import { queueObjectKeys, type Controller, type ControllerContext, type ControllerFactory, type KeyQueue, type SyncedCache } from '../../client/controller.js';
 import { claimObjects, recheckOwner } from '../common/claim.js';
 import { controllerOf } from '../../apimachinery/owner.js';
 import {
@@ -128,11 +128,7 @@ export class DeploymentController implements Controller {
 
   /** Registers the event handlers: each finds the keys concerned and queues them. */
   watch(queue: KeyQueue): void {
-    this.deployments.addEventHandler({
-      onAdd: (d) => queue.add(objectKey(d)),
-      onUpdate: (_old, d) => queue.add(objectKey(d)),
-      onDelete: (d) => queue.add(objectKey(d)),
-    });
+    this.deployments.addEventHandler(queueObjectKeys(queue));
     this.replicaSets.addEventHandler({
       onAdd: (rs) => this.enqueueForReplicaSet(queue, rs),
       onUpdate: (oldRS, rs) => {

@@ -9,7 +9,7 @@ import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
+import { queueMappedKeys, queueObjectKeys, type Controller, type ControllerContext, type ControllerFactory, type KeyQueue, type SyncedCache } from '../../client/controller.js';
 import {
   findPort,
   hasSelector,
@@ -163,19 +163,8 @@ export class EndpointsController implements Controller {
 
   /** Registers the event handlers: each finds the keys concerned and queues them. */
   watch(queue: KeyQueue): void {
-    this.services.addEventHandler({
-      onAdd: (svc) => queue.add(objectKey(svc)),
-      onUpdate: (_old, svc) => queue.add(objectKey(svc)),
-      onDelete: (svc) => queue.add(objectKey(svc)),
-    });
-    this.pods.addEventHandler({
-      onAdd: (pod) => this.enqueueServicesOf(queue, pod),
-      onUpdate: (oldPod, pod) => {
-        this.enqueueServicesOf(queue, oldPod);
-        this.enqueueServicesOf(queue, pod);
-      },
-      onDelete: (pod) => this.enqueueServicesOf(queue, pod),
-    });
+    this.services.addEventHandler(queueObjectKeys(queue));
+    this.pods.addEventHandler(queueMappedKeys(queue, (pod: Pod) => this.servicesSelecting(pod)));
     // A deleted Endpoints object is made again while its Service is there.
     this.endpoints.addEventHandler({
       onDelete: (ep) => {
@@ -197,9 +186,10 @@ export class EndpointsController implements Controller {
     }
   }
 
-  private enqueueServicesOf(queue: KeyQueue, pod: Pod): void {
+  /** The keys of the Services whose selector takes `pod`. */
+  private *servicesSelecting(pod: Pod): Iterable<string> {
     for (const svc of this.services.list(pod.metadata?.namespace ?? '')) {
-      if (serviceSelectsPod(svc, pod)) queue.add(objectKey(svc));
+      if (serviceSelectsPod(svc, pod)) yield objectKey(svc);
     }
   }
 

@@ -9,7 +9,7 @@ import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
+import { queueMappedKeys, type Controller, type ControllerContext, type ControllerFactory, type KeyQueue, type SyncedCache } from '../../client/controller.js';
 import { hasSelector, serviceSelectsPod } from '../common/endpoints.js';
 import {
   controllerManagedBy,
@@ -169,14 +169,7 @@ export class EndpointSliceController implements Controller {
         queue.add(objectKey(svc));
       },
     });
-    this.pods.addEventHandler({
-      onAdd: (pod) => this.enqueueServicesOf(queue, pod),
-      onUpdate: (oldPod, pod) => {
-        this.enqueueServicesOf(queue, oldPod);
-        this.enqueueServicesOf(queue, pod);
-      },
-      onDelete: (pod) => this.enqueueServicesOf(queue, pod),
-    });
+    this.pods.addEventHandler(queueMappedKeys(queue, (pod: Pod) => this.servicesSelecting(pod)));
     this.slices.addEventHandler({
       onAdd: (slice) => this.sliceChanged(queue, slice, false),
       onUpdate: (_old, slice) => this.sliceChanged(queue, slice, false),
@@ -192,9 +185,10 @@ export class EndpointSliceController implements Controller {
     queue.add(key);
   }
 
-  private enqueueServicesOf(queue: KeyQueue, pod: Pod): void {
+  /** The keys of the Services whose selector takes `pod`. */
+  private *servicesSelecting(pod: Pod): Iterable<string> {
     for (const svc of this.services.list(pod.metadata?.namespace ?? '')) {
-      if (serviceSelectsPod(svc, pod)) queue.add(objectKey(svc));
+      if (serviceSelectsPod(svc, pod)) yield objectKey(svc);
     }
   }
 

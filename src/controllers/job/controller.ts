@@ -23,7 +23,7 @@ import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
+import { queueObjectKeys, type Controller, type ControllerContext, type ControllerFactory, type KeyQueue, type SyncedCache } from '../../client/controller.js';
 import { JobExpectations } from './expectations.js';
 import { countedFailures, failJobMessage, matchPodFailurePolicy } from './pod-failure-policy.js';
 import { completionIndexAnnotation, completionIndexOf, firstPendingIndexes, formatIndexes, parseIndexes } from './indexes.js';
@@ -210,11 +210,7 @@ export class JobController implements Controller {
 
   /** Registers the event handlers: each finds the keys concerned and queues them. */
   watch(queue: KeyQueue): void {
-    this.jobs.addEventHandler({
-      onAdd: (job) => queue.add(objectKey(job)),
-      onUpdate: (_old, job) => queue.add(objectKey(job)),
-      onDelete: (job) => queue.add(objectKey(job)),
-    });
+    this.jobs.addEventHandler(queueObjectKeys(queue));
     this.pods.addEventHandler({
       onAdd: (pod) => this.podAdded(queue, pod),
       onUpdate: (oldPod, pod) => this.podUpdated(queue, oldPod, pod),

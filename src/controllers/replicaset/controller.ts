@@ -11,7 +11,7 @@ import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
+import { queueObjectKeys, type Controller, type ControllerContext, type ControllerFactory, type KeyQueue, type SyncedCache } from '../../client/controller.js';
 import { claimObjects, recheckOwner } from '../common/claim.js';
 import { ControllerExpectations } from './expectations.js';
 import { podsToDelete } from './pods.js';
@@ -117,11 +117,7 @@ export class ReplicaSetController implements Controller {
 
   /** Registers the event handlers: each finds the keys concerned and queues them. */
   watch(queue: KeyQueue): void {
-    this.replicaSets.addEventHandler({
-      onAdd: (rs) => queue.add(objectKey(rs)),
-      onUpdate: (_old, rs) => queue.add(objectKey(rs)),
-      onDelete: (rs) => queue.add(objectKey(rs)),
-    });
+    this.replicaSets.addEventHandler(queueObjectKeys(queue));
     this.pods.addEventHandler({
       onAdd: (pod) => this.podAdded(queue, pod),
       onUpdate: (oldPod, pod) => this.podUpdated(queue, oldPod, pod),

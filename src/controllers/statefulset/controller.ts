@@ -14,7 +14,7 @@ import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
-import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
+import { queueObjectKeys, type Controller, type ControllerContext, type ControllerFactory, type KeyQueue, type SyncedCache } from '../../client/controller.js';
 import {
   createControllerRevision,
   equalRevisions,
@@ -96,11 +96,7 @@ export class StatefulSetController implements Controller {
 
   /** Registers the event handlers: each finds the keys concerned and queues them. */
   watch(queue: KeyQueue): void {
-    this.sets.addEventHandler({
-      onAdd: (set) => queue.add(objectKey(set)),
-      onUpdate: (_old, set) => queue.add(objectKey(set)),
-      onDelete: (set) => queue.add(objectKey(set)),
-    });
+    this.sets.addEventHandler(queueObjectKeys(queue));
     this.pods.addEventHandler({
       onAdd: (pod) => this.enqueueFor(queue, pod),
       onUpdate: (oldPod, pod) => {
