@@ -19,6 +19,7 @@ import { groupVersion, type ResourceType } from './registry.js';
 import { allocationStatus } from './allocator.js';
 import { AllocationFieldErrors, type TypeStrategy } from './strategy.js';
 import { WatchHub, type ObjectEvent } from './watch-hub.js';
+import type { AdmissionChain } from './admission/admission.js';
 
 export type { ObjectEvent } from './watch-hub.js';
 
@@ -81,6 +82,14 @@ interface ContinueToken {
   start: string;
 }
 
+/** What some types' stores have besides a strategy. */
+export interface RestStoreExtras {
+  /** How the objects are kept when they share another type's storage. Default: their own keys. */
+  codec?: StorageCodec;
+  /** Mutating admission run on every create and update, after defaults and before validation. Default: none. */
+  admission?: AdmissionChain;
+}
+
 /**
  * The generic storage of one resource type on top of a {@link Store}, in the manner of
  * upstream's generic registry: keys, resourceVersions, create/update/delete semantics,
@@ -88,6 +97,7 @@ interface ContinueToken {
  * comes from its {@link TypeStrategy}.
  */
 export class RestStore {
+  private readonly codec?: StorageCodec;
   readonly apiVersion: string;
   private readonly hub: WatchHub;
 
@@ -96,8 +106,9 @@ export class RestStore {
     private readonly store: Store,
     readonly strategy: TypeStrategy,
     private readonly clock: Clock,
-    private readonly codec?: StorageCodec,
+    private readonly extras: RestStoreExtras = {},
   ) {
+    this.codec = extras.codec;
     this.apiVersion = groupVersion(type.group, type.version);
     this.hub = new WatchHub({
       watchStore: (after, signal) => this.store.watch(this.prefix(''), after, signal),
@@ -238,6 +249,7 @@ export class RestStore {
     delete meta.generation;
     delete meta.selfLink;
     this.strategy.prepareForCreate(obj);
+    await this.extras.admission?.admit({ operation: 'CREATE', type: this.type, namespace: meta.namespace ?? '', object: obj, subresource: '' });
     opts.mutate?.(obj, undefined);
     const errors: FieldError[] = [];
     if (!name) {
@@ -342,6 +354,14 @@ export class RestStore {
       const next = await transform(cloneJSON(current));
       this.restoreSystemMeta(next, current);
       this.strategy.prepareForUpdate(next, current, subresource);
+      await this.extras.admission?.admit({
+        operation: 'UPDATE',
+        type: this.type,
+        namespace: current.metadata?.namespace ?? '',
+        object: next,
+        oldObject: current,
+        subresource,
+      });
       opts.mutate?.(next, current);
       const errors = this.strategy.validateUpdate(next, current, subresource);
       if (errors.length) throw invalid(this.target(name), errors);

@@ -12,6 +12,9 @@ import { bodyDecoder } from './body.js';
 import { ResourceHandler, sendObject, sendStatusError } from './handlers.js';
 import { ResourceOperations, storeKeyOf } from './operations.js';
 import { negotiateDiscovery } from './negotiate.js';
+import { AdmissionChain } from './admission/admission.js';
+import { DefaultStorageClassAdmission } from './admission/default-storage-class.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
 import { writeStatusToSocket } from '../apimachinery/upgrade-proxy.js';
 import { systemClock, type NowClock as Clock } from '../apimachinery/clock.js';
@@ -93,9 +96,13 @@ export class ApiServer {
       nodePorts: nodePortAllocator(store, first, last),
       serviceCIDR,
     };
+    // Mutating admission reads other types through their stores, made just below.
+    const admission = new AdmissionChain([
+      new DefaultStorageClassAdmission(async () => (await this.store('storage.k8s.io', 'v1', 'storageclasses').list('', {})).items as unknown as StorageClass[]),
+    ]);
     for (const type of resourceTypes) {
       const codec = type.group === 'events.k8s.io' ? eventsCodec : undefined;
-      this.stores.set(storeKeyOf(type), new RestStore(type, store, strategyFor(type, allocators), this.clock, codec));
+      this.stores.set(storeKeyOf(type), new RestStore(type, store, strategyFor(type, allocators), this.clock, { codec, admission }));
     }
     // Counted on the backend itself: a scrape's counts are not store requests of the API.
     trackStorageObjects(this.registry, options.store, [...this.stores.values()].map((s) => s.prefix('')));

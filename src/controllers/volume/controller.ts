@@ -1,5 +1,4 @@
 /**
- * A local-path provisioner and volume binder in one controller, in the manner of k3s's
  * local-path-provisioner plus the part of upstream's PV controller that binds provisioned
  * volumes: claims of the `local-path` class (the default class) get a hostPath
  * PersistentVolume in a directory under the data dir once a consumer is placed, bound both
@@ -10,6 +9,7 @@ import { join, resolve, sep } from 'node:path';
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { errorMessage, isStatusError } from '../../apimachinery/errors.js';
+import { defaultClassAnnotation, defaultStorageClass } from '../../apimachinery/storage-class.js';
 import { cloneJSON, type KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
@@ -23,8 +23,6 @@ export const localPathProvisionerName = 'local-path-provisioner';
 export const localPathProvisioner = 'skiff.dev/local-path';
 /** The StorageClass ensured at start. */
 export const localPathStorageClassName = 'local-path';
-/** Marks the default StorageClass. */
-export const defaultClassAnnotation = 'storageclass.kubernetes.io/is-default-class';
 /** Set on a claim by the scheduler (WaitForFirstConsumer) to the node its first consumer goes to. */
 export const selectedNodeAnnotation = 'volume.kubernetes.io/selected-node';
 /** Annotations upstream's PV controller and provisioners write. */
@@ -175,7 +173,7 @@ export class LocalPathProvisioner implements Controller {
     const className = claim.spec?.storageClassName;
     if (className === '') return undefined;
     if (className !== undefined && className !== null) return this.classes.get('', className);
-    return this.classes.list().find((c) => c.metadata?.annotations?.[defaultClassAnnotation] === 'true');
+    return defaultStorageClass(this.classes.list());
   }
 
   private async syncClaim(namespace: string, name: string): Promise<void> {

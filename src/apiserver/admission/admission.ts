@@ -1,0 +1,45 @@
+/**
+ * Mutating admission as upstream's admission chain: plugins that may change an object after
+ * defaulting and before validation, each deciding which operations it handles. Plugins read the
+ * cluster through the stores they are given; they never write other objects.
+ */
+import type { KubeObject } from '../../apimachinery/object.js';
+import type { ResourceType } from '../registry.js';
+
+/** The operation being admitted, as upstream's admission.Operation. */
+export type AdmissionOperation = 'CREATE' | 'UPDATE';
+
+/** What a plugin is told about a write. */
+export interface AdmissionAttributes {
+  operation: AdmissionOperation;
+  type: ResourceType;
+  namespace: string;
+  /** The object as it will be written; a mutating plugin changes it in place. */
+  object: KubeObject;
+  /** The stored object on UPDATE. */
+  oldObject?: KubeObject;
+  /** The subresource written ('' for the main resource). */
+  subresource: string;
+}
+
+/** One mutating admission plugin. */
+export interface MutatingAdmissionPlugin {
+  /** Upstream's plugin name, e.g. `DefaultStorageClass`. */
+  readonly name: string;
+  /** Whether the plugin acts on this write at all (cheap: checked on every write). */
+  handles(attributes: AdmissionAttributes): boolean;
+  /** Changes `attributes.object`; throws a StatusError to refuse the write. */
+  admit(attributes: AdmissionAttributes): Promise<void>;
+}
+
+/** Runs the plugins that handle a write, in order. */
+export class AdmissionChain {
+  constructor(private readonly plugins: readonly MutatingAdmissionPlugin[]) {}
+
+  /** Lets every plugin that handles the write change the object. */
+  async admit(attributes: AdmissionAttributes): Promise<void> {
+    for (const plugin of this.plugins) {
+      if (plugin.handles(attributes)) await plugin.admit(attributes);
+    }
+  }
+}
