@@ -12,8 +12,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   done
   if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing Debian packages: ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get update -q
+    # apt's own summary and progress lines show what is being fetched and set up.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
     # Debian starts these as services on install; Skiff runs its own instances.
     for s in containerd etcd nginx; do
       systemctl disable --now "$s" >/dev/null 2>&1 || service "$s" stop >/dev/null 2>&1 || true
@@ -25,8 +26,8 @@ if [ -L node_modules ]; then
   # A worktree borrowing another checkout's packages: reinstalling would empty that one's.
   echo "setup: node_modules is a link; not reinstalling npm packages"
 elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "setup: installing npm packages (better-sqlite3 builds from source: a few minutes; its compiler output follows)"
+  npm ci --no-audit --no-fund --foreground-scripts --loglevel=http
 fi
 
 # `setup.sh --tests` also builds the tests, benchmarks and test support (kept out of the
