@@ -8,7 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect as netConnect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { ensureServerCredentials, type ServerCredentials, type ServerCredentialsOptions } from '../pki/bootstrap.js';
 import { startHttpsApiServer, type HttpsApiServer } from '../testing/https-api-server.js';
 import { waitFor } from '../testing/wait.js';
@@ -91,6 +91,8 @@ describe('proxy subresources on an HTTPS API server', () => {
   let backend: Server;
   let backendPort: number;
   let downPort: number;
+  let kubelet: ReturnType<typeof createTlsServer>;
+  let kubeletPort: number;
   const abort = new AbortController();
 
   const credentialOptions = (httpsPort: number): ServerCredentialsOptions => ({
@@ -135,9 +137,18 @@ describe('proxy subresources on an HTTPS API server', () => {
     backend = echoBackend();
     backendPort = await listen(backend);
     downPort = await closedPort();
+    // A kubelet stand-in: answers with the subject of the client certificate it was shown.
+    kubelet = createTlsServer({ key: creds.serving.privateKeyPem, cert: creds.serving.certificatePem, ca: creds.serverCA.certificatePem, requestCert: true, rejectUnauthorized: true }, (socket: TLSSocket) => {
+      socket.once('data', (chunk: Buffer) => {
+        const body = JSON.stringify({ client: socket.getPeerCertificate().subject?.CN ?? '', head: chunk.toString().split('\r\n')[0] });
+        socket.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      });
+    });
+    kubeletPort = await listen(kubelet);
     api = await startHttpsApiServer({
       credentials: creds,
       signal: abort.signal,
+      nodeProxy: { clientCert: { cert: creds.kubeletClient.certificatePem, key: creds.kubeletClient.privateKeyPem } },
       // Endpoint and pod addresses are ones validation accepts (not loopback); every one is
       // reached on 127.0.0.1 at the same port, so nothing leaves the machine.
       proxyDial: (_host, port) => netConnect({ host: '127.0.0.1', port }),
@@ -173,6 +184,12 @@ describe('proxy subresources on an HTTPS API server', () => {
       });
       assert.equal(res.status, 200, res.body);
     };
+    await api.createRaw('nodes', '', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n1' },
+      status: { addresses: [{ type: 'InternalIP', address: '10.0.0.9' }], daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } } },
+    });
     await setIP('web-0', '10.42.0.6');
     await setIP('local-0', '127.0.0.1');
   });
@@ -180,6 +197,7 @@ describe('proxy subresources on an HTTPS API server', () => {
   after(async () => {
     abort.abort();
     await new Promise<void>((resolve) => backend.close(() => resolve()));
+    await new Promise<void>((resolve) => kubelet.close(() => resolve()));
     await api.close();
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -245,6 +263,15 @@ describe('proxy subresources on an HTTPS API server', () => {
     ]);
   });
 
+  test('nodes/proxy reaches the kubelet with the kubelet client certificate, and other node ports over HTTP', async () => {
+    const res = await call('GET', '/api/v1/nodes/n1/proxy/metrics/cadvisor?x=1');
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(JSON.parse(res.body), { client: 'system:apiserver', head: 'GET /metrics/cadvisor?x=1 HTTP/1.1' });
+    const other = await call('GET', `/api/v1/nodes/n1:${backendPort}/proxy/stats`);
+    assert.equal(other.status, 200, other.body);
+    assert.deepEqual(((o: Echo) => [o.url, o.host])(JSON.parse(other.body) as Echo), ['/stats', `10.0.0.9:${backendPort}`]);
+  });
+
   test('redirects: /proxy gets its slash, and a backend redirect to itself stays behind the proxy path', async () => {
     const bare = await call('GET', '/api/v1/namespaces/default/services/web:http/proxy?a=1');
     assert.deepEqual([bare.status, bare.headers.location], [301, '/api/v1/namespaces/default/services/web:http/proxy/?a=1']);
@@ -285,6 +312,19 @@ describe('proxy subresources on an HTTPS API server', () => {
       const entry = list.resources.find((r) => r.name === name);
       assert.deepEqual(entry && { kind: entry.kind, verbs: entry.verbs, namespaced: entry.namespaced }, { kind, verbs, namespaced });
     }
+  });
+
+  test('OpenAPI documents a connect operation per method on both proxy paths', async () => {
+    const doc = JSON.parse((await call('GET', '/openapi/v2', { headers: { Accept: 'application/json' } })).body) as { paths: Record<string, Record<string, { operationId?: string }>> };
+    const item = doc.paths['/api/v1/namespaces/{namespace}/services/{name}/proxy/{path}'] ?? {};
+    assert.deepEqual(
+      ['delete', 'get', 'head', 'options', 'patch', 'post', 'put'].map((m) => item[m]?.operationId),
+      ['Delete', 'Get', 'Head', 'Options', 'Patch', 'Post', 'Put'].map((m) => `connectCoreV1${m}NamespacedServiceProxyWithPath`),
+    );
+    assert.equal(doc.paths['/api/v1/nodes/{name}/proxy']?.get?.operationId, 'connectCoreV1GetNodeProxy');
+    assert.equal(doc.paths['/api/v1/namespaces/{namespace}/pods/{name}/proxy']?.head?.operationId, 'connectCoreV1HeadNamespacedPodProxy');
+    const proto = await call('GET', '/openapi/v2', { headers: { Accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+    assert.equal(proto.status, 200);
   });
 
   test('what kubectl port-forward svc/NAME reads: the Service, then the pods its selector picks', async () => {
