@@ -93,6 +93,8 @@ describe('proxy subresources on an HTTPS API server', () => {
   let downPort: number;
   let kubelet: ReturnType<typeof createTlsServer>;
   let kubeletPort: number;
+  /** The request lines the kubelet stand-in was sent. */
+  const kubeletRequests: string[] = [];
   const abort = new AbortController();
 
   const credentialOptions = (httpsPort: number): ServerCredentialsOptions => ({
@@ -140,7 +142,9 @@ describe('proxy subresources on an HTTPS API server', () => {
     // A kubelet stand-in: answers with the subject of the client certificate it was shown.
     kubelet = createTlsServer({ key: creds.serving.privateKeyPem, cert: creds.serving.certificatePem, ca: creds.serverCA.certificatePem, requestCert: true, rejectUnauthorized: true }, (socket: TLSSocket) => {
       socket.once('data', (chunk: Buffer) => {
-        const body = JSON.stringify({ client: socket.getPeerCertificate().subject?.CN ?? '', head: chunk.toString().split('\r\n')[0] });
+        const head = chunk.toString().split('\r\n')[0] ?? '';
+        kubeletRequests.push(head);
+        const body = JSON.stringify({ client: socket.getPeerCertificate().subject?.CN ?? '', head });
         socket.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       });
     });
@@ -334,6 +338,41 @@ describe('proxy subresources on an HTTPS API server', () => {
       .join(',');
     const pods = JSON.parse((await call('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`)).body) as { items: { metadata: { name: string } }[] };
     assert.deepEqual(pods.items.map((p) => p.metadata.name).sort(), ['local-0', 'web-0']);
+  });
+
+  test('kubectl port-forward svc/NAME picks the Service\'s running pod and asks its node to forward', { skip: existsSync(kubectl) ? false : `${kubectl} not installed` }, async () => {
+    // web-0 runs on n1; local-0 stays pending, so kubectl picks web-0.
+    const bind = await call('POST', '/api/v1/namespaces/default/pods/web-0/binding', {
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'web-0' }, target: { kind: 'Node', name: 'n1' } }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    assert.equal(bind.status, 201, bind.body);
+    const running = await call('PATCH', '/api/v1/namespaces/default/pods/web-0/status', {
+      body: JSON.stringify({ status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }),
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+    });
+    assert.equal(running.status, 200, running.body);
+    const kubeconfig = (await ensureServerCredentials(credentialOptions(api.port))).kubeconfigFile;
+    const child = spawn(kubectl, ['--kubeconfig', kubeconfig, 'port-forward', '--address=127.0.0.1', 'svc/web', ':80'], {
+      env: { ...process.env, HOME: dataDir, KUBECONFIG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      // The stand-in kubelet speaks no streaming protocol: seeing the request is the end of the road.
+      const forwarded = await waitFor('the port-forward request at the node', () => kubeletRequests.find((r) => r.includes('/portForward/')), {
+        intervalMs: 50,
+        timeoutMs: 30_000,
+      }).catch((err: unknown) => {
+        throw new Error(`${String(err)}; kubectl said: ${output}`);
+      });
+      // kubectl 1.32 tunnels SPDY over a WebSocket: the ports travel in stream headers, not the query.
+      assert.match(forwarded, /^(GET|POST) \/portForward\/default\/web-0(\?port=8080)? HTTP\/1\.1$/);
+    } finally {
+      child.kill();
+    }
   });
 
   test('kubectl proxy reaches a Service through the API server', { skip: existsSync(kubectl) ? false : `${kubectl} not installed` }, async () => {

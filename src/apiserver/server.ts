@@ -51,9 +51,9 @@ export interface ApiServerOptions {
    */
   nodeProxy?: Omit<NodeProxyOptions, 'getPod' | 'getNode'>;
   /**
-   * How the `proxy` subresources of pods, Services and nodes connect to their backends
-   * (default: a TCP connection to the pod, endpoint or node address). Tests map addresses
-   * that validation accepts to servers on 127.0.0.1.
+   * How the `proxy` subresources of pods, Services and nodes, and the node streaming
+   * subresources, connect to their backends (default: a TCP connection to the pod, endpoint
+   * or node address). Tests map addresses that validation accepts to servers on 127.0.0.1.
    */
   proxyDial?: Dialer;
   /**
@@ -128,6 +128,7 @@ export class ApiServer {
     if (options.nodeProxy) {
       this.nodeProxy = new NodeProxy({
         ...options.nodeProxy,
+        ...(options.proxyDial ? { dial: options.proxyDial } : {}),
         getPod: async (ns, name) => (await this.store('', 'v1', 'pods').get(ns, name)) as Pod,
         getNode: async (name) => (await this.store('', 'v1', 'nodes').get('', name)) as Node,
       });
