@@ -1,6 +1,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
@@ -131,6 +131,17 @@ describe('proxy subresources on an HTTPS API server', () => {
 
   function status(res: Answer): [number, string] {
     return [res.status, (JSON.parse(res.body) as { message: string }).message];
+  }
+
+  /** Starts kubectl on a kubeconfig for the test server; `output` is what it wrote so far. */
+  async function startKubectl(args: string[]): Promise<{ child: ChildProcess; output: () => string }> {
+    // The kubeconfig is rewritten for the ephemeral port; the certificates stay.
+    const kubeconfig = (await ensureServerCredentials(credentialOptions(api.port))).kubeconfigFile;
+    const child = spawn(kubectl, ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, HOME: dataDir, KUBECONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return { child, output: () => output };
   }
 
   before(async () => {
@@ -352,21 +363,14 @@ describe('proxy subresources on an HTTPS API server', () => {
       headers: { 'Content-Type': 'application/merge-patch+json' },
     });
     assert.equal(running.status, 200, running.body);
-    const kubeconfig = (await ensureServerCredentials(credentialOptions(api.port))).kubeconfigFile;
-    const child = spawn(kubectl, ['--kubeconfig', kubeconfig, 'port-forward', '--address=127.0.0.1', 'svc/web', ':80'], {
-      env: { ...process.env, HOME: dataDir, KUBECONFIG: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const { child, output } = await startKubectl(['port-forward', '--address=127.0.0.1', 'svc/web', ':80']);
     try {
       // The stand-in kubelet speaks no streaming protocol: seeing the request is the end of the road.
       const forwarded = await waitFor('the port-forward request at the node', () => kubeletRequests.find((r) => r.includes('/portForward/')), {
         intervalMs: 50,
         timeoutMs: 30_000,
       }).catch((err: unknown) => {
-        throw new Error(`${String(err)}; kubectl said: ${output}`);
+        throw new Error(`${String(err)}; kubectl said: ${output()}`);
       });
       // kubectl 1.32 tunnels SPDY over a WebSocket: the ports travel in stream headers, not the query.
       assert.match(forwarded, /^(GET|POST) \/portForward\/default\/web-0(\?port=8080)? HTTP\/1\.1$/);
@@ -376,17 +380,9 @@ describe('proxy subresources on an HTTPS API server', () => {
   });
 
   test('kubectl proxy reaches a Service through the API server', { skip: existsSync(kubectl) ? false : `${kubectl} not installed` }, async () => {
-    // The kubeconfig is rewritten for the ephemeral port; the certificates stay.
-    const kubeconfig = (await ensureServerCredentials(credentialOptions(api.port))).kubeconfigFile;
-    const child = spawn(kubectl, ['--kubeconfig', kubeconfig, 'proxy', '--address=127.0.0.1', '--port=0'], {
-      env: { ...process.env, HOME: dataDir, KUBECONFIG: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const { child, output } = await startKubectl(['proxy', '--address=127.0.0.1', '--port=0']);
     try {
-      const port = await waitFor('kubectl proxy to listen', () => /Starting to serve on 127\.0\.0\.1:(\d+)/.exec(output)?.[1], { intervalMs: 50, timeoutMs: 30_000 });
+      const port = await waitFor('kubectl proxy to listen', () => /Starting to serve on 127\.0\.0\.1:(\d+)/.exec(output())?.[1], { intervalMs: 50, timeoutMs: 30_000 });
       const res = await new Promise<Answer>((resolve, reject) => {
         const req = httpRequest({ host: '127.0.0.1', port: Number(port), path: '/api/v1/namespaces/default/services/web:http/proxy/hello?via=kubectl', agent: false });
         req.on('response', (r) => void readAll(r).then((body) => resolve({ status: r.statusCode ?? 0, headers: r.headers, body }), reject));
