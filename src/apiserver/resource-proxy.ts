@@ -140,7 +140,7 @@ export class ResourceProxy {
       };
       res.once('close', done);
       res.once('finish', done);
-      upstream.once('error', () => {
+      upstream.on('error', () => {
         res.destroy();
         done();
       });
@@ -217,7 +217,8 @@ export class ResourceProxy {
         createConnection: () => socket,
       });
       outgoing.once('response', resolve);
-      outgoing.once('error', (err) => {
+      // An error after the answer arrived is the answer's stream failing, handled where it is piped.
+      outgoing.on('error', (err) => {
         req.unpipe(outgoing);
         reject(this.unreachable(target, err));
       });
