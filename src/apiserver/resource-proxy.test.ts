@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connect as http2Connect } from 'node:http2';
 import { connect as netConnect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,6 +242,32 @@ describe('proxy subresources on an HTTPS API server', () => {
     assert.equal(res.status, 200, res.body);
     const echo = JSON.parse(res.body) as Echo;
     assert.deepEqual([echo.method, echo.url, echo.body], ['POST', '/submit?id=7', 'a=1&b=2']);
+  });
+
+  test('over HTTP/2 (as kubectl speaks): pseudo-headers stay here, the body and answer stream', async () => {
+    const session = http2Connect(`https://127.0.0.1:${api.port}`, { ca: creds.serverCA.certificatePem, servername: 'localhost' });
+    try {
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': '/api/v1/namespaces/default/services/web:80/proxy/h2?q=1',
+        authorization: `Bearer ${creds.adminToken}`,
+        'content-type': 'text/plain',
+      });
+      stream.end('over h2');
+      const [code, body] = await new Promise<[number, string]>((resolve, reject) => {
+        let statusCode = 0;
+        let text = '';
+        stream.on('response', (headers) => (statusCode = Number(headers[':status'])));
+        stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        stream.on('end', () => resolve([statusCode, text]));
+        stream.on('error', reject);
+      });
+      assert.equal(code, 200, body);
+      const echo = JSON.parse(body) as Echo;
+      assert.deepEqual([echo.method, echo.url, echo.body, echo.authorization], ['POST', '/h2?q=1', 'over h2', null]);
+    } finally {
+      session.close();
+    }
   });
 
   test('other methods go through as they are', async () => {
