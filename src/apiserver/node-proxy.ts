@@ -2,13 +2,14 @@ import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Status } from 'kubernetes-types/meta/v1.js';
 import { badRequest, invalid, StatusError, type FieldError, type StatusReason } from '../apimachinery/errors.js';
 import type { RequestInfo } from './request-info.js';
 import { pipeUpgrade, writeStatusToSocket } from '../apimachinery/upgrade-proxy.js';
 import { optionalIntParam } from '../apimachinery/query-params.js';
+import type { Dialer } from './resource-proxy.js';
 
 /** The pod subresources a node serves. */
 const streamingSubresources = new Set(['exec', 'attach', 'portforward']);
@@ -25,6 +26,8 @@ export interface NodeProxyOptions {
   dialTimeoutMs?: number;
   /** The node port when a Node does not say (default 10250). */
   defaultNodePort?: number;
+  /** How TCP connections to nodes are opened (default: straight to the node's address). */
+  dial?: Dialer;
 }
 
 /** Where a request goes on a node. */
@@ -267,8 +270,8 @@ export class NodeProxy {
         port: location.port,
         path: location.path,
         method: 'GET',
-        agent: this.agent,
         servername: isIP(location.host) ? undefined : location.host,
+        ...(this.options.dial ? { createConnection: () => this.tls(location) } : { agent: this.agent }),
         timeout: this.dialTimeoutMs,
       });
       request.on('response', resolve);
@@ -280,17 +283,21 @@ export class NodeProxy {
     });
   }
 
+  /** A TLS connection to the node with the client certificate, still connecting. */
+  private tls(location: NodeLocation): TLSSocket {
+    return tlsConnect({
+      ...(this.options.dial ? { socket: this.options.dial(location.host, location.port) } : { host: location.host, port: location.port }),
+      cert: this.options.clientCert.cert,
+      key: this.options.clientCert.key,
+      rejectUnauthorized: false,
+      ALPNProtocols: ['http/1.1'],
+      servername: isIP(location.host) ? undefined : location.host,
+    });
+  }
+
   private dial(location: NodeLocation): Promise<Socket> {
     return new Promise((resolve, reject) => {
-      const socket = tlsConnect({
-        host: location.host,
-        port: location.port,
-        cert: this.options.clientCert.cert,
-        key: this.options.clientCert.key,
-        rejectUnauthorized: false,
-        ALPNProtocols: ['http/1.1'],
-        servername: isIP(location.host) ? undefined : location.host,
-      });
+      const socket = this.tls(location);
       const fail = (err: Error) => {
         clearTimeout(timer);
         socket.destroy();

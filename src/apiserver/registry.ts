@@ -34,6 +34,8 @@ export interface ResourceType {
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const statusSub: SubresourceType = { name: 'status', kind: '', verbs: ['get', 'patch', 'update'] };
+/** The verbs of the `proxy` subresources (one per HTTP method upstream serves). */
+const proxyVerbs = ['create', 'delete', 'get', 'patch', 'update'];
 const scaleSub: SubresourceType = {
   name: 'scale',
   kind: 'Scale',
@@ -93,7 +95,13 @@ export const resourceTypes: readonly ResourceType[] = [
     verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     subresources: [statusSub, { name: 'finalize', kind: '', verbs: ['update'] }],
   }),
-  make({ kind: 'Node', plural: 'nodes', shortNames: ['no'], namespaced: false, subresources: [statusSub] }),
+  make({
+    kind: 'Node',
+    plural: 'nodes',
+    shortNames: ['no'],
+    namespaced: false,
+    subresources: [{ name: 'proxy', kind: 'NodeProxyOptions', verbs: proxyVerbs }, statusSub],
+  }),
   make({
     kind: 'PersistentVolumeClaim',
     plural: 'persistentvolumeclaims',
@@ -119,6 +127,7 @@ export const resourceTypes: readonly ResourceType[] = [
       { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
       { name: 'log', kind: 'Pod', verbs: ['get'] },
       { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+      { name: 'proxy', kind: 'PodProxyOptions', verbs: proxyVerbs },
       statusSub,
     ],
   }),
@@ -129,7 +138,7 @@ export const resourceTypes: readonly ResourceType[] = [
     plural: 'services',
     shortNames: ['svc'],
     categories: ['all'],
-    subresources: [statusSub],
+    subresources: [{ name: 'proxy', kind: 'ServiceProxyOptions', verbs: proxyVerbs }, statusSub],
   }),
   make({
     group: 'apps',

@@ -2,7 +2,8 @@ import { createSecureServer } from 'node:http2';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Store } from '../storage/store.js';
 import { clusterIPAllocator, nodePortAllocator } from './allocator.js';
 import { allowAuthenticated, type Authenticator, type Authorizer } from './auth.js';
@@ -16,6 +17,7 @@ import { AdmissionChain } from './admission/admission.js';
 import { DefaultStorageClassAdmission } from './admission/default-storage-class.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
+import { ResourceProxy, type Dialer } from './resource-proxy.js';
 import { writeStatusToSocket } from '../apimachinery/upgrade-proxy.js';
 import { systemClock, type NowClock as Clock } from '../apimachinery/clock.js';
 import { OpenAPIService } from './openapi-service.js';
@@ -52,6 +54,12 @@ export interface ApiServerOptions {
    */
   nodeProxy?: Omit<NodeProxyOptions, 'getPod' | 'getNode'>;
   /**
+   * How the `proxy` subresources of pods, Services and nodes, and the node streaming
+   * subresources, connect to their backends (default: a TCP connection to the pod, endpoint
+   * or node address). Tests map addresses that validation accepts to servers on 127.0.0.1.
+   */
+  proxyDial?: Dialer;
+  /**
    * The process's metrics, served at /metrics (with whatever other components record into it).
    * Default: a registry of this server's own.
    */
@@ -78,6 +86,7 @@ export class ApiServer {
   private readonly authorizer: Authorizer;
   private readonly onError: (err: unknown) => void;
   private readonly nodeProxy?: NodeProxy;
+  private readonly resourceProxy: ResourceProxy;
   private readonly registry: Registry;
   private readonly requestMetrics: ApiServerRequestMetrics;
   private ready = false;
@@ -112,9 +121,21 @@ export class ApiServer {
       unknownFields: (type, obj) => this.openapi.unknownFields(type, obj),
     });
     this.resources = new ResourceHandler(this.operations, this.clock, bodyDecoder(this.openapi.schemas));
+    this.resourceProxy = new ResourceProxy({
+      getService: async (ns, name) => (await this.store('', 'v1', 'services').get(ns, name)) as Service,
+      getPod: async (ns, name) => (await this.store('', 'v1', 'pods').get(ns, name)) as Pod,
+      getNode: async (name) => (await this.store('', 'v1', 'nodes').get('', name)) as Node,
+      endpointSlices: async (ns, service) => {
+        const { items } = await this.store('discovery.k8s.io', 'v1', 'endpointslices').list(ns);
+        return (items as unknown as EndpointSlice[]).filter((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === service);
+      },
+      ...(options.nodeProxy ? { kubeletClientCert: options.nodeProxy.clientCert, defaultNodePort: options.nodeProxy.defaultNodePort } : {}),
+      ...(options.proxyDial ? { dial: options.proxyDial } : {}),
+    });
     if (options.nodeProxy) {
       this.nodeProxy = new NodeProxy({
         ...options.nodeProxy,
+        ...(options.proxyDial ? { dial: options.proxyDial } : {}),
         getPod: async (ns, name) => (await this.store('', 'v1', 'pods').get(ns, name)) as Pod,
         getNode: async (name) => (await this.store('', 'v1', 'nodes').get('', name)) as Node,
       });
@@ -198,14 +219,15 @@ export class ApiServer {
   }
 
   /**
-   * Handles an upgrade request: the node's streaming subresources are proxied to the node;
-   * any other request is answered as if it had not asked to upgrade.
+   * Handles an upgrade request: the node's streaming subresources are proxied to the node, the
+   * `proxy` subresources to their backend; any other request is answered as if it had not asked to upgrade.
    */
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'https://localhost');
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
-    if (!this.nodeProxy || !NodeProxy.handles(info) || info.subresource === 'log') {
+    const resourceProxied = ResourceProxy.handles(info);
+    if (!resourceProxied && (!this.nodeProxy || !NodeProxy.handles(info) || info.subresource === 'log')) {
       const res = new ServerResponse(req);
       res.shouldKeepAlive = false;
       res.assignSocket(socket as Socket);
@@ -224,7 +246,8 @@ export class ApiServer {
     });
     try {
       this.authorize(req, info, url.pathname);
-      await this.nodeProxy.upgrade(req, socket, head, info, url.searchParams);
+      if (resourceProxied) await this.resourceProxy.upgrade(req, socket, head, info);
+      else if (this.nodeProxy) await this.nodeProxy.upgrade(req, socket, head, info, url.searchParams);
     } catch (err) {
       if (!(err instanceof StatusError)) this.onError(err);
       const status = err instanceof StatusError ? err : internalError(errorMessage(err), err);
@@ -270,10 +293,12 @@ export class ApiServer {
       return;
     }
     if (!info.isResourceRequest) return this.serveDiscovery(req, res, info.parts);
-    const proxied = this.nodeProxy !== undefined && NodeProxy.handles(info);
+    const resourceProxied = ResourceProxy.handles(info);
+    const proxied = resourceProxied || (this.nodeProxy !== undefined && NodeProxy.handles(info));
     const longRunning = proxied || info.verb === 'watch' ? this.requestMetrics.longRunningGauge(labels) : undefined;
     longRunning?.inc();
     try {
+      if (resourceProxied) return await this.resourceProxy.serve(req, res, info);
       if (this.nodeProxy && proxied) return await this.nodeProxy.serve(req, res, info, url.searchParams);
       const store = this.operations.storeFor(info.apiGroup, info.apiVersion, info.resource === 'bindings' ? 'pods' : info.resource);
       const manager = url.searchParams.get('fieldManager') ?? defaultManager(req.headers['user-agent']);

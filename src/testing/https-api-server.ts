@@ -17,6 +17,8 @@ export interface HttpsApiServerOptions {
   signal: AbortSignal;
   /** Proxying to nodes (logs, exec, port-forward). Default: none. */
   nodeProxy?: ApiServerOptions['nodeProxy'];
+  /** How the proxy subresources connect to pods, endpoints and nodes. Default: TCP to their address. */
+  proxyDial?: ApiServerOptions['proxyDial'];
 }
 
 /** A running {@link startHttpsApiServer}. */
@@ -40,6 +42,7 @@ export async function startHttpsApiServer(options: HttpsApiServerOptions): Promi
     store,
     authenticator: new CertAndTokenAuthenticator(await createTokenAuthenticator(credentials)),
     ...(options.nodeProxy ? { nodeProxy: options.nodeProxy } : {}),
+    ...(options.proxyDial ? { proxyDial: options.proxyDial } : {}),
   });
   await bootstrapCluster({ kubernetesServiceIP: '10.43.0.1', endpointAddress: '127.0.0.1', endpointPort: 6443, store: (g, v, p) => api.store(g, v, p) });
   const tls = { key: credentials.serving.privateKeyPem, cert: credentials.serving.certificatePem, clientCA: credentials.clientCA.certificatePem };

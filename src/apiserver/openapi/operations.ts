@@ -21,7 +21,7 @@ export type PayloadSpec = { definition: string } | { string: true };
 
 /** One HTTP operation on one path. */
 export interface OperationSpec {
-  method: 'get' | 'put' | 'post' | 'delete' | 'patch';
+  method: 'get' | 'put' | 'post' | 'delete' | 'patch' | 'head' | 'options';
   operationId: string;
   description: string;
   /** `x-kubernetes-action`: get, list, put, patch, post, delete, deletecollection, watch, watchlist, connect. */
@@ -428,7 +428,12 @@ export function resourcePaths(r: ResourceType, definitionOf: (group: string, ver
   }
 
   for (const sub of r.subresources) {
-    const subPath = subresourcePath(r, sub, { base, gvId, ns, scopePrefix, scopeParams, nameParam, definitionOf });
+    const context = { base, gvId, ns, scopePrefix, scopeParams, nameParam, definitionOf };
+    if (sub.name === 'proxy') {
+      paths.push(...proxyPaths(r, sub, context));
+      continue;
+    }
+    const subPath = subresourcePath(r, sub, context);
     if (subPath) paths.push(subPath);
   }
   return paths;
@@ -442,6 +447,45 @@ interface SubContext {
   scopeParams: ParameterSpec[];
   nameParam: ParameterSpec;
   definitionOf: (group: string, version: string, kind: string) => string;
+}
+
+/** Upstream's description of the `path` query parameter of each proxy subresource. */
+const PROXY_PATH_DESCRIPTIONS: Record<string, string> = {
+  pods: 'Path is the URL path to use for the current proxy request to pod.',
+  services:
+    'Path is the part of URLs that include service endpoints, suffixes, and parameters to use for the current proxy request to service. For example, the whole request URL is http://localhost/api/v1/namespaces/kube-system/services/elasticsearch-logging/_search?q=user:kimchy. Path is _search?q=user:kimchy.',
+  nodes: 'Path is the URL path to use for the current proxy request to node.',
+};
+
+/** The methods upstream documents for proxy subresources, in its order. */
+const PROXY_METHODS: OperationSpec['method'][] = ['delete', 'get', 'head', 'options', 'patch', 'post', 'put'];
+
+/** `.../{name}/proxy` and `.../{name}/proxy/{path}`: a connect operation per HTTP method, as upstream. */
+function proxyPaths(r: ResourceType, sub: SubresourceType, c: SubContext): PathSpec[] {
+  const base = { ...c.base, gvk: { group: sub.group ?? r.group, version: sub.version ?? r.version, kind: sub.kind } };
+  const nameParam = { ...c.nameParam, description: `name of the ${sub.kind}` };
+  const pathQuery = q('path', 'string', PROXY_PATH_DESCRIPTIONS[r.plural] ?? '');
+  const operations = (withPath: boolean): OperationSpec[] =>
+    PROXY_METHODS.map((method) => ({
+      ...base,
+      method,
+      operationId: `connect${c.gvId}${pascal(method)}${c.ns}${r.kind}Proxy${withPath ? 'WithPath' : ''}`,
+      description: `connect ${method.toUpperCase()} requests to proxy of ${r.kind}`,
+      action: 'connect',
+      parameters: [],
+      consumes: ['*/*'],
+      produces: ['*/*'],
+      responses: [{ code: '200', description: 'OK', payload: { string: true } }, unauthorized],
+    }));
+  const path = `${c.scopePrefix}/${r.plural}/{name}/${sub.name}`;
+  return [
+    { path, parameters: [nameParam, ...c.scopeParams, pathQuery], operations: operations(false) },
+    {
+      path: `${path}/{path}`,
+      parameters: [nameParam, ...c.scopeParams, pathParam('path', 'path to the resource'), pathQuery],
+      operations: operations(true),
+    },
+  ];
 }
 
 function subresourcePath(r: ResourceType, sub: SubresourceType, c: SubContext): PathSpec | undefined {

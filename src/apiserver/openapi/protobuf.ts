@@ -209,6 +209,8 @@ const METHOD_FIELDS: [keyof SwaggerPathItem, number][] = [
   ['put', 3],
   ['post', 4],
   ['delete', 5],
+  ['options', 6],
+  ['head', 7],
   ['patch', 8],
 ];
 
