@@ -11,9 +11,11 @@ export type SeedObject = Namespace | Pod | Service | Deployment | StatefulSet | 
 
 // The stand-in images exist only in the node's containerd: never pull them.
 const pullPolicy = 'IfNotPresent';
+// Ports name their protocol although TCP is the default: the server-side apply of a second run
+// matches list items by (port, protocol) and would otherwise add a second copy of each port.
 
 function tomcatContainer(name: string, image: string): Container {
-  return { name, image, imagePullPolicy: pullPolicy, ports: [{ containerPort: 8080 }] };
+  return { name, image, imagePullPolicy: pullPolicy, ports: [{ containerPort: 8080, protocol: 'TCP' }] };
 }
 
 function canaryDeployment(name: string, track: string, replicas: number, image: string): Deployment {
@@ -72,7 +74,7 @@ export function seedManifests(): SeedObject[] {
       terminationGracePeriodSeconds: 5,
       containers: [
         tomcatContainer('tomcat-container', standInImageNames.tomcat),
-        { name: 'redis-container', image: standInImageNames.redis, imagePullPolicy: pullPolicy, ports: [{ containerPort: 6379 }] },
+        { name: 'redis-container', image: standInImageNames.redis, imagePullPolicy: pullPolicy, ports: [{ containerPort: 6379, protocol: 'TCP' }] },
         tomcatContainer('container-03', standInImageNames.tomcat),
       ],
     },
@@ -86,8 +88,8 @@ export function seedManifests(): SeedObject[] {
       selector: { app: 'tomcat-redis' },
       publishNotReadyAddresses: true,
       ports: [
-        { name: 'abc', port: 80, targetPort: 8080 },
-        { name: 'redis', port: 99, targetPort: 6379 },
+        { name: 'abc', port: 80, targetPort: 8080, protocol: 'TCP' },
+        { name: 'redis', port: 99, targetPort: 6379, protocol: 'TCP' },
       ],
     },
   };
@@ -95,13 +97,13 @@ export function seedManifests(): SeedObject[] {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: 'cluster-service-02', namespace: seedNamespace },
-    spec: { clusterIP: '10.170.11.88', selector: { app: 'canary-tomcat' }, ports: [{ port: 80, targetPort: 8080 }] },
+    spec: { clusterIP: '10.170.11.88', selector: { app: 'canary-tomcat' }, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] },
   };
   const headless: Service = {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: 'nginx', namespace: seedNamespace, labels: { app: 'nginx' } },
-    spec: { clusterIP: 'None', selector: { app: 'nginx' }, ports: [{ name: 'web', port: 80 }] },
+    spec: { clusterIP: 'None', selector: { app: 'nginx' }, ports: [{ name: 'web', port: 80, protocol: 'TCP' }] },
   };
   const web: StatefulSet = {
     apiVersion: 'apps/v1',
@@ -120,7 +122,7 @@ export function seedManifests(): SeedObject[] {
               name: 'nginx',
               image: standInImageNames.nginx,
               imagePullPolicy: pullPolicy,
-              ports: [{ name: 'web', containerPort: 80 }],
+              ports: [{ name: 'web', containerPort: 80, protocol: 'TCP' }],
               volumeMounts: [{ name: 'www', mountPath: '/usr/share/nginx/html' }],
             },
           ],
