@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { runAgent } from './agent-command.js';
+import { runDemo } from './demo-command.js';
 import { runImages } from './images-command.js';
 import { runKubectl } from './kubectl-command.js';
 import { runServer } from './server-command.js';
@@ -11,6 +12,7 @@ Usage:
   skiff agent [flags]      join a server as a node (containerd, or --simulated)
   skiff images CMD         import and list this node's images (air-gapped installs)
   skiff kubectl ARGS...    run kubectl against this machine's cluster
+  skiff demo [--clean]     put the seed's scenarios on the cluster (namespace seed)
   skiff help               this text
 
 Run 'skiff server --help' for the server's flags.`;
@@ -25,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
       return runAgent(rest);
     case 'images':
       return runImages(rest);
+    case 'demo':
+      return runDemo(rest);
     case 'kubectl':
       return runKubectl(rest);
     case undefined:
