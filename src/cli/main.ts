@@ -3,6 +3,7 @@ import { runAgent } from './agent-command.js';
 import { runImages } from './images-command.js';
 import { runKubectl } from './kubectl-command.js';
 import { runServer } from './server-command.js';
+import { runNetworkCleanup } from './service-networking.js';
 
 const usage = `skiff: Kubernetes in one small program
 
@@ -11,6 +12,7 @@ Usage:
   skiff agent [flags]      join a server as a node (containerd, or --simulated)
   skiff images CMD         import and list this node's images (air-gapped installs)
   skiff kubectl ARGS...    run kubectl against this machine's cluster
+  skiff network-cleanup    remove the Service proxy's nftables table and Service route
   skiff help               this text
 
 Run 'skiff server --help' for the server's flags.`;
@@ -27,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
       return runImages(rest);
     case 'kubectl':
       return runKubectl(rest);
+    case 'network-cleanup':
+      return runNetworkCleanup(rest);
     case undefined:
     case 'help':
     case '--help':
