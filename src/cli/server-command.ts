@@ -18,6 +18,7 @@ import { schedulerFactory } from '../scheduler/scheduler.js';
 import { RegistryDiscovery } from '../apiserver/served-resources.js';
 import { SimulatedNodePool } from '../kubelet/simulated/pool.js';
 import { NodeAgent } from '../kubelet/agent.js';
+import { defaultNodeIP } from '../kubelet/machine-info.js';
 import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
 import { containerdAvailable, nodeConfig, nodeFlags, type NodeConfig } from './node-flags.js';
 import type { Upstream } from '../dns/upstream.js';
@@ -34,7 +35,7 @@ export const serverFlags: FlagSpec[] = [
   },
   { name: 'https-port', type: 'string', help: 'the API server port', default: '6443' },
   { name: 'bind-address', type: 'string', help: 'the address the API server listens on', default: '0.0.0.0' },
-  { name: 'advertise-address', type: 'string', help: 'the address clients and nodes reach the server at (default: the node IP or 127.0.0.1)', default: '' },
+  { name: 'advertise-address', type: 'string', help: "the address clients, nodes and pods reach the server (and the cluster DNS server) at (default: --node-ip, a specific --bind-address, else this machine's first non-loopback IPv4 address)", default: '' },
   { name: 'cluster-cidr', type: 'string', help: 'pod network', default: '10.42.0.0/16' },
   { name: 'service-cidr', type: 'string', help: 'Service ClusterIPs', default: '10.43.0.0/16' },
   { name: 'cluster-dns', type: 'string', help: 'the cluster DNS Service IP (kube-dns; default: the tenth address of --service-cidr, 10.43.0.10)', default: '' },
@@ -90,7 +91,7 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
   if (!Number.isInteger(simulated) || simulated < 0) throw new Error(`--simulated-nodes: not a count: ${String(flags['simulated-nodes'])}`);
   const bind = str(flags['bind-address']);
   const advertise =
-    str(flags['advertise-address']) || str(flags['node-ip']) || (bind && bind !== '0.0.0.0' && bind !== '::' ? bind : '127.0.0.1');
+    str(flags['advertise-address']) || str(flags['node-ip']) || (bind && bind !== '0.0.0.0' && bind !== '::' ? bind : defaultNodeIP());
   return {
     dataDir: str(flags['data-dir']),
     datastoreEndpoint: str(flags['datastore-endpoint']),
