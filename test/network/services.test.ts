@@ -310,6 +310,10 @@ describe('Services on two real nodes (Service proxy on each, cluster DNS in the 
     const counts = async () => (await inPod('client-b', 'cat /tmp/loop.out')).stdout.trim();
     await waitFor('the client loop running', async () => /^[1-9]\d* 0$/.test(await counts()), { ...clusterPolling, timeoutMs: 30_000, intervalMs: 200 });
     await c().stopServer();
+    // A clean stop leaves node-a's table and Service route: its pods keep reaching Services.
+    const a = c().server;
+    assert.equal((await a.netns.run('nft', ['list', 'table', 'ip', 'skiff'])).code, 0);
+    assert.match((await a.netns.run('ip', ['route', 'show', '10.170.0.0/16'])).stdout, /dev skiff-svc0/);
     await c().startServer();
     await waitFor('node-a Ready again', async () => (await kubectlOK(['get', 'node', 'node-a', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True', { ...clusterPolling, timeoutMs: 90_000, intervalMs: 500 });
     await inPod('client-b', 'touch /tmp/stop');
