@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseFlags } from './flags.js';
 import { serverConfig, serverFlags } from './server-command.js';
-import { defaultClusterDNS, parseDnsUpstreams } from './service-networking.js';
+import { clusterConfigData, defaultClusterDNS, parseDnsUpstreams } from './service-networking.js';
 
 test('the cluster DNS IP defaults to the tenth address of the Service CIDR', () => {
   assert.equal(defaultClusterDNS('10.43.0.0/16'), '10.43.0.10');
@@ -20,4 +20,9 @@ test('--dns-upstream: empty is the host resolv.conf, none is no upstream, else a
     { address: '::1', port: 53 },
   ]);
   assert.throws(() => parseDnsUpstreams('dns.example'), /not an address/);
+});
+
+test('the published cluster config holds the four network settings and nothing else of the server config', () => {
+  const config = serverConfig(parseFlags(['--service-cidr', '10.170.0.0/16', '--token', 'secret'], serverFlags));
+  assert.deepEqual(clusterConfigData(config), { clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.170.0.0/16', clusterDNS: '10.170.0.10', clusterDomain: 'cluster.local' });
 });

@@ -34,7 +34,8 @@ export function defaultClusterDNS(serviceCIDR: string): string {
 
 /** The ConfigMap data of {@link ClusterNetworkSettings}. */
 export function clusterConfigData(settings: ClusterNetworkSettings): Record<string, string> {
-  return { ...settings };
+  // Named one by one: callers pass larger objects (the server's config holds the join token).
+  return { clusterCIDR: settings.clusterCIDR, serviceCIDR: settings.serviceCIDR, clusterDNS: settings.clusterDNS, clusterDomain: settings.clusterDomain };
 }
 
 /**
