@@ -60,3 +60,23 @@ test('a loopback address gives the Services no endpoints', async () => {
     await store.close();
   }
 });
+
+test('bootstrap writes the cluster config ConfigMap and rewrites it when a setting changes', async () => {
+  const store = SqliteStore.open(':memory:');
+  try {
+    const api = new ApiServer({ store, authenticator: rejectAll });
+    const options: BootstrapOptions = {
+      kubernetesServiceIP: '10.43.0.1',
+      endpointAddress: '192.168.50.2',
+      endpointPort: 6443,
+      clusterConfig: { serviceCIDR: '10.43.0.0/16', clusterCIDR: '10.42.0.0/16' },
+      store: (g, v, p) => api.store(g, v, p),
+    };
+    await bootstrapCluster(options);
+    await bootstrapCluster({ ...options, clusterConfig: { serviceCIDR: '10.170.0.0/16', clusterCIDR: '10.42.0.0/16' } });
+    const config = await api.store('', 'v1', 'configmaps').get('kube-system', 'skiff-cluster-config');
+    assert.deepEqual(config.data, { serviceCIDR: '10.170.0.0/16', clusterCIDR: '10.42.0.0/16' });
+  } finally {
+    await store.close();
+  }
+});

@@ -16,7 +16,16 @@ export interface BootstrapOptions {
    * listens. Default: none (no DNS server runs).
    */
   clusterDNS?: { serviceIP: string; endpointPort: number };
+  /**
+   * The cluster's network settings nodes read at start, written as the data of the ConfigMap
+   * `kube-system/skiff-cluster-config` ({@link clusterConfigMapName}); rewritten when changed.
+   * Default: none.
+   */
+  clusterConfig?: Record<string, string>;
 }
+
+/** The ConfigMap in kube-system holding the cluster's network settings for joining nodes. */
+export const clusterConfigMapName = 'skiff-cluster-config';
 
 /** A port of a Service's endpoints that Skiff writes itself (no selector, no controller). */
 interface FixedPort {
@@ -78,6 +87,14 @@ export async function bootstrapCluster(o: BootstrapOptions): Promise<void> {
         sessionAffinity: 'None',
       },
     });
+  }
+  if (o.clusterConfig) {
+    await ensureContent(o.store('', 'v1', 'configmaps'), 'kube-system', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: clusterConfigMapName, namespace: 'kube-system' },
+      data: { ...o.clusterConfig },
+    }, ['data']);
   }
   // Pods reach the API server and the DNS server at the advertised address; a loopback one is
   // no use to them (and upstream refuses it), so the endpoints wait for a routable address.

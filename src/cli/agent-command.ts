@@ -8,6 +8,8 @@ import { nodeConfig, nodeFlags } from './node-flags.js';
 import { caCertificateHash, parseJoinToken } from '../pki/token.js';
 import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
 import { Registry } from '../apimachinery/metrics.js';
+import { errorMessage } from '../apimachinery/errors.js';
+import { defaultClusterDNS, readClusterSettings, runServiceProxy, type ClusterNetworkSettings } from './service-networking.js';
 
 /** `skiff agent`'s flags, in k3s's manner. */
 export const agentFlags: FlagSpec[] = [
@@ -15,8 +17,10 @@ export const agentFlags: FlagSpec[] = [
   { name: 'token', type: 'string', help: 'the join token from the server (<data-dir>/server/token)', default: '' },
   { name: 'data-dir', type: 'string', help: 'where the agent keeps containerd, pod volumes and logs (under agent/)', default: defaultDataDir() },
   ...nodeFlags,
-  { name: 'cluster-dns', type: 'string', help: 'the cluster DNS Service IP written into pods\' resolv.conf', default: '10.43.0.10' },
-  { name: 'cluster-domain', type: 'string', help: 'the cluster DNS domain', default: 'cluster.local' },
+  { name: 'cluster-dns', type: 'string', help: "the cluster DNS Service IP written into pods' resolv.conf (default: the server's, else 10.43.0.10)", default: '' },
+  { name: 'cluster-domain', type: 'string', help: "the cluster DNS domain (default: the server's, else cluster.local)", default: '' },
+  { name: 'cluster-cidr', type: 'string', help: "the pod network (default: the server's, else 10.42.0.0/16)", default: '' },
+  { name: 'service-cidr', type: 'string', help: "the Service network (default: the server's, else 10.43.0.0/16)", default: '' },
   { name: 'simulated', type: 'boolean', help: 'run a simulated node (no containers, as KWOK)', default: false },
 ];
 
@@ -67,25 +71,38 @@ export async function runAgent(args: string[]): Promise<number> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   const log = (msg: string) => console.error(`${new Date().toISOString()} ${msg}`);
   try {
+    // Flags win; then what the server publishes; then k3s's defaults.
+    const published = flags.simulated ? undefined : await readClusterSettings(client, controller.signal, log);
+    const setting = (flag: string, key: keyof ClusterNetworkSettings, fallback: string): string => String(flags[flag] ?? '') || published?.[key] || fallback;
+    const serviceCIDR = setting('service-cidr', 'serviceCIDR', '10.43.0.0/16');
+    const clusterCIDR = setting('cluster-cidr', 'clusterCIDR', '10.42.0.0/16');
+    const clusterDNS = setting('cluster-dns', 'clusterDNS', defaultClusterDNS(serviceCIDR));
+    const clusterDomain = setting('cluster-domain', 'clusterDomain', 'cluster.local');
     if (flags.simulated) {
       log(`simulated node ${nodeName} joining ${server}`);
       await new SimulatedNode(client, nodeName, systemClock, { onError: (err, where) => log(`${where}: ${String(err)}`) }).start(controller.signal);
     } else {
-      log(`node ${nodeName} joining ${server}`);
-      await new NodeAgent({
+      log(`node ${nodeName} joining ${server} (pods ${clusterCIDR}, Services ${serviceCIDR}, DNS ${clusterDNS})`);
+      const agent = new NodeAgent({
         client,
         nodeName,
         nodeIP: node.nodeIP || undefined,
         dataDir: String(flags['data-dir']),
-        clusterDNS: [String(flags['cluster-dns'])],
-        clusterDomain: String(flags['cluster-domain']),
+        clusterDNS: [clusterDNS],
+        clusterDomain,
         containerRuntimeEndpoint: node.containerRuntimeEndpoint || undefined,
         kubeletPort: node.kubeletPort,
         trustedClientCAPem: ca,
         // The process's registry, served at the node's /metrics.
         metrics: new Registry(),
         log,
-      }).start(controller.signal);
+      });
+      const running = [agent.start(controller.signal)];
+      if (!node.disableKubeProxy) {
+        const facts = { nodeName, nodeIPs: [agent.nodeIP], clusterCIDR, serviceCIDR };
+        running.push(runServiceProxy({ client, node: facts, signal: controller.signal, log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
+      }
+      await Promise.all(running);
     }
   } finally {
     client.close();

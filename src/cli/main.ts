@@ -4,6 +4,7 @@ import { runDemo } from './demo-command.js';
 import { runImages } from './images-command.js';
 import { runKubectl } from './kubectl-command.js';
 import { runServer } from './server-command.js';
+import { runNetworkCleanup } from './service-networking.js';
 
 const usage = `skiff: Kubernetes in one small program
 
@@ -13,6 +14,7 @@ Usage:
   skiff images CMD         import and list this node's images (air-gapped installs)
   skiff kubectl ARGS...    run kubectl against this machine's cluster
   skiff demo [--clean]     put the seed's scenarios on the cluster (namespace seed)
+  skiff network-cleanup    remove the Service proxy's nftables table and Service route
   skiff help               this text
 
 Run 'skiff server --help' for the server's flags.`;
@@ -31,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       return runDemo(rest);
     case 'kubectl':
       return runKubectl(rest);
+    case 'network-cleanup':
+      return runNetworkCleanup(rest);
     case undefined:
     case 'help':
     case '--help':

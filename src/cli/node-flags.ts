@@ -8,6 +8,7 @@ export const nodeFlags: FlagSpec[] = [
   { name: 'node-name', type: 'string', help: "this node's name", default: hostname() },
   { name: 'node-ip', type: 'string', help: "this node's IP address (default: the first non-loopback IPv4 address)", default: '' },
   { name: 'container-runtime-endpoint', type: 'string', help: 'use this CRI socket (unix:///...) instead of running containerd', default: '' },
+  { name: 'disable-kube-proxy', type: 'boolean', help: 'run no Service proxy on this node (no nftables table, no Service CIDR route)', default: false },
   { name: 'kubelet-port', type: 'string', help: "the node's HTTPS port (logs, exec, port-forward)", default: '10250' },
 ];
 
@@ -17,6 +18,8 @@ export interface NodeConfig {
   nodeIP: string;
   containerRuntimeEndpoint: string;
   kubeletPort: number;
+  /** Whether the node runs no Service proxy. */
+  disableKubeProxy: boolean;
 }
 
 /** Turns parsed node flags into a checked {@link NodeConfig}. */
@@ -29,6 +32,7 @@ export function nodeConfig(flags: Record<string, string | boolean | undefined>):
     nodeIP: str(flags['node-ip']),
     containerRuntimeEndpoint: str(flags['container-runtime-endpoint']),
     kubeletPort: port,
+    disableKubeProxy: flags['disable-kube-proxy'] === true,
   };
 }
 

@@ -47,7 +47,7 @@ test("skiff server's /metrics holds the API server's, the controllers' work queu
   const dataDir = await mkdtemp(join(tmpdir(), 'skiff-server-metrics-'));
   const stop = new AbortController();
   const logs: string[] = [];
-  const config = serverConfig(parseFlags(['--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-port', '0', '--disable-agent'], serverFlags));
+  const config = serverConfig(parseFlags(['--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-port', '0', '--disable-agent', '--cluster-dns-port', '0'], serverFlags));
   const running = startControlPlane(config, stop.signal, (msg) => logs.push(msg));
   try {
     const port = await waitFor('the API server to listen and the cluster to be ready', () => {

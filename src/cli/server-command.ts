@@ -5,6 +5,7 @@ import { ApiServer } from '../apiserver/server.js';
 import { CertAndTokenAuthenticator } from '../apiserver/auth.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { firstAddressInCIDR, parseCIDR } from '../apimachinery/net.js';
+import { errorMessage } from '../apimachinery/errors.js';
 import { createTokenAuthenticator, ensureServerCredentials } from '../pki/bootstrap.js';
 import { openStore } from '../storage/open.js';
 import { startAutoCompaction } from '../storage/auto-compaction.js';
@@ -17,8 +18,11 @@ import { schedulerFactory } from '../scheduler/scheduler.js';
 import { RegistryDiscovery } from '../apiserver/served-resources.js';
 import { SimulatedNodePool } from '../kubelet/simulated/pool.js';
 import { NodeAgent } from '../kubelet/agent.js';
+import { defaultNodeIP } from '../kubelet/machine-info.js';
 import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
 import { containerdAvailable, nodeConfig, nodeFlags, type NodeConfig } from './node-flags.js';
+import type { Upstream } from '../dns/upstream.js';
+import { clusterConfigData, defaultClusterDNS, parseDnsUpstreams, runClusterDns, runServiceProxy } from './service-networking.js';
 
 /** `skiff server`'s flags, in k3s's manner. */
 export const serverFlags: FlagSpec[] = [
@@ -31,10 +35,17 @@ export const serverFlags: FlagSpec[] = [
   },
   { name: 'https-port', type: 'string', help: 'the API server port', default: '6443' },
   { name: 'bind-address', type: 'string', help: 'the address the API server listens on', default: '0.0.0.0' },
-  { name: 'advertise-address', type: 'string', help: 'the address clients and nodes reach the server at (default: the node IP or 127.0.0.1)', default: '' },
+  { name: 'advertise-address', type: 'string', help: "the address clients, nodes and pods reach the server (and the cluster DNS server) at (default: --node-ip, a specific --bind-address, else this machine's first non-loopback IPv4 address)", default: '' },
   { name: 'cluster-cidr', type: 'string', help: 'pod network', default: '10.42.0.0/16' },
   { name: 'service-cidr', type: 'string', help: 'Service ClusterIPs', default: '10.43.0.0/16' },
-  { name: 'cluster-dns', type: 'string', help: 'the cluster DNS Service IP', default: '10.43.0.10' },
+  { name: 'cluster-dns', type: 'string', help: 'the cluster DNS Service IP (kube-dns; default: the tenth address of --service-cidr, 10.43.0.10)', default: '' },
+  { name: 'cluster-dns-port', type: 'string', help: 'the port (UDP and TCP) the cluster DNS server listens on at the advertised address; 0 disables it', default: '10053' },
+  {
+    name: 'dns-upstream',
+    type: 'string',
+    help: "resolvers for names outside the cluster: address[:port],... or 'none' (default: the host's /etc/resolv.conf)",
+    default: '',
+  },
   { name: 'cluster-domain', type: 'string', help: 'the cluster DNS domain', default: 'cluster.local' },
   { name: 'token', type: 'string', help: 'the join token (generated and kept in the data dir when absent)', default: '' },
   { name: 'simulated-nodes', type: 'string', help: 'run this many simulated nodes (no containers, as KWOK) in the server', default: '0' },
@@ -54,6 +65,10 @@ export interface ServerConfig {
   serviceCIDR: string;
   clusterDNS: string;
   clusterDomain: string;
+  /** The cluster DNS server's port; 0: no DNS server. */
+  clusterDNSPort: number;
+  /** undefined: the host's resolv.conf. */
+  dnsUpstreams: Upstream[] | undefined;
   token: string;
   disableControllers: boolean;
   simulatedNodes: number;
@@ -70,11 +85,13 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
   const port = Number(flags['https-port']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--https-port: invalid port ${String(flags['https-port'])}`);
   for (const f of ['cluster-cidr', 'service-cidr']) parseCIDR(str(flags[f]));
+  const dnsPort = Number(flags['cluster-dns-port'] ?? 10053);
+  if (!Number.isInteger(dnsPort) || dnsPort < 0 || dnsPort > 65535) throw new Error(`--cluster-dns-port: invalid port ${String(flags['cluster-dns-port'])}`);
   const simulated = Number(flags['simulated-nodes'] ?? 0);
   if (!Number.isInteger(simulated) || simulated < 0) throw new Error(`--simulated-nodes: not a count: ${String(flags['simulated-nodes'])}`);
   const bind = str(flags['bind-address']);
   const advertise =
-    str(flags['advertise-address']) || str(flags['node-ip']) || (bind && bind !== '0.0.0.0' && bind !== '::' ? bind : '127.0.0.1');
+    str(flags['advertise-address']) || str(flags['node-ip']) || (bind && bind !== '0.0.0.0' && bind !== '::' ? bind : defaultNodeIP());
   return {
     dataDir: str(flags['data-dir']),
     datastoreEndpoint: str(flags['datastore-endpoint']),
@@ -83,8 +100,10 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
     advertiseAddress: advertise,
     clusterCIDR: str(flags['cluster-cidr']),
     serviceCIDR: str(flags['service-cidr']),
-    clusterDNS: str(flags['cluster-dns']),
+    clusterDNS: str(flags['cluster-dns']) || defaultClusterDNS(str(flags['service-cidr'])),
     clusterDomain: str(flags['cluster-domain']),
+    clusterDNSPort: dnsPort,
+    dnsUpstreams: parseDnsUpstreams(str(flags['dns-upstream'])),
     token: str(flags.token),
     disableControllers: flags['disable-controllers'] === true,
     simulatedNodes: Number(flags['simulated-nodes'] ?? 0),
@@ -140,6 +159,8 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       kubernetesServiceIP: firstAddressInCIDR(config.serviceCIDR),
       endpointAddress: config.advertiseAddress,
       endpointPort: address.port,
+      clusterDNS: config.clusterDNSPort > 0 ? { serviceIP: config.clusterDNS, endpointPort: config.clusterDNSPort } : undefined,
+      clusterConfig: clusterConfigData(config),
       store: (g, v, p) => api.store(g, v, p),
     });
     api.setReady(true);
@@ -147,6 +168,19 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     const client = new InProcessClient(api.operations);
     // Parts that use the store must finish before it closes.
     const running: Promise<void>[] = [];
+    if (config.clusterDNSPort > 0) {
+      running.push(
+        runClusterDns({
+          client,
+          listenAddress: config.advertiseAddress,
+          port: config.clusterDNSPort,
+          clusterDomain: config.clusterDomain,
+          upstreams: config.dnsUpstreams,
+          signal,
+          log,
+        }).catch((err: unknown) => log(`cluster DNS stopped: ${errorMessage(err)}`)),
+      );
+    }
     if (!config.disableControllers) {
       const manager = new ControllerManager({
         client,
@@ -183,6 +217,10 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           log,
         });
         running.push(agent.start(signal).catch((err: unknown) => log(`node agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)));
+        if (!config.node.disableKubeProxy) {
+          const node = { nodeName: agent.nodeName, nodeIPs: [agent.nodeIP], clusterCIDR: config.clusterCIDR, serviceCIDR: config.serviceCIDR };
+          running.push(runServiceProxy({ client, node, signal, log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
+        }
       } else {
         log('containerd is not installed: no node agent runs in this server (install containerd, or use --simulated-nodes)');
       }

@@ -5,7 +5,7 @@ import { MemoryClient } from '../testing/memory-client.js';
 import type { SkippedPort } from './desired-ruleset.js';
 import type { CommandResult } from './nftables.js';
 import { ServiceProxy } from './service-proxy.js';
-import { seedCluster, service, testNode } from './testing.js';
+import { seedCluster, service, slice, testNode } from './testing.js';
 
 /** Moves the fake clock 10 ms a round until `condition` holds; fails after 10 s of real time. */
 async function waitFor(clock: FakeClock, condition: () => boolean, what: string): Promise<void> {
@@ -52,6 +52,37 @@ test('ServiceProxy loads the seed fully, then an EndpointSlice change as an elem
     assert.match(loaded[1]!, /add element ip skiff frontends \{ 10\.170\.11\.88 \. tcp \. 80 : goto endpoints-3 \}/);
     assert.match(loaded[1]!, /add element ip skiff cluster-ips \{ 10\.170\.11\.50 \}/);
     assert.deepEqual(skipped, [[{ service: 'default/sctp', port: 'assoc', reason: 'protocol SCTP is not supported by the Service proxy' }]]);
+  } finally {
+    stop.abort();
+    await running;
+  }
+});
+
+test('ServiceProxy flushes the conntrack entries of a UDP endpoint once a sync removed it', async () => {
+  const clock = new FakeClock();
+  const client = new MemoryClient({ clock });
+  const ports = [{ name: 'dns', port: 10053, protocol: 'UDP' }];
+  await client.create(services, 'default', service('dns', { clusterIP: '10.170.0.10', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }));
+  const dnsSlice = slice('dns', 'dns-1', ports, [{ ip: '10.42.0.5' }, { ip: '10.42.0.6' }]);
+  await client.create(endpointSlices, 'default', dnsSlice);
+  const flushed: string[] = [];
+  let syncs = 0;
+  const proxy = new ServiceProxy({
+    client,
+    node: testNode,
+    clock,
+    run: async (): Promise<CommandResult> => ({ code: 0, stdout: '', stderr: '' }),
+    onSynced: () => syncs++,
+    flushUdpEntries: async (pairs) => void flushed.push(...pairs.map((p) => `${p.frontendIP}:${p.frontendPort}>${p.endpointIP}`)),
+  });
+  const stop = new AbortController();
+  const running = proxy.start(stop.signal);
+  try {
+    await waitFor(clock, () => syncs === 1, 'the full sync');
+    assert.deepEqual(flushed, []);
+    await client.update(endpointSlices, 'default', { ...dnsSlice, endpoints: dnsSlice.endpoints.slice(1) });
+    await waitFor(clock, () => flushed.length > 0, 'the flush');
+    assert.deepEqual(flushed, ['10.170.0.10:53>10.42.0.5']);
   } finally {
     stop.abort();
     await running;

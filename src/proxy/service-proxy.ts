@@ -8,6 +8,7 @@ import { BoundedFrequencyRunner } from './bounded-frequency-runner.js';
 import { baseRuleset, serviceContribution, sliceOwner, type desiredRuleset, type NodeFacts, type SkippedPort } from './desired-ruleset.js';
 import { RulesetBuilder } from './ruleset-builder.js';
 import { NftablesSyncer, type CommandRunner, type SyncOutcome } from './nftables.js';
+import { ConntrackFlusher, removedPairs, udpEndpointPairs, type UdpEndpointPair } from './conntrack.js';
 
 const servicesRef: ResourceRef = { group: '', version: 'v1', resource: 'services' };
 const endpointSlicesRef: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' };
@@ -28,6 +29,11 @@ export interface ServiceProxyOptions {
   syncPeriodMs?: number;
   /** A full sync happens at least this often, besides at start and after failures. Default 1 hour (kube-proxy's). */
   fullSyncPeriodMs?: number;
+  /**
+   * Deletes the conntrack entries of UDP endpoints a sync removed (so clients stop reaching a
+   * gone endpoint). Default: {@link ConntrackFlusher} with `run`.
+   */
+  flushUdpEntries?: (pairs: UdpEndpointPair[]) => Promise<void>;
   /** Told about Service ports the proxy leaves out (for events) when that list changes. */
   onSkipped?: (skipped: SkippedPort[]) => void;
   /** Told after each sync. */
@@ -55,6 +61,9 @@ export class ServiceProxy {
   private dirty = new Set<string>();
   private lastFullSync = -Infinity;
   private lastSkipped = '[]';
+  /** The UDP frontend/endpoint pairs the loaded ruleset has, by Service. */
+  private readonly udpPairs = new Map<string, ReturnType<typeof udpEndpointPairs>>();
+  private readonly flushUdpEntries: (pairs: UdpEndpointPair[]) => Promise<void>;
 
   constructor(private readonly options: ServiceProxyOptions) {
     this.clock = options.clock ?? systemClock;
@@ -67,6 +76,8 @@ export class ServiceProxy {
     });
     this.builder = new RulesetBuilder(baseRuleset(options.node, options.table));
     this.syncer = new NftablesSyncer({ run: options.run });
+    const flusher = new ConntrackFlusher({ run: options.run });
+    this.flushUdpEntries = options.flushUdpEntries ?? ((pairs) => flusher.flush(pairs));
     this.runner = new BoundedFrequencyRunner({
       fn: () => this.syncOnce(),
       minIntervalMs: options.minSyncIntervalMs,
@@ -104,10 +115,16 @@ export class ServiceProxy {
   private async syncOnce(): Promise<void> {
     const dirty = this.dirty;
     this.dirty = new Set();
+    const stale: UdpEndpointPair[] = [];
     for (const key of dirty) {
       const svc = this.services.store.getByKey(key);
       const slices = this.endpointSlices.byIndex(byService, key);
-      this.builder.set(key, svc ? serviceContribution(svc, slices, this.options.node) : undefined);
+      const contribution = svc ? serviceContribution(svc, slices, this.options.node) : undefined;
+      this.builder.set(key, contribution);
+      const pairs = udpEndpointPairs(contribution);
+      stale.push(...removedPairs(this.udpPairs.get(key) ?? new Map(), pairs));
+      if (pairs.size > 0) this.udpPairs.set(key, pairs);
+      else this.udpPairs.delete(key);
     }
     const now = this.clock.now().getTime();
     const full = this.syncer.needsFullSync || now - this.lastFullSync >= (this.options.fullSyncPeriodMs ?? 3_600_000);
@@ -120,5 +137,7 @@ export class ServiceProxy {
     if (skippedText !== this.lastSkipped) this.options.onSkipped?.(skipped);
     this.lastSkipped = skippedText;
     this.options.onSynced?.(outcome);
+    // Only once the kernel no longer sends new packets there; a failure is reported, not retried.
+    if (stale.length > 0) await this.flushUdpEntries(stale).catch(this.onError);
   }
 }

@@ -1,0 +1,33 @@
+/**
+ * The Service CIDR's route and its removal in a real kernel, inside a network namespace this
+ * test creates (and deletes, also on failure).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { spawnCommand, type CommandRunner } from './nftables.js';
+import { ensureServiceRoute, removeServiceNetwork } from './service-network.js';
+
+const isRoot = process.getuid?.() === 0;
+const ns = `skiff-svcnet-${process.pid}`;
+const inNamespace: CommandRunner = (program, args, stdin) => spawnCommand('nsenter', [`--net=/run/netns/${ns}`, program, ...args], stdin);
+
+before(async () => {
+  if (isRoot) assert.equal((await spawnCommand('ip', ['netns', 'add', ns], '')).code, 0);
+});
+
+after(async () => {
+  if (isRoot) await spawnCommand('ip', ['netns', 'del', ns], '');
+});
+
+test('the Service CIDR is routed to the port-less bridge; network cleanup removes it and the table', { skip: isRoot ? false : 'needs root for network namespaces' }, async () => {
+  await ensureServiceRoute('10.170.0.0/16', { run: inNamespace });
+  await ensureServiceRoute('10.170.0.0/16', { run: inNamespace });
+  assert.match((await inNamespace('ip', ['route', 'show', '10.170.0.0/16'], '')).stdout, /10\.170\.0\.0\/16 dev skiff-svc0/);
+  assert.match((await inNamespace('ip', ['route', 'get', '10.170.11.11'], '')).stdout, /dev skiff-svc0/);
+  assert.equal((await inNamespace('nft', ['-f', '-'], 'table ip skiff { }\n')).code, 0);
+
+  assert.deepEqual(await removeServiceNetwork({ run: inNamespace }), { table: true, bridge: true });
+  assert.equal((await inNamespace('ip', ['route', 'show', '10.170.0.0/16'], '')).stdout.trim(), '');
+  assert.notEqual((await inNamespace('nft', ['list', 'table', 'ip', 'skiff'], '')).code, 0);
+  assert.deepEqual(await removeServiceNetwork({ run: inNamespace }), { table: false, bridge: false });
+});
