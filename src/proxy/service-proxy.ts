@@ -8,6 +8,7 @@ import { BoundedFrequencyRunner } from './bounded-frequency-runner.js';
 import { baseRuleset, serviceContribution, sliceOwner, type desiredRuleset, type NodeFacts, type SkippedPort } from './desired-ruleset.js';
 import { RulesetBuilder } from './ruleset-builder.js';
 import { NftablesSyncer, type CommandRunner, type SyncOutcome } from './nftables.js';
+import type { TablePart } from './table-part.js';
 
 const servicesRef: ResourceRef = { group: '', version: 'v1', resource: 'services' };
 const endpointSlicesRef: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' };
@@ -28,6 +29,11 @@ export interface ServiceProxyOptions {
   syncPeriodMs?: number;
   /** A full sync happens at least this often, besides at start and after failures. Default 1 hour (kube-proxy's). */
   fullSyncPeriodMs?: number;
+  /**
+   * Other parts of the table the proxy loads in its transactions, e.g. a
+   * PolicyEnforcer for NetworkPolicies. The proxy starts them. Default none.
+   */
+  parts?: TablePart[];
   /** Told about Service ports the proxy leaves out (for events) when that list changes. */
   onSkipped?: (skipped: SkippedPort[]) => void;
   /** Told after each sync. */
@@ -53,6 +59,8 @@ export class ServiceProxy {
   private readonly clock: Clock;
   private readonly onError: (error: unknown) => void;
   private dirty = new Set<string>();
+  private readonly parts: TablePart[];
+  private dirtyParts = new Set<TablePart>();
   private lastFullSync = -Infinity;
   private lastSkipped = '[]';
 
@@ -65,6 +73,7 @@ export class ServiceProxy {
       onError: this.onError,
       indexers: { [byService]: (slice) => [sliceOwner(slice) ?? ''] },
     });
+    this.parts = options.parts ?? [];
     this.builder = new RulesetBuilder(baseRuleset(options.node, options.table));
     this.syncer = new NftablesSyncer({ run: options.run });
     this.runner = new BoundedFrequencyRunner({
@@ -89,8 +98,19 @@ export class ServiceProxy {
       },
       onDelete: sliceChanged,
     });
-    const informers = [this.services.start(signal), this.endpointSlices.start(signal)];
-    const synced = await Promise.all([this.services.waitForSync(signal), this.endpointSlices.waitForSync(signal)]);
+    for (const part of this.parts) {
+      this.dirtyParts.add(part);
+      part.onChange(() => {
+        this.dirtyParts.add(part);
+        this.runner.request();
+      });
+    }
+    const informers = [this.services.start(signal), this.endpointSlices.start(signal), ...this.parts.map((part) => part.start(signal))];
+    const synced = await Promise.all([
+      this.services.waitForSync(signal),
+      this.endpointSlices.waitForSync(signal),
+      ...this.parts.map((part) => part.waitForSync(signal)),
+    ]);
     if (synced.every(Boolean)) await this.runner.loop(signal);
     await Promise.all(informers);
   }
@@ -109,8 +129,13 @@ export class ServiceProxy {
       const slices = this.endpointSlices.byIndex(byService, key);
       this.builder.set(key, svc ? serviceContribution(svc, slices, this.options.node) : undefined);
     }
+    const parts = this.dirtyParts;
+    this.dirtyParts = new Set();
+    for (const part of parts) this.builder.set(part.owner, part.contribution());
     const now = this.clock.now().getTime();
-    const full = this.syncer.needsFullSync || now - this.lastFullSync >= (this.options.fullSyncPeriodMs ?? 3_600_000);
+    // A part whose chains changed (a NetworkPolicy added, edited or removed) needs a full sync.
+    const redeclared = this.builder.takeRedeclared();
+    const full = redeclared || this.syncer.needsFullSync || now - this.lastFullSync >= (this.options.fullSyncPeriodMs ?? 3_600_000);
     // A full sync declares the table anew: sets, maps and chains nothing uses any more go.
     if (full) this.builder.compact();
     const outcome = await this.syncer.syncChanges(this.builder.ruleset(), this.builder.takeChanges(), { full });

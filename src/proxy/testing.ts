@@ -1,8 +1,9 @@
 /**
  * Test support for the Service proxy: Services, EndpointSlices and node facts as the seed and
- * the benchmarks use them.
+ * the benchmarks use them; Pods, Namespaces and NetworkPolicies for the policy tests.
  */
-import type { Service, ServiceSpec } from 'kubernetes-types/core/v1.js';
+import type { ContainerPort, Namespace, Pod, Service, ServiceSpec } from 'kubernetes-types/core/v1.js';
+import type { NetworkPolicy, NetworkPolicySpec } from 'kubernetes-types/networking/v1.js';
 import type { EndpointConditions, EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import type { NodeFacts } from './desired-ruleset.js';
@@ -92,4 +93,30 @@ export function manyServices(count: number, endpointsPerService: number): { serv
     endpointSlices.push(slice(name, `${name}-a`, [{ name: '', port: 8080, protocol: 'TCP' }], endpoints));
   }
   return { services, endpointSlices };
+}
+
+/** A running pod in `namespace` with an address, labels and named container ports, on `node` (default `node-a`). */
+export function pod(
+  name: string,
+  ip: string,
+  labels: Record<string, string>,
+  options: { namespace?: string; node?: string; ports?: ContainerPort[]; hostNetwork?: boolean; phase?: string } = {},
+): Pod & KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: options.namespace ?? 'default', labels },
+    spec: { nodeName: options.node ?? 'node-a', hostNetwork: options.hostNetwork, containers: [{ name: 'main', image: 'busybox', ports: options.ports }] },
+    status: { phase: options.phase ?? 'Running', podIP: ip, podIPs: [{ ip }] },
+  };
+}
+
+/** A Namespace with labels (the API server's `kubernetes.io/metadata.name` included). */
+export function namespace(name: string, labels: Record<string, string> = {}): Namespace & KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } };
+}
+
+/** A NetworkPolicy in `default` (or `namespace`). */
+export function networkPolicy(name: string, spec: NetworkPolicySpec, namespace = 'default'): NetworkPolicy & KubeObject {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec };
 }

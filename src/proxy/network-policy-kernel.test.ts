@@ -1,0 +1,162 @@
+/**
+ * NetworkPolicy enforcement in a real kernel, inside network namespaces this test creates (and
+ * deletes, also on failure): a `node` namespace routes between three "pod" namespaces (veth
+ * pairs, one subnet each) and holds the Service proxy's table with the policy part in it.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { baseRuleset, serviceContribution, serviceKey } from './desired-ruleset.js';
+import { policyContribution } from './network-policy.js';
+import { NftablesSyncer, spawnCommand, type CommandRunner } from './nftables.js';
+import { RulesetBuilder } from './ruleset-builder.js';
+import { namespace, networkPolicy, pod, service, slice, testNode } from './testing.js';
+import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
+
+const isRoot = process.getuid?.() === 0;
+const suffix = `${process.pid}`;
+const nodeNs = `skiff-npn-${suffix}`;
+/** Pod namespaces: name, address, node-side address, labels. */
+const podNamespaces = [
+  { ns: `skiff-npc-${suffix}`, ip: '10.42.1.2', gateway: '10.42.1.1', name: 'client', labels: { role: 'client' } },
+  { ns: `skiff-npo-${suffix}`, ip: '10.42.2.2', gateway: '10.42.2.1', name: 'other', labels: { role: 'other' } },
+  { ns: `skiff-nps-${suffix}`, ip: '10.42.3.2', gateway: '10.42.3.1', name: 'server', labels: { app: 'web' } },
+] as const;
+const [client, other, server] = podNamespaces;
+
+async function sh(program: string, ...args: string[]): Promise<string> {
+  const result = await spawnCommand(program, args, '');
+  if (result.code !== 0) throw new Error(`${program} ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+function inNamespace(ns: string): CommandRunner {
+  return (program, args, stdin) => spawnCommand('nsenter', [`--net=/run/netns/${ns}`, program, ...args], stdin);
+}
+
+/** A TCP connection from `ns`: `data:…`, `error:CODE` or `timeout`. */
+async function connect(ns: string, host: string, port: number): Promise<string> {
+  const script = `
+    const s = require('net').connect(${port}, '${host}');
+    let data = '';
+    s.setTimeout(1500, () => { console.log('timeout'); process.exit(0); });
+    s.on('data', (d) => (data += d));
+    s.on('end', () => { console.log('data:' + data.trim()); process.exit(0); });
+    s.on('error', (e) => { console.log('error:' + e.code); process.exit(0); });`;
+  return (await inNamespace(ns)(process.execPath, ['-e', script], '')).stdout.trim();
+}
+
+/** A UDP datagram from `ns` and its answer: `data:…` or `timeout`. */
+async function udpAsk(ns: string, host: string, port: number): Promise<string> {
+  const script = `
+    const s = require('dgram').createSocket('udp4');
+    s.on('message', (m) => { console.log('data:' + m.toString().trim()); process.exit(0); });
+    s.send('question', ${port}, '${host}');
+    setTimeout(() => { console.log('timeout'); process.exit(0); }, 1500);`;
+  return (await inNamespace(ns)(process.execPath, ['-e', script], '')).stdout.trim();
+}
+
+const pods = podNamespaces.map((p) => pod(p.name, p.ip, { ...p.labels }, { ports: [{ name: 'http', containerPort: 8080 }] }));
+const web = service('web', { clusterIP: '10.170.0.10', ports: [{ port: 80, targetPort: 8080 }] });
+const webSlice = slice('web', 'web-a', [{ name: '', port: 8080, protocol: 'TCP' }], [{ ip: server.ip }]);
+
+describe('NetworkPolicy in a real kernel', { skip: isRoot ? false : 'needs root for network namespaces' }, () => {
+  const servers: ChildProcess[] = [];
+  const builder = new RulesetBuilder(baseRuleset(testNode));
+  const syncer = new NftablesSyncer({ run: inNamespace(nodeNs) });
+
+  /** Loads the Service and these policies in one table, as the proxy's syncs do. */
+  async function apply(policies: NetworkPolicy[]): Promise<string> {
+    builder.set('part:network-policies', policyContribution({ policies, pods, namespaces: [namespace('default')], node: testNode }));
+    const full = builder.takeRedeclared() || syncer.needsFullSync;
+    if (full) builder.compact();
+    return (await syncer.syncChanges(builder.ruleset(), builder.takeChanges(), { full })).mode;
+  }
+
+  before(async () => {
+    await sh('ip', 'netns', 'add', nodeNs);
+    await sh('ip', '-n', nodeNs, 'link', 'set', 'lo', 'up');
+    await sh('nsenter', `--net=/run/netns/${nodeNs}`, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
+    for (const [i, p] of podNamespaces.entries()) {
+      await sh('ip', 'netns', 'add', p.ns);
+      await sh('ip', '-n', p.ns, 'link', 'set', 'lo', 'up');
+      await sh('ip', '-n', p.ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', `veth${i}`, 'netns', nodeNs);
+      await sh('ip', '-n', p.ns, 'addr', 'add', `${p.ip}/24`, 'dev', 'eth0');
+      await sh('ip', '-n', p.ns, 'link', 'set', 'eth0', 'up');
+      await sh('ip', '-n', p.ns, 'route', 'add', 'default', 'via', p.gateway);
+      await sh('ip', '-n', nodeNs, 'addr', 'add', `${p.gateway}/24`, 'dev', `veth${i}`);
+      await sh('ip', '-n', nodeNs, 'link', 'set', `veth${i}`, 'up');
+    }
+    const script = `
+      require('net').createServer((s) => s.end('web\\n')).listen(8080, '0.0.0.0', () => {
+        const u = require('dgram').createSocket('udp4');
+        u.on('message', (m, r) => u.send('answer', r.port, r.address));
+        u.bind(53, () => console.log('listening'));
+      });`;
+    const child = spawn('nsenter', [`--net=/run/netns/${server.ns}`, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    servers.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+    });
+    builder.set(serviceKey(web), serviceContribution(web, [webSlice], testNode));
+    assert.equal(await apply([]), 'full');
+  });
+
+  after(async () => {
+    for (const child of servers) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const ns of [nodeNs, ...podNamespaces.map((p) => p.ns)]) await spawnCommand('ip', ['netns', 'del', ns], '');
+  });
+
+  test('all connected by default; a default-deny blocks; `role: client` is let through, others stay blocked', async () => {
+    assert.equal(await connect(client.ns, server.ip, 8080), 'data:web');
+    assert.equal(await connect(other.ns, server.ip, 8080), 'data:web');
+    assert.equal(await connect(client.ns, '10.170.0.10', 80), 'data:web', 'through the ClusterIP');
+
+    const deny = networkPolicy('default-deny', { podSelector: {}, policyTypes: ['Ingress'] });
+    // A policy without rules adds no rule: its pods join sets, a partial sync.
+    assert.equal(await apply([deny]), 'partial');
+    assert.equal(await connect(client.ns, server.ip, 8080), 'timeout', 'dropped, not refused');
+    assert.equal(await connect(client.ns, '10.170.0.10', 80), 'timeout', 'the ClusterIP is judged by its endpoint');
+
+    const allowClients = networkPolicy('web-from-clients', {
+      podSelector: { matchLabels: { app: 'web' } },
+      ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }], ports: [{ port: 'http', protocol: 'TCP' }] }],
+    });
+    await apply([deny, allowClients]);
+    assert.equal(await connect(client.ns, server.ip, 8080), 'data:web');
+    assert.equal(await connect(client.ns, '10.170.0.10', 80), 'data:web');
+    assert.equal(await connect(other.ns, server.ip, 8080), 'timeout');
+    // The other pod becomes a client: only a set element changes.
+    pods[1]!.metadata!.labels = { role: 'client' };
+    assert.equal(await apply([deny, allowClients]), 'partial');
+    assert.equal(await connect(other.ns, server.ip, 8080), 'data:web');
+    pods[1]!.metadata!.labels = { role: 'other' };
+    assert.equal(await apply([deny, allowClients]), 'partial');
+    assert.equal(await connect(other.ns, server.ip, 8080), 'timeout');
+
+    const listed = (await inNamespace(nodeNs)('nft', ['list', 'chain', 'ip', 'skiff', 'policy-ingress'], '')).stdout;
+    const dropped = Number(/counter packets (\d+) bytes \d+ drop/.exec(listed)?.[1] ?? '0');
+    assert.ok(dropped > 0, `the drop counter counts: ${listed}`);
+
+    assert.equal(await apply([]), 'full');
+    assert.equal(await connect(other.ns, server.ip, 8080), 'data:web', 'removing the policies restores connectivity');
+  });
+
+  test('an egress policy blocks DNS until a rule allows port 53', async () => {
+    assert.equal(await udpAsk(client.ns, server.ip, 53), 'data:answer');
+    const egressDeny = networkPolicy('client-egress', { podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'] });
+    await apply([egressDeny]);
+    assert.equal(await udpAsk(client.ns, server.ip, 53), 'timeout');
+    assert.equal(await connect(client.ns, server.ip, 8080), 'timeout');
+    assert.equal(await udpAsk(other.ns, server.ip, 53), 'data:answer', 'other pods are not isolated');
+
+    const dns = networkPolicy('client-dns', { podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'], egress: [{ ports: [{ protocol: 'UDP', port: 53 }] }] });
+    await apply([egressDeny, dns]);
+    assert.equal(await udpAsk(client.ns, server.ip, 53), 'data:answer');
+    assert.equal(await connect(client.ns, server.ip, 8080), 'timeout', 'only port 53 is allowed');
+
+    await apply([]);
+    assert.equal(await connect(client.ns, server.ip, 8080), 'data:web');
+  });
+});
