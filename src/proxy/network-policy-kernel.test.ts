@@ -8,9 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { baseRuleset, serviceContribution, serviceKey } from './desired-ruleset.js';
 import { policyContribution } from './network-policy.js';
-import { NftablesSyncer, spawnCommand, type CommandRunner } from './nftables.js';
+import { NftablesSyncer, spawnCommand } from './nftables.js';
 import { RulesetBuilder } from './ruleset-builder.js';
-import { namespace, networkPolicy, pod, service, slice, testNode } from './testing.js';
+import { connectFrom, inNetworkNamespace, namespace, networkPolicy, pod, runOrThrow, service, slice, testNode } from './testing.js';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -24,27 +24,9 @@ const podNamespaces = [
 ] as const;
 const [client, other, server] = podNamespaces;
 
-async function sh(program: string, ...args: string[]): Promise<string> {
-  const result = await spawnCommand(program, args, '');
-  if (result.code !== 0) throw new Error(`${program} ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
-  return result.stdout;
-}
-
-function inNamespace(ns: string): CommandRunner {
-  return (program, args, stdin) => spawnCommand('nsenter', [`--net=/run/netns/${ns}`, program, ...args], stdin);
-}
-
-/** A TCP connection from `ns`: `data:…`, `error:CODE` or `timeout`. */
-async function connect(ns: string, host: string, port: number): Promise<string> {
-  const script = `
-    const s = require('net').connect(${port}, '${host}');
-    let data = '';
-    s.setTimeout(1500, () => { console.log('timeout'); process.exit(0); });
-    s.on('data', (d) => (data += d));
-    s.on('end', () => { console.log('data:' + data.trim()); process.exit(0); });
-    s.on('error', (e) => { console.log('error:' + e.code); process.exit(0); });`;
-  return (await inNamespace(ns)(process.execPath, ['-e', script], '')).stdout.trim();
-}
+const sh = runOrThrow;
+const inNamespace = inNetworkNamespace;
+const connect = connectFrom;
 
 /** A UDP datagram from `ns` and its answer: `data:…` or `timeout`. */
 async function udpAsk(ns: string, host: string, port: number): Promise<string> {

@@ -2,19 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock } from '../apimachinery/clock.js';
 import { MemoryClient } from '../testing/memory-client.js';
+import { waitFor } from '../testing/wait.js';
 import type { CommandResult } from './nftables.js';
 import { PolicyEnforcer } from './policy-enforcer.js';
 import { ServiceProxy } from './service-proxy.js';
 import { namespace, networkPolicy, pod, testNode } from './testing.js';
-
-/** Moves the fake clock 10 ms a round until `condition` holds; fails after 10 s of real time. */
-async function waitFor(clock: FakeClock, condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await clock.advanceAsync(10);
-  }
-}
 
 const pods = { group: '', version: 'v1', resource: 'pods' };
 const namespaces = { group: '', version: 'v1', resource: 'namespaces' };
@@ -46,7 +38,7 @@ test('a PolicyEnforcer composed into the ServiceProxy: policies in its table, po
   const stop = new AbortController();
   const running = proxy.start(stop.signal);
   try {
-    await waitFor(clock, () => loaded.length === 1, 'the full sync');
+    await waitFor('the full sync', () => loaded.length === 1, { clock });
     assert.match(loaded[0]!, /^delete table ip skiff$/m);
     assert.match(loaded[0]!, /chain policy-forward \{\n\t\ttype filter hook forward priority filter; policy accept;/);
     assert.match(loaded[0]!, /set policy-ingress-isolated \{\n\t\ttype ipv4_addr\n\t\telements = \{\n\t\t\t10\.42\.0\.10,/);
@@ -54,12 +46,12 @@ test('a PolicyEnforcer composed into the ServiceProxy: policies in its table, po
 
     // A second client pod starts on another node: one element.
     await client.create(pods, 'default', pod('client-2', '10.42.1.21', { role: 'client' }, { node: 'node-b' }));
-    await waitFor(clock, () => loaded.length === 2, 'a partial sync');
+    await waitFor('a partial sync', () => loaded.length === 2, { clock });
     assert.match(loaded[1]!, /^add element ip skiff np-[0-9a-f]+-in-0-peers \{ 10\.42\.1\.21 \}\n$/);
 
     // The policy goes: its rules leave the chains, a full sync.
     await client.delete(networkPolicies, 'default', 'web-from-clients');
-    await waitFor(clock, () => loaded.length === 3, 'a full sync');
+    await waitFor('a full sync', () => loaded.length === 3, { clock });
     assert.match(loaded[2]!, /^delete table ip skiff$/m);
     assert.doesNotMatch(loaded[2]!, /np-[0-9a-f]+-in-0-peers/);
   } finally {
