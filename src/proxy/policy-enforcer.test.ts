@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock } from '../apimachinery/clock.js';
+import { resources } from '../client/client.js';
 import { MemoryClient } from '../testing/memory-client.js';
 import { waitFor } from '../testing/wait.js';
 import type { CommandResult } from './nftables.js';
@@ -8,9 +9,7 @@ import { PolicyEnforcer } from './policy-enforcer.js';
 import { ServiceProxy } from './service-proxy.js';
 import { namespace, networkPolicy, pod, testNode } from './testing.js';
 
-const pods = { group: '', version: 'v1', resource: 'pods' };
-const namespaces = { group: '', version: 'v1', resource: 'namespaces' };
-const networkPolicies = { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' };
+const { pods, namespaces, networkpolicies: networkPolicies } = resources;
 
 test('a PolicyEnforcer composed into the ServiceProxy: policies in its table, pod changes as element deltas, policy changes as full syncs', async () => {
   const clock = new FakeClock();

@@ -2,16 +2,12 @@ import type { Namespace, Pod } from 'kubernetes-types/core/v1.js';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
 import { systemClock, type Clock } from '../apimachinery/clock.js';
 import type { KubeObject } from '../apimachinery/object.js';
-import type { Client, ResourceRef } from '../client/client.js';
+import { resources, type Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import type { NodeFacts } from './desired-ruleset.js';
 import { policyContribution } from './network-policy.js';
 import type { Contribution } from './ruleset-builder.js';
 import type { TablePart } from './table-part.js';
-
-const networkPoliciesRef: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' };
-const podsRef: ResourceRef = { group: '', version: 'v1', resource: 'pods' };
-const namespacesRef: ResourceRef = { group: '', version: 'v1', resource: 'namespaces' };
 
 /** Options of {@link PolicyEnforcer}. */
 export interface PolicyEnforcerOptions {
@@ -56,9 +52,9 @@ export class PolicyEnforcer implements TablePart {
   constructor(private readonly options: PolicyEnforcerOptions) {
     const clock = options.clock ?? systemClock;
     const onError = options.onError ?? ((error: unknown) => console.error('network policy enforcer:', error));
-    this.policies = new Informer<NetworkPolicy & KubeObject>(options.client, networkPoliciesRef, { clock, onError });
-    this.pods = new Informer<Pod & KubeObject>(options.client, podsRef, { clock, onError });
-    this.namespaces = new Informer<Namespace & KubeObject>(options.client, namespacesRef, { clock, onError });
+    this.policies = new Informer<NetworkPolicy & KubeObject>(options.client, resources.networkpolicies, { clock, onError });
+    this.pods = new Informer<Pod & KubeObject>(options.client, resources.pods, { clock, onError });
+    this.namespaces = new Informer<Namespace & KubeObject>(options.client, resources.namespaces, { clock, onError });
   }
 
   /** Calls `listener` whenever the contribution may have changed. */
