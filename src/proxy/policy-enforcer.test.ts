@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock } from '../apimachinery/clock.js';
 import { resources } from '../client/client.js';
+import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
+import { isStatusError } from '../apimachinery/errors.js';
+import type { KubeObject } from '../apimachinery/object.js';
+import { apiServerClient } from '../testing/controllers.js';
 import { MemoryClient } from '../testing/memory-client.js';
 import { waitFor } from '../testing/wait.js';
 import type { CommandResult } from './nftables.js';
@@ -56,5 +60,46 @@ test('a PolicyEnforcer composed into the ServiceProxy: policies in its table, po
   } finally {
     stop.abort();
     await running;
+  }
+});
+
+test('through the API server: policies are defaulted, validated, selectable by name, and enforced', async () => {
+  const { client, close } = await apiServerClient();
+  const loaded: string[] = [];
+  const stop = new AbortController();
+  const proxy = new ServiceProxy({
+    client,
+    node: testNode,
+    minSyncIntervalMs: 0,
+    run: async (_program, _args, stdin): Promise<CommandResult> => {
+      loaded.push(stdin);
+      return { code: 0, stdout: '', stderr: '' };
+    },
+    parts: [new PolicyEnforcer({ client, node: testNode })],
+  });
+  const running = proxy.start(stop.signal);
+  try {
+    await client.create(pods, 'default', pod('db', '10.42.0.11', { app: 'db' }));
+    const created = await client.create<NetworkPolicy & KubeObject>(
+      networkPolicies,
+      'default',
+      networkPolicy('db-dns-only', { podSelector: { matchLabels: { app: 'db' } }, egress: [{ ports: [{ port: 53, protocol: 'UDP' }, { port: 53 }] }] }),
+    );
+    assert.deepEqual(created.spec?.policyTypes, ['Ingress', 'Egress']);
+    assert.deepEqual(created.spec?.egress?.[0]?.ports, [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
+    assert.equal(created.metadata?.generation, 1);
+    await assert.rejects(
+      client.create(networkPolicies, 'default', networkPolicy('bad', { podSelector: {}, ingress: [{ from: [{}] }] })),
+      (error: unknown) => isStatusError(error, 422) && /spec\.ingress\[0\]\.from\[0\]: Required value: must specify a peer/.test(error.message),
+    );
+    const listed = await client.list(networkPolicies, 'default', { fieldSelector: 'metadata.name=db-dns-only' });
+    assert.deepEqual(listed.items.map((p) => p.metadata?.name), ['db-dns-only']);
+
+    const egress = await waitFor('the policy in the table', () => loaded.join('').match(/ip saddr @np-[0-9a-f]+-targets meta l4proto udp th dport 53 return/), { intervalMs: 20 });
+    assert.ok(egress);
+  } finally {
+    stop.abort();
+    await running;
+    await close();
   }
 });
