@@ -1,7 +1,9 @@
 /**
  * NetworkPolicy enforcement in a real kernel, inside network namespaces this test creates (and
- * deletes, also on failure): a `node` namespace routes between three "pod" namespaces (veth
- * pairs, one subnet each) and holds the Service proxy's table with the policy part in it.
+ * deletes, also on failure): a `node` namespace holds the Service proxy's table with the policy
+ * part in it and three "pod" namespaces: `client` routed over its own veth pair, `other` and
+ * `server` on one bridge, as a CNI bridge puts pods (bridged traffic reaches the `forward` hook
+ * through br_netfilter, `bridge-nf-call-iptables=1`).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,11 +18,11 @@ import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
 const isRoot = process.getuid?.() === 0;
 const suffix = `${process.pid}`;
 const nodeNs = `skiff-npn-${suffix}`;
-/** Pod namespaces: name, address, node-side address, labels. */
+/** Pod namespaces: name, address, node-side address, labels, and whether on the node's bridge. */
 const podNamespaces = [
-  { ns: `skiff-npc-${suffix}`, ip: '10.42.1.2', gateway: '10.42.1.1', name: 'client', labels: { role: 'client' } },
-  { ns: `skiff-npo-${suffix}`, ip: '10.42.2.2', gateway: '10.42.2.1', name: 'other', labels: { role: 'other' } },
-  { ns: `skiff-nps-${suffix}`, ip: '10.42.3.2', gateway: '10.42.3.1', name: 'server', labels: { app: 'web' } },
+  { ns: `skiff-npc-${suffix}`, ip: '10.42.1.2', gateway: '10.42.1.1', name: 'client', labels: { role: 'client' }, bridged: false },
+  { ns: `skiff-npo-${suffix}`, ip: '10.42.3.3', gateway: '10.42.3.1', name: 'other', labels: { role: 'other' }, bridged: true },
+  { ns: `skiff-nps-${suffix}`, ip: '10.42.3.2', gateway: '10.42.3.1', name: 'server', labels: { app: 'web' }, bridged: true },
 ] as const;
 const [client, other, server] = podNamespaces;
 
@@ -59,6 +61,10 @@ describe('NetworkPolicy in a real kernel', { skip: isRoot ? false : 'needs root 
     await sh('ip', 'netns', 'add', nodeNs);
     await sh('ip', '-n', nodeNs, 'link', 'set', 'lo', 'up');
     await sh('nsenter', `--net=/run/netns/${nodeNs}`, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1');
+    await sh('nsenter', `--net=/run/netns/${nodeNs}`, 'sysctl', '-q', '-w', 'net.bridge.bridge-nf-call-iptables=1');
+    await sh('ip', '-n', nodeNs, 'link', 'add', 'br0', 'type', 'bridge');
+    await sh('ip', '-n', nodeNs, 'addr', 'add', `${server.gateway}/24`, 'dev', 'br0');
+    await sh('ip', '-n', nodeNs, 'link', 'set', 'br0', 'up');
     for (const [i, p] of podNamespaces.entries()) {
       await sh('ip', 'netns', 'add', p.ns);
       await sh('ip', '-n', p.ns, 'link', 'set', 'lo', 'up');
@@ -66,7 +72,8 @@ describe('NetworkPolicy in a real kernel', { skip: isRoot ? false : 'needs root 
       await sh('ip', '-n', p.ns, 'addr', 'add', `${p.ip}/24`, 'dev', 'eth0');
       await sh('ip', '-n', p.ns, 'link', 'set', 'eth0', 'up');
       await sh('ip', '-n', p.ns, 'route', 'add', 'default', 'via', p.gateway);
-      await sh('ip', '-n', nodeNs, 'addr', 'add', `${p.gateway}/24`, 'dev', `veth${i}`);
+      if (p.bridged) await sh('ip', '-n', nodeNs, 'link', 'set', `veth${i}`, 'master', 'br0');
+      else await sh('ip', '-n', nodeNs, 'addr', 'add', `${p.gateway}/24`, 'dev', `veth${i}`);
       await sh('ip', '-n', nodeNs, 'link', 'set', `veth${i}`, 'up');
     }
     const script = `
@@ -108,7 +115,7 @@ describe('NetworkPolicy in a real kernel', { skip: isRoot ? false : 'needs root 
     await apply([deny, allowClients]);
     assert.equal(await connect(client.ns, server.ip, 8080), 'data:web');
     assert.equal(await connect(client.ns, '10.170.0.10', 80), 'data:web');
-    assert.equal(await connect(other.ns, server.ip, 8080), 'timeout');
+    assert.equal(await connect(other.ns, server.ip, 8080), 'timeout', 'bridged traffic on the node is judged too');
     // The other pod becomes a client: only a set element changes.
     pods[1]!.metadata!.labels = { role: 'client' };
     assert.equal(await apply([deny, allowClients]), 'partial');
