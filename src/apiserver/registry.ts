@@ -202,6 +202,7 @@ export const resourceTypes: readonly ResourceType[] = [
     shortNames: ['ing'],
     subresources: [statusSub],
   }),
+  make({ group: 'networking.k8s.io', kind: 'NetworkPolicy', plural: 'networkpolicies', shortNames: ['netpol'] }),
   make({ group: 'storage.k8s.io', kind: 'StorageClass', plural: 'storageclasses', shortNames: ['sc'], namespaced: false }),
 ];
 

@@ -57,6 +57,7 @@ const generationKinds = new Set([
   'CronJob',
   'Service',
   'Ingress',
+  'NetworkPolicy',
   'PersistentVolumeClaim',
   'PersistentVolume',
   'Pod',

@@ -13,8 +13,9 @@ import { InformerFactory } from '../client/informer.js';
 import { ClusterDnsServer } from '../dns/server.js';
 import type { Upstream } from '../dns/upstream.js';
 import type { NodeFacts } from '../proxy/desired-ruleset.js';
+import { PolicyEnforcer } from '../proxy/policy-enforcer.js';
 import { ServiceProxy } from '../proxy/service-proxy.js';
-import { ensureServiceRoute, removeServiceNetwork } from '../proxy/service-network.js';
+import { ensureBridgeNetfilter, ensureServiceRoute, removeServiceNetwork } from '../proxy/service-network.js';
 import { flagHelp, parseFlags } from './flags.js';
 
 /** The cluster's network settings, as the server publishes them in `kube-system/skiff-cluster-config`. */
@@ -83,15 +84,23 @@ export interface ServiceProxyRun {
 }
 
 /**
- * Routes the Service CIDR to the local bridge and runs the Service proxy until `signal` aborts.
+ * Routes the Service CIDR to the local bridge and runs the Service proxy, with NetworkPolicy
+ * enforcement, until `signal` aborts.
  * The table and the route stay after a stop (see `skiff network-cleanup`).
  */
 export async function runServiceProxy(o: ServiceProxyRun): Promise<void> {
   await ensureServiceRoute(o.node.serviceCIDR);
   o.log(`service proxy: ${o.node.serviceCIDR} routed to skiff-svc0; node ${o.node.nodeName} (${o.node.nodeIPs.join(', ')})`);
+  await ensureBridgeNetfilter().then(
+    (done) => done === 'enabled' && o.log('service proxy: enabled net.bridge.bridge-nf-call-iptables'),
+    (err: unknown) => o.log(`service proxy: warning: bridged pod traffic bypasses nftables (${errorMessage(err)}); hairpin and NetworkPolicy between pods of this node will not work`),
+  );
+  const onError = (err: unknown): void => o.log(`network policy: ${errorMessage(err)}`);
   await new ServiceProxy({
     client: o.client,
     node: o.node,
+    // NetworkPolicies are enforced in the same table, in the same transactions.
+    parts: [new PolicyEnforcer({ client: o.client, node: o.node, onError })],
     onError: (err) => o.log(`service proxy: ${errorMessage(err)}`),
     onSkipped: (skipped) => {
       for (const s of skipped) o.log(`service proxy: skipped ${s.service}${s.port ? ` port ${s.port}` : ''}: ${s.reason}`);

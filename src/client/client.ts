@@ -113,5 +113,6 @@ export const resources = {
   cronjobs: { group: 'batch', version: 'v1', resource: 'cronjobs' },
   ingresses: { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' },
   ingressclasses: { group: 'networking.k8s.io', version: 'v1', resource: 'ingressclasses' },
+  networkpolicies: { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies' },
   storageclasses: { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' },
 } satisfies Record<string, ResourceRef>;

@@ -7,24 +7,16 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { desiredRuleset } from './desired-ruleset.js';
-import { NftablesSyncer, spawnCommand, type CommandRunner } from './nftables.js';
-import { seedCluster, service, slice, testNode } from './testing.js';
+import { NftablesSyncer, spawnCommand } from './nftables.js';
+import { connectFrom, inNetworkNamespace, runOrThrow, seedCluster, service, slice, testNode } from './testing.js';
 
 const isRoot = process.getuid?.() === 0;
 const suffix = `${process.pid}`;
 const clientNs = `skiff-pxc-${suffix}`;
 const serverNs = `skiff-pxs-${suffix}`;
 
-async function sh(program: string, ...args: string[]): Promise<string> {
-  const result = await spawnCommand(program, args, '');
-  if (result.code !== 0) throw new Error(`${program} ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
-  return result.stdout;
-}
-
-/** Runs a program inside a namespace, joining only its network namespace. */
-function inNamespace(ns: string): CommandRunner {
-  return (program, args, stdin) => spawnCommand('nsenter', [`--net=/run/netns/${ns}`, program, ...args], stdin);
-}
+const sh = runOrThrow;
+const inNamespace = inNetworkNamespace;
 
 async function nftIn(ns: string, ...args: string[]): Promise<string> {
   const result = await inNamespace(ns)('nft', args, '');
@@ -33,16 +25,8 @@ async function nftIn(ns: string, ...args: string[]): Promise<string> {
 }
 
 /** Connects from the client namespace; answers `data:…`, `error:CODE` or `timeout`. */
-async function connect(host: string, port: number): Promise<string> {
-  const script = `
-    const s = require('net').connect(${port}, '${host}');
-    let data = '';
-    s.setTimeout(1500, () => { console.log('timeout'); process.exit(0); });
-    s.on('data', (d) => (data += d));
-    s.on('end', () => { console.log('data:' + data.trim()); process.exit(0); });
-    s.on('error', (e) => { console.log('error:' + e.code); process.exit(0); });`;
-  const out = await inNamespace(clientNs)(process.execPath, ['-e', script], '');
-  return out.stdout.trim();
+function connect(host: string, port: number): Promise<string> {
+  return connectFrom(clientNs, host, port);
 }
 
 /** The seed's `cluster-service-test` with one endpoint in the server namespace; `cluster-service-02` without endpoints. */

@@ -42,3 +42,17 @@ test('a frontend two Services claim goes to the first by name; the other is repo
   assert.equal(ruleset.maps.get('frontends')?.elements.get('10.170.11.11 . tcp . 80'), 'goto endpoints-2');
   assert.deepEqual(skipped, [{ service: 'default/zz-copy', reason: '10.170.11.11 tcp 80 is already served for default/cluster-service-test' }]);
 });
+
+test('compact after a round that emptied a map drops it without failing', () => {
+  const builder = new RulesetBuilder(baseRuleset(testNode));
+  const { services, endpointSlices } = seedCluster();
+  const key = 'default/cluster-service-02';
+  const svc = services[1]!;
+  builder.set(key, serviceContribution(svc, [endpointSlices[2]!], testNode));
+  builder.takeChanges();
+  const shrunk = { ...endpointSlices[2]!, endpoints: endpointSlices[2]!.endpoints.slice(0, 3) };
+  builder.set(key, serviceContribution(svc, [shrunk], testNode));
+  builder.compact();
+  assert.equal(builder.ruleset().maps.has('endpoints-4'), false);
+  assert.equal(builder.ruleset().maps.get('endpoints-3')?.elements.size, 3);
+});

@@ -27,6 +27,10 @@ interface Holder {
 
 const frontendMaps = new Set(['frontends', 'no-endpoint-frontends']);
 
+function sameLines(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((line, i) => line === b[i]);
+}
+
 /** Elements by map, key and value (a Service may want one element twice, e.g. a hairpin pair for two ports). */
 function byIdentity(elements: ContributedElement[]): Map<string, ContributedElement> {
   return new Map(elements.map((e) => [`${e.map}\n${e.key}\n${e.value ?? ''}`, e]));
@@ -50,6 +54,7 @@ export class RulesetBuilder {
   private newMaps = new Map<string, NftMap>();
   private newChains = new Map<string, NftChain>();
   private readonly conflicts = new Set<string>();
+  private redeclared = false;
 
   /**
    * @param base the sets, maps and chains every ruleset has (copied; their elements ignored).
@@ -130,6 +135,8 @@ export class RulesetBuilder {
    * for a full sync, which declares the table anew.
    */
   compact(): void {
+    // Pending changes first: they may name the maps dropped below.
+    this.takeChanges();
     for (const [name, users] of this.declarationUsers) {
       if (users > 0) continue;
       this.declarationUsers.delete(name);
@@ -139,15 +146,32 @@ export class RulesetBuilder {
         this.live.maps.delete(name);
       }
     }
-    this.takeChanges();
   }
 
-  private use<T>(name: string, declaration: T, live: Map<string, T>, added: Map<string, T>): void {
+  /**
+   * Whether a set's, map's or chain's declaration changed since the last call (a contribution
+   * such as the NetworkPolicy part rewrites its chains' rules): only a full sync can load that.
+   */
+  takeRedeclared(): boolean {
+    const redeclared = this.redeclared;
+    this.redeclared = false;
+    return redeclared;
+  }
+
+  private use<T extends NftMap | NftChain>(name: string, declaration: T, live: Map<string, T>, added: Map<string, T>): void {
     const id = live === (this.live.chains as Map<string, unknown>) ? `chain ${name}` : name;
     this.declarationUsers.set(id, (this.declarationUsers.get(id) ?? 0) + 1);
-    if (live.has(name)) return;
-    live.set(name, declaration);
-    added.set(name, declaration);
+    const current = live.get(name);
+    if (current === undefined) {
+      live.set(name, declaration);
+      added.set(name, declaration);
+    } else if ('rules' in current && 'rules' in declaration && !sameLines(current.rules, declaration.rules)) {
+      live.set(name, declaration);
+      this.redeclared = true;
+    } else if ('declaration' in current && 'declaration' in declaration && !sameLines(current.declaration, declaration.declaration)) {
+      current.declaration = declaration.declaration;
+      this.redeclared = true;
+    }
   }
 
   private remember(map: string, key: string): void {

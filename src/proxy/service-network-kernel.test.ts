@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { spawnCommand, type CommandRunner } from './nftables.js';
-import { ensureServiceRoute, removeServiceNetwork } from './service-network.js';
+import { ensureBridgeNetfilter, ensureServiceRoute, removeServiceNetwork } from './service-network.js';
 
 const isRoot = process.getuid?.() === 0;
 const ns = `skiff-svcnet-${process.pid}`;
@@ -30,4 +30,11 @@ test('the Service CIDR is routed to the port-less bridge; network cleanup remove
   assert.equal((await inNamespace('ip', ['route', 'show', '10.170.0.0/16'], '')).stdout.trim(), '');
   assert.notEqual((await inNamespace('nft', ['list', 'table', 'ip', 'skiff'], '')).code, 0);
   assert.deepEqual(await removeServiceNetwork({ run: inNamespace }), { table: false, bridge: false });
+});
+
+test('bridged pod traffic is made to pass the ip hooks (bridge-nf-call-iptables)', { skip: isRoot ? false : 'needs root for network namespaces' }, async () => {
+  await inNamespace('sysctl', ['-q', '-w', 'net.bridge.bridge-nf-call-iptables=0'], '');
+  assert.equal(await ensureBridgeNetfilter({ run: inNamespace }), 'enabled');
+  assert.equal((await inNamespace('sysctl', ['-n', 'net.bridge.bridge-nf-call-iptables'], '')).stdout.trim(), '1');
+  assert.equal(await ensureBridgeNetfilter({ run: inNamespace }), 'already');
 });

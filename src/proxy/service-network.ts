@@ -62,3 +62,22 @@ export async function removeServiceNetwork(options: ServiceNetworkOptions & { ta
   }
   return removed;
 }
+
+/**
+ * Makes packets between pods on one Linux bridge pass the ip family's hooks (br_netfilter's
+ * `bridge-nf-call-iptables=1`), which hairpin Service traffic and NetworkPolicy between pods of
+ * one node need. Loads the module when the setting is absent. Returns what was done, or
+ * throws when neither works (the caller warns: policies between pods of one node then miss).
+ */
+export async function ensureBridgeNetfilter(options: Pick<ServiceNetworkOptions, 'run'> = {}): Promise<'already' | 'enabled'> {
+  const run = options.run ?? spawnCommand;
+  const key = 'net.bridge.bridge-nf-call-iptables';
+  let current = await run('sysctl', ['-n', key], '');
+  if (current.code !== 0) {
+    await runChecked(run, 'modprobe', ['br_netfilter']);
+    current = await run('sysctl', ['-n', key], '');
+  }
+  if (current.code === 0 && current.stdout.trim() === '1') return 'already';
+  await runChecked(run, 'sysctl', ['-q', '-w', `${key}=1`]);
+  return 'enabled';
+}

@@ -9,6 +9,7 @@ import { baseRuleset, serviceContribution, sliceOwner, type desiredRuleset, type
 import { RulesetBuilder } from './ruleset-builder.js';
 import { NftablesSyncer, type CommandRunner, type SyncOutcome } from './nftables.js';
 import { ConntrackFlusher, removedPairs, udpEndpointPairs, type UdpEndpointPair } from './conntrack.js';
+import type { TablePart } from './table-part.js';
 
 const servicesRef: ResourceRef = { group: '', version: 'v1', resource: 'services' };
 const endpointSlicesRef: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' };
@@ -34,6 +35,11 @@ export interface ServiceProxyOptions {
    * gone endpoint). Default: {@link ConntrackFlusher} with `run`.
    */
   flushUdpEntries?: (pairs: UdpEndpointPair[]) => Promise<void>;
+  /**
+   * Other parts of the table the proxy loads in its transactions, e.g. a
+   * PolicyEnforcer for NetworkPolicies. The proxy starts them. Default none.
+   */
+  parts?: TablePart[];
   /** Told about Service ports the proxy leaves out (for events) when that list changes. */
   onSkipped?: (skipped: SkippedPort[]) => void;
   /** Told after each sync. */
@@ -59,6 +65,8 @@ export class ServiceProxy {
   private readonly clock: Clock;
   private readonly onError: (error: unknown) => void;
   private dirty = new Set<string>();
+  private readonly parts: TablePart[];
+  private dirtyParts = new Set<TablePart>();
   private lastFullSync = -Infinity;
   private lastSkipped = '[]';
   /** The UDP frontend/endpoint pairs the loaded ruleset has, by Service. */
@@ -74,6 +82,7 @@ export class ServiceProxy {
       onError: this.onError,
       indexers: { [byService]: (slice) => [sliceOwner(slice) ?? ''] },
     });
+    this.parts = options.parts ?? [];
     this.builder = new RulesetBuilder(baseRuleset(options.node, options.table));
     this.syncer = new NftablesSyncer({ run: options.run });
     const flusher = new ConntrackFlusher({ run: options.run });
@@ -100,8 +109,19 @@ export class ServiceProxy {
       },
       onDelete: sliceChanged,
     });
-    const informers = [this.services.start(signal), this.endpointSlices.start(signal)];
-    const synced = await Promise.all([this.services.waitForSync(signal), this.endpointSlices.waitForSync(signal)]);
+    for (const part of this.parts) {
+      this.dirtyParts.add(part);
+      part.onChange(() => {
+        this.dirtyParts.add(part);
+        this.runner.request();
+      });
+    }
+    const informers = [this.services.start(signal), this.endpointSlices.start(signal), ...this.parts.map((part) => part.start(signal))];
+    const synced = await Promise.all([
+      this.services.waitForSync(signal),
+      this.endpointSlices.waitForSync(signal),
+      ...this.parts.map((part) => part.waitForSync(signal)),
+    ]);
     if (synced.every(Boolean)) await this.runner.loop(signal);
     await Promise.all(informers);
   }
@@ -126,8 +146,13 @@ export class ServiceProxy {
       if (pairs.size > 0) this.udpPairs.set(key, pairs);
       else this.udpPairs.delete(key);
     }
+    const parts = this.dirtyParts;
+    this.dirtyParts = new Set();
+    for (const part of parts) this.builder.set(part.owner, part.contribution());
     const now = this.clock.now().getTime();
-    const full = this.syncer.needsFullSync || now - this.lastFullSync >= (this.options.fullSyncPeriodMs ?? 3_600_000);
+    // A part whose chains changed (a NetworkPolicy added, edited or removed) needs a full sync.
+    const redeclared = this.builder.takeRedeclared();
+    const full = redeclared || this.syncer.needsFullSync || now - this.lastFullSync >= (this.options.fullSyncPeriodMs ?? 3_600_000);
     // A full sync declares the table anew: sets, maps and chains nothing uses any more go.
     if (full) this.builder.compact();
     const outcome = await this.syncer.syncChanges(this.builder.ruleset(), this.builder.takeChanges(), { full });

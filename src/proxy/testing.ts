@@ -1,11 +1,13 @@
 /**
  * Test support for the Service proxy: Services, EndpointSlices and node facts as the seed and
- * the benchmarks use them.
+ * the benchmarks use them; Pods, Namespaces and NetworkPolicies for the policy tests.
  */
-import type { Service, ServiceSpec } from 'kubernetes-types/core/v1.js';
+import type { ContainerPort, Namespace, Pod, Service, ServiceSpec } from 'kubernetes-types/core/v1.js';
+import type { NetworkPolicy, NetworkPolicySpec } from 'kubernetes-types/networking/v1.js';
 import type { EndpointConditions, EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import type { NodeFacts } from './desired-ruleset.js';
+import { spawnCommand, type CommandRunner } from './nftables.js';
 
 /** The node the fixtures run on: `node-a` at 192.168.50.2, pods 10.42.0.0/16, Services 10.170.0.0/16. */
 export const testNode: NodeFacts = {
@@ -92,4 +94,54 @@ export function manyServices(count: number, endpointsPerService: number): { serv
     endpointSlices.push(slice(name, `${name}-a`, [{ name: '', port: 8080, protocol: 'TCP' }], endpoints));
   }
   return { services, endpointSlices };
+}
+
+/** A running pod in `namespace` with an address, labels and named container ports, on `node` (default `node-a`). */
+export function pod(
+  name: string,
+  ip: string,
+  labels: Record<string, string>,
+  options: { namespace?: string; node?: string; ports?: ContainerPort[]; hostNetwork?: boolean; phase?: string } = {},
+): Pod & KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: options.namespace ?? 'default', labels },
+    spec: { nodeName: options.node ?? 'node-a', hostNetwork: options.hostNetwork, containers: [{ name: 'main', image: 'busybox', ports: options.ports }] },
+    status: { phase: options.phase ?? 'Running', podIP: ip, podIPs: [{ ip }] },
+  };
+}
+
+/** A Namespace with labels (the API server's `kubernetes.io/metadata.name` included). */
+export function namespace(name: string, labels: Record<string, string> = {}): Namespace & KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } };
+}
+
+/** A NetworkPolicy in `default` (or `namespace`). */
+export function networkPolicy(name: string, spec: NetworkPolicySpec, namespace = 'default'): NetworkPolicy & KubeObject {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec };
+}
+
+/** Runs a program inside network namespace `ns` (joining only its network namespace). */
+export function inNetworkNamespace(ns: string): CommandRunner {
+  return (program, args, stdin) => spawnCommand('nsenter', [`--net=/run/netns/${ns}`, program, ...args], stdin);
+}
+
+/** Runs a program; its output, or an Error naming the command and its stderr when it fails. */
+export async function runOrThrow(program: string, ...args: string[]): Promise<string> {
+  const result = await spawnCommand(program, args, '');
+  if (result.code !== 0) throw new Error(`${program} ${args.join(' ')} exited ${result.code}: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+/** A TCP connection from namespace `ns`: `data:…` (what the server said), `error:CODE` or `timeout` (1.5 s). */
+export async function connectFrom(ns: string, host: string, port: number): Promise<string> {
+  const script = `
+    const s = require('net').connect(${port}, '${host}');
+    let data = '';
+    s.setTimeout(1500, () => { console.log('timeout'); process.exit(0); });
+    s.on('data', (d) => (data += d));
+    s.on('end', () => { console.log('data:' + data.trim()); process.exit(0); });
+    s.on('error', (e) => { console.log('error:' + e.code); process.exit(0); });`;
+  return (await inNetworkNamespace(ns)(process.execPath, ['-e', script], '')).stdout.trim();
 }

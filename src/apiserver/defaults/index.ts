@@ -199,6 +199,18 @@ function defaultStorageClass(storageClass: JsonObject): void {
   if (!storageClass.volumeBindingMode) storageClass.volumeBindingMode = 'Immediate';
 }
 
+/** Upstream's SetDefaults_NetworkPolicy and SetDefaults_NetworkPolicyPort. */
+function defaultNetworkPolicy(policy: JsonObject): void {
+  const spec = child(policy, 'spec');
+  if (!Array.isArray(spec.policyTypes) || spec.policyTypes.length === 0) {
+    // A policy that names no types implies Ingress, and Egress too when it has egress rules.
+    spec.policyTypes = Array.isArray(spec.egress) && spec.egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+  }
+  for (const rule of [...objectsIn(spec.ingress), ...objectsIn(spec.egress)]) {
+    for (const port of objectsIn(rule.ports)) setDefault(port, 'protocol', 'TCP');
+  }
+}
+
 /** Default functions by `group/Kind`. */
 const defaulters: Record<string, (obj: JsonObject, operation: 'create' | 'update') => void> = {
   '/Pod': (pod, operation) => defaultPod(pod, { admission: operation === 'create' }),
@@ -216,6 +228,7 @@ const defaulters: Record<string, (obj: JsonObject, operation: 'create' | 'update
   'batch/Job': defaultJob,
   'batch/CronJob': defaultCronJob,
   'discovery.k8s.io/EndpointSlice': defaultEndpointSlice,
+  'networking.k8s.io/NetworkPolicy': defaultNetworkPolicy,
   'storage.k8s.io/StorageClass': defaultStorageClass,
 };
 

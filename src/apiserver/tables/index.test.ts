@@ -276,6 +276,14 @@ describe('other groups', () => {
     assert.deepEqual(row('networking.k8s.io', 'ingressclasses', ic), ['skiff', 'skiff.dev/ingress', 'IngressParameters.k8s.example.com/p', '3m']);
   });
 
+  test('NetworkPolicy: NAME, POD-SELECTOR, AGE', () => {
+    assert.deepEqual(headers('networking.k8s.io', 'networkpolicies'), ['Name', 'Pod-Selector', 'Age']);
+    const deny = { metadata: { name: 'default-deny', creationTimestamp: created }, spec: { podSelector: {} } };
+    assert.deepEqual(row('networking.k8s.io', 'networkpolicies', deny), ['default-deny', '<none>', '3m']);
+    const web = { metadata: { name: 'web', creationTimestamp: created }, spec: { podSelector: { matchLabels: { app: 'web', tier: 'front' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['prod', 'dev'] }] } } };
+    assert.deepEqual(row('networking.k8s.io', 'networkpolicies', web), ['web', 'app=web,env in (dev,prod),tier=front', '3m']);
+  });
+
   test('StorageClass with default annotation and defaults', () => {
     const sc = { metadata: { name: 'standard', creationTimestamp: created, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'skiff.dev/hostpath' };
     assert.deepEqual(row('storage.k8s.io', 'storageclasses', sc), ['standard (default)', 'skiff.dev/hostpath', 'Delete', 'Immediate', false, '3m']);

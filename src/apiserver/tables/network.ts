@@ -1,7 +1,8 @@
 /** Printers of coordination, discovery, networking and storage types, as upstream's printers.go. */
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
-import type { Ingress, IngressClass } from 'kubernetes-types/networking/v1.js';
+import type { Ingress, IngressClass, NetworkPolicy } from 'kubernetes-types/networking/v1.js';
+import { formatLabelSelector } from '../../apimachinery/selectors/labels.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { ageColumn, column, listWithMore, metaOf, nameColumn } from './columns.js';
 import { loadBalancerAddresses } from './core.js';
@@ -91,6 +92,19 @@ const ingressClassPrinter: TypePrinter = {
   },
 };
 
+const networkPolicyPrinter: TypePrinter = {
+  columns: [
+    nameColumn(),
+    column('Pod-Selector', 'Selects the pods to which this NetworkPolicy object applies. The array of ingress rules is applied to any pods selected by this field. Multiple network policies can select the same set of pods. In this case, the ingress rules for each are combined additively. This field is NOT optional and follows standard label selector semantics. An empty podSelector matches all pods in this namespace.'),
+    ageColumn(),
+  ],
+  print(obj, now) {
+    const policy = obj as NetworkPolicy;
+    const meta = metaOf(policy);
+    return { cells: [meta.name ?? '', formatLabelSelector(policy.spec?.podSelector), timestampSince(meta.creationTimestamp, now)] };
+  },
+};
+
 const defaultStorageClassAnnotations = [
   'storageclass.kubernetes.io/is-default-class',
   'storageclass.beta.kubernetes.io/is-default-class',
@@ -128,5 +142,6 @@ export const networkPrinters: Readonly<Record<string, TypePrinter>> = {
   'discovery.k8s.io/EndpointSlice': endpointSlicePrinter,
   'networking.k8s.io/Ingress': ingressPrinter,
   'networking.k8s.io/IngressClass': ingressClassPrinter,
+  'networking.k8s.io/NetworkPolicy': networkPolicyPrinter,
   'storage.k8s.io/StorageClass': storageClassPrinter,
 };

@@ -7,6 +7,7 @@ import { validateCoreCreate, validateCoreUpdate, validateNamespaceStatusUpdate }
 import { validateObjectMetaUpdate } from './meta.js';
 import { isValidIP } from '../../apimachinery/names.js';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate } from './networking.js';
+import { validateNetworkPolicy, validateNetworkPolicyUpdate } from './network-policy.js';
 import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod.js';
 import {
   validateEndpoints,
@@ -33,6 +34,7 @@ export function validateCreate(type: ResourceType, obj: Record<string, unknown>)
     case 'batch':
       return validateBatchCreate(type.kind, o);
     case 'networking.k8s.io':
+      if (type.kind === 'NetworkPolicy') return validateNetworkPolicy(o);
       return type.kind === 'Ingress' ? validateIngress(o) : type.kind === 'IngressClass' ? validateIngressClass(o) : [];
     case 'discovery.k8s.io':
       return type.kind === 'EndpointSlice' ? validateEndpointSlice(o) : [];
@@ -61,6 +63,7 @@ export function validateUpdate(type: ResourceType, obj: Record<string, unknown>,
     case 'networking.k8s.io':
       if (type.kind === 'Ingress') return validateIngressUpdate(o, p);
       if (type.kind === 'IngressClass') return validateIngressClassUpdate(o, p);
+      if (type.kind === 'NetworkPolicy') return validateNetworkPolicyUpdate(o, p);
       return validateObjectMetaUpdate(o.metadata, p.metadata);
     case 'discovery.k8s.io':
       return validateEndpointSliceUpdate(o, p);
