@@ -6,6 +6,7 @@ import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { apiServerClient, testContext } from '../../testing/controllers.js';
 import { waitFor } from '../../testing/wait.js';
+import { SimulatedNode } from '../../kubelet/simulated/node.js';
 import type { EndpointSliceObject } from '../endpointslice/reconcile.js';
 import { ServiceLBController, type ServiceLBControllerOptions } from './controller.js';
 
@@ -56,7 +57,12 @@ async function harness(options: ServiceLBControllerOptions = {}) {
     await t.stop();
     assert.deepEqual(errors, []);
   }
-  return { client, controller, eventually, get, ingressOf, ingressBecomes, addNode, setReady, events, stop };
+  /** Starts a simulated kubelet registering node `name` with this InternalIP. */
+  const simulate = (name: string, internalIP: string): void => {
+    const node = new SimulatedNode(client, name, t.clock, { internalIP, onError: (err) => errors.push(err) });
+    t.run((signal) => node.start(signal));
+  };
+  return { client, controller, eventually, get, ingressOf, ingressBecomes, addNode, setReady, simulate, events, stop };
 }
 
 function slice(service: string, endpoints: { ip: string; node: string; ready: boolean }[]): EndpointSliceObject {
@@ -107,6 +113,18 @@ describe('ServiceLBController', () => {
       await h.setReady('node-d', false);
       await h.ingressBecomes('web', []);
       assert.equal(h.events('web', 'UnAvailableLoadBalancer')[0]?.message, 'There are no available nodes for LoadBalancer');
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('simulated nodes registering serve the Service as they become Ready', async () => {
+    const h = await harness();
+    try {
+      await h.client.create(resources.services, namespace, loadBalancer('web'));
+      h.simulate('sim-a', '10.254.1.1');
+      h.simulate('sim-b', '10.254.1.2');
+      await h.ingressBecomes('web', ['10.254.1.1', '10.254.1.2']);
     } finally {
       await h.stop();
     }
