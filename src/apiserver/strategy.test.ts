@@ -41,6 +41,17 @@ describe('Service strategy', () => {
     }
   });
 
+  test('a status write defaults the ingress ipMode to VIP', async () => {
+    const api = await apiServerClient();
+    try {
+      const lb = await api.client.create(resources.services, 'default', service('lb', { type: 'LoadBalancer', ports: [{ port: 80 }] }));
+      const written = await api.client.update(resources.services, 'default', { ...lb, status: { loadBalancer: { ingress: [{ ip: '10.254.0.1' }] } } }, { subresource: 'status' });
+      assert.deepEqual(written.status?.loadBalancer?.ingress, [{ ip: '10.254.0.1', ipMode: 'VIP' }]);
+    } finally {
+      await api.close();
+    }
+  });
+
   test('leaving type LoadBalancer drops the fields of that type and releases its NodePorts', async () => {
     const api = await apiServerClient();
     try {

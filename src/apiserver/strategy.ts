@@ -87,6 +87,8 @@ export function strategyFor(type: ResourceType, allocators: Allocators): TypeStr
         for (const [k, v] of Object.entries(old)) if (k !== 'status' && k !== 'metadata') obj[k] = v;
         const rv = obj.metadata?.resourceVersion;
         obj.metadata = { ...old.metadata, resourceVersion: rv };
+        // A Service's status has defaults of its own (ingress ipMode).
+        if (type.kind === 'Service' && type.group === '') applyDefaults(type, obj as Record<string, unknown>, { operation: 'update' });
         return;
       }
       applyDefaults(type, obj as Record<string, unknown>);

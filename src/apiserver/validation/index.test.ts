@@ -619,4 +619,18 @@ describe('config, storage and others', () => {
     const d = { metadata: meta('d'), status: { replicas: 1, readyReplicas: 2 } };
     assert.deepEqual(summary(validateStatusUpdate(typeOf('apps', 'Deployment'), d, { metadata: meta('d') })), ['FieldValueInvalid status.readyReplicas']);
   });
+  test('Service status: load balancer ingress only on a LoadBalancer, ipMode with an IP, hostnames DNS names', () => {
+    const svc = (type: string, ingress: Json[]): Json => ({ metadata: meta('s'), spec: { type }, status: { loadBalancer: { ingress } } });
+    const status = (obj: Json) => summary(validateStatusUpdate(typeOf('', 'Service'), obj, { metadata: meta('s') }));
+    assert.deepEqual(status(svc('LoadBalancer', [{ ip: '10.0.0.1', ipMode: 'VIP' }, { ip: '10.0.0.2', ipMode: 'Proxy' }, { hostname: 'lb.example.com' }])), []);
+    assert.deepEqual(status(svc('ClusterIP', [{ ip: '10.0.0.1', ipMode: 'VIP' }])), ['FieldValueForbidden status.loadBalancer.ingress']);
+    assert.deepEqual(status(svc('ClusterIP', [])), []);
+    assert.deepEqual(status(svc('LoadBalancer', [{ ip: '10.0.0.300', ipMode: 'VIP' }, { ip: '10.0.0.1' }, { hostname: 'h.example.com', ipMode: 'VIP' }, { ip: '10.0.0.2', ipMode: 'Magic' }, { hostname: '10.0.0.3' }])), [
+      'FieldValueInvalid status.loadBalancer.ingress[0].ip',
+      'FieldValueRequired status.loadBalancer.ingress[1].ipMode',
+      'FieldValueForbidden status.loadBalancer.ingress[2].ipMode',
+      'FieldValueNotSupported status.loadBalancer.ingress[3].ipMode',
+      'FieldValueInvalid status.loadBalancer.ingress[4].hostname',
+    ]);
+  });
 });

@@ -226,6 +226,40 @@ export function validateServiceUpdate(service: JsonObject, old: JsonObject): Fie
   return errs;
 }
 
+const loadBalancerIPModes = ['Proxy', 'VIP'];
+
+/**
+ * Upstream's ValidateLoadBalancerStatus: ingress only on a LoadBalancer; IPs valid, with an
+ * ipMode (VIP or Proxy) exactly when an IP is set; hostnames DNS names, not IPs.
+ */
+export function validateLoadBalancerStatus(service: JsonObject): FieldError[] {
+  const path = 'status.loadBalancer.ingress';
+  const ingress = objectsIn(asObject(asObject(service.status)?.loadBalancer)?.ingress);
+  if (ingress.length > 0 && str(asObject(service.spec)?.type) !== 'LoadBalancer') {
+    return [forbidden(path, "may only be used when `spec.type` is 'LoadBalancer'")];
+  }
+  const errs: FieldError[] = [];
+  ingress.forEach((entry, i) => {
+    const entryPath = at(path, i);
+    const ip = str(entry.ip);
+    if (ip) errs.push(...isValidIP(ip).map((m) => invalid(child(entryPath, 'ip'), ip, m)));
+    const ipMode = entry.ipMode;
+    if (ipMode === undefined || ipMode === null) {
+      if (ip) errs.push(required(child(entryPath, 'ipMode'), 'must be specified when `ip` is set'));
+    } else if (!ip) {
+      errs.push(forbidden(child(entryPath, 'ipMode'), 'may not be specified when `ip` is not set'));
+    } else if (!loadBalancerIPModes.includes(str(ipMode))) {
+      errs.push(notSupported(child(entryPath, 'ipMode'), ipMode, loadBalancerIPModes));
+    }
+    const hostname = str(entry.hostname);
+    if (hostname) {
+      errs.push(...isDNS1123Subdomain(hostname).map((m) => invalid(child(entryPath, 'hostname'), hostname, m)));
+      if (isIP(hostname)) errs.push(invalid(child(entryPath, 'hostname'), hostname, 'must be a DNS name, not an IP address'));
+    }
+  });
+  return errs;
+}
+
 function validateEndpointAddress(address: JsonObject, field: string): FieldError[] {
   const ip = str(address.ip);
   const msgs = isValidIP(ip);
