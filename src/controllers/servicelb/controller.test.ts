@@ -6,7 +6,7 @@ import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
 import { apiServerClient, testContext } from '../../testing/controllers.js';
 import { waitFor } from '../../testing/wait.js';
-import { SimulatedNode } from '../../kubelet/simulated/node.js';
+import { simulatedNode } from '../../testing/simulation.js';
 import type { EndpointSliceObject } from '../endpointslice/reconcile.js';
 import { ServiceLBController, type ServiceLBControllerOptions } from './controller.js';
 
@@ -59,7 +59,7 @@ async function harness(options: ServiceLBControllerOptions = {}) {
   }
   /** Starts a simulated kubelet registering node `name` with this InternalIP. */
   const simulate = (name: string, internalIP: string): void => {
-    const node = new SimulatedNode(client, name, t.clock, { internalIP, onError: (err) => errors.push(err) });
+    const node = simulatedNode(t, name, { internalIP });
     t.run((signal) => node.start(signal));
   };
   return { client, controller, eventually, get, ingressOf, ingressBecomes, addNode, setReady, simulate, events, stop };
