@@ -88,6 +88,8 @@ export function strategyFor(type: ResourceType, allocators: Allocators): TypeStr
         for (const [k, v] of Object.entries(old)) if (k !== 'status' && k !== 'metadata') obj[k] = v;
         const rv = obj.metadata?.resourceVersion;
         obj.metadata = { ...old.metadata, resourceVersion: rv };
+        // A Service's status has defaults of its own (ingress ipMode).
+        if (type.kind === 'Service' && type.group === '') applyDefaults(type, obj as Record<string, unknown>, { operation: 'update' });
         return;
       }
       applyDefaults(type, obj as Record<string, unknown>);
@@ -151,6 +153,7 @@ const updateHooks: Record<string, (obj: KubeObject, old: KubeObject) => void> = 
       spec.clusterIPs = oldSpec.clusterIPs;
     }
     if (spec.clusterIP && !spec.clusterIPs) spec.clusterIPs = [spec.clusterIP];
+    dropTypeDependentFields(spec, oldSpec);
     if (needsNodePorts(spec.type)) {
       for (const port of spec.ports ?? []) {
         if (port.nodePort) continue;
@@ -167,6 +170,38 @@ const updateHooks: Record<string, (obj: KubeObject, old: KubeObject) => void> = 
 
 function needsNodePorts(type: string | undefined): boolean {
   return type === 'NodePort' || type === 'LoadBalancer';
+}
+
+/** Upstream's shouldAllocateNodePorts: NodePort always, LoadBalancer unless allocateLoadBalancerNodePorts is false. */
+function allocatesNodePorts(spec: Service['spec']): boolean {
+  if (spec?.type === 'NodePort') return true;
+  return spec?.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false;
+}
+
+/**
+ * Upstream's dropTypeDependentFields: a Service changing type loses the fields its old type
+ * needed when the client left them as they were (so `kubectl patch -p '{"spec":{"type":"ClusterIP"}}'`
+ * works); a value the client changed is kept, for validation to judge.
+ */
+function dropTypeDependentFields(spec: NonNullable<Service['spec']>, oldSpec: NonNullable<Service['spec']>): void {
+  const wasLoadBalancer = oldSpec.type === 'LoadBalancer';
+  const isLoadBalancer = spec.type === 'LoadBalancer';
+  if (needsNodePorts(oldSpec.type) && !needsNodePorts(spec.type)) {
+    const ports = spec.ports ?? [];
+    const oldPorts = oldSpec.ports ?? [];
+    const same = ports.length === oldPorts.length && ports.every((p, i) => (p.nodePort ?? 0) === (oldPorts[i]?.nodePort ?? 0));
+    if (same) for (const port of ports) delete port.nodePort;
+  }
+  if (needsNodePorts(oldSpec.type) && !needsNodePorts(spec.type) && spec.externalTrafficPolicy === oldSpec.externalTrafficPolicy) {
+    delete spec.externalTrafficPolicy;
+  }
+  const wasHealthChecked = wasLoadBalancer && oldSpec.externalTrafficPolicy === 'Local';
+  const isHealthChecked = isLoadBalancer && spec.externalTrafficPolicy === 'Local';
+  if (wasHealthChecked && !isHealthChecked && spec.healthCheckNodePort === oldSpec.healthCheckNodePort) delete spec.healthCheckNodePort;
+  if (wasLoadBalancer && !isLoadBalancer) {
+    if (spec.allocateLoadBalancerNodePorts === oldSpec.allocateLoadBalancerNodePorts) delete spec.allocateLoadBalancerNodePorts;
+    if (spec.loadBalancerClass === oldSpec.loadBalancerClass) delete spec.loadBalancerClass;
+  }
 }
 
 function serviceAllocation(a: Allocators): Pick<TypeStrategy, 'allocate' | 'release'> {
@@ -229,7 +264,7 @@ function serviceAllocation(a: Allocators): Pick<TypeStrategy, 'allocate' | 'rele
             const port = ports[i];
             if (port.nodePort && oldPorts.has(port.nodePort)) continue;
             if (!port.nodePort) {
-              if (dryRun) continue;
+              if (dryRun || !allocatesNodePorts(spec)) continue;
               const p = await a.nodePorts.allocateNext();
               undo.push(() => a.nodePorts.release(p));
               port.nodePort = Number(p);

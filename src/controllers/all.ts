@@ -11,6 +11,7 @@ import { namespaceControllerFactory } from './namespace/controller.js';
 import { nodeIpamControllerFactory } from './nodeipam/controller.js';
 import { nodeLifecycleControllerFactory } from './nodelifecycle/controller.js';
 import { serviceAccountControllerFactory } from './serviceaccount/controller.js';
+import { serviceLBControllerFactory } from './servicelb/controller.js';
 import { replicaSetControllerFactory } from './replicaset/controller.js';
 import { statefulSetControllerFactory } from './statefulset/controller.js';
 import { localPathProvisionerFactory } from './volume/controller.js';
@@ -27,6 +28,7 @@ export const allControllers: ControllerFactory[] = [
   cronJobControllerFactory,
   endpointsControllerFactory,
   endpointSliceControllerFactory,
+  serviceLBControllerFactory,
   garbageCollectorFactory,
   namespaceControllerFactory,
   serviceAccountControllerFactory,

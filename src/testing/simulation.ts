@@ -6,6 +6,7 @@
 import { FakeClock } from '../apimachinery/clock.js';
 import { MemoryClient } from './memory-client.js';
 import type { ClusterSettings } from '../client/controller.js';
+import type { Client } from '../client/client.js';
 import { testContext, type TestContext } from './controllers.js';
 import { SimulatedNode, type SimulatedNodeOptions } from '../kubelet/simulated/node.js';
 
@@ -28,7 +29,7 @@ export function simulationEnvironment(settings: Partial<ClusterSettings> = {}): 
   };
 }
 
-/** A simulated kubelet for node `name` on the environment's API and clock (start it with `run`); errors go to the environment's unless `options` say otherwise. */
-export function simulatedNode(env: SimulationEnvironment, name: string, options: SimulatedNodeOptions = {}): SimulatedNode {
+/** A simulated kubelet for node `name` on the environment's API and clock (start it with `run`); errors go to the environment's unless `options` say otherwise. Any test context will do (e.g. one over an in-process API server). */
+export function simulatedNode(env: Pick<TestContext<Client>, 'client' | 'clock' | 'errors'>, name: string, options: SimulatedNodeOptions = {}): SimulatedNode {
   return new SimulatedNode(env.client, name, env.clock, { onError: (err) => env.errors.push(err), ...options });
 }

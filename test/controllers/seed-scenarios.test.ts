@@ -148,5 +148,20 @@ for (const backend of testBackends()) {
       }, { ...clusterPolling, timeoutMs: 60_000 });
       assert.equal(await c.kubectlOK(['get', 'job', 'manual', '-o', 'jsonpath={.status.active}']), '1');
     });
+
+    test('LoadBalancer Services: EXTERNAL-IP lists the node addresses; one clashing on a port stays <pending> with a warning', async () => {
+      const loadBalancer = (name: string) =>
+        `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n  type: LoadBalancer\n  selector: {app: tomcat}\n  ports: [{port: 80, targetPort: 8080}]\n`;
+      const externalIP = async (name: string) => (await c.kubectlOK(['get', 'svc', name, '--no-headers'])).trim().split(/\s+/)[3];
+      const nodeIPs = await c.kubectlOK(['get', 'nodes', '-o', "jsonpath={.items[*].status.addresses[?(@.type=='InternalIP')].address}"]);
+      const expected = nodeIPs.trim().split(/\s+/).sort().join(',');
+      await c.kubectlOK(['apply', '-f', '-'], { input: loadBalancer('lb-first') });
+      await waitFor('lb-first EXTERNAL-IP', async () => (await externalIP('lb-first')) === expected, clusterPolling);
+      await c.kubectlOK(['apply', '-f', '-'], { input: loadBalancer('lb-second') });
+      await waitFor('the clash warning', async () => /lb-second/.test(await c.kubectlOK(['get', 'events', '--field-selector', 'reason=SyncLoadBalancerFailed', '-o', 'jsonpath={.items[*].involvedObject.name}'])), clusterPolling);
+      assert.equal(await externalIP('lb-second'), '<pending>');
+      await c.kubectlOK(['delete', 'svc', 'lb-first']);
+      await waitFor('lb-second EXTERNAL-IP', async () => (await externalIP('lb-second')) === expected, clusterPolling);
+    });
   });
 }

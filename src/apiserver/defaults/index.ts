@@ -25,6 +25,10 @@ function defaultServicePorts(ports: unknown): void {
 
 /** Upstream's SetDefaults_Service, plus the registry's clusterIP/clusterIPs and ipFamilies defaults. */
 function defaultService(service: JsonObject): void {
+  // Upstream's LoadBalancerIPMode default: an ingress IP receives traffic as a VIP.
+  for (const ingress of objectsIn(asObject(asObject(service.status)?.loadBalancer)?.ingress)) {
+    if (typeof ingress.ip === 'string' && ingress.ip) setDefault(ingress, 'ipMode', 'VIP');
+  }
   const spec = child(service, 'spec');
   if (!spec.type) spec.type = 'ClusterIP';
   if (!spec.sessionAffinity) spec.sessionAffinity = 'None';

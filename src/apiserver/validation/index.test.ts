@@ -522,6 +522,31 @@ describe('services', () => {
     assert.deepEqual(errs, [{ type: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', value: ['10.170.11.12'], detail: 'may not change once set' }]);
     assert.deepEqual(update('', 'Service', redisService(), redisService()), []);
   });
+  test('LoadBalancer fields only with type LoadBalancer; class a qualified name; ranges CIDRs; no kubelet port', () => {
+    const lb = (spec: Json): Json => ({ metadata: meta('s'), spec: { type: 'LoadBalancer', ports: [{ port: 80 }], ...spec } });
+    assert.deepEqual(create('', 'Service', lb({ loadBalancerClass: 'example.com/lb', loadBalancerSourceRanges: ['10.0.0.0/8', ' 192.168.0.0/16'] })), []);
+    assert.deepEqual(
+      summary(create('', 'Service', { metadata: meta('s'), spec: { ports: [{ port: 80 }], allocateLoadBalancerNodePorts: false, loadBalancerClass: 'example.com/lb', loadBalancerSourceRanges: ['10.0.0.0/8'] } })),
+      ['FieldValueForbidden spec.allocateLoadBalancerNodePorts', 'FieldValueForbidden spec.loadBalancerClass', 'FieldValueForbidden spec.LoadBalancerSourceRanges'],
+    );
+    const bad = create('', 'Service', lb({ loadBalancerClass: 'not a class', loadBalancerSourceRanges: ['10.0.0.0/33'], ports: [{ port: 10250 }] }));
+    assert.deepEqual(summary(bad), ['FieldValueInvalid spec.loadBalancerClass', 'FieldValueInvalid spec.LoadBalancerSourceRanges[0]', 'FieldValueInvalid spec.ports[0]']);
+    assert.equal(withField(bad, 'spec.ports[0]')?.detail, 'may not expose port 10250 externally since it is used by kubelet');
+    // Defaulting sets allocateLoadBalancerNodePorts; without it the field is required.
+    const type = typeOf('', 'Service');
+    assert.deepEqual(summary(validateCreate(type, { metadata: meta('s'), spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }], sessionAffinity: 'None', externalTrafficPolicy: 'Cluster', internalTrafficPolicy: 'Cluster' } })), [
+      'FieldValueRequired spec.allocateLoadBalancerNodePorts',
+    ]);
+  });
+  test('loadBalancerClass may not change while the Service stays a LoadBalancer', () => {
+    const lb = (spec: Json): Json => ({ metadata: meta('s'), spec: { type: 'LoadBalancer', clusterIP: '10.43.0.5', ports: [{ port: 80 }], ...spec } });
+    assert.deepEqual(update('', 'Service', lb({ loadBalancerClass: 'example.com/lb' }), lb({ loadBalancerClass: 'example.com/lb' })), []);
+    const changed = update('', 'Service', lb({ loadBalancerClass: 'example.com/other' }), lb({ loadBalancerClass: 'example.com/lb' }));
+    assert.deepEqual(changed, [{ type: 'FieldValueInvalid', field: 'spec.loadBalancerClass', value: 'example.com/other', detail: 'may not change once set' }]);
+    assert.deepEqual(summary(update('', 'Service', lb({ loadBalancerClass: 'example.com/lb' }), lb({}))), ['FieldValueInvalid spec.loadBalancerClass']);
+    // Set along with the change to LoadBalancer.
+    assert.deepEqual(update('', 'Service', lb({ loadBalancerClass: 'example.com/lb' }), { metadata: meta('s'), spec: { clusterIP: '10.43.0.5', ports: [{ port: 80 }] } }), []);
+  });
 });
 
 describe('ingress', () => {
@@ -593,5 +618,19 @@ describe('config, storage and others', () => {
     assert.deepEqual(summary(validateStatusUpdate(typeOf('', 'Namespace'), ns, { metadata: { name: 'dev' } })), ['FieldValueInvalid status.Phase']);
     const d = { metadata: meta('d'), status: { replicas: 1, readyReplicas: 2 } };
     assert.deepEqual(summary(validateStatusUpdate(typeOf('apps', 'Deployment'), d, { metadata: meta('d') })), ['FieldValueInvalid status.readyReplicas']);
+  });
+  test('Service status: load balancer ingress only on a LoadBalancer, ipMode with an IP, hostnames DNS names', () => {
+    const svc = (type: string, ingress: Json[]): Json => ({ metadata: meta('s'), spec: { type }, status: { loadBalancer: { ingress } } });
+    const status = (obj: Json) => summary(validateStatusUpdate(typeOf('', 'Service'), obj, { metadata: meta('s') }));
+    assert.deepEqual(status(svc('LoadBalancer', [{ ip: '10.0.0.1', ipMode: 'VIP' }, { ip: '10.0.0.2', ipMode: 'Proxy' }, { hostname: 'lb.example.com' }])), []);
+    assert.deepEqual(status(svc('ClusterIP', [{ ip: '10.0.0.1', ipMode: 'VIP' }])), ['FieldValueForbidden status.loadBalancer.ingress']);
+    assert.deepEqual(status(svc('ClusterIP', [])), []);
+    assert.deepEqual(status(svc('LoadBalancer', [{ ip: '10.0.0.300', ipMode: 'VIP' }, { ip: '10.0.0.1' }, { hostname: 'h.example.com', ipMode: 'VIP' }, { ip: '10.0.0.2', ipMode: 'Magic' }, { hostname: '10.0.0.3' }])), [
+      'FieldValueInvalid status.loadBalancer.ingress[0].ip',
+      'FieldValueRequired status.loadBalancer.ingress[1].ipMode',
+      'FieldValueForbidden status.loadBalancer.ingress[2].ipMode',
+      'FieldValueNotSupported status.loadBalancer.ingress[3].ipMode',
+      'FieldValueInvalid status.loadBalancer.ingress[4].hostname',
+    ]);
   });
 });

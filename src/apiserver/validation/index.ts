@@ -1,11 +1,10 @@
 import type { FieldError } from '../../apimachinery/errors.js';
 import type { ResourceType } from '../registry.js';
-import { asObject, type JsonObject } from '../defaults/util.js';
+import type { JsonObject } from '../defaults/util.js';
 import { validateAppsCreate, validateAppsStatusUpdate, validateAppsUpdate } from './apps.js';
 import { validateBatchCreate, validateBatchUpdate, validateJobStatusUpdate } from './batch.js';
 import { validateCoreCreate, validateCoreUpdate, validateNamespaceStatusUpdate } from './core.js';
 import { validateObjectMetaUpdate } from './meta.js';
-import { isValidIP } from '../../apimachinery/names.js';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate } from './networking.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from './network-policy.js';
 import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod.js';
@@ -13,6 +12,7 @@ import {
   validateEndpoints,
   validateEndpointSlice,
   validateEndpointSliceUpdate,
+  validateLoadBalancerStatus,
   validateService,
   validateServiceUpdate,
 } from './service.js';
@@ -99,19 +99,8 @@ export function validateStatusUpdate(type: ResourceType, obj: Record<string, unk
       return validateAppsStatusUpdate(o, p);
     case 'batch/Job':
       return validateJobStatusUpdate(o, p);
-    case '/Service': {
-      const errs = validateObjectMetaUpdate(o.metadata, p.metadata);
-      const ingress = asObject(asObject(o.status)?.loadBalancer)?.ingress;
-      (Array.isArray(ingress) ? ingress : []).forEach((entry, i) => {
-        const ip = asObject(entry)?.ip;
-        if (typeof ip === 'string' && ip) {
-          for (const detail of isValidIP(ip)) {
-            errs.push({ type: 'FieldValueInvalid', field: `status.loadBalancer.ingress[${i}].ip`, value: ip, detail });
-          }
-        }
-      });
-      return errs;
-    }
+    case '/Service':
+      return [...validateObjectMetaUpdate(o.metadata, p.metadata), ...validateLoadBalancerStatus(o)];
     default:
       return validateObjectMetaUpdate(o.metadata, p.metadata);
   }

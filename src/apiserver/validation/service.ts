@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import type { FieldError } from '../../apimachinery/errors.js';
 import { asObject, objectsIn, type JsonObject } from '../defaults/util.js';
-import { at, child, duplicate, forbidden, immutable, invalid, notSupported, required, str, tooMany } from './field.js';
+import { at, child, deepEqual, duplicate, forbidden, immutable, invalid, notSupported, required, str, tooMany } from './field.js';
 import { validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
-import { isDNS1123Label, isDNS1123Subdomain, isValidIP, isValidPortNum, nameIsDNS1035Label, nameIsDNSSubdomain } from '../../apimachinery/names.js';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidIP, isValidPortNum, nameIsDNS1035Label, nameIsDNSSubdomain } from '../../apimachinery/names.js';
 import { portProtocols, validatePortNumOrName } from './pod.js';
 
 const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
@@ -112,11 +112,58 @@ function validateServiceSpec(service: JsonObject): FieldError[] {
   } else if (external !== 'Cluster' && external !== 'Local') {
     errs.push(notSupported('spec.externalTrafficPolicy', external, ['Cluster', 'Local']));
   }
+  errs.push(...validateLoadBalancerFields(spec, type, ports));
   const internal = spec.internalTrafficPolicy;
   if (internal === undefined || internal === null) {
     if (type === 'NodePort' || type === 'LoadBalancer' || type === 'ClusterIP') errs.push(required('spec.internalTrafficPolicy'));
   } else if (internal !== 'Cluster' && internal !== 'Local') {
     errs.push(notSupported('spec.internalTrafficPolicy', internal, ['Cluster', 'Local']));
+  }
+  return errs;
+}
+
+/** The port of the kubelet's API, which a load balancer may not expose (upstream's ports.KubeletPort). */
+const kubeletPort = 10250;
+
+/** Upstream's IsValidCIDR message for `value` when it is not a CIDR. */
+function cidrErrors(value: string, field: string): FieldError[] {
+  const [address = '', prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  const bits = prefix !== undefined && /^\d+$/.test(prefix) ? Number(prefix) : -1;
+  if (rest.length === 0 && family !== 0 && bits >= 0 && bits <= (family === 4 ? 32 : 128)) return [];
+  return [invalid(field, value, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)')];
+}
+
+/**
+ * The fields of type LoadBalancer, as upstream's ValidateService: allocateLoadBalancerNodePorts,
+ * loadBalancerClass and loadBalancerSourceRanges only with that type (the first required with
+ * it), the class a qualified name, the ranges CIDRs, and no port of the kubelet exposed.
+ */
+function validateLoadBalancerFields(spec: JsonObject, type: string, ports: JsonObject[]): FieldError[] {
+  const errs: FieldError[] = [];
+  const loadBalancer = type === 'LoadBalancer';
+  const onlyLoadBalancer = "may only be used when `type` is 'LoadBalancer'";
+  const allocate = spec.allocateLoadBalancerNodePorts;
+  if (allocate !== undefined && allocate !== null && !loadBalancer) errs.push(forbidden('spec.allocateLoadBalancerNodePorts', onlyLoadBalancer));
+  if (loadBalancer && (allocate === undefined || allocate === null)) errs.push(required('spec.allocateLoadBalancerNodePorts'));
+  const loadBalancerClass = spec.loadBalancerClass;
+  if (loadBalancerClass !== undefined && loadBalancerClass !== null) {
+    if (!loadBalancer) errs.push(forbidden('spec.loadBalancerClass', onlyLoadBalancer));
+    else errs.push(...isQualifiedName(str(loadBalancerClass)).map((m) => invalid('spec.loadBalancerClass', loadBalancerClass, m)));
+  }
+  const sourceRanges = Array.isArray(spec.loadBalancerSourceRanges) ? spec.loadBalancerSourceRanges.map(str) : [];
+  if (sourceRanges.length > 0) {
+    // Upstream's field path, capitalised since the annotation it replaced.
+    const path = 'spec.LoadBalancerSourceRanges';
+    if (!loadBalancer) errs.push(forbidden(path, onlyLoadBalancer));
+    sourceRanges.forEach((range, i) => errs.push(...cidrErrors(range.trim(), at(path, i))));
+  }
+  if (loadBalancer) {
+    ports.forEach((port, i) => {
+      if (port.port === kubeletPort) {
+        errs.push(invalid(at('spec.ports', i), kubeletPort, `may not expose port ${kubeletPort} externally since it is used by kubelet`));
+      }
+    });
   }
   return errs;
 }
@@ -162,6 +209,10 @@ export function validateServiceUpdate(service: JsonObject, old: JsonObject): Fie
   const errs = [...validateObjectMetaUpdate(service.metadata, old.metadata), ...validateServiceSpec(service)];
   const spec = asObject(service.spec) ?? {};
   const oldSpec = asObject(old.spec) ?? {};
+  // Upstream's validateLoadBalancerClassField: a LoadBalancer keeps its class (or its lack of one).
+  if (spec.type === 'LoadBalancer' && oldSpec.type === 'LoadBalancer' && !deepEqual(spec.loadBalancerClass, oldSpec.loadBalancerClass)) {
+    errs.push(invalid('spec.loadBalancerClass', spec.loadBalancerClass ?? null, 'may not change once set'));
+  }
   if (spec.type !== 'ExternalName' && oldSpec.type !== 'ExternalName') {
     const ips = Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [];
     const oldIPs = Array.isArray(oldSpec.clusterIPs) ? oldSpec.clusterIPs : [];
@@ -172,6 +223,40 @@ export function validateServiceUpdate(service: JsonObject, old: JsonObject): Fie
       errs.push(invalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy, 'must be `SingleStack` or `PreferDualStack` when removing a secondary IP'));
     }
   }
+  return errs;
+}
+
+const loadBalancerIPModes = ['Proxy', 'VIP'];
+
+/**
+ * Upstream's ValidateLoadBalancerStatus: ingress only on a LoadBalancer; IPs valid, with an
+ * ipMode (VIP or Proxy) exactly when an IP is set; hostnames DNS names, not IPs.
+ */
+export function validateLoadBalancerStatus(service: JsonObject): FieldError[] {
+  const path = 'status.loadBalancer.ingress';
+  const ingress = objectsIn(asObject(asObject(service.status)?.loadBalancer)?.ingress);
+  if (ingress.length > 0 && str(asObject(service.spec)?.type) !== 'LoadBalancer') {
+    return [forbidden(path, "may only be used when `spec.type` is 'LoadBalancer'")];
+  }
+  const errs: FieldError[] = [];
+  ingress.forEach((entry, i) => {
+    const entryPath = at(path, i);
+    const ip = str(entry.ip);
+    if (ip) errs.push(...isValidIP(ip).map((m) => invalid(child(entryPath, 'ip'), ip, m)));
+    const ipMode = entry.ipMode;
+    if (ipMode === undefined || ipMode === null) {
+      if (ip) errs.push(required(child(entryPath, 'ipMode'), 'must be specified when `ip` is set'));
+    } else if (!ip) {
+      errs.push(forbidden(child(entryPath, 'ipMode'), 'may not be specified when `ip` is not set'));
+    } else if (!loadBalancerIPModes.includes(str(ipMode))) {
+      errs.push(notSupported(child(entryPath, 'ipMode'), ipMode, loadBalancerIPModes));
+    }
+    const hostname = str(entry.hostname);
+    if (hostname) {
+      errs.push(...isDNS1123Subdomain(hostname).map((m) => invalid(child(entryPath, 'hostname'), hostname, m)));
+      if (isIP(hostname)) errs.push(invalid(child(entryPath, 'hostname'), hostname, 'must be a DNS name, not an IP address'));
+    }
+  });
   return errs;
 }
 
