@@ -6,7 +6,9 @@ import { SimulatedNode } from '../kubelet/simulated/node.js';
 import { NodeAgent } from '../kubelet/agent.js';
 import { nodeConfig, nodeFlags } from './node-flags.js';
 import { caCertificateHash, parseJoinToken } from '../pki/token.js';
-import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
+import { defaultDataDir, flagHelp, UsageError, type FlagSpec } from './flags.js';
+import { configFlags, parseFlagsWithConfig } from './config-file.js';
+import { loggerFromFlags } from './log-flags.js';
 import { Registry } from '../apimachinery/metrics.js';
 import { errorMessage } from '../apimachinery/errors.js';
 import { defaultClusterDNS, readClusterSettings, runServiceProxy, type ClusterNetworkSettings } from './service-networking.js';
@@ -48,16 +50,16 @@ export async function fetchServerCA(server: string, token: string): Promise<stri
 
 /** `skiff agent ARGS`: joins a server and runs the node until SIGINT or SIGTERM. */
 export async function runAgent(args: string[]): Promise<number> {
-  const flags = parseFlags(args, agentFlags);
+  const flags = parseFlagsWithConfig(args, agentFlags);
   if (flags.help) {
-    console.log(`Usage: skiff agent --server URL --token TOKEN [flags]\n\nFlags:\n${flagHelp(agentFlags)}`);
+    console.log(`Usage: skiff agent --server URL --token TOKEN [flags]\n\nFlags:\n${flagHelp([...agentFlags, ...configFlags])}`);
     return 0;
   }
   const server = String(flags.server ?? '');
   const token = String(flags.token ?? '');
   const node = nodeConfig(flags);
   const nodeName = node.nodeName;
-  if (!server || !token) throw new Error('--server and --token are required');
+  if (!server || !token) throw new UsageError('--server and --token are required');
   const ca = await fetchServerCA(server, token);
   const client = new HttpsClient({ server, ca, token: parseJoinToken(token).secret, userAgent: `skiff-agent/${nodeName}` });
   const controller = new AbortController();
@@ -69,7 +71,8 @@ export async function runAgent(args: string[]): Promise<number> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  const log = (msg: string) => console.error(`${new Date().toISOString()} ${msg}`);
+  const logger = loggerFromFlags(flags);
+  const log = logger.child('agent').info;
   try {
     // Flags win; then what the server publishes; then k3s's defaults.
     const published = flags.simulated ? undefined : await readClusterSettings(client, controller.signal, log);
@@ -100,7 +103,7 @@ export async function runAgent(args: string[]): Promise<number> {
       const running = [agent.start(controller.signal)];
       if (!node.disableKubeProxy) {
         const facts = { nodeName, nodeIPs: [agent.nodeIP], clusterCIDR, serviceCIDR };
-        running.push(runServiceProxy({ client, node: facts, signal: controller.signal, log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
+        running.push(runServiceProxy({ client, node: facts, signal: controller.signal, log: logger.child('proxy').info }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
       }
       await Promise.all(running);
     }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { errorMessage, isStatusError } from '../apimachinery/errors.js';
 import { resources, type Client } from '../client/client.js';
@@ -9,7 +9,7 @@ import { HttpsClient } from '../client/https-client.js';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { containerdPaths } from '../kubelet/containerd/config.js';
 import { standInImages, writeStandInImages } from '../kubelet/images/stand-ins.js';
-import { clusterKubeconfigPath } from './cluster-kubeconfig.js';
+import { findCluster } from './cluster-discovery.js';
 import { applySeed } from './demo/apply-seed.js';
 import { seedManifests, seedNamespace, seedTryNext } from './demo/seed-manifests.js';
 import { defaultDataDir } from './flags.js';
@@ -31,8 +31,8 @@ The seed's clusterIPs (10.170.11.11, 10.170.11.88) need a server started with
 --service-cidr 10.170.0.0/16; elsewhere the Services get allocated IPs.
 
 Flags:
-  --kubeconfig value   the cluster's kubeconfig (default $KUBECONFIG, else <data-dir>/kubeconfig.yaml)
-  --data-dir value     the server's data dir (default ${defaultDataDir()})
+  --kubeconfig value   the cluster's kubeconfig (default <data-dir>/kubeconfig.yaml)
+  --data-dir value     the server's data dir (default: the config file's, the running server's, else ${defaultDataDir()})
   --address value      the node's containerd socket (default <data-dir>/agent/containerd/containerd.sock)
   --clean              delete the seed instead
   --timeout value      how long --clean waits, in seconds (default 180)`;
@@ -147,10 +147,11 @@ export async function runDemo(args: string[], dependencies: DemoDependencies = {
     console.error(`skiff demo: --timeout: not a number of seconds: ${values.timeout}`);
     return 2;
   }
-  const dataDir = values['data-dir'] ?? defaultDataDir();
-  const kubeconfig = clusterKubeconfigPath({ flag: values.kubeconfig, dataDir });
-  if (!existsSync(kubeconfig)) {
-    console.error(`skiff demo: no kubeconfig at ${kubeconfig}: start 'skiff server' first, or pass --kubeconfig or --data-dir`);
+  const location = findCluster({ dataDir: values['data-dir'], kubeconfig: values.kubeconfig });
+  const dataDir = location.dataDir;
+  const kubeconfig = location.kubeconfig.split(delimiter).find((file) => file !== '' && existsSync(file));
+  if (kubeconfig === undefined) {
+    console.error(`skiff demo: no kubeconfig at ${location.kubeconfig} (from ${location.source}): start 'skiff server' first, or pass --kubeconfig or --data-dir`);
     return 1;
   }
   const client = deps.connect(kubeconfig);

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { runAgent } from './agent-command.js';
+import { errorMessage } from '../apimachinery/errors.js';
 import { runDemo } from './demo-command.js';
+import { isUsageError } from './flags.js';
 import { runImages } from './images-command.js';
 import { runKubectl } from './kubectl-command.js';
 import { runServer } from './server-command.js';
 import { runNetworkCleanup } from './service-networking.js';
+import { formatVersion, skiffVersion } from './version.js';
 
 const usage = `skiff: Kubernetes in one small program
 
@@ -15,35 +18,56 @@ Usage:
   skiff kubectl ARGS...    run kubectl against this machine's cluster
   skiff demo [--clean]     put the seed's scenarios on the cluster (namespace seed)
   skiff network-cleanup    remove the Service proxy's nftables table and Service route
+  skiff version            print skiff's, Kubernetes' and Node's versions
   skiff help               this text
 
-Run 'skiff server --help' for the server's flags.`;
+Flags of server and agent can also be set in /etc/skiff/config.yaml (as root) or
+~/.skiff/config.yaml, or the file --config names. Run 'skiff <command> --help' for a command's flags.
 
-/** The command line entry point: dispatches on the first argument. */
+Exit codes: 0 success, 1 failure, 2 usage error.`;
+
+/**
+ * The command line entry point: dispatches on the first argument. Exit codes: 0 success,
+ * 1 runtime failure, 2 usage error (with a pointer to `--help`).
+ */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'server':
-      return runServer(rest);
-    case 'agent':
-      return runAgent(rest);
-    case 'images':
-      return runImages(rest);
-    case 'demo':
-      return runDemo(rest);
-    case 'kubectl':
-      return runKubectl(rest);
-    case 'network-cleanup':
-      return runNetworkCleanup(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(usage);
-      return 0;
-    default:
-      console.error(`skiff: unknown command ${JSON.stringify(command)}\n\n${usage}`);
-      return 2;
+  try {
+    switch (command) {
+      case 'server':
+        return await runServer(rest);
+      case 'agent':
+        return await runAgent(rest);
+      case 'images':
+        return await runImages(rest);
+      case 'demo':
+        return await runDemo(rest);
+      case 'kubectl':
+        return await runKubectl(rest);
+      case 'network-cleanup':
+        return await runNetworkCleanup(rest);
+      case 'version':
+      case '--version':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          console.log('Usage: skiff version\n\nPrints the versions of skiff, of the Kubernetes API it serves and of Node.');
+          return 0;
+        }
+        console.log(formatVersion(skiffVersion()));
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(usage);
+        return 0;
+      default:
+        console.error(`skiff: unknown command ${JSON.stringify(command)}\nRun 'skiff --help' for usage.`);
+        return 2;
+    }
+  } catch (err) {
+    if (!isUsageError(err)) throw err;
+    console.error(`skiff ${command}: ${errorMessage(err)}\nRun 'skiff ${command} --help' for usage.`);
+    return 2;
   }
 }
 
@@ -52,7 +76,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error('skiff:', err instanceof Error ? err.message : err);
+    console.error('skiff:', errorMessage(err));
     process.exitCode = 1;
   },
 );

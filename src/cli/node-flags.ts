@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { hostname } from 'node:os';
-import type { FlagSpec } from './flags.js';
+import { UsageError, type FlagSpec } from './flags.js';
 
 /** The node flags `skiff agent` and `skiff server` share, as k3s's. */
 export const nodeFlags: FlagSpec[] = [
@@ -25,7 +25,7 @@ export interface NodeConfig {
 /** Turns parsed node flags into a checked {@link NodeConfig}. */
 export function nodeConfig(flags: Record<string, string | boolean | undefined>): NodeConfig {
   const port = Number(flags['kubelet-port'] ?? 10250);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--kubelet-port: invalid port ${String(flags['kubelet-port'])}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--kubelet-port: invalid port ${String(flags['kubelet-port'])}`);
   const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : '');
   return {
     nodeName: str(flags['node-name']) || hostname(),

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ApiServer } from '../apiserver/server.js';
@@ -19,7 +20,11 @@ import { RegistryDiscovery } from '../apiserver/served-resources.js';
 import { SimulatedNodePool } from '../kubelet/simulated/pool.js';
 import { NodeAgent } from '../kubelet/agent.js';
 import { defaultNodeIP } from '../kubelet/machine-info.js';
-import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
+import { defaultDataDir, flagHelp, UsageError, type FlagSpec } from './flags.js';
+import { configFlags, parseFlagsWithConfig } from './config-file.js';
+import { loggerFromFlags } from './log-flags.js';
+import { defaultServerPointerFile, removeServerPointer, writeServerPointer } from './server-pointer.js';
+import type { Logger } from '../apimachinery/logger.js';
 import { containerdAvailable, nodeConfig, nodeFlags, type NodeConfig } from './node-flags.js';
 import type { Upstream } from '../dns/upstream.js';
 import { clusterConfigData, defaultClusterDNS, parseDnsUpstreams, runClusterDns, runServiceProxy } from './service-networking.js';
@@ -83,12 +88,18 @@ function str(v: string | boolean | undefined): string {
 /** Turns parsed flags into a checked {@link ServerConfig}; throws on bad values. */
 export function serverConfig(flags: Record<string, string | boolean | undefined>): ServerConfig {
   const port = Number(flags['https-port']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--https-port: invalid port ${String(flags['https-port'])}`);
-  for (const f of ['cluster-cidr', 'service-cidr']) parseCIDR(str(flags[f]));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--https-port: invalid port ${String(flags['https-port'])}`);
+  for (const f of ['cluster-cidr', 'service-cidr']) {
+    try {
+      parseCIDR(str(flags[f]));
+    } catch (err) {
+      throw new UsageError(`--${f}: ${errorMessage(err)}`);
+    }
+  }
   const dnsPort = Number(flags['cluster-dns-port'] ?? 10053);
-  if (!Number.isInteger(dnsPort) || dnsPort < 0 || dnsPort > 65535) throw new Error(`--cluster-dns-port: invalid port ${String(flags['cluster-dns-port'])}`);
+  if (!Number.isInteger(dnsPort) || dnsPort < 0 || dnsPort > 65535) throw new UsageError(`--cluster-dns-port: invalid port ${String(flags['cluster-dns-port'])}`);
   const simulated = Number(flags['simulated-nodes'] ?? 0);
-  if (!Number.isInteger(simulated) || simulated < 0) throw new Error(`--simulated-nodes: not a count: ${String(flags['simulated-nodes'])}`);
+  if (!Number.isInteger(simulated) || simulated < 0) throw new UsageError(`--simulated-nodes: not a count: ${String(flags['simulated-nodes'])}`);
   const bind = str(flags['bind-address']);
   const advertise =
     str(flags['advertise-address']) || str(flags['node-ip']) || (bind && bind !== '0.0.0.0' && bind !== '::' ? bind : defaultNodeIP());
@@ -114,9 +125,10 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
 
 /**
  * Runs the control plane until `signal` aborts: credentials, the datastore, the API server
- * and the objects every cluster starts with. Resolves once everything is stopped.
+ * and the objects every cluster starts with. Resolves once everything is stopped. Components
+ * log through `logger`'s children named after them when given, else all into `log`.
  */
-export async function startControlPlane(config: ServerConfig, signal: AbortSignal, log: (msg: string) => void): Promise<void> {
+export async function startControlPlane(config: ServerConfig, signal: AbortSignal, log: (msg: string) => void, logger?: Logger): Promise<void> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const credentials = await ensureServerCredentials({
     dataDir: config.dataDir,
@@ -142,7 +154,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       advertiseAddress: `${config.advertiseAddress}:${config.httpsPort}`,
       serverCAPem: credentials.serverCA.certificatePem,
       nodeProxy: { clientCert: { cert: credentials.kubeletClient.certificatePem, key: credentials.kubeletClient.privateKeyPem } },
-      onError: (err) => log(`apiserver error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      onError: (err) => (logger?.child('apiserver').error ?? log)(`apiserver error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     });
     const address = await api.listen(
       {
@@ -177,7 +189,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           clusterDomain: config.clusterDomain,
           upstreams: config.dnsUpstreams,
           signal,
-          log,
+          log: logger?.child('dns').info ?? log,
         }).catch((err: unknown) => log(`cluster DNS stopped: ${errorMessage(err)}`)),
       );
     }
@@ -196,7 +208,8 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           clusterDNS: config.clusterDNS,
           dataDir: config.dataDir,
         },
-        log,
+        log: logger?.child('controller-manager').info ?? log,
+        debug: logger?.child('controller-manager').debug,
       });
       running.push(manager.start(signal).catch((err: unknown) => log(`controller manager stopped: ${String(err)}`)));
     }
@@ -214,12 +227,12 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           trustedClientCAPem: credentials.serverCA.certificatePem,
           labels: { 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true' },
           metrics,
-          log,
+          log: logger?.child('agent').info ?? log,
         });
         running.push(agent.start(signal).catch((err: unknown) => log(`node agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)));
         if (!config.node.disableKubeProxy) {
           const node = { nodeName: agent.nodeName, nodeIPs: [agent.nodeIP], clusterCIDR: config.clusterCIDR, serviceCIDR: config.serviceCIDR };
-          running.push(runServiceProxy({ client, node, signal, log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
+          running.push(runServiceProxy({ client, node, signal, log: logger?.child('proxy').info ?? log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
         }
       } else {
         log('containerd is not installed: no node agent runs in this server (install containerd, or use --simulated-nodes)');
@@ -245,9 +258,9 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
 
 /** `skiff server ARGS`: parses flags, runs until SIGINT or SIGTERM, and stops cleanly. */
 export async function runServer(args: string[]): Promise<number> {
-  const flags = parseFlags(args, serverFlags);
+  const flags = parseFlagsWithConfig(args, serverFlags);
   if (flags.help) {
-    console.log(`Usage: skiff server [flags]\n\nFlags:\n${flagHelp(serverFlags)}`);
+    console.log(`Usage: skiff server [flags]\n\nFlags:\n${flagHelp([...serverFlags, ...configFlags])}`);
     return 0;
   }
   const config = serverConfig(flags);
@@ -261,8 +274,22 @@ export async function runServer(args: string[]): Promise<number> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  const log = (msg: string) => console.error(`${new Date().toISOString()} ${msg}`);
-  await startControlPlane(config, controller.signal, log);
+  const logger = loggerFromFlags(flags);
+  const log = logger.child('server').info;
+  if (flags.config) log(`flags from ${String(flags.config)}`);
+  // Tells `skiff kubectl` and `skiff images` on this machine where this cluster lives.
+  const pointerFile = defaultServerPointerFile();
+  const dataDir = resolve(config.dataDir);
+  try {
+    writeServerPointer(pointerFile, { dataDir, kubeconfig: join(dataDir, 'kubeconfig.yaml'), pid: process.pid });
+  } catch (err) {
+    logger.child('server').warn(`cannot write ${pointerFile} (client commands need --data-dir): ${errorMessage(err)}`);
+  }
+  try {
+    await startControlPlane(config, controller.signal, log, logger);
+  } finally {
+    removeServerPointer(pointerFile, process.pid);
+  }
   log('stopped');
   return 0;
 }

@@ -24,7 +24,10 @@ export interface ControllerManagerOptions {
   identity?: string;
   /** The Lease in kube-system that elects one manager among servers (default `skiff-controller-manager`). */
   leaseName?: string;
+  /** Where what an operator wants to see goes (leadership, failures). */
   log: (msg: string) => void;
+  /** Where detail goes: write conflicts the work queues retry, which are the normal race of writers. Default: nowhere. */
+  debug?: (msg: string) => void;
   /** The process's metrics registry, for the controllers' and scheduler's metrics. Default: none. */
   metrics?: Registry;
 }
@@ -61,7 +64,8 @@ export class ControllerManager {
           o.log(`controller manager: leading as ${identity}`);
           return this.runControllers(leaderSignal);
         },
-        onStoppedLeading: () => o.log('controller manager: lost leadership'),
+        // A stop gives the lease up on purpose: only a failed renewal is a loss.
+        onStoppedLeading: () => (signal.aborted ? o.debug?.('controller manager: stopped leading (stopping)') : o.log('controller manager: lost leadership')),
       });
     }
   }
@@ -70,9 +74,9 @@ export class ControllerManager {
     const o = this.options;
     // Every informer, queue and worker listens on this one signal.
     setMaxListeners(0, signal);
-    // A conflict is the normal race of level-triggered writers (the key is retried): one line, no stack.
+    // A conflict is the normal race of level-triggered writers (the key is retried): one debug line, no stack.
     const onError = (err: unknown, where: string) =>
-      o.log(`${where}: ${isStatusError(err, 409) ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      isStatusError(err, 409) ? o.debug?.(`${where}: ${err.message}`) : o.log(`${where}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     const informers = new InformerFactory(o.client, { clock: o.clock, onError: (err) => onError(err, 'informer') });
     const ctx: ControllerContext = {
       client: o.client,

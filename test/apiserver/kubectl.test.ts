@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,7 +76,7 @@ for (const backend of testBackends()) {
       assert.equal(pod.status.phase, 'Pending');
     });
 
-    test('applying an edited file patches only what changed', async () => {
+    test('applying an edited file patches only what changed', async (t) => {
       const before = json<{ metadata: { resourceVersion: string; uid: string }; spec: { clusterIP: string } }>(
         await c.kubectlOK(['get', 'svc', 'cluster-service-test', '-o', 'json']),
       );
@@ -84,6 +84,7 @@ for (const backend of testBackends()) {
       assert.match(again, /service\/cluster-service-test unchanged/);
       const edited = (await readFile(seed('service-ports.yaml'), 'utf8')).replace('  name: cluster-service-test\n', '  name: cluster-service-test\n  labels:\n    tier: backend\n');
       const dir = await mkdtemp(join(tmpdir(), 'skiff-edit-'));
+      t.after(() => rm(dir, { recursive: true, force: true }));
       const file = join(dir, 'svc.yaml');
       await writeFile(file, edited);
       const out = await c.kubectlOK(['apply', '-f', file]);
@@ -155,7 +156,7 @@ for (const backend of testBackends()) {
       }
     });
 
-    test('describe, explain, scale, label, annotate, create, delete, edit', async () => {
+    test('describe, explain, scale, label, annotate, create, delete, edit', async (t) => {
       const d = await c.kubectlOK(['describe', 'svc', 'cluster-service-test']);
       assert.match(d, /IP:\s+10\.170\.11\.11/);
       assert.match(d, /Port:\s+abc\s+80\/TCP/);
@@ -181,6 +182,7 @@ for (const backend of testBackends()) {
       assert.equal(secret.type, 'Opaque');
       // kubectl edit with an EDITOR that rewrites the value.
       const dir = await mkdtemp(join(tmpdir(), 'skiff-editor-'));
+      t.after(() => rm(dir, { recursive: true, force: true }));
       const editor = join(dir, 'editor.sh');
       await writeFile(editor, '#!/bin/sh\nsed -i "s/x: \\"1\\"/x: \\"2\\"/" "$1"\n');
       await chmod(editor, 0o755);
