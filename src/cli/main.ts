@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { runAgent } from './agent-command.js';
+import { runCheckConfig } from './check-config-command.js';
 import { runImages } from './images-command.js';
 import { runKubectl } from './kubectl-command.js';
 import { runServer } from './server-command.js';
@@ -9,6 +10,7 @@ const usage = `skiff: Kubernetes in one small program
 Usage:
   skiff server [flags]     run the control plane (API server on SQLite or etcd)
   skiff agent [flags]      join a server as a node (containerd, or --simulated)
+  skiff check-config       check this machine can run a node (cgroups, kernel, binaries)
   skiff images CMD         import and list this node's images (air-gapped installs)
   skiff kubectl ARGS...    run kubectl against this machine's cluster
   skiff help               this text
@@ -23,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
       return runServer(rest);
     case 'agent':
       return runAgent(rest);
+    case 'check-config':
+      return runCheckConfig(rest);
     case 'images':
       return runImages(rest);
     case 'kubectl':

@@ -18,6 +18,7 @@ import { RegistryDiscovery } from '../apiserver/served-resources.js';
 import { SimulatedNodePool } from '../kubelet/simulated/pool.js';
 import { NodeAgent } from '../kubelet/agent.js';
 import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
+import { nodePreflightPasses } from './node-preflight.js';
 import { containerdAvailable, nodeConfig, nodeFlags, type NodeConfig } from './node-flags.js';
 
 /** `skiff server`'s flags, in k3s's manner. */
@@ -167,7 +168,8 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       running.push(manager.start(signal).catch((err: unknown) => log(`controller manager stopped: ${String(err)}`)));
     }
     if (!config.disableAgent) {
-      if (config.node.containerRuntimeEndpoint || containerdAvailable()) {
+      const preflight = { dataDir: config.dataDir, kubeletPort: config.node.kubeletPort, containerRuntimeEndpoint: config.node.containerRuntimeEndpoint };
+      if ((config.node.containerRuntimeEndpoint || containerdAvailable()) && (await nodePreflightPasses(preflight, log))) {
         const agent = new NodeAgent({
           client,
           nodeName: config.node.nodeName,
@@ -183,7 +185,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           log,
         });
         running.push(agent.start(signal).catch((err: unknown) => log(`node agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)));
-      } else {
+      } else if (!config.node.containerRuntimeEndpoint && !containerdAvailable()) {
         log('containerd is not installed: no node agent runs in this server (install containerd, or use --simulated-nodes)');
       }
     }
