@@ -5,6 +5,7 @@ import { systemClock } from '../apimachinery/clock.js';
 import { SimulatedNode } from '../kubelet/simulated/node.js';
 import { NodeAgent } from '../kubelet/agent.js';
 import { nodeConfig, nodeFlags } from './node-flags.js';
+import { nodePreflightPasses } from './node-preflight.js';
 import { caCertificateHash, parseJoinToken } from '../pki/token.js';
 import { defaultDataDir, flagHelp, UsageError, type FlagSpec } from './flags.js';
 import { configFlags, parseFlagsWithConfig } from './config-file.js';
@@ -86,6 +87,8 @@ export async function runAgent(args: string[]): Promise<number> {
       await new SimulatedNode(client, nodeName, systemClock, { onError: (err, where) => log(`${where}: ${String(err)}`) }).start(controller.signal);
     } else {
       log(`node ${nodeName} joining ${server} (pods ${clusterCIDR}, Services ${serviceCIDR}, DNS ${clusterDNS})`);
+      const dataDir = String(flags['data-dir']);
+      if (!(await nodePreflightPasses({ dataDir, kubeletPort: node.kubeletPort, containerRuntimeEndpoint: node.containerRuntimeEndpoint }, log))) return 1;
       const agent = new NodeAgent({
         client,
         nodeName,

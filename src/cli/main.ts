@@ -3,6 +3,7 @@ import { runAgent } from './agent-command.js';
 import { errorMessage } from '../apimachinery/errors.js';
 import { runDemo } from './demo-command.js';
 import { isUsageError } from './flags.js';
+import { runCheckConfig } from './check-config-command.js';
 import { runImages } from './images-command.js';
 import { runKubectl } from './kubectl-command.js';
 import { runServer } from './server-command.js';
@@ -14,6 +15,7 @@ const usage = `skiff: Kubernetes in one small program
 Usage:
   skiff server [flags]     run the control plane (API server on SQLite or etcd)
   skiff agent [flags]      join a server as a node (containerd, or --simulated)
+  skiff check-config       check this machine can run a node (cgroups, kernel, binaries)
   skiff images CMD         import and list this node's images (air-gapped installs)
   skiff kubectl ARGS...    run kubectl against this machine's cluster
   skiff demo [--clean]     put the seed's scenarios on the cluster (namespace seed)
@@ -38,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
         return await runServer(rest);
       case 'agent':
         return await runAgent(rest);
+      case 'check-config':
+        return await runCheckConfig(rest);
       case 'images':
         return await runImages(rest);
       case 'demo':

@@ -25,6 +25,7 @@ import { configFlags, parseFlagsWithConfig } from './config-file.js';
 import { loggerFromFlags } from './log-flags.js';
 import { defaultServerPointerFile, removeServerPointer, writeServerPointer } from './server-pointer.js';
 import type { Logger } from '../apimachinery/logger.js';
+import { nodePreflightPasses } from './node-preflight.js';
 import { containerdAvailable, nodeConfig, nodeFlags, type NodeConfig } from './node-flags.js';
 import type { Upstream } from '../dns/upstream.js';
 import { clusterConfigData, defaultClusterDNS, parseDnsUpstreams, runClusterDns, runServiceProxy } from './service-networking.js';
@@ -214,7 +215,8 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       running.push(manager.start(signal).catch((err: unknown) => log(`controller manager stopped: ${String(err)}`)));
     }
     if (!config.disableAgent) {
-      if (config.node.containerRuntimeEndpoint || containerdAvailable()) {
+      const preflight = { dataDir: config.dataDir, kubeletPort: config.node.kubeletPort, containerRuntimeEndpoint: config.node.containerRuntimeEndpoint };
+      if ((config.node.containerRuntimeEndpoint || containerdAvailable()) && (await nodePreflightPasses(preflight, log))) {
         const agent = new NodeAgent({
           client,
           nodeName: config.node.nodeName,
@@ -234,7 +236,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           const node = { nodeName: agent.nodeName, nodeIPs: [agent.nodeIP], clusterCIDR: config.clusterCIDR, serviceCIDR: config.serviceCIDR };
           running.push(runServiceProxy({ client, node, signal, log: logger?.child('proxy').info ?? log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
         }
-      } else {
+      } else if (!config.node.containerRuntimeEndpoint && !containerdAvailable()) {
         log('containerd is not installed: no node agent runs in this server (install containerd, or use --simulated-nodes)');
       }
     }

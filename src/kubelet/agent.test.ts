@@ -107,6 +107,62 @@ describe('NodeAgent on a fake runtime', () => {
   });
 });
 
+describe('NodeAgent readiness', () => {
+  test('writes Ready within one fast poll of the runtime turning ready, not at the 10 s status check', async () => {
+    const clock = new FakeClock();
+    const api = await apiServerClient({ clock });
+    const dir = await mkdtemp(join(tmpdir(), 'agent-ready-'));
+    // As containerd on a first start: the runtime answers, its CNI network is not ready yet.
+    const runtime = new FakeRuntime({ clock });
+    runtime.networkReady = false;
+    const stop = new AbortController();
+    const logs: string[] = [];
+    let running: Promise<void> | undefined;
+    const readyCondition = async () => (await get<Node & KubeObject>(api.client, resources.nodes, '', 'node-a'))?.status?.conditions?.find((c) => c.type === 'Ready');
+    try {
+      const ca = await CertificateAuthority.loadOrCreate({ dir: join(dir, 'ca') });
+      running = new NodeAgent({
+        client: api.client,
+        nodeName: 'node-a',
+        nodeIP: '127.0.0.1',
+        dataDir: dir,
+        containerRuntimeEndpoint: 'unix:///fake.sock',
+        connectRuntime: () => runtime,
+        kubeletPort: 0,
+        trustedClientCAPem: ca.certificatePem,
+        podRoutes: false,
+        clock,
+        log: (m) => logs.push(m),
+      }).start(stop.signal);
+      const notReady = await waitFor(
+        'the Node not Ready for the network',
+        async () => {
+          const ready = await readyCondition();
+          return ready?.message?.includes('NetworkReady=false') ? ready : undefined;
+        },
+        { clock, timeoutMs: 20_000, errors: logs },
+      );
+      assert.equal(notReady.status, 'False');
+      assert.match(notReady.message ?? '', /NetworkReady=false reason:NetworkPluginNotReady/);
+      // Long enough for the fast poll to back off to its longest interval, short of the 10 s check.
+      await clock.advanceAsync(3000);
+      assert.equal((await readyCondition())?.status, 'False');
+
+      const turnedReadyAt = clock.now().getTime();
+      runtime.networkReady = true;
+      await waitFor('the Node Ready', async () => (await readyCondition())?.status === 'True', { clock, timeoutMs: 20_000, errors: logs });
+      const delayMs = clock.now().getTime() - turnedReadyAt;
+      // One fast poll (at most 1 s apart) plus the status post, far from the 10 s periodic check.
+      assert.ok(delayMs <= 1200, `Ready written ${delayMs} ms (fake clock) after the runtime turned ready`);
+    } finally {
+      stop.abort();
+      await running;
+      await api.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 async function get<T extends KubeObject>(client: Client, ref: ResourceRef, namespace: string, name: string): Promise<T | undefined> {
   try {
     return await client.get<T>(ref, namespace, name);

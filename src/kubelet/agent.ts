@@ -30,6 +30,7 @@ import { ProbeManager } from './prober/probe-worker.js';
 import { runtimeLabels } from './runtime-pod.js';
 import { PodVolumes } from './volumes/volumes.js';
 import { ReferencedObjects } from './referenced-objects.js';
+import { ReadinessPoller } from './readiness-poller.js';
 import { NodeServer } from './server/node-server.js';
 import { CriStreamingBackend } from './streaming-backend.js';
 import { loadOrCreateNodeServingCert } from './serving-cert.js';
@@ -138,6 +139,8 @@ export class NodeAgent {
   private runtimeReady = { ready: false, reason: 'KubeletNotReady', message: 'container runtime is starting' };
   private podCIDR: string | undefined;
   private kubeletPort: number;
+  /** Polls the runtime fast until it is first ready (the CNI config write wakes it). */
+  private readinessPoller: ReadinessPoller | undefined;
 
   constructor(private readonly options: NodeAgentOptions) {
     this.nodeName = options.nodeName;
@@ -203,6 +206,15 @@ export class NodeAgent {
       await this.startInformers(run, clusterNodes ? [pods, ownNode, clusterNodes] : [pods, ownNode]);
       this.log(`node ${this.nodeName} (${this.nodeIP}) serving on :${port}, runtime ${this.runtimeVersion}`);
       this.runNodeLoops(run, cri, registration, statusQueue);
+      this.readinessPoller = new ReadinessPoller({
+        clock: this.clock,
+        check: async () => {
+          await this.pollRuntimeStatus(cri);
+          return this.runtimeReady.ready;
+        },
+        onReady: () => statusQueue.add(this.nodeName),
+      });
+      run.running.push(this.readinessPoller.run(signal));
       run.running.push(
         runWorkers(pipeline.queue, 8, pipeline.sync, signal, (err, key) => this.log(`pod ${key}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)),
         this.relistLoop({ cri, pods, worker: pipeline.worker, queue: pipeline.queue, signal }),
@@ -459,7 +471,11 @@ export class NodeAgent {
       this.podCIDR = cidr;
       const conflist = renderCniConflist({ podCIDR: cidr, ipamDataDir: dirs.cniData });
       void writeFile(join(dirs.cniConf, cniConflistFileName), conflist).then(
-        () => this.log(`pod network ${cidr} (gateway ${firstAddressInCIDR(cidr)})`),
+        () => {
+          this.log(`pod network ${cidr} (gateway ${firstAddressInCIDR(cidr)})`);
+          // containerd turns NetworkReady once it loads the conflist: look now, not at the next poll.
+          this.readinessPoller?.wake();
+        },
         (err: unknown) => this.log(`writing the CNI config: ${String(err)}`),
       );
     }

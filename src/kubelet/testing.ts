@@ -82,6 +82,8 @@ export class FakeRuntime implements RuntimeConnection {
   readonly calls: FakeRuntimeCall[] = [];
   /** Names of containers that ignore SIGTERM: a stop kills them when its timeout runs out. */
   readonly ignoringStopSignal = new Set<string>();
+  /** Whether Status reports NetworkReady (false: as containerd before its CNI config exists). Default true. */
+  networkReady = true;
   /** Answers ExecSync. Default: exit 0, no output. */
   execHandler: (container: FakeContainer, cmd: string[]) => FakeExecResult = () => ({ exitCode: 0 });
   private readonly clock: Clock;
@@ -158,7 +160,8 @@ export class FakeRuntime implements RuntimeConnection {
 
   async status(): Promise<StatusResponse> {
     const ready = (type: string) => ({ type, status: true, reason: '', message: '' });
-    return { status: { conditions: [ready('RuntimeReady'), ready('NetworkReady')] }, info: {} };
+    const network = this.networkReady ? ready('NetworkReady') : { type: 'NetworkReady', status: false, reason: 'NetworkPluginNotReady', message: 'cni plugin not initialized' };
+    return { status: { conditions: [ready('RuntimeReady'), network] }, info: {} };
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
