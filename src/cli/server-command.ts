@@ -28,7 +28,7 @@ import type { Logger } from '../apimachinery/logger.js';
 import { nodePreflightPasses } from './node-preflight.js';
 import { containerdAvailable, nodeConfig, nodeFlags, type NodeConfig } from './node-flags.js';
 import type { Upstream } from '../dns/upstream.js';
-import { clusterConfigData, defaultClusterDNS, parseDnsUpstreams, runClusterDns, runServiceProxy } from './service-networking.js';
+import { clusterConfigData, defaultClusterDNS, firstBindablePort, parseDnsUpstreams, runClusterDns, runServiceProxy } from './service-networking.js';
 
 /** `skiff server`'s flags, in k3s's manner. */
 export const serverFlags: FlagSpec[] = [
@@ -45,7 +45,7 @@ export const serverFlags: FlagSpec[] = [
   { name: 'cluster-cidr', type: 'string', help: 'pod network', default: '10.42.0.0/16' },
   { name: 'service-cidr', type: 'string', help: 'Service ClusterIPs', default: '10.43.0.0/16' },
   { name: 'cluster-dns', type: 'string', help: 'the cluster DNS Service IP (kube-dns; default: the tenth address of --service-cidr, 10.43.0.10)', default: '' },
-  { name: 'cluster-dns-port', type: 'string', help: 'the port (UDP and TCP) the cluster DNS server listens on at the advertised address; 0 disables it', default: '10053' },
+  { name: 'cluster-dns-port', type: 'string', help: 'the port (UDP and TCP) the cluster DNS server listens on at the advertised address; 0 disables it (default: 53 when free there, else 10053)', default: '' },
   {
     name: 'dns-upstream',
     type: 'string',
@@ -72,7 +72,8 @@ export interface ServerConfig {
   clusterDNS: string;
   clusterDomain: string;
   /** The cluster DNS server's port; 0: no DNS server. */
-  clusterDNSPort: number;
+  /** undefined: 53 when it can be bound at the advertised address, else 10053. 0: no DNS server. */
+  clusterDNSPort: number | undefined;
   /** undefined: the host's resolv.conf. */
   dnsUpstreams: Upstream[] | undefined;
   token: string;
@@ -97,8 +98,8 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
       throw new UsageError(`--${f}: ${errorMessage(err)}`);
     }
   }
-  const dnsPort = Number(flags['cluster-dns-port'] ?? 10053);
-  if (!Number.isInteger(dnsPort) || dnsPort < 0 || dnsPort > 65535) throw new UsageError(`--cluster-dns-port: invalid port ${String(flags['cluster-dns-port'])}`);
+  const dnsPort = str(flags['cluster-dns-port']) === '' ? undefined : Number(flags['cluster-dns-port']);
+  if (dnsPort !== undefined && (!Number.isInteger(dnsPort) || dnsPort < 0 || dnsPort > 65535)) throw new UsageError(`--cluster-dns-port: invalid port ${String(flags['cluster-dns-port'])}`);
   const simulated = Number(flags['simulated-nodes'] ?? 0);
   if (!Number.isInteger(simulated) || simulated < 0) throw new UsageError(`--simulated-nodes: not a count: ${String(flags['simulated-nodes'])}`);
   const bind = str(flags['bind-address']);
@@ -168,11 +169,13 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       signal,
     );
     log(`API server listening on https://${address.address}:${address.port}`);
+    // Port 53 lets NetworkPolicies that allow DNS by port (as written for CoreDNS) work unchanged.
+    const dnsPort = config.clusterDNSPort ?? (await firstBindablePort(config.advertiseAddress, [53, 10053]));
     await bootstrapCluster({
       kubernetesServiceIP: firstAddressInCIDR(config.serviceCIDR),
       endpointAddress: config.advertiseAddress,
       endpointPort: address.port,
-      clusterDNS: config.clusterDNSPort > 0 ? { serviceIP: config.clusterDNS, endpointPort: config.clusterDNSPort } : undefined,
+      clusterDNS: dnsPort > 0 ? { serviceIP: config.clusterDNS, endpointPort: dnsPort } : undefined,
       clusterConfig: clusterConfigData(config),
       store: (g, v, p) => api.store(g, v, p),
     });
@@ -181,12 +184,12 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     const client = new InProcessClient(api.operations);
     // Parts that use the store must finish before it closes.
     const running: Promise<void>[] = [];
-    if (config.clusterDNSPort > 0) {
+    if (dnsPort > 0) {
       running.push(
         runClusterDns({
           client,
           listenAddress: config.advertiseAddress,
-          port: config.clusterDNSPort,
+          port: dnsPort,
           clusterDomain: config.clusterDomain,
           upstreams: config.dnsUpstreams,
           signal,

@@ -3,7 +3,8 @@
  * local route) on every node, the cluster DNS server in `skiff server`, and the cluster
  * settings a joining agent reads from the server.
  */
-import { isIP } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { createServer, isIP } from 'node:net';
 import type { ConfigMap } from 'kubernetes-types/core/v1.js';
 import { clusterConfigMapName } from '../apiserver/bootstrap.js';
 import { errorMessage, isStatusError } from '../apimachinery/errors.js';
@@ -109,6 +110,38 @@ export async function runServiceProxy(o: ServiceProxyRun): Promise<void> {
       if (outcome.mode === 'full') o.log('service proxy: full sync');
     },
   }).start(o.signal);
+}
+
+/**
+ * The first of `ports` that UDP and TCP can both bind at `address` (tried and released at
+ * once), else the last one (whose bind then fails with its own error).
+ */
+export async function firstBindablePort(address: string, ports: number[]): Promise<number> {
+  const canBind = async (port: number): Promise<boolean> => {
+    const udp = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
+    const tcp = createServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(port, address, () => resolve());
+      });
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(port, address, () => resolve());
+      });
+      return true;
+    } catch {
+      // EADDRINUSE or EACCES (not root): the next port.
+      return false;
+    } finally {
+      udp.close(() => undefined);
+      if (tcp.listening) await new Promise((resolve) => tcp.close(resolve));
+    }
+  };
+  for (const port of ports.slice(0, -1)) if (await canBind(port)) return port;
+  const last = ports.at(-1);
+  if (last === undefined) throw new Error('firstBindablePort: no ports');
+  return last;
 }
 
 /** What {@link runClusterDns} needs. */

@@ -137,6 +137,67 @@ spec:
         ports: [{name: web, containerPort: 8080}]
 `;
 
+/** A LoadBalancer Service in front of the who pods (ServiceLB gives it the nodes' addresses). */
+const whoLoadBalancer = `
+apiVersion: v1
+kind: Service
+metadata: {name: who-lb}
+spec:
+  type: LoadBalancer
+  selector: {app: who}
+  ports: [{port: 8090, targetPort: 8080}]
+`;
+
+/**
+ * Namespace np: a web server on node-a, and three clients: \`client\` (role: client) and
+ * \`other\` on node-b, \`near\` beside the server on node-a (judged on the bridge).
+ */
+const policyWorkloads = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: np}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: np, labels: {app: web}}
+spec:
+  terminationGracePeriodSeconds: 1
+  nodeSelector: {kubernetes.io/hostname: node-a}
+  containers:${whoContainer}
+${[['client', 'node-b', '{role: client}'], ['other', 'node-b', '{}'], ['near', 'node-a', '{}']]
+  .map(([name, node, labels]) => `---${clientPod(name!, node!).replace(`metadata: {name: ${name}}`, `metadata: {name: ${name}, namespace: np, labels: ${labels}}`)}`)
+  .join('')}`;
+
+const denyIngress = `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny-ingress, namespace: np}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+`;
+
+const allowClients = `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-from-clients, namespace: np}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {role: client}}}]
+    ports: [{port: 8080}]
+`;
+
+const clientEgress = (allowDns: boolean) => `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: client-egress, namespace: np}
+spec:
+  podSelector: {matchLabels: {role: client}}
+  policyTypes: [Egress]
+  egress: ${allowDns ? '[{ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]}]' : '[]'}
+`;
+
 describe('Services on two real nodes (Service proxy on each, cluster DNS in the server)', { skip: canRunNodes ? false : 'needs root, containerd and runc' }, () => {
   let cluster: TwoNodeCluster | undefined;
   const c = (): TwoNodeCluster => {
@@ -173,10 +234,12 @@ describe('Services on two real nodes (Service proxy on each, cluster DNS in the 
       await kubectlOK(['apply', '-n', 'canary', '-f', '-'], offline(await fixture('canary-service.yaml')));
       await kubectlOK(['apply', '-f', '-'], whoWorkloads);
       await kubectlOK(['apply', '-f', '-'], statefulSet);
+      await kubectlOK(['apply', '-f', '-'], policyWorkloads);
       for (const pod of ['client-a', 'client-b', 'tomcat-redis', 'loop']) await waitRunning(['--field-selector', `metadata.name=${pod}`], 1);
       await waitRunning(['-l', 'app=who'], 3);
       await waitRunning(['-l', 'app=nginx'], 2);
       await waitRunning(['-l', 'app=canary-tomcat'], 4, 'canary');
+      await waitRunning([], 4, 'np');
     } catch (err) {
       throw new Error(`${err instanceof Error ? err.message : String(err)}\n${c().logs()}`);
     }
@@ -299,6 +362,57 @@ describe('Services on two real nodes (Service proxy on each, cluster DNS in the 
     const r = await inPod('client-b', `for i in $(seq 30); do timeout 10 wget -qO- http://${ip}/cgi-bin/who; done`);
     const pods = new Set(r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split(' ')[0]));
     assert.equal(pods.size, 1, `answered by ${[...pods].join(', ')}`);
+  });
+
+  test('LoadBalancer: ServiceLB gives the nodes\' addresses, and the port answers on each node\'s address', async () => {
+    await kubectlOK(['apply', '-f', '-'], whoLoadBalancer);
+    const ips = c().nodes.map((n) => n.ip).sort();
+    await waitFor('who-lb EXTERNAL-IP: both nodes', async () => {
+      const out = await kubectlOK(['get', 'service', 'who-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[*].ip}']);
+      return out.split(' ').filter((ip) => ip !== '').sort().join(' ') === ips.join(' ');
+    }, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 500 });
+    const [a, b] = c().nodes;
+    assert.ok(a && b);
+    for (const [from, to] of [[a, b], [b, a]] as const) {
+      await waitFor(`${to.name}:8090 answering ${from.name}`, async () => {
+        const r = await from.netns.run('timeout', ['5', 'busybox', 'wget', '-qO-', `http://${to.ip}:8090/cgi-bin/who`]);
+        return /^who-\S+ \S+\n$/.test(r.stdout);
+      }, { ...clusterPolling, timeoutMs: 30_000, intervalMs: 500 });
+    }
+  });
+
+  test('NetworkPolicy: default deny, an allow for role: client, egress that blocks DNS until port 53 is allowed, removal restores the flat network', async () => {
+    const webIP = await kubectlOK(['get', 'pod', 'web', '-n', 'np', '-o', 'jsonpath={.status.podIP}']);
+    const inNp = (pod: string, script: string) => c().kubectl(['exec', '-n', 'np', pod, '--', 'sh', '-c', script]);
+    // Dropped packets: a short timeout tells a block from an answer.
+    const reaches = async (pod: string) => /^web /.test((await inNp(pod, `timeout 3 wget -qO- http://${webIP}:8080/cgi-bin/who`)).stdout);
+    const resolves = async (pod: string) => /Address:\s+10\.170\.0\.1\b/.test((await inNp(pod, 'timeout 4 nslookup kubernetes.default.svc.cluster.local')).stdout);
+    const policyPolling = { ...clusterPolling, timeoutMs: 30_000, intervalMs: 300 };
+    for (const pod of ['client', 'other', 'near']) assert.ok(await reaches(pod), `${pod} reaches web before any policy`);
+    assert.ok(await resolves('client'), 'DNS before any policy');
+
+    await kubectlOK(['apply', '-f', '-'], denyIngress);
+    await waitFor('client blocked by default-deny-ingress', async () => !(await reaches('client')), policyPolling);
+    assert.equal(await reaches('other'), false, 'other blocked');
+    assert.equal(await reaches('near'), false, 'near (same node) blocked');
+
+    await kubectlOK(['apply', '-f', '-'], allowClients);
+    await waitFor('role: client let through', () => reaches('client'), policyPolling);
+    assert.equal(await reaches('other'), false, 'other still blocked');
+    assert.equal(await reaches('near'), false, 'near still blocked');
+    // Judged on the server's node: the drops are counted there.
+    const dropped = await c().nodes[0]!.netns.run('nft', ['list', 'chain', 'ip', 'skiff', 'policy-ingress']);
+    assert.match(dropped.stdout, /counter packets [1-9]/, `drops counted on node-a: ${dropped.stdout}`);
+
+    await kubectlOK(['apply', '-f', '-'], clientEgress(false));
+    await waitFor('DNS blocked by the egress policy', async () => !(await resolves('client')), policyPolling);
+    assert.equal(await reaches('client'), false, 'egress to web blocked too');
+    await kubectlOK(['apply', '-f', '-'], clientEgress(true));
+    await waitFor('DNS allowed on port 53', () => resolves('client'), policyPolling);
+    assert.equal(await reaches('client'), false, 'egress to web still blocked');
+
+    await kubectlOK(['delete', 'networkpolicy', '-n', 'np', '--all']);
+    await waitFor('the flat network back', async () => (await reaches('client')) && (await reaches('other')) && (await reaches('near')), policyPolling);
   });
 
   test('a Service keeps answering while skiff server restarts (SIGTERM, start again)', async () => {
