@@ -113,6 +113,16 @@ for (const backend of testBackends()) {
       assert.deepEqual(got.data, { a: '9', b: '2' });
     });
 
+    test('server-side apply twice of ports without a protocol keeps one port each (the key defaults to TCP)', async () => {
+      const pod = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: ssa-ports\nspec:\n  containers:\n  - name: web\n    image: busybox\n    ports:\n    - containerPort: 8080\n';
+      await c.kubectlOK(['apply', '--server-side', '-f', '-'], { input: pod });
+      await c.kubectlOK(['apply', '--server-side', '-f', '-'], { input: pod.replace('image: busybox', 'image: busybox:1') });
+      const got = json<{ spec: { containers: { image: string; ports: object[] }[] } }>(await c.kubectlOK(['get', 'pod', 'ssa-ports', '-o', 'json']));
+      assert.equal(got.spec.containers[0]?.image, 'busybox:1');
+      assert.deepEqual(got.spec.containers[0]?.ports, [{ containerPort: 8080, protocol: 'TCP' }]);
+      await c.kubectlOK(['delete', 'pod', 'ssa-ports', '--wait=false']);
+    });
+
     test('kubectl get in every output form', async () => {
       const pods = await c.kubectlOK(['get', 'pods']);
       assert.match(pods, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/m);
