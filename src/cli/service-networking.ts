@@ -10,10 +10,12 @@ import { clusterConfigMapName } from '../apiserver/bootstrap.js';
 import { errorMessage, isStatusError } from '../apimachinery/errors.js';
 import { formatIPv4, parseCIDR } from '../apimachinery/net.js';
 import { resources, type Client } from '../client/client.js';
+import { ApiEventRecorder } from '../client/events.js';
 import { InformerFactory } from '../client/informer.js';
+import { systemClock } from '../apimachinery/clock.js';
 import { ClusterDnsServer } from '../dns/server.js';
 import type { Upstream } from '../dns/upstream.js';
-import type { NodeFacts } from '../proxy/desired-ruleset.js';
+import type { NodeFacts, SkippedPort } from '../proxy/desired-ruleset.js';
 import { PolicyEnforcer } from '../proxy/policy-enforcer.js';
 import { ServiceProxy } from '../proxy/service-proxy.js';
 import { ensureBridgeNetfilter, ensureServiceRoute, removeServiceNetwork } from '../proxy/service-network.js';
@@ -97,15 +99,31 @@ export async function runServiceProxy(o: ServiceProxyRun): Promise<void> {
     (err: unknown) => o.log(`service proxy: warning: bridged pod traffic bypasses nftables (${errorMessage(err)}); hairpin and NetworkPolicy between pods of this node will not work`),
   );
   const onError = (err: unknown): void => o.log(`network policy: ${errorMessage(err)}`);
+  // Each newly skipped Service port is logged and told to its Service as a Warning event.
+  const recorder = new ApiEventRecorder({ client: o.client, clock: systemClock, component: 'kube-proxy', host: o.node.nodeName, onError: (err) => o.log(`service proxy: event: ${errorMessage(err)}`) });
+  let reported = new Set<string>();
+  const reportSkipped = (skipped: SkippedPort[]): void => {
+    const now = new Set<string>();
+    for (const s of skipped) {
+      const line = `${s.service}${s.port ? ` port ${s.port}` : ''}: ${s.reason}`;
+      now.add(line);
+      if (reported.has(line)) continue;
+      o.log(`service proxy: skipped ${line}`);
+      const [namespace = '', name = ''] = s.service.split('/');
+      o.client.get(resources.services, namespace, name).then(
+        (svc) => recorder.event(svc, 'Warning', 'PortNotServed', s.port ? `port ${s.port}: ${s.reason}` : s.reason),
+        (err: unknown) => o.log(`service proxy: ${s.service}: ${errorMessage(err)}`),
+      );
+    }
+    reported = now;
+  };
   await new ServiceProxy({
     client: o.client,
     node: o.node,
     // NetworkPolicies are enforced in the same table, in the same transactions.
     parts: [new PolicyEnforcer({ client: o.client, node: o.node, onError })],
     onError: (err) => o.log(`service proxy: ${errorMessage(err)}`),
-    onSkipped: (skipped) => {
-      for (const s of skipped) o.log(`service proxy: skipped ${s.service}${s.port ? ` port ${s.port}` : ''}: ${s.reason}`);
-    },
+    onSkipped: (skipped) => reportSkipped(skipped),
     onSynced: (outcome) => {
       if (outcome.mode === 'full') o.log('service proxy: full sync');
     },

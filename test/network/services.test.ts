@@ -351,6 +351,15 @@ describe('Services on two real nodes (Service proxy on each, cluster DNS in the 
     assert.match(r.stderr, /refused/i, `a refusal, not a timeout: ${r.stderr}`);
   });
 
+  test('an SCTP port is not served: each node says so in a Warning event on the Service', async () => {
+    await kubectlOK(['apply', '-f', '-'], 'apiVersion: v1\nkind: Service\nmetadata: {name: sctp}\nspec:\n  selector: {app: who}\n  ports: [{name: assoc, port: 9, protocol: SCTP}]\n');
+    await waitFor('PortNotServed events from both nodes', async () => {
+      const out = await kubectlOK(['get', 'events', '--field-selector', 'involvedObject.name=sctp,reason=PortNotServed', '-o', 'jsonpath={range .items[*]}{.source.host} {.message}{"\\n"}{end}']);
+      const lines = out.split('\n').filter((l) => l !== '');
+      return lines.length === 2 && lines.every((l) => /port assoc: protocol SCTP is not supported/.test(l));
+    }, { ...clusterPolling, timeoutMs: 30_000, intervalMs: 500 });
+  });
+
   test('a pod reaches itself through its own Service (hairpin)', async () => {
     const ip = (await kubectlOK(['get', 'service', 'loop', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
     const r = await inPod('loop', `timeout 10 wget -qO- http://${ip}/cgi-bin/who`);
