@@ -81,4 +81,32 @@ describe('Service strategy', () => {
       await api.close();
     }
   });
+
+  test('a LoadBalancer with externalTrafficPolicy Local gets a healthCheckNodePort, kept on update, released when the policy goes', async () => {
+    const api = await apiServerClient();
+    try {
+      const lb = await api.client.create(resources.services, 'default', service('lb', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80 }] }));
+      const port = lb.spec?.healthCheckNodePort ?? 0;
+      assert.ok(port >= 30000 && port <= 32767, `healthCheckNodePort ${port}`);
+      assert.notEqual(port, lb.spec?.ports?.[0]?.nodePort);
+      const kept = await api.client.update(resources.services, 'default', { ...lb, spec: { ...lb.spec, healthCheckNodePort: undefined, selector: { app: 'other' } } });
+      assert.equal(kept.spec?.healthCheckNodePort, port);
+      await assert.rejects(
+        api.client.create(resources.services, 'default', service('np', { type: 'NodePort', ports: [{ port: 80, nodePort: port }] })),
+        /provided port is already allocated/,
+      );
+      const cluster = await api.client.patch<ServiceObject>(resources.services, 'default', 'lb', 'merge', { spec: { externalTrafficPolicy: 'Cluster' } });
+      assert.equal(cluster.spec?.healthCheckNodePort, undefined);
+      const reused = await api.client.create(resources.services, 'default', service('np', { type: 'NodePort', ports: [{ port: 80, nodePort: port }] }));
+      assert.equal(reused.spec?.ports?.[0]?.nodePort, port);
+      const asked = await api.client.create(resources.services, 'default', service('lb2', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 31999, ports: [{ port: 81 }] }));
+      assert.equal(asked.spec?.healthCheckNodePort, 31999);
+      await assert.rejects(
+        api.client.create(resources.services, 'default', service('lb3', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 31999, ports: [{ port: 82 }] })),
+        /spec.healthCheckNodePort: Invalid value: 31999: provided port is already allocated/,
+      );
+    } finally {
+      await api.close();
+    }
+  });
 });

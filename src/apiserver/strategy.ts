@@ -161,6 +161,7 @@ const updateHooks: Record<string, (obj: KubeObject, old: KubeObject) => void> = 
         if (prev?.nodePort) port.nodePort = prev.nodePort;
       }
     }
+    if (needsHealthCheckNodePort(spec) && !spec.healthCheckNodePort && oldSpec.healthCheckNodePort) spec.healthCheckNodePort = oldSpec.healthCheckNodePort;
     obj.spec = spec;
   },
   Namespace(obj, old) {
@@ -170,6 +171,11 @@ const updateHooks: Record<string, (obj: KubeObject, old: KubeObject) => void> = 
 
 function needsNodePorts(type: string | undefined): boolean {
   return type === 'NodePort' || type === 'LoadBalancer';
+}
+
+/** Upstream's needsHCNodePort: a LoadBalancer Service with externalTrafficPolicy Local. */
+function needsHealthCheckNodePort(spec: Service['spec']): boolean {
+  return spec?.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local';
 }
 
 /** Upstream's shouldAllocateNodePorts: NodePort always, LoadBalancer unless allocateLoadBalancerNodePorts is false. */
@@ -205,8 +211,10 @@ function dropTypeDependentFields(spec: NonNullable<Service['spec']>, oldSpec: No
 }
 
 function serviceAllocation(a: Allocators): Pick<TypeStrategy, 'allocate' | 'release'> {
-  const nodePortsOf = (spec: Service['spec']): number[] =>
-    needsNodePorts(spec?.type) ? (spec?.ports ?? []).map((p) => p.nodePort ?? 0).filter((p) => p > 0) : [];
+  const nodePortsOf = (spec: Service['spec']): number[] => [
+    ...(needsNodePorts(spec?.type) ? (spec?.ports ?? []).map((p) => p.nodePort ?? 0).filter((p) => p > 0) : []),
+    ...(needsHealthCheckNodePort(spec) && spec?.healthCheckNodePort ? [spec.healthCheckNodePort] : []),
+  ];
   const clusterIPOf = (spec: Service['spec']): string | undefined =>
     spec?.type !== 'ExternalName' && spec?.clusterIP && spec.clusterIP !== 'None' ? spec.clusterIP : undefined;
 
@@ -290,6 +298,32 @@ function serviceAllocation(a: Allocators): Pick<TypeStrategy, 'allocate' | 'rele
             } catch (err) {
               if (err instanceof AllocationError && err.code === 'Taken') errors.push(takenPort(i, port.nodePort));
               else throw err;
+            }
+          }
+        }
+        // The health check port of a LoadBalancer with the Local policy, from the same range.
+        if (needsHealthCheckNodePort(spec) && (!spec.healthCheckNodePort || spec.healthCheckNodePort !== oldSpec?.healthCheckNodePort)) {
+          if (!spec.healthCheckNodePort) {
+            if (!dryRun) {
+              const p = await a.nodePorts.allocateNext();
+              undo.push(() => a.nodePorts.release(p));
+              spec.healthCheckNodePort = Number(p);
+            }
+          } else {
+            const p = String(spec.healthCheckNodePort);
+            const taken: FieldError = { type: 'FieldValueInvalid', field: 'spec.healthCheckNodePort', value: spec.healthCheckNodePort, detail: 'provided port is already allocated' };
+            if (!a.nodePorts.contains(p)) {
+              errors.push({ type: 'FieldValueInvalid', field: 'spec.healthCheckNodePort', value: spec.healthCheckNodePort, detail: 'provided port is not in the valid range. The range of valid ports is 30000-32767' });
+            } else if (dryRun) {
+              if (await a.nodePorts.isAllocated(p)) errors.push(taken);
+            } else {
+              try {
+                await a.nodePorts.allocate(p);
+                undo.push(() => a.nodePorts.release(p));
+              } catch (err) {
+                if (err instanceof AllocationError && err.code === 'Taken') errors.push(taken);
+                else throw err;
+              }
             }
           }
         }

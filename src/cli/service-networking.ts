@@ -16,6 +16,7 @@ import { systemClock } from '../apimachinery/clock.js';
 import { ClusterDnsServer } from '../dns/server.js';
 import type { Upstream } from '../dns/upstream.js';
 import type { NodeFacts, SkippedPort } from '../proxy/desired-ruleset.js';
+import { HealthCheckServer } from '../proxy/health-check-server.js';
 import { PolicyEnforcer } from '../proxy/policy-enforcer.js';
 import { ServiceProxy } from '../proxy/service-proxy.js';
 import { ensureBridgeNetfilter, ensureServiceRoute, removeServiceNetwork } from '../proxy/service-network.js';
@@ -117,6 +118,8 @@ export async function runServiceProxy(o: ServiceProxyRun): Promise<void> {
     }
     reported = now;
   };
+  // LoadBalancer Services with the Local policy: their health check ports on this node.
+  const healthChecks = new HealthCheckServer({ client: o.client, nodeName: o.node.nodeName, onError: (err) => o.log(`service proxy: ${errorMessage(err)}`) }).start(o.signal);
   await new ServiceProxy({
     client: o.client,
     node: o.node,
@@ -128,6 +131,7 @@ export async function runServiceProxy(o: ServiceProxyRun): Promise<void> {
       if (outcome.mode === 'full') o.log('service proxy: full sync');
     },
   }).start(o.signal);
+  await healthChecks;
 }
 
 /**

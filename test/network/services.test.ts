@@ -390,6 +390,21 @@ describe('Services on two real nodes (Service proxy on each, cluster DNS in the 
     }
   });
 
+  test('LoadBalancer with externalTrafficPolicy Local: each node\'s health check port counts its own ready endpoints', async () => {
+    await kubectlOK(['apply', '-f', '-'], whoLoadBalancer.replace('name: who-lb}', 'name: who-lb-local}').replace('type: LoadBalancer', 'type: LoadBalancer\n  externalTrafficPolicy: Local').replace('port: 8090', 'port: 8091'));
+    const port = Number(await kubectlOK(['get', 'service', 'who-lb-local', '-o', 'jsonpath={.spec.healthCheckNodePort}']));
+    assert.ok(port >= 30000, `healthCheckNodePort ${port}`);
+    const where = (await kubectlOK(['get', 'pods', '-l', 'app=who', '-o', 'jsonpath={.items[*].spec.nodeName}'])).split(' ');
+    for (const node of c().nodes) {
+      const expected = where.filter((n) => n === node.name).length;
+      await waitFor(`${node.name}:${port} reporting ${expected} local endpoints`, async () => {
+        const r = await node.netns.run('timeout', ['5', 'busybox', 'wget', '-qO-', `http://${node.ip}:${port}/healthz`]);
+        // busybox wget prints no body for a 503: that answer shows as a failure naming the code.
+        return expected > 0 ? r.stdout.includes(`"localEndpoints":${expected}`) : /503/.test(r.stderr);
+      }, { ...clusterPolling, timeoutMs: 30_000, intervalMs: 500 });
+    }
+  });
+
   test('NetworkPolicy: default deny, an allow for role: client, egress that blocks DNS until port 53 is allowed, removal restores the flat network', async () => {
     const webIP = await kubectlOK(['get', 'pod', 'web', '-n', 'np', '-o', 'jsonpath={.status.podIP}']);
     const inNp = (pod: string, script: string) => c().kubectl(['exec', '-n', 'np', pod, '--', 'sh', '-c', script]);
