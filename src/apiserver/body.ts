@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { load as loadYAML } from 'js-yaml';
 import { badRequest, StatusError } from '../apimachinery/errors.js';
+import { maxNestingDepth, measureJSON, type JSONShape } from '../apimachinery/json-shape.js';
 import type { OpenAPISchemas } from './openapi/definitions.js';
 import { decodeProtobufObject } from './protobuf/decode.js';
 
@@ -39,23 +40,48 @@ export function mediaType(contentType: string | undefined): string {
 
 /**
  * Decodes a body as JSON or YAML (by media type); 400 with the parser's message on malformed
- * input, as upstream's decoder does.
+ * input, as upstream's decoder does, and on documents nested past {@link maxNestingDepth} or
+ * YAML whose aliases would expand far beyond the document (a "billion laughs").
  */
 export function decodeBody(body: Buffer, type: string): unknown {
   const text = body.toString('utf8');
   if (!text.trim()) throw badRequest('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
-  if (type.endsWith('yaml')) {
-    try {
-      return loadYAML(text);
-    } catch (err) {
-      throw badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`, { cause: err });
-    }
-  }
+  if (type.endsWith('yaml')) return decodeYAML(text, 'error converting YAML to JSON');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`, { cause: err });
   }
+  checkNesting(measureJSON(value));
+  return value;
+}
+
+/** Aliases may expand a document this many times over (and past {@link aliasFreeNodes} nodes) before it is refused. */
+const aliasExpansionRatio = 10;
+/** Up to this many nodes, any aliasing is accepted. */
+const aliasFreeNodes = 100_000;
+
+/** Parses YAML with the checks of {@link decodeBody}; `context` starts the 400's message. */
+export function decodeYAML(text: string, context: string): unknown {
+  let value: unknown;
+  let shape: JSONShape;
+  try {
+    value = loadYAML(text);
+    shape = measureJSON(value);
+  } catch (err) {
+    throw badRequest(`${context}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+  }
+  if (shape.expandedNodes > aliasFreeNodes && shape.expandedNodes > aliasExpansionRatio * shape.distinctNodes) {
+    throw badRequest(`${context}: yaml: document contains excessive aliasing`);
+  }
+  checkNesting(shape);
+  return value;
+}
+
+/** 400 for a document nested past {@link maxNestingDepth}. */
+export function checkNesting(shape: Pick<JSONShape, 'depth'>): void {
+  if (shape.depth > maxNestingDepth) throw badRequest(`the object is nested too deeply: ${shape.depth} levels, exceeded max depth of ${maxNestingDepth}`);
 }
 
 /** The media type of Kubernetes' protobuf encoding, which typed clients (kubectl create ...) send. */

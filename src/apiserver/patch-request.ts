@@ -1,5 +1,4 @@
-import { load as loadYAML } from 'js-yaml';
-import { decodeBody } from './body.js';
+import { decodeBody, decodeYAML } from './body.js';
 import { badRequest, conflict, staleObjectMessage, StatusError } from '../apimachinery/errors.js';
 import { formatTime, isObject, type KubeObject } from '../apimachinery/object.js';
 import type { NowClock as Clock } from '../apimachinery/clock.js';
@@ -123,12 +122,7 @@ export class PatchEngine {
   }
 
   private async apply(r: PatchRequest): Promise<{ object: KubeObject; created: boolean }> {
-    let applied: unknown;
-    try {
-      applied = loadYAML(r.body.toString('utf8'));
-    } catch (err) {
-      throw badRequest(`error decoding YAML: ${(err as Error).message.split('\n')[0]}`, { cause: err });
-    }
+    const applied = decodeYAML(r.body.toString('utf8'), 'error decoding YAML');
     if (!isObject(applied)) throw badRequest('the body of an apply patch must be an object');
     const appliedObj = applied as KubeObject;
     if (!r.explicitManager) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
-import { StorageError, type KeyValue, type Store, type WatchEvent } from '../storage/store.js';
+import { checkValueSize, StorageError, tooLargeMessage, type KeyValue, type Store, type WatchEvent } from '../storage/store.js';
 import {
   alreadyExists,
   badRequest,
@@ -14,6 +14,8 @@ import {
   type FieldError,
 } from '../apimachinery/errors.js';
 import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../apimachinery/object.js';
+import { measureJSON } from '../apimachinery/json-shape.js';
+import { checkNesting } from './body.js';
 import type { NowClock as Clock } from '../apimachinery/clock.js';
 import { groupVersion, type ResourceType } from './registry.js';
 import { allocationStatus } from './allocator.js';
@@ -140,10 +142,17 @@ export class RestStore {
     return obj;
   }
 
+  /** The stored form; 413 with etcd's message past its request limit, on every backend. */
   private encode(obj: KubeObject): string {
     const { resourceVersion: _rv, ...meta } = obj.metadata ?? {};
     const typed: KubeObject = { ...obj, apiVersion: this.apiVersion, kind: this.type.kind, metadata: meta };
-    return JSON.stringify(this.codec ? this.codec.toStorage(typed) : typed);
+    const text = JSON.stringify(this.codec ? this.codec.toStorage(typed) : typed);
+    try {
+      checkValueSize(text);
+    } catch (err) {
+      throw new StatusError(413, 'RequestEntityTooLarge', tooLargeMessage, undefined, { cause: err });
+    }
+    return text;
   }
 
   /** Reads one object; 404 if absent. */
@@ -352,6 +361,8 @@ export class RestStore {
       if (!kv) throw notFound(this.target(name));
       const current = this.decode(kv);
       const next = await transform(cloneJSON(current));
+      // A patch can make an object deeper than any request body may be (JSON patch paths).
+      checkNesting(measureJSON(next));
       this.restoreSystemMeta(next, current);
       this.strategy.prepareForUpdate(next, current, subresource);
       await this.extras.admission?.admit({

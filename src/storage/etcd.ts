@@ -2,7 +2,9 @@ import { ClientClosedError, Etcd3, isRecoverableError, type IKeyValue, type IRan
 import { AsyncQueue } from './async-queue.js';
 import { prefixEndBytes } from './key-range.js';
 import {
+  checkValueSize,
   StorageError,
+  tooLargeMessage,
   type KeyValue,
   type ListOptions,
   type ListResult,
@@ -103,6 +105,7 @@ export class EtcdStore implements Store {
   }
 
   async create(key: string, value: string): Promise<KeyValue> {
+    checkValueSize(value);
     const fullKey = this.fullKey(key);
     const response = await this.call(() =>
       this.client.kv.txn({
@@ -116,6 +119,7 @@ export class EtcdStore implements Store {
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
+    checkValueSize(value);
     const fullKey = this.fullKey(key);
     const response = await this.call(() =>
       this.client.kv.txn({
@@ -316,6 +320,8 @@ export class EtcdStore implements Store {
 /** Maps an etcd client error to a {@link StorageError} where one applies. */
 function toStorageError(error: unknown): unknown {
   if (error instanceof StorageError || !(error instanceof Error)) return error;
+  // A server run with a smaller --max-request-bytes than ours.
+  if (error.message.includes('request is too large')) return new StorageError('TooLarge', tooLargeMessage, undefined, { cause: error });
   if (error.message.includes('required revision has been compacted')) {
     return new StorageError('Compacted', 'the requested revision has been compacted', undefined, { cause: error });
   }

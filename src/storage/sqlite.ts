@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { AsyncQueue } from './async-queue.js';
 import { prefixEnd } from './key-range.js';
 import {
+  checkValueSize,
   StorageError,
   type KeyValue,
   type ListOptions,
@@ -260,6 +261,7 @@ export class SqliteStore implements Store {
 
   async create(key: string, value: string): Promise<KeyValue> {
     this.assertOpen();
+    checkValueSize(value);
     const kv = this.createTxn(key, value);
     this.revision = kv.modRevision;
     this.publish({ type: 'create', revision: kv.modRevision, kv });
@@ -268,6 +270,7 @@ export class SqliteStore implements Store {
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
     this.assertOpen();
+    checkValueSize(value);
     const event = this.updateTxn(key, value, expectedRevision);
     this.revision = event.revision;
     this.publish(event);

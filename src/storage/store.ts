@@ -53,7 +53,8 @@ export type StorageErrorCode =
   | 'RevisionMismatch' // compare-and-swap failed: the key's modRevision differs
   | 'Compacted' // the revision asked for has been compacted away
   | 'FutureRevision' // the revision asked for is newer than the store's
-  | 'Unavailable'; // the backend cannot be reached
+  | 'Unavailable' // the backend cannot be reached
+  | 'TooLarge'; // the value is larger than the store accepts
 
 /** An error a backend raises, with a stable code the API server maps to a Status. */
 export class StorageError extends Error {
@@ -69,6 +70,19 @@ export class StorageError extends Error {
   }
 }
 
+/** etcd's default limit on one request (`--max-request-bytes`), which both backends apply to a value. */
+export const maxValueBytes = 1.5 * 1024 * 1024;
+
+/** etcd's message for a request past its limit, which the API server passes on (413). */
+export const tooLargeMessage = 'etcdserver: request is too large';
+
+/** Throws `TooLarge` when a value is larger than `limit` bytes (UTF-8), as etcd refuses it. */
+export function checkValueSize(value: string, limit = maxValueBytes): void {
+  // Cheap first: a string of n UTF-16 units has at most 3n UTF-8 bytes and at least n.
+  if (value.length * 3 <= limit) return;
+  if (value.length > limit || Buffer.byteLength(value, 'utf8') > limit) throw new StorageError('TooLarge', tooLargeMessage);
+}
+
 /** A key space with revisions: the one interface both backends implement. */
 export interface Store {
   /** The store's current revision (the revision of its last write). */
@@ -81,11 +95,12 @@ export interface Store {
   list(prefix: string, options?: ListOptions): Promise<ListResult>;
   /** Number of live keys under a prefix. */
   count(prefix: string): Promise<number>;
-  /** Creates a key that must not exist; `KeyExists` otherwise. */
+  /** Creates a key that must not exist; `KeyExists` otherwise; `TooLarge` past {@link maxValueBytes}. */
   create(key: string, value: string): Promise<KeyValue>;
   /**
    * Replaces a key's value if its modRevision equals `expectedRevision`:
-   * `NotFound` if absent, `RevisionMismatch` (carrying the current value) if it differs.
+   * `NotFound` if absent, `RevisionMismatch` (carrying the current value) if it differs,
+   * `TooLarge` past {@link maxValueBytes}.
    */
   update(key: string, value: string, expectedRevision: number): Promise<KeyValue>;
   /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { StorageError, type Store, type StorageErrorCode, type WatchEvent } from '../storage/store.js';
+import { maxValueBytes, StorageError, type Store, type StorageErrorCode, type WatchEvent } from '../storage/store.js';
 
 /** How the conformance suite gets stores of one backend. */
 export interface StoreHarness {
@@ -51,6 +51,17 @@ export function describeStoreConformance(name: string, harness: () => StoreHarne
       const recreated = await store.create('/registry/pods/default/a', 'v3');
       assert.ok(recreated.createRevision > deleted.modRevision);
       assert.equal(recreated.createRevision, recreated.modRevision);
+    });
+
+    withStore('a value past etcd\'s 1.5 MiB request limit is refused and changes nothing', async (store) => {
+      const created = await store.create('/registry/configmaps/default/big', 'x'.repeat(maxValueBytes - 1024));
+      const tooLarge = await assertStorageError(store.create('/registry/configmaps/default/bigger', 'x'.repeat(maxValueBytes + 1)), 'TooLarge');
+      assert.equal(tooLarge.message, 'etcdserver: request is too large');
+      // Multi-byte characters count as their UTF-8 bytes.
+      await assertStorageError(store.update('/registry/configmaps/default/big', 'é'.repeat(maxValueBytes / 2 + 1), created.modRevision), 'TooLarge');
+      assert.equal(await store.get('/registry/configmaps/default/bigger'), undefined);
+      assert.deepEqual(await store.get('/registry/configmaps/default/big'), created);
+      assert.equal(await store.currentRevision(), created.modRevision);
     });
 
     withStore('errors carry stable codes', async (store) => {

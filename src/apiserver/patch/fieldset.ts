@@ -10,89 +10,202 @@ export type PathElement = string;
 /** A field path: the steps from the object's root. */
 export type FieldPath = readonly PathElement[];
 
-/** A set of field paths (upstream's fieldpath.Set). Paths are members; their prefixes need not be. */
+/** A node of a {@link FieldSet}'s tree: whether the path to it is a member, and its children. */
+export interface FieldTrie {
+  member: boolean;
+  readonly children: Map<PathElement, FieldTrie>;
+}
+
+function newTrie(): FieldTrie {
+  return { member: false, children: new Map() };
+}
+
+/** Whether a subtree holds no member (such nodes are never kept in a set's tree). */
+function isEmpty(node: FieldTrie): boolean {
+  return !node.member && node.children.size === 0;
+}
+
+function cloneTrie(node: FieldTrie): FieldTrie {
+  const copy: FieldTrie = { member: node.member, children: new Map() };
+  for (const [k, child] of node.children) copy.children.set(k, cloneTrie(child));
+  return copy;
+}
+
+function countMembers(node: FieldTrie): number {
+  let n = node.member ? 1 : 0;
+  for (const child of node.children.values()) n += countMembers(child);
+  return n;
+}
+
+/** `a` with `b`'s members added, in place. */
+function mergeInto(a: FieldTrie, b: FieldTrie): void {
+  a.member ||= b.member;
+  for (const [k, child] of b.children) {
+    const mine = a.children.get(k);
+    if (mine) mergeInto(mine, child);
+    else a.children.set(k, cloneTrie(child));
+  }
+}
+
+/** The members of `a` not in `b` (keep: true) or also in `b` (keep: false); undefined when none. */
+function filterTrie(a: FieldTrie, b: FieldTrie | undefined, keepAbsent: boolean): FieldTrie | undefined {
+  if (!b) return keepAbsent ? cloneTrie(a) : undefined;
+  const out: FieldTrie = { member: a.member && (keepAbsent ? !b.member : b.member), children: new Map() };
+  for (const [k, child] of a.children) {
+    const kept = filterTrie(child, b.children.get(k), keepAbsent);
+    if (kept) out.children.set(k, kept);
+  }
+  return isEmpty(out) ? undefined : out;
+}
+
+/**
+ * A set of field paths (upstream's fieldpath.Set), kept as a tree of path elements as upstream
+ * does, so that every operation is linear in the size of the sets whatever their depth. Paths are
+ * members; their prefixes need not be.
+ */
 export class FieldSet {
-  private readonly members = new Map<string, FieldPath>();
+  private root: FieldTrie = newTrie();
+  private count = 0;
 
   constructor(paths: Iterable<FieldPath> = []) {
     for (const p of paths) this.insert(p);
   }
 
+  private static of(root: FieldTrie | undefined): FieldSet {
+    const set = new FieldSet();
+    if (root) {
+      set.root = root;
+      set.count = countMembers(root);
+    }
+    return set;
+  }
+
+  /** The tree, read only: for walks that follow a set beside a value. */
+  get trie(): FieldTrie {
+    return this.root;
+  }
+
   /** Adds a path. */
   insert(path: FieldPath): void {
-    this.members.set(JSON.stringify(path), path);
+    let node = this.root;
+    for (const element of path) {
+      let child = node.children.get(element);
+      if (!child) node.children.set(element, (child = newTrie()));
+      node = child;
+    }
+    if (!node.member) this.count++;
+    node.member = true;
+  }
+
+  /** Adds the child `element` of `parent` (a node of this set's tree) as a member; returns it. */
+  insertChild(parent: FieldTrie, element: PathElement): FieldTrie {
+    let child = parent.children.get(element);
+    if (!child) parent.children.set(element, (child = newTrie()));
+    if (!child.member) this.count++;
+    child.member = true;
+    return child;
   }
 
   /** Removes a path. */
   delete(path: FieldPath): void {
-    this.members.delete(JSON.stringify(path));
+    const trail: FieldTrie[] = [this.root];
+    for (const element of path) {
+      const child = trail[trail.length - 1]!.children.get(element);
+      if (!child) return;
+      trail.push(child);
+    }
+    const node = trail[trail.length - 1]!;
+    if (!node.member) return;
+    node.member = false;
+    this.count--;
+    for (let i = path.length; i > 0 && isEmpty(trail[i]!); i--) trail[i - 1]!.children.delete(path[i - 1]!);
+  }
+
+  private find(path: FieldPath): FieldTrie | undefined {
+    let node: FieldTrie | undefined = this.root;
+    for (const element of path) {
+      node = node.children.get(element);
+      if (!node) return undefined;
+    }
+    return node;
   }
 
   /** Whether the path is a member. */
   has(path: FieldPath): boolean {
-    return this.members.has(JSON.stringify(path));
+    return this.find(path)?.member ?? false;
   }
 
   get size(): number {
-    return this.members.size;
+    return this.count;
   }
 
-  /** The member paths. */
+  /** The member paths, parents before their children. */
   paths(): FieldPath[] {
-    return [...this.members.values()];
+    const out: FieldPath[] = [];
+    const prefix: PathElement[] = [];
+    const walk = (node: FieldTrie): void => {
+      if (node.member && prefix.length > 0) out.push([...prefix]);
+      for (const [k, child] of node.children) {
+        prefix.push(k);
+        walk(child);
+        prefix.pop();
+      }
+    };
+    walk(this.root);
+    return out;
   }
 
   union(other: FieldSet): FieldSet {
-    return new FieldSet([...this.paths(), ...other.paths()]);
+    const root = cloneTrie(this.root);
+    mergeInto(root, other.root);
+    return FieldSet.of(root);
   }
 
   difference(other: FieldSet): FieldSet {
-    return new FieldSet(this.paths().filter((p) => !other.has(p)));
+    return FieldSet.of(filterTrie(this.root, other.root, true));
   }
 
   intersection(other: FieldSet): FieldSet {
-    return new FieldSet(this.paths().filter((p) => other.has(p)));
+    return FieldSet.of(filterTrie(this.root, other.root, false));
   }
 
   /** Whether some member extends `path` (so `path` is not a leaf of this set). */
   hasDescendant(path: FieldPath): boolean {
-    return this.paths().some((p) => p.length > path.length && path.every((e, i) => p[i] === e));
+    // Empty subtrees are pruned: any child holds a member.
+    return (this.find(path)?.children.size ?? 0) > 0;
   }
 
   /** Upstream's FieldsV1 JSON: nested objects keyed by path element, `.` marking a member with children. */
   toFieldsV1(): JSONObject {
-    const root: JSONObject = {};
-    for (const path of this.paths()) {
-      let node = root;
-      for (const element of path) {
-        const next = node[element];
-        node = isJSONObject(next) ? next : (node[element] = {});
-      }
-    }
-    const members = this;
-    function finish(node: JSONObject, prefix: FieldPath): JSONObject {
-      const keys = Object.keys(node).sort(compareElements);
+    const finish = (node: FieldTrie, top: boolean): JSONObject => {
+      const keys = [...node.children.keys()].sort(compareElements);
       const out: JSONObject = {};
-      if (keys.length > 0 && prefix.length > 0 && members.has(prefix)) out['.'] = {};
-      for (const k of keys) out[k] = finish(node[k] as JSONObject, [...prefix, k]);
+      if (keys.length > 0 && !top && node.member) out['.'] = {};
+      for (const k of keys) out[k] = finish(node.children.get(k)!, false);
       return out;
-    }
-    return finish(root, []);
+    };
+    return finish(this.root, true);
   }
 
   /** Reads upstream's FieldsV1 JSON. */
   static fromFieldsV1(fields: unknown): FieldSet {
     const set = new FieldSet();
-    function walk(node: unknown, prefix: PathElement[]): void {
-      if (!isJSONObject(node)) return;
-      const keys = Object.keys(node);
-      if (keys.length === 0 && prefix.length > 0) set.insert(prefix);
-      for (const k of keys) {
-        if (k === '.') set.insert(prefix);
-        else walk(node[k], [...prefix, k]);
+    const walk = (value: unknown, node: FieldTrie, top: boolean): void => {
+      if (!isJSONObject(value)) return;
+      const keys = Object.keys(value);
+      if ((keys.length === 0 || keys.includes('.')) && !top && !node.member) {
+        node.member = true;
+        set.count++;
       }
-    }
-    walk(fields, []);
+      for (const k of keys) {
+        if (k === '.') continue;
+        let child = node.children.get(k);
+        if (!child) node.children.set(k, (child = newTrie()));
+        walk(value[k], child, false);
+        if (isEmpty(child)) node.children.delete(k);
+      }
+    };
+    walk(fields, set.root, true);
     return set;
   }
 }
@@ -253,37 +366,56 @@ export function toFieldSet(
   emptyAsLeaf = true,
 ): FieldSet {
   const set = new FieldSet();
-  function walk(v: JSONValue, node: TypedNode, path: PathElement[]): void {
-    if (path.length > 0 && ignored.paths.has(path) && !(path.length === 1 && path[0] === 'f:metadata')) return;
-    const record = () => {
-      if (path.length > 0 && !ignored.paths.has(path)) set.insert(path);
+  // The walk follows the set's tree and the ignored paths' tree beside the value, so that no
+  // step looks at the whole path: linear in the object's size whatever its depth.
+  function walk(v: JSONValue, node: TypedNode, parent: FieldTrie, element: PathElement | undefined, skip: FieldTrie | undefined): void {
+    const ignoredHere = element !== undefined && (skip?.member ?? false);
+    // metadata is ignored as a whole but walked into (labels and annotations are managed).
+    if (ignoredHere && !(parent === set.trie && element === 'f:metadata')) return;
+    let here: FieldTrie | undefined;
+    const record = (): void => {
+      if (element !== undefined && !ignoredHere) set.insertChild(parent, element);
+    };
+    /** This value's node in the set's tree (created without membership when absent). */
+    const self = (): FieldTrie => {
+      if (element === undefined) return parent;
+      if (here) return here;
+      let child = parent.children.get(element);
+      if (!child) parent.children.set(element, (child = { member: false, children: new Map() }));
+      return (here = child);
+    };
+    const prune = (): void => {
+      if (element !== undefined && here && !here.member && here.children.size === 0) parent.children.delete(element);
     };
     if (isJSONObject(v)) {
       const keys = Object.keys(v);
       if (typed.isAtomicMap(node)) return record();
       if (keys.length === 0) return emptyAsLeaf ? record() : undefined;
+      const mine = self();
       for (const k of keys) {
-        const childPath = [...path, `f:${k}`];
-        walk(v[k], typed.field(node, k), childPath);
-        if (!typed.isDeclaredField(node, k) && !ignored.paths.has(childPath)) set.insert(childPath);
+        const childElement = `f:${k}`;
+        const childSkip = skip?.children.get(childElement);
+        walk(v[k], typed.field(node, k), mine, childElement, childSkip);
+        if (!typed.isDeclaredField(node, k) && !(childSkip?.member ?? false)) set.insertChild(mine, childElement);
       }
-      return;
+      return prune();
     }
     if (Array.isArray(v)) {
       const list = typed.listKind(node);
       if (list.type === 'atomic') return record();
       if (v.length === 0) return emptyAsLeaf ? record() : undefined;
       const itemNode = typed.items(node);
+      const mine = self();
       v.forEach((item, index) => {
-        const itemPath = [...path, typed.itemElement(list, item, itemNode, index)];
-        set.insert(itemPath);
-        if (list.type !== 'set') walk(item, itemNode, itemPath);
+        const itemElement = typed.itemElement(list, item, itemNode, index);
+        set.insertChild(mine, itemElement);
+        if (list.type !== 'set') walk(item, itemNode, mine, itemElement, skip?.children.get(itemElement));
       });
-      return;
+      return prune();
     }
     record();
   }
-  walk(value, root, []);
+  walk(value, root, set.trie, undefined, ignored.paths.trie);
   return set;
 }
 
@@ -352,7 +484,7 @@ export function removeAt(value: JSONValue, path: FieldPath, typed: TypedSchema, 
 
 /**
  * The fields a write added or changed, as upstream's Compare (Added ∪ Modified): paths new in
- * `after`, or leaves whose value differs.
+ * `after`, or leaves whose value differs. Walks `afterSet`'s tree beside both values: linear.
  */
 export function changedFields(
   before: JSONValue,
@@ -363,15 +495,44 @@ export function changedFields(
   root: TypedNode,
 ): FieldSet {
   const changed = new FieldSet();
-  const parents = new Set<string>();
-  for (const p of afterSet.paths()) {
-    for (let i = 1; i < p.length; i++) parents.add(JSON.stringify(p.slice(0, i)));
-  }
-  for (const p of afterSet.paths()) {
-    if (!beforeSet.has(p)) changed.insert(p);
-    else if (!parents.has(JSON.stringify(p)) && !jsonEqual(valueAt(before, p, typed, root), valueAt(after, p, typed, root))) {
-      changed.insert(p);
+  const childValue = (value: JSONValue | undefined, element: PathElement, node: TypedNode, lists: Map<JSONValue[], Map<PathElement, number>>): JSONValue | undefined => {
+    if (element.startsWith('f:')) {
+      const name = element.slice(2);
+      return isJSONObject(value) && Object.hasOwn(value, name) ? value[name] : undefined;
     }
-  }
+    if (!Array.isArray(value)) return undefined;
+    // Items are found through one index per list, not a scan per item.
+    let index = lists.get(value);
+    if (!index) {
+      const kind = typed.listKind(node);
+      const itemNode = typed.items(node);
+      index = new Map();
+      for (let i = value.length - 1; i >= 0; i--) index.set(typed.itemElement(kind, value[i]!, itemNode, i), i);
+      lists.set(value, index);
+    }
+    const at = index.get(element);
+    return at === undefined ? undefined : value[at];
+  };
+  const beforeLists = new Map<JSONValue[], Map<PathElement, number>>();
+  const afterLists = new Map<JSONValue[], Map<PathElement, number>>();
+  const walk = (afterNode: FieldTrie, beforeNode: FieldTrie | undefined, beforeValue: JSONValue | undefined, afterValue: JSONValue | undefined, node: TypedNode, out: FieldTrie): void => {
+    for (const [element, child] of afterNode.children) {
+      const beforeChild = beforeNode?.children.get(element);
+      const childNode = element.startsWith('f:') ? typed.field(node, element.slice(2)) : typed.items(node);
+      const b = childValue(beforeValue, element, node, beforeLists);
+      const a = childValue(afterValue, element, node, afterLists);
+      if (child.member) {
+        const isNew = !(beforeChild?.member ?? false);
+        // Only leaves are compared: a parent's change shows in its children.
+        if (isNew || (child.children.size === 0 && !jsonEqual(b, a))) changed.insertChild(out, element);
+      }
+      if (child.children.size > 0) {
+        const next = out.children.get(element) ?? { member: false, children: new Map() };
+        walk(child, beforeChild, b, a, childNode, next);
+        if (next.member || next.children.size > 0) out.children.set(element, next);
+      }
+    }
+  };
+  walk(afterSet.trie, beforeSet.trie, before, after, root, changed.trie);
   return changed;
 }
