@@ -28,6 +28,9 @@ export function sendStatusError(res: ServerResponse, err: StatusError): void {
     res.destroy();
     return;
   }
+  // As upstream: a Status that says when to retry says it in the header too (429, 503).
+  const retry = err.details?.retryAfterSeconds;
+  if (retry !== undefined) res.setHeader('Retry-After', String(retry));
   sendObject(res, err.code, err.toStatus());
 }
 
@@ -63,17 +66,28 @@ interface Call {
   write: WriteRequest;
 }
 
+/** Options of {@link ResourceHandler}. */
+export interface ResourceHandlerOptions {
+  /** Watches without timeoutSeconds end after a random time in [this, 2×this] seconds. Default 1800. */
+  minRequestTimeoutSeconds?: number;
+}
+
 /**
  * The HTTP edge of resource requests: decodes bodies and query parameters, calls
  * {@link ResourceOperations}, and renders the answer as the client asked (JSON, YAML, Table,
  * metadata only), streaming watches.
  */
 export class ResourceHandler {
+  private readonly minRequestTimeoutSeconds: number;
+
   constructor(
     private readonly ops: ResourceOperations,
     private readonly clock: Clock,
     private readonly decode: BodyDecoder,
-  ) {}
+    options: ResourceHandlerOptions = {},
+  ) {
+    this.minRequestTimeoutSeconds = options.minRequestTimeoutSeconds ?? 1800;
+  }
 
   /** Serves one resource request. */
   async serve(req: IncomingMessage, res: ServerResponse, info: RequestInfo, store: RestStore, query: URLSearchParams, fieldManager: string): Promise<void> {
@@ -185,7 +199,8 @@ export class ResourceHandler {
 
   private async watch(c: Call): Promise<void> {
     const { req, res, store, query, shape } = c;
-    const timeoutSeconds = queryInt(query, 'timeoutSeconds');
+    // Upstream's default: a random timeout, so that watchers do not all re-list at once.
+    const timeoutSeconds = queryInt(query, 'timeoutSeconds') ?? this.minRequestTimeoutSeconds * (1 + Math.random());
     const bookmarks = query.get('allowWatchBookmarks') === 'true';
     const sendInitial = query.get('sendInitialEvents') === 'true';
     const controller = new AbortController();

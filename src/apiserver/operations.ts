@@ -157,7 +157,7 @@ export class ResourceOperations {
     }
     for await (const ev of store.watch(ns, from, signal)) {
       const now = !filter || filter(ev.object);
-      const before = ev.previous !== undefined && (!filter || filter(ev.previous));
+      const before = ev.hasPrevious && (!filter || filter(ev.previous() ?? {}));
       let type: SelectedEvent['type'] | undefined;
       if (ev.type === 'ADDED') type = now ? 'ADDED' : undefined;
       else if (ev.type === 'DELETED') type = before ? 'DELETED' : undefined;

@@ -559,19 +559,25 @@ export class RestStore {
 
   private decodeEvent(e: WatchEvent): ObjectEvent {
     const encoded = new Map<string, string>();
+    const bytes = e.kv.value.length + (e.prevKv?.value.length ?? 0);
     if (e.type === 'delete') {
       const prev = e.prevKv ?? e.kv;
       const obj = this.decode({ ...prev, modRevision: e.revision });
-      return { type: 'DELETED', object: obj, previous: obj, revision: e.revision, namespace: obj.metadata?.namespace ?? '', encoded };
+      return { type: 'DELETED', object: obj, hasPrevious: true, previous: () => obj, revision: e.revision, namespace: obj.metadata?.namespace ?? '', encoded, bytes };
     }
     const object = this.decode(e.kv);
+    const prevKv = e.prevKv;
+    let previous: KubeObject | undefined;
     return {
       type: e.type === 'create' ? 'ADDED' : 'MODIFIED',
       object,
-      previous: e.prevKv ? this.decode(e.prevKv) : undefined,
+      hasPrevious: prevKv !== undefined,
+      // Decoded once, when a filtered watch first needs it: unfiltered watches never do.
+      previous: () => (prevKv ? (previous ??= this.decode(prevKv)) : undefined),
       revision: e.revision,
       namespace: object.metadata?.namespace ?? '',
       encoded,
+      bytes,
     };
   }
 

@@ -10,6 +10,7 @@ import { allowAuthenticated, type Authenticator, type Authorizer } from './auth.
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { internalError, notFound, StatusError, errorMessage } from '../apimachinery/errors.js';
 import { bodyDecoder } from './body.js';
+import { inFlightKind, InFlightLimiter, type InFlightLimits } from './inflight.js';
 import { ResourceHandler, sendObject, sendStatusError } from './handlers.js';
 import { ResourceOperations, storeKeyOf } from './operations.js';
 import { negotiateDiscovery } from './negotiate.js';
@@ -64,6 +65,13 @@ export interface ApiServerOptions {
    * Default: a registry of this server's own.
    */
   metrics?: Registry;
+  /** Concurrent requests and watches (default upstream's 400 read-only, 200 mutating; 10,000 watches). */
+  inFlight?: InFlightLimits;
+  /**
+   * Upstream's --min-request-timeout: a watch without timeoutSeconds ends after a random time
+   * between this and twice this (default 1800 s), so clients spread their re-lists.
+   */
+  minRequestTimeoutSeconds?: number;
 }
 
 /** events.k8s.io/v1 Events are core/v1 Events, converted on the way in and out. */
@@ -81,6 +89,7 @@ export class ApiServer {
   /** Every verb on every resource, without HTTP: what in-process clients call. */
   readonly operations: ResourceOperations;
   private readonly resources: ResourceHandler;
+  private readonly inFlight: InFlightLimiter;
   private readonly openapi = new OpenAPIService();
   private readonly clock: Clock;
   private readonly authorizer: Authorizer;
@@ -120,7 +129,8 @@ export class ApiServer {
       patcher: new PatchEngine(this.openapi.schemas, this.clock),
       unknownFields: (type, obj) => this.openapi.unknownFields(type, obj),
     });
-    this.resources = new ResourceHandler(this.operations, this.clock, bodyDecoder(this.openapi.schemas));
+    this.inFlight = new InFlightLimiter(options.inFlight);
+    this.resources = new ResourceHandler(this.operations, this.clock, bodyDecoder(this.openapi.schemas), { minRequestTimeoutSeconds: options.minRequestTimeoutSeconds });
     this.resourceProxy = new ResourceProxy({
       getService: async (ns, name) => (await this.store('', 'v1', 'services').get(ns, name)) as Service,
       getPod: async (ns, name) => (await this.store('', 'v1', 'pods').get(ns, name)) as Pod,
@@ -206,7 +216,12 @@ export class ApiServer {
       const info = parseRequestInfo(method, url.pathname, url.searchParams);
       const known = info.isResourceRequest && this.stores.has(storeKeyOf({ group: info.apiGroup, version: info.apiVersion, plural: info.resource === 'bindings' ? 'pods' : info.resource }));
       labels = ApiServerRequestMetrics.labelsOf(method, info, url.searchParams, req.headers['content-type'], known);
-      await this.route(req, res, url, info, labels);
+      const release = this.inFlight.acquire(inFlightKind(method, url.pathname, info, url.searchParams));
+      try {
+        await this.route(req, res, url, info, labels);
+      } finally {
+        release();
+      }
     } catch (err) {
       if (err instanceof StatusError) {
         sendStatusError(res, err);

@@ -6,13 +6,17 @@ import type { KubeObject } from '../apimachinery/object.js';
 export interface ObjectEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   object: KubeObject;
-  /** The object before the change, for MODIFIED and DELETED. */
-  previous?: KubeObject;
+  /** Whether the change has an object before it (MODIFIED and DELETED). */
+  hasPrevious: boolean;
+  /** The object before the change, decoded when first asked for (only filtered watches need it). */
+  previous(): KubeObject | undefined;
   revision: number;
   /** The namespace the object lives in ('' for cluster-scoped). */
   namespace: string;
   /** Encoded forms of this event by watch type and rendering, so N watchers encode it once. */
   encoded: Map<string, string>;
+  /** Bytes of the stored forms behind the event (what memory budgets count). */
+  bytes: number;
 }
 
 /** Options of {@link WatchHub}. */
@@ -25,11 +29,23 @@ export interface WatchHubOptions {
   currentRevision: () => Promise<number>;
   /** Recent events kept for watchers that start a little in the past (default 5,000). */
   historySize?: number;
+  /** The history also keeps at most about this many stored bytes (default 32 MiB). */
+  historyBytes?: number;
+  /**
+   * A watcher that falls this many bytes of events behind (default 16 MiB), or more than twice
+   * the history's count, is closed as upstream's cacher closes an unresponsive watcher: its
+   * client watches again from the last revision it saw.
+   */
+  subscriberBytes?: number;
+  /** Told when a lagging watcher is closed. */
+  onLaggingWatcher?: () => void;
 }
 
 interface Subscriber {
   namespace: string;
   queue: AsyncQueue<ObjectEvent>;
+  /** Bytes of the events queued and not yet consumed. */
+  bytes: number;
 }
 
 /**
@@ -41,15 +57,20 @@ interface Subscriber {
 export class WatchHub {
   private readonly subscribers = new Set<Subscriber>();
   private history: ObjectEvent[] = [];
+  private historyBytes = 0;
   /** Every change after this revision is in `history` (or was, before any subscriber needed it). */
   private floor = 0;
   private last = 0;
   private running?: AbortController;
   private starting?: Promise<void>;
   private readonly historySize: number;
+  private readonly historyByteLimit: number;
+  private readonly subscriberByteLimit: number;
 
   constructor(private readonly options: WatchHubOptions) {
     this.historySize = options.historySize ?? 5000;
+    this.historyByteLimit = options.historyBytes ?? 32 * 1024 * 1024;
+    this.subscriberByteLimit = options.subscriberBytes ?? 16 * 1024 * 1024;
   }
 
   /**
@@ -59,9 +80,13 @@ export class WatchHub {
   async subscribe(namespace: string, afterRevision: number, signal: AbortSignal): Promise<AsyncIterable<ObjectEvent> | undefined> {
     await this.ensureRunning();
     if (afterRevision < this.floor) return undefined;
-    const sub: Subscriber = { namespace, queue: new AsyncQueue<ObjectEvent>() };
+    const sub: Subscriber = { namespace, queue: new AsyncQueue<ObjectEvent>(), bytes: 0 };
+    // The replay may exceed a live watcher's budget: it is no more than the history holds anyway.
     for (const e of this.history) {
-      if (e.revision > afterRevision && (!namespace || e.namespace === namespace)) sub.queue.push(e);
+      if (e.revision > afterRevision && (!namespace || e.namespace === namespace)) {
+        sub.queue.push(e);
+        sub.bytes += e.bytes;
+      }
     }
     this.subscribers.add(sub);
     const stop = () => {
@@ -74,7 +99,11 @@ export class WatchHub {
       [Symbol.asyncIterator]: () => {
         const it = sub.queue.drain();
         return {
-          next: () => it.next(),
+          next: async () => {
+            const r = await it.next();
+            if (!r.done) sub.bytes -= r.value.bytes;
+            return r;
+          },
           return: async () => {
             signal.removeEventListener('abort', stop);
             stop();
@@ -103,6 +132,7 @@ export class WatchHub {
     const controller = new AbortController();
     this.running = controller;
     this.history = [];
+    this.historyBytes = 0;
     this.floor = from;
     this.last = from;
     const events = this.options.watchStore(from, controller.signal);
@@ -124,13 +154,30 @@ export class WatchHub {
   private publish(e: ObjectEvent): void {
     this.last = e.revision;
     this.history.push(e);
-    if (this.history.length > this.historySize * 2) {
-      const dropped = this.history.length - this.historySize;
-      this.floor = this.history[dropped - 1].revision;
+    this.historyBytes += e.bytes;
+    // Trimmed by count in batches (as before), and by bytes so large objects leave sooner; the
+    // newest event always stays.
+    const excess = this.history.length > this.historySize * 2 ? this.history.length - this.historySize : 0;
+    let dropped = 0;
+    while (dropped < this.history.length - 1 && (dropped < excess || this.historyBytes > this.historyByteLimit)) {
+      this.historyBytes -= this.history[dropped++]!.bytes;
+    }
+    if (dropped > 0) {
+      this.floor = this.history[dropped - 1]!.revision;
       this.history = this.history.slice(dropped);
     }
     for (const s of this.subscribers) {
-      if (!s.namespace || s.namespace === e.namespace) s.queue.push(e);
+      if (s.namespace && s.namespace !== e.namespace) continue;
+      if (s.bytes + e.bytes > this.subscriberByteLimit || s.queue.size >= this.historySize * 2) {
+        // Too far behind: closed (its queue dropped); the client watches again from its last revision.
+        this.subscribers.delete(s);
+        s.queue.close();
+        s.bytes = 0;
+        this.options.onLaggingWatcher?.();
+        continue;
+      }
+      s.queue.push(e);
+      s.bytes += e.bytes;
     }
   }
 

@@ -1,7 +1,8 @@
 /**
- * An unbounded single-consumer queue that a producer fills synchronously and a
- * consumer drains as an async iterator. Watches use it to hand committed events
- * from the write path (or a backend's callback) to the watcher's `for await`.
+ * A single-consumer queue that a producer fills synchronously and a consumer drains as an
+ * async iterator. Watches use it to hand committed events from the write path (or a backend's
+ * callback) to the watcher's `for await`. It holds only what is not yet consumed; bounding it
+ * is the producer's choice (see {@link AsyncQueue.size}).
  */
 export class AsyncQueue<T> {
   private items: T[] = [];
@@ -54,9 +55,14 @@ export class AsyncQueue<T> {
     for (;;) {
       if (this.head < this.items.length) {
         const item = this.items[this.head] as T;
+        // The consumed slot lets go of its item at once (items may be large objects).
+        (this.items as (T | undefined)[])[this.head] = undefined;
         this.head++;
-        // Reclaim the consumed part now and then instead of shifting per item.
-        if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+        if (this.head === this.items.length) {
+          this.items = [];
+          this.head = 0;
+        } else if (this.head >= 64 && this.head * 2 >= this.items.length) {
+          // Reclaim the consumed part now and then instead of shifting per item.
           this.items = this.items.slice(this.head);
           this.head = 0;
         }

@@ -19,6 +19,8 @@ export interface HttpsApiServerOptions {
   nodeProxy?: ApiServerOptions['nodeProxy'];
   /** How the proxy subresources connect to pods, endpoints and nodes. Default: TCP to their address. */
   proxyDial?: ApiServerOptions['proxyDial'];
+  /** Any other options of the server (limits, timeouts). */
+  server?: Partial<Omit<ApiServerOptions, 'store' | 'authenticator'>>;
 }
 
 /** A running {@link startHttpsApiServer}. */
@@ -39,6 +41,7 @@ export async function startHttpsApiServer(options: HttpsApiServerOptions): Promi
   const { credentials } = options;
   const store = SqliteStore.open(':memory:');
   const api = new ApiServer({
+    ...options.server,
     store,
     authenticator: new CertAndTokenAuthenticator(await createTokenAuthenticator(credentials)),
     ...(options.nodeProxy ? { nodeProxy: options.nodeProxy } : {}),

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AsyncQueue } from '../storage/async-queue.js';
+import type { WatchEvent } from '../storage/store.js';
+import { WatchHub, type ObjectEvent } from './watch-hub.js';
+
+/** A hub over a fake store whose changes the test writes; every event weighs `bytes`. */
+function fakeHub(options: { historyBytes?: number; subscriberBytes?: number; historySize?: number }) {
+  const changes = new AsyncQueue<WatchEvent>();
+  let revision = 0;
+  let lagging = 0;
+  const hub = new WatchHub({
+    ...options,
+    watchStore: () => changes.drain(),
+    currentRevision: async () => revision,
+    decode: (e): ObjectEvent => ({
+      type: 'MODIFIED',
+      object: { metadata: { name: e.kv.key } },
+      hasPrevious: false,
+      previous: () => undefined,
+      revision: e.revision,
+      namespace: '',
+      encoded: new Map(),
+      bytes: e.kv.value.length,
+    }),
+    onLaggingWatcher: () => lagging++,
+  });
+  const write = (bytes: number) => {
+    revision++;
+    changes.push({ type: 'update', revision, kv: { key: `k${revision}`, value: 'x'.repeat(bytes), createRevision: 1, modRevision: revision } });
+  };
+  /** Lets the hub's loop take what was written. */
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  return { hub, write, settle, lagging: () => lagging };
+}
+
+test('a watcher that falls too many bytes behind is closed; one that keeps up is not', async () => {
+  const { hub, write, settle, lagging } = fakeHub({ subscriberBytes: 1000 });
+  const stop = new AbortController();
+  const slow = await hub.subscribe('', 0, stop.signal);
+  const fast = await hub.subscribe('', 0, stop.signal);
+  assert.ok(slow && fast);
+  const fastIt = fast[Symbol.asyncIterator]();
+  const seen: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    write(300);
+    await settle();
+    const r = await fastIt.next();
+    if (!r.done) seen.push(r.value.revision);
+  }
+  assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+  assert.equal(lagging(), 1);
+  // The slow watcher's stream ends without its queued events: its client watches again.
+  const got: number[] = [];
+  for await (const e of slow) got.push(e.revision);
+  assert.deepEqual(got, []);
+  stop.abort();
+  hub.stop();
+});
+
+test('the history keeps about its byte budget: a watch from before it is not replayed', async () => {
+  const { hub, write, settle } = fakeHub({ historyBytes: 1000 });
+  const stop = new AbortController();
+  assert.ok(await hub.subscribe('', 0, stop.signal));
+  for (let i = 0; i < 10; i++) write(300);
+  await settle();
+  assert.equal(await hub.subscribe('', 2, stop.signal), undefined);
+  const recent = await hub.subscribe('', 7, stop.signal);
+  assert.ok(recent);
+  const it = recent[Symbol.asyncIterator]();
+  assert.equal((await it.next()).value?.revision, 8);
+  stop.abort();
+  hub.stop();
+});
