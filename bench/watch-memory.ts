@@ -54,6 +54,25 @@ async function startServer(dataDir: string): Promise<ChildProcess> {
   return child;
 }
 
+/** The server's heap figures from its /metrics, in MB, for BENCH_VERBOSE's per-round lines. */
+function heapFigures(client: BenchClient): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL('/metrics', client.server), { agent: client.agent });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        const value = (name: string) => Number(/^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2] ?? NaN) / 2 ** 20;
+        const names = ['nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes', 'nodejs_array_buffers_bytes'];
+        resolve(names.map((n) => `${n.replace(/^nodejs_|_bytes$/g, '')} ${value(n).toFixed(0)}`).join(', '));
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Opens a watch whose events are read and dropped; resolves with its request once answered 200. */
 function openWatch(client: BenchClient, path: string): Promise<{ close(): void; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
@@ -85,7 +104,7 @@ async function main(): Promise<void> {
       const open = await Promise.all(Array.from({ length: watches }, () => openWatch(client, path)));
       for (const w of open) w.close();
       await Promise.all(open.map((w) => w.closed));
-      if (process.env.BENCH_VERBOSE) console.log(`round ${r + 1}: RSS ${(await settledRss(pid)).toFixed(0)} MB`);
+      if (process.env.BENCH_VERBOSE) console.log(`round ${r + 1}: RSS ${(await settledRss(pid)).toFixed(0)} MB; ${await heapFigures(client)} MB`);
     }
     const after = await settledRss(pid);
     console.log(`watch-memory: ${watches} watches opened and closed ${rounds} times: RSS ${after.toFixed(0)} MB after vs ${before.toFixed(0)} MB before = ${(after / before).toFixed(2)}x (aim <= 1.2)`);

@@ -11,6 +11,7 @@ import { defaultDataDir, flagHelp, UsageError, type FlagSpec } from './flags.js'
 import { configFlags, parseFlagsWithConfig } from './config-file.js';
 import { loggerFromFlags } from './log-flags.js';
 import { Registry } from '../apimachinery/metrics.js';
+import { registerProcessMetrics } from '../apimachinery/process-metrics.js';
 import { errorMessage } from '../apimachinery/errors.js';
 import { defaultClusterDNS, readClusterSettings, runServiceProxy, type ClusterNetworkSettings } from './service-networking.js';
 
@@ -100,7 +101,7 @@ export async function runAgent(args: string[]): Promise<number> {
         kubeletPort: node.kubeletPort,
         trustedClientCAPem: ca,
         // The process's registry, served at the node's /metrics.
-        metrics: new Registry(),
+        metrics: processRegistry(),
         log,
       });
       const running = [agent.start(controller.signal)];
@@ -114,4 +115,11 @@ export async function runAgent(args: string[]): Promise<number> {
     client.close();
   }
   return 0;
+}
+
+/** The process's metric registry, with the process gauges every component serves. */
+function processRegistry(): Registry {
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  return registry;
 }

@@ -13,6 +13,7 @@ import { startAutoCompaction } from '../storage/auto-compaction.js';
 import { InProcessClient } from '../apiserver/in-process-client.js';
 import { systemClock } from '../apimachinery/clock.js';
 import { Registry } from '../apimachinery/metrics.js';
+import { registerProcessMetrics } from '../apimachinery/process-metrics.js';
 import { allControllers } from '../controllers/all.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { schedulerFactory } from '../scheduler/scheduler.js';
@@ -148,6 +149,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     const tokens = await createTokenAuthenticator(credentials);
     // One registry for the process: every component records into it, the API server serves it.
     const metrics = new Registry();
+    registerProcessMetrics(metrics);
     const api = new ApiServer({
       store,
       metrics,
