@@ -158,7 +158,7 @@ describe('the README quick start from a fresh clone (npm start, skiff kubectl, s
     if (npmStart?.pid && serverRunning) {
       const exited = new Promise((r) => npmStart!.once('exit', r));
       process.kill(npmStart.pid, 'SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000).unref())]);
     }
     for (const child of started) if (child.pid && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
     // Anything still in the namespace descends from what this test started (e.g. a containerd whose server was killed).
@@ -274,8 +274,9 @@ describe('the README quick start from a fresh clone (npm start, skiff kubectl, s
     assert.ok(await waitForNoSandboxes(socket(), 30_000));
     const exited = new Promise<number | null>((r) => npm.once('exit', (code) => r(code)));
     process.kill(npm.pid!, 'SIGINT');
-    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
+    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000).unref())]);
     assert.notEqual(code, 'timeout', `npm start did not exit on SIGINT:\n${startLog.slice(-2000)}`);
+    assert.equal(code, 0, startLog.slice(-2000));
     await waitFor('the server process to be gone', () => !existsSync(`/proc/${serverPid}`), { timeoutMs: 10_000, intervalMs: 100 });
     assert.match(startLog, /stopped/);
     assert.equal(existsSync(pointerFile()), false);
