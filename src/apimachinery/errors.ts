@@ -201,6 +201,22 @@ export function isStatusError(err: unknown, code: number): err is StatusError {
   return err instanceof StatusError && err.code === code;
 }
 
+/**
+ * True when `err` is a StatusError whose details carry a cause with this reason (upstream's
+ * HasStatusCause), e.g. `NamespaceTerminating` on a create in a namespace being deleted.
+ */
+export function hasStatusCause(err: unknown, reason: string): boolean {
+  return err instanceof StatusError && (err.details?.causes ?? []).some((c) => c.reason === reason);
+}
+
+/**
+ * Errors a level-triggered writer expects and retries or drops, as upstream's controllers do:
+ * a conflict (409, someone wrote first) and a create in a namespace being deleted. Logged at debug.
+ */
+export function isExpectedWriteRace(err: unknown): err is StatusError {
+  return isStatusError(err, 409) || hasStatusCause(err, 'NamespaceTerminating');
+}
+
 /** The message of an error of any kind, for logs and events. */
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -103,6 +103,7 @@ export async function runAgent(args: string[]): Promise<number> {
         // The process's registry, served at the node's /metrics.
         metrics: processRegistry(),
         log,
+        debug: logger.child('agent').debug,
       });
       const running = [agent.start(controller.signal)];
       if (!node.disableKubeProxy) {

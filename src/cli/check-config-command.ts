@@ -4,7 +4,8 @@
  */
 import { failedChecks, formatPreflightReport, runPreflightChecks } from '../kubelet/preflight/preflight.js';
 import { systemPreflightHost } from '../kubelet/preflight/system-host.js';
-import { defaultDataDir, flagHelp, parseFlags, type FlagSpec } from './flags.js';
+import { configFlags, parseFlagsWithConfig } from './config-file.js';
+import { defaultDataDir, flagHelp, type FlagSpec } from './flags.js';
 import { nodeConfig } from './node-flags.js';
 
 /** `skiff check-config`'s flags: the node settings the checks depend on. */
@@ -14,11 +15,15 @@ export const checkConfigFlags: FlagSpec[] = [
   { name: 'container-runtime-endpoint', type: 'string', help: 'an existing CRI socket: containerd and runc are then not checked', default: '' },
 ];
 
-/** `skiff check-config ARGS`: prints one line per check and a summary; returns the exit code. */
+/**
+ * `skiff check-config ARGS`: prints one line per check and a summary; returns the exit code. Its
+ * flags can come from the server's config file too (the keys it has no use for are skipped), so
+ * it checks the data dir and port the server would use.
+ */
 export async function runCheckConfig(args: string[]): Promise<number> {
-  const flags = parseFlags(args, checkConfigFlags);
+  const flags = parseFlagsWithConfig(args, checkConfigFlags, { ignoreUnknownKeys: true });
   if (flags.help) {
-    console.log(`Usage: skiff check-config [flags]\n\nChecks this machine can run a node.\n\nFlags:\n${flagHelp(checkConfigFlags)}`);
+    console.log(`Usage: skiff check-config [flags]\n\nChecks this machine can run a node.\n\nFlags:\n${flagHelp([...checkConfigFlags, ...configFlags])}`);
     return 0;
   }
   const node = nodeConfig(flags);

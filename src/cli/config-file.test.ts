@@ -60,3 +60,11 @@ test('-v and --v set the verbosity as klog does', () => {
   assert.equal(parseFlagsWithConfig(['-v', '4'], specs, { defaultPath }).v, '4');
   assert.equal(parseFlagsWithConfig(['--v=2'], specs, { defaultPath }).v, '2');
 });
+
+test('ignoreUnknownKeys reads the keys a command knows from a file written for another', async (t) => {
+  const file = await configFile(t, 'data-dir: /srv/skiff\nservice-cidr: 10.170.0.0/16\n');
+  assert.throws(() => parseFlagsWithConfig(['--config', file], specs), (err: unknown) => isUsageError(err) && /unknown key "service-cidr"/.test(String(err)));
+  const flags = parseFlagsWithConfig(['--config', file], specs, { ignoreUnknownKeys: true });
+  assert.equal(flags['data-dir'], '/srv/skiff');
+  assert.equal(flags['service-cidr'], undefined);
+});

@@ -26,6 +26,8 @@ export interface ConfigFileOptions {
   defaultPath?: string;
   /** Reads a file; undefined when it does not exist. Default: the file system. */
   readFile?: (path: string) => string | undefined;
+  /** Skip keys that name none of the command's flags (a command reading only part of a server's file). Default false: they are usage errors. */
+  ignoreUnknownKeys?: boolean;
 }
 
 function readIfExists(path: string): string | undefined {
@@ -39,10 +41,10 @@ function readIfExists(path: string): string | undefined {
 
 /**
  * The flag values of a config file's text: every key must name one of `specs` (a
- * {@link UsageError} names an unknown key or a value of the wrong type). Numbers are
+ * {@link UsageError} names an unknown key, unless `ignoreUnknownKeys`, or a value of the wrong type). Numbers are
  * accepted for string flags (`https-port: 6443`).
  */
-export function parseConfigFile(text: string, path: string, specs: FlagSpec[]): Record<string, string | boolean> {
+export function parseConfigFile(text: string, path: string, specs: FlagSpec[], ignoreUnknownKeys = false): Record<string, string | boolean> {
   let doc: unknown;
   try {
     doc = load(text);
@@ -54,6 +56,7 @@ export function parseConfigFile(text: string, path: string, specs: FlagSpec[]): 
   const values: Record<string, string | boolean> = {};
   for (const [key, value] of Object.entries(doc)) {
     const spec = specs.find((s) => s.name === key && s.name !== 'config');
+    if (!spec && ignoreUnknownKeys) continue;
     if (!spec) throw new UsageError(`${path}: unknown key ${JSON.stringify(key)} (keys are flag names without dashes)`);
     if (spec.type === 'boolean') {
       if (typeof value !== 'boolean') throw new UsageError(`${path}: ${key}: expected true or false, got ${JSON.stringify(value)}`);
@@ -81,7 +84,7 @@ export function parseFlagsWithConfig(args: string[], specs: FlagSpec[], options:
   const path = explicit ?? options.defaultPath ?? defaultConfigFile();
   const text = (options.readFile ?? readIfExists)(path);
   if (text === undefined && explicit !== undefined) throw new UsageError(`--config: ${explicit}: no such file`);
-  const fromFile = text === undefined ? {} : parseConfigFile(text, path, all);
+  const fromFile = text === undefined ? {} : parseConfigFile(text, path, all, options.ignoreUnknownKeys);
   const flags: ParsedFlags = {};
   for (const s of all) flags[s.name] = given[s.name] ?? fromFile[s.name] ?? s.default;
   flags.config = text === undefined ? undefined : path;

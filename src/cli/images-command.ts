@@ -33,6 +33,10 @@ export async function runImages(args: string[], discovery: FindClusterOptions = 
     else console.error(`${usage}\n\nRun 'skiff images --help' for usage.`);
     return values.help ? 0 : 2;
   }
+  if (!['import', 'ls', 'list'].includes(positionals[0]!)) {
+    console.error(`skiff images: unknown command ${JSON.stringify(positionals[0])}\nRun 'skiff images --help' for usage.`);
+    return 2;
+  }
   let address = values.address;
   let source = '--address';
   if (!address) {

@@ -37,7 +37,10 @@ test('usage errors exit 2 with a pointer to --help; --help exits 0', async () =>
   const badValue = await skiff(['agent', '--server', 'https://127.0.0.1:1', '--token', 'x', '--kubelet-port', 'many']);
   assert.equal(badValue.code, 2);
   assert.match(badValue.stderr, /^skiff agent: --kubelet-port: invalid port many\nRun 'skiff agent --help' for usage\.\n$/);
-  for (const command of [[], ['server'], ['agent'], ['images'], ['version']]) {
+  const unknownImages = await skiff(['images', 'frobnicate']);
+  assert.equal(unknownImages.code, 2);
+  assert.equal(unknownImages.stderr, `skiff images: unknown command "frobnicate"\nRun 'skiff images --help' for usage.\n`);
+  for (const command of [[], ['server'], ['agent'], ['images'], ['version'], ['check-config']]) {
     const help = await skiff([...command, '--help']);
     assert.equal(help.code, 0, `skiff ${command.join(' ')} --help: ${help.stderr}`);
     assert.match(help.stdout, /Usage/);

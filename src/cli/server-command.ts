@@ -235,6 +235,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           labels: { 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true' },
           metrics,
           log: logger?.child('agent').info ?? log,
+          debug: logger?.child('agent').debug,
         });
         running.push(agent.start(signal).catch((err: unknown) => log(`node agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)));
         if (!config.node.disableKubeProxy) {

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { isStatusError } from '../apimachinery/errors.js';
+import { isExpectedWriteRace } from '../apimachinery/errors.js';
 import type { Client } from '../client/client.js';
 import type { Clock } from '../apimachinery/clock.js';
 import { ApiEventRecorder } from '../client/events.js';
@@ -74,9 +74,10 @@ export class ControllerManager {
     const o = this.options;
     // Every informer, queue and worker listens on this one signal.
     setMaxListeners(0, signal);
-    // A conflict is the normal race of level-triggered writers (the key is retried): one debug line, no stack.
+    // A conflict is the normal race of level-triggered writers (the key is retried), and a create in a
+    // namespace being deleted is dropped as upstream's controllers and event sinks do: one debug line, no stack.
     const onError = (err: unknown, where: string) =>
-      isStatusError(err, 409) ? o.debug?.(`${where}: ${err.message}`) : o.log(`${where}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      isExpectedWriteRace(err) ? o.debug?.(`${where}: ${err.message}`) : o.log(`${where}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     const informers = new InformerFactory(o.client, { clock: o.clock, onError: (err) => onError(err, 'informer') });
     const ctx: ControllerContext = {
       client: o.client,

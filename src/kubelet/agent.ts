@@ -37,7 +37,7 @@ import { loadOrCreateNodeServingCert } from './serving-cert.js';
 import { Registry } from '../apimachinery/metrics.js';
 import { KubeletMetrics } from './kubelet-metrics.js';
 import { parseQuantity } from '../apimachinery/quantity.js';
-import { errorMessage } from '../apimachinery/errors.js';
+import { errorMessage, isExpectedWriteRace } from '../apimachinery/errors.js';
 
 type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;
@@ -122,6 +122,8 @@ export interface NodeAgentOptions {
   clock?: Clock;
   /** Progress and errors. Default console.error. */
   log?: (message: string) => void;
+  /** Expected races (conflicts, events in a namespace being deleted). Default: not logged. */
+  debug?: (message: string) => void;
   /** The process's metrics (the agent's go there, served at the node's /metrics). Default: a registry of the agent's own. */
   metrics?: Registry;
 }
@@ -134,6 +136,7 @@ export class NodeAgent {
   private readonly agentDir: string;
   private readonly clock: Clock;
   private readonly log: (message: string) => void;
+  private readonly debug: (message: string) => void;
   private machine: MachineInfo | undefined;
   private runtimeVersion = 'containerd://unknown';
   private runtimeReady = { ready: false, reason: 'KubeletNotReady', message: 'container runtime is starting' };
@@ -148,6 +151,7 @@ export class NodeAgent {
     this.agentDir = join(options.dataDir, 'agent');
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? ((m) => console.error(m));
+    this.debug = options.debug ?? (() => undefined);
     this.kubeletPort = options.kubeletPort ?? 10250;
     this.metrics = new KubeletMetrics({ registry: options.metrics ?? new Registry(), clock: this.clock });
   }
@@ -431,7 +435,7 @@ export class NodeAgent {
   }
 
   private onError(where: string): (err: unknown) => void {
-    return (err) => this.log(`${where}: ${errorMessage(err)}`);
+    return (err) => (isExpectedWriteRace(err) ? this.debug : this.log)(`${where}: ${errorMessage(err)}`);
   }
 
   private machineInfo(): MachineInfo {
