@@ -59,10 +59,10 @@ describe('access reviews and impersonation', { skip: existsSync(kubectl) ? false
     });
 
   /** A POST with the admin's certificate; the status code and the parsed answer. */
-  const post = (path: string, body: string, contentType = 'application/json'): Promise<{ code: number; body: Record<string, unknown> }> =>
+  const post = (path: string, body: string, headers: Record<string, string | string[]> = {}, method = 'POST'): Promise<{ code: number; body: Record<string, unknown> }> =>
     new Promise((resolve, reject) => {
       const req = httpsRequest(
-        { host: '127.0.0.1', port: server.port, path, method: 'POST', headers: { 'Content-Type': contentType }, ca: creds.serverCA.certificatePem, cert: creds.admin.certificatePem, key: creds.admin.privateKeyPem },
+        { host: '127.0.0.1', port: server.port, path, method, headers: { 'Content-Type': 'application/json', ...headers }, ca: creds.serverCA.certificatePem, cert: creds.admin.certificatePem, key: creds.admin.privateKeyPem },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -211,5 +211,29 @@ describe('access reviews and impersonation', { skip: existsSync(kubectl) ? false
     assert.match(String(wrongType.body.message), /^SelfSubjectAccessReview in version "v1" cannot be handled as a SelfSubjectAccessReview: json: cannot unmarshal string/);
     const malformed = await post('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', '{');
     assert.equal(malformed.code, 400);
+  });
+
+  test('impersonation headers over the wire: repeated groups, extras and a UID reach SelfSubjectReview', async () => {
+    const who = await post('/apis/authentication.k8s.io/v1/selfsubjectreviews', '{}', {
+      'Impersonate-User': 'jane',
+      'Impersonate-Group': ['devs', 'ops'],
+      'Impersonate-Uid': 'jane-uid',
+      'Impersonate-Extra-Scopes': ['view', 'edit'],
+    });
+    assert.equal(who.code, 201);
+    assert.deepEqual((who.body.status as { userInfo: unknown }).userInfo, { username: 'jane', uid: 'jane-uid', groups: ['devs', 'ops', 'system:authenticated'], extra: { scopes: ['view', 'edit'] } });
+    const groupOnly = await post('/apis/authentication.k8s.io/v1/selfsubjectreviews', '{}', { 'Impersonate-Group': 'devs' });
+    assert.deepEqual([groupOnly.code, groupOnly.body.message], [500, 'Internal error occurred: requested [{Group  devs    }] without impersonating a user']);
+  });
+
+  test('reviews are create-only: discovery lists only create, other verbs get 405', async () => {
+    const resources = await run(['api-resources', '--api-group=authorization.k8s.io', '-o', 'wide']);
+    assert.match(resources.stdout, /^localsubjectaccessreviews\s+authorization.k8s.io\/v1\s+true\s+LocalSubjectAccessReview\s+create\s*$/m);
+    assert.match(resources.stdout, /^selfsubjectaccessreviews\s+authorization.k8s.io\/v1\s+false\s+SelfSubjectAccessReview\s+create\s*$/m);
+    assert.match((await run(['api-resources', '--api-group=authentication.k8s.io', '-o', 'wide'])).stdout, /^selfsubjectreviews\s+authentication.k8s.io\/v1\s+false\s+SelfSubjectReview\s+create\s*$/m);
+    const list = await post('/apis/authorization.k8s.io/v1/subjectaccessreviews', '', {}, 'GET');
+    assert.deepEqual([list.code, list.body.reason], [405, 'MethodNotAllowed']);
+    const remove = await post('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', '', {}, 'DELETE');
+    assert.equal(remove.code, 405);
   });
 });
