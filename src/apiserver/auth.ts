@@ -19,7 +19,8 @@ export interface Authenticator {
 
 /** Decides whether a user may do what a request asks; the one pluggable authorization step. */
 export interface Authorizer {
-  authorize(user: UserInfo, info: RequestInfo): { allowed: boolean; reason?: string };
+  /** `denied` (optional) tells an explicit deny from no opinion, as access reviews report it. */
+  authorize(user: UserInfo, info: RequestInfo): { allowed: boolean; denied?: boolean; reason?: string };
 }
 
 /** Allows every authenticated request (RBAC comes later, behind the same interface). */

@@ -6,7 +6,10 @@ import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Store } from '../storage/store.js';
 import { clusterIPAllocator, nodePortAllocator } from './allocator.js';
-import { allowAuthenticated, type Authenticator, type Authorizer } from './auth.js';
+import { allowAuthenticated, type Authenticator, type Authorizer, type UserInfo } from './auth.js';
+import { AccessReviews } from './authorization/reviews.js';
+import { Impersonation } from './authorization/impersonation.js';
+import type { RuleResolver } from './authorization/rule-resolver.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { internalError, notFound, StatusError, errorMessage } from '../apimachinery/errors.js';
 import { bodyDecoder } from './body.js';
@@ -42,6 +45,8 @@ export interface ApiServerOptions {
   authenticator: Authenticator;
   /** Default: every authenticated user may do everything. */
   authorizer?: Authorizer;
+  /** Lists a user's rules for SelfSubjectRulesReview (`kubectl auth can-i --list`). Default: everything allowed. */
+  ruleResolver?: RuleResolver;
   clock?: Clock;
   /** Where clients reach this server (for /api's serverAddressByClientCIDRs). */
   advertiseAddress?: string;
@@ -98,6 +103,8 @@ export class ApiServer {
   private readonly resourceProxy: ResourceProxy;
   private readonly registry: Registry;
   private readonly requestMetrics: ApiServerRequestMetrics;
+  private readonly reviews: AccessReviews;
+  private readonly impersonation: Impersonation;
   private ready = false;
 
   constructor(private readonly options: ApiServerOptions) {
@@ -130,6 +137,8 @@ export class ApiServer {
       unknownFields: (type, obj) => this.openapi.unknownFields(type, obj),
     });
     this.inFlight = new InFlightLimiter(options.inFlight);
+    this.reviews = new AccessReviews({ authorizer: this.authorizer, ruleResolver: options.ruleResolver, decode: bodyDecoder(this.openapi.schemas), clock: this.clock });
+    this.impersonation = new Impersonation({ authorizer: this.authorizer, forbidden: (user, info, reason) => this.forbidden(user, info, '', reason) });
     this.resources = new ResourceHandler(this.operations, this.clock, bodyDecoder(this.openapi.schemas), { minRequestTimeoutSeconds: options.minRequestTimeoutSeconds });
     this.resourceProxy = new ResourceProxy({
       getService: async (ns, name) => (await this.store('', 'v1', 'services').get(ns, name)) as Service,
@@ -271,20 +280,28 @@ export class ApiServer {
     }
   }
 
-  /** Authenticates and authorizes a request (401/403 as upstream). */
-  private authorize(req: IncomingMessage, info: RequestInfo, path: string): void {
-    const user = this.options.authenticator.authenticate(req);
-    if (!user) {
+  /**
+   * Authenticates a request, applies its impersonation headers and authorizes it as the user it
+   * acts as (401/403 as upstream); returns that user.
+   */
+  private authorize(req: IncomingMessage, info: RequestInfo, path: string): UserInfo {
+    const caller = this.options.authenticator.authenticate(req);
+    if (!caller) {
       throw new StatusError(401, 'Unauthorized', 'Unauthorized');
     }
+    const user = this.impersonation.actAs(caller, req.rawHeaders);
     const decision = this.authorizer.authorize(user, info);
-    if (!decision.allowed) {
-      throw new StatusError(
-        403,
-        'Forbidden',
-        `${info.resource || path} is forbidden: User "${user.user}" cannot ${info.verb} resource "${info.resource}"${decision.reason ? `: ${decision.reason}` : ''}`,
-      );
-    }
+    if (!decision.allowed) throw this.forbidden(user, info, path, decision.reason);
+    return user;
+  }
+
+  /** The 403 of a request the authorizer refused. */
+  private forbidden(user: UserInfo, info: RequestInfo, path: string, reason?: string): StatusError {
+    return new StatusError(
+      403,
+      'Forbidden',
+      `${info.resource || path} is forbidden: User "${user.user}" cannot ${info.verb} resource "${info.resource}"${reason ? `: ${reason}` : ''}`,
+    );
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, labels: RequestLabels): Promise<void> {
@@ -298,7 +315,7 @@ export class ApiServer {
     if (publicPaths.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
       return this.serveHealth(res, path);
     }
-    this.authorize(req, info, path);
+    const user = this.authorize(req, info, path);
     if (path === '/metrics') return this.serveMetrics(req, res);
     if (path.startsWith('/openapi/')) {
       const doc = this.openapi.serve(path, url.searchParams, req.headers.accept);
@@ -315,6 +332,7 @@ export class ApiServer {
     try {
       if (resourceProxied) return await this.resourceProxy.serve(req, res, info);
       if (this.nodeProxy && proxied) return await this.nodeProxy.serve(req, res, info, url.searchParams);
+      if (AccessReviews.handles(info)) return await this.reviews.serve(req, res, info, url.searchParams, user);
       const store = this.operations.storeFor(info.apiGroup, info.apiVersion, info.resource === 'bindings' ? 'pods' : info.resource);
       const manager = url.searchParams.get('fieldManager') ?? defaultManager(req.headers['user-agent']);
       await this.resources.serve(req, res, info, store, url.searchParams, manager);
