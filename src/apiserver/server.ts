@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createSecureServer } from 'node:http2';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -6,7 +7,9 @@ import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Store } from '../storage/store.js';
 import { clusterIPAllocator, nodePortAllocator } from './allocator.js';
-import { allowAuthenticated, type Authenticator, type Authorizer } from './auth.js';
+import { allowAuthenticated, type Authenticator, type Authorizer, type UserInfo } from './auth.js';
+import { requestAttributes } from './authorization/attributes.js';
+import { forbiddenError } from './authorization/forbidden.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { internalError, notFound, StatusError, errorMessage } from '../apimachinery/errors.js';
 import { bodyDecoder } from './body.js';
@@ -14,7 +17,7 @@ import { inFlightKind, InFlightLimiter, type InFlightLimits } from './inflight.j
 import { ResourceHandler, sendObject, sendStatusError } from './handlers.js';
 import { ResourceOperations, storeKeyOf } from './operations.js';
 import { negotiateDiscovery } from './negotiate.js';
-import { AdmissionChain } from './admission/admission.js';
+import { AdmissionChain, type MutatingAdmissionPlugin } from './admission/admission.js';
 import { DefaultStorageClassAdmission } from './admission/default-storage-class.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
@@ -42,6 +45,11 @@ export interface ApiServerOptions {
   authenticator: Authenticator;
   /** Default: every authenticated user may do everything. */
   authorizer?: Authorizer;
+  /**
+   * Admission plugins run after the built-in ones on every create and update; they see the
+   * requesting user (undefined for in-process clients). Default: none.
+   */
+  admissionPlugins?: readonly MutatingAdmissionPlugin[];
   clock?: Clock;
   /** Where clients reach this server (for /api's serverAddressByClientCIDRs). */
   advertiseAddress?: string;
@@ -77,6 +85,9 @@ export interface ApiServerOptions {
 /** events.k8s.io/v1 Events are core/v1 Events, converted on the way in and out. */
 const eventsCodec: StorageCodec = { storageGroup: 'core', toStorage: eventToCore, fromStorage: eventFromCore };
 
+/** Verbs that never reach admission. */
+const readVerbs = new Set(['get', 'list', 'watch']);
+
 /** Paths anyone may read without credentials, as upstream's system:public-info-viewer allows. */
 const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
 
@@ -93,6 +104,8 @@ export class ApiServer {
   private readonly openapi = new OpenAPIService();
   private readonly clock: Clock;
   private readonly authorizer: Authorizer;
+  /** The user of the write being served, for admission (set around each write over HTTPS). */
+  private readonly requestUser = new AsyncLocalStorage<UserInfo>();
   private readonly onError: (err: unknown) => void;
   private readonly nodeProxy?: NodeProxy;
   private readonly resourceProxy: ResourceProxy;
@@ -115,9 +128,13 @@ export class ApiServer {
       serviceCIDR,
     };
     // Mutating admission reads other types through their stores, made just below.
-    const admission = new AdmissionChain([
-      new DefaultStorageClassAdmission(async () => (await this.store('storage.k8s.io', 'v1', 'storageclasses').list('', {})).items as unknown as StorageClass[]),
-    ]);
+    const admission = new AdmissionChain(
+      [
+        new DefaultStorageClassAdmission(async () => (await this.store('storage.k8s.io', 'v1', 'storageclasses').list('', {})).items as unknown as StorageClass[]),
+        ...(options.admissionPlugins ?? []),
+      ],
+      () => this.requestUser.getStore(),
+    );
     for (const type of resourceTypes) {
       const codec = type.group === 'events.k8s.io' ? eventsCodec : undefined;
       this.stores.set(storeKeyOf(type), new RestStore(type, store, strategyFor(type, allocators), this.clock, { codec, admission }));
@@ -271,20 +288,15 @@ export class ApiServer {
     }
   }
 
-  /** Authenticates and authorizes a request (401/403 as upstream). */
-  private authorize(req: IncomingMessage, info: RequestInfo, path: string): void {
+  /** Authenticates and authorizes a request (401, and 403 with upstream's message); returns the user. */
+  private authorize(req: IncomingMessage, info: RequestInfo, path: string): UserInfo {
     const user = this.options.authenticator.authenticate(req);
     if (!user) {
       throw new StatusError(401, 'Unauthorized', 'Unauthorized');
     }
     const decision = this.authorizer.authorize(user, info);
-    if (!decision.allowed) {
-      throw new StatusError(
-        403,
-        'Forbidden',
-        `${info.resource || path} is forbidden: User "${user.user}" cannot ${info.verb} resource "${info.resource}"${decision.reason ? `: ${decision.reason}` : ''}`,
-      );
-    }
+    if (!decision.allowed) throw forbiddenError(user, requestAttributes(info, path), decision.reason);
+    return user;
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, labels: RequestLabels): Promise<void> {
@@ -298,7 +310,7 @@ export class ApiServer {
     if (publicPaths.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
       return this.serveHealth(res, path);
     }
-    this.authorize(req, info, path);
+    const user = this.authorize(req, info, path);
     if (path === '/metrics') return this.serveMetrics(req, res);
     if (path.startsWith('/openapi/')) {
       const doc = this.openapi.serve(path, url.searchParams, req.headers.accept);
@@ -317,7 +329,10 @@ export class ApiServer {
       if (this.nodeProxy && proxied) return await this.nodeProxy.serve(req, res, info, url.searchParams);
       const store = this.operations.storeFor(info.apiGroup, info.apiVersion, info.resource === 'bindings' ? 'pods' : info.resource);
       const manager = url.searchParams.get('fieldManager') ?? defaultManager(req.headers['user-agent']);
-      await this.resources.serve(req, res, info, store, url.searchParams, manager);
+      const serve = () => this.resources.serve(req, res, info, store, url.searchParams, manager);
+      // Admission sees who writes (escalation checks); reads need no context.
+      if (readVerbs.has(info.verb)) await serve();
+      else await this.requestUser.run(user, serve);
     } finally {
       longRunning?.dec();
     }
