@@ -47,7 +47,8 @@ const scaleSub: SubresourceType = {
 /** The OpenAPI package of a group/version, e.g. `io.k8s.api.apps.v1`. */
 export function definitionPackage(group: string, version: string): string {
   if (group === '') return `io.k8s.api.core.${version}`;
-  const short = group.replace(/\.k8s\.io$/, '');
+  // Upstream names a *.k8s.io group's package by its first label (rbac.authorization.k8s.io is `rbac`).
+  const short = group.endsWith('.k8s.io') ? group.split('.')[0] : group;
   return `io.k8s.api.${short}.${version}`;
 }
 
@@ -209,6 +210,10 @@ export const resourceTypes: readonly ResourceType[] = [
     subresources: [statusSub],
   }),
   make({ group: 'networking.k8s.io', kind: 'NetworkPolicy', plural: 'networkpolicies', shortNames: ['netpol'] }),
+  make({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false }),
+  make({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false }),
+  make({ group: 'rbac.authorization.k8s.io', kind: 'RoleBinding', plural: 'rolebindings' }),
+  make({ group: 'rbac.authorization.k8s.io', kind: 'Role', plural: 'roles' }),
   make({ group: 'storage.k8s.io', kind: 'StorageClass', plural: 'storageclasses', shortNames: ['sc'], namespaced: false }),
 ];
 

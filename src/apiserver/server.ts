@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createSecureServer } from 'node:http2';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -10,6 +11,8 @@ import { allowAuthenticated, type Authenticator, type Authorizer, type UserInfo 
 import { AccessReviews } from './authorization/reviews.js';
 import { Impersonation } from './authorization/impersonation.js';
 import type { RuleResolver } from './authorization/rule-resolver.js';
+import { requestAttributes } from './authorization/attributes.js';
+import { forbiddenError } from './authorization/forbidden.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { internalError, notFound, StatusError, errorMessage } from '../apimachinery/errors.js';
 import { bodyDecoder } from './body.js';
@@ -17,7 +20,7 @@ import { inFlightKind, InFlightLimiter, type InFlightLimits } from './inflight.j
 import { ResourceHandler, sendObject, sendStatusError } from './handlers.js';
 import { ResourceOperations, storeKeyOf } from './operations.js';
 import { negotiateDiscovery } from './negotiate.js';
-import { AdmissionChain } from './admission/admission.js';
+import { AdmissionChain, type MutatingAdmissionPlugin } from './admission/admission.js';
 import { DefaultStorageClassAdmission } from './admission/default-storage-class.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
@@ -47,6 +50,11 @@ export interface ApiServerOptions {
   authorizer?: Authorizer;
   /** Lists a user's rules for SelfSubjectRulesReview (`kubectl auth can-i --list`). Default: everything allowed. */
   ruleResolver?: RuleResolver;
+  /**
+   * Admission plugins run after the built-in ones on every create and update; they see the
+   * requesting user (undefined for in-process clients). Default: none.
+   */
+  admissionPlugins?: readonly MutatingAdmissionPlugin[];
   clock?: Clock;
   /** Where clients reach this server (for /api's serverAddressByClientCIDRs). */
   advertiseAddress?: string;
@@ -82,6 +90,9 @@ export interface ApiServerOptions {
 /** events.k8s.io/v1 Events are core/v1 Events, converted on the way in and out. */
 const eventsCodec: StorageCodec = { storageGroup: 'core', toStorage: eventToCore, fromStorage: eventFromCore };
 
+/** Verbs that never reach admission. */
+const readVerbs = new Set(['get', 'list', 'watch']);
+
 /** Paths anyone may read without credentials, as upstream's system:public-info-viewer allows. */
 const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
 
@@ -98,6 +109,8 @@ export class ApiServer {
   private readonly openapi = new OpenAPIService();
   private readonly clock: Clock;
   private readonly authorizer: Authorizer;
+  /** The user of the write being served, for admission (set around each write over HTTPS). */
+  private readonly requestUser = new AsyncLocalStorage<UserInfo>();
   private readonly onError: (err: unknown) => void;
   private readonly nodeProxy?: NodeProxy;
   private readonly resourceProxy: ResourceProxy;
@@ -122,9 +135,13 @@ export class ApiServer {
       serviceCIDR,
     };
     // Mutating admission reads other types through their stores, made just below.
-    const admission = new AdmissionChain([
-      new DefaultStorageClassAdmission(async () => (await this.store('storage.k8s.io', 'v1', 'storageclasses').list('', {})).items as unknown as StorageClass[]),
-    ]);
+    const admission = new AdmissionChain(
+      [
+        new DefaultStorageClassAdmission(async () => (await this.store('storage.k8s.io', 'v1', 'storageclasses').list('', {})).items as unknown as StorageClass[]),
+        ...(options.admissionPlugins ?? []),
+      ],
+      () => this.requestUser.getStore(),
+    );
     for (const type of resourceTypes) {
       const codec = type.group === 'events.k8s.io' ? eventsCodec : undefined;
       this.stores.set(storeKeyOf(type), new RestStore(type, store, strategyFor(type, allocators), this.clock, { codec, admission }));
@@ -295,13 +312,9 @@ export class ApiServer {
     return user;
   }
 
-  /** The 403 of a request the authorizer refused. */
+  /** The 403 of a request the authorizer refused, in upstream's words. */
   private forbidden(user: UserInfo, info: RequestInfo, path: string, reason?: string): StatusError {
-    return new StatusError(
-      403,
-      'Forbidden',
-      `${info.resource || path} is forbidden: User "${user.user}" cannot ${info.verb} resource "${info.resource}"${reason ? `: ${reason}` : ''}`,
-    );
+    return forbiddenError(user, requestAttributes(info, path), reason);
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, labels: RequestLabels): Promise<void> {
@@ -335,7 +348,10 @@ export class ApiServer {
       if (AccessReviews.handles(info)) return await this.reviews.serve(req, res, info, url.searchParams, user);
       const store = this.operations.storeFor(info.apiGroup, info.apiVersion, info.resource === 'bindings' ? 'pods' : info.resource);
       const manager = url.searchParams.get('fieldManager') ?? defaultManager(req.headers['user-agent']);
-      await this.resources.serve(req, res, info, store, url.searchParams, manager);
+      const serve = () => this.resources.serve(req, res, info, store, url.searchParams, manager);
+      // Admission sees who writes (escalation checks); reads need no context.
+      if (readVerbs.has(info.verb)) await serve();
+      else await this.requestUser.run(user, serve);
     } finally {
       longRunning?.dec();
     }

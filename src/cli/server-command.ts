@@ -5,9 +5,10 @@ import { hostname } from 'node:os';
 import { ApiServer } from '../apiserver/server.js';
 import { CertAndTokenAuthenticator } from '../apiserver/auth.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import { RbacAuthorization } from '../apiserver/authorization/rbac-authorization.js';
 import { firstAddressInCIDR, parseCIDR } from '../apimachinery/net.js';
 import { errorMessage } from '../apimachinery/errors.js';
-import { createTokenAuthenticator, ensureServerCredentials } from '../pki/bootstrap.js';
+import { createTokenAuthenticator, ensureServerCredentials, JOIN_TOKEN_IDENTITY } from '../pki/bootstrap.js';
 import { openStore } from '../storage/open.js';
 import { startAutoCompaction } from '../storage/auto-compaction.js';
 import { InProcessClient } from '../apiserver/in-process-client.js';
@@ -150,9 +151,14 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     // One registry for the process: every component records into it, the API server serves it.
     const metrics = new Registry();
     registerProcessMetrics(metrics);
+    // Node-less chain for now: system:masters, then RBAC (system:nodes bound to system:node).
+    const authorization = new RbacAuthorization();
     const api = new ApiServer({
       store,
       metrics,
+      authorizer: authorization.authorizer,
+      ruleResolver: authorization.rbac,
+      admissionPlugins: authorization.admissionPlugins,
       serviceCIDR: config.serviceCIDR,
       authenticator: new CertAndTokenAuthenticator(tokens),
       advertiseAddress: `${config.advertiseAddress}:${config.httpsPort}`,
@@ -181,9 +187,17 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       clusterConfig: clusterConfigData(config),
       store: (g, v, p) => api.store(g, v, p),
     });
+    // Components inside the server use the in-process client, which authorization never sees.
+    const client = new InProcessClient(api.operations);
+    // Agents authenticate with the join token until they get node credentials: they hold what
+    // system:node and system:node-proxier grant.
+    const joinGroup = JOIN_TOKEN_IDENTITY.groups[0] ?? 'system:bootstrappers';
+    await authorization.start(client, signal, {
+      nodeSubjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: joinGroup }],
+      onError: (err) => log(`rbac informer: ${errorMessage(err)}`),
+    });
     api.setReady(true);
     log(`cluster ready; kubeconfig: ${credentials.kubeconfigFile}`);
-    const client = new InProcessClient(api.operations);
     // Parts that use the store must finish before it closes.
     const running: Promise<void>[] = [];
     if (dnsPort > 0) {

@@ -1,4 +1,5 @@
 import type { ControllerFactory } from '../client/controller.js';
+import { clusterRoleAggregationControllerFactory } from './clusterroleaggregation/controller.js';
 import { cronJobControllerFactory } from './cronjob/controller.js';
 import { jobControllerFactory } from './job/controller.js';
 import { ttlAfterFinishedControllerFactory } from './job/ttl.js';
@@ -34,4 +35,5 @@ export const allControllers: ControllerFactory[] = [
   serviceAccountControllerFactory,
   nodeIpamControllerFactory,
   nodeLifecycleControllerFactory,
+  clusterRoleAggregationControllerFactory,
 ];

@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from '../../apimachinery/object.js';
 import type { ResourceType } from '../registry.js';
+import type { UserInfo } from '../auth.js';
 
 /** The operation being admitted, as upstream's admission.Operation. */
 export type AdmissionOperation = 'CREATE' | 'UPDATE';
@@ -20,6 +21,8 @@ export interface AdmissionAttributes {
   oldObject?: KubeObject;
   /** The subresource written ('' for the main resource). */
   subresource: string;
+  /** Who asked, for requests over HTTPS; undefined for components inside the server (trusted). */
+  user?: UserInfo;
 }
 
 /** One mutating admission plugin. */
@@ -34,10 +37,18 @@ export interface MutatingAdmissionPlugin {
 
 /** Runs the plugins that handle a write, in order. */
 export class AdmissionChain {
-  constructor(private readonly plugins: readonly MutatingAdmissionPlugin[]) {}
+  /**
+   * @param currentUser the user of the request being served (default: none, every write is
+   *   from inside the server).
+   */
+  constructor(
+    private readonly plugins: readonly MutatingAdmissionPlugin[],
+    private readonly currentUser: () => UserInfo | undefined = () => undefined,
+  ) {}
 
   /** Lets every plugin that handles the write change the object. */
   async admit(attributes: AdmissionAttributes): Promise<void> {
+    attributes.user ??= this.currentUser();
     for (const plugin of this.plugins) {
       if (plugin.handles(attributes)) await plugin.admit(attributes);
     }

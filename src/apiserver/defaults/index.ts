@@ -215,6 +215,18 @@ function defaultNetworkPolicy(policy: JsonObject): void {
   }
 }
 
+/** Upstream's SetDefaults_Subject and SetDefaults_RoleBinding/ClusterRoleBinding (apiGroups of subjects and roleRef). */
+function defaultBinding(binding: JsonObject): void {
+  const rbacGroup = 'rbac.authorization.k8s.io';
+  const roleRef = asObject(binding.roleRef);
+  if (roleRef && !roleRef.apiGroup) roleRef.apiGroup = rbacGroup;
+  for (const subject of objectsIn(binding.subjects)) {
+    if (subject.apiGroup) continue;
+    if (subject.kind === 'ServiceAccount') subject.apiGroup = '';
+    else if (subject.kind === 'User' || subject.kind === 'Group') subject.apiGroup = rbacGroup;
+  }
+}
+
 /** Default functions by `group/Kind`. */
 const defaulters: Record<string, (obj: JsonObject, operation: 'create' | 'update') => void> = {
   '/Pod': (pod, operation) => defaultPod(pod, { admission: operation === 'create' }),
@@ -234,6 +246,8 @@ const defaulters: Record<string, (obj: JsonObject, operation: 'create' | 'update
   'discovery.k8s.io/EndpointSlice': defaultEndpointSlice,
   'networking.k8s.io/NetworkPolicy': defaultNetworkPolicy,
   'storage.k8s.io/StorageClass': defaultStorageClass,
+  'rbac.authorization.k8s.io/RoleBinding': defaultBinding,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': defaultBinding,
 };
 
 /**

@@ -44,8 +44,29 @@ describe('tableFor', () => {
       const name = cols.find((c) => c.name === 'Name');
       assert.ok(name, `${r.plural} has Name`);
       assert.equal(name.format, 'name');
-      if (r.kind !== 'Event') assert.ok(cols.some((c) => c.name === 'Age'), `${r.plural} has Age`);
+      // Roles have upstream's default columns: NAME, CREATED AT.
+      const age = r.kind === 'Role' || r.kind === 'ClusterRole' ? 'Created At' : 'Age';
+      if (r.kind !== 'Event') assert.ok(cols.some((c) => c.name === age), `${r.plural} has ${age}`);
     }
+  });
+
+  test('RBAC: roles NAME, CREATED AT; bindings NAME, ROLE, AGE and wide subjects', () => {
+    const created = '2024-05-01T10:00:00Z';
+    assert.deepEqual(headers('rbac.authorization.k8s.io', 'clusterroles'), ['Name', 'Created At']);
+    assert.deepEqual(row('rbac.authorization.k8s.io', 'roles', { metadata: { name: 'r', creationTimestamp: created } }), ['r', created]);
+    assert.deepEqual(headers('rbac.authorization.k8s.io', 'rolebindings'), ['Name', 'Role', 'Age', '(Users)', '(Groups)', '(ServiceAccounts)']);
+    const binding = {
+      metadata: { name: 'b', creationTimestamp: created },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [
+        { kind: 'User', name: 'bob' },
+        { kind: 'User', name: 'amy' },
+        { kind: 'Group', name: 'devs' },
+        { kind: 'ServiceAccount', name: 'sa', namespace: 'ns' },
+      ],
+    };
+    const cells = row('rbac.authorization.k8s.io', 'clusterrolebindings', binding);
+    assert.deepEqual([cells[0], cells[1], ...cells.slice(3)], ['b', 'ClusterRole/view', 'bob, amy', 'devs', 'ns/sa']);
   });
 
   test('default table for types without a printer (Binding)', () => {

@@ -9,6 +9,7 @@ import { corePrinters, eventsV1Printer } from './core.js';
 import { timestampSince } from './duration.js';
 import { networkPrinters } from './network.js';
 import { podPrinter } from './pod.js';
+import { rbacPrinters } from './rbac.js';
 import type { PartialObjectMetadata, Table, TableColumnDefinition, TableRow, TypePrinter } from './types.js';
 import { workloadPrinters } from './workloads.js';
 
@@ -47,7 +48,7 @@ function printerFor(resource: ResourceType): TypePrinter {
   }
   if (resource.group === 'events.k8s.io' && resource.kind === 'Event') return eventsV1Printer;
   const key = `${resource.group}/${resource.kind}`;
-  return workloadPrinters[key] ?? networkPrinters[key] ?? defaultPrinter;
+  return workloadPrinters[key] ?? networkPrinters[key] ?? rbacPrinters[key] ?? defaultPrinter;
 }
 
 /** The column definitions of a type's table (e.g. for the first Table of a watch). */

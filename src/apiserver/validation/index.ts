@@ -8,6 +8,7 @@ import { validateObjectMetaUpdate } from './meta.js';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate } from './networking.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from './network-policy.js';
 import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod.js';
+import { validateRbacCreate, validateRbacUpdate } from './rbac.js';
 import {
   validateEndpoints,
   validateEndpointSlice,
@@ -38,6 +39,8 @@ export function validateCreate(type: ResourceType, obj: Record<string, unknown>)
       return type.kind === 'Ingress' ? validateIngress(o) : type.kind === 'IngressClass' ? validateIngressClass(o) : [];
     case 'discovery.k8s.io':
       return type.kind === 'EndpointSlice' ? validateEndpointSlice(o) : [];
+    case 'rbac.authorization.k8s.io':
+      return validateRbacCreate(type.kind, o);
     case '':
       if (type.kind === 'Pod') return validatePod(o);
       if (type.kind === 'Service') return validateService(o);
@@ -67,6 +70,8 @@ export function validateUpdate(type: ResourceType, obj: Record<string, unknown>,
       return validateObjectMetaUpdate(o.metadata, p.metadata);
     case 'discovery.k8s.io':
       return validateEndpointSliceUpdate(o, p);
+    case 'rbac.authorization.k8s.io':
+      return validateRbacUpdate(type.kind, o, p);
     case '':
       if (type.kind === 'Pod') return validatePodUpdate(o, p);
       if (type.kind === 'Service') return validateServiceUpdate(o, p);
