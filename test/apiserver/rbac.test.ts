@@ -110,4 +110,21 @@ describe('RBAC with kubectl', { concurrency: 1 }, () => {
     // edit aggregates view, and admin edit: the rule flows up.
     await waitFor('admin to include leases', async () => (await c.kubectlOK(['get', 'clusterrole', 'admin', '-o', 'yaml'])).includes('leases'));
   });
+
+  test('kubectl auth can-i and whoami answer from RBAC, for a service account too', async () => {
+    await c.kubectlOK(['create', 'serviceaccount', 'viewer', '-n', 'team']);
+    await c.kubectlOK(['create', 'rolebinding', 'viewer-view', '--clusterrole=view', '--serviceaccount=team:viewer', '-n', 'team']);
+    const sa = '--as=system:serviceaccount:team:viewer';
+    await waitFor('the service account to list pods', async () => (await c.kubectl(['auth', 'can-i', 'list', 'pods', '-n', 'team', sa])).stdout.trim() === 'yes');
+    const secrets = await c.kubectl(['auth', 'can-i', 'list', 'secrets', '-n', 'team', sa]);
+    assert.equal(secrets.stdout.trim(), 'no');
+    assert.equal((await c.kubectl(['auth', 'can-i', 'list', 'pods', '-n', 'other', sa])).stdout.trim(), 'no');
+    const list = await c.kubectlOK(['auth', 'can-i', '--list', '-n', 'team', sa]);
+    assert.match(list, /^pods\s+\[\]\s+\[\]\s+\[get list watch\]$/m);
+    assert.doesNotMatch(list, /^secrets\s/m);
+    assert.match(await c.kubectlOK(['auth', 'whoami', sa]), /Username\s+system:serviceaccount:team:viewer/);
+    // bob holds no impersonate right: asking as someone else is refused.
+    const impersonating = await as('bob', ['get', 'pods', '-n', 'team', '--as=carol']);
+    assert.match(impersonating.stderr, /users "carol" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope/);
+  });
 });

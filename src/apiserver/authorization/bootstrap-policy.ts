@@ -78,7 +78,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
   return [
     role('cluster-admin', [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
     role('system:discovery', [urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/', '/openapi', '/openapi/*', '/api', '/api/*', '/apis', '/apis/*'])]),
-    role('system:basic-user', [rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'])]),
+    role('system:basic-user', [rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']), rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'])]),
     role('system:public-info-viewer', [urls(['get'], ['/livez', '/readyz', '/healthz', '/version', '/version/'])]),
     role('admin', [], { aggregationRule: aggregateTo('admin') }),
     role('edit', [], { aggregationRule: aggregateTo('edit') }, { 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' }),
