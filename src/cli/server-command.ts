@@ -26,6 +26,7 @@ import { loggerFromFlags } from './log-flags.js';
 import { defaultServerPointerFile, removeServerPointer, writeServerPointer } from './server-pointer.js';
 import type { Logger } from '../apimachinery/logger.js';
 import { nodePreflightPasses } from './node-preflight.js';
+import { restrictDataDir } from './data-dir-modes.js';
 import { containerdAvailable, nodeConfig, nodeFlags, type NodeConfig } from './node-flags.js';
 import type { Upstream } from '../dns/upstream.js';
 import { clusterConfigData, defaultClusterDNS, firstBindablePort, parseDnsUpstreams, runClusterDns, runServiceProxy } from './service-networking.js';
@@ -132,6 +133,8 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
  */
 export async function startControlPlane(config: ServerConfig, signal: AbortSignal, log: (msg: string) => void, logger?: Logger): Promise<void> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const restrictModes = () => restrictDataDir(config.dataDir, { onError: (path, err) => log(`cannot make ${path} owner-only: ${errorMessage(err)}`) });
+  await restrictModes();
   const credentials = await ensureServerCredentials({
     dataDir: config.dataDir,
     token: config.token || undefined,
@@ -144,6 +147,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
   });
   const store = await openStore(config.datastoreEndpoint, config.dataDir);
   try {
+    await restrictModes();
     startAutoCompaction(store, signal);
     const tokens = await createTokenAuthenticator(credentials);
     // One registry for the process: every component records into it, the API server serves it.
