@@ -8,7 +8,10 @@ import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { firstAddressInCIDR, parseCIDR } from '../apimachinery/net.js';
 import { errorMessage } from '../apimachinery/errors.js';
 import { createTokenAuthenticator, ensureServerCredentials } from '../pki/bootstrap.js';
-import { openStore } from '../storage/open.js';
+import { openStore, type DatastoreTLSFiles } from '../storage/open.js';
+import type { EncryptionConfiguration } from '../apiserver/encryption/config.js';
+import { defaultEncryptionConfigFile, ensureEncryptionConfig, loadEncryptionConfig } from '../apiserver/encryption/config-file.js';
+import { EncryptingStore } from '../apiserver/encryption/encrypting-store.js';
 import { startAutoCompaction } from '../storage/auto-compaction.js';
 import { InProcessClient } from '../apiserver/in-process-client.js';
 import { systemClock } from '../apimachinery/clock.js';
@@ -37,9 +40,14 @@ export const serverFlags: FlagSpec[] = [
   {
     name: 'datastore-endpoint',
     type: 'string',
-    help: 'empty: an embedded SQLite file in the data dir; http://host:port,...: etcd',
+    help: 'empty: an embedded SQLite file in the data dir; http://host:port,... or https://...: etcd',
     default: '',
   },
+  { name: 'datastore-cafile', type: 'string', help: "the CA of etcd's serving certificate, for https:// endpoints (default: the system's roots)", default: '' },
+  { name: 'datastore-certfile', type: 'string', help: 'the client certificate presented to etcd', default: '' },
+  { name: 'datastore-keyfile', type: 'string', help: "the client certificate's key", default: '' },
+  { name: 'secrets-encryption', type: 'boolean', help: 'encrypt Secrets at rest (aescbc; the key is made in <data-dir>/server/cred/encryption-config.json when absent)', default: false },
+  { name: 'encryption-provider-config', type: 'string', help: 'an EncryptionConfiguration file (as kube-apiserver) saying which resources are encrypted how', default: '' },
   { name: 'https-port', type: 'string', help: 'the API server port', default: '6443' },
   { name: 'bind-address', type: 'string', help: 'the address the API server listens on', default: '0.0.0.0' },
   { name: 'advertise-address', type: 'string', help: "the address clients, nodes and pods reach the server (and the cluster DNS server) at (default: --node-ip, a specific --bind-address, else this machine's first non-loopback IPv4 address)", default: '' },
@@ -65,6 +73,12 @@ export const serverFlags: FlagSpec[] = [
 export interface ServerConfig {
   dataDir: string;
   datastoreEndpoint: string;
+  /** PEM files for an https:// etcd; empty fields are not given. */
+  datastoreTLS: DatastoreTLSFiles;
+  /** `--secrets-encryption`. */
+  secretsEncryption: boolean;
+  /** `--encryption-provider-config`; '' for none (then `--secrets-encryption` uses the data dir's). */
+  encryptionProviderConfig: string;
   httpsPort: number;
   bindAddress: string;
   advertiseAddress: string;
@@ -88,6 +102,25 @@ function str(v: string | boolean | undefined): string {
   return typeof v === 'string' ? v : '';
 }
 
+/** `--datastore-cafile/certfile/keyfile` as given (empty ones left out). */
+export function datastoreTLSFiles(flags: Record<string, string | boolean | undefined>): DatastoreTLSFiles {
+  const files: DatastoreTLSFiles = {};
+  if (str(flags['datastore-cafile'])) files.caFile = str(flags['datastore-cafile']);
+  if (str(flags['datastore-certfile'])) files.certFile = str(flags['datastore-certfile']);
+  if (str(flags['datastore-keyfile'])) files.keyFile = str(flags['datastore-keyfile']);
+  return files;
+}
+
+/**
+ * The encryption configuration a server runs with: `--encryption-provider-config`'s, else with
+ * `--secrets-encryption` the data dir's (made with a fresh key when absent), else none.
+ */
+export async function serverEncryptionConfig(config: Pick<ServerConfig, 'dataDir' | 'secretsEncryption' | 'encryptionProviderConfig'>): Promise<EncryptionConfiguration | undefined> {
+  if (config.encryptionProviderConfig) return loadEncryptionConfig(config.encryptionProviderConfig);
+  if (config.secretsEncryption) return ensureEncryptionConfig(defaultEncryptionConfigFile(config.dataDir));
+  return undefined;
+}
+
 /** Turns parsed flags into a checked {@link ServerConfig}; throws on bad values. */
 export function serverConfig(flags: Record<string, string | boolean | undefined>): ServerConfig {
   const port = Number(flags['https-port']);
@@ -109,6 +142,9 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
   return {
     dataDir: str(flags['data-dir']),
     datastoreEndpoint: str(flags['datastore-endpoint']),
+    datastoreTLS: datastoreTLSFiles(flags),
+    secretsEncryption: flags['secrets-encryption'] === true,
+    encryptionProviderConfig: str(flags['encryption-provider-config']),
     httpsPort: port,
     bindAddress: bind,
     advertiseAddress: advertise,
@@ -145,7 +181,10 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     clusterDomain: config.clusterDomain,
     hostname: hostname(),
   });
-  const store = await openStore(config.datastoreEndpoint, config.dataDir);
+  const encryption = await serverEncryptionConfig(config);
+  const rawStore = await openStore(config.datastoreEndpoint, config.dataDir, config.datastoreTLS);
+  const store = encryption ? new EncryptingStore(rawStore, encryption) : rawStore;
+  if (encryption) log(`encrypting at rest: ${encryption.resources.map((r) => `${r.resources.join(', ')} (${r.providers[0]?.type ?? 'identity'})`).join('; ')}`);
   try {
     await restrictModes();
     startAutoCompaction(store, signal);
