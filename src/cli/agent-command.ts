@@ -6,6 +6,7 @@ import { SimulatedNode } from '../kubelet/simulated/node.js';
 import { NodeAgent } from '../kubelet/agent.js';
 import { nodeConfig, nodeFlags } from './node-flags.js';
 import { nodePreflightPasses } from './node-preflight.js';
+import { restrictDataDir } from './data-dir-modes.js';
 import { caCertificateHash, parseJoinToken } from '../pki/token.js';
 import { defaultDataDir, flagHelp, UsageError, type FlagSpec } from './flags.js';
 import { configFlags, parseFlagsWithConfig } from './config-file.js';
@@ -89,6 +90,7 @@ export async function runAgent(args: string[]): Promise<number> {
     } else {
       log(`node ${nodeName} joining ${server} (pods ${clusterCIDR}, Services ${serviceCIDR}, DNS ${clusterDNS})`);
       const dataDir = String(flags['data-dir']);
+      await restrictDataDir(dataDir, { onError: (path, err) => log(`cannot make ${path} owner-only: ${errorMessage(err)}`) });
       if (!(await nodePreflightPasses({ dataDir, kubeletPort: node.kubeletPort, containerRuntimeEndpoint: node.containerRuntimeEndpoint }, log))) return 1;
       const agent = new NodeAgent({
         client,

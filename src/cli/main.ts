@@ -7,6 +7,7 @@ import { runCheckConfig } from './check-config-command.js';
 import { runImages } from './images-command.js';
 import { runKubectl } from './kubectl-command.js';
 import { runServer } from './server-command.js';
+import { runSecretsEncrypt } from './secrets-encrypt-command.js';
 import { runNetworkCleanup } from './service-networking.js';
 import { formatVersion, skiffVersion } from './version.js';
 
@@ -16,6 +17,7 @@ Usage:
   skiff server [flags]     run the control plane (API server on SQLite or etcd)
   skiff agent [flags]      join a server as a node (containerd, or --simulated)
   skiff check-config       check this machine can run a node (cgroups, kernel, binaries)
+  skiff secrets-encrypt    status, rotate or reencrypt the keys of Secrets encrypted at rest
   skiff images CMD         import and list this node's images (air-gapped installs)
   skiff kubectl ARGS...    run kubectl against this machine's cluster
   skiff demo [--clean]     put the seed's scenarios on the cluster (namespace seed)
@@ -42,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
         return await runAgent(rest);
       case 'check-config':
         return await runCheckConfig(rest);
+      case 'secrets-encrypt':
+        return await runSecretsEncrypt(rest);
       case 'images':
         return await runImages(rest);
       case 'demo':

@@ -9,7 +9,10 @@ import { RbacAuthorization } from '../apiserver/authorization/rbac-authorization
 import { firstAddressInCIDR, parseCIDR } from '../apimachinery/net.js';
 import { errorMessage } from '../apimachinery/errors.js';
 import { createTokenAuthenticator, ensureServerCredentials, JOIN_TOKEN_IDENTITY } from '../pki/bootstrap.js';
-import { openStore } from '../storage/open.js';
+import { openStore, type DatastoreTLSFiles } from '../storage/open.js';
+import type { EncryptionConfiguration } from '../apiserver/encryption/config.js';
+import { defaultEncryptionConfigFile, ensureEncryptionConfig, loadEncryptionConfig } from '../apiserver/encryption/config-file.js';
+import { EncryptingStore } from '../apiserver/encryption/encrypting-store.js';
 import { startAutoCompaction } from '../storage/auto-compaction.js';
 import { InProcessClient } from '../apiserver/in-process-client.js';
 import { systemClock } from '../apimachinery/clock.js';
@@ -28,6 +31,7 @@ import { loggerFromFlags } from './log-flags.js';
 import { defaultServerPointerFile, removeServerPointer, writeServerPointer } from './server-pointer.js';
 import type { Logger } from '../apimachinery/logger.js';
 import { nodePreflightPasses } from './node-preflight.js';
+import { restrictDataDir } from './data-dir-modes.js';
 import { containerdAvailable, nodeConfig, nodeFlags, type NodeConfig } from './node-flags.js';
 import type { Upstream } from '../dns/upstream.js';
 import { clusterConfigData, defaultClusterDNS, firstBindablePort, parseDnsUpstreams, runClusterDns, runServiceProxy } from './service-networking.js';
@@ -38,9 +42,14 @@ export const serverFlags: FlagSpec[] = [
   {
     name: 'datastore-endpoint',
     type: 'string',
-    help: 'empty: an embedded SQLite file in the data dir; http://host:port,...: etcd',
+    help: 'empty: an embedded SQLite file in the data dir; http://host:port,... or https://...: etcd',
     default: '',
   },
+  { name: 'datastore-cafile', type: 'string', help: "the CA of etcd's serving certificate, for https:// endpoints (default: the system's roots)", default: '' },
+  { name: 'datastore-certfile', type: 'string', help: 'the client certificate presented to etcd', default: '' },
+  { name: 'datastore-keyfile', type: 'string', help: "the client certificate's key", default: '' },
+  { name: 'secrets-encryption', type: 'boolean', help: 'encrypt Secrets at rest (aescbc; the key is made in <data-dir>/server/cred/encryption-config.json when absent)', default: false },
+  { name: 'encryption-provider-config', type: 'string', help: 'an EncryptionConfiguration file (as kube-apiserver) saying which resources are encrypted how', default: '' },
   { name: 'https-port', type: 'string', help: 'the API server port', default: '6443' },
   { name: 'bind-address', type: 'string', help: 'the address the API server listens on', default: '0.0.0.0' },
   { name: 'advertise-address', type: 'string', help: "the address clients, nodes and pods reach the server (and the cluster DNS server) at (default: --node-ip, a specific --bind-address, else this machine's first non-loopback IPv4 address)", default: '' },
@@ -66,6 +75,12 @@ export const serverFlags: FlagSpec[] = [
 export interface ServerConfig {
   dataDir: string;
   datastoreEndpoint: string;
+  /** PEM files for an https:// etcd; empty fields are not given. */
+  datastoreTLS: DatastoreTLSFiles;
+  /** `--secrets-encryption`. */
+  secretsEncryption: boolean;
+  /** `--encryption-provider-config`; '' for none (then `--secrets-encryption` uses the data dir's). */
+  encryptionProviderConfig: string;
   httpsPort: number;
   bindAddress: string;
   advertiseAddress: string;
@@ -89,6 +104,25 @@ function str(v: string | boolean | undefined): string {
   return typeof v === 'string' ? v : '';
 }
 
+/** `--datastore-cafile/certfile/keyfile` as given (empty ones left out). */
+export function datastoreTLSFiles(flags: Record<string, string | boolean | undefined>): DatastoreTLSFiles {
+  const files: DatastoreTLSFiles = {};
+  if (str(flags['datastore-cafile'])) files.caFile = str(flags['datastore-cafile']);
+  if (str(flags['datastore-certfile'])) files.certFile = str(flags['datastore-certfile']);
+  if (str(flags['datastore-keyfile'])) files.keyFile = str(flags['datastore-keyfile']);
+  return files;
+}
+
+/**
+ * The encryption configuration a server runs with: `--encryption-provider-config`'s, else with
+ * `--secrets-encryption` the data dir's (made with a fresh key when absent), else none.
+ */
+export async function serverEncryptionConfig(config: Pick<ServerConfig, 'dataDir' | 'secretsEncryption' | 'encryptionProviderConfig'>): Promise<EncryptionConfiguration | undefined> {
+  if (config.encryptionProviderConfig) return loadEncryptionConfig(config.encryptionProviderConfig);
+  if (config.secretsEncryption) return ensureEncryptionConfig(defaultEncryptionConfigFile(config.dataDir));
+  return undefined;
+}
+
 /** Turns parsed flags into a checked {@link ServerConfig}; throws on bad values. */
 export function serverConfig(flags: Record<string, string | boolean | undefined>): ServerConfig {
   const port = Number(flags['https-port']);
@@ -110,6 +144,9 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
   return {
     dataDir: str(flags['data-dir']),
     datastoreEndpoint: str(flags['datastore-endpoint']),
+    datastoreTLS: datastoreTLSFiles(flags),
+    secretsEncryption: flags['secrets-encryption'] === true,
+    encryptionProviderConfig: str(flags['encryption-provider-config']),
     httpsPort: port,
     bindAddress: bind,
     advertiseAddress: advertise,
@@ -134,6 +171,8 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
  */
 export async function startControlPlane(config: ServerConfig, signal: AbortSignal, log: (msg: string) => void, logger?: Logger): Promise<void> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const restrictModes = () => restrictDataDir(config.dataDir, { onError: (path, err) => log(`cannot make ${path} owner-only: ${errorMessage(err)}`) });
+  await restrictModes();
   const credentials = await ensureServerCredentials({
     dataDir: config.dataDir,
     token: config.token || undefined,
@@ -144,8 +183,12 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     clusterDomain: config.clusterDomain,
     hostname: hostname(),
   });
-  const store = await openStore(config.datastoreEndpoint, config.dataDir);
+  const encryption = await serverEncryptionConfig(config);
+  const rawStore = await openStore(config.datastoreEndpoint, config.dataDir, config.datastoreTLS);
+  const store = encryption ? new EncryptingStore(rawStore, encryption) : rawStore;
+  if (encryption) log(`encrypting at rest: ${encryption.resources.map((r) => `${r.resources.join(', ')} (${r.providers[0]?.type ?? 'identity'})`).join('; ')}`);
   try {
+    await restrictModes();
     startAutoCompaction(store, signal);
     const tokens = await createTokenAuthenticator(credentials);
     // One registry for the process: every component records into it, the API server serves it.

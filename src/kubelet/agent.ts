@@ -260,7 +260,7 @@ export class NodeAgent {
     if (!endpoint) {
       const paths = containerdPaths(run.dirs.containerd);
       containerdAddress = paths.address;
-      await writeFile(paths.configFile, renderContainerdConfig({ dataDir: run.dirs.containerd, sandboxImage: pauseImageName }));
+      await writeFile(paths.configFile, renderContainerdConfig({ dataDir: run.dirs.containerd, sandboxImage: pauseImageName }), { mode: 0o600 });
       const supervisor = new ContainerdSupervisor({
         dataDir: run.dirs.containerd,
         configFile: paths.configFile,
@@ -446,7 +446,7 @@ export class NodeAgent {
   /** Imports the project's pause image and every tar in `<dataDir>/agent/images` (air-gapped installs). */
   private async importImages(address: string, imagesDir: string, signal: AbortSignal): Promise<void> {
     const pauseTar = join(this.agentDir, 'containerd', 'pause.tar');
-    await writeFile(pauseTar, await buildPauseImageTar());
+    await writeFile(pauseTar, await buildPauseImageTar(), { mode: 0o600 });
     await importImageTars([pauseTar], { address, signal });
     const imported = await importImagesDir(imagesDir, { address, signal });
     if (imported.length > 0) this.log(`imported ${imported.length} images from ${imagesDir}`);
@@ -474,7 +474,7 @@ export class NodeAgent {
     if (cidr && cidr !== this.podCIDR) {
       this.podCIDR = cidr;
       const conflist = renderCniConflist({ podCIDR: cidr, ipamDataDir: dirs.cniData });
-      void writeFile(join(dirs.cniConf, cniConflistFileName), conflist).then(
+      void writeFile(join(dirs.cniConf, cniConflistFileName), conflist, { mode: 0o600 }).then(
         () => {
           this.log(`pod network ${cidr} (gateway ${firstAddressInCIDR(cidr)})`);
           // containerd turns NetworkReady once it loads the conflist: look now, not at the next poll.

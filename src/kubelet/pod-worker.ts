@@ -375,6 +375,7 @@ export class PodWorker {
       podDir: this.podDir(pod),
       etcHostsPath: pod.spec?.hostNetwork ? undefined : this.etcHostsPath(pod),
       env,
+      subPathMounter: this.deps.volumes.mounter,
     });
     const config = buildContainerConfig(pod, container, {
       attempt: restartCount,

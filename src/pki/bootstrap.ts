@@ -252,7 +252,7 @@ async function ensureLeaf(
   }
   const issued = issue();
   await writeFileAtomic(keyFile, issued.privateKeyPem, 0o600);
-  await writeFileAtomic(certFile, issued.certificatePem, 0o644);
+  await writeFileAtomic(certFile, issued.certificatePem, 0o600);
   return { certFile, keyFile, certificatePem: issued.certificatePem, privateKeyPem: issued.privateKeyPem };
 }
 

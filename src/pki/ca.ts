@@ -102,7 +102,7 @@ export class CertificateAuthority {
     });
     // Key first: a crash in between leaves a key without a certificate, reported on the next start.
     await writeFileAtomic(keyFile, privateKeyToPem(privateKey), 0o600);
-    await writeFileAtomic(certFile, pem, 0o644);
+    await writeFileAtomic(certFile, pem, 0o600);
     return new CertificateAuthority(pem, privateKey, certFile, keyFile);
   }
 

@@ -1,4 +1,5 @@
 import { ClientClosedError, Etcd3, isRecoverableError, type IKeyValue, type IRangeRequest, type IWatchResponse } from 'etcd3';
+import { rootCertificates } from 'node:tls';
 import { AsyncQueue } from './async-queue.js';
 import { prefixEndBytes } from './key-range.js';
 import {
@@ -20,6 +21,19 @@ export interface EtcdStoreOptions {
   prefix?: string;
   /** How long to wait for a connection, in ms. Default 5000. */
   dialTimeout?: number;
+  /**
+   * TLS for `https://` endpoints: the CA to trust (PEM; default the system's roots) and a client
+   * certificate and key (PEM) when etcd asks for one. Default: `https://` endpoints use the
+   * system's roots and no client certificate.
+   */
+  tls?: EtcdTLS;
+}
+
+/** PEM material for etcd over TLS (see {@link EtcdStoreOptions.tls}). */
+export interface EtcdTLS {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
 }
 
 /**
@@ -50,7 +64,13 @@ export class EtcdStore implements Store {
 
   /** Connects to etcd and checks that it answers (`Unavailable` otherwise). */
   static async connect(options: EtcdStoreOptions): Promise<EtcdStore> {
-    const client = new Etcd3({ hosts: options.endpoints, dialTimeout: options.dialTimeout ?? 5000 });
+    const tls = options.tls;
+    if (tls && (tls.cert === undefined) !== (tls.key === undefined)) throw new Error('etcd TLS: a client certificate needs its key and a key its certificate');
+    const credentials =
+      tls && (tls.ca || tls.cert)
+        ? { rootCertificate: tls.ca ?? Buffer.from(rootCertificates.join('\n')), ...(tls.key ? { privateKey: tls.key } : {}), ...(tls.cert ? { certChain: tls.cert } : {}) }
+        : undefined;
+    const client = new Etcd3({ hosts: options.endpoints, dialTimeout: options.dialTimeout ?? 5000, ...(credentials ? { credentials } : {}) });
     const store = new EtcdStore(client, options.prefix ?? '/skiff');
     try {
       await store.currentRevision();

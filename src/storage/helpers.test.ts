@@ -43,6 +43,35 @@ describe('openStore', () => {
   });
 });
 
+describe('openStore over TLS', () => {
+  test('https endpoints with --datastore-cafile/certfile/keyfile reach an etcd that requires client certificates; without them it is refused', async () => {
+    await assert.rejects(openStore('', dir, { caFile: '/nonexistent' }), /need an https:\/\/ --datastore-endpoint/);
+    await assert.rejects(openStore('http://127.0.0.1:1', dir, { caFile: '/nonexistent' }), /need an https:\/\/ --datastore-endpoint/);
+    const etcd = await startTestEtcd({ tls: true });
+    try {
+      assert.match(etcd.endpoint, /^https:\/\/127\.0\.0\.1:/);
+      const files = etcd.clientTLS!;
+      const store = await openStore(etcd.endpoint, dir, files);
+      try {
+        const stop = new AbortController();
+        const events = store.watch('/registry/secrets/', 0, stop.signal)[Symbol.asyncIterator]();
+        const kv = await store.create('/registry/secrets/default/a', '{"tls":true}');
+        assert.equal((await store.get('/registry/secrets/default/a'))?.value, '{"tls":true}');
+        assert.equal((await events.next()).value?.kv.modRevision, kv.modRevision);
+        stop.abort();
+      } finally {
+        await store.close();
+      }
+      // The CA alone: etcd asks for a client certificate and gets none.
+      await assert.rejects(openStore(etcd.endpoint, dir, { caFile: files.caFile }), /bad certificate|certificate required/);
+      // A client certificate but the system's roots: etcd's certificate is not trusted.
+      await assert.rejects(openStore(etcd.endpoint, dir, { certFile: files.certFile, keyFile: files.keyFile }), /unable to verify/);
+    } finally {
+      await etcd.stop();
+    }
+  });
+});
+
 describe('measureRawCreates', () => {
   test('creates the requested number of distinct keys', async () => {
     const store = SqliteStore.open(':memory:');

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { AsyncQueue } from './async-queue.js';
@@ -209,7 +209,11 @@ export class SqliteStore implements Store {
    * `:memory:` gives a throwaway in-memory store.
    */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // SQLite gives its -wal and -shm files the database file's mode: create it owner-only.
+      closeSync(openSync(path, 'a', 0o600));
+    }
     const db = new Database(path);
     try {
       db.pragma('journal_mode = WAL');

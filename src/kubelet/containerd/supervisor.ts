@@ -125,7 +125,7 @@ export class ContainerdSupervisor {
   }
 
   private launch(): Launched {
-    const logFd = openSync(this.options.logFile, 'a');
+    const logFd = openSync(this.options.logFile, 'a', 0o600);
     let child: ChildProcess;
     try {
       child = this.spawnProcess(this.options.containerdPath ?? 'containerd', ['--config', this.options.configFile], {

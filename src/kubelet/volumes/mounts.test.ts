@@ -1,11 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import { mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VolumeSetupError } from './errors.js';
-import { containerMounts, expandSubPathExpr, terminationMessageMount } from './mounts.js';
+import { containerMounts, expandSubPathExpr, terminationMessageMount, withOpenSubPath } from './mounts.js';
+import { SystemMounter } from './mounter.js';
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'skiff-mounts-'));
@@ -107,6 +108,62 @@ describe('containerMounts', () => {
     await refused('link/new', /not within volume path/);
     await refused('rel-link', /not within volume path/);
     assert.deepEqual(await readdir(outside), [], 'nothing was created outside the volume');
+  });
+
+  test('subPath: a directory swapped for a symlink to outside after the check is refused when opened, not followed', async (t) => {
+    const root = await tempDir(t);
+    const volume = join(root, 'vol');
+    const outside = join(root, 'outside');
+    await mkdir(join(volume, 'a', 'b'), { recursive: true });
+    await mkdir(join(outside, 'b'), { recursive: true });
+    await writeFile(join(volume, 'a', 'b', 'file'), 'inside');
+    await writeFile(join(outside, 'b', 'file'), 'outside');
+    const resolved = { volume, path: join(volume, 'a', 'b', 'file'), display: join(volume, 'a/b/file'), volumePath: volume };
+    const read = (): Promise<string> => withOpenSubPath(resolved, 'data', (handle) => readFile(`/proc/self/fd/${handle.fd}`, 'utf8'));
+    assert.equal(await read(), 'inside');
+    // The swap a hostile container can make between the check and the mount.
+    await rename(join(volume, 'a'), join(volume, 'a-old'));
+    await symlink(outside, join(volume, 'a'));
+    await assert.rejects(read(), (error: unknown) => error instanceof VolumeSetupError && /not within volume path/.test(error.message));
+    // The last component swapped too.
+    await rm(join(volume, 'a'));
+    await rename(join(volume, 'a-old'), join(volume, 'a'));
+    await rm(join(volume, 'a', 'b', 'file'));
+    await symlink(join(outside, 'b', 'file'), join(volume, 'a', 'b', 'file'));
+    await assert.rejects(read(), /not within volume path/);
+  });
+
+  test('subPath with a mounter: bind-mounted from the opened descriptor under volume-subpaths; symlinks out refused (kernel)', { skip: process.getuid?.() !== 0 && 'needs root to mount' }, async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'skiff-mounts-'));
+    const mounter = new SystemMounter();
+    t.after(async () => {
+      for (const point of (await mounter.mountPointsUnder(root)).sort((a, b) => b.length - a.length)) await mounter.unmount(point);
+      await rm(root, { recursive: true, force: true });
+    });
+    const volume = join(root, 'pod', 'volumes', 'data');
+    const outside = join(root, 'outside');
+    await mkdir(join(volume, 'conf'), { recursive: true });
+    await mkdir(outside);
+    await writeFile(join(volume, 'conf', 'app.ini'), 'key=value\n');
+    await writeFile(join(outside, 'shadow'), 'secret\n');
+    await symlink(join(outside, 'shadow'), join(volume, 'escape'));
+    const paths = new Map([['data', volume]]);
+    const container: Container = { name: 'c', volumeMounts: [{ name: 'data', mountPath: '/etc/app.ini', subPath: 'conf/app.ini' }, { name: 'data', mountPath: '/logs', subPath: 'logs/c' }] };
+    const options = { podDir: join(root, 'pod'), subPathMounter: mounter };
+    const mounts = await containerMounts(pod, container, paths, options);
+    assert.equal(mounts[0]!.hostPath, join(root, 'pod', 'volume-subpaths', 'data', 'c', '0'));
+    assert.equal(mounts[1]!.hostPath, join(root, 'pod', 'volume-subpaths', 'data', 'c', '1'));
+    assert.equal(await readFile(mounts[0]!.hostPath, 'utf8'), 'key=value\n');
+    await writeFile(join(mounts[1]!.hostPath, 'out.log'), 'x');
+    assert.equal(await readFile(join(volume, 'logs', 'c', 'out.log'), 'utf8'), 'x', 'the bind shows the directory inside the volume');
+    assert.deepEqual((await mounter.mountPointsUnder(join(root, 'pod'))).sort(), [mounts[0]!.hostPath, mounts[1]!.hostPath]);
+    // A restart binds again in place of the earlier mount.
+    await containerMounts(pod, container, paths, options);
+    assert.equal((await mounter.mountPointsUnder(join(root, 'pod'))).length, 2);
+    await assert.rejects(
+      containerMounts(pod, { name: 'c', volumeMounts: [{ name: 'data', mountPath: '/x', subPath: 'escape' }] }, paths, options),
+      (error: unknown) => error instanceof VolumeSetupError && /not within volume path/.test(error.message),
+    );
   });
 
   test('subPathExpr expands from env; missing variables fail', async (t) => {

@@ -1,8 +1,10 @@
 import type { Container, Pod, Volume } from 'kubernetes-types/core/v1.js';
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, open, realpath, stat } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { constants } from 'node:fs';
+import { chmod, lstat, mkdir, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { join, posix, relative } from 'node:path';
 import { VolumeSetupError, errorCode } from './errors.js';
+import type { Mounter } from './mounter.js';
 
 /** CRI MountPropagation enum names. */
 export type MountPropagation = 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL';
@@ -34,6 +36,13 @@ export interface ContainerMountsOptions {
   env?: ResolvedEnv;
   /** Whether the host enforces SELinux (then kubelet-managed volumes are relabelled). Default false. */
   selinuxEnabled?: boolean;
+  /**
+   * Bind-mounts each subPath, opened without following any symlink, from `/proc/<pid>/fd/N` to
+   * `<podDir>/volume-subpaths/<volume>/<container>/<index>` and gives the runtime that path, as
+   * upstream's kubelet does: a symlink swapped in after the check cannot redirect the mount.
+   * Default: none (the subPath is opened and checked, and its resolved path given to the runtime).
+   */
+  subPathMounter?: Mounter;
 }
 
 /** The default of Container.terminationMessagePath. */
@@ -53,7 +62,7 @@ export async function containerMounts(pod: Pod, container: Container, volumePath
   const env = envRecord(options.env);
   const mounts: Mount[] = [];
   let mountEtcHosts = options.etcHostsPath !== undefined;
-  for (const volumeMount of container.volumeMounts ?? []) {
+  for (const [index, volumeMount] of (container.volumeMounts ?? []).entries()) {
     if (posix.normalize(volumeMount.mountPath) === '/etc/hosts') mountEtcHosts = false;
     const volumePath = volumePaths.get(volumeMount.name);
     const volume = volumes.get(volumeMount.name);
@@ -66,7 +75,13 @@ export async function containerMounts(pod: Pod, container: Container, volumePath
     if (subPath !== '') {
       if (subPath.startsWith('/')) throw new VolumeSetupError(`error SubPath \`${subPath}\` must not be an absolute path`, volumeMount.name);
       if (subPath.split('/').includes('..')) throw new VolumeSetupError(`unable to provision SubPath \`${subPath}\`: must not contain '..'`, volumeMount.name);
-      hostPath = await safeSubPath(volumePath, subPath, volumeMount.name);
+      const resolved = await safeSubPath(volumePath, subPath, volumeMount.name);
+      const bindTarget = options.subPathMounter && join(options.podDir, 'volume-subpaths', volumeMount.name, container.name, String(index));
+      hostPath = await withOpenSubPath(resolved, volumeMount.name, async (handle, isDirectory) => {
+        if (!options.subPathMounter || !bindTarget) return resolved.path;
+        await bindSubPath(options.subPathMounter, handle, isDirectory, bindTarget);
+        return bindTarget;
+      });
     }
     mounts.push({
       containerPath: volumeMount.mountPath,
@@ -185,7 +200,7 @@ function isWithin(path: string, root: string): boolean {
  * directory's mode) one component at a time so that no symlink can lead the creation outside
  * the volume. Returns the real host path. Fails when any component resolves outside.
  */
-async function safeSubPath(volumePath: string, subPath: string, volumeName: string): Promise<string> {
+async function safeSubPath(volumePath: string, subPath: string, volumeName: string): Promise<ResolvedSubPath> {
   const realVolume = await realpath(volumePath);
   const mode = (await stat(realVolume)).mode & 0o7777;
   const escape = (): never => {
@@ -222,5 +237,65 @@ async function safeSubPath(volumePath: string, subPath: string, volumeName: stri
     }
   }
   if (!isWithin(current, realVolume)) escape();
-  return current;
+  return { volume: realVolume, path: current, display: join(volumePath, subPath), volumePath };
+}
+
+/** A subPath resolved by {@link safeSubPath}: the real volume directory and the real path inside it. */
+export interface ResolvedSubPath {
+  volume: string;
+  path: string;
+  /** For messages: the subPath as asked for, and the volume path. */
+  display: string;
+  volumePath: string;
+}
+
+/** Linux's O_PATH (asm-generic): a handle on a path that neither reads nor follows it (node:fs lacks the constant). */
+const O_PATH = 0o10000000;
+
+/**
+ * Opens `resolved.path` from the volume directory down, one component at a time through
+ * `/proc/self/fd/<parent>/<name>` with O_NOFOLLOW (Node's openat), so that a component replaced
+ * by a symlink since {@link safeSubPath} checked it is refused rather than followed; checks where
+ * the handle really points, then runs `use` with it open.
+ */
+export async function withOpenSubPath<T>(resolved: ResolvedSubPath, volumeName: string, use: (handle: FileHandle, isDirectory: boolean) => Promise<T>): Promise<T> {
+  const escape = (): never => {
+    throw new VolumeSetupError(`subpath "${resolved.display}" not within volume path "${resolved.volumePath}"`, volumeName);
+  };
+  const rel = relative(resolved.volume, resolved.path);
+  const parts = rel === '' ? [] : rel.split('/');
+  let handle = await open(resolved.volume, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    for (const [index, part] of parts.entries()) {
+      const last = index === parts.length - 1;
+      const flags = last ? O_PATH | constants.O_NOFOLLOW : constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+      let next: FileHandle;
+      try {
+        next = await open(`/proc/self/fd/${handle.fd}/${part}`, flags);
+      } catch (error) {
+        // A symlink where a directory was (ELOOP), or something that is no longer a directory.
+        if (errorCode(error) === 'ELOOP' || errorCode(error) === 'ENOTDIR' || errorCode(error) === 'ENOENT') escape();
+        throw error;
+      }
+      await handle.close();
+      handle = next;
+    }
+    const info = await handle.stat();
+    // O_PATH with O_NOFOLLOW opens a symlink itself rather than refusing it.
+    if (info.isSymbolicLink()) escape();
+    if (!isWithin(await readlink(`/proc/self/fd/${handle.fd}`), resolved.volume)) escape();
+    return await use(handle, info.isDirectory());
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Bind-mounts what `handle` holds open at `target` (made as an empty file or directory), replacing an earlier bind there. */
+async function bindSubPath(mounter: Mounter, handle: FileHandle, isDirectory: boolean, target: string): Promise<void> {
+  await mkdir(posix.dirname(target), { recursive: true, mode: 0o750 });
+  if ((await mounter.mountPointsUnder(target)).includes(target)) await mounter.unmount(target);
+  if (isDirectory) await mkdir(target, { recursive: true, mode: 0o750 });
+  else await (await open(target, 'a', 0o640)).close();
+  // /proc/<pid>, not /proc/self: the mount binary is another process.
+  await mounter.mount(`/proc/${process.pid}/fd/${handle.fd}`, target, 'none', ['bind']);
 }

@@ -71,7 +71,8 @@ const hostnameLabel = 'kubernetes.io/hostname';
 export class PodVolumes {
   private readonly podsDir: string;
   private readonly sources: VolumeSources;
-  private readonly mounter: Mounter;
+  /** The mounter volumes use; subPath bind mounts go through it too. */
+  readonly mounter: Mounter;
   private readonly nodeName: string;
   private readonly memoryBackedSecrets: boolean;
   private readonly onRefreshError: (pod: Pod, volumeName: string, error: Error) => void;
