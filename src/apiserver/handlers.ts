@@ -34,12 +34,18 @@ export function sendStatusError(res: ServerResponse, err: StatusError): void {
   sendObject(res, err.code, err.toStatus());
 }
 
-function queryInt(query: URLSearchParams, name: string): number | undefined {
+/**
+ * An integer query parameter, parsed as upstream's parameter codec parses an int64
+ * (strconv.ParseInt): 400 with Go's message for `1e20`, `1.5` or a number past int64, and the
+ * value capped at `max` (JavaScript's safe integers by default) so storage never sees a float.
+ */
+export function queryInt(query: URLSearchParams, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const v = query.get(name);
   if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
-  return n;
+  if (!/^[+-]?\d+$/.test(v)) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  const n = BigInt(v);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
+  return Number(n > BigInt(max) ? BigInt(max) : n < -BigInt(max) ? -BigInt(max) : n);
 }
 
 function dryRun(query: URLSearchParams): boolean {
@@ -53,6 +59,9 @@ function dryRun(query: URLSearchParams): boolean {
 function selection(query: URLSearchParams): Selection {
   return { labelSelector: query.get('labelSelector') ?? undefined, fieldSelector: query.get('fieldSelector') ?? undefined };
 }
+
+/** The longest timer Node keeps (2^31-1 ms); a longer one would fire at once. */
+const maxTimerSeconds = Math.floor(2147483647 / 1000);
 
 /** One resource request, as routing found it. */
 interface Call {
@@ -200,7 +209,7 @@ export class ResourceHandler {
   private async watch(c: Call): Promise<void> {
     const { req, res, store, query, shape } = c;
     // Upstream's default: a random timeout, so that watchers do not all re-list at once.
-    const timeoutSeconds = queryInt(query, 'timeoutSeconds') ?? this.minRequestTimeoutSeconds * (1 + Math.random());
+    const timeoutSeconds = queryInt(query, 'timeoutSeconds', maxTimerSeconds) ?? this.minRequestTimeoutSeconds * (1 + Math.random());
     const bookmarks = query.get('allowWatchBookmarks') === 'true';
     const sendInitial = query.get('sendInitialEvents') === 'true';
     const controller = new AbortController();
@@ -309,6 +318,7 @@ export class ResourceHandler {
       const body = this.decode(raw, mediaType(req.headers['content-type']));
       if (!isObject(body)) throw badRequest('the body of the request must be an object');
       opts = body as DeleteOptions;
+      this.ops.checkDeleteOptions(opts);
     }
     const grace = queryInt(query, 'gracePeriodSeconds');
     if (grace !== undefined) opts.gracePeriodSeconds = grace;

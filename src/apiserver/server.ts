@@ -128,6 +128,7 @@ export class ApiServer {
       stores: this.stores,
       patcher: new PatchEngine(this.openapi.schemas, this.clock),
       unknownFields: (type, obj) => this.openapi.unknownFields(type, obj),
+      typeError: (definition, obj) => this.openapi.typeError(definition, obj),
     });
     this.inFlight = new InFlightLimiter(options.inFlight);
     this.resources = new ResourceHandler(this.operations, this.clock, bodyDecoder(this.openapi.schemas), { minRequestTimeoutSeconds: options.minRequestTimeoutSeconds });
