@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
 import { dump as dumpYAML } from 'js-yaml';
-import { mediaType, readBody, type BodyDecoder } from './body.js';
+import { mediaType, protobufMediaType, readBody, type BodyDecoder } from './body.js';
 import { badRequest, notFound, StatusError } from '../apimachinery/errors.js';
 import { negotiateResource, type ResponseShape } from './negotiate.js';
 import { isObject, type KubeObject } from '../apimachinery/object.js';
@@ -59,6 +59,9 @@ function dryRun(query: URLSearchParams): boolean {
 function selection(query: URLSearchParams): Selection {
   return { labelSelector: query.get('labelSelector') ?? undefined, fieldSelector: query.get('fieldSelector') ?? undefined };
 }
+
+/** The media types a create or update body may have, as upstream's serializers. */
+const bodyMediaTypes = ['application/json', 'application/yaml', protobufMediaType];
 
 /** The longest timer Node keeps (2^31-1 ms); a longer one would fire at once. */
 const maxTimerSeconds = Math.floor(2147483647 / 1000);
@@ -306,7 +309,12 @@ export class ResourceHandler {
   }
 
   private async readObject(req: IncomingMessage): Promise<KubeObject> {
-    const body = this.decode(await readBody(req), mediaType(req.headers['content-type']));
+    const type = mediaType(req.headers['content-type']);
+    if (!bodyMediaTypes.includes(type)) {
+      req.resume();
+      throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${bodyMediaTypes.join(', ')}`);
+    }
+    const body = this.decode(await readBody(req), type);
     if (!isObject(body)) throw badRequest('the body of the request must be an object');
     return body as KubeObject;
   }
