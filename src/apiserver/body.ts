@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { load as loadYAML } from 'js-yaml';
 import { badRequest, StatusError } from '../apimachinery/errors.js';
+import { attachSourceFacts, scanJSONSource } from '../apimachinery/json-source.js';
 import { maxNestingDepth, measureJSON, type JSONShape } from '../apimachinery/json-shape.js';
 import type { OpenAPISchemas } from './openapi/definitions.js';
 import { decodeProtobufObject } from './protobuf/decode.js';
@@ -54,6 +55,7 @@ export function decodeBody(body: Buffer, type: string): unknown {
     throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`, { cause: err });
   }
   checkNesting(measureJSON(value));
+  attachSourceFacts(value, scanJSONSource(text));
   return value;
 }
 

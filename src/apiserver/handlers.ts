@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
 import { dump as dumpYAML } from 'js-yaml';
-import { mediaType, readBody, type BodyDecoder } from './body.js';
+import { mediaType, protobufMediaType, readBody, type BodyDecoder } from './body.js';
 import { badRequest, notFound, StatusError } from '../apimachinery/errors.js';
 import { negotiateResource, type ResponseShape } from './negotiate.js';
 import { isObject, type KubeObject } from '../apimachinery/object.js';
@@ -34,12 +34,18 @@ export function sendStatusError(res: ServerResponse, err: StatusError): void {
   sendObject(res, err.code, err.toStatus());
 }
 
-function queryInt(query: URLSearchParams, name: string): number | undefined {
+/**
+ * An integer query parameter, parsed as upstream's parameter codec parses an int64
+ * (strconv.ParseInt): 400 with Go's message for `1e20`, `1.5` or a number past int64, and the
+ * value capped at `max` (JavaScript's safe integers by default) so storage never sees a float.
+ */
+export function queryInt(query: URLSearchParams, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const v = query.get(name);
   if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
-  return n;
+  if (!/^[+-]?\d+$/.test(v)) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  const n = BigInt(v);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
+  return Number(n > BigInt(max) ? BigInt(max) : n < -BigInt(max) ? -BigInt(max) : n);
 }
 
 function dryRun(query: URLSearchParams): boolean {
@@ -53,6 +59,12 @@ function dryRun(query: URLSearchParams): boolean {
 function selection(query: URLSearchParams): Selection {
   return { labelSelector: query.get('labelSelector') ?? undefined, fieldSelector: query.get('fieldSelector') ?? undefined };
 }
+
+/** The media types a create or update body may have, as upstream's serializers. */
+const bodyMediaTypes = ['application/json', 'application/yaml', protobufMediaType];
+
+/** The longest timer Node keeps (2^31-1 ms); a longer one would fire at once. */
+const maxTimerSeconds = Math.floor(2147483647 / 1000);
 
 /** One resource request, as routing found it. */
 interface Call {
@@ -200,7 +212,7 @@ export class ResourceHandler {
   private async watch(c: Call): Promise<void> {
     const { req, res, store, query, shape } = c;
     // Upstream's default: a random timeout, so that watchers do not all re-list at once.
-    const timeoutSeconds = queryInt(query, 'timeoutSeconds') ?? this.minRequestTimeoutSeconds * (1 + Math.random());
+    const timeoutSeconds = queryInt(query, 'timeoutSeconds', maxTimerSeconds) ?? this.minRequestTimeoutSeconds * (1 + Math.random());
     const bookmarks = query.get('allowWatchBookmarks') === 'true';
     const sendInitial = query.get('sendInitialEvents') === 'true';
     const controller = new AbortController();
@@ -297,7 +309,12 @@ export class ResourceHandler {
   }
 
   private async readObject(req: IncomingMessage): Promise<KubeObject> {
-    const body = this.decode(await readBody(req), mediaType(req.headers['content-type']));
+    const type = mediaType(req.headers['content-type']);
+    if (!bodyMediaTypes.includes(type)) {
+      req.resume();
+      throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${bodyMediaTypes.join(', ')}`);
+    }
+    const body = this.decode(await readBody(req), type);
     if (!isObject(body)) throw badRequest('the body of the request must be an object');
     return body as KubeObject;
   }
@@ -309,6 +326,7 @@ export class ResourceHandler {
       const body = this.decode(raw, mediaType(req.headers['content-type']));
       if (!isObject(body)) throw badRequest('the body of the request must be an object');
       opts = body as DeleteOptions;
+      this.ops.checkDeleteOptions(opts);
     }
     const grace = queryInt(query, 'gracePeriodSeconds');
     if (grace !== undefined) opts.gracePeriodSeconds = grace;

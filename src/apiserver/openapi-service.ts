@@ -1,6 +1,8 @@
 import { OpenAPISchemas } from './openapi/definitions.js';
 import { OPENAPI_V2_PROTOBUF_ACCEPT, OPENAPI_V2_PROTOBUF_CONTENT_TYPE, OpenAPIDocuments } from './openapi/documents.js';
 import { findUnknownFields } from './openapi/unknown-fields.js';
+import { findTypeError } from './openapi/type-check.js';
+import { sourceFactsOf } from '../apimachinery/json-source.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import { resourceTypes, type ResourceType } from './registry.js';
 
@@ -45,5 +47,10 @@ export class OpenAPIService {
   /** Field paths of `obj` that its type's schema does not know. */
   unknownFields(type: ResourceType, obj: KubeObject): string[] {
     return findUnknownFields(obj, type.definition, this.schemas.definitions);
+  }
+
+  /** The first value of `obj` the schema of `definition` refuses, as upstream's decoder words it (numbers by their format). */
+  typeError(definition: string, obj: object): string | undefined {
+    return findTypeError(obj, definition, this.schemas.definitions, { numberLiterals: sourceFactsOf(obj)?.numberLiterals });
   }
 }

@@ -1,5 +1,6 @@
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
-import { badRequest, notFound, StatusError } from '../apimachinery/errors.js';
+import { badRequest, invalid, notFound, StatusError } from '../apimachinery/errors.js';
+import { sourceFactsOf } from '../apimachinery/json-source.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import type { PatchEngine } from './patch-request.js';
 import type { ResourceType } from './registry.js';
@@ -70,6 +71,8 @@ export interface OperationsContext {
   patcher: PatchEngine;
   /** Lists the unknown fields of an object of a type (for fieldValidation). */
   unknownFields: (type: ResourceType, obj: KubeObject) => string[];
+  /** The first value of an object the schema of a definition refuses (upstream's decoder message), or undefined. */
+  typeError: (definition: string, obj: object) => string | undefined;
 }
 
 /** The key under which a type's store is registered. */
@@ -172,12 +175,34 @@ export class ResourceOperations {
   fieldWarnings(type: ResourceType, obj: KubeObject, mode = 'Warn'): string[] {
     if (mode === 'Ignore') return [];
     if (mode !== 'Strict' && mode !== 'Warn') throw badRequest(`fieldValidation parameter unsupported: ${mode}`);
-    const unknown = this.ctx.unknownFields(type, obj);
-    if (!unknown.length) return [];
-    if (mode === 'Strict') {
-      throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
-    }
-    return unknown.map((f) => `unknown field "${f}"`);
+    const found = [
+      ...this.ctx.unknownFields(type, obj).map((f) => `unknown field "${f}"`),
+      ...(sourceFactsOf(obj)?.duplicates ?? []).map((f) => `duplicate field "${f}"`),
+    ];
+    if (!found.length) return [];
+    if (mode === 'Strict') throw badRequest(`strict decoding error: ${found.join(', ')}`);
+    return found;
+  }
+
+  /**
+   * 400 for a body whose values do not fit its type's schema (a string or fraction for an int32,
+   * a number past its range), as upstream's decoder answers:
+   * `Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal ...`.
+   */
+  checkTypes(type: ResourceType, obj: KubeObject): void {
+    const problem = this.ctx.typeError(type.definition, obj);
+    if (!problem) return;
+    const kind = typeof obj.kind === 'string' && obj.kind ? obj.kind : type.kind;
+    const apiVersion = typeof obj.apiVersion === 'string' && obj.apiVersion ? obj.apiVersion : type.version;
+    const version = apiVersion.slice(apiVersion.indexOf('/') + 1);
+    throw badRequest(`${kind} in version "${version}" cannot be handled as a ${type.kind}: ${problem}`);
+  }
+
+  /** 422 for a patch whose result does not fit the type's schema, as upstream's patch handler answers. */
+  private checkPatchedTypes(type: ResourceType, patched: KubeObject): void {
+    const problem = this.ctx.typeError(type.definition, patched);
+    if (!problem) return;
+    throw invalid({ resource: '', group: '', kind: '', name: '' }, [{ type: 'FieldValueInvalid', field: 'patch', value: JSON.stringify(patched), detail: problem }]);
   }
 
   /** Throws unless the namespace exists and is not being deleted. */
@@ -205,6 +230,7 @@ export class ResourceOperations {
     }
     if (subresource) throw nodeNotConnected(subresource);
     if (name) throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    this.checkTypes(store.type, obj);
     const warnings = this.fieldWarnings(store.type, obj, w.fieldValidation);
     if (store.type.namespaced) await this.requireNamespace(ns || obj.metadata?.namespace || '');
     const object = await store.create(ns, obj, {
@@ -256,6 +282,7 @@ export class ResourceOperations {
       }
       return { object, code: 200, warnings: [] };
     }
+    this.checkTypes(store.type, obj);
     const warnings = this.fieldWarnings(store.type, obj, w.fieldValidation);
     const object = await store.update(ns, name, obj, subresource, {
       dryRun: w.dryRun,
@@ -310,10 +337,19 @@ export class ResourceOperations {
       explicitManager: !!p.explicitManager,
       force: !!p.force,
       dryRun: !!p.dryRun,
-      checkFields: (obj) => warnings.push(...this.fieldWarnings(store.type, obj, p.fieldValidation)),
+      checkFields: (obj) => {
+        this.checkPatchedTypes(store.type, obj);
+        warnings.push(...this.fieldWarnings(store.type, obj, p.fieldValidation));
+      },
       requireNamespace: (n) => this.requireNamespace(n),
     });
     return { object, code: created ? 201 : 200, warnings };
+  }
+
+  /** 400 for DeleteOptions whose values do not fit their schema (gracePeriodSeconds "5" or 1.5). */
+  checkDeleteOptions(opts: DeleteOptions): void {
+    const problem = this.ctx.typeError('io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions', opts);
+    if (problem) throw badRequest(problem);
   }
 
   /** DELETE of one object. */

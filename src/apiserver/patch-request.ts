@@ -1,5 +1,5 @@
 import { decodeBody, decodeYAML } from './body.js';
-import { badRequest, conflict, staleObjectMessage, StatusError } from '../apimachinery/errors.js';
+import { badRequest, conflict, invalid, staleObjectMessage, StatusError } from '../apimachinery/errors.js';
 import { formatTime, isObject, type KubeObject } from '../apimachinery/object.js';
 import type { NowClock as Clock } from '../apimachinery/clock.js';
 import type { OpenAPISchemas } from './openapi/definitions.js';
@@ -105,6 +105,7 @@ export class PatchEngine {
           throw patchStatus(err);
         }
         if (!isObject(next)) throw badRequest('the patched object is not an object');
+        checkIdentity(r, current, next);
         const rv = next.metadata?.resourceVersion;
         if (rv && rv !== current.metadata?.resourceVersion) {
           throw conflict({ resource: r.store.type.plural, group: r.store.type.group, name: r.name }, staleObjectMessage);
@@ -197,4 +198,22 @@ function unsupported(type: string): StatusError {
     'UnsupportedMediaType',
     `the body of the request was in an unknown format - accepted media types include: ${patchTypes.join(', ')}`,
   );
+}
+
+/**
+ * A patch may not move or re-identify its object, as upstream's patch handler checks: another
+ * name or namespace is a 400 (checkName), another uid a 422 (metadata.uid is immutable).
+ */
+function checkIdentity(r: PatchRequest, current: KubeObject, next: KubeObject): void {
+  const name = next.metadata?.name;
+  if (name !== r.name) throw badRequest(`the name of the object (${String(name ?? '')}) does not match the name on the URL (${r.name})`);
+  const namespace = next.metadata?.namespace;
+  if (r.namespace && namespace && namespace !== r.namespace) {
+    throw badRequest(`the namespace of the object (${String(namespace)}) does not match the namespace on the URL (${r.namespace})`);
+  }
+  const uid = next.metadata?.uid;
+  if (uid !== current.metadata?.uid) {
+    const t = r.store.type;
+    throw invalid({ resource: t.plural, group: t.group, kind: t.kind, name: r.name }, [{ type: 'FieldValueInvalid', field: 'metadata.uid', value: uid ?? '', detail: 'field is immutable' }]);
+  }
 }

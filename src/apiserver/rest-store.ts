@@ -496,14 +496,14 @@ export class RestStore {
         const prevGrace = meta.deletionGracePeriodSeconds ?? 0;
         if (this.type.kind === 'Pod' && options.gracePeriodSeconds !== undefined && grace < prevGrace) {
           nmeta.deletionGracePeriodSeconds = grace;
-          nmeta.deletionTimestamp = formatTime(new Date(now.getTime() + grace * 1000));
+          nmeta.deletionTimestamp = deletionDeadline(now, grace);
           if (grace > 0 || finalizers.size) return this.writeDeleting(key, kv, next, dryRun);
         } else if (prevGrace > 0 || finalizers.size || (meta.finalizers ?? []).length) {
           if (!jsonEqual(next, current)) return this.writeDeleting(key, kv, next, dryRun);
           return { object: current, deleted: false };
         }
       } else if (finalizers.size || pendingGrace) {
-        nmeta.deletionTimestamp = formatTime(new Date(now.getTime() + grace * 1000));
+        nmeta.deletionTimestamp = deletionDeadline(now, grace);
         nmeta.deletionGracePeriodSeconds = grace;
         return this.writeDeleting(key, kv, next, dryRun);
       }
@@ -618,4 +618,12 @@ function decodeContinue(token: string): ContinueToken {
     throw badRequest('continue key is not valid: ' + String(err), { cause: err });
   }
   throw badRequest('continue key is not valid');
+}
+
+/** The last instant RFC 3339 (and so every client) can write: 9999-12-31T23:59:59Z. */
+const lastWritableTime = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/** When a graceful deletion ends: `grace` seconds from now, however large (int64) the grace period. */
+function deletionDeadline(now: Date, grace: number): string {
+  return formatTime(new Date(Math.min(now.getTime() + grace * 1000, lastWritableTime)));
 }

@@ -85,6 +85,30 @@ export interface ApiServerOptions {
    * between this and twice this (default 1800 s), so clients spread their re-lists.
    */
   minRequestTimeoutSeconds?: number;
+  /**
+   * Upstream's --request-timeout: a request that is not long-running (not a watch, log, exec,
+   * attach, port-forward or proxy) that has not finished by then gets 504 Timeout. Default 60.
+   */
+  requestTimeoutSeconds?: number;
+}
+
+/** Subresources that stream for as long as the client wants, as upstream's long-running check. */
+const longRunningSubresources = new Set(['attach', 'exec', 'log', 'portforward', 'proxy']);
+
+/** True when a segment of the request's path is `.` or `..`, written plainly or percent-encoded. */
+function hasDotSegment(rawUrl: string): boolean {
+  const path = rawUrl.split('?')[0] ?? '';
+  return path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment));
+}
+
+/** Go's spelling of a duration of whole seconds, as upstream prints its timeout (60 s is "1m0s"). */
+function goDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const sec = seconds % 60;
+  if (h) return `${h}h${m}m${sec}s`;
+  if (m) return `${m}m${sec}s`;
+  return `${sec}s`;
 }
 
 /** events.k8s.io/v1 Events are core/v1 Events, converted on the way in and out. */
@@ -152,6 +176,7 @@ export class ApiServer {
       stores: this.stores,
       patcher: new PatchEngine(this.openapi.schemas, this.clock),
       unknownFields: (type, obj) => this.openapi.unknownFields(type, obj),
+      typeError: (definition, obj) => this.openapi.typeError(definition, obj),
     });
     this.inFlight = new InFlightLimiter(options.inFlight);
     this.reviews = new AccessReviews({ authorizer: this.authorizer, ruleResolver: options.ruleResolver, decode: bodyDecoder(this.openapi.schemas), clock: this.clock });
@@ -237,6 +262,8 @@ export class ApiServer {
     // A request whose URL does not parse is answered with a Status and not counted.
     let labels: RequestLabels | undefined;
     try {
+      // WHATWG URLs resolve `%2e%2e` as `..`; upstream's paths keep them, and no object is named so.
+      if (hasDotSegment(req.url ?? '/')) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       const url = new URL(req.url ?? '/', 'https://localhost');
       const method = req.method ?? 'GET';
       const info = parseRequestInfo(method, url.pathname, url.searchParams);
@@ -244,7 +271,9 @@ export class ApiServer {
       labels = ApiServerRequestMetrics.labelsOf(method, info, url.searchParams, req.headers['content-type'], known);
       const release = this.inFlight.acquire(inFlightKind(method, url.pathname, info, url.searchParams));
       try {
-        await this.route(req, res, url, info, labels);
+        const routed = this.route(req, res, url, info, labels);
+        const longRunning = info.isResourceRequest && (info.verb === 'watch' || longRunningSubresources.has(info.subresource));
+        await (longRunning ? routed : this.withDeadline(routed));
       } finally {
         release();
       }
@@ -257,6 +286,28 @@ export class ApiServer {
       }
     }
     if (labels) this.requestMetrics.observe(labels, res.statusCode, (this.registry.now() - start) / 1000);
+  }
+
+  /**
+   * Waits for a request's handling up to the request timeout; past it, answers 504 as upstream's
+   * timeout filter does, and lets the handling finish unheard.
+   */
+  private async withDeadline(routed: Promise<void>): Promise<void> {
+    const seconds = this.options.requestTimeoutSeconds ?? 60;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), seconds * 1000);
+    });
+    try {
+      if ((await Promise.race([routed, expired])) !== 'expired') return;
+    } finally {
+      clearTimeout(timer);
+    }
+    routed.catch((err: unknown) => {
+      // The client has its 504; an answer the handler tries to write now is expected to fail.
+      if ((err as { code?: string } | undefined)?.code !== 'ERR_HTTP_HEADERS_SENT') this.onError(err);
+    });
+    throw new StatusError(504, 'Timeout', `Timeout: request did not complete within ${goDuration(seconds)}`, {});
   }
 
   /**
@@ -326,7 +377,7 @@ export class ApiServer {
       return;
     }
     if (publicPaths.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
-      return this.serveHealth(res, path);
+      return this.serveHealth(res, path, url.searchParams);
     }
     const user = this.authorize(req, info, path);
     if (path === '/metrics') return this.serveMetrics(req, res);
@@ -367,10 +418,22 @@ export class ApiServer {
     res.end(req.method === 'HEAD' ? undefined : text);
   }
 
-  private serveHealth(res: ServerResponse, path: string): void {
+  /**
+   * /healthz, /livez, /readyz as upstream's healthz handlers: "ok", or with `?verbose` one
+   * `[+]name ok` line per check and `<endpoint> check passed`; a failing check makes a 500 that
+   * lists every check. `/healthz/<check>` answers one check.
+   */
+  private serveHealth(res: ServerResponse, path: string, query: URLSearchParams): void {
     if (path.startsWith('/version')) return sendObject(res, 200, versionInfo());
-    const ok = path.startsWith('/readyz') ? this.ready : true;
-    const text = ok ? 'ok' : '[-]bootstrap failed: not finished';
+    const endpoint = path.split('/')[1] ?? 'healthz';
+    const checks: [string, boolean][] = [['ping', true], ['log', true], ['etcd', true]];
+    if (endpoint === 'readyz') checks.push(['poststarthook/skiff-bootstrap', this.ready]);
+    const only = path.slice(endpoint.length + 2);
+    const selected = only ? checks.filter(([name]) => name === only) : checks;
+    if (!selected.length) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    const ok = selected.every(([, passed]) => passed);
+    const lines = selected.map(([name, passed]) => (passed ? `[+]${name} ok` : `[-]${name} failed: reason withheld`));
+    const text = ok && !query.has('verbose') ? 'ok' : `${lines.join('\n')}\n${endpoint} check ${ok ? 'passed' : 'failed'}\n`;
     res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }

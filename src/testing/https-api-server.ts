@@ -48,6 +48,8 @@ export async function startHttpsApiServer(options: HttpsApiServerOptions): Promi
     ...(options.proxyDial ? { proxyDial: options.proxyDial } : {}),
   });
   await bootstrapCluster({ kubernetesServiceIP: '10.43.0.1', endpointAddress: '127.0.0.1', endpointPort: 6443, store: (g, v, p) => api.store(g, v, p) });
+  // Bootstrapped, as `skiff server` marks it: /readyz answers ok.
+  api.setReady(true);
   const tls = { key: credentials.serving.privateKeyPem, cert: credentials.serving.certificatePem, clientCA: credentials.clientCA.certificatePem };
   const { port } = await api.listen(tls, '127.0.0.1', 0, options.signal);
   return {

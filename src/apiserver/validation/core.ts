@@ -12,7 +12,7 @@ import {
   nameIsDNSSubdomain,
   nameIsPathSegment,
 } from '../../apimachinery/names.js';
-import { jsonDiff } from './pod.js';
+import { jsonDiff, validatePathNoBacksteps } from './pod.js';
 import { parseQuantity, quantityErrors } from '../../apimachinery/quantity.js';
 import { errorMessage } from '../../apimachinery/errors.js';
 
@@ -240,6 +240,7 @@ function validatePV(pv: JsonObject): FieldError[] {
   for (const extra of present.slice(1)) errs.push(forbidden(`spec.${extra}`, 'may not specify more than 1 volume type'));
   const hostPath = asObject(spec.hostPath);
   if (hostPath && !str(hostPath.path)) errs.push(required('spec.hostPath.path'));
+  else if (hostPath) errs.push(...validatePathNoBacksteps(str(hostPath.path), 'spec.hostPath.path'));
   const local = asObject(spec.local);
   if (local && !str(local.path)) errs.push(required('spec.local.path'));
   if (spec.volumeMode !== undefined && !['Block', 'Filesystem'].includes(str(spec.volumeMode))) {

@@ -70,8 +70,13 @@ function validateFileMode(mode: unknown, field: string): FieldError[] {
 function validateLocalDescendingPath(path: string, field: string): FieldError[] {
   const errs: FieldError[] = [];
   if (path.startsWith('/')) errs.push(invalid(field, path, 'must be a relative path'));
-  if (path.split(/[\\/]/).includes('..')) errs.push(invalid(field, path, "must not contain '..'"));
+  errs.push(...validatePathNoBacksteps(path, field));
   return errs;
+}
+
+/** Upstream's validatePathNoBacksteps: no `..` element in a path (hostPath, subPath). */
+export function validatePathNoBacksteps(path: string, field: string): FieldError[] {
+  return path.split(/[\\/]/).includes('..') ? [invalid(field, path, "must not contain '..'")] : [];
 }
 
 function validateLocalNonReservedPath(path: string, field: string): FieldError[] {
@@ -91,6 +96,7 @@ function validateVolumeSource(volume: JsonObject, field: string): FieldError[] {
   switch (kind) {
     case 'hostPath': {
       if (!str(source.path)) errs.push(required(child(path, 'path')));
+      else errs.push(...validatePathNoBacksteps(str(source.path), child(path, 'path')));
       const types = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'];
       if (source.type !== undefined && !types.includes(str(source.type))) {
         errs.push(notSupported(child(path, 'type'), source.type, types));

@@ -38,6 +38,7 @@ import {
 import { isJobFinished, jobKind, type JobObject } from '../common/job.js';
 import { isPodActive, isPodReady } from '../../apimachinery/pod.js';
 import { controllerOf, controllerUIDIndex, controllerUIDIndexValues, newControllerRef } from '../../apimachinery/owner.js';
+import { specCount } from '../common/count.js';
 
 /** Options of {@link JobController}. */
 export interface JobControllerOptions {
@@ -438,12 +439,12 @@ export class JobController implements Controller {
       jc.ready -= deletedReady;
       return error;
     }
-    const parallelism = spec.parallelism ?? 1;
+    const parallelism = specCount(spec.parallelism, 1);
     let wantActive: number;
     if (spec.completions === undefined || spec.completions === null) {
       wantActive = jc.succeeded > 0 ? jc.active : parallelism;
     } else {
-      wantActive = Math.max(0, Math.min(spec.completions - jc.succeeded, parallelism));
+      wantActive = Math.max(0, Math.min(specCount(spec.completions, 0) - jc.succeeded, parallelism));
     }
     const excess = jc.active - wantActive;
     if (excess > 0) {

@@ -16,8 +16,15 @@ export function completionIndexOf(pod: Pod): number | undefined {
 }
 
 /**
+ * Most indexes {@link parseIndexes} expands: a stored completedIndexes such as "0-2000000000"
+ * must not allocate two billion entries (Indexed jobs run at most 100,000 pods at once).
+ */
+export const maxTrackedIndexes = 1_000_000;
+
+/**
  * Parses status.completedIndexes ("1,3-5") into a set, keeping only indexes below
- * `completions` (upstream ignores the rest); malformed parts are skipped.
+ * `completions` (upstream ignores the rest) and at most {@link maxTrackedIndexes} of them;
+ * malformed parts are skipped.
  */
 export function parseIndexes(text: string | undefined, completions: number): Set<number> {
   const indexes = new Set<number>();
@@ -27,7 +34,7 @@ export function parseIndexes(text: string | undefined, completions: number): Set
     if (!match) continue;
     const first = Number(match[1]);
     const last = match[2] === undefined ? first : Number(match[2]);
-    for (let i = first; i <= last && i < completions; i++) indexes.add(i);
+    for (let i = first; i <= last && i < completions && indexes.size < maxTrackedIndexes; i++) indexes.add(i);
   }
   return indexes;
 }

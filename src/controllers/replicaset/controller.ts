@@ -17,6 +17,7 @@ import { ControllerExpectations } from './expectations.js';
 import { podsToDelete } from './pods.js';
 import { isPodActive, isPodReady, msUntilAvailable } from '../../apimachinery/pod.js';
 import { controllerOf, controllerUIDIndex, controllerUIDIndexValues, newControllerRef, orphanIndexValue, type GroupVersionKind } from '../../apimachinery/owner.js';
+import { specCount } from '../common/count.js';
 
 /** The component name of this controller's events. */
 export const replicaSetControllerName = 'replicaset-controller';
@@ -251,7 +252,7 @@ export class ReplicaSetController implements Controller {
   }
 
   private async manageReplicas(key: string, rs: ReplicaSet, pods: readonly Pod[]): Promise<void> {
-    const desired = rs.spec?.replicas ?? 1;
+    const desired = specCount(rs.spec?.replicas, 1);
     const diff = pods.length - desired;
     if (diff < 0) {
       const count = Math.min(-diff, this.burstReplicas);
@@ -323,7 +324,7 @@ export class ReplicaSetController implements Controller {
     let conditions: ReplicaSetCondition[] = [...(rs.status?.conditions ?? [])];
     const failure = conditions.find((condition) => condition.type === 'ReplicaFailure');
     if (manageError !== undefined && !failure) {
-      const diff = pods.length - (rs.spec?.replicas ?? 1);
+      const diff = pods.length - specCount(rs.spec?.replicas, 1);
       const reason = diff < 0 ? 'FailedCreate' : diff > 0 ? 'FailedDelete' : '';
       conditions.push({
         type: 'ReplicaFailure',

@@ -76,6 +76,20 @@ async function patchSpec(env: TestEnvironment, spec: Record<string, unknown>): P
 }
 
 describe('StatefulSet controller', () => {
+  test('a stored StatefulSet of 2,147,483,648 replicas costs one pod: OrderedReady makes web-0 and waits', async () => {
+    // Written straight to the store (validation would refuse it): the controller must still cope,
+    // without an allocation per replica (which ran the server out of heap at every start).
+    const { env } = await start(webStatefulSet({ replicas: 2147483648, volumeClaimTemplates: [] }));
+    try {
+      await waitFor('web-0', () => getPod(env.client, ns, 'web-0'), { clock: env.clock });
+      await waitFor('status of one replica', async () => (await getSet(env)).status?.replicas === 1, { clock: env.clock });
+      assert.deepEqual(await podNames(env), ['web-0']);
+      assert.deepEqual(env.errors, []);
+    } finally {
+      await env.stop();
+    }
+  });
+
   test('OrderedReady creates web-0, web-1, web-2 strictly in order, with identity and claims', async () => {
     const { env } = await start(webStatefulSet());
     try {

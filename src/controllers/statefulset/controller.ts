@@ -31,6 +31,7 @@ import { isPodDeleting, isPodTerminal, msUntilAvailable } from '../../apimachine
 import { controllerOf, newControllerRef } from '../../apimachinery/owner.js';
 import { statefulSetKind, claimName, claimsFor, identityLabelsMatch, newStatefulSetPod, ordinalOf, podIndexLabel, podNameLabel, revisionLabel } from './pods.js';
 import { controllerUIDIndex, controllerUIDIndexValues } from '../../apimachinery/owner.js';
+import { specCount } from '../common/count.js';
 
 /** The component name of this controller's events. */
 export const statefulSetControllerName = 'statefulset-controller';
@@ -39,6 +40,8 @@ export const statefulSetControllerName = 'statefulset-controller';
 export interface StatefulSetControllerOptions {
   /** Concurrent syncs (upstream's --concurrent-statefulset-syncs). Default 5. */
   workers?: number;
+  /** Most missing pods one sync considers and creates (as the ReplicaSet controller's burstReplicas). Default 500. */
+  burstReplicas?: number;
 }
 
 type StatefulSetObject = StatefulSet & KubeObject;
@@ -50,6 +53,11 @@ type Claim = PersistentVolumeClaim & KubeObject;
 interface Replica {
   pod: Pod;
   created: boolean;
+}
+
+/** A replica at its index (ordinal minus spec.ordinals.start). */
+interface Slot extends Replica {
+  index: number;
 }
 
 /** Why a sync pass stopped early. */
@@ -76,12 +84,14 @@ export class StatefulSetController implements Controller {
   private readonly revisions: Informer<Revision>;
   private readonly recorder: EventRecorder;
   readonly workers: number;
+  private readonly burstReplicas: number;
 
   constructor(
     private readonly ctx: ControllerContext,
     options: StatefulSetControllerOptions = {},
   ) {
     this.workers = options.workers ?? 5;
+    this.burstReplicas = options.burstReplicas ?? 500;
     this.recorder = ctx.recorder(statefulSetControllerName);
     this.sets = ctx.informers.informerFor<StatefulSetObject>(resources.statefulsets);
     this.pods = ctx.informers.informerFor<PodObject>(resources.pods, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
@@ -275,31 +285,38 @@ export class StatefulSetController implements Controller {
     const updateName = updateRevision.metadata?.name ?? '';
     const currentTemplate = templateOfRevision(currentRevision) ?? set.spec?.template;
     const updateTemplate = templateOfRevision(updateRevision) ?? set.spec?.template;
-    const start = set.spec?.ordinals?.start ?? 0;
-    const replicaCount = set.spec?.replicas ?? 1;
+    const start = specCount(set.spec?.ordinals?.start, 0);
+    const replicaCount = specCount(set.spec?.replicas, 1);
     const strategy = set.spec?.updateStrategy?.type ?? 'RollingUpdate';
-    const partition = strategy === 'RollingUpdate' ? (set.spec?.updateStrategy?.rollingUpdate?.partition ?? 0) : 0;
+    const partition = strategy === 'RollingUpdate' ? specCount(set.spec?.updateStrategy?.rollingUpdate?.partition, 0) : 0;
     const minReadySeconds = set.spec?.minReadySeconds ?? 0;
     const monotonic = set.spec?.podManagementPolicy !== 'Parallel';
     const now = this.ctx.clock.now();
 
-    const replicas: Replica[] = [];
+    // Existing pods by index, and at most burstReplicas missing ones per pass, lowest first: a
+    // StatefulSet whose replicas is absurd (two billion) costs what its pods cost, never an
+    // allocation per replica.
+    const existing = new Map<number, Replica>();
     const condemned: Replica[] = [];
     for (const pod of pods) {
       const ordinal = ordinalOf(pod, setName);
-      if (ordinal >= start && ordinal < start + replicaCount) replicas[ordinal - start] = { pod, created: true };
+      if (ordinal >= start && ordinal < start + replicaCount) existing.set(ordinal - start, { pod, created: true });
       else if (ordinal >= 0) condemned.push({ pod, created: true });
     }
-    for (let index = 0; index < replicaCount; index++) {
-      if (replicas[index]) continue;
+    const replicas: Slot[] = [...existing].map(([index, r]) => ({ ...r, index }));
+    // The lowest `burst` missing indexes all lie below existing.size + burst.
+    const scanned = Math.min(replicaCount, existing.size + this.burstReplicas);
+    for (let index = 0; index < scanned; index++) {
+      if (existing.has(index)) continue;
       const ordinal = start + index;
       // Pods below the partition stay at the current revision (newVersionedStatefulSetPod).
       const pod =
         strategy === 'RollingUpdate' && ordinal < partition
           ? newStatefulSetPod(set, currentTemplate, ordinal, currentName)
           : newStatefulSetPod(set, updateTemplate, ordinal, updateName);
-      replicas[index] = { pod, created: false };
+      replicas.push({ pod, created: false, index });
     }
+    replicas.sort((a, b) => a.index - b.index);
     condemned.sort((a, b) => ordinalOf(b.pod, setName) - ordinalOf(a.pod, setName));
 
     const unavailable = (r: Replica): boolean => !r.created || isPodDeleting(r.pod) || msUntilAvailable(r.pod, minReadySeconds, now) !== 0;
@@ -369,9 +386,8 @@ export class StatefulSetController implements Controller {
     if (strategy === 'OnDelete') return { status: makeStatus(), requeueAfter: progress.requeueAfter };
 
     // Rolling update: highest ordinal first, down to the partition, one at a time.
-    for (let index = replicas.length - 1; index >= partition && index >= 0; index--) {
-      const replica = replicas[index];
-      if (!replica) continue;
+    for (let at = replicas.length - 1; at >= 0 && replicas[at]!.index >= partition; at--) {
+      const replica = replicas[at]!;
       if (replica.created && replica.pod.metadata?.labels?.[revisionLabel] !== updateName && !isPodDeleting(replica.pod)) {
         await this.deletePod(set, replica);
         return { status: makeStatus(), requeueAfter: progress.requeueAfter };
