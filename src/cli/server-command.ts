@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { ApiServer } from '../apiserver/server.js';
 import { CertAndTokenAuthenticator } from '../apiserver/auth.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
+import type { InFlightLimits } from '../apiserver/inflight.js';
 import { RbacAuthorization } from '../apiserver/authorization/rbac-authorization.js';
 import { firstAddressInCIDR, parseCIDR } from '../apimachinery/net.js';
 import { errorMessage } from '../apimachinery/errors.js';
@@ -68,6 +69,10 @@ export const serverFlags: FlagSpec[] = [
   { name: 'simulated-nodes', type: 'string', help: 'run this many simulated nodes (no containers, as KWOK) in the server', default: '0' },
   { name: 'disable-controllers', type: 'boolean', help: 'run the API server only: no controllers and no scheduler', default: false },
   { name: 'disable-agent', type: 'boolean', help: 'run no node agent in the server (no containers on this machine)', default: false },
+  { name: 'max-requests-inflight', type: 'string', help: 'read-only requests served at once; more get 429 (as kube-apiserver)', default: '400' },
+  { name: 'max-mutating-requests-inflight', type: 'string', help: 'writes served at once; more get 429 (as kube-apiserver)', default: '200' },
+  { name: 'min-request-timeout', type: 'string', help: 'seconds: a watch ends after a random time between this and twice this (as kube-apiserver)', default: '1800' },
+  { name: 'request-timeout', type: 'string', help: 'how long a request other than a watch or stream may take before 504, e.g. 60s, 1m0s (as kube-apiserver)', default: '1m0s' },
   ...nodeFlags,
 ];
 
@@ -97,7 +102,24 @@ export interface ServerConfig {
   disableControllers: boolean;
   simulatedNodes: number;
   disableAgent: boolean;
+  /** The API server's request limits (`--max-*-inflight`, `--min-request-timeout`, `--request-timeout`). */
+  requestLimits: { inFlight: InFlightLimits; minRequestTimeoutSeconds: number; requestTimeoutSeconds: number };
   node: NodeConfig;
+}
+
+/** A flag's value as a positive whole number, else a usage error naming the flag. */
+function positiveCount(flags: Record<string, string | boolean | undefined>, name: string): number {
+  const n = Number(flags[name]);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name}: not a positive whole number: ${String(flags[name])}`);
+  return n;
+}
+
+/** Seconds in a Go-style duration (`60s`, `1m0s`, `1h`) or a bare number of seconds. */
+export function durationSeconds(text: string): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  const parts = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(text);
+  if (!parts || text === '') return undefined;
+  return Number(parts[1] ?? 0) * 3600 + Number(parts[2] ?? 0) * 60 + Number(parts[3] ?? 0);
 }
 
 function str(v: string | boolean | undefined): string {
@@ -160,7 +182,18 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
     disableControllers: flags['disable-controllers'] === true,
     simulatedNodes: Number(flags['simulated-nodes'] ?? 0),
     disableAgent: flags['disable-agent'] === true,
+    requestLimits: requestLimits(flags),
     node: nodeConfig(flags),
+  };
+}
+
+function requestLimits(flags: Record<string, string | boolean | undefined>): ServerConfig['requestLimits'] {
+  const timeout = durationSeconds(str(flags['request-timeout']));
+  if (timeout === undefined || timeout <= 0) throw new UsageError(`--request-timeout: not a duration: ${String(flags['request-timeout'])}`);
+  return {
+    inFlight: { readOnly: positiveCount(flags, 'max-requests-inflight'), mutating: positiveCount(flags, 'max-mutating-requests-inflight') },
+    minRequestTimeoutSeconds: positiveCount(flags, 'min-request-timeout'),
+    requestTimeoutSeconds: timeout,
   };
 }
 
@@ -199,6 +232,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     const api = new ApiServer({
       store,
       metrics,
+      ...config.requestLimits,
       authorizer: authorization.authorizer,
       ruleResolver: authorization.rbac,
       admissionPlugins: authorization.admissionPlugins,
