@@ -120,7 +120,7 @@ export class ApiServer {
     ]);
     for (const type of resourceTypes) {
       const codec = type.group === 'events.k8s.io' ? eventsCodec : undefined;
-      this.stores.set(storeKeyOf(type), new RestStore(type, store, strategyFor(type, allocators), this.clock, { codec, admission }));
+      this.stores.set(storeKeyOf(type), new RestStore(type, store, strategyFor(type, allocators, this.clock), this.clock, { codec, admission }));
     }
     // Counted on the backend itself: a scrape's counts are not store requests of the API.
     trackStorageObjects(this.registry, options.store, [...this.stores.values()].map((s) => s.prefix('')));
@@ -139,7 +139,7 @@ export class ApiServer {
         const { items } = await this.store('discovery.k8s.io', 'v1', 'endpointslices').list(ns);
         return (items as unknown as EndpointSlice[]).filter((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === service);
       },
-      ...(options.nodeProxy ? { kubeletClientCert: options.nodeProxy.clientCert, defaultNodePort: options.nodeProxy.defaultNodePort } : {}),
+      ...(options.nodeProxy ? { kubeletTLS: options.nodeProxy.kubeletTLS, defaultNodePort: options.nodeProxy.defaultNodePort } : {}),
       ...(options.proxyDial ? { dial: options.proxyDial } : {}),
     });
     if (options.nodeProxy) {

@@ -155,7 +155,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       authenticator: new CertAndTokenAuthenticator(tokens),
       advertiseAddress: `${config.advertiseAddress}:${config.httpsPort}`,
       serverCAPem: credentials.serverCA.certificatePem,
-      nodeProxy: { clientCert: { cert: credentials.kubeletClient.certificatePem, key: credentials.kubeletClient.privateKeyPem } },
+      nodeProxy: { kubeletTLS: { cert: credentials.kubeletClient.certificatePem, key: credentials.kubeletClient.privateKeyPem, ca: credentials.serverCA.certificatePem } },
       onError: (err) => (logger?.child('apiserver').error ?? log)(`apiserver error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     });
     const address = await api.listen(
