@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createSecureServer } from 'node:http2';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -6,7 +7,9 @@ import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Store } from '../storage/store.js';
 import { clusterIPAllocator, nodePortAllocator } from './allocator.js';
-import { allowAuthenticated, type Authenticator, type Authorizer } from './auth.js';
+import { allowAuthenticated, type Authenticator, type Authorizer, type UserInfo } from './auth.js';
+import { NodeRestrictionAdmission } from './admission/node-restriction.js';
+import { CSRRequesterAdmission } from './admission/csr-requester.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { internalError, notFound, StatusError, errorMessage } from '../apimachinery/errors.js';
 import { bodyDecoder } from './body.js';
@@ -98,6 +101,8 @@ export class ApiServer {
   private readonly resourceProxy: ResourceProxy;
   private readonly registry: Registry;
   private readonly requestMetrics: ApiServerRequestMetrics;
+  /** The authenticated user of the request being served, for admission plugins that judge by it. */
+  private readonly requestUser = new AsyncLocalStorage<UserInfo>();
   private ready = false;
 
   constructor(private readonly options: ApiServerOptions) {
@@ -117,6 +122,8 @@ export class ApiServer {
     // Mutating admission reads other types through their stores, made just below.
     const admission = new AdmissionChain([
       new DefaultStorageClassAdmission(async () => (await this.store('storage.k8s.io', 'v1', 'storageclasses').list('', {})).items as unknown as StorageClass[]),
+      new CSRRequesterAdmission(() => this.requestUser.getStore()),
+      new NodeRestrictionAdmission(() => this.requestUser.getStore()),
     ]);
     for (const type of resourceTypes) {
       const codec = type.group === 'events.k8s.io' ? eventsCodec : undefined;
@@ -260,7 +267,7 @@ export class ApiServer {
       this.requestMetrics.observe(labels, code, (this.registry.now() - start) / 1000);
     });
     try {
-      this.authorize(req, info, url.pathname);
+      this.authorize(req, info, url.pathname, url.searchParams);
       if (resourceProxied) await this.resourceProxy.upgrade(req, socket, head, info);
       else if (this.nodeProxy) await this.nodeProxy.upgrade(req, socket, head, info, url.searchParams);
     } catch (err) {
@@ -271,13 +278,13 @@ export class ApiServer {
     }
   }
 
-  /** Authenticates and authorizes a request (401/403 as upstream). */
-  private authorize(req: IncomingMessage, info: RequestInfo, path: string): void {
+  /** Authenticates and authorizes a request (401/403 as upstream); returns the user. */
+  private authorize(req: IncomingMessage, info: RequestInfo, path: string, query: URLSearchParams): UserInfo {
     const user = this.options.authenticator.authenticate(req);
     if (!user) {
       throw new StatusError(401, 'Unauthorized', 'Unauthorized');
     }
-    const decision = this.authorizer.authorize(user, info);
+    const decision = this.authorizer.authorize(user, authorizationInfo(info, query));
     if (!decision.allowed) {
       throw new StatusError(
         403,
@@ -285,6 +292,7 @@ export class ApiServer {
         `${info.resource || path} is forbidden: User "${user.user}" cannot ${info.verb} resource "${info.resource}"${decision.reason ? `: ${decision.reason}` : ''}`,
       );
     }
+    return user;
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, labels: RequestLabels): Promise<void> {
@@ -298,7 +306,12 @@ export class ApiServer {
     if (publicPaths.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
       return this.serveHealth(res, path);
     }
-    this.authorize(req, info, path);
+    const user = this.authorize(req, info, path, url.searchParams);
+    return this.requestUser.run(user, () => this.routeAuthorized(req, res, url, info, labels));
+  }
+
+  private async routeAuthorized(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, labels: RequestLabels): Promise<void> {
+    const path = url.pathname;
     if (path === '/metrics') return this.serveMetrics(req, res);
     if (path.startsWith('/openapi/')) {
       const doc = this.openapi.serve(path, url.searchParams, req.headers.accept);
@@ -382,4 +395,15 @@ export class ApiServer {
     }
     throw notFoundStatus();
   }
+}
+
+/**
+ * The request as authorizers see it: a list or watch that selects one name by
+ * `fieldSelector=metadata.name=<name>` names that object, as upstream's RequestInfoFactory sets
+ * it (so a node may watch the one Secret its pod uses).
+ */
+function authorizationInfo(info: RequestInfo, query: URLSearchParams): RequestInfo {
+  if (!info.isResourceRequest || info.name !== '' || (info.verb !== 'list' && info.verb !== 'watch')) return info;
+  const match = /^metadata\.name(?:=|==)([^,]+)$/.exec(query.get('fieldSelector') ?? '');
+  return match ? { ...info, name: match[1]! } : info;
 }

@@ -19,6 +19,14 @@ import { schedulerFactory } from '../scheduler/scheduler.js';
 import { RegistryDiscovery } from '../apiserver/served-resources.js';
 import { SimulatedNodePool } from '../kubelet/simulated/pool.js';
 import { NodeAgent } from '../kubelet/agent.js';
+import { servingCertFromCA } from '../kubelet/serving-cert.js';
+import { allowAuthenticated } from '../apiserver/auth.js';
+import { chainAuthorizers } from '../apiserver/authorization/decision.js';
+import { BootstrapAuthorizer } from '../apiserver/authorization/bootstrap-authorizer.js';
+import { NodeAuthorizer } from '../apiserver/authorization/node-authorizer.js';
+import { NodeGraph } from '../apiserver/authorization/node-graph.js';
+import { feedNodeGraph } from '../apiserver/authorization/node-graph-informers.js';
+import { CSRSigningController } from '../apiserver/certificates/csr-signing-controller.js';
 import { defaultNodeIP } from '../kubelet/machine-info.js';
 import { defaultDataDir, flagHelp, UsageError, type FlagSpec } from './flags.js';
 import { configFlags, parseFlagsWithConfig } from './config-file.js';
@@ -148,11 +156,15 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     const tokens = await createTokenAuthenticator(credentials);
     // One registry for the process: every component records into it, the API server serves it.
     const metrics = new Registry();
+    // The join token only gets a node certificate; nodes reach only their pods' objects.
+    const nodeGraph = new NodeGraph();
+    const authorizer = chainAuthorizers([new BootstrapAuthorizer(), new NodeAuthorizer({ graph: nodeGraph })], allowAuthenticated);
     const api = new ApiServer({
       store,
       metrics,
       serviceCIDR: config.serviceCIDR,
       authenticator: new CertAndTokenAuthenticator(tokens),
+      authorizer,
       advertiseAddress: `${config.advertiseAddress}:${config.httpsPort}`,
       serverCAPem: credentials.serverCA.certificatePem,
       nodeProxy: { kubeletTLS: { cert: credentials.kubeletClient.certificatePem, key: credentials.kubeletClient.privateKeyPem, ca: credentials.serverCA.certificatePem } },
@@ -230,6 +242,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           containerRuntimeEndpoint: config.node.containerRuntimeEndpoint || undefined,
           kubeletPort: config.node.kubeletPort,
           trustedClientCAPem: credentials.serverCA.certificatePem,
+          servingCertificate: servingCertFromCA(credentials.serverCA),
           labels: { 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true' },
           metrics,
           log: logger?.child('agent').info ?? log,
