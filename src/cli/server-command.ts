@@ -196,6 +196,16 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     const client = new InProcessClient(api.operations);
     // Parts that use the store must finish before it closes.
     const running: Promise<void>[] = [];
+    const apiLog = logger?.child('apiserver').error ?? log;
+    running.push(feedNodeGraph({ client, graph: nodeGraph, clock: systemClock, signal, onError: (err) => apiLog(`node authorizer graph: ${errorMessage(err)}`) }));
+    const signer = new CSRSigningController({
+      client,
+      clientCA: credentials.clientCA,
+      servingCA: credentials.serverCA,
+      clock: systemClock,
+      onError: (err, where) => apiLog(`${where}: ${errorMessage(err)}`),
+    });
+    running.push(signer.run(signal).catch((err: unknown) => log(`certificate signer stopped: ${errorMessage(err)}`)));
     if (dnsPort > 0) {
       running.push(
         runClusterDns({

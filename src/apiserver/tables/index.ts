@@ -9,6 +9,7 @@ import { corePrinters, eventsV1Printer } from './core.js';
 import { timestampSince } from './duration.js';
 import { networkPrinters } from './network.js';
 import { podPrinter } from './pod.js';
+import { csrPrinter } from './certificates.js';
 import type { PartialObjectMetadata, Table, TableColumnDefinition, TableRow, TypePrinter } from './types.js';
 import { workloadPrinters } from './workloads.js';
 
@@ -46,6 +47,7 @@ function printerFor(resource: ResourceType): TypePrinter {
     return corePrinters[resource.kind] ?? defaultPrinter;
   }
   if (resource.group === 'events.k8s.io' && resource.kind === 'Event') return eventsV1Printer;
+  if (resource.group === 'certificates.k8s.io') return csrPrinter;
   const key = `${resource.group}/${resource.kind}`;
   return workloadPrinters[key] ?? networkPrinters[key] ?? defaultPrinter;
 }
