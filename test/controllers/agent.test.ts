@@ -9,6 +9,7 @@ import { clusterPolling, TestCluster } from '../harness/cluster.js';
 import { waitFor } from '../../src/testing/wait.js';
 
 const skiffBin = fileURLToPath(new URL('../../../bin/skiff', import.meta.url));
+const tlsPeer = fileURLToPath(new URL('../harness/tls-peer.js', import.meta.url));
 
 describe('skiff agent --simulated joins a server over HTTPS', { concurrency: 1 }, () => {
   let c: TestCluster;
@@ -122,5 +123,36 @@ spec:
     await waitFor('a pod to run after the restart', async () => (await c.kubectlOK(['get', 'pod', 'after-restart', '-o', 'jsonpath={.status.phase}'])) === 'Running', { ...clusterPolling, timeoutMs: 60_000 });
     const csrs = await c.kubectlOK(['get', 'csr', '-o', 'jsonpath={range .items[*]}{.spec.signerName}{"\\n"}{end}']);
     assert.equal(csrs.split('\n').filter((l) => l === 'kubernetes.io/kube-apiserver-client-kubelet').length, 1);
+  });
+
+  test("a Node whose address points at a listener: the API server's request fails verification and the listener gets no credential and no request", async () => {
+    const listener = c.netns.spawn(process.execPath, [tlsPeer, 'listen', '127.0.0.1', '10999', join(c.dataDir, 'listener')]);
+    const events: { event: string; clientCertificate?: boolean; bytes?: number }[] = [];
+    let buffered = '';
+    listener.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      buffered += d;
+      for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
+        events.push(JSON.parse(buffered.slice(0, i)) as { event: string });
+        buffered = buffered.slice(i + 1);
+      }
+    });
+    try {
+      await waitFor('the listener', async () => events.some((e) => e.event === 'listening'), clusterPolling);
+      await c.kubectlOK(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: Node\nmetadata: {name: rogue}\n' });
+      await c.kubectlOK(['patch', 'node', 'rogue', '--subresource=status', '--type=merge', '-p', '{"status":{"addresses":[{"type":"InternalIP","address":"127.0.0.1"}],"daemonEndpoints":{"kubeletEndpoint":{"Port":10999}}}}']);
+      await c.kubectlOK(['run', 'on-rogue', '--image=busybox', '--restart=Never', '--overrides', '{"spec":{"nodeName":"rogue"}}']);
+      const logs = await c.kubectl(['logs', 'on-rogue']);
+      assert.notEqual(logs.code, 0);
+      assert.match(logs.stderr, /certificate/);
+      assert.doesNotMatch(logs.stderr, /listener-reply/);
+      const exec = await c.kubectl(['exec', 'on-rogue', '--', 'true']);
+      assert.notEqual(exec.code, 0);
+      assert.doesNotMatch(exec.stderr, /listener-reply/);
+      await waitFor('the listener to see the attempts', async () => events.filter((e) => e.event !== 'listening').length >= 2, clusterPolling);
+      assert.ok(events.every((e) => e.event !== 'data'), JSON.stringify(events));
+      assert.ok(events.every((e) => e.clientCertificate !== true), JSON.stringify(events));
+    } finally {
+      if (listener.pid) process.kill(listener.pid, 'SIGTERM');
+    }
   });
 });
