@@ -21,7 +21,7 @@ function proxy(nodeOverride: Node = node): NodeProxy {
       throw notFound({ resource: 'pods', group: '', name });
     },
     getNode: async () => nodeOverride,
-    clientCert: { cert: '', key: '' },
+    kubeletTLS: { cert: '', key: '', ca: '' },
     dialTimeoutMs: 2000,
   });
 }
@@ -48,6 +48,7 @@ describe('NodeProxy.locate', () => {
       host: '10.0.0.7',
       port: 10250,
       path: '/containerLogs/ns/web/app?follow=true&limitBytes=10&sinceTime=2024-05-01T10%3A00%3A00Z&tailLines=5&timestamps=true',
+      nodeName: 'n1',
     });
   });
 

@@ -1,8 +1,9 @@
 import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isIP, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { kubeletConnectOptions, type KubeletClientTLS } from './kubelet-tls.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Status } from 'kubernetes-types/meta/v1.js';
 import { badRequest, invalid, StatusError, type FieldError, type StatusReason } from '../apimachinery/errors.js';
@@ -20,8 +21,11 @@ export interface NodeProxyOptions {
   getPod(namespace: string, name: string): Promise<Pod>;
   /** Reads a node (throws the store's 404 when absent). */
   getNode(name: string): Promise<Node>;
-  /** The client certificate the API server presents to nodes (`client-kube-apiserver-kubelet.crt/.key`). */
-  clientCert: { cert: string; key: string };
+  /**
+   * The client certificate the API server presents to nodes (`client-kube-apiserver-kubelet.crt/.key`)
+   * and the CA nodes' serving certificates must chain to.
+   */
+  kubeletTLS: KubeletClientTLS;
   /** How long dialing a node may take (default 30 s). */
   dialTimeoutMs?: number;
   /** The node port when a Node does not say (default 10250). */
@@ -36,6 +40,8 @@ export interface NodeLocation {
   port: number;
   /** Path and query, e.g. `/exec/ns/pod/c?command=sh&input=1`. */
   path: string;
+  /** The Node's name, which its serving certificate must carry. */
+  nodeName: string;
 }
 
 function flag(query: URLSearchParams, name: string): boolean {
@@ -145,18 +151,27 @@ function nodeError(code: number, body: string): StatusError {
 /**
  * Forwards the pod subresources a node serves (pods/log, pods/exec, pods/attach,
  * pods/portforward) to the node's kubelet server over HTTPS with the API server's client
- * certificate, as upstream's API server does: logs are streamed back; exec, attach and
+ * certificate, after verifying the node's serving certificate (cluster CA, node name), as
+ * upstream's API server does with --kubelet-certificate-authority: logs are streamed back; exec, attach and
  * port-forward are HTTP upgrades proxied byte for byte both ways, so that the client and the
  * node's streaming server negotiate the protocol (SPDY or WebSocket) between themselves.
  */
 export class NodeProxy {
-  private readonly agent: Agent;
+  /** One connection pool per node: the name its certificate must carry differs. */
+  private readonly agents = new Map<string, Agent>();
   private readonly dialTimeoutMs: number;
 
   constructor(private readonly options: NodeProxyOptions) {
     this.dialTimeoutMs = options.dialTimeoutMs ?? 30_000;
-    // Nodes' serving certificates are not verified: upstream's default without --kubelet-certificate-authority.
-    this.agent = new Agent({ keepAlive: true, cert: options.clientCert.cert, key: options.clientCert.key, rejectUnauthorized: false });
+  }
+
+  private agentFor(nodeName: string): Agent {
+    let agent = this.agents.get(nodeName);
+    if (!agent) {
+      agent = new Agent({ keepAlive: true, ...kubeletConnectOptions(this.options.kubeletTLS, nodeName) });
+      this.agents.set(nodeName, agent);
+    }
+    return agent;
   }
 
   /** True for the requests this proxy serves. */
@@ -191,7 +206,7 @@ export class NodeProxy {
     // Sorted by key, as Go's url.Values.Encode writes them.
     params.sort();
     const search = params.toString();
-    return { host, port, path: search ? `${path}?${search}` : path };
+    return { host, port, path: search ? `${path}?${search}` : path, nodeName };
   }
 
   /** Serves a request without upgrade: pods/log streams; the others need an upgrade (400, as upstream). */
@@ -260,7 +275,8 @@ export class NodeProxy {
 
   /** Closes idle connections to nodes. */
   close(): void {
-    this.agent.destroy();
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
   }
 
   private get(location: NodeLocation): Promise<IncomingMessage> {
@@ -270,8 +286,7 @@ export class NodeProxy {
         port: location.port,
         path: location.path,
         method: 'GET',
-        servername: isIP(location.host) ? undefined : location.host,
-        ...(this.options.dial ? { createConnection: () => this.tls(location) } : { agent: this.agent }),
+        ...(this.options.dial ? { createConnection: () => this.tls(location) } : { agent: this.agentFor(location.nodeName) }),
         timeout: this.dialTimeoutMs,
       });
       request.on('response', resolve);
@@ -287,11 +302,7 @@ export class NodeProxy {
   private tls(location: NodeLocation): TLSSocket {
     return tlsConnect({
       ...(this.options.dial ? { socket: this.options.dial(location.host, location.port) } : { host: location.host, port: location.port }),
-      cert: this.options.clientCert.cert,
-      key: this.options.clientCert.key,
-      rejectUnauthorized: false,
-      ALPNProtocols: ['http/1.1'],
-      servername: isIP(location.host) ? undefined : location.host,
+      ...kubeletConnectOptions(this.options.kubeletTLS, location.nodeName),
     });
   }
 

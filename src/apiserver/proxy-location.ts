@@ -17,6 +17,8 @@ export interface ProxyTarget {
    * node ports (upstream's proxy transport).
    */
   kubelet: boolean;
+  /** The Node's name, for kubelet targets: their serving certificate must name it. */
+  nodeName?: string;
 }
 
 /** Options of {@link ProxyLocator}. */
@@ -165,7 +167,7 @@ export class ProxyLocator {
     const requested = portNumber(parsed.port);
     if (parsed.port !== '' && requested === undefined) throw badRequest(`invalid node request ${JSON.stringify(id)}`);
     // The kubelet's own port is always reached over HTTPS with the kubelet client certificate.
-    if (requested === undefined || requested === port) return { scheme: 'https', host, port, kubelet: true };
+    if (requested === undefined || requested === port) return { scheme: 'https', host, port, kubelet: true, nodeName: parsed.name };
     return { scheme: parsed.scheme || 'http', host, port: requested, kubelet: false };
   }
 }

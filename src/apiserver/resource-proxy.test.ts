@@ -152,7 +152,9 @@ describe('proxy subresources on an HTTPS API server', () => {
     backendPort = await listen(backend);
     downPort = await closedPort();
     // A kubelet stand-in: answers with the subject of the client certificate it was shown.
-    kubelet = createTlsServer({ key: creds.serving.privateKeyPem, cert: creds.serving.certificatePem, ca: creds.serverCA.certificatePem, requestCert: true, rejectUnauthorized: true }, (socket: TLSSocket) => {
+    // Its serving certificate names the node, from the CA the API server verifies kubelets with.
+    const nodeServing = creds.serverCA.issueServingCert({ commonName: 'n1', dnsNames: ['n1'], ips: ['10.0.0.9'] });
+    kubelet = createTlsServer({ key: nodeServing.privateKeyPem, cert: nodeServing.certificatePem, ca: creds.serverCA.certificatePem, requestCert: true, rejectUnauthorized: true }, (socket: TLSSocket) => {
       socket.once('data', (chunk: Buffer) => {
         const head = chunk.toString().split('\r\n')[0] ?? '';
         kubeletRequests.push(head);
@@ -164,7 +166,7 @@ describe('proxy subresources on an HTTPS API server', () => {
     api = await startHttpsApiServer({
       credentials: creds,
       signal: abort.signal,
-      nodeProxy: { clientCert: { cert: creds.kubeletClient.certificatePem, key: creds.kubeletClient.privateKeyPem } },
+      nodeProxy: { kubeletTLS: { cert: creds.kubeletClient.certificatePem, key: creds.kubeletClient.privateKeyPem, ca: creds.serverCA.certificatePem } },
       // Endpoint and pod addresses are ones validation accepts (not loopback); every one is
       // reached on 127.0.0.1 at the same port, so nothing leaves the machine.
       proxyDial: (_host, port) => netConnect({ host: '127.0.0.1', port }),
@@ -308,7 +310,7 @@ describe('proxy subresources on an HTTPS API server', () => {
   test('nodes/proxy reaches the kubelet with the kubelet client certificate, and other node ports over HTTP', async () => {
     const res = await call('GET', '/api/v1/nodes/n1/proxy/metrics/cadvisor?x=1');
     assert.equal(res.status, 200, res.body);
-    assert.deepEqual(JSON.parse(res.body), { client: 'system:apiserver', head: 'GET /metrics/cadvisor?x=1 HTTP/1.1' });
+    assert.deepEqual(JSON.parse(res.body), { client: 'kube-apiserver-kubelet-client', head: 'GET /metrics/cadvisor?x=1 HTTP/1.1' });
     const other = await call('GET', `/api/v1/nodes/n1:${backendPort}/proxy/stats`);
     assert.equal(other.status, 200, other.body);
     assert.deepEqual(((o: Echo) => [o.url, o.host])(JSON.parse(other.body) as Echo), ['/stats', `10.0.0.9:${backendPort}`]);

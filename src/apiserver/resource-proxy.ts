@@ -6,14 +6,18 @@ import { StatusError, type StatusReason } from '../apimachinery/errors.js';
 import { pipeUpgrade } from '../apimachinery/upgrade-proxy.js';
 import { ProxyLocator, type ProxyLocatorOptions, type ProxyTarget } from './proxy-location.js';
 import type { RequestInfo } from './request-info.js';
+import { kubeletConnectOptions, type KubeletClientTLS } from './kubelet-tls.js';
 
 /** Opens a TCP connection to `host:port` (connecting in the background, as net.connect). */
 export type Dialer = (host: string, port: number) => Socket;
 
 /** Options of {@link ResourceProxy}. */
 export interface ResourceProxyOptions extends ProxyLocatorOptions {
-  /** The client certificate presented to kubelets (nodes/proxy to the kubelet port). Default: none. */
-  kubeletClientCert?: { cert: string; key: string };
+  /**
+   * How kubelets are reached (nodes/proxy to the kubelet port): the client certificate and the CA
+   * their serving certificates must chain to. Default: none, and such requests answer 503.
+   */
+  kubeletTLS?: KubeletClientTLS;
   /** How connections to pods, endpoints and nodes are opened (default: net.connect). */
   dial?: Dialer;
   /** How long connecting may take (default 30 s). */
@@ -168,14 +172,21 @@ export class ResourceProxy {
   private open(target: ProxyTarget): Socket {
     const raw = this.dialer(target.host, target.port);
     if (target.scheme === 'http') return raw;
-    // Backends' serving certificates are not verified, as upstream's proxy and kubelet transports by default.
-    const cert = target.kubelet ? this.options.kubeletClientCert : undefined;
+    if (target.kubelet) {
+      // The kubelet's certificate is verified against the cluster CA and the node's name.
+      const tls = this.options.kubeletTLS;
+      if (!tls) {
+        raw.destroy();
+        throw new StatusError(503, 'ServiceUnavailable', 'no kubelet client credentials are configured');
+      }
+      return tlsConnect({ socket: raw, ...kubeletConnectOptions(tls, target.nodeName ?? target.host) });
+    }
+    // Pods' and endpoints' serving certificates are not verified, as upstream's proxy transport.
     return tlsConnect({
       socket: raw,
       rejectUnauthorized: false,
       ALPNProtocols: ['http/1.1'],
       servername: isIP(target.host) ? undefined : target.host,
-      ...(cert ? { cert: cert.cert, key: cert.key } : {}),
     });
   }
 

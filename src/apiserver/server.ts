@@ -13,6 +13,8 @@ import { Impersonation } from './authorization/impersonation.js';
 import type { RuleResolver } from './authorization/rule-resolver.js';
 import { requestAttributes } from './authorization/attributes.js';
 import { forbiddenError } from './authorization/forbidden.js';
+import { NodeRestrictionAdmission } from './admission/node-restriction.js';
+import { CSRRequesterAdmission } from './admission/csr-requester.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { internalError, notFound, StatusError, errorMessage } from '../apimachinery/errors.js';
 import { bodyDecoder } from './body.js';
@@ -162,13 +164,15 @@ export class ApiServer {
     const admission = new AdmissionChain(
       [
         new DefaultStorageClassAdmission(async () => (await this.store('storage.k8s.io', 'v1', 'storageclasses').list('', {})).items as unknown as StorageClass[]),
+        new CSRRequesterAdmission(() => this.requestUser.getStore()),
+        new NodeRestrictionAdmission(() => this.requestUser.getStore()),
         ...(options.admissionPlugins ?? []),
       ],
       () => this.requestUser.getStore(),
     );
     for (const type of resourceTypes) {
       const codec = type.group === 'events.k8s.io' ? eventsCodec : undefined;
-      this.stores.set(storeKeyOf(type), new RestStore(type, store, strategyFor(type, allocators), this.clock, { codec, admission }));
+      this.stores.set(storeKeyOf(type), new RestStore(type, store, strategyFor(type, allocators, this.clock), this.clock, { codec, admission }));
     }
     // Counted on the backend itself: a scrape's counts are not store requests of the API.
     trackStorageObjects(this.registry, options.store, [...this.stores.values()].map((s) => s.prefix('')));
@@ -190,7 +194,7 @@ export class ApiServer {
         const { items } = await this.store('discovery.k8s.io', 'v1', 'endpointslices').list(ns);
         return (items as unknown as EndpointSlice[]).filter((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === service);
       },
-      ...(options.nodeProxy ? { kubeletClientCert: options.nodeProxy.clientCert, defaultNodePort: options.nodeProxy.defaultNodePort } : {}),
+      ...(options.nodeProxy ? { kubeletTLS: options.nodeProxy.kubeletTLS, defaultNodePort: options.nodeProxy.defaultNodePort } : {}),
       ...(options.proxyDial ? { dial: options.proxyDial } : {}),
     });
     if (options.nodeProxy) {
@@ -337,7 +341,7 @@ export class ApiServer {
       this.requestMetrics.observe(labels, code, (this.registry.now() - start) / 1000);
     });
     try {
-      this.authorize(req, info, url.pathname);
+      this.authorize(req, info, url.pathname, url.searchParams);
       if (resourceProxied) await this.resourceProxy.upgrade(req, socket, head, info);
       else if (this.nodeProxy) await this.nodeProxy.upgrade(req, socket, head, info, url.searchParams);
     } catch (err) {
@@ -352,13 +356,13 @@ export class ApiServer {
    * Authenticates a request, applies its impersonation headers and authorizes it as the user it
    * acts as (401/403 as upstream); returns that user.
    */
-  private authorize(req: IncomingMessage, info: RequestInfo, path: string): UserInfo {
+  private authorize(req: IncomingMessage, info: RequestInfo, path: string, query: URLSearchParams): UserInfo {
     const caller = this.options.authenticator.authenticate(req);
     if (!caller) {
       throw new StatusError(401, 'Unauthorized', 'Unauthorized');
     }
     const user = this.impersonation.actAs(caller, req.rawHeaders);
-    const decision = this.authorizer.authorize(user, info);
+    const decision = this.authorizer.authorize(user, authorizationInfo(info, query));
     if (!decision.allowed) throw this.forbidden(user, info, path, decision.reason);
     return user;
   }
@@ -379,7 +383,7 @@ export class ApiServer {
     if (publicPaths.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) {
       return this.serveHealth(res, path, url.searchParams);
     }
-    const user = this.authorize(req, info, path);
+    const user = this.authorize(req, info, path, url.searchParams);
     if (path === '/metrics') return this.serveMetrics(req, res);
     if (path.startsWith('/openapi/')) {
       const doc = this.openapi.serve(path, url.searchParams, req.headers.accept);
@@ -479,4 +483,15 @@ export class ApiServer {
     }
     throw notFoundStatus();
   }
+}
+
+/**
+ * The request as authorizers see it: a list or watch that selects one name by
+ * `fieldSelector=metadata.name=<name>` names that object, as upstream's RequestInfoFactory sets
+ * it (so a node may watch the one Secret its pod uses).
+ */
+function authorizationInfo(info: RequestInfo, query: URLSearchParams): RequestInfo {
+  if (!info.isResourceRequest || info.name !== '' || (info.verb !== 'list' && info.verb !== 'watch')) return info;
+  const match = /^metadata\.name(?:=|==)([^,]+)$/.exec(query.get('fieldSelector') ?? '');
+  return match ? { ...info, name: match[1]! } : info;
 }

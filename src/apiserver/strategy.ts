@@ -5,6 +5,8 @@ import type { FieldError } from '../apimachinery/errors.js';
 import { isObject, jsonEqual, type KubeObject } from '../apimachinery/object.js';
 import type { ResourceType } from './registry.js';
 import { validateCreate, validateStatusUpdate, validateUpdate } from './validation/index.js';
+import { csrStrategy } from './csr-strategy.js';
+import { systemClock, type NowClock } from '../apimachinery/clock.js';
 
 /** The allocators a strategy may need. */
 export interface Allocators {
@@ -69,7 +71,7 @@ const generationKinds = new Set([
 const keepsStatusOnCreate = new Set(['Node', 'PersistentVolume', 'PersistentVolumeClaim', 'Namespace']);
 
 /** Builds the strategy of a resource type. */
-export function strategyFor(type: ResourceType, allocators: Allocators): TypeStrategy {
+export function strategyFor(type: ResourceType, allocators: Allocators, clock: NowClock = systemClock): TypeStrategy {
   const hasStatusSubresource = type.subresources.some((s) => s.name === 'status');
   const usesGeneration = generationKinds.has(type.kind) && type.kind !== 'Namespace' && type.kind !== 'Node';
   const base: TypeStrategy = {
@@ -119,6 +121,7 @@ export function strategyFor(type: ResourceType, allocators: Allocators): TypeStr
   if (type.kind === 'Service' && type.group === '') {
     return { ...base, allocates: true, ...serviceAllocation(allocators) };
   }
+  if (type.group === 'certificates.k8s.io') return csrStrategy(base, clock);
   return base;
 }
 

@@ -13,7 +13,11 @@ import { configFlags, parseFlagsWithConfig } from './config-file.js';
 import { loggerFromFlags } from './log-flags.js';
 import { Registry } from '../apimachinery/metrics.js';
 import { registerProcessMetrics } from '../apimachinery/process-metrics.js';
-import { errorMessage } from '../apimachinery/errors.js';
+import { errorMessage, isStatusError } from '../apimachinery/errors.js';
+import { resources } from '../client/client.js';
+import { join } from 'node:path';
+import { loadOrBootstrapNodeCredentials } from '../kubelet/certificate/node-credentials.js';
+import { servingCertFromCSR } from '../kubelet/certificate/serving-cert-request.js';
 import { defaultClusterDNS, readClusterSettings, runServiceProxy, type ClusterNetworkSettings } from './service-networking.js';
 
 /** `skiff agent`'s flags, in k3s's manner. */
@@ -64,7 +68,7 @@ export async function runAgent(args: string[]): Promise<number> {
   const nodeName = node.nodeName;
   if (!server || !token) throw new UsageError('--server and --token are required');
   const ca = await fetchServerCA(server, token);
-  const client = new HttpsClient({ server, ca, token: parseJoinToken(token).secret, userAgent: `skiff-agent/${nodeName}` });
+  const userAgent = `skiff-agent/${nodeName}`;
   const controller = new AbortController();
   // Every informer, queue and server of the process listens on this one signal.
   setMaxListeners(0, controller.signal);
@@ -76,6 +80,26 @@ export async function runAgent(args: string[]): Promise<number> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   const logger = loggerFromFlags(flags);
   const log = logger.child('agent').info;
+  // TLS bootstrap: the join token only gets this node's client certificate; the node uses that alone.
+  const credentials = await loadOrBootstrapNodeCredentials({
+    dir: join(String(flags['data-dir']), 'agent', 'tls'),
+    nodeName,
+    bootstrapClient: () => new HttpsClient({ server, ca, token: parseJoinToken(token).secret, userAgent }),
+    accepted: async (stored) => {
+      const probe = new HttpsClient({ server, ca, cert: stored.cert, key: stored.key, userAgent });
+      try {
+        await probe.get(resources.nodes, '', nodeName);
+        return true;
+      } catch (err) {
+        return !isStatusError(err, 401);
+      } finally {
+        probe.close();
+      }
+    },
+    signal: controller.signal,
+    log,
+  });
+  const client = new HttpsClient({ server, ca, cert: credentials.cert, key: credentials.key, userAgent });
   try {
     // Flags win; then what the server publishes; then k3s's defaults.
     const published = flags.simulated ? undefined : await readClusterSettings(client, controller.signal, log);
@@ -102,6 +126,7 @@ export async function runAgent(args: string[]): Promise<number> {
         containerRuntimeEndpoint: node.containerRuntimeEndpoint || undefined,
         kubeletPort: node.kubeletPort,
         trustedClientCAPem: ca,
+        servingCertificate: servingCertFromCSR(client, ca, controller.signal),
         // The process's registry, served at the node's /metrics.
         metrics: processRegistry(),
         log,

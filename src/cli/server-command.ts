@@ -9,7 +9,7 @@ import type { InFlightLimits } from '../apiserver/inflight.js';
 import { RbacAuthorization } from '../apiserver/authorization/rbac-authorization.js';
 import { firstAddressInCIDR, parseCIDR } from '../apimachinery/net.js';
 import { errorMessage } from '../apimachinery/errors.js';
-import { createTokenAuthenticator, ensureServerCredentials, JOIN_TOKEN_IDENTITY } from '../pki/bootstrap.js';
+import { createTokenAuthenticator, ensureServerCredentials } from '../pki/bootstrap.js';
 import { openStore, type DatastoreTLSFiles } from '../storage/open.js';
 import type { EncryptionConfiguration } from '../apiserver/encryption/config.js';
 import { defaultEncryptionConfigFile, ensureEncryptionConfig, loadEncryptionConfig } from '../apiserver/encryption/config-file.js';
@@ -25,6 +25,12 @@ import { schedulerFactory } from '../scheduler/scheduler.js';
 import { RegistryDiscovery } from '../apiserver/served-resources.js';
 import { SimulatedNodePool } from '../kubelet/simulated/pool.js';
 import { NodeAgent } from '../kubelet/agent.js';
+import { servingCertFromCA } from '../kubelet/serving-cert.js';
+import { BootstrapAuthorizer } from '../apiserver/authorization/bootstrap-authorizer.js';
+import { NodeAuthorizer } from '../apiserver/authorization/node-authorizer.js';
+import { NodeGraph } from '../apiserver/authorization/node-graph.js';
+import { feedNodeGraph } from '../apiserver/authorization/node-graph-informers.js';
+import { CSRSigningController } from '../apiserver/certificates/csr-signing-controller.js';
 import { defaultNodeIP } from '../kubelet/machine-info.js';
 import { defaultDataDir, flagHelp, UsageError, type FlagSpec } from './flags.js';
 import { configFlags, parseFlagsWithConfig } from './config-file.js';
@@ -227,8 +233,10 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     // One registry for the process: every component records into it, the API server serves it.
     const metrics = new Registry();
     registerProcessMetrics(metrics);
-    // Node-less chain for now: system:masters, then RBAC (system:nodes bound to system:node).
-    const authorization = new RbacAuthorization();
+    // system:masters, the join token (CSRs only), the Node authorizer on a graph from informers,
+    // then RBAC, as upstream's chain.
+    const nodeGraph = new NodeGraph();
+    const authorization = new RbacAuthorization({ authorizers: [new BootstrapAuthorizer(), new NodeAuthorizer({ graph: nodeGraph })] });
     const api = new ApiServer({
       store,
       metrics,
@@ -240,7 +248,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       authenticator: new CertAndTokenAuthenticator(tokens),
       advertiseAddress: `${config.advertiseAddress}:${config.httpsPort}`,
       serverCAPem: credentials.serverCA.certificatePem,
-      nodeProxy: { clientCert: { cert: credentials.kubeletClient.certificatePem, key: credentials.kubeletClient.privateKeyPem } },
+      nodeProxy: { kubeletTLS: { cert: credentials.kubeletClient.certificatePem, key: credentials.kubeletClient.privateKeyPem, ca: credentials.serverCA.certificatePem } },
       onError: (err) => (logger?.child('apiserver').error ?? log)(`apiserver error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     });
     const address = await api.listen(
@@ -266,17 +274,23 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     });
     // Components inside the server use the in-process client, which authorization never sees.
     const client = new InProcessClient(api.operations);
-    // Agents authenticate with the join token until they get node credentials: they hold what
-    // system:node and system:node-proxier grant.
-    const joinGroup = JOIN_TOKEN_IDENTITY.groups[0] ?? 'system:bootstrappers';
     await authorization.start(client, signal, {
-      nodeSubjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: joinGroup }],
       onError: (err) => log(`rbac informer: ${errorMessage(err)}`),
     });
     api.setReady(true);
     log(`cluster ready; kubeconfig: ${credentials.kubeconfigFile}`);
     // Parts that use the store must finish before it closes.
     const running: Promise<void>[] = [];
+    const apiLog = logger?.child('apiserver').error ?? log;
+    running.push(feedNodeGraph({ client, graph: nodeGraph, clock: systemClock, signal, onError: (err) => apiLog(`node authorizer graph: ${errorMessage(err)}`) }));
+    const signer = new CSRSigningController({
+      client,
+      clientCA: credentials.clientCA,
+      servingCA: credentials.serverCA,
+      clock: systemClock,
+      onError: (err, where) => apiLog(`${where}: ${errorMessage(err)}`),
+    });
+    running.push(signer.run(signal).catch((err: unknown) => log(`certificate signer stopped: ${errorMessage(err)}`)));
     if (dnsPort > 0) {
       running.push(
         runClusterDns({
@@ -323,6 +337,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           containerRuntimeEndpoint: config.node.containerRuntimeEndpoint || undefined,
           kubeletPort: config.node.kubeletPort,
           trustedClientCAPem: credentials.serverCA.certificatePem,
+          servingCertificate: servingCertFromCA(credentials.serverCA),
           labels: { 'node-role.kubernetes.io/control-plane': 'true', 'node-role.kubernetes.io/master': 'true' },
           metrics,
           log: logger?.child('agent').info ?? log,

@@ -12,6 +12,7 @@ import { CertificateAuthority } from '../pki/ca.js';
 import { apiServerClient } from '../testing/controllers.js';
 import { waitFor } from '../testing/wait.js';
 import { NodeAgent } from './agent.js';
+import { servingCertFromCA } from './serving-cert.js';
 import { FakeRuntime } from './testing.js';
 
 /** A list or watch the agent made. */
@@ -65,6 +66,7 @@ describe('NodeAgent on a fake runtime', () => {
         connectRuntime: () => runtime,
         kubeletPort: 0,
         trustedClientCAPem: ca.certificatePem,
+        servingCertificate: servingCertFromCA(ca),
         podRoutes: false,
         clock,
         log: (m) => logs.push(m),
@@ -130,6 +132,7 @@ describe('NodeAgent readiness', () => {
         connectRuntime: () => runtime,
         kubeletPort: 0,
         trustedClientCAPem: ca.certificatePem,
+        servingCertificate: servingCertFromCA(ca),
         podRoutes: false,
         clock,
         log: (m) => logs.push(m),

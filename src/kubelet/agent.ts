@@ -33,7 +33,7 @@ import { ReferencedObjects } from './referenced-objects.js';
 import { ReadinessPoller } from './readiness-poller.js';
 import { NodeServer } from './server/node-server.js';
 import { CriStreamingBackend } from './streaming-backend.js';
-import { loadOrCreateNodeServingCert } from './serving-cert.js';
+import { loadOrIssueNodeServingCert, type NodeServingCertSource } from './serving-cert.js';
 import { Registry } from '../apimachinery/metrics.js';
 import { KubeletMetrics } from './kubelet-metrics.js';
 import { parseQuantity } from '../apimachinery/quantity.js';
@@ -111,6 +111,12 @@ export interface NodeAgentOptions {
   kubeletPort?: number;
   /** Client certificates signed by this CA may use the node's endpoint (the API server's). */
   trustedClientCAPem: string;
+  /**
+   * Where the node endpoint's serving certificate comes from: the cluster CA (directly in
+   * `skiff server`, by a CertificateSigningRequest in `skiff agent`), so that the API server can
+   * verify it against the CA and the node's name.
+   */
+  servingCertificate: NodeServingCertSource;
   /** Labels besides the well-known ones (e.g. node-role.kubernetes.io/control-plane). */
   labels?: Record<string, string>;
   /**
@@ -298,7 +304,7 @@ export class NodeAgent {
 
   /** The node's HTTPS endpoint (logs, exec, attach, port-forward), first, so the port registered answers as soon as the Node exists. */
   private async serveNodeEndpoint(run: AgentRun, cri: ContainerRuntime, pods: Informer<PodObject>): Promise<number> {
-    const tls = await loadOrCreateNodeServingCert(run.dirs.tls, this.nodeName, [this.nodeIP]);
+    const tls = await loadOrIssueNodeServingCert(run.dirs.tls, this.nodeName, [this.nodeIP, '127.0.0.1'], this.options.servingCertificate);
     const server = new NodeServer({
       tls,
       clientCAPem: this.options.trustedClientCAPem,

@@ -8,7 +8,7 @@ import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, Secret } 
 import type { Clock } from '../apimachinery/clock.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import { resources, type Client } from '../client/client.js';
-import { podReferences } from './pod/references.js';
+import { podReferences } from '../apimachinery/pod-references.js';
 import { WatchedObjects } from './watched-objects.js';
 
 /** Options of {@link ReferencedObjects}. */

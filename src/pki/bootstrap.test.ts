@@ -134,7 +134,7 @@ describe('ensureServerCredentials', () => {
       // Nodes trust only the server CA (from /cacerts): the API server's kubelet client certificate comes from it.
       const kubeletClient = new X509Certificate(creds.kubeletClient.certificatePem);
       assert.ok(kubeletClient.verify(creds.serverCA.certificate.publicKey));
-      assert.deepEqual(subjectName(kubeletClient), { commonName: 'system:apiserver', organizations: ['system:masters'] });
+      assert.deepEqual(subjectName(kubeletClient), { commonName: 'kube-apiserver-kubelet-client', organizations: [] });
       assert.deepEqual(extendedKeyUsages(kubeletClient), ['clientAuth']);
       assert.equal((await stat(creds.kubeletClient.keyFile)).mode & 0o777, 0o600);
 

@@ -55,8 +55,9 @@ export interface ServerCredentials {
   admin: CertificateFiles;
   /**
    * What the API server presents to nodes' kubelet servers (`client-kube-apiserver-kubelet.crt/.key`,
-   * CN `system:apiserver`, O `system:masters` as k3s's). Signed by the server CA, the one CA agents
-   * hold (from /cacerts), so a node trusts it; the API server itself (client CA) does not accept it.
+   * CN `kube-apiserver-kubelet-client`, no groups, as upstream's: an identity only kubelets honour).
+   * Signed by the server CA, the one CA agents hold (from /cacerts), so a node trusts it; the API
+   * server itself (client CA) does not accept it.
    */
   kubeletClient: CertificateFiles;
   /** `<dataDir>/server/token`, holding the full-form join token. */
@@ -79,8 +80,8 @@ export interface ServerCredentials {
 /** The admin user's identity, in its client certificate and behind the admin token. */
 export const ADMIN_IDENTITY: UserIdentity = { user: 'system:admin', groups: ['system:masters'] };
 
-/** The API server's identity toward kubelets, in its kubelet client certificate. */
-export const KUBELET_CLIENT_IDENTITY: UserIdentity = { user: 'system:apiserver', groups: ['system:masters'] };
+/** The API server's identity toward kubelets, in its kubelet client certificate (upstream's name, no groups). */
+export const KUBELET_CLIENT_IDENTITY: UserIdentity = { user: 'kube-apiserver-kubelet-client', groups: [] };
 
 /** The identity the join token authenticates as when used as a bearer token, unless told otherwise. */
 export const JOIN_TOKEN_IDENTITY: UserIdentity = { user: 'system:bootstrap:skiff-join', groups: ['system:bootstrappers'] };

@@ -37,6 +37,17 @@ export interface ClientCertRequest {
   validDays?: number;
 }
 
+/** A certificate for a public key the requester holds (see {@link CertificateAuthority.signPublicKey}). */
+export interface PublicKeyCertRequest {
+  subject: { commonName: string; organizations?: string[] };
+  publicKey: KeyObject;
+  extKeyUsages: ('serverAuth' | 'clientAuth')[];
+  dnsNames?: string[];
+  ips?: string[];
+  /** Validity in seconds. Default 365 days. */
+  validSeconds?: number;
+}
+
 /** A freshly issued certificate with its new private key. */
 export interface IssuedCertificate {
   certificate: X509Certificate;
@@ -122,6 +133,22 @@ export class CertificateAuthority {
       request.validDays,
       { extKeyUsages: ['clientAuth'] },
     );
+  }
+
+  /**
+   * Signs a certificate for a key someone else holds (a certificate signing request's): the
+   * subject, usages and SANs are the caller's decision. Returns the certificate PEM.
+   */
+  signPublicKey(request: PublicKeyCertRequest): string {
+    return createCertificate({
+      subject: request.subject,
+      publicKey: request.publicKey,
+      issuer: { certificate: this.certificate, privateKey: this.#privateKey },
+      validDays: request.validSeconds !== undefined ? request.validSeconds / 86400 : DEFAULT_LEAF_VALID_DAYS,
+      extKeyUsages: request.extKeyUsages,
+      dnsNames: request.dnsNames,
+      ips: request.ips,
+    });
   }
 
   /** Whether this CA signed the certificate (issuer name matches and the signature verifies). */

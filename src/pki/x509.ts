@@ -19,6 +19,7 @@ export const OID = {
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
   anyExtendedKeyUsage: '2.5.29.37.0',
+  extensionRequest: '1.2.840.113549.1.9.14',
 } as const;
 
 /** Extended key usages a certificate can be issued for. */
@@ -101,11 +102,8 @@ export function createCertificate(template: CertificateTemplate): string {
   if (template.issuer) {
     extensions.push(extension(OID.authorityKeyIdentifier, false, der.sequence(der.implicitPrimitive(0, authorityKeyId))));
   }
-  const altNames = [
-    ...(template.dnsNames ?? []).map((name) => der.implicitPrimitive(2, Buffer.from(name, 'ascii'))),
-    ...(template.ips ?? []).map((ip) => der.implicitPrimitive(7, ipToBytes(ip))),
-  ];
-  if (altNames.length) extensions.push(extension(OID.subjectAltName, false, der.sequence(...altNames)));
+  const altNames = encodeAltNames(template.dnsNames ?? [], template.ips ?? []);
+  if (altNames) extensions.push(extension(OID.subjectAltName, false, altNames));
 
   const serial = randomBytes(16);
   serial[0]! &= 0x7f; // positive, at most 20 octets (RFC 5280 4.1.2.2)
@@ -125,10 +123,23 @@ export function createCertificate(template: CertificateTemplate): string {
   return toPem('CERTIFICATE', certificate);
 }
 
+/** The subjectAltName extension value for DNS names and IPs, or undefined when there are none. */
+export function encodeAltNames(dnsNames: string[], ips: string[]): Buffer | undefined {
+  const altNames = [
+    ...dnsNames.map((name) => der.implicitPrimitive(2, Buffer.from(name, 'ascii'))),
+    ...ips.map((ip) => der.implicitPrimitive(7, ipToBytes(ip))),
+  ];
+  return altNames.length ? der.sequence(...altNames) : undefined;
+}
+
 /** Subject alternative names read from a certificate's extension (empty lists when it has none). */
 export function subjectAltNames(certificate: X509Certificate): SubjectAltNames {
+  return decodeAltNames(certificateExtensions(certificate.raw).get(OID.subjectAltName)?.value);
+}
+
+/** DNS names and IPs of a subjectAltName extension value (empty lists for undefined). */
+export function decodeAltNames(value: Buffer | undefined): SubjectAltNames {
   const result: SubjectAltNames = { dnsNames: [], ips: [] };
-  const value = certificateExtensions(certificate.raw).get(OID.subjectAltName)?.value;
   if (!value) return result;
   for (const name of der.readChildren(der.readElement(value).content)) {
     if (name.tag === 0x82) result.dnsNames.push(name.content.toString('ascii'));
@@ -169,18 +180,21 @@ export function canonicalIP(ip: string): string {
   return bytesToIp(ipToBytes(ip));
 }
 
-function toPem(label: string, body: Buffer): string {
+/** PEM text of a DER body under `label` (64-column base64). */
+export function toPem(label: string, body: Buffer): string {
   const base64 = body.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
   return `-----BEGIN ${label}-----\n${base64}\n-----END ${label}-----\n`;
 }
 
-function extension(id: string, critical: boolean, value: Buffer): Buffer {
+/** One X.509 extension (id, critical flag when set, value). */
+export function extension(id: string, critical: boolean, value: Buffer): Buffer {
   return critical
     ? der.sequence(der.oid(id), der.boolean(true), der.octetString(value))
     : der.sequence(der.oid(id), der.octetString(value));
 }
 
-function encodeName(name: DistinguishedName): Buffer {
+/** DER of a name: each O its own RDN, then CN (as Go orders them). */
+export function encodeName(name: DistinguishedName): Buffer {
   const rdn = (type: string, value: string): Buffer => der.set(der.sequence(der.oid(type), der.utf8String(value)));
   return der.sequence(
     ...(name.organizations ?? []).map((o) => rdn(OID.organization, o)),
@@ -188,7 +202,8 @@ function encodeName(name: DistinguishedName): Buffer {
   );
 }
 
-function decodeName(encoded: Buffer): Required<DistinguishedName> {
+/** CN and O of a DER name. */
+export function decodeName(encoded: Buffer): Required<DistinguishedName> {
   const result: Required<DistinguishedName> = { commonName: '', organizations: [] };
   for (const rdn of der.readChildren(der.readElement(encoded).content)) {
     for (const attribute of der.readChildren(rdn.content)) {
@@ -203,7 +218,8 @@ function decodeName(encoded: Buffer): Required<DistinguishedName> {
   return result;
 }
 
-function signatureAlgorithmFor(key: KeyObject): Buffer {
+/** The AlgorithmIdentifier a key signs with (SHA-256 with ECDSA or RSA). */
+export function signatureAlgorithmFor(key: KeyObject): Buffer {
   if (key.asymmetricKeyType === 'ec') return der.sequence(der.oid(OID.ecdsaWithSHA256));
   if (key.asymmetricKeyType === 'rsa') return der.sequence(der.oid(OID.sha256WithRSAEncryption), der.tlv(der.Tag.NULL, Buffer.alloc(0)));
   throw new Error(`unsupported signing key type ${key.asymmetricKeyType ?? 'unknown'}`);

@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { CertificateAuthority } from '../../src/pki/ca.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,7 @@ import { drainNodes, unmountUnder } from '../harness/runtime-cleanup.js';
 import { Topology } from '../harness/topology.js';
 
 const skiffBin = fileURLToPath(new URL('../../../bin/skiff', import.meta.url));
+const tlsPeer = fileURLToPath(new URL('../harness/tls-peer.js', import.meta.url));
 const canRun = process.getuid?.() === 0 && existsSync('/usr/bin/containerd') && existsSync('/usr/sbin/runc');
 const serverIP = '192.168.77.1';
 
@@ -187,5 +189,25 @@ describe('two nodes: skiff agent joins from another machine; pods reach each oth
     assert.ok(a);
     const r = await a.netns.run('busybox', ['wget', '-qO-', `http://${await podIP('web-b')}:8080/`]);
     assert.equal(r.stdout, 'tomcat v2\n', r.stderr);
+  });
+
+  test("node-b got its client and serving certificates by CSR; its kubelet port answers 403 to a certificate that is not the API server's", async () => {
+    const [a, b] = nodes;
+    assert.ok(a && b);
+    const csrs = (await kubectlOK(['get', 'csr', '-o', 'jsonpath={range .items[*]}{.spec.signerName} {.spec.username}{"\\n"}{end}'])).trim().split('\n');
+    assert.ok(csrs.includes('kubernetes.io/kube-apiserver-client-kubelet system:bootstrap:skiff-join'), csrs.join('\n'));
+    assert.ok(csrs.includes('kubernetes.io/kubelet-serving system:node:node-b'), csrs.join('\n'));
+    assert.match(await kubectlOK(['get', 'csr']), /Approved,Issued/);
+    // node-a's identity from the server CA (which node-b trusts for clients): not the API server's.
+    const serverCA = await CertificateAuthority.loadOrCreate({ dir: join(a.dataDir, 'server', 'tls'), name: 'server-ca' });
+    const other = serverCA.issueClientCert({ commonName: 'system:node:node-a', organizations: ['system:nodes'] });
+    const certFile = join(a.dataDir, 'other-client.crt');
+    const keyFile = join(a.dataDir, 'other-client.key');
+    await writeFile(certFile, other.certificatePem);
+    await writeFile(keyFile, other.privateKeyPem, { mode: 0o600 });
+    const exec = await a.netns.run(process.execPath, [tlsPeer, 'upgrade', `https://${b.ip}:10250/exec/default/web-b/web?command=true&output=1`, certFile, keyFile]);
+    assert.deepEqual(JSON.parse(exec.stdout), { status: 403 }, exec.stderr);
+    const apiserver = await a.netns.run(process.execPath, [tlsPeer, 'upgrade', `https://${b.ip}:10250/exec/default/web-b/web?command=true&output=1`, join(a.dataDir, 'server', 'tls', 'client-kube-apiserver-kubelet.crt'), join(a.dataDir, 'server', 'tls', 'client-kube-apiserver-kubelet.key')]);
+    assert.notEqual((JSON.parse(apiserver.stdout) as { status: number }).status, 403, apiserver.stdout);
   });
 });

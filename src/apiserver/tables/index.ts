@@ -10,6 +10,7 @@ import { timestampSince } from './duration.js';
 import { networkPrinters } from './network.js';
 import { podPrinter } from './pod.js';
 import { rbacPrinters } from './rbac.js';
+import { csrPrinter } from './certificates.js';
 import type { PartialObjectMetadata, Table, TableColumnDefinition, TableRow, TypePrinter } from './types.js';
 import { workloadPrinters } from './workloads.js';
 
@@ -47,6 +48,7 @@ function printerFor(resource: ResourceType): TypePrinter {
     return corePrinters[resource.kind] ?? defaultPrinter;
   }
   if (resource.group === 'events.k8s.io' && resource.kind === 'Event') return eventsV1Printer;
+  if (resource.group === 'certificates.k8s.io') return csrPrinter;
   const key = `${resource.group}/${resource.kind}`;
   return workloadPrinters[key] ?? networkPrinters[key] ?? rbacPrinters[key] ?? defaultPrinter;
 }

@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { notFound } from '../../apimachinery/errors.js';
 import type { KubeObject } from '../../apimachinery/object.js';
@@ -153,7 +153,7 @@ describe('NodeServer and the API server NodeProxy', () => {
     backend = new FakeBackend(logPath);
     await new Promise<void>((resolve) => streaming.server.listen(0, '127.0.0.1', resolve));
     backend.streamingURL = `http://127.0.0.1:${(streaming.server.address() as AddressInfo).port}/exec/Tok3n`;
-    // The node's serving certificate: any will do, the API server does not verify it (as upstream by default).
+    // The node's serving certificate, from the CA the API server verifies it with, naming the node.
     const serving = creds.serverCA.issueServingCert({ commonName: 'node-a', dnsNames: ['node-a'], ips: ['127.0.0.1'] });
     const nodeServer = new NodeServer({
       tls: { key: serving.privateKeyPem, cert: serving.certificatePem },
@@ -164,7 +164,7 @@ describe('NodeServer and the API server NodeProxy', () => {
     });
     nodePort = (await nodeServer.start(stop.signal)).port;
 
-    api = await startHttpsApiServer({ credentials: creds, signal: stop.signal, nodeProxy: { clientCert: kubeletClient, dialTimeoutMs: 2000 } });
+    api = await startHttpsApiServer({ credentials: creds, signal: stop.signal, nodeProxy: { kubeletTLS: { ...kubeletClient, ca: creds.serverCA.certificatePem }, dialTimeoutMs: 2000 } });
     apiPort = api.port;
     const node: Node = {
       apiVersion: 'v1',
@@ -292,5 +292,57 @@ describe('NodeServer and the API server NodeProxy', () => {
     const plain = await upgrade(apiPort, 'GET /api/v1/namespaces/default/pods/web HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n', admin);
     assert.match(plain.head, /^HTTP\/1.1 200 /);
     plain.socket.destroy();
+  });
+
+  test('a certificate from the trusted CA with another identity gets 403 for logs and exec; /healthz stays open to it', async () => {
+    const issued = creds.serverCA.issueClientCert({ commonName: 'system:node:node-b', organizations: ['system:nodes'] });
+    const other = { cert: issued.certificatePem, key: issued.privateKeyPem };
+    const logs = await get(nodePort, '/containerLogs/default/web/app', other);
+    assert.equal(logs.status, 403);
+    assert.equal(JSON.parse(logs.body).message, 'Forbidden (user=system:node:node-b, verb=get, resource=nodes, subresource=(proxy))');
+    const up = await upgrade(nodePort, 'POST /exec/default/web/app?command=sh&output=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n\r\n', other);
+    assert.match(up.head, /^HTTP\/1.1 403 /);
+    up.socket.destroy();
+    assert.equal((await get(nodePort, '/healthz', other)).body, 'ok');
+  });
+
+  test('the API server verifies the node: a listener without a certificate from the cluster CA, or with another node\'s, gets no request', async () => {
+    const seen: { clientCertificate: boolean; bytes: number }[] = [];
+    const listen = async (tls: { key: string; cert: string }) => {
+      const server = createTlsServer({ ...tls, requestCert: true, rejectUnauthorized: false }, (socket: TLSSocket) => {
+        const record = { clientCertificate: Object.keys(socket.getPeerCertificate() ?? {}).length > 0, bytes: 0 };
+        seen.push(record);
+        socket.on('data', (d: Buffer) => (record.bytes += d.length));
+        socket.on('error', () => socket.destroy());
+        socket.write('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 6\r\n\r\nsecret');
+      });
+      server.on('tlsClientError', () => seen.push({ clientCertificate: false, bytes: 0 }));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return server;
+    };
+    // A self-made CA's certificate for the right name, and the cluster CA's for another node.
+    const { CertificateAuthority } = await import('../../pki/ca.js');
+    const rogueCA = await CertificateAuthority.loadOrCreate({ dir, name: 'rogue-ca' });
+    const rogue = rogueCA.issueServingCert({ commonName: 'rogue', dnsNames: ['rogue'], ips: ['127.0.0.1'] });
+    const otherNode = creds.serverCA.issueServingCert({ commonName: 'node-z', dnsNames: ['node-z'], ips: ['127.0.0.1'] });
+    for (const [name, tls, error] of [
+      ['rogue', { key: rogue.privateKeyPem, cert: rogue.certificatePem }, /certificate/],
+      ['imposter', { key: otherNode.privateKeyPem, cert: otherNode.certificatePem }, /Hostname\/IP does not match certificate's altnames/],
+    ] as const) {
+      const server = await listen(tls);
+      const port = (server.address() as AddressInfo).port;
+      await api.createRaw('nodes', '', { apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } } } as KubeObject);
+      await api.createRaw('pods', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `on-${name}`, namespace: 'default' }, spec: { nodeName: name, containers: [{ name: 'app', image: 'busybox' }] } } as KubeObject);
+      seen.length = 0;
+      const res = await get(apiPort, `/api/v1/namespaces/default/pods/on-${name}/log`, admin);
+      assert.equal(res.status, 500, res.body);
+      const message = (JSON.parse(res.body) as { message: string }).message;
+      assert.match(message, error);
+      assert.doesNotMatch(message, /secret/);
+      // No HTTP request reached the listener.
+      assert.ok(seen.every((s) => s.bytes === 0), JSON.stringify(seen));
+      if (name === 'rogue') assert.ok(seen.every((s) => !s.clientCertificate), JSON.stringify(seen));
+      server.close();
+    }
   });
 });

@@ -8,6 +8,10 @@ import { pipeUpgrade, writeStatusToSocket } from '../../apimachinery/upgrade-pro
 import { readContainerLog } from '../logs/cri-log.js';
 import { optionalIntParam } from '../../apimachinery/query-params.js';
 import { textFormatContentType, type Registry } from '../../apimachinery/metrics.js';
+import { identityFromTLSSocket } from '../../pki/verify.js';
+
+/** The user the API server's kubelet client certificate names (upstream's). */
+export const KUBELET_API_CLIENT_USER = 'kube-apiserver-kubelet-client';
 
 /** What an exec or attach asks for (from the kubelet query: command, input, output, error, tty). */
 export interface StreamRequest {
@@ -49,6 +53,14 @@ export interface NodeServerOptions {
   onError?: (err: unknown) => void;
   /** The process's metrics, served at /metrics. Default: none, and /metrics answers 404. */
   metrics?: Registry;
+  /**
+   * Users whose certificates may use logs, exec, attach, port-forward and metrics (others get
+   * 403, as upstream's kubelet authorizer answers callers without nodes/proxy). Default: the API
+   * server's kubelet client identity, `kube-apiserver-kubelet-client`.
+   */
+  allowedUsers?: string[];
+  /** Groups whose members may do the same. Default `system:masters`. */
+  allowedGroups?: string[];
 }
 
 /** One routed request: the handler and its path arguments. */
@@ -111,7 +123,8 @@ function sendStatus(res: ServerResponse, err: StatusError): void {
  * The node's authenticated HTTPS endpoint (the kubelet server, port 10250): container logs read
  * from CRI log files, and exec, attach and port-forward proxied to the container runtime's
  * streaming server (the URL its Exec/Attach/PortForward answered), as upstream's kubelet does.
- * Only clients with a certificate signed by the client CA (the API server) are served.
+ * Only clients with a certificate signed by the trusted CA are served, and of those only the
+ * API server's kubelet client identity (or system:masters) beyond /healthz.
  */
 export class NodeServer {
   private readonly onError: (err: unknown) => void;
@@ -155,15 +168,24 @@ export class NodeServer {
     return server.address() as AddressInfo;
   }
 
-  private authorized(req: IncomingMessage): boolean {
-    return (req.socket as TLSSocket).authorized === true;
+  /** 401 without a certificate from the trusted CA; 403 for one whose identity may not use the endpoint (except /healthz). */
+  private authorize(req: IncomingMessage, kind: Route['kind'] | undefined): void {
+    const socket = req.socket as TLSSocket;
+    const identity = identityFromTLSSocket(socket);
+    if (!identity) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+    if (kind === 'healthz') return;
+    const users = this.options.allowedUsers ?? [KUBELET_API_CLIENT_USER];
+    const groups = this.options.allowedGroups ?? ['system:masters'];
+    if (users.includes(identity.user) || identity.groups.some((g) => groups.includes(g))) return;
+    const [resource, subresource] = kind === 'metrics' ? ['nodes', 'metrics'] : ['nodes', 'proxy'];
+    throw new StatusError(403, 'Forbidden', `Forbidden (user=${identity.user}, verb=${kind === 'containerLogs' || kind === 'metrics' ? 'get' : 'create'}, resource=${resource}, subresource=(${subresource}))`);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      if (!this.authorized(req)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       const url = new URL(req.url ?? '/', 'https://localhost');
       const r = route(url.pathname);
+      this.authorize(req, r?.kind);
       if (!r || (r.kind === 'metrics' && !this.options.metrics)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (r.kind === 'metrics' && this.options.metrics) {
         if (req.method !== 'GET') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -240,9 +262,9 @@ export class NodeServer {
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     try {
-      if (!this.authorized(req)) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       const url = new URL(req.url ?? '/', 'https://localhost');
       const r = route(url.pathname);
+      this.authorize(req, r?.kind);
       if (!r || r.kind === 'healthz' || r.kind === 'metrics' || r.kind === 'containerLogs') {
         throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       }

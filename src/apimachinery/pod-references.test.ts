@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { podReferences } from './references.js';
+import { podReferences } from './pod-references.js';
 
 test('podReferences: volumes, projected sources, env and envFrom of every container kind, ephemeral claims', () => {
   const refs = podReferences({
