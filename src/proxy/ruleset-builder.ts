@@ -87,10 +87,15 @@ export class RulesetBuilder {
     } else {
       this.contributions.delete(owner);
     }
-    const wanted = byIdentity(contribution?.elements ?? []);
-    const had = byIdentity(old?.elements ?? []);
-    for (const [id, e] of had) if (!wanted.has(id)) this.release(e.map, e.key, owner);
-    for (const [id, e] of wanted) if (!had.has(id)) this.hold(e, owner);
+    if (!old || old.elements.length === 0) {
+      // A new owner (every Service of a full sync): nothing to compare with; hold skips repeats.
+      for (const e of contribution?.elements ?? []) this.hold(e, owner);
+    } else {
+      const wanted = byIdentity(contribution?.elements ?? []);
+      const had = byIdentity(old.elements);
+      for (const [id, e] of had) if (!wanted.has(id)) this.release(e.map, e.key, owner);
+      for (const [id, e] of wanted) if (!had.has(id)) this.hold(e, owner);
+    }
     if (old) {
       for (const name of old.maps.keys()) this.declarationUsers.set(name, (this.declarationUsers.get(name) ?? 1) - 1);
       for (const name of old.chains.keys()) this.declarationUsers.set(`chain ${name}`, (this.declarationUsers.get(`chain ${name}`) ?? 1) - 1);
@@ -193,8 +198,17 @@ export class RulesetBuilder {
       byKey = new Map();
       this.holders.set(map, byKey);
     }
-    const list = byKey.get(key) ?? [];
-    byKey.set(key, list);
+    const list = byKey.get(key);
+    if (!list) {
+      // The common case: a key nobody holds yet.
+      byKey.set(key, [{ owner, value }]);
+      this.remember(map, key);
+      this.live.maps.get(map)!.elements.set(key, value);
+      if (frontendMaps.has(map)) this.noteConflict(map, key);
+      return;
+    }
+    // The same element twice from one owner (a hairpin pair for two ports) is held once.
+    if (list.some((h) => h.owner === owner && h.value === value)) return;
     let at = list.findIndex((h) => h.owner > owner);
     if (at < 0) at = list.length;
     list.splice(at, 0, { owner, value });
