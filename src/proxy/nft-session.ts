@@ -128,6 +128,9 @@ export class NftSession {
     // it; HOME=/dev/null keeps nft from reading or writing a history file.
     const child = this.start('sh', ['-c', 'exec env HOME=/dev/null "$0" -i 2>&1', this.nft]);
     const running: Running = { child, output: '', marker: undefined, wake: undefined, exited: undefined, transactions: 0 };
+    // An idle session does not keep this process alive (the timer of a transaction under way does).
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr] as { unref?: () => void }[]) stream.unref?.();
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       running.output += chunk;
