@@ -47,6 +47,8 @@ export class RulesetBuilder {
   private readonly baseMaps: Set<string>;
   private readonly baseChains: Set<string>;
   private readonly contributions = new Map<string, Contribution>();
+  /** Owners whose contribution skipped something (so {@link skipped} need not visit every Service). */
+  private readonly skippingOwners = new Set<string>();
   private readonly holders = new Map<string, Map<string, Holder[]>>();
   private readonly declarationUsers = new Map<string, number>();
   /** Map → key → state before the first change since the last takeChanges. */
@@ -87,6 +89,8 @@ export class RulesetBuilder {
     } else {
       this.contributions.delete(owner);
     }
+    if (contribution && contribution.skipped.length > 0) this.skippingOwners.add(owner);
+    else this.skippingOwners.delete(owner);
     if (!old || old.elements.length === 0) {
       // A new owner (every Service of a full sync): nothing to compare with; hold skips repeats.
       for (const e of contribution?.elements ?? []) this.hold(e, owner);
@@ -105,8 +109,8 @@ export class RulesetBuilder {
   /** Service ports left out: those the contributions skipped, and frontends another Service holds. */
   skipped(): SkippedPort[] {
     const out: SkippedPort[] = [];
-    for (const [owner, contribution] of [...this.contributions].filter(([, c]) => c.skipped.length > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      for (const s of contribution.skipped) out.push(s.service === owner ? s : { ...s, service: owner });
+    for (const owner of [...this.skippingOwners].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      for (const s of this.contributions.get(owner)!.skipped) out.push(s.service === owner ? s : { ...s, service: owner });
     }
     for (const key of [...this.conflicts].sort()) {
       const [winner, ...losers] = this.frontendHolders(key);
