@@ -71,6 +71,8 @@ interface Backend {
   address: string;
   port: number;
   local: boolean;
+  /** The address as a number, for sorting. */
+  order: number;
 }
 
 interface Frontend {
@@ -107,14 +109,14 @@ function backendsOf(slices: EndpointSlice[], port: ServicePort, protocol: string
     for (const endpoint of slice.endpoints ?? []) {
       const address = endpoint.addresses[0];
       if (!isIPv4(address ?? '')) continue;
-      const backend: Backend = { address: address!, port: slicePort.port, local: endpoint.nodeName === nodeName };
+      const backend: Backend = { address: address!, port: slicePort.port, local: endpoint.nodeName === nodeName, order: ipOrder(address!) };
       const id = `${backend.address}:${backend.port}`;
       const state = endpointState(endpoint);
       if (state === 'ready') ready.set(id, backend);
       else if (state === 'serving-terminating') terminating.set(id, backend);
     }
   }
-  const sorted = (m: Map<string, Backend>): Backend[] => [...m.values()].sort(compareBackends);
+  const sorted = (m: Map<string, Backend>): Backend[] => (m.size < 2 ? [...m.values()] : [...m.values()].sort(compareBackends));
   return { ready: sorted(ready), terminating: sorted(terminating) };
 }
 
@@ -128,12 +130,22 @@ function endpointState(endpoint: Endpoint): 'ready' | 'serving-terminating' | 'n
 }
 
 function compareBackends(a: Backend, b: Backend): number {
-  const byAddress = ipOrder(a.address) - ipOrder(b.address);
+  const byAddress = a.order - b.order;
   return byAddress !== 0 ? byAddress : a.port - b.port;
 }
 
 function ipOrder(ip: string): number {
-  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+  let n = 0;
+  let octet = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const digit = ip.charCodeAt(i) - 48;
+    if (digit >= 0 && digit <= 9) octet = octet * 10 + digit;
+    else {
+      n = n * 256 + octet;
+      octet = 0;
+    }
+  }
+  return n * 256 + octet;
 }
 
 /**

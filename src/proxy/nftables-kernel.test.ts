@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { desiredRuleset } from './desired-ruleset.js';
 import { NftablesSyncer, spawnCommand } from './nftables.js';
-import { connectFrom, inNetworkNamespace, runOrThrow, seedCluster, service, slice, testNode } from './testing.js';
+import { connectFrom, inNetworkNamespace, runOrThrow, seedCluster, service, slice, startInNetworkNamespace, testNode } from './testing.js';
 
 const isRoot = process.getuid?.() === 0;
 const suffix = `${process.pid}`;
@@ -17,6 +17,11 @@ const serverNs = `skiff-pxs-${suffix}`;
 
 const sh = runOrThrow;
 const inNamespace = inNetworkNamespace;
+
+/** A syncer in the client namespace: full syncs through `nft -f`, partial ones through its `nft -i`. */
+function clientSyncer(): NftablesSyncer {
+  return new NftablesSyncer({ run: inNamespace(clientNs), startSession: startInNetworkNamespace(clientNs) });
+}
 
 async function nftIn(ns: string, ...args: string[]): Promise<string> {
   const result = await inNamespace(ns)('nft', args, '');
@@ -72,8 +77,9 @@ describe('the ruleset in a real kernel', { skip: isRoot ? false : 'needs root fo
     for (const ns of [clientNs, serverNs]) await spawnCommand('ip', ['netns', 'del', ns], '');
   });
 
-  test("the seed's ruleset loads, lists back and reloads; deltas apply", async () => {
-    const syncer = new NftablesSyncer({ run: inNamespace(clientNs) });
+  test("the seed's ruleset loads, lists back and reloads; deltas apply", async (t) => {
+    const syncer = clientSyncer();
+    t.after(() => syncer.close());
     const seed = desiredRuleset({ ...seedCluster(), node: testNode }).ruleset;
     assert.equal((await syncer.sync(seed)).mode, 'full');
     const listed = await nftIn(clientNs, 'list', 'table', 'ip', 'skiff');
@@ -96,8 +102,29 @@ describe('the ruleset in a real kernel', { skip: isRoot ? false : 'needs root fo
     assert.doesNotMatch(endpoints4, /10\.170\.11\.88/);
   });
 
-  test('a ClusterIP connection reaches its endpoint; other ports are rejected, unallocated addresses dropped', async () => {
-    const syncer = new NftablesSyncer({ run: inNamespace(clientNs) });
+  test('a partial sync the kernel refuses changes nothing and the next sync is full', async (t) => {
+    const syncer = clientSyncer();
+    t.after(() => syncer.close());
+    await syncer.sync(desiredRuleset({ ...seedCluster(), node: testNode }).ruleset, { full: true });
+    // Someone else removes an element the next delta deletes: that transaction fails as a whole.
+    await nftIn(clientNs, 'delete', 'element', 'ip', 'skiff', 'hairpin', '{ 10.42.0.3 . 10.42.0.3 }');
+    const cluster = seedCluster();
+    cluster.endpointSlices[2]!.endpoints[0]!.addresses = ['10.42.0.2'];
+    const changed = desiredRuleset({ ...cluster, node: testNode }).ruleset;
+    await assert.rejects(syncer.sync(changed), /No such file or directory/);
+    const endpoints4 = await nftIn(clientNs, 'list', 'map', 'ip', 'skiff', 'endpoints-4');
+    assert.match(endpoints4, /10\.170\.11\.88 \. tcp \. 80 \. 0x00000000 : 10\.42\.0\.3 \. 8080/, 'the failed transaction applied nothing');
+    assert.equal((await syncer.sync(changed)).mode, 'full');
+    assert.match(await nftIn(clientNs, 'list', 'map', 'ip', 'skiff', 'endpoints-4'), /10\.170\.11\.88 \. tcp \. 80 \. 0x00000000 : 10\.42\.0\.2 \. 8080/);
+    // Partial syncs go on after it, through the same session.
+    cluster.endpointSlices[2]!.endpoints[0]!.addresses = ['10.42.0.12'];
+    assert.equal((await syncer.sync(desiredRuleset({ ...cluster, node: testNode }).ruleset)).mode, 'partial');
+    assert.match(await nftIn(clientNs, 'list', 'map', 'ip', 'skiff', 'endpoints-4'), /10\.170\.11\.88 \. tcp \. 80 \. 0x00000001 : 10\.42\.0\.12 \. 8080/);
+  });
+
+  test('a ClusterIP connection reaches its endpoint; other ports are rejected, unallocated addresses dropped', async (t) => {
+    const syncer = clientSyncer();
+    t.after(() => syncer.close());
     await syncer.sync(desiredRuleset({ ...oneEndpointSeed(), node: testNode }).ruleset);
     assert.match(await connect('10.170.11.11', 80), /^data:hello from 10\.42\.0\.7:8080 to /);
     // The seed's `curl 10.170.11.11:6379`: no such Service port, refused at once.
@@ -114,7 +141,7 @@ describe('the ruleset in a real kernel', { skip: isRoot ? false : 'needs root fo
     assert.equal(await connect('10.170.11.11', 80), 'error:ECONNREFUSED', 'nothing listens on 8081');
   });
 
-  test('ClientIP affinity keeps a client on one endpoint; without it both are used; NodePorts with Cluster (masqueraded) and Local (client IP kept) policy', async () => {
+  test('ClientIP affinity keeps a client on one endpoint; without it both are used; NodePorts with Cluster (masqueraded) and Local (client IP kept) policy', async (t) => {
     const http = [{ name: '', port: 8080, protocol: 'TCP' as const }];
     const both = [{ ip: '10.42.0.7' }, { ip: '10.42.0.8' }];
     const cluster = {
@@ -128,7 +155,8 @@ describe('the ruleset in a real kernel', { skip: isRoot ? false : 'needs root fo
         slice('web-local', 'web-local-a', http, [{ ip: '10.42.0.7' }, { ip: '10.42.0.9', node: 'node-b' }]),
       ],
     };
-    const syncer = new NftablesSyncer({ run: inNamespace(clientNs) });
+    const syncer = clientSyncer();
+    t.after(() => syncer.close());
     await syncer.sync(desiredRuleset({ ...cluster, node: { ...testNode, nodeIPs: ['192.168.50.2'] } }).ruleset, { full: true });
     const answers = async (host: string, port: number, times: number): Promise<Set<string>> => {
       const seen = new Set<string>();

@@ -1,9 +1,11 @@
 /**
- * The only place that runs `nft`: loads a {@link Ruleset} into the kernel, fully (delete and
- * recreate our table in one transaction) or partially (element adds and deletes only, one
- * transaction). After any failure the next sync is full.
+ * The only place that runs `nft` (with its {@link NftSession}): loads a {@link Ruleset} into
+ * the kernel, fully (delete and recreate our table in one transaction, `nft -f`) or partially
+ * (element adds and deletes only, one transaction, through a long-lived `nft -i`). After any
+ * failure the next sync is full.
  */
 import { spawn } from 'node:child_process';
+import { NftSession, spawnProcess, type ProcessStarter } from './nft-session.js';
 import { renderRuleset, type Ruleset } from './ruleset.js';
 import { renderChanges, rulesetDelta, type RulesetChanges } from './ruleset-delta.js';
 
@@ -42,6 +44,16 @@ export interface NftablesSyncerOptions {
   run?: CommandRunner;
   /** The nft binary. Default `nft`. */
   nft?: string;
+  /**
+   * Starts the long-lived `nft -i` that partial syncs go through. Default: a real process when
+   * `run` is not given; without either, partial syncs run `nft -f` through `run` too.
+   */
+  startSession?: ProcessStarter;
+  /**
+   * Partial syncs with more text than this go through `nft -f` (nft reads a long interactive
+   * line slower than a file). Default 65536 characters.
+   */
+  sessionMaxText?: number;
 }
 
 /** What one {@link NftablesSyncer.sync} did. */
@@ -62,10 +74,20 @@ export class NftablesSyncer {
   private known = false;
   /** The model {@link sync} last loaded, for its diff. */
   private applied: Ruleset | undefined;
+  private readonly session: NftSession | undefined;
+  private readonly sessionMaxText: number;
 
   constructor(options: NftablesSyncerOptions = {}) {
     this.run = options.run ?? spawnCommand;
     this.nft = options.nft ?? 'nft';
+    const start = options.startSession ?? (options.run ? undefined : spawnProcess);
+    this.session = start ? new NftSession({ nft: this.nft, start }) : undefined;
+    this.sessionMaxText = options.sessionMaxText ?? 65_536;
+  }
+
+  /** Ends the long-lived `nft -i`, if one runs (a later partial sync starts another). */
+  close(): void {
+    this.session?.close();
   }
 
   /** Whether the next sync must be full (nothing loaded yet, or the last load failed). */
@@ -109,9 +131,16 @@ export class NftablesSyncer {
 
   private async load(text: string, mode: 'full' | 'partial'): Promise<SyncOutcome> {
     this.known = false;
+    if (mode === 'partial' && this.session && text.length <= this.sessionMaxText && NftSession.accepts(text)) {
+      await this.session.transaction(text);
+      this.known = true;
+      return { mode, text };
+    }
     const result = await this.run(this.nft, ['-f', '-'], text);
     if (result.code !== 0) throw new Error(`nft -f (${mode} sync) exited ${result.code}: ${result.stderr.trim()}`);
     this.known = true;
+    // The partial syncs that follow should not wait for the session's start.
+    if (mode === 'full') this.session?.prepare();
     return { mode, text };
   }
 }

@@ -47,6 +47,8 @@ export class RulesetBuilder {
   private readonly baseMaps: Set<string>;
   private readonly baseChains: Set<string>;
   private readonly contributions = new Map<string, Contribution>();
+  /** Owners whose contribution skipped something (so {@link skipped} need not visit every Service). */
+  private readonly skippingOwners = new Set<string>();
   private readonly holders = new Map<string, Map<string, Holder[]>>();
   private readonly declarationUsers = new Map<string, number>();
   /** Map → key → state before the first change since the last takeChanges. */
@@ -87,10 +89,17 @@ export class RulesetBuilder {
     } else {
       this.contributions.delete(owner);
     }
-    const wanted = byIdentity(contribution?.elements ?? []);
-    const had = byIdentity(old?.elements ?? []);
-    for (const [id, e] of had) if (!wanted.has(id)) this.release(e.map, e.key, owner);
-    for (const [id, e] of wanted) if (!had.has(id)) this.hold(e, owner);
+    if (contribution && contribution.skipped.length > 0) this.skippingOwners.add(owner);
+    else this.skippingOwners.delete(owner);
+    if (!old || old.elements.length === 0) {
+      // A new owner (every Service of a full sync): nothing to compare with; hold skips repeats.
+      for (const e of contribution?.elements ?? []) this.hold(e, owner);
+    } else {
+      const wanted = byIdentity(contribution?.elements ?? []);
+      const had = byIdentity(old.elements);
+      for (const [id, e] of had) if (!wanted.has(id)) this.release(e.map, e.key, owner);
+      for (const [id, e] of wanted) if (!had.has(id)) this.hold(e, owner);
+    }
     if (old) {
       for (const name of old.maps.keys()) this.declarationUsers.set(name, (this.declarationUsers.get(name) ?? 1) - 1);
       for (const name of old.chains.keys()) this.declarationUsers.set(`chain ${name}`, (this.declarationUsers.get(`chain ${name}`) ?? 1) - 1);
@@ -100,8 +109,8 @@ export class RulesetBuilder {
   /** Service ports left out: those the contributions skipped, and frontends another Service holds. */
   skipped(): SkippedPort[] {
     const out: SkippedPort[] = [];
-    for (const [owner, contribution] of [...this.contributions].filter(([, c]) => c.skipped.length > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      for (const s of contribution.skipped) out.push(s.service === owner ? s : { ...s, service: owner });
+    for (const owner of [...this.skippingOwners].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      for (const s of this.contributions.get(owner)!.skipped) out.push(s.service === owner ? s : { ...s, service: owner });
     }
     for (const key of [...this.conflicts].sort()) {
       const [winner, ...losers] = this.frontendHolders(key);
@@ -193,8 +202,17 @@ export class RulesetBuilder {
       byKey = new Map();
       this.holders.set(map, byKey);
     }
-    const list = byKey.get(key) ?? [];
-    byKey.set(key, list);
+    const list = byKey.get(key);
+    if (!list) {
+      // The common case: a key nobody holds yet.
+      byKey.set(key, [{ owner, value }]);
+      this.remember(map, key);
+      this.live.maps.get(map)!.elements.set(key, value);
+      if (frontendMaps.has(map)) this.noteConflict(map, key);
+      return;
+    }
+    // The same element twice from one owner (a hairpin pair for two ports) is held once.
+    if (list.some((h) => h.owner === owner && h.value === value)) return;
     let at = list.findIndex((h) => h.owner > owner);
     if (at < 0) at = list.length;
     list.splice(at, 0, { owner, value });

@@ -123,6 +123,7 @@ export class ServiceProxy {
       ...this.parts.map((part) => part.waitForSync(signal)),
     ]);
     if (synced.every(Boolean)) await this.runner.loop(signal);
+    this.syncer.close();
     await Promise.all(informers);
   }
 

@@ -8,6 +8,7 @@ import type { EndpointConditions, EndpointPort, EndpointSlice } from 'kubernetes
 import type { KubeObject } from '../apimachinery/object.js';
 import type { NodeFacts } from './desired-ruleset.js';
 import { spawnCommand, type CommandRunner } from './nftables.js';
+import { spawnProcess, type ProcessStarter } from './nft-session.js';
 
 /** The node the fixtures run on: `node-a` at 192.168.50.2, pods 10.42.0.0/16, Services 10.170.0.0/16. */
 export const testNode: NodeFacts = {
@@ -125,6 +126,11 @@ export function networkPolicy(name: string, spec: NetworkPolicySpec, namespace =
 /** Runs a program inside network namespace `ns` (joining only its network namespace). */
 export function inNetworkNamespace(ns: string): CommandRunner {
   return (program, args, stdin) => spawnCommand('nsenter', [`--net=/run/netns/${ns}`, program, ...args], stdin);
+}
+
+/** Starts a long-lived program inside network namespace `ns` (joining only its network namespace). */
+export function startInNetworkNamespace(ns: string): ProcessStarter {
+  return (program, args) => spawnProcess('nsenter', [`--net=/run/netns/${ns}`, program, ...args]);
 }
 
 /** Runs a program; its output, or an Error naming the command and its stderr when it fails. */
