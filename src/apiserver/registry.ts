@@ -132,7 +132,12 @@ export const resourceTypes: readonly ResourceType[] = [
     ],
   }),
   make({ kind: 'Secret', plural: 'secrets' }),
-  make({ kind: 'ServiceAccount', plural: 'serviceaccounts', shortNames: ['sa'] }),
+  make({
+    kind: 'ServiceAccount',
+    plural: 'serviceaccounts',
+    shortNames: ['sa'],
+    subresources: [{ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] }],
+  }),
   make({
     kind: 'Service',
     plural: 'services',
@@ -185,6 +190,7 @@ export const resourceTypes: readonly ResourceType[] = [
     categories: ['all'],
     subresources: [statusSub],
   }),
+  make({ group: 'authentication.k8s.io', kind: 'TokenReview', plural: 'tokenreviews', namespaced: false, verbs: ['create'] }),
   make({ group: 'batch', kind: 'Job', plural: 'jobs', categories: ['all'], subresources: [statusSub] }),
   make({ group: 'coordination.k8s.io', kind: 'Lease', plural: 'leases' }),
   make({ group: 'discovery.k8s.io', kind: 'EndpointSlice', plural: 'endpointslices' }),

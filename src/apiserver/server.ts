@@ -31,6 +31,9 @@ import { strategyFor } from './strategy.js';
 import { Registry, textFormatContentType } from '../apimachinery/metrics.js';
 import { ApiServerRequestMetrics, type RequestLabels } from './request-metrics.js';
 import { InstrumentedStore, trackStorageObjects } from './storage-metrics.js';
+import { ServiceAccountTokenIssuer } from './serviceaccount/token-issuer.js';
+import { ServiceAccountTokenApis } from './serviceaccount/token-apis.js';
+import { generateKeyPairSync } from 'node:crypto';
 
 /** Options of {@link ApiServer}. */
 export interface ApiServerOptions {
@@ -72,6 +75,11 @@ export interface ApiServerOptions {
    * between this and twice this (default 1800 s), so clients spread their re-lists.
    */
   minRequestTimeoutSeconds?: number;
+  /**
+   * Signs the tokens of `serviceaccounts/token` and publishes its keys at /openid/v1/jwks.
+   * Default: an issuer with a key of this process's own (tokens die with it).
+   */
+  serviceAccountIssuer?: ServiceAccountTokenIssuer;
 }
 
 /** events.k8s.io/v1 Events are core/v1 Events, converted on the way in and out. */
@@ -98,6 +106,7 @@ export class ApiServer {
   private readonly resourceProxy: ResourceProxy;
   private readonly registry: Registry;
   private readonly requestMetrics: ApiServerRequestMetrics;
+  private readonly tokenApis: ServiceAccountTokenApis;
   private ready = false;
 
   constructor(private readonly options: ApiServerOptions) {
@@ -124,7 +133,17 @@ export class ApiServer {
     }
     // Counted on the backend itself: a scrape's counts are not store requests of the API.
     trackStorageObjects(this.registry, options.store, [...this.stores.values()].map((s) => s.prefix('')));
+    this.tokenApis = new ServiceAccountTokenApis({
+      issuer: options.serviceAccountIssuer ?? new ServiceAccountTokenIssuer(generateKeyPairSync('ec', { namedCurve: 'prime256v1' })),
+      getCore: (plural, ns, name) => this.store('', 'v1', plural).get(ns, name),
+      ...(options.authenticator.reviewToken ? { reviewToken: options.authenticator.reviewToken.bind(options.authenticator) } : {}),
+      clock: this.clock,
+    });
     this.operations = new ResourceOperations({
+      createOnly: new Map([
+        ['/v1/serviceaccounts/token', (ns, name, obj) => this.tokenApis.createToken(ns, name, obj)],
+        ['authentication.k8s.io/v1/tokenreviews', async (_ns, _name, obj) => this.tokenApis.createTokenReview(obj)],
+      ]),
       stores: this.stores,
       patcher: new PatchEngine(this.openapi.schemas, this.clock),
       unknownFields: (type, obj) => this.openapi.unknownFields(type, obj),
@@ -300,6 +319,13 @@ export class ApiServer {
     }
     this.authorize(req, info, path);
     if (path === '/metrics') return this.serveMetrics(req, res);
+    // Upstream lets system:service-account-issuer-discovery read these unauthenticated; here any authenticated caller may.
+    const issuerDocument = this.tokenApis.discoveryDocument(path);
+    if (issuerDocument) {
+      res.writeHead(200, { 'Content-Type': issuerDocument.contentType, 'Content-Length': Buffer.byteLength(issuerDocument.body), 'Cache-Control': 'public, max-age=3600' });
+      res.end(issuerDocument.body);
+      return;
+    }
     if (path.startsWith('/openapi/')) {
       const doc = this.openapi.serve(path, url.searchParams, req.headers.accept);
       if (!doc) throw notFound({ resource: '', group: '', name: path });
@@ -377,7 +403,7 @@ export class ApiServer {
       }
     }
     if (parts.length === 0) {
-      const paths = ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/version'];
+      const paths = ['/.well-known/openid-configuration', '/api', '/api/v1', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/openid/v1/jwks', '/readyz', '/version'];
       return sendObject(res, 200, { paths });
     }
     throw notFoundStatus();

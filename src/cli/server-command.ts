@@ -4,6 +4,10 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ApiServer } from '../apiserver/server.js';
 import { CertAndTokenAuthenticator } from '../apiserver/auth.js';
+import { ServiceAccountObjectCache } from '../apiserver/serviceaccount/object-cache.js';
+import { ServiceAccountTokenAuthenticator } from '../apiserver/serviceaccount/token-authenticator.js';
+import { ServiceAccountTokenIssuer } from '../apiserver/serviceaccount/token-issuer.js';
+import { loadOrCreateServiceAccountKey } from '../pki/service-account-key.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import { firstAddressInCIDR, parseCIDR } from '../apimachinery/net.js';
 import { errorMessage } from '../apimachinery/errors.js';
@@ -146,13 +150,20 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
   try {
     startAutoCompaction(store, signal);
     const tokens = await createTokenAuthenticator(credentials);
+    const serviceAccountIssuer = new ServiceAccountTokenIssuer({
+      ...(await loadOrCreateServiceAccountKey(credentials.tlsDir)),
+      issuer: `https://kubernetes.default.svc.${config.clusterDomain}`,
+      jwksURI: `https://${config.advertiseAddress}:${config.httpsPort}/openid/v1/jwks`,
+    });
+    const serviceAccountObjects = new ServiceAccountObjectCache();
     // One registry for the process: every component records into it, the API server serves it.
     const metrics = new Registry();
     const api = new ApiServer({
       store,
       metrics,
       serviceCIDR: config.serviceCIDR,
-      authenticator: new CertAndTokenAuthenticator(tokens),
+      authenticator: new CertAndTokenAuthenticator(tokens, new ServiceAccountTokenAuthenticator({ issuer: serviceAccountIssuer, objects: serviceAccountObjects })),
+      serviceAccountIssuer,
       advertiseAddress: `${config.advertiseAddress}:${config.httpsPort}`,
       serverCAPem: credentials.serverCA.certificatePem,
       nodeProxy: { clientCert: { cert: credentials.kubeletClient.certificatePem, key: credentials.kubeletClient.privateKeyPem } },
@@ -182,6 +193,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     api.setReady(true);
     log(`cluster ready; kubeconfig: ${credentials.kubeconfigFile}`);
     const client = new InProcessClient(api.operations);
+    await serviceAccountObjects.start({ client, signal, onError: (err) => log(`service-account token caches: ${errorMessage(err)}`) });
     // Parts that use the store must finish before it closes.
     const running: Promise<void>[] = [];
     if (dnsPort > 0) {

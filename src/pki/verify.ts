@@ -8,6 +8,8 @@ export interface UserIdentity {
   user: string;
   uid?: string;
   groups: string[];
+  /** Further facts about the user (upstream's user.Info extra), e.g. the pod a service-account token is bound to. */
+  extra?: Record<string, string[]>;
 }
 
 /** The group every authenticated user is in (upstream adds it after authentication). */
