@@ -2,7 +2,7 @@ import { createSecureServer } from 'node:http2';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Store } from '../storage/store.js';
 import { clusterIPAllocator, nodePortAllocator } from './allocator.js';
@@ -16,6 +16,7 @@ import { ResourceOperations, storeKeyOf } from './operations.js';
 import { negotiateDiscovery } from './negotiate.js';
 import { AdmissionChain } from './admission/admission.js';
 import { DefaultStorageClassAdmission } from './admission/default-storage-class.js';
+import { ServiceAccountAdmission } from './admission/service-account.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
 import { ResourceProxy, type Dialer } from './resource-proxy.js';
@@ -126,6 +127,14 @@ export class ApiServer {
     // Mutating admission reads other types through their stores, made just below.
     const admission = new AdmissionChain([
       new DefaultStorageClassAdmission(async () => (await this.store('storage.k8s.io', 'v1', 'storageclasses').list('', {})).items as unknown as StorageClass[]),
+      new ServiceAccountAdmission(async (ns, name) => {
+        try {
+          return (await this.store('', 'v1', 'serviceaccounts').get(ns, name)) as ServiceAccount;
+        } catch (err) {
+          if (err instanceof StatusError && err.code === 404) return undefined;
+          throw err;
+        }
+      }),
     ]);
     for (const type of resourceTypes) {
       const codec = type.group === 'events.k8s.io' ? eventsCodec : undefined;

@@ -18,6 +18,8 @@ import { InProcessClient } from '../apiserver/in-process-client.js';
 import { systemClock } from '../apimachinery/clock.js';
 import { Registry } from '../apimachinery/metrics.js';
 import { allControllers } from '../controllers/all.js';
+import { rootCAPublisherFactory } from '../controllers/serviceaccount/root-ca-publisher.js';
+import { tokensControllerFactory } from '../controllers/serviceaccount/tokens-controller.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { schedulerFactory } from '../scheduler/scheduler.js';
 import { RegistryDiscovery } from '../apiserver/served-resources.js';
@@ -214,7 +216,12 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
         client,
         clock: systemClock,
         // The scheduler runs under the same leader election as the controllers.
-        controllers: [...allControllers, schedulerFactory],
+        controllers: [
+          ...allControllers,
+          rootCAPublisherFactory(credentials.serverCA.certificatePem),
+          tokensControllerFactory((ns, sa, secret) => serviceAccountIssuer.issueLegacy(ns, sa, secret), credentials.serverCA.certificatePem),
+          schedulerFactory,
+        ],
         discovery: new RegistryDiscovery(),
         metrics,
         settings: {
