@@ -147,6 +147,22 @@ describe('service-account tokens (kubectl and client-node)', { concurrency: 1 },
     assert.match(list.stderr, /MethodNotAllowed|not allow this method/);
   });
 
+  test('a legacy service-account-token Secret is filled and its token authenticates', async () => {
+    await c.kubectlOK(['create', 'serviceaccount', 'builder']);
+    const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: builder-token\n  annotations:\n    kubernetes.io/service-account.name: builder\ntype: kubernetes.io/service-account-token\n';
+    await c.kubectlOK(['apply', '-f', '-'], { input: secret });
+    const token = await waitFor('the token', async () => {
+      const out = await c.kubectlOK(['get', 'secret', 'builder-token', '-o', 'jsonpath={.data.token}']);
+      return out ? Buffer.from(out, 'base64').toString('utf8') : undefined;
+    }, clusterPolling);
+    const ns = await c.kubectlOK(['get', 'secret', 'builder-token', '-o', 'jsonpath={.data.namespace}']);
+    assert.equal(Buffer.from(ns, 'base64').toString('utf8'), 'default');
+    assert.equal((await kubectlWithToken(token, ['get', '--raw', '/api'])).code, 0);
+    assert.equal((await review(token)).user?.username, 'system:serviceaccount:default:builder');
+    await c.kubectlOK(['delete', 'secret', 'builder-token']);
+    await waitFor('the legacy token to be refused', async () => (await kubectlWithToken(token, ['get', '--raw', '/api'])).code !== 0, clusterPolling);
+  });
+
   test('client-node: TokenRequest with an audience and TokenReview', async () => {
     const r = await c.netns.run(process.execPath, [tokenClientScript, c.kubeconfig, 'default', 'default', 'my-audience']);
     assert.equal(r.code, 0, r.stderr);
