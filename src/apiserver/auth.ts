@@ -8,6 +8,8 @@ import {
   type UserIdentity,
 } from '../pki/verify.js';
 import type { RequestInfo } from './request-info.js';
+import type { ServiceAccountTokenAuthenticator } from './serviceaccount/token-authenticator.js';
+import { InvalidTokenError } from './serviceaccount/token-issuer.js';
 
 /** Who made a request. */
 export type UserInfo = UserIdentity;
@@ -15,6 +17,15 @@ export type UserInfo = UserIdentity;
 /** Finds the user behind a request, or undefined for an anonymous one. */
 export interface Authenticator {
   authenticate(req: IncomingMessage): UserInfo | undefined;
+  /** A bearer token alone, as TokenReview asks (default audiences: the API's). */
+  reviewToken?(token: string, audiences?: readonly string[]): TokenReviewResult;
+}
+
+/** What a token review finds: the user and the audiences the token is good for, or why not. */
+export interface TokenReviewResult {
+  user?: UserInfo;
+  audiences?: string[];
+  error?: string;
 }
 
 /** Decides whether a user may do what a request asks; the one pluggable authorization step. */
@@ -36,12 +47,16 @@ export class CertAndTokenAuthenticator implements Authenticator {
   /** A connection's certificate never changes, so its identity is worked out once (parsing X.509 is costly). */
   private readonly bySocket = new WeakMap<TLSSocket, UserInfo | null>();
 
-  constructor(private readonly tokens: TokenAuthenticator) {}
+  /** `serviceAccounts` (optional) authenticates service-account JWTs before the static tokens are tried. */
+  constructor(
+    private readonly tokens: TokenAuthenticator,
+    private readonly serviceAccounts?: ServiceAccountTokenAuthenticator,
+  ) {}
 
   authenticate(req: IncomingMessage): UserInfo | undefined {
     const token = bearerToken(req.headers.authorization);
     if (token !== undefined) {
-      const identity = this.tokens.authenticateToken(token);
+      const identity = this.serviceAccounts?.handles(token) ? this.serviceAccounts.authenticateToken(token) : this.tokens.authenticateToken(token);
       return identity && withAuthenticatedGroup(identity);
     }
     const socket = req.socket as TLSSocket;
@@ -52,5 +67,19 @@ export class CertAndTokenAuthenticator implements Authenticator {
       this.bySocket.set(socket, identity);
     }
     return identity ?? undefined;
+  }
+
+  reviewToken(token: string, audiences?: readonly string[]): TokenReviewResult {
+    if (this.serviceAccounts?.handles(token)) {
+      try {
+        const { user, audiences: accepted } = this.serviceAccounts.review(token, audiences);
+        return { user: withAuthenticatedGroup(user), audiences: accepted };
+      } catch (err) {
+        if (err instanceof InvalidTokenError) return { error: err.message };
+        throw err;
+      }
+    }
+    const identity = this.tokens.authenticateToken(token);
+    return identity ? { user: withAuthenticatedGroup(identity) } : { error: 'invalid bearer token' };
   }
 }

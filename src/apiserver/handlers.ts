@@ -114,6 +114,10 @@ export class ResourceHandler {
       explicitManager: query.has('fieldManager'),
       fieldValidation: query.get('fieldValidation') ?? undefined,
     };
+    // A create-only type (the reviews) answers every other verb as upstream: 405.
+    if (!info.subresource && store.type.verbs.length === 1 && store.type.verbs[0] === 'create' && info.verb !== 'create') {
+      throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    }
     const c: Call = { req, res, store, ns: info.namespace, info, query, shape, write };
     switch (info.verb) {
       case 'get':

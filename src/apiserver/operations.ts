@@ -73,6 +73,11 @@ export interface OperationsContext {
   unknownFields: (type: ResourceType, obj: KubeObject) => string[];
   /** The first value of an object the schema of a definition refuses (upstream's decoder message), or undefined. */
   typeError: (definition: string, obj: object) => string | undefined;
+  /**
+   * Creates that store nothing (reviews, `serviceaccounts/token`), by {@link storeKeyOf} of the
+   * type, plus `/<subresource>` for a subresource: (namespace, name, body, dryRun) → the answer.
+   */
+  createOnly?: ReadonlyMap<string, (ns: string, name: string, obj: KubeObject, dryRun: boolean) => Promise<KubeObject>>;
 }
 
 /** The key under which a type's store is registered. */
@@ -220,6 +225,8 @@ export class ResourceOperations {
   /** POST: a create, or a binding or eviction of a pod. */
   async create(store: RestStore, ns: string, name: string, subresource: string, obj: KubeObject, w: WriteRequest): Promise<WriteResult> {
     this.checkSubresource(store, subresource, name);
+    const createOnly = this.ctx.createOnly?.get(subresource ? `${storeKeyOf(store.type)}/${subresource}` : storeKeyOf(store.type));
+    if (createOnly) return { object: await createOnly(ns, name, obj, !!w.dryRun), code: 201, warnings: [] };
     if (subresource === 'binding') {
       await this.bind(ns, name, obj, !!w.dryRun);
       return { object: success(201), code: 201, warnings: [] };

@@ -133,7 +133,12 @@ export const resourceTypes: readonly ResourceType[] = [
     ],
   }),
   make({ kind: 'Secret', plural: 'secrets' }),
-  make({ kind: 'ServiceAccount', plural: 'serviceaccounts', shortNames: ['sa'] }),
+  make({
+    kind: 'ServiceAccount',
+    plural: 'serviceaccounts',
+    shortNames: ['sa'],
+    subresources: [{ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] }],
+  }),
   make({
     kind: 'Service',
     plural: 'services',
@@ -192,6 +197,7 @@ export const resourceTypes: readonly ResourceType[] = [
     categories: ['all'],
     subresources: [statusSub],
   }),
+  make({ group: 'authentication.k8s.io', kind: 'TokenReview', plural: 'tokenreviews', namespaced: false, verbs: ['create'] }),
   make({ group: 'batch', kind: 'Job', plural: 'jobs', categories: ['all'], subresources: [statusSub] }),
   make({
     group: 'certificates.k8s.io',

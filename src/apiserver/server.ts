@@ -3,7 +3,7 @@ import { createSecureServer } from 'node:http2';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Store } from '../storage/store.js';
 import { clusterIPAllocator, nodePortAllocator } from './allocator.js';
@@ -24,6 +24,7 @@ import { ResourceOperations, storeKeyOf } from './operations.js';
 import { negotiateDiscovery } from './negotiate.js';
 import { AdmissionChain, type MutatingAdmissionPlugin } from './admission/admission.js';
 import { DefaultStorageClassAdmission } from './admission/default-storage-class.js';
+import { ServiceAccountAdmission } from './admission/service-account.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
 import { ResourceProxy, type Dialer } from './resource-proxy.js';
@@ -39,6 +40,9 @@ import { strategyFor } from './strategy.js';
 import { Registry, textFormatContentType } from '../apimachinery/metrics.js';
 import { ApiServerRequestMetrics, type RequestLabels } from './request-metrics.js';
 import { InstrumentedStore, trackStorageObjects } from './storage-metrics.js';
+import { ServiceAccountTokenIssuer } from './serviceaccount/token-issuer.js';
+import { ServiceAccountTokenApis } from './serviceaccount/token-apis.js';
+import { generateKeyPairSync } from 'node:crypto';
 
 /** Options of {@link ApiServer}. */
 export interface ApiServerOptions {
@@ -87,6 +91,11 @@ export interface ApiServerOptions {
    * between this and twice this (default 1800 s), so clients spread their re-lists.
    */
   minRequestTimeoutSeconds?: number;
+  /**
+   * Signs the tokens of `serviceaccounts/token` and publishes its keys at /openid/v1/jwks.
+   * Default: an issuer with a key of this process's own (tokens die with it).
+   */
+  serviceAccountIssuer?: ServiceAccountTokenIssuer;
   /**
    * Upstream's --request-timeout: a request that is not long-running (not a watch, log, exec,
    * attach, port-forward or proxy) that has not finished by then gets 504 Timeout. Default 60.
@@ -144,6 +153,7 @@ export class ApiServer {
   private readonly requestMetrics: ApiServerRequestMetrics;
   private readonly reviews: AccessReviews;
   private readonly impersonation: Impersonation;
+  private readonly tokenApis: ServiceAccountTokenApis;
   private ready = false;
 
   constructor(private readonly options: ApiServerOptions) {
@@ -166,6 +176,14 @@ export class ApiServer {
         new DefaultStorageClassAdmission(async () => (await this.store('storage.k8s.io', 'v1', 'storageclasses').list('', {})).items as unknown as StorageClass[]),
         new CSRRequesterAdmission(() => this.requestUser.getStore()),
         new NodeRestrictionAdmission(() => this.requestUser.getStore()),
+        new ServiceAccountAdmission(async (ns, name) => {
+          try {
+            return (await this.store('', 'v1', 'serviceaccounts').get(ns, name)) as ServiceAccount;
+          } catch (err) {
+            if (err instanceof StatusError && err.code === 404) return undefined;
+            throw err;
+          }
+        }),
         ...(options.admissionPlugins ?? []),
       ],
       () => this.requestUser.getStore(),
@@ -176,7 +194,17 @@ export class ApiServer {
     }
     // Counted on the backend itself: a scrape's counts are not store requests of the API.
     trackStorageObjects(this.registry, options.store, [...this.stores.values()].map((s) => s.prefix('')));
+    this.tokenApis = new ServiceAccountTokenApis({
+      issuer: options.serviceAccountIssuer ?? new ServiceAccountTokenIssuer(generateKeyPairSync('ec', { namedCurve: 'prime256v1' })),
+      getCore: (plural, ns, name) => this.store('', 'v1', plural).get(ns, name),
+      ...(options.authenticator.reviewToken ? { reviewToken: options.authenticator.reviewToken.bind(options.authenticator) } : {}),
+      clock: this.clock,
+    });
     this.operations = new ResourceOperations({
+      createOnly: new Map([
+        ['/v1/serviceaccounts/token', (ns, name, obj) => this.tokenApis.createToken(ns, name, obj)],
+        ['authentication.k8s.io/v1/tokenreviews', async (_ns, _name, obj) => this.tokenApis.createTokenReview(obj)],
+      ]),
       stores: this.stores,
       patcher: new PatchEngine(this.openapi.schemas, this.clock),
       unknownFields: (type, obj) => this.openapi.unknownFields(type, obj),
@@ -385,6 +413,13 @@ export class ApiServer {
     }
     const user = this.authorize(req, info, path, url.searchParams);
     if (path === '/metrics') return this.serveMetrics(req, res);
+    // Upstream lets system:service-account-issuer-discovery read these unauthenticated; here any authenticated caller may.
+    const issuerDocument = this.tokenApis.discoveryDocument(path);
+    if (issuerDocument) {
+      res.writeHead(200, { 'Content-Type': issuerDocument.contentType, 'Content-Length': Buffer.byteLength(issuerDocument.body), 'Cache-Control': 'public, max-age=3600' });
+      res.end(issuerDocument.body);
+      return;
+    }
     if (path.startsWith('/openapi/')) {
       const doc = this.openapi.serve(path, url.searchParams, req.headers.accept);
       if (!doc) throw notFound({ resource: '', group: '', name: path });
@@ -478,7 +513,7 @@ export class ApiServer {
       }
     }
     if (parts.length === 0) {
-      const paths = ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/readyz', '/version'];
+      const paths = ['/.well-known/openid-configuration', '/api', '/api/v1', '/apis', '/healthz', '/livez', '/metrics', '/openapi/v2', '/openapi/v3', '/openid/v1/jwks', '/readyz', '/version'];
       return sendObject(res, 200, { paths });
     }
     throw notFoundStatus();

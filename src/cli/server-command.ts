@@ -4,6 +4,10 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ApiServer } from '../apiserver/server.js';
 import { CertAndTokenAuthenticator } from '../apiserver/auth.js';
+import { ServiceAccountObjectCache } from '../apiserver/serviceaccount/object-cache.js';
+import { ServiceAccountTokenAuthenticator } from '../apiserver/serviceaccount/token-authenticator.js';
+import { ServiceAccountTokenIssuer } from '../apiserver/serviceaccount/token-issuer.js';
+import { loadOrCreateServiceAccountKey } from '../pki/service-account-key.js';
 import { bootstrapCluster } from '../apiserver/bootstrap.js';
 import type { InFlightLimits } from '../apiserver/inflight.js';
 import { RbacAuthorization } from '../apiserver/authorization/rbac-authorization.js';
@@ -20,6 +24,8 @@ import { systemClock } from '../apimachinery/clock.js';
 import { Registry } from '../apimachinery/metrics.js';
 import { registerProcessMetrics } from '../apimachinery/process-metrics.js';
 import { allControllers } from '../controllers/all.js';
+import { rootCAPublisherFactory } from '../controllers/serviceaccount/root-ca-publisher.js';
+import { tokensControllerFactory } from '../controllers/serviceaccount/tokens-controller.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { schedulerFactory } from '../scheduler/scheduler.js';
 import { RegistryDiscovery } from '../apiserver/served-resources.js';
@@ -230,6 +236,12 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     await restrictModes();
     startAutoCompaction(store, signal);
     const tokens = await createTokenAuthenticator(credentials);
+    const serviceAccountIssuer = new ServiceAccountTokenIssuer({
+      ...(await loadOrCreateServiceAccountKey(credentials.tlsDir)),
+      issuer: `https://kubernetes.default.svc.${config.clusterDomain}`,
+      jwksURI: `https://${config.advertiseAddress}:${config.httpsPort}/openid/v1/jwks`,
+    });
+    const serviceAccountObjects = new ServiceAccountObjectCache();
     // One registry for the process: every component records into it, the API server serves it.
     const metrics = new Registry();
     registerProcessMetrics(metrics);
@@ -245,7 +257,8 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       ruleResolver: authorization.rbac,
       admissionPlugins: authorization.admissionPlugins,
       serviceCIDR: config.serviceCIDR,
-      authenticator: new CertAndTokenAuthenticator(tokens),
+      authenticator: new CertAndTokenAuthenticator(tokens, new ServiceAccountTokenAuthenticator({ issuer: serviceAccountIssuer, objects: serviceAccountObjects })),
+      serviceAccountIssuer,
       advertiseAddress: `${config.advertiseAddress}:${config.httpsPort}`,
       serverCAPem: credentials.serverCA.certificatePem,
       nodeProxy: { kubeletTLS: { cert: credentials.kubeletClient.certificatePem, key: credentials.kubeletClient.privateKeyPem, ca: credentials.serverCA.certificatePem } },
@@ -277,6 +290,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     await authorization.start(client, signal, {
       onError: (err) => log(`rbac informer: ${errorMessage(err)}`),
     });
+    await serviceAccountObjects.start({ client, signal, onError: (err) => log(`service-account token caches: ${errorMessage(err)}`) });
     api.setReady(true);
     log(`cluster ready; kubeconfig: ${credentials.kubeconfigFile}`);
     // Parts that use the store must finish before it closes.
@@ -309,7 +323,12 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
         client,
         clock: systemClock,
         // The scheduler runs under the same leader election as the controllers.
-        controllers: [...allControllers, schedulerFactory],
+        controllers: [
+          ...allControllers,
+          rootCAPublisherFactory(credentials.serverCA.certificatePem),
+          tokensControllerFactory((ns, sa, secret) => serviceAccountIssuer.issueLegacy(ns, sa, secret), credentials.serverCA.certificatePem),
+          schedulerFactory,
+        ],
         discovery: new RegistryDiscovery(),
         metrics,
         settings: {

@@ -9,6 +9,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { firstAddressInCIDR } from '../apimachinery/net.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import { resources, type Client } from '../client/client.js';
+import { ServiceAccountTokenManager } from './token-manager.js';
 import { systemClock, type Clock } from '../apimachinery/clock.js';
 import { ApiEventRecorder } from '../client/events.js';
 import { Informer, objectKey, splitKey } from '../client/informer.js';
@@ -364,10 +365,12 @@ export class NodeAgent {
       const pod = pods.byIndex('uid', e.podUID)[0];
       if (pod) recorder.event(pod, 'Warning', e.reason, e.message);
     });
+    const tokens = new ServiceAccountTokenManager({ client, clock: this.clock });
     const volumes = new PodVolumes({
       podsDir: run.dirs.pods,
       nodeName: this.nodeName,
       sources: {
+        serviceAccountToken: (pod, projection) => tokens.token(pod, projection),
         configMap: (ns, name) => referenced.configMap(ns, name),
         secret: (ns, name) => referenced.secret(ns, name),
         persistentVolumeClaim: (ns, name) => referenced.persistentVolumeClaim(ns, name),
@@ -407,6 +410,7 @@ export class NodeAgent {
       onUpdate: (_o, p) => queue.add(objectKey(p)),
       onDelete: (p) => {
         referenced.unregister(p.metadata?.uid ?? '');
+        tokens.forgetPod(p.metadata?.uid ?? '');
         queue.add(objectKey(p));
       },
     });

@@ -1,0 +1,133 @@
+/**
+ * The service-account volume on a real node (containerd): a pod finds its token, the cluster CA
+ * and its namespace under /var/run/secrets/kubernetes.io/serviceaccount, the token authenticates
+ * as the pod's service account (bound to the pod), and automountServiceAccountToken: false
+ * gives no volume.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump, load } from 'js-yaml';
+import { clusterPolling, TestCluster } from '../harness/cluster.js';
+import { waitFor } from '../../src/testing/wait.js';
+import { testImages } from '../harness/images.js';
+import { startNodeCluster } from '../harness/node-cluster.js';
+import { CriClient } from '../../src/kubelet/cri/client.js';
+import { decodeJwt } from '../../src/pki/jwt.js';
+
+const canRun = process.getuid?.() === 0 && existsSync('/usr/bin/containerd') && existsSync('/usr/sbin/runc');
+const mountPath = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+function podYaml(name: string, extraSpec = ''): string {
+  return `---
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+  terminationGracePeriodSeconds: 1${extraSpec}
+  containers:
+  - name: main
+    image: ${testImages.busybox}
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'sleep 3600']
+`;
+}
+
+interface PodJSON {
+  metadata: { uid: string };
+  spec: { volumes?: { name: string; projected?: unknown }[]; containers: { volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[] }[] };
+  status?: { phase?: string; containerStatuses?: { state?: { running?: unknown } }[] };
+}
+
+describe('the service-account volume on a real node (containerd)', { skip: canRun ? false : 'needs root, containerd and runc' }, () => {
+  let c: TestCluster;
+  let imagesDir: string;
+
+  const pod = async (name: string): Promise<PodJSON> => JSON.parse(await c.kubectlOK(['get', 'pod', name, '-o', 'json'])) as PodJSON;
+  const running = (name: string) =>
+    waitFor(`${name} running`, async () => {
+      const s = (await pod(name)).status;
+      return s?.phase === 'Running' && (s.containerStatuses ?? []).every((x) => x.state?.running);
+    }, { ...clusterPolling, timeoutMs: 90_000, intervalMs: 300 });
+  const exec = (name: string, args: string[]) => c.kubectlOK(['exec', name, '--', ...args]);
+
+  /** kubectl with a kubeconfig whose only credential is `token`. */
+  async function kubectlWithToken(token: string, args: string[]) {
+    const config = load(await readFile(c.kubeconfig, 'utf8')) as { users: { name: string; user: Record<string, string> }[] };
+    config.users = [{ name: config.users[0]!.name, user: { token } }];
+    const file = join(c.dataDir, 'pod-token-kubeconfig.yaml');
+    await writeFile(file, dump(config), { mode: 0o600 });
+    return c.kubectl(['--kubeconfig', file, ...args]);
+  }
+
+  before(async () => {
+    imagesDir = await mkdtemp(join(tmpdir(), 'skiff-images-'));
+    c = await startNodeCluster('node-a', imagesDir, { serverArgs: ['--service-cidr', '10.172.0.0/16'] });
+    await waitFor('the default service account', async () => (await c.kubectl(['get', 'serviceaccount', 'default'])).code === 0, clusterPolling);
+    await c.kubectlOK(['apply', '-f', '-'], { input: podYaml('with-token') + podYaml('without-token', '\n  automountServiceAccountToken: false') });
+  });
+
+  after(async () => {
+    if (c) {
+      await c.kubectl(['delete', 'pods', '--all', '--wait=false']);
+      const cri = CriClient.connect(`unix://${c.containerdSocket}`, { callTimeoutMs: 10_000 });
+      try {
+        await waitFor('the runtime to hold no sandbox', async () => (await cri.listPodSandbox()).length === 0, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 300 }).catch((err: unknown) => console.error(`test cleanup: ${String(err)}`));
+      } finally {
+        cri.close();
+      }
+      if (process.env.SKIFF_TEST_VERBOSE) console.error(c.log);
+      await c.stop();
+    }
+    if (imagesDir) await rm(imagesDir, { recursive: true, force: true });
+  });
+
+  test('token, ca.crt and namespace are mounted; the token authenticates as the pod', async () => {
+    await running('with-token');
+    const spec = (await pod('with-token')).spec;
+    const volume = spec.volumes?.find((v) => v.name.startsWith('kube-api-access-'));
+    assert.ok(volume?.projected, 'the admission added the projected volume');
+    assert.deepEqual(spec.containers[0]?.volumeMounts, [{ name: volume.name, mountPath, readOnly: true }]);
+
+    const files = (await exec('with-token', ['ls', mountPath])).trim().split(/\s+/).sort();
+    assert.deepEqual(files, ['ca.crt', 'namespace', 'token']);
+    assert.equal((await exec('with-token', ['cat', `${mountPath}/namespace`])).trim(), 'default');
+    const ca = await exec('with-token', ['cat', `${mountPath}/ca.crt`]);
+    const clusterCA = await readFile(join(c.dataDir, 'server', 'tls', 'server-ca.crt'), 'utf8');
+    assert.match(ca, /^-----BEGIN CERTIFICATE-----/);
+    assert.equal(ca.trim(), clusterCA.trim());
+
+    const token = (await exec('with-token', ['cat', `${mountPath}/token`])).trim();
+    const claims = decodeJwt(token).claims;
+    const uid = (await pod('with-token')).metadata.uid;
+    assert.equal(claims.sub, 'system:serviceaccount:default:default');
+    assert.deepEqual((claims['kubernetes.io'] as { pod: unknown }).pod, { name: 'with-token', uid });
+    assert.equal(Number(claims.exp) - Number(claims.iat), 3607);
+    const api = await kubectlWithToken(token, ['get', '--raw', '/api']);
+    assert.equal(api.code, 0, api.stderr);
+    const review = JSON.parse(
+      await c.kubectlOK(['create', '--raw', '/apis/authentication.k8s.io/v1/tokenreviews', '-f', '-'], {
+        input: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } }),
+      }),
+    ) as { status: { authenticated?: boolean; user?: { username?: string; extra?: Record<string, string[]> } } };
+    assert.equal(review.status.authenticated, true);
+    assert.equal(review.status.user?.username, 'system:serviceaccount:default:default');
+    assert.deepEqual(review.status.user?.extra?.['authentication.kubernetes.io/pod-name'], ['with-token']);
+    assert.deepEqual(review.status.user?.extra?.['authentication.kubernetes.io/node-name'], ['node-a']);
+
+    await c.kubectlOK(['delete', 'pod', 'with-token', '--wait=true', '--timeout=60s']);
+    await waitFor('the pod token to be refused', async () => (await kubectlWithToken(token, ['get', '--raw', '/api'])).code !== 0, clusterPolling);
+  });
+
+  test('automountServiceAccountToken: false gives no volume', async () => {
+    await running('without-token');
+    const spec = (await pod('without-token')).spec;
+    assert.equal(spec.volumes?.some((v) => v.name.startsWith('kube-api-access-')) ?? false, false);
+    assert.equal(spec.containers[0]?.volumeMounts, undefined);
+    const ls = await c.kubectl(['exec', 'without-token', '--', 'ls', mountPath]);
+    assert.notEqual(ls.code, 0);
+  });
+});
