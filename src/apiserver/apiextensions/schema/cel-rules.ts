@@ -325,7 +325,8 @@ export class CelRules {
           });
           return false;
         }
-        const why = err instanceof Error ? (err as { summary?: string }).summary ?? err.message.split('\n')[0] : String(err);
+        const raw = err instanceof Error ? (err as { summary?: string }).summary ?? err.message.split('\n')[0] : String(err);
+        const why = raw.charAt(0).toLowerCase() + raw.slice(1); // cel-go's words: `no such key: x`
         errs.push({ type: 'FieldValueInvalid', field: path, value: s.type ?? '', detail: `${why} evaluating rule: ${ruleErrorString(c.rule)}` });
         continue;
       }
