@@ -94,6 +94,21 @@ describe('CelRules', () => {
     assert.match(notBool.error ?? '', /^compilation failed: /);
   });
 
+  it('tests presence of fields of any expression with has()', () => {
+    const r = new CelRules({
+      type: 'object',
+      properties: {
+        m: {
+          type: 'array',
+          items: { type: 'object', properties: { path: { type: 'string' } } },
+          'x-kubernetes-validations': [{ rule: 'size(self) == 0 || has(self[0].path)', message: 'first needs a path' }],
+        },
+      },
+    });
+    assert.deepEqual(r.validate({ m: [{ path: '/' }] }), []);
+    assert.deepEqual(messages(r.validate({ m: [{}] })), ['m: Invalid value: first needs a path']);
+  });
+
   it('escapes property names as upstream', () => {
     assert.equal(celPropertyName('x-prop'), 'x__dash__prop');
     assert.equal(celPropertyName('namespace'), '__namespace__');

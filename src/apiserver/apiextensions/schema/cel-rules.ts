@@ -75,6 +75,56 @@ function readsOldSelf(node: unknown, seen = new Set<unknown>()): boolean {
   return false;
 }
 
+/** A node of the evaluator's parsed tree, as far as {@link widenHas} reads it. */
+interface AstNode {
+  op?: unknown;
+  args?: unknown;
+  meta?: { macro?: HasMacro & { args?: unknown[] }; alternate?: unknown };
+}
+
+interface HasMacro {
+  args: AstNode[];
+  macroHasProps?: unknown;
+  typeCheck: (checker: { check: (n: unknown, ctx: unknown) => unknown; getType: (t: string) => unknown }, m: HasMacro, ctx: unknown) => unknown;
+  evaluate: (ev: { run: (n: unknown, ctx: unknown) => unknown }, m: HasMacro, ctx: unknown) => unknown;
+}
+
+/**
+ * The evaluator's `has()` accepts only selections down to a variable (`has(self.a.b)`); CEL (and
+ * published CRDs such as Gateway API's) also test fields of any expression, e.g.
+ * `has(self.matches[0].path)`. Widens each `has()` of the parsed tree to that, in place.
+ */
+function widenHas(node: unknown, seen = new Set<unknown>()): void {
+  if (node === null || typeof node !== 'object' || seen.has(node)) return;
+  seen.add(node);
+  const n = node as AstNode;
+  const macro = n.meta?.macro;
+  if (n.op === 'call' && Array.isArray(n.args) && n.args[0] === 'has' && macro) {
+    const selection = macro.args[0];
+    if ((selection.op === '.' || selection.op === '.?') && Array.isArray(selection.args)) {
+      const [operand, field] = selection.args as [AstNode, string];
+      let base: AstNode = operand;
+      while ((base.op === '.' || base.op === '.?') && Array.isArray(base.args)) base = base.args[0] as AstNode;
+      if (base.op !== 'id') {
+        macro.typeCheck = (checker, _m, ctx) => {
+          checker.check(operand, ctx);
+          return checker.getType('bool');
+        };
+        macro.evaluate = (ev, _m, ctx) => {
+          const o = ev.run(operand, ctx);
+          if (o instanceof Map) return o.has(field);
+          return isObject(o) && Object.hasOwn(o, field) && o[field] !== undefined;
+        };
+      }
+    }
+  }
+  const args = n.args;
+  const children = Array.isArray(args) ? args.flat() : args && typeof args === 'object' ? ('op' in args ? [args] : Object.values(args)) : [];
+  for (const c of children) widenHas(c, seen);
+  for (const c of macro?.args ?? []) widenHas(c, seen);
+  if (n.meta?.alternate) widenHas(n.meta.alternate, seen);
+}
+
 /**
  * A CEL value of `value` under schema `s`, as upstream's UnstructuredToVal: integers are CEL ints,
  * properties are escaped, unknown and null-valued properties are absent, strings of format
@@ -214,6 +264,7 @@ export class CelRules {
     if (!rule.rule?.trim()) return out;
     try {
       const program = this.env.parse(rule.rule);
+      widenHas(program.ast);
       const checked = program.check();
       if (!checked.valid) {
         out.error = `compilation failed: ${checked.error?.message ?? 'invalid expression'}`;
@@ -229,6 +280,7 @@ export class CelRules {
     if (rule.messageExpression?.trim()) {
       try {
         const program = this.env.parse(rule.messageExpression);
+        widenHas(program.ast);
         const checked = program.check();
         if (!checked.valid) out.messageError = `messageExpression compilation failed: ${checked.error?.message ?? ''}`;
         else if (checked.type !== 'string' && checked.type !== 'dyn') {
