@@ -262,7 +262,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
         clock: systemClock,
         // The scheduler runs under the same leader election as the controllers.
         controllers: [...allControllers, schedulerFactory],
-        discovery: new RegistryDiscovery(),
+        discovery: new RegistryDiscovery(api.served),
         metrics,
         settings: {
           clusterCIDR: config.clusterCIDR,

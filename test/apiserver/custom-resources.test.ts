@@ -1,0 +1,141 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { TestCluster, testBackends } from '../harness/cluster.js';
+import { waitFor } from '../../src/testing/wait.js';
+
+const fixture = (file: string) => fileURLToPath(new URL(`../../../test/fixtures/crd/${file}`, import.meta.url));
+
+function json<T = Record<string, unknown>>(text: string): T {
+  return JSON.parse(text) as T;
+}
+
+const webapp = (name: string, replicas: number) => `apiVersion: apps.skiff.test/v1
+kind: WebApp
+metadata:
+  name: ${name}
+spec:
+  image: nginx:1.27
+  replicas: ${replicas}
+`;
+
+for (const backend of testBackends()) {
+  describe(`CustomResourceDefinitions with kubectl (${backend})`, { concurrency: 1 }, () => {
+    let c: TestCluster;
+    before(async () => {
+      c = await TestCluster.start({ backend });
+      await c.kubectlOK(['apply', '-f', fixture('operator.yaml')]);
+      await c.kubectlOK(['wait', '--for', 'condition=Established', '--timeout=30s', 'crd/webapps.apps.skiff.test', 'crd/regions.infra.skiff.test']);
+    });
+    after(async () => {
+      await c?.stop();
+    });
+
+    test('a CRD is accepted and established, and its resource is discovered', async () => {
+      const crd = json<{ status: { conditions: { type: string; status: string; reason: string }[]; acceptedNames: { plural: string; kind: string; shortNames: string[] }; storedVersions: string[] } }>(
+        await c.kubectlOK(['get', 'crd', 'webapps.apps.skiff.test', '-o', 'json']),
+      );
+      assert.deepEqual(
+        crd.status.conditions.map((x) => [x.type, x.status, x.reason]),
+        [['NamesAccepted', 'True', 'NoConflicts'], ['Established', 'True', 'InitialNamesAccepted']],
+      );
+      assert.equal(crd.status.acceptedNames.kind, 'WebApp');
+      assert.deepEqual(crd.status.acceptedNames.shortNames, ['wa']);
+      assert.deepEqual(crd.status.storedVersions, ['v1']);
+      const resources = await c.kubectlOK(['api-resources', '--api-group', 'apps.skiff.test']);
+      assert.match(resources, /^webapps\s+wa\s+apps.skiff.test\/v1\s+true\s+WebApp$/m);
+      const cluster = await c.kubectlOK(['api-resources', '--api-group', 'infra.skiff.test']);
+      assert.match(cluster, /^regions\s+infra.skiff.test\/v1\s+false\s+Region$/m);
+    });
+
+    test('apply, get with printer columns, explain, scale, status, category all', async () => {
+      assert.match(await c.kubectlOK(['apply', '-f', '-'], { input: webapp('shop', 2) }), /webapp.apps.skiff.test\/shop created/);
+      const table = await c.kubectlOK(['get', 'wa']);
+      assert.match(table, /^NAME\s+IMAGE\s+DESIRED\s+READY\s+AGE$/m);
+      assert.match(table, /^shop\s+nginx:1\.27\s+2\s+<none>\s+\d+s$/m);
+      const explain = await c.kubectlOK(['explain', 'webapp.spec']);
+      assert.match(explain, /KIND:\s+WebApp/);
+      assert.match(explain, /image\s+<string> -required-/);
+      assert.match(explain, /The container image of the application\./);
+      assert.match(await c.kubectlOK(['scale', 'webapp/shop', '--replicas', '5']), /webapp.apps.skiff.test\/shop scaled/);
+      const scaled = json<{ spec: { replicas: number }; metadata: { generation: number } }>(await c.kubectlOK(['get', 'webapp', 'shop', '-o', 'json']));
+      assert.equal(scaled.spec.replicas, 5);
+      assert.equal(scaled.metadata.generation, 2);
+      // Status only through /status: the main resource keeps it, the subresource writes it.
+      await c.kubectlOK(['patch', 'webapp', 'shop', '--type', 'merge', '-p', '{"status":{"replicas":9}}']);
+      assert.equal(json<{ status?: unknown }>(await c.kubectlOK(['get', 'webapp', 'shop', '-o', 'json'])).status, undefined);
+      const status = '{"status":{"replicas":5,"selector":"app=shop","conditions":[{"type":"Ready","status":"True"}]}}';
+      await c.kubectlOK(['patch', 'webapp', 'shop', '--subresource', 'status', '--type', 'merge', '-p', status]);
+      const after = json<{ status: { replicas: number }; metadata: { generation: number } }>(await c.kubectlOK(['get', 'webapp', 'shop', '-o', 'json']));
+      assert.equal(after.status.replicas, 5);
+      assert.equal(after.metadata.generation, 2);
+      assert.match(await c.kubectlOK(['get', 'wa', 'shop']), /^shop\s+nginx:1\.27\s+5\s+True\s+/m);
+      const scale = json<{ kind: string; spec: { replicas: number }; status: { replicas: number; selector: string } }>(
+        await c.kubectlOK(['get', '--raw', '/apis/apps.skiff.test/v1/namespaces/default/webapps/shop/scale']),
+      );
+      assert.deepEqual([scale.kind, scale.spec.replicas, scale.status.replicas, scale.status.selector], ['Scale', 5, 5, 'app=shop']);
+      assert.match(await c.kubectlOK(['get', 'all']), /webapp.apps.skiff.test\/shop/);
+    });
+
+    test('strategic merge patch is refused with 415; server-side apply works', async () => {
+      const smp = await c.kubectl(['patch', 'webapp', 'shop', '--type', 'strategic', '-p', '{"spec":{"replicas":1}}']);
+      assert.notEqual(smp.code, 0);
+      assert.match(smp.stderr, /the body of the request was in an unknown format - accepted media types include: application\/json-patch\+json, application\/merge-patch\+json, application\/apply-patch\+yaml/);
+      await c.kubectlOK(['apply', '--server-side', '--field-manager', 'ops', '-f', '-'], { input: webapp('ssa', 1) });
+      const obj = json<{ spec: { replicas: number }; metadata: { managedFields: { manager: string; operation: string }[] } }>(await c.kubectlOK(['get', 'webapp', 'ssa', '-o', 'json', '--show-managed-fields']));
+      assert.equal(obj.spec.replicas, 1);
+      assert.ok(obj.metadata.managedFields.some((m) => m.manager === 'ops' && m.operation === 'Apply'));
+    });
+
+    test('watch sees changes; list pages; label selectors select', async () => {
+      for (const n of ['a1', 'a2', 'a3']) await c.kubectlOK(['apply', '-f', '-'], { input: webapp(n, 1).replace('metadata:\n', 'metadata:\n  labels: {tier: web}\n') });
+      const listed = json<{ items: { metadata: { name: string } }[] }>(await c.kubectlOK(['get', 'webapps', '-l', 'tier=web', '--chunk-size', '1', '-o', 'json']));
+      assert.deepEqual(listed.items.map((i) => i.metadata.name), ['a1', 'a2', 'a3']);
+      const watch = c.kubectl(['get', 'webapps', '-l', 'tier=web', '--watch-only', '-o', 'name', '--request-timeout', '20s'], { timeoutMs: 20_000 });
+      // The label lands once the watch has started: kubectl prints only changes (--watch-only).
+      await waitFor('a label change', async () => {
+        await c.kubectlOK(['label', 'webapp', 'a1', '--overwrite', `seen=${Date.now()}`]);
+        return true;
+      });
+      const r = await watch;
+      assert.match(r.stdout, /webapp.apps.skiff.test\/a1/);
+    });
+
+    test('two served versions: objects read in either, apiVersion rewritten', async () => {
+      await c.kubectlOK(['apply', '-f', '-'], { input: 'apiVersion: infra.skiff.test/v1beta1\nkind: Region\nmetadata:\n  name: north\nspec:\n  zone: n1\n' });
+      const v1 = json<{ apiVersion: string; spec: { zone: string } }>(await c.kubectlOK(['get', 'regions.v1.infra.skiff.test', 'north', '-o', 'json']));
+      assert.deepEqual([v1.apiVersion, v1.spec.zone], ['infra.skiff.test/v1', 'n1']);
+      const beta = json<{ apiVersion: string }>(await c.kubectlOK(['get', '--raw', '/apis/infra.skiff.test/v1beta1/regions/north']));
+      assert.equal(beta.apiVersion, 'infra.skiff.test/v1beta1');
+      const group = json<{ preferredVersion: { version: string }; versions: { version: string }[] }>(await c.kubectlOK(['get', '--raw', '/apis/infra.skiff.test']));
+      assert.equal(group.preferredVersion.version, 'v1');
+      assert.deepEqual(group.versions.map((v) => v.version), ['v1', 'v1beta1']);
+    });
+
+    test('a custom object owned by another is collected with its owner', async () => {
+      const owner = json<{ metadata: { uid: string } }>(await c.kubectlOK(['get', 'webapp', 'shop', '-o', 'json']));
+      const child = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop-config\n  ownerReferences:\n  - apiVersion: apps.skiff.test/v1\n    kind: WebApp\n    name: shop\n    uid: ${owner.metadata.uid}\n`;
+      const childCR = webapp('shop-child', 1).replace('metadata:\n', `metadata:\n  ownerReferences:\n  - {apiVersion: apps.skiff.test/v1, kind: WebApp, name: shop, uid: ${owner.metadata.uid}}\n`);
+      await c.kubectlOK(['apply', '-f', '-'], { input: child });
+      await c.kubectlOK(['apply', '-f', '-'], { input: childCR });
+      await c.kubectlOK(['delete', 'webapp', 'shop']);
+      await waitFor('the dependents of a deleted WebApp are collected', async () => (await c.kubectl(['get', 'configmap', 'shop-config'])).code !== 0 && (await c.kubectl(['get', 'webapp', 'shop-child'])).code !== 0, {
+        timeoutMs: 30_000,
+      });
+    });
+
+    test('deleting a CRD deletes its objects, then it and its resource go', async () => {
+      await c.kubectlOK(['delete', 'crd', 'webapps.apps.skiff.test', '--timeout=60s']);
+      const gone = await c.kubectl(['get', 'crd', 'webapps.apps.skiff.test']);
+      assert.match(gone.stderr, /NotFound/);
+      await waitFor('webapps leave discovery', async () => !(await c.kubectlOK(['api-resources'])).includes('apps.skiff.test'), { timeoutMs: 20_000 });
+      const get = await c.kubectl(['get', '--raw', '/apis/apps.skiff.test/v1/namespaces/default/webapps']);
+      assert.notEqual(get.code, 0);
+      // Created again, it starts empty.
+      await c.kubectlOK(['apply', '-f', fixture('operator.yaml')]);
+      await c.kubectlOK(['wait', '--for', 'condition=Established', '--timeout=30s', 'crd/webapps.apps.skiff.test']);
+      await waitFor('webapps served again', async () => (await c.kubectl(['get', 'webapps', '-o', 'name'])).code === 0, { timeoutMs: 20_000 });
+      assert.equal((await c.kubectlOK(['get', 'webapps', '-o', 'name'])).trim(), '');
+    });
+  });
+}
