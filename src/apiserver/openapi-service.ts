@@ -4,6 +4,7 @@ import { findUnknownFields } from './openapi/unknown-fields.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import { resourceTypes, type ResourceType } from './registry.js';
 import { customResourceDefinitions } from './apiextensions/served-versions.js';
+import { addSchemaExtensions } from './apiextensions/schema-extensions.js';
 
 /** A document ready to send. */
 export interface ServedBody {
@@ -16,6 +17,10 @@ export interface ServedBody {
 export class OpenAPIService {
   readonly schemas = OpenAPISchemas.load();
   private documents = new OpenAPIDocuments(this.schemas, resourceTypes);
+
+  constructor() {
+    addSchemaExtensions(this.schemas.definitions);
+  }
 
   /** Adds a custom resource type's definitions (built from its CRD's schema) to the shared definitions. */
   addDefinitions(type: ResourceType): void {

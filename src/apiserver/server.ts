@@ -169,7 +169,7 @@ export class ApiServer {
       this.stores.set(storeKeyOf(type), new RestStore(type, store, strategyFor(type, allocators), this.clock, { codec, admission }));
     }
     this.customResources = new CustomResourceDefinitions({
-      crds: this.store('apiextensions.k8s.io', 'v1', 'customresourcedefinitions'),
+      crds: this.stores.get('apiextensions.k8s.io/v1/customresourcedefinitions')!,
       serve: (crdName, types) => this.serveCustomTypes(crdName, types),
       clock: this.clock,
       onError: (err) => this.onError(err),
