@@ -122,6 +122,69 @@ for (const backend of testBackends()) {
       });
     });
 
+    test('the Gateway API standard CRDs: a Gateway and an HTTPRoute created and read back', async () => {
+      // As the Gateway API install guide says: server-side apply (the CRDs are too large for the last-applied annotation).
+      await c.kubectlOK(['apply', '--server-side', '-f', fixture('gateway-api-standard.yaml')]);
+      const crds = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'].map((p) => `crd/${p}.gateway.networking.k8s.io`);
+      await c.kubectlOK(['wait', '--for', 'condition=Established', '--timeout=30s', ...crds]);
+      const manifest = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: skiff
+spec:
+  controllerName: skiff.test/gateway
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: web
+spec:
+  gatewayClassName: skiff
+  listeners:
+  - name: http
+    protocol: HTTP
+    port: 80
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: shop
+spec:
+  parentRefs:
+  - name: web
+  hostnames: [shop.example.com]
+  rules:
+  - matches:
+    - path: {type: PathPrefix, value: /cart}
+    backendRefs:
+    - name: cart
+      port: 8080
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata:
+  name: from-routes
+spec:
+  from:
+  - {group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}
+  to:
+  - {group: '', kind: Service}
+`;
+      assert.match(await c.kubectlOK(['apply', '-f', '-'], { input: manifest }), /httproute.gateway.networking.k8s.io\/shop created/);
+      assert.match(await c.kubectlOK(['get', 'gatewayclass']), /^skiff\s+skiff.test\/gateway\s+\S*\s+\d+s$/m);
+      assert.match(await c.kubectlOK(['get', 'gateway', 'web']), /^NAME\s+CLASS\s+ADDRESS\s+PROGRAMMED\s+AGE$/m);
+      assert.match(await c.kubectlOK(['get', 'httproute']), /^shop\s+\["shop.example.com"\]\s+\d+s$/m);
+      const route = json<{ spec: { parentRefs: { name: string }[]; rules: { matches: { path: { type: string; value: string } }[]; backendRefs: { name: string; port: number }[] }[] } }>(
+        await c.kubectlOK(['get', 'httproute', 'shop', '-o', 'json']),
+      );
+      assert.equal(route.spec.parentRefs[0].name, 'web');
+      assert.deepEqual(route.spec.rules[0].matches[0].path, { type: 'PathPrefix', value: '/cart' });
+      assert.deepEqual([route.spec.rules[0].backendRefs[0].name, route.spec.rules[0].backendRefs[0].port], ['cart', 8080]);
+      assert.match(await c.kubectlOK(['explain', 'httproute.spec.rules.backendRefs']), /FIELD: backendRefs/);
+      const grant = json<{ apiVersion: string }>(await c.kubectlOK(['get', 'referencegrants.v1.gateway.networking.k8s.io', 'from-routes', '-o', 'json']));
+      assert.equal(grant.apiVersion, 'gateway.networking.k8s.io/v1');
+    });
+
     test('deleting a CRD deletes its objects, then it and its resource go', async () => {
       await c.kubectlOK(['delete', 'crd', 'webapps.apps.skiff.test', '--timeout=60s']);
       const gone = await c.kubectl(['get', 'crd', 'webapps.apps.skiff.test']);
