@@ -16,17 +16,17 @@ function groupEntry(group: string, versions: string[]): object {
 }
 
 /** The legacy `/apis` answer: APIGroupList. */
-export function apiGroupList(): object {
+export function apiGroupList(types: readonly ResourceType[] = resourceTypes): object {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: servedGroups().map((g) => groupEntry(g.group, g.versions)),
+    groups: servedGroups(types).map((g) => groupEntry(g.group, g.versions)),
   };
 }
 
 /** `/apis/GROUP`: APIGroup, or undefined when not served. */
-export function apiGroup(group: string): object | undefined {
-  const g = servedGroups().find((x) => x.group === group);
+export function apiGroup(group: string, types: readonly ResourceType[] = resourceTypes): object | undefined {
+  const g = servedGroups(types).find((x) => x.group === group);
   if (!g) return undefined;
   return { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(g.group, g.versions) };
 }
@@ -36,8 +36,8 @@ function storageVersionHash(r: ResourceType): string {
 }
 
 /** `/api/v1` and `/apis/GROUP/VERSION`: APIResourceList, or undefined when not served. */
-export function apiResourceList(group: string, version: string): object | undefined {
-  const types = resourceTypes.filter((r) => r.group === group && r.version === version);
+export function apiResourceList(group: string, version: string, served: readonly ResourceType[] = resourceTypes): object | undefined {
+  const types = served.filter((r) => r.group === group && r.version === version);
   if (!types.length) return undefined;
   const resources: object[] = [];
   for (const r of types) {
@@ -74,8 +74,8 @@ export function apiResourceList(group: string, version: string): object | undefi
  * The aggregated discovery document (apidiscovery.k8s.io v2 or v2beta1) that kubectl 1.27+
  * asks for at `/api` (core group only) and `/apis` (every other group).
  */
-export function aggregatedDiscovery(core: boolean, apiVersion: 'v2' | 'v2beta1'): object {
-  const groups = core ? [{ group: '', versions: ['v1'] }] : servedGroups();
+export function aggregatedDiscovery(core: boolean, apiVersion: 'v2' | 'v2beta1', types: readonly ResourceType[] = resourceTypes): object {
+  const groups = core ? [{ group: '', versions: ['v1'] }] : servedGroups(types);
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion: `apidiscovery.k8s.io/${apiVersion}`,
@@ -84,7 +84,7 @@ export function aggregatedDiscovery(core: boolean, apiVersion: 'v2' | 'v2beta1')
       metadata: { name: g.group, creationTimestamp: null },
       versions: g.versions.map((v) => ({
         version: v,
-        resources: resourceTypes
+        resources: types
           .filter((r) => r.group === g.group && r.version === v)
           .map((r) => ({
             resource: r.plural,

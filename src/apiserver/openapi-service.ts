@@ -5,6 +5,8 @@ import { findTypeError } from './openapi/type-check.js';
 import { sourceFactsOf } from '../apimachinery/json-source.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import { resourceTypes, type ResourceType } from './registry.js';
+import { customResourceDefinitions } from './apiextensions/served-versions.js';
+import { addSchemaExtensions } from './apiextensions/schema-extensions.js';
 
 /** A document ready to send. */
 export interface ServedBody {
@@ -16,7 +18,27 @@ export interface ServedBody {
 /** Serves /openapi/v2 and /openapi/v3, and answers unknown-field questions from the same schemas. */
 export class OpenAPIService {
   readonly schemas = OpenAPISchemas.load();
-  private readonly documents = new OpenAPIDocuments(this.schemas, resourceTypes);
+  private documents = new OpenAPIDocuments(this.schemas, resourceTypes);
+
+  constructor() {
+    addSchemaExtensions(this.schemas.definitions);
+  }
+
+  /** Adds a custom resource type's definitions (built from its CRD's schema) to the shared definitions. */
+  addDefinitions(type: ResourceType): void {
+    Object.assign(this.schemas.definitions, customResourceDefinitions(type));
+  }
+
+  /** Removes a custom resource type's definitions. */
+  removeDefinitions(type: ResourceType): void {
+    delete this.schemas.definitions[type.definition];
+    delete this.schemas.definitions[`${type.definition}List`];
+  }
+
+  /** Serves documents of these types from now on (built again on first use). */
+  setTypes(types: readonly ResourceType[]): void {
+    this.documents = new OpenAPIDocuments(this.schemas, types);
+  }
 
   /** The answer for an /openapi/... path, or undefined for 404. */
   serve(path: string, _query: URLSearchParams, accept: string | undefined): ServedBody | undefined {

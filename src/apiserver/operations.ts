@@ -7,6 +7,7 @@ import type { ResourceType } from './registry.js';
 import { parseRevision, type DeleteResult, type ObjectEvent, type ObjectFilter, type RestList, type RestStore } from './rest-store.js';
 import { checkFieldSelector, fieldSetFor, matchesFields, parseFieldSelector } from '../apimachinery/selectors/fields.js';
 import { matchesLabels, parseLabelSelector } from '../apimachinery/selectors/labels.js';
+import { customScaleOf, setCustomReplicas } from './apiextensions/custom-scale.js';
 
 /** What selects objects in a list, watch or deletecollection. */
 export interface Selection {
@@ -125,7 +126,7 @@ export class ResourceOperations {
     this.checkSubresource(store, subresource, name);
     if (nodeSubresources.has(subresource)) throw nodeNotConnected(subresource);
     const obj = await store.get(ns, name);
-    return subresource === 'scale' ? scaleOf(obj) : obj;
+    return subresource === 'scale' ? scaleFor(store.type, obj) : obj;
   }
 
   /** A list with selectors and paging. */
@@ -308,13 +309,15 @@ export class ResourceOperations {
         if (rv && rv !== cur.metadata?.resourceVersion) {
           throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${store.type.plural}.${store.type.group} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
         }
-        cur.spec = { ...(cur.spec as object), replicas: wanted ?? 0 };
+        const paths = store.type.custom?.scale;
+        if (paths) setCustomReplicas(cur, paths, wanted ?? 0);
+        else cur.spec = { ...(cur.spec as object), replicas: wanted ?? 0 };
         return cur;
       },
       '',
       { dryRun },
     );
-    return scaleOf(updated);
+    return scaleFor(store.type, updated);
   }
 
   /** PATCH of any type upstream accepts; apply may create (201). */
@@ -329,7 +332,7 @@ export class ResourceOperations {
   ): Promise<WriteResult> {
     this.checkSubresource(store, subresource, name);
     if (subresource === 'scale') {
-      const patched = this.ctx.patcher.patchPlain(scaleOf(await store.get(ns, name)), body, contentType);
+      const patched = this.ctx.patcher.patchPlain(scaleFor(store.type, await store.get(ns, name)), body, contentType);
       return { object: await this.writeScale(store, ns, name, patched, !!p.dryRun), code: 200, warnings: [] };
     }
     const warnings: string[] = [];
@@ -390,6 +393,11 @@ export class ResourceOperations {
 
 function success(code: number): KubeObject {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code };
+}
+
+/** The Scale of an object of a type: a custom resource's from its CRD's paths. */
+function scaleFor(type: ResourceType, obj: KubeObject): KubeObject {
+  return type.custom?.scale ? customScaleOf(obj, type.custom.scale) : scaleOf(obj);
 }
 
 /** The autoscaling/v1 Scale of a workload. */

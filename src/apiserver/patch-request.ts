@@ -81,12 +81,14 @@ export class PatchEngine {
     } catch (err) {
       throw patchStatus(err);
     }
-    throw unsupported(contentType);
+    throw unsupported(patchTypes);
   }
 
   /** Serves a PATCH: returns the written object and whether apply created it. */
   async patch(r: PatchRequest): Promise<{ object: KubeObject; created: boolean }> {
-    if (!patchTypes.includes(r.contentType)) throw unsupported(r.contentType);
+    // Custom resources have no patch strategies: strategic merge patch is refused, as upstream.
+    const accepted = r.store.type.custom ? patchTypes.filter((t) => t !== 'application/strategic-merge-patch+json') : patchTypes;
+    if (!accepted.includes(r.contentType)) throw unsupported(accepted);
     if (r.contentType === 'application/apply-patch+yaml') return this.apply(r);
     const patch = decodeBody(r.body, 'json');
     if (r.contentType !== 'application/json-patch+json' && !isObject(patch)) {
@@ -192,11 +194,11 @@ export function defaultManager(userAgent: string | undefined): string {
   return (cut > 0 ? ua.slice(0, cut) : ua).slice(0, 128);
 }
 
-function unsupported(type: string): StatusError {
+function unsupported(accepted: readonly string[]): StatusError {
   return new StatusError(
     415,
     'UnsupportedMediaType',
-    `the body of the request was in an unknown format - accepted media types include: ${patchTypes.join(', ')}`,
+    `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
   );
 }
 

@@ -30,6 +30,33 @@ export interface ResourceType {
   subresources: SubresourceType[];
   /** The OpenAPI definition name of the kind, e.g. `io.k8s.api.core.v1.Pod`. */
   definition: string;
+  /** What a CustomResourceDefinition adds; undefined for built-in types. */
+  custom?: CustomResourceInfo;
+}
+
+/** One additionalPrinterColumn of a custom resource version. */
+export interface PrinterColumn {
+  name: string;
+  /** integer, number, string, boolean or date. */
+  type: string;
+  format?: string;
+  description?: string;
+  priority?: number;
+  jsonPath: string;
+}
+
+/** What a custom resource type carries from its CustomResourceDefinition. */
+export interface CustomResourceInfo {
+  /** The CRD's name (`plural.group`). */
+  crdName: string;
+  /** The version objects are stored in. */
+  storageVersion: string;
+  /** additionalPrinterColumns of this version ([] prints NAME and AGE). */
+  printerColumns: PrinterColumn[];
+  /** The scale subresource's paths, when the version has one. */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  /** The version's openAPIV3Schema, if it has one. */
+  schema?: Record<string, unknown>;
 }
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -62,6 +89,8 @@ interface Spec {
   namespaced?: boolean;
   verbs?: string[];
   subresources?: SubresourceType[];
+  /** The OpenAPI definition name, when not `definitionPackage(group, version).kind`. */
+  definition?: string;
 }
 
 function make(s: Spec): ResourceType {
@@ -78,7 +107,7 @@ function make(s: Spec): ResourceType {
     namespaced: s.namespaced ?? true,
     verbs: s.verbs ?? allVerbs,
     subresources: (s.subresources ?? []).map((sub) => ({ ...sub, kind: sub.kind || s.kind })),
-    definition: `${definitionPackage(group, version)}.${s.kind}`,
+    definition: s.definition ?? `${definitionPackage(group, version)}.${s.kind}`,
   };
 }
 
@@ -145,6 +174,16 @@ export const resourceTypes: readonly ResourceType[] = [
     shortNames: ['svc'],
     categories: ['all'],
     subresources: [{ name: 'proxy', kind: 'ServiceProxyOptions', verbs: proxyVerbs }, statusSub],
+  }),
+  make({
+    group: 'apiextensions.k8s.io',
+    kind: 'CustomResourceDefinition',
+    plural: 'customresourcedefinitions',
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+    namespaced: false,
+    subresources: [statusSub],
+    definition: 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition',
   }),
   make({
     group: 'apps',
@@ -231,25 +270,53 @@ export const resourceTypes: readonly ResourceType[] = [
   make({ group: 'storage.k8s.io', kind: 'StorageClass', plural: 'storageclasses', shortNames: ['sc'], namespaced: false }),
 ];
 
+/**
+ * The types one API server serves: the built-in ones and those its CustomResourceDefinitions
+ * add while it runs. Listeners hear of every change (discovery, OpenAPI, the garbage collector).
+ */
+export class ServedTypes {
+  private custom: ResourceType[] = [];
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly builtIn: readonly ResourceType[] = resourceTypes) {}
+
+  /** Every served type, built-in first, in discovery order. */
+  all(): readonly ResourceType[] {
+    return this.custom.length ? [...this.builtIn, ...this.custom] : this.builtIn;
+  }
+
+  /** Replaces the types of one CustomResourceDefinition (none: it is no longer served). */
+  setCustom(crdName: string, types: readonly ResourceType[]): void {
+    this.custom = [...this.custom.filter((t) => t.custom?.crdName !== crdName), ...types];
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  /** Calls `listener` after every change; returns the function that stops it. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
 /** `group/version`, or `version` for the core group, as in apiVersion. */
 export function groupVersion(group: string, version: string): string {
   return group ? `${group}/${version}` : version;
 }
 
 /** Finds a served type by group, version and plural. */
-export function findResource(group: string, version: string, plural: string): ResourceType | undefined {
-  return resourceTypes.find((r) => r.group === group && r.version === version && r.plural === plural);
+export function findResource(group: string, version: string, plural: string, types: readonly ResourceType[] = resourceTypes): ResourceType | undefined {
+  return types.find((r) => r.group === group && r.version === version && r.plural === plural);
 }
 
 /** Finds a served type by apiVersion and kind. */
-export function findKind(apiVersion: string, kind: string): ResourceType | undefined {
-  return resourceTypes.find((r) => groupVersion(r.group, r.version) === apiVersion && r.kind === kind);
+export function findKind(apiVersion: string, kind: string, types: readonly ResourceType[] = resourceTypes): ResourceType | undefined {
+  return types.find((r) => groupVersion(r.group, r.version) === apiVersion && r.kind === kind);
 }
 
 /** The groups served, in discovery order (core excluded), each with its versions. */
-export function servedGroups(): { group: string; versions: string[] }[] {
+export function servedGroups(types: readonly ResourceType[] = resourceTypes): { group: string; versions: string[] }[] {
   const out: { group: string; versions: string[] }[] = [];
-  for (const r of resourceTypes) {
+  for (const r of types) {
     if (r.group === '') continue;
     let g = out.find((x) => x.group === r.group);
     if (!g) out.push((g = { group: r.group, versions: [] }));

@@ -32,7 +32,14 @@ import { writeStatusToSocket } from '../apimachinery/upgrade-proxy.js';
 import { systemClock, type NowClock as Clock } from '../apimachinery/clock.js';
 import { OpenAPIService } from './openapi-service.js';
 import { defaultManager, PatchEngine } from './patch-request.js';
-import { resourceTypes } from './registry.js';
+import { resourceTypes, ServedTypes, type ResourceType } from './registry.js';
+import type { CustomResourceSchema, JSONSchemaProps } from './apiextensions/custom-resource-schema.js';
+import { structuralSchemas } from './apiextensions/structural-schema.js';
+import { CustomResourceDefinitions } from './apiextensions/crd-controller.js';
+import { CustomResourceDefinitionStore } from './apiextensions/crd-store.js';
+import { customResourceDefinitionStrategy } from './apiextensions/crd-strategy.js';
+import { customResourceStrategy } from './apiextensions/custom-resource-strategy.js';
+import { cloneJSON, jsonEqual } from '../apimachinery/object.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { RestStore, type StorageCodec } from './rest-store.js';
 import { eventFromCore, eventToCore } from './event-conversion.js';
@@ -101,6 +108,8 @@ export interface ApiServerOptions {
    * attach, port-forward or proxy) that has not finished by then gets 504 Timeout. Default 60.
    */
   requestTimeoutSeconds?: number;
+  /** Structural schema checks of CustomResourceDefinitions and their objects. Default: upstream's, with CEL rules. */
+  customResourceSchema?: CustomResourceSchema;
 }
 
 /** Subresources that stream for as long as the client wants, as upstream's long-running check. */
@@ -137,6 +146,10 @@ const publicPaths = new Set(['/healthz', '/livez', '/readyz', '/version', '/vers
  */
 export class ApiServer {
   readonly stores = new Map<string, RestStore>();
+  /** The types served: built-in, and those CustomResourceDefinitions add. */
+  readonly served = new ServedTypes();
+  private readonly customResources: CustomResourceDefinitions;
+  private readonly backend: Store;
   /** Every verb on every resource, without HTTP: what in-process clients call. */
   readonly operations: ResourceOperations;
   private readonly resources: ResourceHandler;
@@ -147,6 +160,8 @@ export class ApiServer {
   /** The user of the write being served, for admission (set around each write over HTTPS). */
   private readonly requestUser = new AsyncLocalStorage<UserInfo>();
   private readonly onError: (err: unknown) => void;
+  private readonly admission: AdmissionChain;
+  private readonly schemas: CustomResourceSchema;
   private readonly nodeProxy?: NodeProxy;
   private readonly resourceProxy: ResourceProxy;
   private readonly registry: Registry;
@@ -188,10 +203,24 @@ export class ApiServer {
       ],
       () => this.requestUser.getStore(),
     );
+    this.backend = store;
+    this.admission = admission;
+    const schemas = options.customResourceSchema ?? structuralSchemas();
+    this.schemas = schemas;
     for (const type of resourceTypes) {
       const codec = type.group === 'events.k8s.io' ? eventsCodec : undefined;
+      if (type.group === 'apiextensions.k8s.io') {
+        this.stores.set(storeKeyOf(type), new CustomResourceDefinitionStore(type, store, customResourceDefinitionStrategy(schemas), this.clock, { admission }));
+        continue;
+      }
       this.stores.set(storeKeyOf(type), new RestStore(type, store, strategyFor(type, allocators, this.clock), this.clock, { codec, admission }));
     }
+    this.customResources = new CustomResourceDefinitions({
+      crds: this.stores.get('apiextensions.k8s.io/v1/customresourcedefinitions')!,
+      serve: (crdName, types) => this.serveCustomTypes(crdName, types),
+      clock: this.clock,
+      onError: (err) => this.onError(err),
+    });
     // Counted on the backend itself: a scrape's counts are not store requests of the API.
     trackStorageObjects(this.registry, options.store, [...this.stores.values()].map((s) => s.prefix('')));
     this.tokenApis = new ServiceAccountTokenApis({
@@ -207,7 +236,12 @@ export class ApiServer {
       ]),
       stores: this.stores,
       patcher: new PatchEngine(this.openapi.schemas, this.clock),
-      unknownFields: (type, obj) => this.openapi.unknownFields(type, obj),
+      unknownFields: (type, obj) =>
+        type.custom
+          ? type.custom.schema
+            ? this.schemas.pruneUnknownFields(type.custom.schema as JSONSchemaProps, cloneJSON(obj) as Record<string, unknown>)
+            : []
+          : this.openapi.unknownFields(type, obj),
       typeError: (definition, obj) => this.openapi.typeError(definition, obj),
     });
     this.inFlight = new InFlightLimiter(options.inFlight);
@@ -235,6 +269,46 @@ export class ApiServer {
     }
   }
 
+  /**
+   * Serves the types of one CustomResourceDefinition (none: no longer): their stores, discovery
+   * and OpenAPI. A type that did not change keeps its store (and its watchers).
+   */
+  private serveCustomTypes(crdName: string, types: ResourceType[]): RestStore[] {
+    const before = this.served.all().filter((t) => t.custom?.crdName === crdName);
+    const kept = (t: ResourceType) => before.some((b) => jsonEqual(b, t));
+    for (const old of before) {
+      if (types.some((t) => jsonEqual(t, old))) continue;
+      this.stores.get(storeKeyOf(old))?.stopWatching();
+      this.stores.delete(storeKeyOf(old));
+      this.openapi.removeDefinitions(old);
+    }
+    for (const type of types) {
+      if (kept(type)) continue;
+      const storageVersion = `${type.group}/${type.custom?.storageVersion ?? type.version}`;
+      const servedVersion = `${type.group}/${type.version}`;
+      const codec: StorageCodec = {
+        storageGroup: type.group,
+        toStorage: (obj) => ({ ...obj, apiVersion: storageVersion }),
+        fromStorage: (obj) => ({ ...obj, apiVersion: servedVersion }),
+      };
+      this.stores.set(storeKeyOf(type), new RestStore(type, this.backend, customResourceStrategy(type, this.schemas), this.clock, { codec, admission: this.admission }));
+      this.openapi.addDefinitions(type);
+    }
+    if (before.length !== types.length || !types.every(kept)) {
+      this.served.setCustom(crdName, types);
+      this.openapi.setTypes(this.served.all());
+    }
+    return types.map((t) => this.stores.get(storeKeyOf(t))).filter((s): s is RestStore => s !== undefined);
+  }
+
+  /**
+   * Serves CustomResourceDefinitions until `signal` aborts (listen starts it; in-process
+   * servers that never listen call it themselves).
+   */
+  runCustomResources(signal: AbortSignal): Promise<void> {
+    return this.customResources.run(signal);
+  }
+
   /** The REST store of a type, for in-process clients and bootstrap. */
   store(group: string, version: string, plural: string): RestStore {
     return this.operations.storeFor(group, version, plural);
@@ -252,6 +326,7 @@ export class ApiServer {
     port: number,
     signal: AbortSignal,
   ): Promise<AddressInfo> {
+    void this.runCustomResources(signal).catch((err: unknown) => this.onError(err));
     // HTTP/2 as upstream (clients multiplex watches and can cancel one without closing the
     // connection), and HTTP/1.1 for clients that do not offer h2 and for upgrades.
     const server = createSecureServer(
@@ -485,7 +560,7 @@ export class ApiServer {
         const form = negotiateDiscovery(req.headers.accept);
         if (!form) throw new StatusError(406, 'NotAcceptable', 'only the following media types are accepted: application/json');
         if (form !== 'legacy') {
-          const body = JSON.stringify(aggregatedDiscovery(core, form));
+          const body = JSON.stringify(aggregatedDiscovery(core, form, this.served.all()));
           res.writeHead(200, {
             'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${form};as=APIGroupDiscoveryList`,
             'Content-Length': Buffer.byteLength(body),
@@ -494,20 +569,20 @@ export class ApiServer {
           res.end(body);
           return;
         }
-        return sendObject(res, 200, core ? apiVersions(this.options.advertiseAddress ?? '127.0.0.1:6443') : apiGroupList());
+        return sendObject(res, 200, core ? apiVersions(this.options.advertiseAddress ?? '127.0.0.1:6443') : apiGroupList(this.served.all()));
       }
       if (core && parts.length === 2) {
-        const list = apiResourceList('', parts[1]);
+        const list = apiResourceList('', parts[1], this.served.all());
         if (!list) throw notFoundStatus();
         return sendObject(res, 200, list);
       }
       if (!core && parts.length === 2) {
-        const g = apiGroup(parts[1]);
+        const g = apiGroup(parts[1], this.served.all());
         if (!g) throw notFoundStatus();
         return sendObject(res, 200, g);
       }
       if (!core && parts.length === 3) {
-        const list = apiResourceList(parts[1], parts[2]);
+        const list = apiResourceList(parts[1], parts[2], this.served.all());
         if (!list) throw notFoundStatus();
         return sendObject(res, 200, list);
       }

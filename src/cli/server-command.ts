@@ -329,7 +329,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           tokensControllerFactory((ns, sa, secret) => serviceAccountIssuer.issueLegacy(ns, sa, secret), credentials.serverCA.certificatePem),
           schedulerFactory,
         ],
-        discovery: new RegistryDiscovery(),
+        discovery: new RegistryDiscovery(api.served),
         metrics,
         settings: {
           clusterCIDR: config.clusterCIDR,

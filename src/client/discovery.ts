@@ -20,6 +20,11 @@ export interface ApiResource {
 /** Upstream's discovery ServerResources: every served resource type of every group version. */
 export interface Discovery {
   serverResources(): readonly ApiResource[];
+  /**
+   * Calls `listener` after the served types change (a CustomResourceDefinition added or
+   * removed); returns the function that stops it. Absent: the types never change.
+   */
+  subscribe?(listener: () => void): () => void;
 }
 
 /** The served resource of kind `kind` in `apiVersion` (`group/version`, or `version` for the core group), if any. */

@@ -482,6 +482,7 @@ export interface InformerSelection<T> {
 export class InformerFactory {
   private readonly informers = new Map<string, Informer<KubeObject>>();
   private readonly started = new Set<string>();
+  private signal?: AbortSignal;
 
   constructor(
     private readonly client: Client,
@@ -511,8 +512,14 @@ export class InformerFactory {
     return informer;
   }
 
+  /** Starts the informers created since {@link start}, with its signal (nothing before start). */
+  startPending(): void {
+    if (this.signal) this.start(this.signal);
+  }
+
   /** Starts every informer created so far that is not running yet. */
   start(signal: AbortSignal): void {
+    this.signal = signal;
     for (const [key, informer] of this.informers) {
       if (this.started.has(key)) continue;
       this.started.add(key);

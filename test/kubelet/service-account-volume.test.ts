@@ -118,6 +118,20 @@ describe('the service-account volume on a real node (containerd)', { skip: canRu
     assert.deepEqual(review.status.user?.extra?.['authentication.kubernetes.io/pod-name'], ['with-token']);
     assert.deepEqual(review.status.user?.extra?.['authentication.kubernetes.io/node-name'], ['node-a']);
 
+    // In-cluster, as client-go's InClusterConfig does: kubernetes.default.svc through cluster DNS
+    // and the Service proxy, with the mounted token; SelfSubjectReview names the pod's identity.
+    const selfReview = `timeout 20 wget -q -O- --no-check-certificate --header "Authorization: Bearer $(cat ${mountPath}/token)" --header 'Content-Type: application/json' --post-data '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}' https://kubernetes.default.svc/apis/authentication.k8s.io/v1/selfsubjectreviews`;
+    let answer = '';
+    await waitFor('the pod to reach kubernetes.default.svc', async () => {
+      const r = await c.kubectl(['exec', 'with-token', '--', 'sh', '-c', selfReview]);
+      answer = r.stdout;
+      return r.code === 0;
+    }, { ...clusterPolling, timeoutMs: 60_000 });
+    const userInfo = (JSON.parse(answer) as { status: { userInfo: { username: string; groups: string[]; extra?: Record<string, string[]> } } }).status.userInfo;
+    assert.equal(userInfo.username, 'system:serviceaccount:default:default');
+    assert.ok(userInfo.groups.includes('system:serviceaccounts:default'));
+    assert.deepEqual(userInfo.extra?.['authentication.kubernetes.io/pod-name'], ['with-token']);
+
     await c.kubectlOK(['delete', 'pod', 'with-token', '--wait=true', '--timeout=60s']);
     await waitFor('the pod token to be refused', async () => (await kubectlWithToken(token, ['get', '--raw', '/api'])).code !== 0, clusterPolling);
   });

@@ -13,6 +13,7 @@ import { rbacPrinters } from './rbac.js';
 import { csrPrinter } from './certificates.js';
 import type { PartialObjectMetadata, Table, TableColumnDefinition, TableRow, TypePrinter } from './types.js';
 import { workloadPrinters } from './workloads.js';
+import { customResourcePrinter } from '../apiextensions/printer-columns.js';
 
 export type { PartialObjectMetadata, Table, TableCell, TableColumnDefinition, TableRow, TableRowCondition } from './types.js';
 export { humanDuration } from './duration.js';
@@ -43,6 +44,7 @@ const defaultPrinter: TypePrinter = {
 };
 
 function printerFor(resource: ResourceType): TypePrinter {
+  if (resource.custom) return customResourcePrinter(resource.custom.printerColumns);
   if (resource.group === '') {
     if (resource.kind === 'Pod') return podPrinter;
     return corePrinters[resource.kind] ?? defaultPrinter;

@@ -95,6 +95,8 @@ export class GarbageCollector implements Controller {
   readonly queueName = 'garbage_collector_attempt_to_delete';
 
   private readonly monitors = new Map<string, Monitor>();
+  /** True when the options named the types: discovery changes are not followed. */
+  private readonly fixedTypes: boolean;
   /** The queue given to `watch`: a sync queues the dependents an owner waits for. */
   private queue: KeyQueue | undefined;
   readonly workers: number;
@@ -104,17 +106,37 @@ export class GarbageCollector implements Controller {
     options: GarbageCollectorOptions = {},
   ) {
     this.workers = options.workers ?? 10;
-    for (const type of options.types ?? defaultCollectedTypes(ctx.discovery)) {
-      const ref: ResourceRef = { group: type.group, version: type.version, resource: type.plural };
-      const informer = ctx.informers.informerFor<KubeObject>(ref, {
-        indexers: {
-          [uidIndex]: (obj) => (obj.metadata?.uid ? [obj.metadata.uid] : []),
-          [ownerUIDIndex]: (obj) => ownerRefs(obj).map((owner) => owner.uid),
-        },
-      });
-      const monitor: Monitor = { id: `${type.group}/${type.plural}`, type, ref, informer };
-      this.monitors.set(monitor.id, monitor);
+    this.fixedTypes = options.types !== undefined;
+    for (const type of options.types ?? defaultCollectedTypes(ctx.discovery)) this.addMonitor(type);
+  }
+
+  private addMonitor(type: ApiResource): Monitor {
+    const ref: ResourceRef = { group: type.group, version: type.version, resource: type.plural };
+    const informer = this.ctx.informers.informerFor<KubeObject>(ref, {
+      indexers: {
+        [uidIndex]: (obj) => (obj.metadata?.uid ? [obj.metadata.uid] : []),
+        [ownerUIDIndex]: (obj) => ownerRefs(obj).map((owner) => owner.uid),
+      },
+    });
+    const monitor: Monitor = { id: `${type.group}/${type.plural}`, type, ref, informer };
+    this.monitors.set(monitor.id, monitor);
+    return monitor;
+  }
+
+  /**
+   * Upstream's resyncMonitors: types served since start (CustomResourceDefinitions) get a
+   * monitor whose informer starts at once; types no longer served are no longer processed.
+   */
+  private resyncMonitors(queue: KeyQueue): void {
+    const current = defaultCollectedTypes(this.ctx.discovery);
+    const ids = new Set(current.map((type) => `${type.group}/${type.plural}`));
+    for (const id of [...this.monitors.keys()]) if (!ids.has(id)) this.monitors.delete(id);
+    for (const type of current) {
+      const id = `${type.group}/${type.plural}`;
+      if (this.monitors.get(id)?.type.version === type.version) continue;
+      this.registerHandlers(queue, this.addMonitor(type));
     }
+    this.ctx.informers.startPending();
   }
 
   /** The informer of every collected type. */
@@ -125,15 +147,19 @@ export class GarbageCollector implements Controller {
   /** Registers the event handlers: each finds the keys concerned and queues them. */
   watch(queue: KeyQueue): void {
     this.queue = queue;
-    for (const monitor of this.monitors.values()) {
-      monitor.informer.addEventHandler({
-        onAdd: (obj) => {
-          if (ownerRefs(obj).length > 0 || needsFinalizerWork(obj)) enqueue(queue, monitor, obj);
-        },
-        onUpdate: (oldObj, obj) => this.objectUpdated(queue, monitor, oldObj, obj),
-        onDelete: (obj) => this.objectDeleted(queue, obj),
-      });
-    }
+    for (const monitor of this.monitors.values()) this.registerHandlers(queue, monitor);
+    if (!this.fixedTypes) this.ctx.discovery.subscribe?.(() => this.resyncMonitors(queue));
+  }
+
+  private registerHandlers(queue: KeyQueue, monitor: Monitor): void {
+    monitor.informer.addEventHandler({
+      onAdd: (obj) => {
+        if (this.monitors.get(monitor.id) !== monitor) return;
+        if (ownerRefs(obj).length > 0 || needsFinalizerWork(obj)) enqueue(queue, monitor, obj);
+      },
+      onUpdate: (oldObj, obj) => this.monitors.get(monitor.id) === monitor && this.objectUpdated(queue, monitor, oldObj, obj),
+      onDelete: (obj) => this.monitors.get(monitor.id) === monitor && this.objectDeleted(queue, obj),
+    });
   }
 
   private objectUpdated(queue: KeyQueue, monitor: Monitor, oldObj: KubeObject, obj: KubeObject): void {

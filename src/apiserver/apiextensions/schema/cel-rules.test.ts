@@ -44,20 +44,20 @@ describe('CelRules', () => {
   it('reports failed rules with their message, messageExpression, reason and fieldPath', () => {
     const bad = { spec: { replicas: 13, minReplicas: 20, mode: 'z', 'x-y': 'q', tags: ['toolong', 'b', 'bc'] } };
     assert.deepEqual(messages(rules.validate(bad)), [
-      'spec: Invalid value: replicas should be no less than minReplicas',
-      'spec: Invalid value: mode z is not allowed',
+      'spec: Invalid value: "object": replicas should be no less than minReplicas',
+      'spec: Invalid value: "object": mode z is not allowed',
       'spec.replicas: Forbidden: unlucky',
-      'spec: Invalid value: failed rule: self.x__dash__y.startsWith("k")',
-      'spec.tags: Invalid value: failed rule: self.all(t, t.size() < 5) && self.exists(t, t == "a") && self.filter(t, t.startsWith("b")).size() <= 1',
+      'spec: Invalid value: "object": failed rule: self.x__dash__y.startsWith("k")',
+      'spec.tags: Invalid value: "array": failed rule: self.all(t, t.size() < 5) && self.exists(t, t == "a") && self.filter(t, t.startsWith("b")).size() <= 1',
     ]);
-    assert.deepEqual(messages(rules.validate({ spec: { replicas: 101, minReplicas: 0, 'x-y': 'k' } })), ['spec: Invalid value: failed rule: self.replicas <= 100']);
+    assert.deepEqual(messages(rules.validate({ spec: { replicas: 101, minReplicas: 0, 'x-y': 'k' } })), ['spec: Invalid value: "object": failed rule: self.replicas <= 100']);
   });
 
   it('evaluates transition rules only on update, against the old value', () => {
     assert.deepEqual(rules.validate({ spec: { ...ok.spec, immutable: 'a' } }), []);
     assert.deepEqual(rules.validate({ spec: { ...ok.spec, immutable: 'a' } }, { spec: { ...ok.spec, immutable: 'a' } }), []);
     assert.deepEqual(messages(rules.validate({ spec: { ...ok.spec, immutable: 'b' } }, { spec: { ...ok.spec, immutable: 'a' } })), [
-      'spec.immutable: Invalid value: "b": Value is immutable',
+      'spec.immutable: Invalid value: "string": Value is immutable',
     ]);
   });
 
@@ -106,7 +106,7 @@ describe('CelRules', () => {
       },
     });
     assert.deepEqual(r.validate({ m: [{ path: '/' }] }), []);
-    assert.deepEqual(messages(r.validate({ m: [{}] })), ['m: Invalid value: first needs a path']);
+    assert.deepEqual(messages(r.validate({ m: [{}] })), ['m: Invalid value: "array": first needs a path']);
   });
 
   it('escapes property names as upstream', () => {

@@ -346,7 +346,8 @@ export class CelRules {
   private evaluateNode(s: JSONSchemaProps, obj: unknown, old: unknown, path: string, root: boolean, errs: FieldCause[]): boolean {
     const rules = this.compiled.get(s);
     if (!rules?.length) return true;
-    const typeValue = s.type === 'object' || s.type === 'array' ? undefined : obj;
+    // As upstream, the value of a failed rule's error is the schema's type ("object", "string"...), not the data.
+    const typeValue = s.type ?? '';
     const hasOld = old !== null && old !== undefined;
     const self = toCel(obj, s, root);
     const oldSelf = hasOld ? toCel(old, s, root) : undefined;

@@ -73,7 +73,7 @@ describe('Gateway API HTTPRoute v1 schema', () => {
 
   it('refuses a relative path with the schema\'s CEL message', () => {
     const errs = admit(route([{ matches: [{ path: { type: 'PathPrefix', value: 'api' } }] }]));
-    assert.ok(errs.includes('spec.rules[0].matches[0].path: Invalid value: value must be an absolute path and start with \'/\' when type one of [\'Exact\', \'PathPrefix\']'), errs.join('\n'));
+    assert.ok(errs.includes('spec.rules[0].matches[0].path: Invalid value: "object": value must be an absolute path and start with \'/\' when type one of [\'Exact\', \'PathPrefix\']'), errs.join('\n'));
   });
 
   it('refuses a filter whose type names a missing configuration, and a repeated filter', () => {
@@ -84,8 +84,8 @@ describe('Gateway API HTTPRoute v1 schema', () => {
         { type: 'URLRewrite', urlRewrite: { hostname: 'b.example' } },
       ],
     }]));
-    assert.ok(errs.includes('spec.rules[0].filters[0]: Invalid value: filter.requestHeaderModifier must be specified for RequestHeaderModifier filter.type'), errs.join('\n'));
-    assert.ok(errs.includes('spec.rules[0].filters: Invalid value: URLRewrite filter cannot be repeated'), errs.join('\n'));
+    assert.ok(errs.includes('spec.rules[0].filters[0]: Invalid value: "object": filter.requestHeaderModifier must be specified for RequestHeaderModifier filter.type'), errs.join('\n'));
+    assert.ok(errs.includes('spec.rules[0].filters: Invalid value: "array": URLRewrite filter cannot be repeated'), errs.join('\n'));
   });
 
   it('refuses schema violations with upstream\'s words', () => {
