@@ -2,6 +2,8 @@ import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
 import { badRequest, notFound, StatusError } from '../apimachinery/errors.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import type { PatchEngine } from './patch-request.js';
+import { evictPod } from './eviction.js';
+import { systemClock, type NowClock } from '../apimachinery/clock.js';
 import type { ResourceType } from './registry.js';
 import { parseRevision, type DeleteResult, type ObjectEvent, type ObjectFilter, type RestList, type RestStore } from './rest-store.js';
 import { checkFieldSelector, fieldSetFor, matchesFields, parseFieldSelector } from '../apimachinery/selectors/fields.js';
@@ -70,6 +72,8 @@ export interface OperationsContext {
   patcher: PatchEngine;
   /** Lists the unknown fields of an object of a type (for fieldValidation). */
   unknownFields: (type: ResourceType, obj: KubeObject) => string[];
+  /** The clock of evictions' disruptedPods times. Default: the system clock. */
+  clock?: NowClock;
 }
 
 /** The key under which a type's store is registered. */
@@ -200,7 +204,8 @@ export class ResourceOperations {
       return { object: success(201), code: 201, warnings: [] };
     }
     if (subresource === 'eviction') {
-      await this.storeFor('', 'v1', 'pods').delete(ns, name, (obj.deleteOptions ?? {}) as DeleteOptions, !!w.dryRun);
+      const stores = { pods: this.storeFor('', 'v1', 'pods'), podDisruptionBudgets: this.storeFor('policy', 'v1', 'poddisruptionbudgets'), clock: this.ctx.clock ?? systemClock };
+      await evictPod(stores, ns, name, obj, !!w.dryRun);
       return { object: success(201), code: 201, warnings: [] };
     }
     if (subresource) throw nodeNotConnected(subresource);

@@ -152,6 +152,7 @@ export class ApiServer {
       stores: this.stores,
       patcher: new PatchEngine(this.openapi.schemas, this.clock),
       unknownFields: (type, obj) => this.openapi.unknownFields(type, obj),
+      clock: this.clock,
     });
     this.inFlight = new InFlightLimiter(options.inFlight);
     this.reviews = new AccessReviews({ authorizer: this.authorizer, ruleResolver: options.ruleResolver, decode: bodyDecoder(this.openapi.schemas), clock: this.clock });
