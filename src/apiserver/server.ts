@@ -22,6 +22,7 @@ import { ResourceOperations, storeKeyOf } from './operations.js';
 import { negotiateDiscovery } from './negotiate.js';
 import { AdmissionChain, type MutatingAdmissionPlugin } from './admission/admission.js';
 import { DefaultStorageClassAdmission } from './admission/default-storage-class.js';
+import { policyAdmissionPlugins } from './admission/policy-plugins.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
 import { ResourceProxy, type Dialer } from './resource-proxy.js';
@@ -139,6 +140,8 @@ export class ApiServer {
       [
         new DefaultStorageClassAdmission(async () => (await this.store('storage.k8s.io', 'v1', 'storageclasses').list('', {})).items as unknown as StorageClass[]),
         ...(options.admissionPlugins ?? []),
+        // Last, as upstream: ResourceQuota charges only what every other plugin admitted.
+        ...policyAdmissionPlugins((group, plural) => this.store(group, 'v1', plural)),
       ],
       () => this.requestUser.getStore(),
     );

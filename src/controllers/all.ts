@@ -5,6 +5,7 @@ import { jobControllerFactory } from './job/controller.js';
 import { ttlAfterFinishedControllerFactory } from './job/ttl.js';
 import { deploymentControllerFactory } from './deployment/controller.js';
 import { disruptionControllerFactory } from './disruption/controller.js';
+import { resourceQuotaControllerFactory } from './resourcequota/controller.js';
 import { daemonSetControllerFactory } from './daemonset/controller.js';
 import { endpointsControllerFactory } from './endpoints/controller.js';
 import { endpointSliceControllerFactory } from './endpointslice/controller.js';
@@ -38,4 +39,5 @@ export const allControllers: ControllerFactory[] = [
   nodeLifecycleControllerFactory,
   clusterRoleAggregationControllerFactory,
   disruptionControllerFactory,
+  resourceQuotaControllerFactory,
 ];
