@@ -1,3 +1,4 @@
+import { systemPriorityClasses } from './validation/policy.js';
 import { StatusError } from '../apimachinery/errors.js';
 import { jsonEqual, type KubeObject } from '../apimachinery/object.js';
 import type { RestStore } from './rest-store.js';
@@ -47,7 +48,7 @@ async function ensure(store: RestStore, namespace: string, obj: KubeObject): Pro
 }
 
 /**
- * Creates what every cluster has: the system namespaces, the `kubernetes` Service in default
+ * Creates what every cluster has: the system namespaces, the system PriorityClasses, the `kubernetes` Service in default
  * with its Endpoints and EndpointSlice pointing at the API server, and with `clusterDNS` the
  * `kube-system/kube-dns` Service likewise. Safe to run on every start (an address that changed
  * is rewritten).
@@ -56,6 +57,15 @@ export async function bootstrapCluster(o: BootstrapOptions): Promise<void> {
   const namespaces = o.store('', 'v1', 'namespaces');
   for (const name of systemNamespaces) {
     await ensure(namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
+  for (const pc of systemPriorityClasses) {
+    await ensure(o.store('scheduling.k8s.io', 'v1', 'priorityclasses'), '', {
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name: pc.name },
+      value: pc.value,
+      description: pc.description,
+    });
   }
   await ensure(o.store('', 'v1', 'services'), 'default', {
     apiVersion: 'v1',

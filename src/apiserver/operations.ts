@@ -3,6 +3,8 @@ import { badRequest, invalid, notFound, StatusError } from '../apimachinery/erro
 import { sourceFactsOf } from '../apimachinery/json-source.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import type { PatchEngine } from './patch-request.js';
+import { evictPod } from './eviction.js';
+import { systemClock, type NowClock } from '../apimachinery/clock.js';
 import type { ResourceType } from './registry.js';
 import { parseRevision, type DeleteResult, type ObjectEvent, type ObjectFilter, type RestList, type RestStore } from './rest-store.js';
 import { checkFieldSelector, fieldSetFor, matchesFields, parseFieldSelector } from '../apimachinery/selectors/fields.js';
@@ -79,6 +81,8 @@ export interface OperationsContext {
    * type, plus `/<subresource>` for a subresource: (namespace, name, body, dryRun) → the answer.
    */
   createOnly?: ReadonlyMap<string, (ns: string, name: string, obj: KubeObject, dryRun: boolean) => Promise<KubeObject>>;
+  /** The clock of evictions' disruptedPods times. Default: the system clock. */
+  clock?: NowClock;
 }
 
 /** The key under which a type's store is registered. */
@@ -233,7 +237,8 @@ export class ResourceOperations {
       return { object: success(201), code: 201, warnings: [] };
     }
     if (subresource === 'eviction') {
-      await this.storeFor('', 'v1', 'pods').delete(ns, name, (obj.deleteOptions ?? {}) as DeleteOptions, !!w.dryRun);
+      const stores = { pods: this.storeFor('', 'v1', 'pods'), podDisruptionBudgets: this.storeFor('policy', 'v1', 'poddisruptionbudgets'), clock: this.ctx.clock ?? systemClock };
+      await evictPod(stores, ns, name, obj, !!w.dryRun);
       return { object: success(201), code: 201, warnings: [] };
     }
     if (subresource) throw nodeNotConnected(subresource);

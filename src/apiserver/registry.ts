@@ -117,6 +117,7 @@ export const resourceTypes: readonly ResourceType[] = [
   make({ kind: 'ConfigMap', plural: 'configmaps', shortNames: ['cm'] }),
   make({ kind: 'Endpoints', plural: 'endpoints', shortNames: ['ep'] }),
   make({ kind: 'Event', plural: 'events', shortNames: ['ev'] }),
+  make({ kind: 'LimitRange', plural: 'limitranges', shortNames: ['limits'] }),
   make({
     kind: 'Namespace',
     plural: 'namespaces',
@@ -161,6 +162,7 @@ export const resourceTypes: readonly ResourceType[] = [
       statusSub,
     ],
   }),
+  make({ kind: 'ResourceQuota', plural: 'resourcequotas', shortNames: ['quota'], subresources: [statusSub] }),
   make({ kind: 'Secret', plural: 'secrets' }),
   make({
     kind: 'ServiceAccount',
@@ -263,10 +265,12 @@ export const resourceTypes: readonly ResourceType[] = [
     subresources: [statusSub],
   }),
   make({ group: 'networking.k8s.io', kind: 'NetworkPolicy', plural: 'networkpolicies', shortNames: ['netpol'] }),
+  make({ group: 'policy', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', shortNames: ['pdb'], subresources: [statusSub] }),
   make({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false }),
   make({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false }),
   make({ group: 'rbac.authorization.k8s.io', kind: 'RoleBinding', plural: 'rolebindings' }),
   make({ group: 'rbac.authorization.k8s.io', kind: 'Role', plural: 'roles' }),
+  make({ group: 'scheduling.k8s.io', kind: 'PriorityClass', plural: 'priorityclasses', shortNames: ['pc'], namespaced: false }),
   make({ group: 'storage.k8s.io', kind: 'StorageClass', plural: 'storageclasses', shortNames: ['sc'], namespaced: false }),
 ];
 

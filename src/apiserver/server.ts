@@ -25,6 +25,7 @@ import { negotiateDiscovery } from './negotiate.js';
 import { AdmissionChain, type MutatingAdmissionPlugin } from './admission/admission.js';
 import { DefaultStorageClassAdmission } from './admission/default-storage-class.js';
 import { ServiceAccountAdmission } from './admission/service-account.js';
+import { policyAdmissionPlugins } from './admission/policy-plugins.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
 import { ResourceProxy, type Dialer } from './resource-proxy.js';
@@ -200,6 +201,8 @@ export class ApiServer {
           }
         }),
         ...(options.admissionPlugins ?? []),
+        // Last, as upstream: ResourceQuota charges only what every other plugin admitted.
+        ...policyAdmissionPlugins((group, plural) => this.store(group, 'v1', plural)),
       ],
       () => this.requestUser.getStore(),
     );
@@ -243,6 +246,7 @@ export class ApiServer {
             : []
           : this.openapi.unknownFields(type, obj),
       typeError: (definition, obj) => this.openapi.typeError(definition, obj),
+      clock: this.clock,
     });
     this.inFlight = new InFlightLimiter(options.inFlight);
     this.reviews = new AccessReviews({ authorizer: this.authorizer, ruleResolver: options.ruleResolver, decode: bodyDecoder(this.openapi.schemas), clock: this.clock });

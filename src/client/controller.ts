@@ -66,6 +66,8 @@ export interface Controller<K = string> {
   readonly caches: readonly SyncedCache[];
   /** Registers the informer event handlers; they only find the keys concerned and add them to `queue`. */
   watch(queue: KeyQueue<K>): void;
+  /** Orders the queue: keys with a higher value are processed first (see WorkQueueOptions.priorityOf). Default: first in first out. */
+  queuePriority?(key: K): number;
   /** Called once the caches synced, before the workers start (e.g. to queue leftovers or rebuild state from the caches). Default: nothing. */
   cachesSynced?(queue: KeyQueue<K>): Promise<void> | void;
   /** Converges the object of `key`; may ask to be requeued after a delay; throws to be retried with per-key back-off. */
@@ -84,7 +86,12 @@ export async function runController<K>(
   signal: AbortSignal,
 ): Promise<void> {
   const queueName = controller.queueName ?? controller.name;
-  const queue = new WorkQueue<K>({ clock: ctx.clock, name: queueName, metrics: ctx.workQueueMetrics?.forQueue(queueName) });
+  const queue = new WorkQueue<K>({
+    clock: ctx.clock,
+    name: queueName,
+    metrics: ctx.workQueueMetrics?.forQueue(queueName),
+    priorityOf: controller.queuePriority ? (key) => controller.queuePriority!(key) : undefined,
+  });
   controller.watch(queue);
   const synced = await Promise.all(controller.caches.map((cache) => cache.waitForSync(signal)));
   if (!synced.every(Boolean)) {

@@ -202,3 +202,12 @@ describe('runWorkers', () => {
     await running;
   });
 });
+
+test('WorkQueue with priorityOf hands out higher priorities first, equal ones in order', async () => {
+  const priorities: Record<string, number> = { low: 0, high: 100, mid: 10, high2: 100 };
+  const q = new WorkQueue<string>({ priorityOf: (k) => priorities[k] ?? 0 });
+  for (const k of ['low', 'high', 'mid', 'high2']) q.add(k);
+  const order: string[] = [];
+  for (let i = 0; i < 4; i++) order.push((await q.get())!);
+  assert.deepEqual(order, ['high', 'high2', 'mid', 'low']);
+});

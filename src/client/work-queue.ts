@@ -116,6 +116,12 @@ export interface WorkQueueOptions<K> {
   rateLimiter?: RateLimiter<K>;
   /** Where the queue reports adds, waits, work and retries ({@link WorkQueueMetricsProvider.forQueue}). Default: none. */
   metrics?: QueueMetrics;
+  /**
+   * Orders waiting keys: a key with a higher value is handed out first, keys of equal value in
+   * the order they were added (the scheduler's activeQ orders pods by priority). Read when a
+   * key is queued. Default: none, first in first out.
+   */
+  priorityOf?: (key: K) => number;
 }
 
 interface Waiter<K> {
@@ -137,6 +143,9 @@ export class WorkQueue<K = string> {
   private readonly clock: Clock;
   private readonly rateLimiter: RateLimiter<K>;
   private readonly metrics?: QueueMetrics;
+  private readonly priorityOf?: (key: K) => number;
+  /** The priority each waiting key was queued with (only with `priorityOf`). */
+  private readonly priorities = new Map<K, number>();
   private stopping = false;
   /** The name given in the options ('' when none). */
   readonly name: string;
@@ -146,6 +155,20 @@ export class WorkQueue<K = string> {
     this.clock = options.clock ?? systemClock;
     this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter<K>(this.clock);
     this.metrics = options.metrics;
+    this.priorityOf = options.priorityOf;
+  }
+
+  /** Queues a key for processing: at the end, or with `priorityOf` after every key of equal or higher priority. */
+  private enqueue(key: K): void {
+    if (!this.priorityOf) {
+      this.queue.push(key);
+      return;
+    }
+    const priority = this.priorityOf(key);
+    this.priorities.set(key, priority);
+    let i = this.queue.length;
+    while (i > 0 && (this.priorities.get(this.queue[i - 1] as K) ?? 0) < priority) i--;
+    this.queue.splice(i, 0, key);
   }
 
   /** Queues `key` unless it is already waiting; a key being processed is queued again on `done`. */
@@ -154,7 +177,7 @@ export class WorkQueue<K = string> {
     this.dirty.add(key);
     this.metrics?.add(key);
     if (this.processing.has(key)) return;
-    this.queue.push(key);
+    this.enqueue(key);
     this.handOut();
   }
 
@@ -192,7 +215,7 @@ export class WorkQueue<K = string> {
     this.metrics?.done(key);
     this.processing.delete(key);
     if (this.dirty.has(key)) {
-      this.queue.push(key);
+      this.enqueue(key);
       this.handOut();
     }
   }
@@ -249,6 +272,7 @@ export class WorkQueue<K = string> {
   private take(): K | undefined {
     if (this.queue.length === 0) return undefined;
     const key = this.queue.shift() as K;
+    this.priorities.delete(key);
     this.processing.add(key);
     this.dirty.delete(key);
     this.metrics?.get(key);

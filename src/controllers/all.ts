@@ -4,6 +4,8 @@ import { cronJobControllerFactory } from './cronjob/controller.js';
 import { jobControllerFactory } from './job/controller.js';
 import { ttlAfterFinishedControllerFactory } from './job/ttl.js';
 import { deploymentControllerFactory } from './deployment/controller.js';
+import { disruptionControllerFactory } from './disruption/controller.js';
+import { resourceQuotaControllerFactory } from './resourcequota/controller.js';
 import { daemonSetControllerFactory } from './daemonset/controller.js';
 import { endpointsControllerFactory } from './endpoints/controller.js';
 import { endpointSliceControllerFactory } from './endpointslice/controller.js';
@@ -36,4 +38,6 @@ export const allControllers: ControllerFactory[] = [
   nodeIpamControllerFactory,
   nodeLifecycleControllerFactory,
   clusterRoleAggregationControllerFactory,
+  disruptionControllerFactory,
+  resourceQuotaControllerFactory,
 ];

@@ -20,6 +20,7 @@ import { failedSchedulingMessage, type FilterFailure, type NodeInfo } from './fi
 import { selectNode } from './select.js';
 import { buildSnapshot, hasPodAffinityTerms } from './snapshot.js';
 import { SchedulerMetrics } from './metrics.js';
+import { mayPreempt, podPriority, selectPreemptionCandidate } from './preemption.js';
 
 /** The scheduler's name (pods' spec.schedulerName) and its events' component. */
 export const defaultSchedulerName = 'default-scheduler';
@@ -208,6 +209,7 @@ export class Scheduler implements Controller {
     const nodeName = this.decide(pod);
     if (typeof nodeName !== 'string') {
       this.metrics?.attempt('unschedulable', started);
+      await this.preempt(pod);
       return this.recordFailure(key, pod, nodeName.message);
     }
     this.assume(key, pod, nodeName);
@@ -230,6 +232,58 @@ export class Scheduler implements Controller {
     this.unschedulable.delete(key);
     this.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
     return {};
+  }
+
+  /** Pending pods of higher priority are scheduled first (upstream's PrioritySort queue). */
+  queuePriority(key: string): number {
+    const { namespace, name } = splitKey(key);
+    const pod = this.pods.get(namespace, name);
+    return pod ? podPriority(pod) : 0;
+  }
+
+  /**
+   * Upstream's PostFilter (DefaultPreemption): makes room for a pod that fits nowhere by
+   * deleting lower-priority pods on one node, after recording that node in the pod's
+   * status.nominatedNodeName and marking each victim DisruptionTarget (PreemptionByScheduler).
+   * A pod whose nominated node still has victims terminating waits for them.
+   */
+  private async preempt(pod: PodObject): Promise<void> {
+    if (!mayPreempt(pod)) return;
+    const nominated = pod.status?.nominatedNodeName;
+    if (nominated) {
+      const waiting = this.podsOn(nominated).some((p) => p.metadata?.deletionTimestamp && podPriority(p) < podPriority(pod));
+      if (waiting) return;
+    }
+    const order = this.orderedNodes();
+    const cycle = this.cycleFor(pod, order);
+    const infos = order.map((cached) => this.infoOf(cached)).filter((info) => {
+      const result = runCycleFilters(pod, info, cycle);
+      return !result.fit && !result.unresolvable;
+    });
+    const candidate = selectPreemptionCandidate(pod, infos, (p, info) => runCycleFilters(p, info, cycle).fit);
+    if (!candidate) return;
+    const namespace = pod.metadata?.namespace ?? '';
+    const name = pod.metadata?.name ?? '';
+    await this.ctx.client.patch(resources.pods, namespace, name, 'merge', { status: { nominatedNodeName: candidate.nodeName } }, { subresource: 'status' });
+    for (const victim of candidate.victims) {
+      const victimNamespace = victim.metadata?.namespace ?? '';
+      const victimName = victim.metadata?.name ?? '';
+      const condition: PodCondition = {
+        type: 'DisruptionTarget',
+        status: 'True',
+        reason: 'PreemptionByScheduler',
+        message: `${defaultSchedulerName}: preempting to accommodate a higher priority pod`,
+        lastTransitionTime: formatTime(this.ctx.clock.now()),
+      };
+      const conditions = [...(victim.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'), condition];
+      try {
+        await this.ctx.client.patch(resources.pods, victimNamespace, victimName, 'merge', { status: { conditions } }, { subresource: 'status' });
+        this.recorder.event(victim as PodObject, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata?.uid ?? ''} on node ${candidate.nodeName}`);
+        await this.ctx.client.delete(resources.pods, victimNamespace, victimName);
+      } catch (err) {
+        if (!isStatusError(err, 404)) throw err;
+      }
+    }
   }
 
   /** Picks a node, or says why none fits. Synchronous, so concurrent workers never see half an assumption. */

@@ -6,6 +6,7 @@
 import type { KubeObject } from '../../apimachinery/object.js';
 import type { ResourceType } from '../registry.js';
 import type { UserInfo } from '../auth.js';
+import { StatusError } from '../../apimachinery/errors.js';
 
 /** The operation being admitted, as upstream's admission.Operation. */
 export type AdmissionOperation = 'CREATE' | 'UPDATE';
@@ -23,6 +24,8 @@ export interface AdmissionAttributes {
   subresource: string;
   /** Who asked, for requests over HTTPS; undefined for components inside the server (trusted). */
   user?: UserInfo;
+  /** A dry run: plugins record nothing. */
+  dryRun?: boolean;
 }
 
 /** One mutating admission plugin. */
@@ -35,6 +38,34 @@ export interface MutatingAdmissionPlugin {
   admit(attributes: AdmissionAttributes): Promise<void>;
 }
 
+/**
+ * One validating admission plugin: it sees the object after validation and may only refuse it
+ * (or, as upstream's ResourceQuota, record what the write will use).
+ */
+export interface ValidatingAdmissionPlugin {
+  /** Upstream's plugin name, e.g. `ResourceQuota`. */
+  readonly name: string;
+  /** Whether the plugin acts on this write at all (cheap: checked on every write). */
+  handles(attributes: AdmissionAttributes): boolean;
+  /** Throws a StatusError to refuse the write. */
+  validate(attributes: AdmissionAttributes): Promise<void>;
+}
+
+/** A plugin of the chain: mutating, validating, or both. */
+export type AdmissionPlugin = MutatingAdmissionPlugin | ValidatingAdmissionPlugin | (MutatingAdmissionPlugin & ValidatingAdmissionPlugin);
+
+/** Upstream's admission.NewForbidden: `<resource> "<name>" is forbidden: <reason>` (403). */
+export function admissionForbidden(a: AdmissionAttributes, reason: string): StatusError {
+  const resource = a.type.group ? `${a.type.plural}.${a.type.group}` : a.type.plural;
+  const name = a.object.metadata?.name ?? '';
+  const subject = name ? `${resource} ${JSON.stringify(name)}` : resource;
+  return new StatusError(403, 'Forbidden', `${subject} is forbidden: ${reason}`, {
+    ...(name ? { name } : {}),
+    ...(a.type.group ? { group: a.type.group } : {}),
+    kind: a.type.plural,
+  });
+}
+
 /** Runs the plugins that handle a write, in order. */
 export class AdmissionChain {
   /**
@@ -42,7 +73,7 @@ export class AdmissionChain {
    *   from inside the server).
    */
   constructor(
-    private readonly plugins: readonly MutatingAdmissionPlugin[],
+    private readonly plugins: readonly AdmissionPlugin[],
     private readonly currentUser: () => UserInfo | undefined = () => undefined,
   ) {}
 
@@ -50,7 +81,15 @@ export class AdmissionChain {
   async admit(attributes: AdmissionAttributes): Promise<void> {
     attributes.user ??= this.currentUser();
     for (const plugin of this.plugins) {
-      if (plugin.handles(attributes)) await plugin.admit(attributes);
+      if ('admit' in plugin && plugin.handles(attributes)) await plugin.admit(attributes);
+    }
+  }
+
+  /** Lets every validating plugin that handles the write refuse it (after validation). */
+  async validate(attributes: AdmissionAttributes): Promise<void> {
+    attributes.user ??= this.currentUser();
+    for (const plugin of this.plugins) {
+      if ('validate' in plugin && plugin.handles(attributes)) await plugin.validate(attributes);
     }
   }
 }

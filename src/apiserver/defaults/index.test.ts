@@ -57,8 +57,8 @@ describe('Pod defaults', () => {
     assert.equal(spec.enableServiceLinks, true);
     assert.equal(spec.serviceAccountName, 'default');
     assert.equal(spec.serviceAccount, 'default');
-    assert.equal(spec.priority, 0);
-    assert.equal(spec.preemptionPolicy, 'PreemptLowerPriority');
+    // Priority and preemptionPolicy come from the Priority admission plugin, which reads PriorityClasses.
+    assert.equal(spec.priority, undefined);
     assert.deepEqual(
       (spec.tolerations as unknown as Obj[]).map((t) => t.key),
       ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'],

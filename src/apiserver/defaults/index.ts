@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import type { ResourceType } from '../registry.js';
 import { defaultPod, defaultPodTemplate } from './pod.js';
+import { defaultLimitRange, defaultPriorityClass } from './policy.js';
 import { asObject, child, objectsIn, setDefault, type JsonObject } from './util.js';
 
 export { podQOSClass, imageTag, defaultPodSpec, defaultPodTemplate } from './pod.js';
@@ -248,6 +249,8 @@ const defaulters: Record<string, (obj: JsonObject, operation: 'create' | 'update
   'storage.k8s.io/StorageClass': defaultStorageClass,
   'rbac.authorization.k8s.io/RoleBinding': defaultBinding,
   'rbac.authorization.k8s.io/ClusterRoleBinding': defaultBinding,
+  '/LimitRange': defaultLimitRange,
+  'scheduling.k8s.io/PriorityClass': defaultPriorityClass,
 };
 
 /**

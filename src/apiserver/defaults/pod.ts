@@ -147,8 +147,6 @@ export function defaultPod(pod: JsonObject, options: PodDefaultsOptions = {}): v
   setDefault(spec, 'enableServiceLinks', true);
   defaultRequestsToLimits(spec);
   if (!admission) return;
-  if (spec.priority === undefined && !spec.priorityClassName) spec.priority = 0;
-  setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
   const tolerations = objectsIn(spec.tolerations);
   const added = defaultNoExecuteKeys
     .filter(

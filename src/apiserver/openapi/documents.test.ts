@@ -83,7 +83,7 @@ describe('OpenAPI v2', () => {
     assert.equal(document.paths['/api/v1/namespaces/{namespace}/pods/{name}/exec']?.post?.['x-kubernetes-action'], 'connect');
     assert.ok(document.definitions['io.k8s.api.core.v1.Pod']);
     assert.ok(document.definitions['io.k8s.api.rbac.v1.Role']);
-    assert.equal(document.definitions['io.k8s.api.scheduling.v1.PriorityClass'], undefined);
+    assert.equal(document.definitions['io.k8s.api.node.v1.RuntimeClass'], undefined);
     for (const ref of refsIn(document)) assert.ok(document.definitions[ref.replace('#/definitions/', '')], ref);
   });
 

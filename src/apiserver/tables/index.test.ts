@@ -44,8 +44,8 @@ describe('tableFor', () => {
       const name = cols.find((c) => c.name === 'Name');
       assert.ok(name, `${r.plural} has Name`);
       assert.equal(name.format, 'name');
-      // Roles have upstream's default columns: NAME, CREATED AT.
-      const age = r.kind === 'Role' || r.kind === 'ClusterRole' ? 'Created At' : 'Age';
+      // Roles and LimitRanges have upstream's columns NAME, CREATED AT.
+      const age = r.kind === 'Role' || r.kind === 'ClusterRole' || r.kind === 'LimitRange' ? 'Created At' : 'Age';
       if (r.kind !== 'Event') assert.ok(cols.some((c) => c.name === age), `${r.plural} has ${age}`);
     }
   });

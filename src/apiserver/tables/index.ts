@@ -9,6 +9,7 @@ import { corePrinters, eventsV1Printer } from './core.js';
 import { timestampSince } from './duration.js';
 import { networkPrinters } from './network.js';
 import { podPrinter } from './pod.js';
+import { policyPrinters } from './policy.js';
 import { rbacPrinters } from './rbac.js';
 import { csrPrinter } from './certificates.js';
 import type { PartialObjectMetadata, Table, TableColumnDefinition, TableRow, TypePrinter } from './types.js';
@@ -45,6 +46,8 @@ const defaultPrinter: TypePrinter = {
 
 function printerFor(resource: ResourceType): TypePrinter {
   if (resource.custom) return customResourcePrinter(resource.custom.printerColumns);
+  const policy = policyPrinters[`${resource.group}/${resource.kind}`];
+  if (policy) return policy;
   if (resource.group === '') {
     if (resource.kind === 'Pod') return podPrinter;
     return corePrinters[resource.kind] ?? defaultPrinter;

@@ -9,6 +9,7 @@ import { validateIngress, validateIngressClass, validateIngressClassUpdate, vali
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from './network-policy.js';
 import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod.js';
 import { validateRbacCreate, validateRbacUpdate } from './rbac.js';
+import { validatePolicyCreate, validatePolicyUpdate } from './policy.js';
 import {
   validateEndpoints,
   validateEndpointSlice,
@@ -29,6 +30,8 @@ export { cronScheduleError } from './cron.js';
  */
 export function validateCreate(type: ResourceType, obj: Record<string, unknown>): FieldError[] {
   const o = obj as JsonObject;
+  const policy = validatePolicyCreate(type.group, type.kind, o);
+  if (policy) return policy;
   switch (type.group) {
     case 'apps':
       return validateAppsCreate(type.kind, o);
@@ -58,6 +61,8 @@ export function validateCreate(type: ResourceType, obj: Record<string, unknown>)
 export function validateUpdate(type: ResourceType, obj: Record<string, unknown>, old: Record<string, unknown>): FieldError[] {
   const o = obj as JsonObject;
   const p = old as JsonObject;
+  const policy = validatePolicyUpdate(type.group, type.kind, o, p);
+  if (policy) return policy;
   switch (type.group) {
     case 'apps':
       return validateAppsUpdate(type.kind, o, p);
