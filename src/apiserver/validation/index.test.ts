@@ -634,3 +634,25 @@ describe('config, storage and others', () => {
     ]);
   });
 });
+
+describe('service address updates', () => {
+  const svc = (spec: Json): Json => ({ metadata: meta('s'), spec: { ports: [{ port: 80 }], ...spec } });
+  const dual = svc({ clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5', 'fd00::5'], ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack' });
+  test('clusterIPs and ipFamilies set may not change, as upstream', () => {
+    const errs = update('', 'Service', svc({ clusterIP: '10.43.0.6', clusterIPs: ['10.43.0.6'] }), svc({ clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5'] }));
+    assert.deepEqual(errs, [{ type: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', value: ['10.43.0.6'], detail: 'may not change once set' }]);
+    const families = update('', 'Service', svc({ clusterIPs: ['10.43.0.5'], ipFamilies: ['IPv6'] }), svc({ clusterIPs: ['10.43.0.5'], ipFamilies: ['IPv4'] }));
+    assert.deepEqual(summary(families).filter((l) => l.includes('ipFamilies[0]')), ['FieldValueInvalid spec.ipFamilies[0]']);
+    assert.equal(withField(families, 'spec.ipFamilies[0]')?.detail, 'may not change once set');
+  });
+  test('dropping the secondary family needs SingleStack; headless Services may change families', () => {
+    const down = update('', 'Service', svc({ clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'PreferDualStack' }), dual);
+    assert.deepEqual(
+      down.map((e) => e.detail),
+      ["must be set to 'SingleStack' when releasing the secondary clusterIP", "must be set to 'SingleStack' when releasing the secondary ipFamily"],
+    );
+    assert.deepEqual(update('', 'Service', svc({ clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' }), dual), []);
+    const headless = (families: string[]) => svc({ clusterIP: 'None', clusterIPs: ['None'], ipFamilies: families, ipFamilyPolicy: 'SingleStack' });
+    assert.deepEqual(update('', 'Service', headless(['IPv6']), headless(['IPv4'])), []);
+  });
+});
