@@ -132,6 +132,14 @@ export const resourceTypes: readonly ResourceType[] = [
       statusSub,
     ],
   }),
+  make({ kind: 'PodTemplate', plural: 'podtemplates' }),
+  make({
+    kind: 'ReplicationController',
+    plural: 'replicationcontrollers',
+    shortNames: ['rc'],
+    categories: ['all'],
+    subresources: [scaleSub, statusSub],
+  }),
   make({ kind: 'Secret', plural: 'secrets' }),
   make({ kind: 'ServiceAccount', plural: 'serviceaccounts', shortNames: ['sa'] }),
   make({

@@ -51,6 +51,7 @@ function specPart(obj: KubeObject): Record<string, unknown> {
 const generationKinds = new Set([
   'Deployment',
   'ReplicaSet',
+  'ReplicationController',
   'StatefulSet',
   'DaemonSet',
   'Job',

@@ -656,3 +656,26 @@ describe('service address updates', () => {
     assert.deepEqual(update('', 'Service', headless(['IPv6']), headless(['IPv4'])), []);
   });
 });
+
+describe('ReplicationController and PodTemplate', () => {
+  const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
+  test('a ReplicationController takes its selector from the template; a mismatch, no template labels or a Never policy are refused', () => {
+    assert.deepEqual(create('', 'ReplicationController', { metadata: meta('rc'), spec: { template } }), []);
+    const mismatch = create('', 'ReplicationController', { metadata: meta('rc'), spec: { selector: { app: 'other' }, template } });
+    assert.deepEqual(mismatch, [{ type: 'FieldValueInvalid', field: 'spec.template.metadata.labels', value: { app: 'web' }, detail: '`selector` does not match template `labels`' }]);
+    const unlabelled = create('', 'ReplicationController', { metadata: meta('rc'), spec: { template: { spec: template.spec } } });
+    assert.deepEqual(summary(unlabelled), ['FieldValueRequired spec.selector']);
+    const never = create('', 'ReplicationController', { metadata: meta('rc'), spec: { replicas: -1, template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' } } } });
+    assert.deepEqual(summary(never), ['FieldValueInvalid spec.replicas', 'FieldValueNotSupported spec.template.spec.restartPolicy']);
+  });
+  test('a ReplicationController selector may change (unlike a ReplicaSet one)', () => {
+    const old = { metadata: meta('rc'), spec: { selector: { app: 'web' }, template } };
+    const relabelled = { metadata: meta('rc'), spec: { selector: { tier: 'x' }, template: { ...template, metadata: { labels: { tier: 'x' } } } } };
+    assert.deepEqual(update('', 'ReplicationController', relabelled, old), []);
+  });
+  test('a PodTemplate validates its template as a pod template', () => {
+    assert.deepEqual(create('', 'PodTemplate', { metadata: meta('pt'), template }), []);
+    const bad = create('', 'PodTemplate', { metadata: meta('pt'), template: { spec: { containers: [{ name: 'c' }] } } });
+    assert.deepEqual(summary(bad), ['FieldValueRequired template.spec.containers[0].image']);
+  });
+});
