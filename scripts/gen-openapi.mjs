@@ -5,6 +5,7 @@
  * type with its upstream doc comment) plus two facts files beside this script:
  *   openapi-list-metadata.json  x-kubernetes-patch-*, list-type, list-map-keys, map-type
  *   openapi-formats.json        integer widths and string formats the .d.ts files lose
+ *   openapi-enums.json          `enum` values of +enum string properties (kubectl explain's ENUM)
  *
  * Usage: node scripts/gen-openapi.mjs [outputFile]
  */
@@ -25,6 +26,8 @@ const int32Exact = new Set(formats.int32);
 const int64Exact = new Set(formats.int64);
 const doubleExact = new Set(formats.double);
 const byteExact = new Set(formats.byte);
+
+const enums = JSON.parse(readFileSync(join(scriptDir, 'openapi-enums.json'), 'utf8')).enums;
 
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 
@@ -138,6 +141,17 @@ function literalOf(member) {
   return undefined;
 }
 
+/** Adds upstream's enum values to the definition's +enum properties (on the items of an array). */
+function applyEnums(defName, definition) {
+  for (const [prop, schema] of Object.entries(definition.properties ?? {})) {
+    const values = enums[`${defName}.${prop}`];
+    if (!values) continue;
+    if (schema.type === 'array' && schema.items?.type === 'string') schema.items.enum = [...values];
+    else if (schema.type === 'string') schema.enum = [...values];
+    else throw new Error(`${defName}.${prop}: enum on a non-string property`);
+  }
+}
+
 function applyListMetadata(defName, definition) {
   const own = listMetadata[defName];
   if (own) Object.assign(definition, own);
@@ -212,6 +226,7 @@ function generate() {
           definition.__kind = 'WatchEvent';
         }
         applyListMetadata(defName, definition);
+        applyEnums(defName, definition);
         definitions[defName] = definition;
       } else if (ts.isTypeAliasDeclaration(stmt)) {
         const defName = `${pkg}.${stmt.name.text}`;

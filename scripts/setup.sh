@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(etcd-server etcd-client iproute2 iptables wrk dnsperf containerd runc containernetworking-plugins nftables conntrack nginx busybox-static python3-prometheus-client)
+debian_packages=(etcd-server etcd-client iproute2 iptables wrk dnsperf containerd runc containernetworking-plugins nftables conntrack nginx busybox-static python3-prometheus-client python3-kubernetes)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${debian_packages[@]}"; do

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasStatusCause, isExpectedWriteRace, StatusError } from './errors.js';
+import { fieldErrorBody, hasStatusCause, isExpectedWriteRace, StatusError } from './errors.js';
 
 const terminating = new StatusError(403, 'Forbidden', 'unable to create new content in namespace seed because it is being terminated', {
   name: 'seed',
@@ -21,4 +21,10 @@ test('conflicts and creates in a terminating namespace are expected races; other
   assert.equal(isExpectedWriteRace(new StatusError(403, 'Forbidden', 'forbidden')), false);
   assert.equal(isExpectedWriteRace(new StatusError(500, 'InternalError', 'boom')), false);
   assert.equal(isExpectedWriteRace(new Error('socket hang up')), false);
+});
+
+test('field error values print as upstream: strings quoted, string lists as Go []string', () => {
+  assert.equal(fieldErrorBody({ type: 'FieldValueInvalid', field: 'f', value: 'x', detail: 'bad' }), 'Invalid value: "x": bad');
+  assert.equal(fieldErrorBody({ type: 'FieldValueInvalid', field: 'f', value: ['a', 'b'], detail: 'may not change once set' }), 'Invalid value: []string{"a", "b"}: may not change once set');
+  assert.equal(fieldErrorBody({ type: 'FieldValueInvalid', field: 'f', value: 3, detail: 'bad' }), 'Invalid value: 3: bad');
 });

@@ -50,6 +50,8 @@ const omitsValue = new Set<FieldErrorType>([
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === null || value === undefined) return 'null';
+  // Go's %#v of a []string, which upstream prints for list values (clusterIPs and the like).
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return `[]string{${value.map((v) => JSON.stringify(v)).join(', ')}}`;
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

@@ -10,6 +10,7 @@ import type { ResourceOperations, Selection, WriteRequest } from './operations.j
 import type { RequestInfo } from './request-info.js';
 import type { RestStore } from './rest-store.js';
 import { tableFor } from './tables/index.js';
+import { boolParam, optionalBoolParam } from '../apimachinery/query-params.js';
 
 /** Writes a JSON (or YAML) response. */
 export function sendObject(res: ServerResponse, code: number, body: unknown, format: 'json' | 'yaml' = 'json'): void {
@@ -143,7 +144,7 @@ export class ResourceHandler {
         const body = await readBody(req);
         const r = await this.ops.patch(store, c.ns, info.name, info.subresource, body, mediaType(req.headers['content-type']), {
           ...write,
-          force: query.get('force') === 'true',
+          force: boolParam(query, 'force'),
         });
         return this.renderWrite(c, r.code, r.object, r.warnings);
       }
@@ -217,8 +218,8 @@ export class ResourceHandler {
     const { req, res, store, query, shape } = c;
     // Upstream's default: a random timeout, so that watchers do not all re-list at once.
     const timeoutSeconds = queryInt(query, 'timeoutSeconds', maxTimerSeconds) ?? this.minRequestTimeoutSeconds * (1 + Math.random());
-    const bookmarks = query.get('allowWatchBookmarks') === 'true';
-    const sendInitial = query.get('sendInitialEvents') === 'true';
+    const bookmarks = boolParam(query, 'allowWatchBookmarks');
+    const sendInitial = boolParam(query, 'sendInitialEvents');
     const controller = new AbortController();
     const signal = controller.signal;
     const stop = () => controller.abort();
@@ -336,7 +337,8 @@ export class ResourceHandler {
     if (grace !== undefined) opts.gracePeriodSeconds = grace;
     const policy = query.get('propagationPolicy');
     if (policy) opts.propagationPolicy = policy;
-    if (query.get('orphanDependents') !== null) opts.orphanDependents = query.get('orphanDependents') === 'true';
+    const orphan = optionalBoolParam(query, 'orphanDependents');
+    if (orphan !== undefined) opts.orphanDependents = orphan;
     return opts;
   }
 }

@@ -7,6 +7,7 @@
  */
 import { StatusError } from '../apimachinery/errors.js';
 import type { RequestInfo } from './request-info.js';
+import { boolParam } from '../apimachinery/query-params.js';
 
 /** Limits of {@link InFlightLimiter}; 0 means no limit. */
 export interface InFlightLimits {
@@ -29,7 +30,7 @@ export function inFlightKind(method: string, path: string, info: RequestInfo, qu
   if (healthPaths.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return 'exempt';
   if (info.isResourceRequest) {
     if (info.verb === 'watch') return 'watch';
-    if (longRunningSubresources.has(info.subresource) || (info.subresource === 'log' && query.get('follow') === 'true')) return 'exempt';
+    if (longRunningSubresources.has(info.subresource) || (info.subresource === 'log' && boolParam(query, 'follow'))) return 'exempt';
   }
   return method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? 'readOnly' : 'mutating';
 }

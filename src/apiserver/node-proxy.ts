@@ -9,7 +9,7 @@ import type { Status } from 'kubernetes-types/meta/v1.js';
 import { badRequest, invalid, StatusError, type FieldError, type StatusReason } from '../apimachinery/errors.js';
 import type { RequestInfo } from './request-info.js';
 import { pipeUpgrade, writeStatusToSocket } from '../apimachinery/upgrade-proxy.js';
-import { optionalIntParam } from '../apimachinery/query-params.js';
+import { boolParam, optionalIntParam } from '../apimachinery/query-params.js';
 import type { Dialer } from './resource-proxy.js';
 
 /** The pod subresources a node serves. */
@@ -44,10 +44,6 @@ export interface NodeLocation {
   nodeName: string;
 }
 
-function flag(query: URLSearchParams, name: string): boolean {
-  const v = query.get(name);
-  return v === 'true' || v === '1' || v === 'True' || v === 'TRUE';
-}
 
 
 function containerNames(pod: Pod, init: boolean): string[] {
@@ -84,7 +80,7 @@ export function nodeEndpoint(node: Node, defaultPort = 10250): { host: string; p
 function logQuery(name: string, query: URLSearchParams): URLSearchParams {
   const out = new URLSearchParams();
   const errors: FieldError[] = [];
-  for (const f of ['follow', 'previous', 'timestamps']) if (flag(query, f)) out.set(f, 'true');
+  for (const f of ['follow', 'previous', 'timestamps']) if (boolParam(query, f)) out.set(f, 'true');
   const tailLines = optionalIntParam(query, 'tailLines');
   const sinceSeconds = optionalIntParam(query, 'sinceSeconds');
   const limitBytes = optionalIntParam(query, 'limitBytes');
@@ -121,10 +117,10 @@ function streamQuery(subresource: string, query: URLSearchParams): URLSearchPara
     if (ports.length) out.set('port', ports.join(','));
     return out;
   }
-  if (flag(query, 'stdin')) out.set('input', '1');
-  if (flag(query, 'stdout')) out.set('output', '1');
-  if (flag(query, 'stderr')) out.set('error', '1');
-  if (flag(query, 'tty')) out.set('tty', '1');
+  if (boolParam(query, 'stdin')) out.set('input', '1');
+  if (boolParam(query, 'stdout')) out.set('output', '1');
+  if (boolParam(query, 'stderr')) out.set('error', '1');
+  if (boolParam(query, 'tty')) out.set('tty', '1');
   if (subresource === 'exec') for (const c of query.getAll('command')) out.append('command', c);
   return out;
 }

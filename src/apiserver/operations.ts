@@ -8,7 +8,9 @@ import { systemClock, type NowClock } from '../apimachinery/clock.js';
 import type { ResourceType } from './registry.js';
 import { parseRevision, type DeleteResult, type ObjectEvent, type ObjectFilter, type RestList, type RestStore } from './rest-store.js';
 import { checkFieldSelector, fieldSetFor, matchesFields, parseFieldSelector } from '../apimachinery/selectors/fields.js';
-import { matchesLabels, parseLabelSelector } from '../apimachinery/selectors/labels.js';
+import { labelSelectorFromObject, matchesLabels, parseLabelSelector, selectorToString } from '../apimachinery/selectors/labels.js';
+import { SelectorError } from '../apimachinery/selectors/errors.js';
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import { customScaleOf, setCustomReplicas } from './apiextensions/custom-scale.js';
 
 /** What selects objects in a list, watch or deletecollection. */
@@ -407,10 +409,19 @@ function scaleFor(type: ResourceType, obj: KubeObject): KubeObject {
 
 /** The autoscaling/v1 Scale of a workload. */
 export function scaleOf(obj: KubeObject): KubeObject {
-  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
+  const spec = (obj.spec ?? {}) as { replicas?: number; selector?: Record<string, unknown> };
   const status = (obj.status ?? {}) as { replicas?: number; selector?: string };
-  const labels = spec.selector?.matchLabels ?? {};
-  const selector = status.selector ?? Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  // A ReplicationController's selector is a plain label map; the apps kinds' a LabelSelector.
+  const selectorObject = obj.kind === 'ReplicationController' ? { matchLabels: spec.selector } : spec.selector;
+  let selector = status.selector;
+  if (selector === undefined) {
+    try {
+      selector = selectorToString(labelSelectorFromObject(selectorObject as LabelSelector | undefined));
+    } catch (err) {
+      if (!(err instanceof SelectorError)) throw err;
+      selector = '';
+    }
+  }
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',

@@ -163,6 +163,14 @@ export const resourceTypes: readonly ResourceType[] = [
     ],
   }),
   make({ kind: 'ResourceQuota', plural: 'resourcequotas', shortNames: ['quota'], subresources: [statusSub] }),
+  make({ kind: 'PodTemplate', plural: 'podtemplates' }),
+  make({
+    kind: 'ReplicationController',
+    plural: 'replicationcontrollers',
+    shortNames: ['rc'],
+    categories: ['all'],
+    subresources: [scaleSub, statusSub],
+  }),
   make({ kind: 'Secret', plural: 'secrets' }),
   make({
     kind: 'ServiceAccount',

@@ -16,6 +16,9 @@ test('namespaced resource paths', () => {
 
 test('watch by query and by the legacy /watch/ prefix', () => {
   assert.equal(parseRequestInfo('GET', '/api/v1/pods', q('watch=true')).verb, 'watch');
+  // The Python client sends Python's spelling of true.
+  assert.equal(parseRequestInfo('GET', '/api/v1/pods', q('watch=True')).verb, 'watch');
+  assert.equal(parseRequestInfo('GET', '/api/v1/pods', q('watch=False')).verb, 'list');
   const legacy = parseRequestInfo('GET', '/api/v1/watch/namespaces/ns/pods', q());
   assert.deepEqual([legacy.verb, legacy.namespace, legacy.resource], ['watch', 'ns', 'pods']);
 });

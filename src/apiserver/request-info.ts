@@ -1,3 +1,5 @@
+import { boolParam } from '../apimachinery/query-params.js';
+
 /**
  * What an API request addresses, parsed from its method, path and query in the manner of
  * upstream's RequestInfoFactory: `/api/v1/namespaces/ns/pods/name/status` and the like.
@@ -91,7 +93,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   }
   if (!legacyWatch && info.name === '') {
     if (info.verb === 'get') {
-      info.verb = query.get('watch') === 'true' || query.get('watch') === '1' ? 'watch' : 'list';
+      info.verb = boolParam(query, 'watch') ? 'watch' : 'list';
     } else if (info.verb === 'delete') {
       info.verb = 'deletecollection';
     }

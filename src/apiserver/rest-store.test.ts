@@ -11,10 +11,10 @@ import { strategyFor } from './strategy.js';
 
 const clock: Clock = { now: () => new Date('2026-01-01T00:00:00Z') };
 
-function storeFor(plural: string, group = '', s = SqliteStore.open(':memory:')) {
+function storeFor(plural: string, group = '', s = SqliteStore.open(':memory:'), watchHistorySize?: number) {
   const type = findResource(group, 'v1', plural)!;
   const allocators = { clusterIPs: clusterIPAllocator(s, '10.43.0.0/16'), nodePorts: nodePortAllocator(s), serviceCIDR: '10.43.0.0/16' };
-  return { rest: new RestStore(type, s, strategyFor(type, allocators), clock), store: s };
+  return { rest: new RestStore(type, s, strategyFor(type, allocators), clock, { watchHistorySize }), store: s };
 }
 
 const status = (err: unknown) => (err instanceof StatusError ? err.code : 0);
@@ -124,4 +124,58 @@ test('a watch or continue from a compacted revision answers 410 Gone', async () 
     (e) => status(e) === 410,
   );
   await assert.rejects(rest.list('default', { continueToken: page.continueToken }), (e) => status(e) === 410);
+});
+
+test('a watch from before the kept history is 410 Expired, not a replay; a recent one replays what the list missed', async () => {
+  const { rest, store } = storeFor('configmaps', '', SqliteStore.open(':memory:'), 4);
+  await rest.create('default', { metadata: { name: 'long-gone' } });
+  await rest.delete('default', 'long-gone');
+  const old = await store.currentRevision();
+  for (let i = 0; i < 10; i++) await rest.create('default', { metadata: { name: `n${i}` } });
+  // Listed just before the type's first watch: the hub reads the recent past back from the store.
+  const listed = Number((await rest.list('default')).resourceVersion);
+  await rest.create('default', { metadata: { name: 'after-list' } });
+  const ac = new AbortController();
+  for await (const e of rest.watch('default', listed, ac.signal)) {
+    assert.deepEqual([e.type, e.object.metadata!.name], ['ADDED', 'after-list']);
+    break;
+  }
+  for (let i = 0; i < 10; i++) await rest.create('default', { metadata: { name: `m${i}` } });
+  // The store still has every revision (nothing compacted), yet upstream's answer is 410.
+  assert.equal(await store.compactedRevision(), 0);
+  await assert.rejects(
+    (async () => {
+      for await (const _ of rest.watch('default', old, ac.signal)) break;
+    })(),
+    (e) => status(e) === 410 && e instanceof StatusError && /^too old resource version: \d+ \(\d+\)$/.test(e.message) && e.reason === 'Expired',
+  );
+  ac.abort();
+  rest.stopWatching();
+});
+
+test("a Service's clusterIP may not change once set, whether clusterIP or clusterIPs is written; ExternalName moves may", async () => {
+  const { rest } = storeFor('services');
+  const svc = await rest.create('default', { metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } });
+  const spec = svc.spec as { clusterIP: string; clusterIPs: string[] };
+  // A merge patch of clusterIP alone leaves clusterIPs as they were: still refused, as upstream.
+  const changed = await rest.update('default', 's', { ...svc, spec: { ...spec, clusterIP: '10.43.200.200' } }).catch((e: unknown) => e);
+  assert.ok(changed instanceof StatusError && changed.code === 422, String(changed));
+  assert.deepEqual(changed.details?.causes, [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', message: 'Invalid value: []string{"10.43.200.200"}: may not change once set' }]);
+  await assert.rejects(rest.update('default', 's', { ...svc, spec: { ...spec, clusterIP: '10.43.200.200', clusterIPs: ['10.43.200.200'] } }), (e) => status(e) === 422);
+  assert.equal(((await rest.get('default', 's')).spec as { clusterIP: string }).clusterIP, spec.clusterIP);
+  // To ExternalName and back: the IP goes, and a new one is allocated.
+  const ext = await rest.update('default', 's', { ...svc, metadata: { name: 's' }, spec: { type: 'ExternalName', externalName: 'example.com', clusterIP: '', clusterIPs: undefined } });
+  assert.ok(!(ext.spec as { clusterIP?: string }).clusterIP);
+  const back = await rest.update('default', 's', { ...ext, metadata: { name: 's' }, spec: { type: 'ClusterIP', ports: [{ port: 80 }] } });
+  assert.match((back.spec as { clusterIP: string }).clusterIP, /^10\.43\./);
+});
+
+test('a new object of a type with a status has one, as upstream encodes it', async () => {
+  const spec = { selector: { matchLabels: { app: 'a' } }, template: { metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } };
+  const d = await storeFor('deployments', 'apps').rest.create('ns', { metadata: { name: 'd' }, spec, status: { replicas: 5 } });
+  assert.deepEqual(d.status, {});
+  const rs = await storeFor('replicasets', 'apps').rest.create('ns', { metadata: { name: 'r' }, spec });
+  assert.deepEqual(rs.status, { replicas: 0 });
+  const svc = await storeFor('services').rest.create('ns', { metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } });
+  assert.deepEqual(svc.status, { loadBalancer: {} });
 });

@@ -90,6 +90,8 @@ export interface RestStoreExtras {
   codec?: StorageCodec;
   /** Admission run on every create and update: mutating plugins after defaults, validating ones after validation. Default: none. */
   admission?: AdmissionChain;
+  /** Events of this type kept for watches from a recent revision (older ones are 410). Default 5000. */
+  watchHistorySize?: number;
 }
 
 /**
@@ -116,6 +118,8 @@ export class RestStore {
       watchStore: (after, signal) => this.store.watch(this.prefix(''), after, signal),
       decode: (e) => this.decodeEvent(e),
       currentRevision: () => this.store.currentRevision(),
+      compactedRevision: () => this.store.compactedRevision(),
+      historySize: extras.watchHistorySize,
     });
   }
 
@@ -539,18 +543,15 @@ export class RestStore {
   }
 
   /**
-   * Watches this type (one namespace or all) for changes after `afterRevision`: from the
-   * shared hub when the revision is recent, else from the store. Throws a 410 StatusError
-   * when that revision has been compacted.
+   * Watches this type (one namespace or all) for changes after `afterRevision`, from the shared
+   * hub. As upstream's watch cache, a revision older than the hub's history answers 410
+   * Expired ("too old resource version: X (Y)"), whether or not the store still holds it.
    */
   async *watch(namespace: string, afterRevision: number, signal: AbortSignal): AsyncGenerator<ObjectEvent> {
     try {
       const shared = await this.hub.subscribe(namespace, afterRevision, signal);
-      if (shared) {
-        yield* shared;
-        return;
-      }
-      for await (const e of this.store.watch(this.prefix(namespace), afterRevision, signal)) yield this.decodeEvent(e);
+      if (!shared) throw gone(`too old resource version: ${afterRevision} (${this.hub.oldestRevision})`);
+      yield* shared;
     } catch (err) {
       if (err instanceof StorageError && err.code === 'Compacted') {
         throw gone(`too old resource version: ${afterRevision} (${await this.store.compactedRevision()})`);

@@ -53,6 +53,7 @@ function specPart(obj: KubeObject): Record<string, unknown> {
 const generationKinds = new Set([
   'Deployment',
   'ReplicaSet',
+  'ReplicationController',
   'StatefulSet',
   'DaemonSet',
   'Job',
@@ -70,16 +71,42 @@ const generationKinds = new Set([
 /** Types whose create keeps the status the client sent or defaulting set (as upstream's strategies). */
 const keepsStatusOnCreate = new Set(['Node', 'PersistentVolume', 'PersistentVolumeClaim', 'Namespace']);
 
+/**
+ * The status of a new object of these types as upstream returns it: Go encodes a status struct
+ * even when empty, with its fields that lack `omitempty` as zeros, so clients may read
+ * `status.availableReplicas` of a Deployment just created. Keyed by `group/kind`.
+ */
+const zeroStatus: Record<string, () => Record<string, unknown>> = {
+  'apps/Deployment': () => ({}),
+  'apps/ReplicaSet': () => ({ replicas: 0 }),
+  'apps/StatefulSet': () => ({ replicas: 0, availableReplicas: 0 }),
+  'apps/DaemonSet': () => ({ currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 }),
+  'batch/Job': () => ({}),
+  'batch/CronJob': () => ({}),
+  '/ReplicationController': () => ({ replicas: 0 }),
+  '/Service': () => ({ loadBalancer: {} }),
+  'networking.k8s.io/Ingress': () => ({ loadBalancer: {} }),
+  'policy/PodDisruptionBudget': () => ({ disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 }),
+};
+
+/** `status` with the zero fields upstream's encoding always shows filled in (see {@link zeroStatus}). */
+function withZeroStatus(zero: (() => Record<string, unknown>) | undefined, status: unknown): unknown {
+  if (!zero) return status;
+  return { ...zero(), ...(isObject(status) ? status : {}) };
+}
+
 /** Builds the strategy of a resource type. */
 export function strategyFor(type: ResourceType, allocators: Allocators, clock: NowClock = systemClock): TypeStrategy {
   const hasStatusSubresource = type.subresources.some((s) => s.name === 'status');
   const usesGeneration = generationKinds.has(type.kind) && type.kind !== 'Namespace' && type.kind !== 'Node';
+  const zero = zeroStatus[`${type.group}/${type.kind}`];
   const base: TypeStrategy = {
     hasStatusSubresource,
     allocates: false,
     prepareForCreate(obj) {
       applyDefaults(type, obj as Record<string, unknown>);
       if (hasStatusSubresource && !keepsStatusOnCreate.has(type.kind)) delete obj.status;
+      if (zero) obj.status = withZeroStatus(zero, obj.status);
       if (usesGeneration) obj.metadata = { ...obj.metadata, generation: 1 };
       createHooks[type.kind]?.(obj);
     },
@@ -92,12 +119,14 @@ export function strategyFor(type: ResourceType, allocators: Allocators, clock: N
         obj.metadata = { ...old.metadata, resourceVersion: rv };
         // A Service's status has defaults of its own (ingress ipMode).
         if (type.kind === 'Service' && type.group === '') applyDefaults(type, obj as Record<string, unknown>, { operation: 'update' });
+        if (zero) obj.status = withZeroStatus(zero, obj.status);
         return;
       }
       applyDefaults(type, obj as Record<string, unknown>);
       if (hasStatusSubresource) {
         if (old.status === undefined) delete obj.status;
         else obj.status = old.status;
+        if (zero) obj.status = withZeroStatus(zero, obj.status);
       }
       updateHooks[type.kind]?.(obj, old);
       if (usesGeneration) {
@@ -146,14 +175,23 @@ const createHooks: Record<string, (obj: KubeObject) => void> = {
   },
 };
 
+function sameList(a: string[] | undefined, b: string[] | undefined): boolean {
+  return (a ?? []).length === (b ?? []).length && (a ?? []).every((v, i) => v === b?.[i]);
+}
+
 const updateHooks: Record<string, (obj: KubeObject, old: KubeObject) => void> = {
   Service(obj, old) {
     // A client that omits allocated values (kubectl replace of a hand-written file) keeps them.
     const spec = (obj.spec ?? {}) as Service['spec'] & object;
     const oldSpec = (old.spec ?? {}) as Service['spec'] & object;
-    if (!spec.clusterIP && oldSpec.clusterIP && spec.type !== 'ExternalName') {
-      spec.clusterIP = oldSpec.clusterIP;
-      spec.clusterIPs = oldSpec.clusterIPs;
+    if (spec.type !== 'ExternalName' && oldSpec.type !== 'ExternalName') {
+      if (!spec.clusterIP && oldSpec.clusterIP) spec.clusterIP = oldSpec.clusterIP;
+      if (!spec.clusterIPs?.length && oldSpec.clusterIPs?.length) spec.clusterIPs = oldSpec.clusterIPs;
+    }
+    // As upstream's normalizeClusterIPs: a changed clusterIP with clusterIPs left as they were
+    // (a patch of clusterIP alone) stands for the whole list, so validation sees the change.
+    if (spec.clusterIP !== oldSpec.clusterIP && sameList(spec.clusterIPs, oldSpec.clusterIPs) && spec.clusterIPs?.length) {
+      spec.clusterIPs = spec.clusterIP ? [spec.clusterIP] : undefined;
     }
     if (spec.clusterIP && !spec.clusterIPs) spec.clusterIPs = [spec.clusterIP];
     dropTypeDependentFields(spec, oldSpec);

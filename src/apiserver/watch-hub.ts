@@ -27,6 +27,14 @@ export interface WatchHubOptions {
   decode: (e: WatchEvent) => ObjectEvent;
   /** The store's current revision (where a new underlying watch starts). */
   currentRevision: () => Promise<number>;
+  /** The store's oldest readable revision (its compacted revision); default: 0. */
+  compactedRevision?: () => Promise<number>;
+  /**
+   * When the underlying watch starts, it reads back this many store revisions (default:
+   * `historySize`, never past the store's compacted revision), so a client that listed just
+   * before the hub started can still watch from its list's revision.
+   */
+  backfillRevisions?: number;
   /** Recent events kept for watchers that start a little in the past (default 5,000). */
   historySize?: number;
   /** The history also keeps at most about this many stored bytes (default 32 MiB). */
@@ -43,6 +51,8 @@ export interface WatchHubOptions {
 
 interface Subscriber {
   namespace: string;
+  /** The revision the watcher starts after: older events (of the backfill) are not its own. */
+  after: number;
   queue: AsyncQueue<ObjectEvent>;
   /** Bytes of the events queued and not yet consumed. */
   bytes: number;
@@ -52,7 +62,9 @@ interface Subscriber {
  * Fans one store watch of a resource type out to every API watch of that type, in the way
  * upstream's watch cache does: each stored change is decoded once, kept in a short history
  * for watchers starting from a recent revision, and pushed to each subscriber's queue.
- * A watcher from a revision older than the history gets undefined and watches the store itself.
+ * A watcher from a revision older than the history gets undefined: as upstream's watch cache,
+ * the API answers it 410 Expired and the client lists again (events that old are not replayed
+ * even when the store still has them).
  */
 export class WatchHub {
   private readonly subscribers = new Set<Subscriber>();
@@ -66,11 +78,13 @@ export class WatchHub {
   private readonly historySize: number;
   private readonly historyByteLimit: number;
   private readonly subscriberByteLimit: number;
+  private readonly backfill: number;
 
   constructor(private readonly options: WatchHubOptions) {
     this.historySize = options.historySize ?? 5000;
     this.historyByteLimit = options.historyBytes ?? 32 * 1024 * 1024;
     this.subscriberByteLimit = options.subscriberBytes ?? 16 * 1024 * 1024;
+    this.backfill = options.backfillRevisions ?? this.historySize;
   }
 
   /**
@@ -80,7 +94,7 @@ export class WatchHub {
   async subscribe(namespace: string, afterRevision: number, signal: AbortSignal): Promise<AsyncIterable<ObjectEvent> | undefined> {
     await this.ensureRunning();
     if (afterRevision < this.floor) return undefined;
-    const sub: Subscriber = { namespace, queue: new AsyncQueue<ObjectEvent>(), bytes: 0 };
+    const sub: Subscriber = { namespace, after: afterRevision, queue: new AsyncQueue<ObjectEvent>(), bytes: 0 };
     // The replay may exceed a live watcher's budget: it is no more than the history holds anyway.
     for (const e of this.history) {
       if (e.revision > afterRevision && (!namespace || e.namespace === namespace)) {
@@ -128,7 +142,9 @@ export class WatchHub {
   }
 
   private async start(): Promise<void> {
-    const from = await this.options.currentRevision();
+    const current = await this.options.currentRevision();
+    const compacted = (await this.options.compactedRevision?.()) ?? 0;
+    const from = Math.max(compacted, current - this.backfill, 0);
     const controller = new AbortController();
     this.running = controller;
     this.history = [];
@@ -167,7 +183,7 @@ export class WatchHub {
       this.history = this.history.slice(dropped);
     }
     for (const s of this.subscribers) {
-      if (s.namespace && s.namespace !== e.namespace) continue;
+      if ((s.namespace && s.namespace !== e.namespace) || e.revision <= s.after) continue;
       if (s.bytes + e.bytes > this.subscriberByteLimit || s.queue.size >= this.historySize * 2) {
         // Too far behind: closed (its queue dropped); the client watches again from its last revision.
         this.subscribers.delete(s);
@@ -179,6 +195,11 @@ export class WatchHub {
       s.queue.push(e);
       s.bytes += e.bytes;
     }
+  }
+
+  /** The oldest revision a watcher may start after (every later change is in the history). */
+  get oldestRevision(): number {
+    return this.floor;
   }
 
   /** The revision of the last change seen. */

@@ -102,6 +102,8 @@ export const resources = {
   serviceaccounts: { group: '', version: 'v1', resource: 'serviceaccounts' },
   persistentvolumes: { group: '', version: 'v1', resource: 'persistentvolumes' },
   persistentvolumeclaims: { group: '', version: 'v1', resource: 'persistentvolumeclaims' },
+  replicationcontrollers: { group: '', version: 'v1', resource: 'replicationcontrollers' },
+  podtemplates: { group: '', version: 'v1', resource: 'podtemplates' },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' },
   deployments: { group: 'apps', version: 'v1', resource: 'deployments' },

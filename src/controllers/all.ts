@@ -15,13 +15,14 @@ import { nodeIpamControllerFactory } from './nodeipam/controller.js';
 import { nodeLifecycleControllerFactory } from './nodelifecycle/controller.js';
 import { serviceAccountControllerFactory } from './serviceaccount/controller.js';
 import { serviceLBControllerFactory } from './servicelb/controller.js';
-import { replicaSetControllerFactory } from './replicaset/controller.js';
+import { replicaSetControllerFactory, replicationControllerFactory } from './replicaset/controller.js';
 import { statefulSetControllerFactory } from './statefulset/controller.js';
 import { localPathProvisionerFactory } from './volume/controller.js';
 
 /** Every controller of kube-controller-manager that Skiff has (`skiff server` runs them with the scheduler). */
 export const allControllers: ControllerFactory[] = [
   replicaSetControllerFactory,
+  replicationControllerFactory,
   deploymentControllerFactory,
   statefulSetControllerFactory,
   daemonSetControllerFactory,

@@ -79,6 +79,19 @@ function defaultReplicaSet(replicaSet: JsonObject): void {
   defaultPodTemplate(child(spec, 'template'));
 }
 
+/** Upstream's SetDefaults_ReplicationController: selector and labels from the template's labels, one replica. */
+function defaultReplicationController(rc: JsonObject): void {
+  const spec = child(rc, 'spec');
+  const labels = asObject(asObject(asObject(spec.template)?.metadata)?.labels);
+  if (labels) {
+    if (Object.keys(asObject(spec.selector) ?? {}).length === 0) spec.selector = { ...labels };
+    const metadata = child(rc, 'metadata');
+    if (Object.keys(asObject(metadata.labels) ?? {}).length === 0) metadata.labels = { ...labels };
+  }
+  setDefault(spec, 'replicas', 1);
+  if (asObject(spec.template)) defaultPodTemplate(child(spec, 'template'));
+}
+
 function defaultStatefulSet(statefulSet: JsonObject): void {
   const spec = child(statefulSet, 'spec');
   setDefault(spec, 'replicas', 1);
@@ -238,6 +251,10 @@ const defaulters: Record<string, (obj: JsonObject, operation: 'create' | 'update
   '/Secret': defaultSecret,
   '/Node': defaultNode,
   '/Endpoints': defaultEndpoints,
+  '/ReplicationController': defaultReplicationController,
+  '/PodTemplate': (podTemplate) => {
+    if (asObject(podTemplate.template)) defaultPodTemplate(child(podTemplate, 'template'));
+  },
   'apps/Deployment': defaultDeployment,
   'apps/ReplicaSet': defaultReplicaSet,
   'apps/StatefulSet': defaultStatefulSet,

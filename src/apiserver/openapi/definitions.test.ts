@@ -54,6 +54,11 @@ describe('generated OpenAPI definitions', () => {
     assert.equal(defs['io.k8s.api.core.v1.Secret']?.properties?.data?.additionalProperties && (defs['io.k8s.api.core.v1.Secret']?.properties?.data?.additionalProperties as { format?: string }).format, 'byte');
   });
 
+  test('+enum string properties carry their values from the facts file', () => {
+    assert.deepEqual(defs['io.k8s.api.core.v1.ServiceSpec']?.properties?.type?.enum, ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort']);
+    assert.deepEqual(defs['io.k8s.api.core.v1.PodSpec']?.properties?.restartPolicy?.enum, ['Always', 'Never', 'OnFailure']);
+  });
+
   test('descriptions keep upstream whitespace', () => {
     const q = defs['io.k8s.apimachinery.pkg.api.resource.Quantity']?.description ?? '';
     assert.match(q, /The serialization format is:\n\n``` <quantity>/);

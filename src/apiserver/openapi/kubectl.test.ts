@@ -140,6 +140,19 @@ describe('kubectl against the OpenAPI documents', { skip: versions.length === 0 
       assert.match(out.stdout, /DeploymentStrategy/);
     });
 
+    // kubectl 1.27's explain template has no ENUM section (1.28 added it).
+    test(`kubectl ${v} explain lists the possible values of an enum field`, { skip: v === '1.27' && 'kubectl 1.27 prints no enums' }, async () => {
+      for (const [field, values] of [
+        ['service.spec.type', ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort']],
+        ['pod.spec.restartPolicy', ['Always', 'Never', 'OnFailure']],
+      ] as const) {
+        const out = await run(bin, ['explain', field, '--cache-dir', join(dir, `cache-${v}`)], env());
+        assert.equal(out.code, 0, out.stderr);
+        assert.match(out.stdout, /ENUM:/, `${field}: ${out.stdout}`);
+        for (const value of values) assert.match(out.stdout, new RegExp(`^\\s+${value}$`, 'm'), `${field} lists ${value}`);
+      }
+    });
+
     test(`kubectl ${v} create validates server-side with fieldValidation=Strict`, async () => {
       seen.length = 0;
       const out = await run(bin, ['create', '-f', join(dir, 'deploy.json'), '--cache-dir', join(dir, `cache-${v}`)], env());

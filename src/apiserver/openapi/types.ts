@@ -15,6 +15,8 @@ export interface JSONSchema {
   description?: string;
   type?: string;
   format?: string;
+  /** The values a string may take (upstream's +enum types). */
+  enum?: string[];
   /** `#/definitions/<name>` in v2, `#/components/schemas/<name>` in v3. */
   $ref?: string;
   allOf?: JSONSchema[];

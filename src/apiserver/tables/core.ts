@@ -7,13 +7,15 @@ import type {
   Node,
   PersistentVolume,
   PersistentVolumeClaim,
+  PodTemplate,
+  ReplicationController,
   Secret,
   Service,
   ServiceAccount,
 } from 'kubernetes-types/core/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { formatLabels } from '../../apimachinery/selectors/labels.js';
-import { ageColumn, column, metaOf, nameColumn } from './columns.js';
+import { ageColumn, column, containerCells, containersColumn, imagesColumn, metaOf, nameColumn, selectorColumn } from './columns.js';
 import { parseTimestamp, timestampSince } from './duration.js';
 import type { TypePrinter } from './types.js';
 
@@ -471,6 +473,50 @@ const persistentVolumeClaimPrinter: TypePrinter = {
   },
 };
 
+const replicationControllerPrinter: TypePrinter = {
+  columns: [
+    nameColumn(),
+    column('Desired', 'Replicas is the number of desired replicas.', { type: 'integer' }),
+    column('Current', 'Replicas is the most recently observed number of replicas.', { type: 'integer' }),
+    column('Ready', 'The number of ready replicas for this replication controller.', { type: 'integer' }),
+    ageColumn(),
+    containersColumn(),
+    imagesColumn(),
+    selectorColumn('Selector is a label query over pods that should match the Replicas count.'),
+  ],
+  print(obj, now) {
+    const rc = obj as ReplicationController;
+    const meta = metaOf(rc);
+    const [names, images] = containerCells(rc.spec?.template?.spec?.containers);
+    return {
+      cells: [
+        meta.name ?? '',
+        rc.spec?.replicas ?? 1,
+        rc.status?.replicas ?? 0,
+        rc.status?.readyReplicas ?? 0,
+        timestampSince(meta.creationTimestamp, now),
+        names,
+        images,
+        formatLabels(rc.spec?.selector),
+      ],
+    };
+  },
+};
+
+const podTemplatePrinter: TypePrinter = {
+  columns: [
+    nameColumn(),
+    column('Containers', 'Names of each container in the template.'),
+    column('Images', 'Images referenced by each container in the template.'),
+    column('Pod Labels', 'The labels for the pod template.'),
+  ],
+  print(obj) {
+    const template = obj as PodTemplate;
+    const [names, images] = containerCells(template.template?.spec?.containers);
+    return { cells: [metaOf(template).name ?? '', names, images, formatLabels(template.template?.metadata?.labels)] };
+  },
+};
+
 /** Printers of core/v1 types (Pod excepted), by kind. */
 export const corePrinters: Readonly<Record<string, TypePrinter>> = {
   Node: nodePrinter,
@@ -483,4 +529,6 @@ export const corePrinters: Readonly<Record<string, TypePrinter>> = {
   Event: coreEventPrinter,
   PersistentVolume: persistentVolumePrinter,
   PersistentVolumeClaim: persistentVolumeClaimPrinter,
+  ReplicationController: replicationControllerPrinter,
+  PodTemplate: podTemplatePrinter,
 };

@@ -46,7 +46,8 @@ describe('tableFor', () => {
       assert.equal(name.format, 'name');
       // Roles and LimitRanges have upstream's columns NAME, CREATED AT.
       const age = r.kind === 'Role' || r.kind === 'ClusterRole' || r.kind === 'LimitRange' ? 'Created At' : 'Age';
-      if (r.kind !== 'Event') assert.ok(cols.some((c) => c.name === age), `${r.plural} has ${age}`);
+      // Upstream prints PodTemplates without an age: NAME, CONTAINERS, IMAGES, POD LABELS.
+      if (r.kind !== 'Event' && r.kind !== 'PodTemplate') assert.ok(cols.some((c) => c.name === age), `${r.plural} has ${age}`);
     }
   });
 
@@ -216,6 +217,13 @@ describe('workloads', () => {
     const d = { metadata: { name: 'web', creationTimestamp: created }, spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template }, status: { readyReplicas: 2, updatedReplicas: 3, availableReplicas: 2 } };
     assert.deepEqual(row('apps', 'deployments', d), ['web', '2/3', 3, 2, '3m', 'app,log', 'nginx:1.27,busybox', 'app=web']);
     assert.deepEqual(row('apps', 'deployments', { metadata: { name: 'x' }, spec: { replicas: 0, template } }).slice(1, 4), ['0/0', 0, 0]);
+  });
+
+  test('ReplicationController and PodTemplate', () => {
+    const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } };
+    const rc = { metadata: { name: 'rc', creationTimestamp: created }, spec: { replicas: 3, selector: { app: 'web' }, template }, status: { replicas: 2, readyReplicas: 1 } };
+    assert.deepEqual(row('', 'replicationcontrollers', rc), ['rc', 3, 2, 1, '3m', 'app', 'nginx:1.27', 'app=web']);
+    assert.deepEqual(row('', 'podtemplates', { metadata: { name: 'pt' }, template }), ['pt', 'app', 'nginx:1.27', 'app=web']);
   });
 
   test('ReplicaSet, StatefulSet, DaemonSet', () => {

@@ -48,7 +48,7 @@ function validateRequiredSelector(spec: JsonObject, field: string, kind: string)
 }
 
 /** Upstream's ValidatePodTemplateSpecForReplicaSet (also used by Deployments and DaemonSets). */
-function validateReplicatedTemplate(spec: JsonObject, field: string, kind: string): FieldError[] {
+export function validateReplicatedTemplate(spec: JsonObject, field: string, kind: string): FieldError[] {
   const errs: FieldError[] = [];
   const templatePath = child(field, 'template');
   if (!asObject(spec.template)) return [required(templatePath)];

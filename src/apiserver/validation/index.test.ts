@@ -634,3 +634,48 @@ describe('config, storage and others', () => {
     ]);
   });
 });
+
+describe('service address updates', () => {
+  const svc = (spec: Json): Json => ({ metadata: meta('s'), spec: { ports: [{ port: 80 }], ...spec } });
+  const dual = svc({ clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5', 'fd00::5'], ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack' });
+  test('clusterIPs and ipFamilies set may not change, as upstream', () => {
+    const errs = update('', 'Service', svc({ clusterIP: '10.43.0.6', clusterIPs: ['10.43.0.6'] }), svc({ clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5'] }));
+    assert.deepEqual(errs, [{ type: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', value: ['10.43.0.6'], detail: 'may not change once set' }]);
+    const families = update('', 'Service', svc({ clusterIPs: ['10.43.0.5'], ipFamilies: ['IPv6'] }), svc({ clusterIPs: ['10.43.0.5'], ipFamilies: ['IPv4'] }));
+    assert.deepEqual(summary(families).filter((l) => l.includes('ipFamilies[0]')), ['FieldValueInvalid spec.ipFamilies[0]']);
+    assert.equal(withField(families, 'spec.ipFamilies[0]')?.detail, 'may not change once set');
+  });
+  test('dropping the secondary family needs SingleStack; headless Services may change families', () => {
+    const down = update('', 'Service', svc({ clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'PreferDualStack' }), dual);
+    assert.deepEqual(
+      down.map((e) => e.detail),
+      ["must be set to 'SingleStack' when releasing the secondary clusterIP", "must be set to 'SingleStack' when releasing the secondary ipFamily"],
+    );
+    assert.deepEqual(update('', 'Service', svc({ clusterIP: '10.43.0.5', clusterIPs: ['10.43.0.5'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' }), dual), []);
+    const headless = (families: string[]) => svc({ clusterIP: 'None', clusterIPs: ['None'], ipFamilies: families, ipFamilyPolicy: 'SingleStack' });
+    assert.deepEqual(update('', 'Service', headless(['IPv6']), headless(['IPv4'])), []);
+  });
+});
+
+describe('ReplicationController and PodTemplate', () => {
+  const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
+  test('a ReplicationController takes its selector from the template; a mismatch, no template labels or a Never policy are refused', () => {
+    assert.deepEqual(create('', 'ReplicationController', { metadata: meta('rc'), spec: { template } }), []);
+    const mismatch = create('', 'ReplicationController', { metadata: meta('rc'), spec: { selector: { app: 'other' }, template } });
+    assert.deepEqual(mismatch, [{ type: 'FieldValueInvalid', field: 'spec.template.metadata.labels', value: { app: 'web' }, detail: '`selector` does not match template `labels`' }]);
+    const unlabelled = create('', 'ReplicationController', { metadata: meta('rc'), spec: { template: { spec: template.spec } } });
+    assert.deepEqual(summary(unlabelled), ['FieldValueRequired spec.selector']);
+    const never = create('', 'ReplicationController', { metadata: meta('rc'), spec: { replicas: -1, template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' } } } });
+    assert.deepEqual(summary(never), ['FieldValueInvalid spec.replicas', 'FieldValueNotSupported spec.template.spec.restartPolicy']);
+  });
+  test('a ReplicationController selector may change (unlike a ReplicaSet one)', () => {
+    const old = { metadata: meta('rc'), spec: { selector: { app: 'web' }, template } };
+    const relabelled = { metadata: meta('rc'), spec: { selector: { tier: 'x' }, template: { ...template, metadata: { labels: { tier: 'x' } } } } };
+    assert.deepEqual(update('', 'ReplicationController', relabelled, old), []);
+  });
+  test('a PodTemplate validates its template as a pod template', () => {
+    assert.deepEqual(create('', 'PodTemplate', { metadata: meta('pt'), template }), []);
+    const bad = create('', 'PodTemplate', { metadata: meta('pt'), template: { spec: { containers: [{ name: 'c' }] } } });
+    assert.deepEqual(summary(bad), ['FieldValueRequired template.spec.containers[0].image']);
+  });
+});

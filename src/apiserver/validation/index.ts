@@ -10,6 +10,7 @@ import { validateNetworkPolicy, validateNetworkPolicyUpdate } from './network-po
 import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod.js';
 import { validateRbacCreate, validateRbacUpdate } from './rbac.js';
 import { validatePolicyCreate, validatePolicyUpdate } from './policy.js';
+import { validatePodTemplate, validateReplicationController } from './replication-controller.js';
 import {
   validateEndpoints,
   validateEndpointSlice,
@@ -48,6 +49,8 @@ export function validateCreate(type: ResourceType, obj: Record<string, unknown>)
       if (type.kind === 'Pod') return validatePod(o);
       if (type.kind === 'Service') return validateService(o);
       if (type.kind === 'Endpoints') return validateEndpoints(o);
+      if (type.kind === 'ReplicationController') return validateReplicationController(o);
+      if (type.kind === 'PodTemplate') return validatePodTemplate(o);
       return validateCoreCreate(type.group, type.kind, o);
     default:
       return validateCoreCreate(type.group, type.kind, o);
@@ -80,6 +83,8 @@ export function validateUpdate(type: ResourceType, obj: Record<string, unknown>,
     case '':
       if (type.kind === 'Pod') return validatePodUpdate(o, p);
       if (type.kind === 'Service') return validateServiceUpdate(o, p);
+      if (type.kind === 'ReplicationController') return validateReplicationController(o, p);
+      if (type.kind === 'PodTemplate') return validatePodTemplate(o, p);
       if (type.kind === 'Endpoints') {
         return [...validateObjectMetaUpdate(o.metadata, p.metadata), ...validateEndpoints(o).filter((e) => !e.field.startsWith('metadata'))];
       }
@@ -106,6 +111,7 @@ export function validateStatusUpdate(type: ResourceType, obj: Record<string, unk
     case 'apps/ReplicaSet':
     case 'apps/StatefulSet':
     case 'apps/DaemonSet':
+    case '/ReplicationController':
       return validateAppsStatusUpdate(o, p);
     case 'batch/Job':
       return validateJobStatusUpdate(o, p);

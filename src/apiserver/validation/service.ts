@@ -213,15 +213,47 @@ export function validateServiceUpdate(service: JsonObject, old: JsonObject): Fie
   if (spec.type === 'LoadBalancer' && oldSpec.type === 'LoadBalancer' && !deepEqual(spec.loadBalancerClass, oldSpec.loadBalancerClass)) {
     errs.push(invalid('spec.loadBalancerClass', spec.loadBalancerClass ?? null, 'may not change once set'));
   }
+  // Moves to and from ExternalName may drop or gain addresses; otherwise they are kept.
   if (spec.type !== 'ExternalName' && oldSpec.type !== 'ExternalName') {
-    const ips = Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [];
-    const oldIPs = Array.isArray(oldSpec.clusterIPs) ? oldSpec.clusterIPs : [];
-    if (oldIPs.length > 0 && ips.length > 0 && ips[0] !== oldIPs[0]) {
-      errs.push(invalid('spec.clusterIPs[0]', ips, 'may not change once set'));
+    errs.push(...stackChangeErrors(spec, oldSpec, 'clusterIPs', 'clusterIP', spec.clusterIPs));
+    const headless = isHeadless(spec);
+    // A headless Service may change families, and so may one becoming or ceasing to be headless.
+    if (headless === isHeadless(oldSpec) && !headless) {
+      errs.push(...stackChangeErrors(spec, oldSpec, 'ipFamilies', 'ipFamily', spec.clusterIPs));
     }
-    if (ips.length > 0 && oldIPs.length > 1 && ips.length < oldIPs.length && spec.ipFamilyPolicy === 'RequireDualStack') {
-      errs.push(invalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy, 'must be `SingleStack` or `PreferDualStack` when removing a secondary IP'));
+  }
+  return errs;
+}
+
+function isHeadless(spec: JsonObject): boolean {
+  return Array.isArray(spec.clusterIPs) && spec.clusterIPs.length === 1 && spec.clusterIPs[0] === 'None';
+}
+
+/**
+ * Upstream's rules for changing a Service's `clusterIPs` or `ipFamilies` (its
+ * validateUpgradeDowngrade* checks): entries already set may not change; the primary may not
+ * go; dropping the secondary needs ipFamilyPolicy SingleStack. `clusterIPs` is what the
+ * primary-unset check of ipFamilies looks at, as upstream's.
+ */
+function stackChangeErrors(spec: JsonObject, oldSpec: JsonObject, key: 'clusterIPs' | 'ipFamilies', noun: string, clusterIPs: unknown): FieldError[] {
+  const list = Array.isArray(spec[key]) ? (spec[key] as unknown[]) : [];
+  const oldList = Array.isArray(oldSpec[key]) ? (oldSpec[key] as unknown[]) : [];
+  const ips = Array.isArray(clusterIPs) ? clusterIPs : [];
+  const field = `spec.${key}`;
+  const errs: FieldError[] = [];
+  if (list.length === oldList.length) {
+    oldList.forEach((v, i) => {
+      if (v !== list[i]) errs.push(invalid(key === 'clusterIPs' ? at(field, i) : at(field, 0), list, 'may not change once set'));
+    });
+  } else if (list.length < oldList.length) {
+    const primaryGone = key === 'clusterIPs' ? list.length === 0 : ips.length === 0;
+    if (primaryGone) errs.push(invalid(at(field, 0), list, `primary ${noun} can not be unset`));
+    if (list.length > 0 && list[0] !== oldList[0]) errs.push(invalid(at(field, 0), key === 'clusterIPs' ? list : ips, 'may not change once set'));
+    if (list.length === 1 && spec.ipFamilyPolicy !== 'SingleStack') {
+      errs.push(invalid('spec.ipFamilyPolicy', spec.ipFamilyPolicy ?? null, `must be set to 'SingleStack' when releasing the secondary ${noun}`));
     }
+  } else if (oldList.length > 0 && list[0] !== oldList[0]) {
+    errs.push(invalid(at(field, 0), key === 'clusterIPs' ? list : ips, 'may not change once set'));
   }
   return errs;
 }

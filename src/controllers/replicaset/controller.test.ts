@@ -4,7 +4,7 @@ import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { resources } from '../../client/client.js';
-import { ReplicaSetController, slowStartBatch } from './controller.js';
+import { ReplicaSetController, replicationControllerReplicatedKind, slowStartBatch } from './controller.js';
 import { podsToDelete } from './pods.js';
 import { listPods, markReady, newHarness, settleFor, type Harness } from '../../testing/replicaset.js';
 import { waitFor } from '../../testing/wait.js';
@@ -243,5 +243,39 @@ describe('ReplicaSet controller', () => {
     await waitFor('status', async () => (await getRS(h, 'web')).status?.replicas === 1, { clock: h.clock });
     stop.abort();
     await run;
+  });
+});
+
+describe('ReplicationController controller (the same code over ReplicationControllers)', () => {
+  test('keeps replicas of a ReplicationController, with v1 owner references; a ReplicaSet controller leaves its pods alone', async () => {
+    const h = newHarness();
+    const rcController = new ReplicaSetController(h.ctx, { kind: replicationControllerReplicatedKind });
+    const rsController = new ReplicaSetController(h.ctx);
+    assert.equal(rcController.name, 'replication-controller');
+    const stop = new AbortController();
+    h.informers.start(stop.signal);
+    await h.informers.waitForSync(stop.signal);
+    const runs = [runController(h.ctx, rcController, stop.signal), runController(h.ctx, rsController, stop.signal)];
+    const rc = {
+      apiVersion: 'v1',
+      kind: 'ReplicationController',
+      metadata: { name: 'legacy', namespace: 'default' },
+      spec: { replicas: 2, selector: { app: 'legacy' }, template: { metadata: { labels: { app: 'legacy' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+    };
+    const created = await h.client.create(resources.replicationcontrollers, 'default', rc as KubeObject);
+    await waitFor('2 pods', async () => (await listPods(h.client)).length === 2, { clock: h.clock });
+    for (const pod of await listPods(h.client)) {
+      assert.match(pod.metadata?.name ?? '', /^legacy-[a-z0-9]{5}$/);
+      assert.deepEqual(pod.metadata?.ownerReferences, [
+        { apiVersion: 'v1', kind: 'ReplicationController', name: 'legacy', uid: created.metadata?.uid, controller: true, blockOwnerDeletion: true },
+      ]);
+    }
+    await waitFor('status', async () => ((await h.client.get(resources.replicationcontrollers, 'default', 'legacy')).status as { replicas?: number })?.replicas === 2, {
+      clock: h.clock,
+    });
+    await h.client.patch(resources.replicationcontrollers, 'default', 'legacy', 'merge', { spec: { replicas: 1 } });
+    await waitFor('scaled down', async () => (await listPods(h.client)).length === 1, { clock: h.clock });
+    stop.abort();
+    await Promise.all(runs);
   });
 });

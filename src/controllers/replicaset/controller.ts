@@ -1,13 +1,16 @@
 /**
  * The ReplicaSet controller, after upstream's pkg/controller/replicaset: keeps spec.replicas
  * active pods per ReplicaSet, adopting and releasing pods by selector, and reports status.
+ * The same code runs ReplicationControllers (as upstream's replication manager does), the
+ * kind's differences told by a {@link ReplicatedKind}.
  */
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import { errorMessage, isStatusError } from '../../apimachinery/errors.js';
 import { cloneJSON, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
 import { labelSelectorFromObject, matchesLabels, type LabelSelectorExpr } from '../../apimachinery/selectors/labels.js';
-import { resources } from '../../client/client.js';
+import { resources, type ResourceRef } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
@@ -25,8 +28,45 @@ export const replicaSetControllerName = 'replicaset-controller';
 /** The kind of ReplicaSets, as the controller references of their pods name it. */
 export const replicaSetKind: GroupVersionKind = { group: 'apps', version: 'v1', kind: 'ReplicaSet' };
 
+/** The component name of the ReplicationController controller's events (upstream's). */
+export const replicationControllerName = 'replication-controller';
+
+/** What differs between the kinds the controller keeps replicas of. */
+export interface ReplicatedKind {
+  /** The kind, as the controller references of its pods name it. */
+  gvk: GroupVersionKind;
+  /** Where objects of the kind are read and their status written. */
+  resource: ResourceRef;
+  /** The component name of its events. */
+  controllerName: string;
+  /** The name of its work queue (and of the queue's metrics). */
+  queueName: string;
+  /** An object's selector as a LabelSelector. */
+  selectorOf(obj: ReplicaSet): LabelSelector | undefined;
+}
+
+/** ReplicaSets (apps/v1). */
+export const replicaSetReplicatedKind: ReplicatedKind = {
+  gvk: replicaSetKind,
+  resource: resources.replicasets,
+  controllerName: replicaSetControllerName,
+  queueName: 'replicaset',
+  selectorOf: (rs) => rs.spec?.selector,
+};
+
+/** ReplicationControllers (v1): their selector is a plain label map, read as matchLabels. */
+export const replicationControllerReplicatedKind: ReplicatedKind = {
+  gvk: { group: '', version: 'v1', kind: 'ReplicationController' },
+  resource: resources.replicationcontrollers,
+  controllerName: replicationControllerName,
+  queueName: 'replicationmanager',
+  selectorOf: (rc) => ({ matchLabels: (rc.spec?.selector ?? {}) as Record<string, string> }),
+};
+
 /** Options of {@link ReplicaSetController}. */
 export interface ReplicaSetControllerOptions {
+  /** The kind kept. Default: ReplicaSets. */
+  kind?: ReplicatedKind;
   /** Concurrent syncs (upstream's --concurrent-replicaset-syncs). Default 5. */
   workers?: number;
   /** Most pods created or deleted in one sync (upstream's BurstReplicas). Default 500. */
@@ -53,8 +93,8 @@ export async function slowStartBatch(count: number, initialBatchSize: number, fn
   return { successes };
 }
 
-/** The pod upstream's GetPodFromTemplate builds for a ReplicaSet. */
-export function podFromTemplate(rs: ReplicaSet): Pod {
+/** The pod upstream's GetPodFromTemplate builds for a ReplicaSet (or another kind's object of the same shape). */
+export function podFromTemplate(rs: ReplicaSet, ownerKind: GroupVersionKind = replicaSetKind): Pod {
   const template = rs.spec?.template;
   const templateMeta = template?.metadata ?? {};
   const pod: Pod = {
@@ -63,7 +103,7 @@ export function podFromTemplate(rs: ReplicaSet): Pod {
     metadata: {
       generateName: `${rs.metadata?.name ?? ''}-`,
       namespace: rs.metadata?.namespace,
-      ownerReferences: [newControllerRef(rs as KubeObject, replicaSetKind)],
+      ownerReferences: [newControllerRef(rs as KubeObject, ownerKind)],
     },
     spec: cloneJSON(template?.spec ?? { containers: [] }),
   };
@@ -86,8 +126,9 @@ function podKeyOf(pod: Pod): string {
  * a ReplicaFailure condition while creates or deletes fail.
  */
 export class ReplicaSetController implements Controller {
-  readonly name = replicaSetControllerName;
-  readonly queueName = 'replicaset';
+  readonly name: string;
+  readonly queueName: string;
+  private readonly kind: ReplicatedKind;
   /** Outstanding creations and deletions per ReplicaSet key. */
   readonly expectations: ControllerExpectations;
 
@@ -102,12 +143,15 @@ export class ReplicaSetController implements Controller {
     private readonly ctx: ControllerContext,
     options: ReplicaSetControllerOptions = {},
   ) {
+    this.kind = options.kind ?? replicaSetReplicatedKind;
+    this.name = this.kind.controllerName;
+    this.queueName = this.kind.queueName;
     this.workers = options.workers ?? 5;
     this.burstReplicas = options.burstReplicas ?? 500;
     this.initialBatchSize = options.slowStartInitialBatchSize ?? 1;
     this.expectations = new ControllerExpectations(ctx.clock);
-    this.recorder = ctx.recorder(replicaSetControllerName);
-    this.replicaSets = ctx.informers.informerFor<ReplicaSet & KubeObject>(resources.replicasets);
+    this.recorder = ctx.recorder(this.kind.controllerName);
+    this.replicaSets = ctx.informers.informerFor<ReplicaSet & KubeObject>(this.kind.resource);
     this.pods = ctx.informers.informerFor<Pod & KubeObject>(resources.pods, { indexers: { [controllerUIDIndex]: controllerUIDIndexValues } });
   }
 
@@ -129,7 +173,8 @@ export class ReplicaSetController implements Controller {
   /** The ReplicaSet controlling `pod` per its controller reference, if cached with the same uid. */
   private resolveOwner(pod: Pod): ReplicaSet | undefined {
     const ref = controllerOf(pod as KubeObject);
-    if (!ref || ref.kind !== 'ReplicaSet' || !ref.apiVersion?.startsWith('apps/')) return undefined;
+    const { group, kind } = this.kind.gvk;
+    if (!ref || ref.kind !== kind || (ref.apiVersion?.includes('/') ? ref.apiVersion.split('/')[0] : '') !== group) return undefined;
     const rs = this.replicaSets.get(pod.metadata?.namespace ?? '', ref.name);
     return rs && rs.metadata?.uid === ref.uid ? rs : undefined;
   }
@@ -138,7 +183,7 @@ export class ReplicaSetController implements Controller {
   private selectingReplicaSets(pod: Pod): ReplicaSet[] {
     return this.replicaSets.list(pod.metadata?.namespace ?? '').filter((rs) => {
       try {
-        const selector = labelSelectorFromObject(rs.spec?.selector);
+        const selector = labelSelectorFromObject(this.kind.selectorOf(rs));
         return !selector.matchesNothing && selector.requirements.length > 0 && matchesLabels(selector, pod.metadata?.labels);
       } catch {
         // An invalid selector selects nothing; the sync reports it.
@@ -205,7 +250,7 @@ export class ReplicaSetController implements Controller {
     const rs = cached as ReplicaSet;
     let selector: LabelSelectorExpr;
     try {
-      selector = labelSelectorFromObject(rs.spec?.selector);
+      selector = labelSelectorFromObject(this.kind.selectorOf(rs));
     } catch (err) {
       this.ctx.onError(err, `${this.name} ${key}: invalid selector`);
       return {};
@@ -218,11 +263,11 @@ export class ReplicaSetController implements Controller {
     const pods = await claimObjects<Pod & KubeObject>({
       client: this.ctx.client,
       owner: cached,
-      ownerKind: replicaSetKind,
+      ownerKind: this.kind.gvk,
       selector,
       ownedRef: resources.pods,
       candidates: active,
-      recheckOwner: () => recheckOwner(this.ctx.client, resources.replicasets, cached),
+      recheckOwner: () => recheckOwner(this.ctx.client, this.kind.resource, cached),
     });
     let manageError: unknown;
     if (needsSync && !rs.metadata?.deletionTimestamp) {
@@ -276,7 +321,7 @@ export class ReplicaSetController implements Controller {
   private async createPod(rs: ReplicaSet): Promise<void> {
     const namespace = rs.metadata?.namespace ?? '';
     try {
-      const created = await this.ctx.client.create<Pod & KubeObject>(resources.pods, namespace, podFromTemplate(rs) as Pod & KubeObject);
+      const created = await this.ctx.client.create<Pod & KubeObject>(resources.pods, namespace, podFromTemplate(rs, this.kind.gvk) as Pod & KubeObject);
       this.recorder.event(rs as KubeObject, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name ?? ''}`);
     } catch (err) {
       this.recorder.event(rs as KubeObject, 'Warning', 'FailedCreate', `Error creating: ${errorMessage(err)}`);
@@ -350,12 +395,12 @@ export class ReplicaSetController implements Controller {
     for (let attempt = 0; ; attempt++) {
       try {
         const updated = { ...cloneJSON(target), status: { ...next, observedGeneration: target.metadata?.generation ?? 0 } };
-        await this.ctx.client.update(resources.replicasets, namespace, updated as KubeObject, { subresource: 'status' });
+        await this.ctx.client.update(this.kind.resource, namespace, updated as KubeObject, { subresource: 'status' });
         return;
       } catch (err) {
         if (isStatusError(err, 404)) return;
         if (!isStatusError(err, 409) || attempt > 0) throw err;
-        target = (await this.ctx.client.get<ReplicaSet & KubeObject>(resources.replicasets, namespace, rs.metadata?.name ?? '')) as ReplicaSet;
+        target = (await this.ctx.client.get<ReplicaSet & KubeObject>(this.kind.resource, namespace, rs.metadata?.name ?? '')) as ReplicaSet;
       }
     }
   }
@@ -363,3 +408,6 @@ export class ReplicaSetController implements Controller {
 
 /** Builds the ReplicaSet controller with default options. */
 export const replicaSetControllerFactory: ControllerFactory = (ctx) => new ReplicaSetController(ctx);
+
+/** Builds the ReplicationController controller (upstream's replication manager): the same controller over ReplicationControllers. */
+export const replicationControllerFactory: ControllerFactory = (ctx) => new ReplicaSetController(ctx, { kind: replicationControllerReplicatedKind });
