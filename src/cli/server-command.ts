@@ -292,8 +292,9 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     const running: Promise<void>[] = [];
     const apiLog = logger?.child('apiserver').error ?? log;
     running.push(feedNodeGraph({ client, graph: nodeGraph, clock: systemClock, signal, onError: (err) => apiLog(`node authorizer graph: ${errorMessage(err)}`) }));
+    // kube-controller-manager's CSR approving and signing controllers, under their identity.
     const signer = new CSRSigningController({
-      client,
+      client: client.as(serviceAccountUser(systemNamespace, 'certificate-controller')),
       clientCA: credentials.clientCA,
       servingCA: credentials.serverCA,
       clock: systemClock,

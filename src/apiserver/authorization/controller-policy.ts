@@ -23,6 +23,7 @@ const core = '';
 const apps = 'apps';
 const extensions = 'extensions';
 const batch = 'batch';
+const certificates = 'certificates.k8s.io';
 const events = rule(['create', 'update', 'patch'], [core, 'events.k8s.io'], ['events']);
 
 /**
@@ -31,6 +32,14 @@ const events = rule(['create', 'update', 'patch'], [core, 'events.k8s.io'], ['ev
  */
 export function controllerRoleRules(): Record<string, PolicyRule[]> {
   return {
+    'certificate-controller': [
+      rule(['get', 'list', 'watch', 'delete'], [certificates], ['certificatesigningrequests']),
+      rule(['update'], [certificates], ['certificatesigningrequests/status', 'certificatesigningrequests/approval']),
+      rule(['approve'], [certificates], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet']),
+      rule(['sign'], [certificates], ['signers'], ['kubernetes.io/legacy-unknown', 'kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
+      rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+      events,
+    ],
     'clusterrole-aggregation-controller': [rule(['escalate', 'get', 'list', 'watch', 'update', 'patch'], [rbacGroup], ['clusterroles'])],
     'cronjob-controller': [
       rule(['get', 'list', 'watch', 'update'], [batch], ['cronjobs']),
