@@ -11,7 +11,7 @@ import type { KubeObject } from '../apimachinery/object.js';
 import { AUTHENTICATED_GROUP } from '../pki/verify.js';
 import type { UserInfo } from '../apiserver/auth.js';
 import { NODE_USER_PREFIX, NODES_GROUP } from '../apiserver/authorization/node-authorizer.js';
-import { serviceAccountUser, systemNamespace, systemServiceAccountNames } from '../apiserver/authorization/controller-policy.js';
+import { k3sControllerUserName, serviceAccountUser, systemNamespace, systemServiceAccountNames } from '../apiserver/authorization/controller-policy.js';
 import { resources, type Client } from '../client/client.js';
 import type { ControllerFactory } from '../client/controller.js';
 import { clusterRoleAggregationControllerFactory } from '../controllers/clusterroleaggregation/controller.js';
@@ -37,6 +37,8 @@ import { schedulerFactory } from '../scheduler/scheduler.js';
 export const controllerManagerUser: UserInfo = { user: 'system:kube-controller-manager', groups: [AUTHENTICATED_GROUP] };
 /** upstream's kube-scheduler user. */
 export const schedulerUser: UserInfo = { user: 'system:kube-scheduler', groups: [AUTHENTICATED_GROUP] };
+/** k3s's network policy controller user (bound to `system:k3s-controller`). */
+export const k3sControllerUser: UserInfo = { user: k3sControllerUserName, groups: [AUTHENTICATED_GROUP] };
 /** upstream's kube-proxy user (bound to `system:node-proxier`). */
 export const kubeProxyUser: UserInfo = { user: 'system:kube-proxy', groups: [AUTHENTICATED_GROUP] };
 

@@ -33,7 +33,7 @@ import { feedNodeGraph } from '../apiserver/authorization/node-graph-informers.j
 import { CSRSigningController } from '../apiserver/certificates/csr-signing-controller.js';
 import { defaultNodeIP } from '../kubelet/machine-info.js';
 import { coreDnsServiceAccount, serviceAccountUser, systemNamespace } from '../apiserver/authorization/controller-policy.js';
-import { controllerManagerUser, controllerServiceAccounts, controllerUser, ensureSystemServiceAccounts, kubeProxyUser, nodeUser } from './controller-identities.js';
+import { controllerManagerUser, controllerServiceAccounts, controllerUser, ensureSystemServiceAccounts, k3sControllerUser, kubeProxyUser, nodeUser } from './controller-identities.js';
 import { defaultDataDir, flagHelp, UsageError, type FlagSpec } from './flags.js';
 import { configFlags, parseFlagsWithConfig } from './config-file.js';
 import { loggerFromFlags } from './log-flags.js';
@@ -359,7 +359,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
         running.push(agent.start(signal).catch((err: unknown) => log(`node agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)));
         if (!config.node.disableKubeProxy) {
           const node = { nodeName: agent.nodeName, nodeIPs: [agent.nodeIP], clusterCIDR: config.clusterCIDR, serviceCIDR: config.serviceCIDR };
-          running.push(runServiceProxy({ client: client.as(kubeProxyUser), node, signal, log: logger?.child('proxy').info ?? log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
+          running.push(runServiceProxy({ client: client.as(kubeProxyUser), policyClient: client.as(k3sControllerUser), node, signal, log: logger?.child('proxy').info ?? log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
         }
       } else if (!config.node.containerRuntimeEndpoint && !containerdAvailable()) {
         log('containerd is not installed: no node agent runs in this server (install containerd, or use --simulated-nodes)');

@@ -3,7 +3,8 @@
  * `system:controller:<name>` per controller of kube-controller-manager, bound to the
  * ServiceAccount `kube-system/<name>` the controller acts as (`--use-service-account-credentials`),
  * for the controllers Skiff runs; and the identities of the other components inside
- * `skiff server` (CoreDNS's ServiceAccount and role, as its addon manifest has them).
+ * `skiff server` (CoreDNS's ServiceAccount and role, as its addon manifest has them; k3s's
+ * `system:k3s-controller` for the NetworkPolicy enforcer).
  */
 import type { ClusterRole, ClusterRoleBinding, PolicyRule } from 'kubernetes-types/rbac/v1.js';
 import { AUTHENTICATED_GROUP } from '../../pki/verify.js';
@@ -153,6 +154,17 @@ export const coreDnsRules: PolicyRule[] = [
   rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
 ];
 
+/** The user k3s's NetworkPolicy controller acts as. */
+export const k3sControllerUserName = 'system:k3s-controller';
+
+/** k3s's ClusterRole `system:k3s-controller` (its network policy controller's reads). */
+export const k3sControllerRules: PolicyRule[] = [
+  rule(['get'], [core], ['nodes']),
+  rule(['list', 'watch'], [core], ['namespaces']),
+  rule(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies']),
+  rule(['list', 'get', 'watch'], [core], ['endpoints', 'pods']),
+];
+
 /** The user of a ServiceAccount, as its token authenticates: `system:serviceaccount:<ns>:<name>` and its groups. */
 export function serviceAccountUser(namespace: string, name: string): UserInfo {
   return {
@@ -166,16 +178,20 @@ export function systemServiceAccountNames(): string[] {
   return [...Object.keys(controllerRoleRules()), coreDnsServiceAccount];
 }
 
-/** The controller ClusterRoles and `system:coredns` (labels and annotations are the bootstrap policy's). */
+/** The controller ClusterRoles, `system:coredns` and `system:k3s-controller` (labels and annotations are the bootstrap policy's). */
 export function controllerClusterRoles(): ClusterRole[] {
   const roles = Object.entries(controllerRoleRules()).map(([name, rules]) => clusterRole(controllerRolePrefix + name, rules));
-  return [...roles, clusterRole('system:coredns', coreDnsRules)];
+  return [...roles, clusterRole('system:coredns', coreDnsRules), clusterRole(k3sControllerUserName, k3sControllerRules)];
 }
 
 /** Each controller role bound to its ServiceAccount in kube-system, and `system:coredns` to CoreDNS's. */
 export function controllerClusterRoleBindings(): ClusterRoleBinding[] {
   const bindings = Object.keys(controllerRoleRules()).map((name) => clusterRoleBinding(controllerRolePrefix + name, name));
-  return [...bindings, clusterRoleBinding('system:coredns', coreDnsServiceAccount)];
+  const k3sController: ClusterRoleBinding = {
+    ...clusterRoleBinding(k3sControllerUserName, ''),
+    subjects: [{ apiGroup: rbacGroup, kind: 'User', name: k3sControllerUserName }],
+  };
+  return [...bindings, clusterRoleBinding('system:coredns', coreDnsServiceAccount), k3sController];
 }
 
 function clusterRole(name: string, rules: PolicyRule[]): ClusterRole {
