@@ -1,7 +1,12 @@
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
+import type { StatusError } from '../apimachinery/errors.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import type { ResourceOperations } from './operations.js';
 import type { Client, ListOptions, ObjectList, PatchOptions, PatchType, ResourceRef, WatchEventOf, WatchOptions, WriteOptions } from '../client/client.js';
+import type { UserInfo } from './auth.js';
+import { nameSelectedBy } from './authorization/attributes.js';
+import { forbiddenError } from './authorization/forbidden.js';
+import type { RequestAttributes } from './authorization/rules.js';
 
 const patchMediaTypes: Record<PatchType, string> = {
   json: 'application/json-patch+json',
@@ -18,16 +23,37 @@ const patchMediaTypes: Record<PatchType, string> = {
  */
 const maxRunWithoutYieldMs = 4;
 
+/** What decides an in-process request of a user: the server's authorizer chain (`authorizeAttributes`). */
+export interface AttributesAuthorizer {
+  authorizeAttributes(user: UserInfo, attributes: RequestAttributes): { allowed: boolean; reason?: string };
+}
+
 /** Options of {@link InProcessClient}. */
 export interface InProcessClientOptions {
   /** The field manager writes are recorded under (default `skiff`). */
   fieldManager?: string;
+  /**
+   * The user this client acts as: each call is authorized as that user would be over HTTPS.
+   * Default: none, every call is allowed (bootstrap steps that run before RBAC is ready).
+   */
+  user?: UserInfo;
+  /** Decides the calls of {@link user} and of clients made with {@link InProcessClient.as}. Required for either. */
+  authorizer?: AttributesAuthorizer;
+  /**
+   * Runs a write as a request of a user, so admission sees who writes (ApiServer.runAsUser).
+   * Default: the write runs without a user (admission trusts it).
+   */
+  runAsUser?: <T>(user: UserInfo, write: () => Promise<T>) => Promise<T>;
+  /** Told about each refused call (e.g. to log it). Default: nothing. */
+  onForbidden?: (error: StatusError) => void;
 }
 
 /**
  * The {@link Client} of components that run inside `skiff server`: it calls the API server's
  * resource operations directly, with the same defaulting, validation, admission and errors
- * as HTTPS clients get, but no sockets, TLS or JSON on the way.
+ * as HTTPS clients get, but no sockets, TLS or JSON on the way. Made with a `user` (or with
+ * {@link as}) it acts as that user: each call is authorized by the same chain, from the same
+ * in-memory indexes, and a refused one fails with the same 403 Status as over HTTPS.
  */
 export class InProcessClient implements Client {
   private readonly fieldManager: string;
@@ -35,9 +61,33 @@ export class InProcessClient implements Client {
 
   constructor(
     private readonly ops: ResourceOperations,
-    options: InProcessClientOptions = {},
+    private readonly options: InProcessClientOptions = {},
   ) {
     this.fieldManager = options.fieldManager ?? 'skiff';
+    if (options.user && !options.authorizer) throw new Error('InProcessClient: a user needs an authorizer');
+  }
+
+  /** A client on the same server acting as `user` (authorized by this client's authorizer). */
+  as(user: UserInfo, options: Pick<InProcessClientOptions, 'fieldManager'> = {}): InProcessClient {
+    return new InProcessClient(this.ops, { ...this.options, ...options, user });
+  }
+
+  /** Throws upstream's 403 when this client's user may not do what `attributes` ask. */
+  private authorize(verb: string, ref: ResourceRef, namespace: string, name: string, subresource = ''): void {
+    const { user, authorizer } = this.options;
+    if (!user || !authorizer) return;
+    const attributes: RequestAttributes = { isResourceRequest: true, verb, apiGroup: ref.group, namespace, resource: ref.resource, subresource, name, path: '' };
+    const decision = authorizer.authorizeAttributes(user, attributes);
+    if (decision.allowed) return;
+    const error = forbiddenError(user, attributes, decision.reason);
+    this.options.onForbidden?.(error);
+    throw error;
+  }
+
+  /** Runs a write as this client's user, so admission sees it. */
+  private asUser<T>(write: () => Promise<T>): Promise<T> {
+    const { user, runAsUser } = this.options;
+    return user && runAsUser ? runAsUser(user, write) : write();
   }
 
   /** Takes an event loop turn when calls have run for {@link maxRunWithoutYieldMs} without one. */
@@ -62,11 +112,13 @@ export class InProcessClient implements Client {
 
   async get<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, name: string): Promise<T> {
     await this.yieldToEventLoop();
+    this.authorize('get', ref, namespace, name);
     return (await this.ops.get(this.store(ref), namespace, name)) as T;
   }
 
   async list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, options: ListOptions = {}): Promise<ObjectList<T>> {
     await this.yieldToEventLoop();
+    this.authorize('list', ref, namespace, nameSelectedBy(options.fieldSelector) ?? '');
     const r = await this.ops.list(this.store(ref), namespace, options);
     return { items: r.items as T[], resourceVersion: r.resourceVersion, continue: r.continueToken };
   }
@@ -77,6 +129,7 @@ export class InProcessClient implements Client {
     options: WatchOptions,
     signal: AbortSignal,
   ): AsyncIterable<WatchEventOf<T>> {
+    this.authorize('watch', ref, namespace, nameSelectedBy(options.fieldSelector) ?? '');
     for await (const ev of this.ops.watch(this.store(ref), namespace, options, signal)) {
       // Objects are shared with other watchers: each receiver gets its own copy.
       yield { type: ev.type, object: structuredClone(ev.object) as T };
@@ -87,14 +140,18 @@ export class InProcessClient implements Client {
     await this.yieldToEventLoop();
     // A subresource create (a pod's binding or eviction) names its parent in the body.
     const sub = options?.subresource ?? '';
-    const r = await this.ops.create(this.store(ref), namespace, sub ? (obj.metadata?.name ?? '') : '', sub, obj, this.write(options));
+    const name = sub ? (obj.metadata?.name ?? '') : '';
+    this.authorize('create', ref, namespace, name, sub);
+    const r = await this.asUser(() => this.ops.create(this.store(ref), namespace, name, sub, obj, this.write(options)));
     return r.object as T;
   }
 
   async update<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, obj: T, options?: WriteOptions): Promise<T> {
     await this.yieldToEventLoop();
     const name = obj.metadata?.name ?? '';
-    const r = await this.ops.update(this.store(ref), namespace, name, options?.subresource ?? '', obj, this.write(options));
+    const sub = options?.subresource ?? '';
+    this.authorize('update', ref, namespace, name, sub);
+    const r = await this.asUser(() => this.ops.update(this.store(ref), namespace, name, sub, obj, this.write(options)));
     return r.object as T;
   }
 
@@ -108,16 +165,21 @@ export class InProcessClient implements Client {
   ): Promise<T> {
     await this.yieldToEventLoop();
     const body = Buffer.from(JSON.stringify(patch));
-    const r = await this.ops.patch(this.store(ref), namespace, name, options?.subresource ?? '', body, patchMediaTypes[type], {
-      ...this.write(options),
-      force: options?.force,
-    });
+    const sub = options?.subresource ?? '';
+    this.authorize('patch', ref, namespace, name, sub);
+    const r = await this.asUser(() =>
+      this.ops.patch(this.store(ref), namespace, name, sub, body, patchMediaTypes[type], {
+        ...this.write(options),
+        force: options?.force,
+      }),
+    );
     return r.object as T;
   }
 
   async delete(ref: ResourceRef, namespace: string, name: string, options: DeleteOptions & { dryRun?: boolean } = {}): Promise<KubeObject> {
     await this.yieldToEventLoop();
     const { dryRun, ...opts } = options;
-    return (await this.ops.delete(this.store(ref), namespace, name, '', opts, !!dryRun)).object;
+    this.authorize('delete', ref, namespace, name);
+    return (await this.asUser(() => this.ops.delete(this.store(ref), namespace, name, '', opts, !!dryRun))).object;
   }
 }

@@ -11,7 +11,7 @@ import { allowAuthenticated, type Authenticator, type Authorizer, type UserInfo 
 import { AccessReviews } from './authorization/reviews.js';
 import { Impersonation } from './authorization/impersonation.js';
 import type { RuleResolver } from './authorization/rule-resolver.js';
-import { requestAttributes } from './authorization/attributes.js';
+import { nameSelectedBy, requestAttributes } from './authorization/attributes.js';
 import { forbiddenError } from './authorization/forbidden.js';
 import { NodeRestrictionAdmission } from './admission/node-restriction.js';
 import { CSRRequesterAdmission } from './admission/csr-requester.js';
@@ -318,6 +318,14 @@ export class ApiServer {
     return this.operations.storeFor(group, version, plural);
   }
 
+  /**
+   * Runs `write` as a request of `user`: admission (NodeRestriction, escalation checks, CSR
+   * requester) sees that user, as for a write over HTTPS. For in-process clients acting as a user.
+   */
+  runAsUser<T>(user: UserInfo, write: () => Promise<T>): Promise<T> {
+    return this.requestUser.run(user, write);
+  }
+
   /** Marks the server ready (readyz answers ok) once bootstrap objects exist. */
   setReady(ready: boolean): void {
     this.ready = ready;
@@ -606,6 +614,6 @@ export class ApiServer {
  */
 function authorizationInfo(info: RequestInfo, query: URLSearchParams): RequestInfo {
   if (!info.isResourceRequest || info.name !== '' || (info.verb !== 'list' && info.verb !== 'watch')) return info;
-  const match = /^metadata\.name(?:=|==)([^,]+)$/.exec(query.get('fieldSelector') ?? '');
-  return match ? { ...info, name: match[1]! } : info;
+  const name = nameSelectedBy(query.get('fieldSelector') ?? undefined);
+  return name ? { ...info, name } : info;
 }

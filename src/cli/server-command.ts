@@ -38,6 +38,8 @@ import { NodeGraph } from '../apiserver/authorization/node-graph.js';
 import { feedNodeGraph } from '../apiserver/authorization/node-graph-informers.js';
 import { CSRSigningController } from '../apiserver/certificates/csr-signing-controller.js';
 import { defaultNodeIP } from '../kubelet/machine-info.js';
+import { coreDnsServiceAccount, serviceAccountUser, systemNamespace } from '../apiserver/authorization/controller-policy.js';
+import { controllerManagerUser, controllerServiceAccounts, controllerUser, ensureSystemServiceAccounts, k3sControllerUser, kubeProxyUser, nodeUser } from './controller-identities.js';
 import { defaultDataDir, flagHelp, UsageError, type FlagSpec } from './flags.js';
 import { configFlags, parseFlagsWithConfig } from './config-file.js';
 import { loggerFromFlags } from './log-flags.js';
@@ -285,20 +287,28 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       clusterConfig: clusterConfigData(config),
       store: (g, v, p) => api.store(g, v, p),
     });
-    // Components inside the server use the in-process client, which authorization never sees.
-    const client = new InProcessClient(api.operations);
+    // Components inside the server use the in-process client: privileged for bootstrap steps that
+    // run before RBAC is ready; every other component acts as its own identity (`client.as`).
+    const forbiddenLog = logger?.child('authorization').warn ?? log;
+    const client = new InProcessClient(api.operations, {
+      authorizer: authorization.authorizer,
+      runAsUser: (user, write) => api.runAsUser(user, write),
+      onForbidden: (err) => forbiddenLog(`in-process request refused: ${err.message}`),
+    });
     await authorization.start(client, signal, {
       onError: (err) => log(`rbac informer: ${errorMessage(err)}`),
     });
     await serviceAccountObjects.start({ client, signal, onError: (err) => log(`service-account token caches: ${errorMessage(err)}`) });
+    await ensureSystemServiceAccounts(client);
     api.setReady(true);
     log(`cluster ready; kubeconfig: ${credentials.kubeconfigFile}`);
     // Parts that use the store must finish before it closes.
     const running: Promise<void>[] = [];
     const apiLog = logger?.child('apiserver').error ?? log;
     running.push(feedNodeGraph({ client, graph: nodeGraph, clock: systemClock, signal, onError: (err) => apiLog(`node authorizer graph: ${errorMessage(err)}`) }));
+    // kube-controller-manager's CSR approving and signing controllers, under their identity.
     const signer = new CSRSigningController({
-      client,
+      client: client.as(serviceAccountUser(systemNamespace, 'certificate-controller')),
       clientCA: credentials.clientCA,
       servingCA: credentials.serverCA,
       clock: systemClock,
@@ -308,7 +318,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     if (dnsPort > 0) {
       running.push(
         runClusterDns({
-          client,
+          client: client.as(serviceAccountUser(systemNamespace, coreDnsServiceAccount)),
           listenAddress: config.advertiseAddress,
           port: dnsPort,
           clusterDomain: config.clusterDomain,
@@ -319,14 +329,22 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       );
     }
     if (!config.disableControllers) {
+      const rootCAPublisher = rootCAPublisherFactory(credentials.serverCA.certificatePem);
+      const tokensController = tokensControllerFactory((ns, sa, secret) => serviceAccountIssuer.issueLegacy(ns, sa, secret), credentials.serverCA.certificatePem);
+      const serviceAccounts = controllerServiceAccounts([
+        [rootCAPublisher, 'root-ca-cert-publisher'],
+        [tokensController, 'tokens-controller'],
+      ]);
+      const managerClient = client.as(controllerManagerUser);
       const manager = new ControllerManager({
-        client,
+        client: managerClient,
+        clientFor: (controller) => client.as(controllerUser(controller, serviceAccounts)),
         clock: systemClock,
         // The scheduler runs under the same leader election as the controllers.
         controllers: [
           ...allControllers,
-          rootCAPublisherFactory(credentials.serverCA.certificatePem),
-          tokensControllerFactory((ns, sa, secret) => serviceAccountIssuer.issueLegacy(ns, sa, secret), credentials.serverCA.certificatePem),
+          rootCAPublisher,
+          tokensController,
           schedulerFactory,
         ],
         discovery: new RegistryDiscovery(api.served),
@@ -347,7 +365,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       const preflight = { dataDir: config.dataDir, kubeletPort: config.node.kubeletPort, containerRuntimeEndpoint: config.node.containerRuntimeEndpoint };
       if ((config.node.containerRuntimeEndpoint || containerdAvailable()) && (await nodePreflightPasses(preflight, log))) {
         const agent = new NodeAgent({
-          client,
+          client: client.as(nodeUser(config.node.nodeName)),
           nodeName: config.node.nodeName,
           nodeIP: config.node.nodeIP || (config.advertiseAddress !== '127.0.0.1' ? config.advertiseAddress : undefined),
           dataDir: config.dataDir,
@@ -365,7 +383,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
         running.push(agent.start(signal).catch((err: unknown) => log(`node agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)));
         if (!config.node.disableKubeProxy) {
           const node = { nodeName: agent.nodeName, nodeIPs: [agent.nodeIP], clusterCIDR: config.clusterCIDR, serviceCIDR: config.serviceCIDR };
-          running.push(runServiceProxy({ client, node, signal, log: logger?.child('proxy').info ?? log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
+          running.push(runServiceProxy({ client: client.as(kubeProxyUser), policyClient: client.as(k3sControllerUser), node, signal, log: logger?.child('proxy').info ?? log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
         }
       } else if (!config.node.containerRuntimeEndpoint && !containerdAvailable()) {
         log('containerd is not installed: no node agent runs in this server (install containerd, or use --simulated-nodes)');

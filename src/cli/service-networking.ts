@@ -82,6 +82,8 @@ export function parseDnsUpstreams(text: string): Upstream[] | undefined {
 /** What {@link runServiceProxy} needs. */
 export interface ServiceProxyRun {
   client: Client;
+  /** The NetworkPolicy enforcer's client (k3s's `system:k3s-controller`). Default: `client`. */
+  policyClient?: Client;
   node: NodeFacts;
   signal: AbortSignal;
   log: (msg: string) => void;
@@ -124,7 +126,7 @@ export async function runServiceProxy(o: ServiceProxyRun): Promise<void> {
     client: o.client,
     node: o.node,
     // NetworkPolicies are enforced in the same table, in the same transactions.
-    parts: [new PolicyEnforcer({ client: o.client, node: o.node, onError })],
+    parts: [new PolicyEnforcer({ client: o.policyClient ?? o.client, node: o.node, onError })],
     onError: (err) => o.log(`service proxy: ${errorMessage(err)}`),
     onSkipped: (skipped) => reportSkipped(skipped),
     onSynced: (outcome) => {

@@ -13,7 +13,13 @@ import { WorkQueueMetricsProvider } from '../client/work-queue-metrics.js';
 
 /** Options of {@link ControllerManager}. */
 export interface ControllerManagerOptions {
+  /** The manager's own client: leader election and the shared informers (upstream's `system:kube-controller-manager`). */
   client: Client;
+  /**
+   * The client a controller acts with, by its factory: its own identity, as upstream's
+   * `--use-service-account-credentials`. Default: `client` for every controller.
+   */
+  clientFor?: (controller: ControllerFactory) => Client;
   clock: Clock;
   settings: ClusterSettings;
   /** The resource types the API server serves. */
@@ -22,7 +28,7 @@ export interface ControllerManagerOptions {
   controllers: ControllerFactory[];
   /** This candidate's identity for leader election (default: host name and PID). */
   identity?: string;
-  /** The Lease in kube-system that elects one manager among servers (default `skiff-controller-manager`). */
+  /** The Lease in kube-system that elects one manager among servers (default `kube-controller-manager`, as upstream). */
   leaseName?: string;
   /** Where what an operator wants to see goes (leadership, failures). */
   log: (msg: string) => void;
@@ -53,7 +59,7 @@ export class ControllerManager {
     while (!signal.aborted) {
       const elector = new LeaderElector({
         client: o.client,
-        name: o.leaseName ?? 'skiff-controller-manager',
+        name: o.leaseName ?? 'kube-controller-manager',
         identity,
         clock: o.clock,
         releaseOnCancel: true,
@@ -79,8 +85,9 @@ export class ControllerManager {
     const onError = (err: unknown, where: string) =>
       isExpectedWriteRace(err) ? o.debug?.(`${where}: ${err.message}`) : o.log(`${where}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     const informers = new InformerFactory(o.client, { clock: o.clock, onError: (err) => onError(err, 'informer') });
-    const ctx: ControllerContext = {
-      client: o.client,
+    // Each controller writes (and records events) with its own client; the informers are shared.
+    const contextFor = (client: Client): ControllerContext => ({
+      client,
       informers,
       clock: o.clock,
       settings: o.settings,
@@ -88,9 +95,10 @@ export class ControllerManager {
       metrics: o.metrics,
       workQueueMetrics: this.workQueueMetrics,
       onError,
-      recorder: (component) => new ApiEventRecorder({ client: o.client, clock: o.clock, component, onError: (err) => onError(err, 'event') }),
-    };
-    const controllers = o.controllers.map((make) => make(ctx));
+      recorder: (component) => new ApiEventRecorder({ client, clock: o.clock, component, onError: (err) => onError(err, 'event') }),
+    });
+    const ctx = contextFor(o.client);
+    const controllers = o.controllers.map((make) => make(o.clientFor ? contextFor(o.clientFor(make)) : ctx));
     informers.start(signal);
     await Promise.all(
       controllers.map((c) =>

@@ -127,4 +127,25 @@ describe('RBAC with kubectl', { concurrency: 1 }, () => {
     const impersonating = await as('bob', ['get', 'pods', '-n', 'team', '--as=carol']);
     assert.match(impersonating.stderr, /users "carol" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope/);
   });
+
+  test("the controllers run as kube-system ServiceAccounts with upstream's roles: the replicaset controller creates pods, not Secrets", async () => {
+    const accounts = await c.kubectlOK(['get', 'serviceaccounts', '-n', 'kube-system', '-o', 'name']);
+    for (const name of ['replicaset-controller', 'deployment-controller', 'generic-garbage-collector', 'namespace-controller', 'coredns']) {
+      assert.match(accounts, new RegExp(`^serviceaccount/${name}$`, 'm'));
+    }
+    const binding = await c.kubectlOK(['get', 'clusterrolebinding', 'system:controller:replicaset-controller', '-o', 'jsonpath={.roleRef.name} {.subjects[0].kind} {.subjects[0].namespace}/{.subjects[0].name}']);
+    assert.equal(binding, 'system:controller:replicaset-controller ServiceAccount kube-system/replicaset-controller');
+    const rs = '--as=system:serviceaccount:kube-system:replicaset-controller';
+    assert.equal((await c.kubectl(['auth', 'can-i', 'create', 'pods', '-n', 'team', rs])).stdout.trim(), 'yes');
+    assert.equal((await c.kubectl(['auth', 'can-i', 'get', 'secrets', '-n', 'team', rs])).stdout.trim(), 'no');
+    const denied = await c.kubectl(['delete', 'secret', 'any', '-n', 'team', rs]);
+    assert.match(denied.stderr, /secrets "any" is forbidden: User "system:serviceaccount:kube-system:replicaset-controller" cannot delete resource "secrets" in API group "" in the namespace "team"/);
+    assert.equal((await c.kubectl(['auth', 'can-i', 'create', 'pods', '--subresource=binding', '-n', 'team', '--as=system:kube-scheduler'])).stdout.trim(), 'yes');
+    // Still, a Deployment made by the admin gets its ReplicaSet and pods from the restricted controllers.
+    await c.kubectlOK(['create', 'deployment', 'web', '--image=busybox', '--replicas=2', '-n', 'team']);
+    await waitFor('the deployment controller to make a ReplicaSet and the replicaset controller its pods', async () => {
+      const pods = await c.kubectl(['get', 'pods', '-n', 'team', '-l', 'app=web', '-o', 'name']);
+      return pods.stdout.trim().split('\n').filter(Boolean).length === 2;
+    });
+  });
 });

@@ -52,7 +52,7 @@ describe('two servers sharing one etcd run each controller once', { concurrency:
 
   test('one leader; its Deployment gets exactly its replicas; the other takes over when it dies', async () => {
     const holder = async (kubectl: (a: string[]) => Promise<{ code: number; stdout: string }>) =>
-      (await kubectl(['get', 'lease', '-n', 'kube-system', 'skiff-controller-manager', '-o', 'jsonpath={.spec.holderIdentity}'])).stdout;
+      (await kubectl(['get', 'lease', '-n', 'kube-system', 'kube-controller-manager', '-o', 'jsonpath={.spec.holderIdentity}'])).stdout;
     await waitFor('a leader', async () => (await holder((a) => c.kubectl(a))) !== '', clusterPolling);
     const first = await holder((a) => c.kubectl(a));
     await c.kubectlOK(['apply', '-f', '-'], { input: deployment('once') });

@@ -21,3 +21,13 @@ export function requestAttributes(info: RequestInfo, path?: string): RequestAttr
     path: path ?? `/${info.parts.join('/')}`,
   };
 }
+
+/**
+ * The name a list or watch selects with `fieldSelector=metadata.name=<name>`, which authorizers
+ * see as the request's name (upstream's RequestInfoFactory), so a node may watch the one Secret
+ * its pod uses; undefined for any other selector.
+ */
+export function nameSelectedBy(fieldSelector: string | undefined): string | undefined {
+  const match = /^metadata\.name(?:=|==)([^,]+)$/.exec(fieldSelector ?? '');
+  return match?.[1];
+}

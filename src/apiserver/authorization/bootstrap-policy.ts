@@ -11,6 +11,7 @@ import { jsonEqual } from '../../apimachinery/json.js';
 import type { Client, ResourceRef } from '../../client/client.js';
 import type { KubeObject } from '../../apimachinery/object.js';
 import { uncoveredRules } from './escalation.js';
+import { controllerClusterRoleBindings, controllerClusterRoles } from './controller-policy.js';
 
 const rbacGroup = 'rbac.authorization.k8s.io';
 /** The annotation that opts a bootstrap object out of reconciliation when "false". */
@@ -161,6 +162,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['list', 'watch'], ['*'], ['*']),
       rule(['create'], [''], ['serviceaccounts/token']),
     ]),
+    ...controllerClusterRoles(),
   ].map((r) => ({ ...r, metadata: { ...r.metadata, labels: { ...bootstrapLabels, ...r.metadata?.labels }, annotations: { [autoUpdateAnnotation]: 'true' } } }));
 }
 
@@ -200,6 +202,7 @@ export function bootstrapClusterRoleBindings(options: BindingOptions = {}): Clus
     binding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy'), ...extra]),
     binding('system:kube-controller-manager', 'system:kube-controller-manager', [user('system:kube-controller-manager')]),
     binding('system:kube-scheduler', 'system:kube-scheduler', [user('system:kube-scheduler')]),
+    ...controllerClusterRoleBindings().map((b) => binding(b.metadata?.name ?? '', b.roleRef.name, b.subjects ?? [])),
   ];
 }
 

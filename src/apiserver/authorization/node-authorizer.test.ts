@@ -59,7 +59,7 @@ test('node rules: own Node, Lease and pods; reads as the system:node role; other
   assert.equal(decide(authorizer, 'GET', '/api/v1/nodes?watch=true'), 'allow');
   assert.equal(decide(authorizer, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1'), 'allow');
   assert.equal(decide(authorizer, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n2'), 'deny');
-  assert.equal(decide(authorizer, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/skiff-controller-manager'), 'deny');
+  assert.equal(decide(authorizer, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager'), 'deny');
   assert.equal(decide(authorizer, 'PATCH', '/api/v1/namespaces/default/pods/mine/status'), 'allow');
   assert.equal(decide(authorizer, 'PATCH', '/api/v1/namespaces/default/pods/theirs/status'), 'deny');
   assert.equal(decide(authorizer, 'DELETE', '/api/v1/namespaces/default/pods/mine'), 'allow');

@@ -296,14 +296,16 @@ export class DeploymentController implements Controller {
     return { d, newRS, oldRSs };
   }
 
-  /** Upstream's SetDeploymentRevision, persisted as a patch of the annotation. */
+  /**
+   * Upstream's SetDeploymentRevision, persisted as an update of the Deployment (what upstream's
+   * role allows: update, no patch); a stale copy conflicts and the key is retried.
+   */
   private async setDeploymentRevision(d: DeploymentObject, revision: string): Promise<DeploymentObject> {
     if (!revision || d.metadata?.annotations?.[revisionAnnotation] === revision) return d;
-    const patched = await this.ctx.client.patch<DeploymentObject>(resources.deployments, d.metadata?.namespace ?? '', nameOf(d), 'merge', {
-      metadata: { annotations: { [revisionAnnotation]: revision } },
-    });
-    // Keep the status this sync has been building; the patch does not touch it.
-    return { ...patched, status: d.status };
+    const annotated = { ...d, metadata: { ...d.metadata, annotations: { ...d.metadata?.annotations, [revisionAnnotation]: revision } } };
+    const updated = await this.ctx.client.update<DeploymentObject>(resources.deployments, d.metadata?.namespace ?? '', annotated);
+    // Keep the status this sync has been building; the update does not touch it.
+    return { ...updated, status: d.status };
   }
 
   /** Writes status (a no-op when unchanged) and returns the Deployment as the server answered. */
