@@ -2,7 +2,10 @@
  * bench/watch-memory: the API server's resident memory under watch load, each figure a ratio
  * against the same server's idle RSS measured in the same run. Run through
  * `npm run bench -- watch-memory` (scripts/bench.sh), which puts it in a network namespace.
- *  1. 2,000 watches opened and closed, five times: RSS after, against RSS before (aim ≤ 1.2).
+ *  1. 2,000 watches opened and closed, five times: RSS after, against RSS before (aim ≤ 1.2);
+ *     beside the same load on a bare Node HTTPS server (bench/tls-baseline-server), whose
+ *     growth is what Node and OpenSSL keep of 2,000 TLS connections, so the server's own share
+ *     shows as the ratio of the two growths.
  *  2. 900 updates of a 900 KB ConfigMap fanned out to 100 watchers: peak RSS while they flow,
  *     against the idle RSS before (aim < 4).
  * Sizes: BENCH_WATCHES, BENCH_ROUNDS, BENCH_WATCHERS, BENCH_UPDATES, BENCH_VALUE_KB.
@@ -73,6 +76,30 @@ function heapFigures(client: BenchClient): Promise<string> {
   });
 }
 
+/** Opens `watches` watches at `path` `rounds` times and closes them; returns the settled RSS before and after. */
+async function openAndClose(client: BenchClient, pid: number, path: string, label: string): Promise<{ before: number; after: number }> {
+  const before = await settledRss(pid);
+  for (let r = 0; r < rounds; r++) {
+    const open = await Promise.all(Array.from({ length: watches }, () => openWatch(client, path)));
+    for (const w of open) w.close();
+    await Promise.all(open.map((w) => w.closed));
+    if (process.env.BENCH_VERBOSE) console.log(`${label} round ${r + 1}: RSS ${(await settledRss(pid)).toFixed(0)} MB`);
+  }
+  return { before, after: await settledRss(pid) };
+}
+
+/** Runs the bare HTTPS server of the baseline with the cluster's serving certificate. */
+async function startBaseline(dataDir: string): Promise<ChildProcess> {
+  const tls = join(dataDir, 'server', 'tls');
+  const script = fileURLToPath(new URL('./tls-baseline-server.js', import.meta.url));
+  const child = spawn(process.execPath, [script, join(tls, 'serving-kube-apiserver.crt'), join(tls, 'serving-kube-apiserver.key'), String(port + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`baseline server exited ${code}`)));
+  });
+  return child;
+}
+
 /** Opens a watch whose events are read and dropped; resolves with its request once answered 200. */
 function openWatch(client: BenchClient, path: string): Promise<{ close(): void; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
@@ -97,17 +124,21 @@ async function main(): Promise<void> {
     const client = new BenchClient(join(dataDir, 'kubeconfig.yaml'), watches + watchers + 10);
     const path = '/api/v1/namespaces/default/configmaps?watch=true';
 
-    // 1. Watches opened and closed.
+    // 1. Watches opened and closed, on Skiff then on the bare baseline server.
     await client.getJSON('/api/v1/namespaces/default/configmaps');
-    const before = await settledRss(pid);
-    for (let r = 0; r < rounds; r++) {
-      const open = await Promise.all(Array.from({ length: watches }, () => openWatch(client, path)));
-      for (const w of open) w.close();
-      await Promise.all(open.map((w) => w.closed));
-      if (process.env.BENCH_VERBOSE) console.log(`round ${r + 1}: RSS ${(await settledRss(pid)).toFixed(0)} MB; ${await heapFigures(client)} MB`);
+    const { before, after } = await openAndClose(client, pid, path, 'skiff');
+    if (process.env.BENCH_VERBOSE) console.log(`skiff heap after: ${await heapFigures(client)} MB`);
+    const baseline = await startBaseline(dataDir);
+    let bare: { before: number; after: number };
+    try {
+      bare = await openAndClose(client, baseline.pid ?? 0, `https://127.0.0.1:${port + 1}/`, 'bare');
+    } finally {
+      baseline.kill('SIGTERM');
     }
-    const after = await settledRss(pid);
     console.log(`watch-memory: ${watches} watches opened and closed ${rounds} times: RSS ${after.toFixed(0)} MB after vs ${before.toFixed(0)} MB before = ${(after / before).toFixed(2)}x (aim <= 1.2)`);
+    console.log(
+      `watch-memory: the same on a bare Node HTTPS server: ${bare.after.toFixed(0)} MB after vs ${bare.before.toFixed(0)} MB = ${(bare.after / bare.before).toFixed(2)}x; growth ${(after - before).toFixed(0)} MB vs ${(bare.after - bare.before).toFixed(0)} MB = ${((after - before) / Math.max(1, bare.after - bare.before)).toFixed(2)}x the baseline's`,
+    );
 
     // 2. Large updates fanned out.
     const name = 'big';

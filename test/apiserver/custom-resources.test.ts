@@ -188,11 +188,11 @@ spec:
     test('the schema validates, defaults and runs CEL rules; a non-structural schema is refused', async () => {
       const crd = (schemaSpec: string) => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
-metadata: {name: limits.checks.skiff.test}
+metadata: {name: ceilings.checks.skiff.test}
 spec:
   group: checks.skiff.test
   scope: Namespaced
-  names: {plural: limits, singular: limit, kind: Limit}
+  names: {plural: ceilings, singular: ceiling, kind: Ceiling}
   versions:
   - name: v1
     served: true
@@ -220,19 +220,19 @@ ${schemaSpec}
               max: {type: integer}
               mode: {type: string, default: fast}`;
       await c.kubectlOK(['apply', '-f', '-'], { input: crd(good) });
-      await c.kubectlOK(['wait', '--for', 'condition=Established', '--timeout=30s', 'crd/limits.checks.skiff.test']);
-      const limit = (name: string, spec: string) => `apiVersion: checks.skiff.test/v1\nkind: Limit\nmetadata: {name: ${name}}\nspec: ${spec}\n`;
+      await c.kubectlOK(['wait', '--for', 'condition=Established', '--timeout=30s', 'crd/ceilings.checks.skiff.test']);
+      const limit = (name: string, spec: string) => `apiVersion: checks.skiff.test/v1\nkind: Ceiling\nmetadata: {name: ${name}}\nspec: ${spec}\n`;
       const bad = await c.kubectl(['create', '--validate=false', '-f', '-'], { input: limit('bad', '{size: huge, note: toolongnote, min: 1, max: 2}') });
       assert.notEqual(bad.code, 0);
-      assert.match(bad.stderr, /The Limit "bad" is invalid: /);
+      assert.match(bad.stderr, /The Ceiling "bad" is invalid: /);
       assert.match(bad.stderr, /spec\.size: Unsupported value: "huge": supported values: "small", "large"/);
       assert.match(bad.stderr, /spec\.note: Too long/);
       const rule = await c.kubectl(['create', '-f', '-'], { input: limit('crossed', '{min: 3, max: 2}') });
       assert.notEqual(rule.code, 0);
       assert.match(rule.stderr, /spec: Invalid value: "object": min must not exceed max/);
       await c.kubectlOK(['create', '-f', '-'], { input: limit('ok', '{size: small, min: 1, max: 2}') });
-      assert.equal(json<{ spec: { mode: string } }>(await c.kubectlOK(['get', 'limit', 'ok', '-o', 'json'])).spec.mode, 'fast', 'the default was filled in');
-      const changed = await c.kubectl(['patch', 'limit', 'ok', '--type=merge', '-p', '{"spec":{"mode":"slow"}}']);
+      assert.equal(json<{ spec: { mode: string } }>(await c.kubectlOK(['get', 'ceiling', 'ok', '-o', 'json'])).spec.mode, 'fast', 'the default was filled in');
+      const changed = await c.kubectl(['patch', 'ceiling', 'ok', '--type=merge', '-p', '{"spec":{"mode":"slow"}}']);
       assert.notEqual(changed.code, 0);
       assert.match(changed.stderr, /mode is immutable/);
     });

@@ -126,7 +126,9 @@ export class TestCluster {
     return this.netns.run(kubectlBinary, args, {
       input: options.input,
       timeoutMs: options.timeoutMs,
-      env: { ...process.env, KUBECONFIG: this.kubeconfig, ...options.env },
+      // Every test cluster is https://127.0.0.1:6443 in its own namespace: a discovery cache of its
+      // own keeps one cluster's resources out of another's kubectl.
+      env: { ...process.env, KUBECONFIG: this.kubeconfig, KUBECACHEDIR: join(this.dataDir, 'kube-cache'), ...options.env },
     });
   }
 
