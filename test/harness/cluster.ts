@@ -22,6 +22,14 @@ export interface TestClusterOptions {
   serverArgs?: string[];
   /** Run the server's own node agent (containerd); default false (`--disable-agent`). */
   agent?: boolean;
+  /**
+   * The machine's own address, as a real node has one: put on an `eth0` in the namespace (a
+   * bridge with no ports, so nothing leaves) and given to the server as `--node-ip`, with the API
+   * server bound to 0.0.0.0. Pods then reach the API server and the cluster DNS server through the
+   * `kubernetes` and `kube-dns` Services, whose endpoints are this address (a loopback address is
+   * no endpoint). Default: none; the namespace has only loopback and the server binds 127.0.0.1.
+   */
+  nodeIP?: string;
 }
 
 /** How the cluster tests poll with {@link waitFor}: every 100 ms for up to 30 s, a failing probe counting as "not yet". */
@@ -42,6 +50,7 @@ export class TestCluster {
     readonly dataDir: string,
     readonly backend: Backend,
     private readonly serverArgs: string[],
+    private readonly bindAddress: string,
   ) {}
 
   /** The PID of the running server process, if any. */
@@ -58,8 +67,10 @@ export class TestCluster {
   static async start(options: TestClusterOptions = {}): Promise<TestCluster> {
     const netns = NetworkNamespace.create();
     const dataDir = await mkdtemp(join(tmpdir(), 'skiff-test-'));
-    const cluster = new TestCluster(netns, dataDir, options.backend ?? 'sqlite', [...(options.agent ? [] : ['--disable-agent']), ...(options.serverArgs ?? [])]);
+    const serverArgs = [...(options.agent ? [] : ['--disable-agent']), ...(options.nodeIP ? ['--node-ip', options.nodeIP] : []), ...(options.serverArgs ?? [])];
+    const cluster = new TestCluster(netns, dataDir, options.backend ?? 'sqlite', serverArgs, options.nodeIP ? '0.0.0.0' : '127.0.0.1');
     try {
+      if (options.nodeIP) netns.addMachineAddress('eth0', `${options.nodeIP}/24`);
       if (cluster.backend === 'etcd') await cluster.startEtcd();
       await cluster.startServer();
       return cluster;
@@ -95,7 +106,7 @@ export class TestCluster {
     const args = [
       skiffBin, 'server',
       '--data-dir', this.dataDir,
-      '--bind-address', '127.0.0.1',
+      '--bind-address', this.bindAddress,
       '--https-port', '6443',
       ...(this.backend === 'etcd' ? ['--datastore-endpoint', 'http://127.0.0.1:2379'] : []),
       ...this.serverArgs,

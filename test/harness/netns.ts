@@ -41,6 +41,17 @@ export class NetworkNamespace {
     return ns;
   }
 
+  /**
+   * Gives the namespace a machine address `cidr` (e.g. `192.168.76.1/24`) on a device `name`: a
+   * bridge with no ports, so the address is local and packets to its subnet's other hosts go
+   * nowhere. No default route is added.
+   */
+  addMachineAddress(name: string, cidr: string): void {
+    execFileSync('ip', ['-n', this.name, 'link', 'add', name, 'type', 'bridge']);
+    execFileSync('ip', ['-n', this.name, 'addr', 'add', cidr, 'dev', name]);
+    execFileSync('ip', ['-n', this.name, 'link', 'set', name, 'up']);
+  }
+
   /** Starts a long-running process inside the namespace (`ip netns exec` execs into it, so the PID is the command's). */
   spawn(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
     const child = spawn('ip', ['netns', 'exec', this.name, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });

@@ -7,12 +7,17 @@ import { writeTestImages } from './images.js';
 
 const skiffBin = fileURLToPath(new URL('../../../bin/skiff', import.meta.url));
 
+/** The address the node of {@link startNodeCluster} has, unless `options.nodeIP` says otherwise. */
+export const nodeClusterIP = '192.168.76.1';
+
 /**
- * A cluster whose server runs its own node agent (containerd): the test images are written to
- * `imagesDir`, imported with `skiff images import`, and the node is Ready when this resolves.
+ * A cluster whose server runs its own node agent (containerd) on a machine with its own address
+ * ({@link nodeClusterIP}), so pods reach `kubernetes.default.svc` and cluster DNS as on a real
+ * node: the test images are written to `imagesDir`, imported with `skiff images import`, and the
+ * node is Ready when this resolves.
  */
 export async function startNodeCluster(nodeName: string, imagesDir: string, options: TestClusterOptions = {}): Promise<TestCluster> {
-  const c = await TestCluster.start({ ...options, agent: true, serverArgs: ['--node-name', nodeName, ...(options.serverArgs ?? [])] });
+  const c = await TestCluster.start({ nodeIP: nodeClusterIP, ...options, agent: true, serverArgs: ['--node-name', nodeName, ...(options.serverArgs ?? [])] });
   const files = await writeTestImages(imagesDir);
   await waitFor('containerd to answer', async () => existsSync(c.containerdSocket), { ...clusterPolling, timeoutMs: 60_000 });
   const imported = await c.netns.run(process.execPath, [skiffBin, 'images', 'import', '--data-dir', c.dataDir, ...files]);

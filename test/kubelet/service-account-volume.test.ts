@@ -1,8 +1,9 @@
 /**
  * The service-account volume on a real node (containerd): a pod finds its token, the cluster CA
  * and its namespace under /var/run/secrets/kubernetes.io/serviceaccount, the token authenticates
- * as the pod's service account (bound to the pod), and automountServiceAccountToken: false
- * gives no volume.
+ * as the pod's service account (bound to the pod), an in-cluster client in a pod reaches the API
+ * server through kubernetes.default.svc with it, and automountServiceAccountToken: false gives no
+ * volume.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
-import { clusterPolling, TestCluster } from '../harness/cluster.js';
+import { clusterPolling, kubectlBinary, TestCluster } from '../harness/cluster.js';
 import { waitFor } from '../../src/testing/wait.js';
 import { testImages } from '../harness/images.js';
 import { startNodeCluster } from '../harness/node-cluster.js';
@@ -21,7 +22,7 @@ import { decodeJwt } from '../../src/pki/jwt.js';
 const canRun = process.getuid?.() === 0 && existsSync('/usr/bin/containerd') && existsSync('/usr/sbin/runc');
 const mountPath = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-function podYaml(name: string, extraSpec = ''): string {
+function podYaml(name: string, extraSpec = '', extraContainer = ''): string {
   return `---
 apiVersion: v1
 kind: Pod
@@ -32,7 +33,7 @@ spec:
   - name: main
     image: ${testImages.busybox}
     imagePullPolicy: IfNotPresent
-    command: [sh, -c, 'sleep 3600']
+    command: [sh, -c, 'sleep 3600']${extraContainer}
 `;
 }
 
@@ -67,7 +68,13 @@ describe('the service-account volume on a real node (containerd)', { skip: canRu
     imagesDir = await mkdtemp(join(tmpdir(), 'skiff-images-'));
     c = await startNodeCluster('node-a', imagesDir, { serverArgs: ['--service-cidr', '10.172.0.0/16'] });
     await waitFor('the default service account', async () => (await c.kubectl(['get', 'serviceaccount', 'default'])).code === 0, clusterPolling);
-    await c.kubectlOK(['apply', '-f', '-'], { input: podYaml('with-token') + podYaml('without-token', '\n  automountServiceAccountToken: false') });
+    const kubectlFromHost = `
+  volumes:
+  - name: kubectl
+    hostPath: {path: ${kubectlBinary}, type: File}`;
+    await c.kubectlOK(['apply', '-f', '-'], {
+      input: podYaml('with-token') + podYaml('without-token', '\n  automountServiceAccountToken: false') + podYaml('in-cluster-client', kubectlFromHost, '\n    volumeMounts: [{name: kubectl, mountPath: /usr/local/bin/kubectl, readOnly: true}]'),
+    });
   });
 
   after(async () => {
@@ -118,19 +125,33 @@ describe('the service-account volume on a real node (containerd)', { skip: canRu
     assert.deepEqual(review.status.user?.extra?.['authentication.kubernetes.io/pod-name'], ['with-token']);
     assert.deepEqual(review.status.user?.extra?.['authentication.kubernetes.io/node-name'], ['node-a']);
 
-    // In-cluster, as client-go's InClusterConfig does: kubernetes.default.svc through cluster DNS
-    // and the Service proxy, with the mounted token; SelfSubjectReview names the pod's identity.
-    const selfReview = `timeout 20 wget -q -O- --no-check-certificate --header "Authorization: Bearer $(cat ${mountPath}/token)" --header 'Content-Type: application/json' --post-data '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}' https://kubernetes.default.svc/apis/authentication.k8s.io/v1/selfsubjectreviews`;
-    let answer = '';
-    await waitFor('the pod to reach kubernetes.default.svc', async () => {
-      const r = await c.kubectl(['exec', 'with-token', '--', 'sh', '-c', selfReview]);
-      answer = r.stdout;
-      return r.code === 0;
-    }, { ...clusterPolling, timeoutMs: 60_000 });
-    const userInfo = (JSON.parse(answer) as { status: { userInfo: { username: string; groups: string[]; extra?: Record<string, string[]> } } }).status.userInfo;
-    assert.equal(userInfo.username, 'system:serviceaccount:default:default');
-    assert.ok(userInfo.groups.includes('system:serviceaccounts:default'));
-    assert.deepEqual(userInfo.extra?.['authentication.kubernetes.io/pod-name'], ['with-token']);
+    // In-cluster, as client-go does: a client in the pod reaches the API server through the
+    // `kubernetes` Service (cluster DNS for kubernetes.default.svc, the Service proxy), checks the
+    // server against the mounted ca.crt, sends the mounted token, and SelfSubjectReview names the
+    // pod's identity. The client is kubectl (client-go, statically linked) mounted from the host:
+    // busybox wget's own TLS offers no signature_algorithms, which OpenSSL 3 servers refuse.
+    type Review = { status: { userInfo: { username: string; groups: string[]; extra?: Record<string, string[]> } } };
+    const whoami = async (name: string, command: string): Promise<Review['status']['userInfo']> => {
+      let answer = '';
+      let last = '';
+      await waitFor(`${name}: kubectl auth whoami to reach the API server from the pod`, async () => {
+        const r = await c.kubectl(['exec', 'in-cluster-client', '--', 'sh', '-c', command], { timeoutMs: 30_000 });
+        answer = r.stdout;
+        last = r.stderr;
+        return r.code === 0;
+      }, { ...clusterPolling, timeoutMs: 60_000, intervalMs: 500 }).catch((err: unknown) => {
+        throw new Error(`${String(err)}\nlast answer: ${last}`);
+      });
+      return (JSON.parse(answer) as Review).status.userInfo;
+    };
+    await running('in-cluster-client');
+    const viaDNS = await whoami(
+      'https://kubernetes.default.svc',
+      `kubectl --server https://kubernetes.default.svc --certificate-authority ${mountPath}/ca.crt --token "$(cat ${mountPath}/token)" auth whoami -o json`,
+    );
+    assert.equal(viaDNS.username, 'system:serviceaccount:default:default');
+    assert.ok(viaDNS.groups.includes('system:serviceaccounts:default'));
+    assert.deepEqual(viaDNS.extra?.['authentication.kubernetes.io/pod-name'], ['in-cluster-client']);
 
     await c.kubectlOK(['delete', 'pod', 'with-token', '--wait=true', '--timeout=60s']);
     await waitFor('the pod token to be refused', async () => (await kubectlWithToken(token, ['get', '--raw', '/api'])).code !== 0, clusterPolling);
