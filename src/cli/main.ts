@@ -3,6 +3,7 @@ import { runAgent } from './agent-command.js';
 import { errorMessage } from '../apimachinery/errors.js';
 import { runDemo } from './demo-command.js';
 import { isUsageError } from './flags.js';
+import { runCanary } from './canary/canary-command.js';
 import { runCheckConfig } from './check-config-command.js';
 import { runImages } from './images-command.js';
 import { runKubectl } from './kubectl-command.js';
@@ -20,6 +21,7 @@ Usage:
   skiff secrets-encrypt    status, rotate or reencrypt the keys of Secrets encrypted at rest
   skiff images CMD         import and list this node's images (air-gapped installs)
   skiff kubectl ARGS...    run kubectl against this machine's cluster
+  skiff canary CMD TARGET  status, set-weight, promote, abort or migrate an Ingress or HTTPRoute canary
   skiff demo [--clean]     put the seed's scenarios on the cluster (namespace seed)
   skiff network-cleanup    remove the Service proxy's nftables table and Service route
   skiff version            print skiff's, Kubernetes' and Node's versions
@@ -48,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
         return await runSecretsEncrypt(rest);
       case 'images':
         return await runImages(rest);
+      case 'canary':
+        return await runCanary(rest);
       case 'demo':
         return await runDemo(rest);
       case 'kubectl':
