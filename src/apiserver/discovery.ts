@@ -110,12 +110,15 @@ export function aggregatedDiscovery(core: boolean, apiVersion: 'v2' | 'v2beta1',
   };
 }
 
+/** The Kubernetes version the server reports at /version and as its OpenAPI documents' `info.version`. */
+export const servedGitVersion = 'v1.32.0+skiff';
+
 /** The `/version` answer. */
 export function versionInfo(): object {
   return {
     major: '1',
     minor: '32',
-    gitVersion: 'v1.32.0+skiff',
+    gitVersion: servedGitVersion,
     gitCommit: '0000000000000000000000000000000000000000',
     gitTreeState: 'clean',
     buildDate: '2026-01-01T00:00:00Z',

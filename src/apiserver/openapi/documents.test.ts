@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resourceTypes, servedGroups } from '../registry.js';
+import { versionInfo } from '../discovery.js';
 import { OpenAPISchemas } from './definitions.js';
 import { OpenAPIDocuments, contentHash } from './documents.js';
 
@@ -34,6 +35,11 @@ describe('OpenAPI v3', () => {
     assert.match(served.hash, /^[0-9A-F]{128}$/);
     assert.equal(served.hash, contentHash(served.json));
     assert.equal(docs.v3Document('apis/nope/v1'), undefined);
+  });
+
+  test("every document's info.version is the server's /version gitVersion", () => {
+    const served = docs.v3Document('apis/apps/v1');
+    assert.equal(served?.document.info.version, (versionInfo() as { gitVersion: string }).gitVersion);
   });
 
   test('every document resolves all its refs internally', () => {

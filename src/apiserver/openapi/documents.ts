@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ResourceType } from '../registry.js';
+import { servedGitVersion } from '../discovery.js';
 import type { OpenAPISchemas } from './definitions.js';
 import { apiPathGroups, type APIPathGroup, type OperationSpec, type ParameterSpec, type PathSpec, type PayloadSpec } from './operations.js';
 import { encodeSwaggerDocument } from './protobuf.js';
@@ -7,7 +8,7 @@ import { refName, type Definitions, type JSONSchema } from './types.js';
 
 /** Options for the OpenAPI documents. */
 export interface DocumentOptions {
-  /** `info.version` of every document. Default: `v1.30.0` (the kubernetes-types version). */
+  /** `info.version` of every document. Default: the server's /version gitVersion, as upstream. */
   version?: string;
 }
 
@@ -70,7 +71,7 @@ export interface ServedDocument<T> {
   hash: string;
 }
 
-const DEFAULT_VERSION = 'v1.30.0';
+const DEFAULT_VERSION = servedGitVersion;
 
 /** The Accept value client-go sends for `/openapi/v2` (an invalid media type: match it as a string). */
 export const OPENAPI_V2_PROTOBUF_ACCEPT = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
