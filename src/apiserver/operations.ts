@@ -11,7 +11,7 @@ import { checkFieldSelector, fieldSetFor, matchesFields, parseFieldSelector } fr
 import { labelSelectorFromObject, matchesLabels, parseLabelSelector, selectorToString } from '../apimachinery/selectors/labels.js';
 import { SelectorError } from '../apimachinery/selectors/errors.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
-import { customScaleOf, setCustomReplicas } from './apiextensions/custom-scale.js';
+import { customScaleOf, scaleObject, setCustomReplicas } from './apiextensions/custom-scale.js';
 
 /** What selects objects in a list, watch or deletecollection. */
 export interface Selection {
@@ -422,19 +422,7 @@ export function scaleOf(obj: KubeObject): KubeObject {
       selector = '';
     }
   }
-  return {
-    kind: 'Scale',
-    apiVersion: 'autoscaling/v1',
-    metadata: {
-      name: obj.metadata?.name,
-      namespace: obj.metadata?.namespace,
-      uid: obj.metadata?.uid,
-      resourceVersion: obj.metadata?.resourceVersion,
-      creationTimestamp: obj.metadata?.creationTimestamp,
-    },
-    spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0, ...(selector ? { selector } : {}) },
-  };
+  return scaleObject(obj, spec.replicas ?? 0, status.replicas ?? 0, selector);
 }
 
 function nodeNotConnected(subresource: string): StatusError {

@@ -31,17 +31,7 @@ const methodVerbs: Record<string, string> = {
 /** Parses a request's address; `isResourceRequest` is false for discovery and other paths. */
 export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
   const parts = path.split('/').filter((p) => p !== '');
-  const info: RequestInfo = {
-    isResourceRequest: false,
-    verb: (methodVerbs[method] ?? method).toLowerCase(),
-    apiGroup: '',
-    apiVersion: '',
-    namespace: '',
-    resource: '',
-    subresource: '',
-    name: '',
-    parts,
-  };
+  const info = nonResourceRequestInfo((methodVerbs[method] ?? method).toLowerCase(), parts);
   let rest: string[];
   if (parts[0] === 'api') {
     if (parts.length < 3) return info;
@@ -99,4 +89,9 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
     }
   }
   return info;
+}
+
+/** The RequestInfo of a request that names no resource (discovery, /healthz, /metrics...). */
+export function nonResourceRequestInfo(verb: string, parts: string[]): RequestInfo {
+  return { isResourceRequest: false, verb, apiGroup: '', apiVersion: '', namespace: '', resource: '', subresource: '', name: '', parts };
 }

@@ -21,7 +21,8 @@ export interface NodeServingCertSource {
 
 const renewBeforeMs = 30 * 24 * 3600 * 1000;
 
-async function readIfExists(path: string): Promise<string | undefined> {
+/** A file's text, or undefined when it does not exist. */
+export async function readIfExists(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {

@@ -10,6 +10,11 @@ export function customScaleOf(obj: KubeObject, paths: ScalePaths): KubeObject {
   const specReplicas = getPath(obj, paths.specReplicasPath);
   const statusReplicas = getPath(obj, paths.statusReplicasPath);
   const selector = paths.labelSelectorPath ? getPath(obj, paths.labelSelectorPath) : undefined;
+  return scaleObject(obj, typeof specReplicas === 'number' ? specReplicas : 0, typeof statusReplicas === 'number' ? statusReplicas : 0, typeof selector === 'string' ? selector : undefined);
+}
+
+/** An autoscaling/v1 Scale for `obj` (its name, namespace, uid, resourceVersion and creation time) with these figures. */
+export function scaleObject(obj: KubeObject, specReplicas: number, statusReplicas: number, selector?: string): KubeObject {
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -20,8 +25,8 @@ export function customScaleOf(obj: KubeObject, paths: ScalePaths): KubeObject {
       resourceVersion: obj.metadata?.resourceVersion,
       creationTimestamp: obj.metadata?.creationTimestamp,
     },
-    spec: { replicas: typeof specReplicas === 'number' ? specReplicas : 0 },
-    status: { replicas: typeof statusReplicas === 'number' ? statusReplicas : 0, ...(typeof selector === 'string' && selector ? { selector } : {}) },
+    spec: { replicas: specReplicas },
+    status: { replicas: statusReplicas, ...(selector ? { selector } : {}) },
   };
 }
 

@@ -13,7 +13,7 @@ import type { Authorizer, UserInfo } from '../auth.js';
 import { mediaType, readBody, type BodyDecoder } from '../body.js';
 import { sendObject } from '../handlers.js';
 import { negotiateResource } from '../negotiate.js';
-import type { RequestInfo } from '../request-info.js';
+import { nonResourceRequestInfo, type RequestInfo } from '../request-info.js';
 import { allowAllRuleResolver, type RuleResolver } from './rule-resolver.js';
 import { checkReviewShape, validateReview, type ReviewKind } from './review-validation.js';
 
@@ -53,17 +53,7 @@ export function reviewRequestInfo(spec: JSONObject): RequestInfo {
     };
   }
   const n = isObject(spec.nonResourceAttributes) ? spec.nonResourceAttributes : {};
-  return {
-    isResourceRequest: false,
-    verb: str(n.verb),
-    apiGroup: '',
-    apiVersion: '',
-    namespace: '',
-    resource: '',
-    subresource: '',
-    name: '',
-    parts: str(n.path).split('/').filter((p) => p !== ''),
-  };
+  return nonResourceRequestInfo(str(n.verb), str(n.path).split('/').filter((p) => p !== ''));
 }
 
 /** The subject a SubjectAccessReview names, as upstream's AuthorizationAttributesFrom (no groups added). */

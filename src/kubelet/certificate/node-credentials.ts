@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Client } from '../../client/client.js';
 import { createCertificateRequest } from '../../pki/csr.js';
 import { generatePrivateKey, privateKeyToPem, subjectName } from '../../pki/x509.js';
+import { readIfExists } from '../serving-cert.js';
 import { requestCertificate } from './csr-client.js';
 
 /** Upstream's signer of node client certificates. */
@@ -41,15 +42,6 @@ export interface NodeCredentialsOptions {
   log(message: string): void;
   /** Default Date.now(). */
   now?: number;
-}
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }
 
 /** The node identity's user name. */
