@@ -1,6 +1,7 @@
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import type { ResourceOperations } from './operations.js';
+import { metricsGroup, type MetricsAPI } from './metrics-api.js';
 import type { Client, ListOptions, ObjectList, PatchOptions, PatchType, ResourceRef, WatchEventOf, WatchOptions, WriteOptions } from '../client/client.js';
 
 const patchMediaTypes: Record<PatchType, string> = {
@@ -22,6 +23,8 @@ const maxRunWithoutYieldMs = 4;
 export interface InProcessClientOptions {
   /** The field manager writes are recorded under (default `skiff`). */
   fieldManager?: string;
+  /** Where metrics.k8s.io reads go (the API server's {@link MetricsAPI}). Default: none, and they are 404. */
+  metrics?: Pick<MetricsAPI, 'get' | 'list'>;
 }
 
 /**
@@ -31,6 +34,7 @@ export interface InProcessClientOptions {
  */
 export class InProcessClient implements Client {
   private readonly fieldManager: string;
+  private readonly metrics?: Pick<MetricsAPI, 'get' | 'list'>;
   private lastYield = performance.now();
 
   constructor(
@@ -38,6 +42,7 @@ export class InProcessClient implements Client {
     options: InProcessClientOptions = {},
   ) {
     this.fieldManager = options.fieldManager ?? 'skiff';
+    this.metrics = options.metrics;
   }
 
   /** Takes an event loop turn when calls have run for {@link maxRunWithoutYieldMs} without one. */
@@ -62,11 +67,16 @@ export class InProcessClient implements Client {
 
   async get<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, name: string): Promise<T> {
     await this.yieldToEventLoop();
+    if (ref.group === metricsGroup && this.metrics) return (await this.metrics.get(ref.resource, namespace, name)) as T;
     return (await this.ops.get(this.store(ref), namespace, name)) as T;
   }
 
   async list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, options: ListOptions = {}): Promise<ObjectList<T>> {
     await this.yieldToEventLoop();
+    if (ref.group === metricsGroup && this.metrics) {
+      const list = await this.metrics.list(ref.resource, namespace, options.labelSelector ?? '');
+      return { items: list.items as T[], resourceVersion: '' };
+    }
     const r = await this.ops.list(this.store(ref), namespace, options);
     return { items: r.items as T[], resourceVersion: r.resourceVersion, continue: r.continueToken };
   }

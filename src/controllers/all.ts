@@ -16,6 +16,7 @@ import { serviceLBControllerFactory } from './servicelb/controller.js';
 import { replicaSetControllerFactory } from './replicaset/controller.js';
 import { statefulSetControllerFactory } from './statefulset/controller.js';
 import { localPathProvisionerFactory } from './volume/controller.js';
+import { horizontalPodAutoscalerControllerFactory } from './horizontalpodautoscaler/controller.js';
 
 /** Every controller of kube-controller-manager that Skiff has (`skiff server` runs them with the scheduler). */
 export const allControllers: ControllerFactory[] = [
@@ -36,4 +37,5 @@ export const allControllers: ControllerFactory[] = [
   nodeIpamControllerFactory,
   nodeLifecycleControllerFactory,
   clusterRoleAggregationControllerFactory,
+  horizontalPodAutoscalerControllerFactory,
 ];

@@ -5,6 +5,7 @@ import { validateAppsCreate, validateAppsStatusUpdate, validateAppsUpdate } from
 import { validateBatchCreate, validateBatchUpdate, validateJobStatusUpdate } from './batch.js';
 import { validateCoreCreate, validateCoreUpdate, validateNamespaceStatusUpdate } from './core.js';
 import { validateObjectMetaUpdate } from './meta.js';
+import { validateHPA, validateHPAUpdate } from './autoscaling.js';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate } from './networking.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from './network-policy.js';
 import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod.js';
@@ -30,6 +31,8 @@ export { cronScheduleError } from './cron.js';
 export function validateCreate(type: ResourceType, obj: Record<string, unknown>): FieldError[] {
   const o = obj as JsonObject;
   switch (type.group) {
+    case 'autoscaling':
+      return validateHPA(type.version, o);
     case 'apps':
       return validateAppsCreate(type.kind, o);
     case 'batch':
@@ -59,6 +62,8 @@ export function validateUpdate(type: ResourceType, obj: Record<string, unknown>,
   const o = obj as JsonObject;
   const p = old as JsonObject;
   switch (type.group) {
+    case 'autoscaling':
+      return validateHPAUpdate(type.version, o, p);
     case 'apps':
       return validateAppsUpdate(type.kind, o, p);
     case 'batch':
