@@ -3,8 +3,10 @@
  * kubelet: a container's CPU time from `cpu.stat` usage_usec, its memory from `memory.current`
  * and its working set as memory.current minus `memory.stat` inactive_file; the node's from
  * /proc/stat and /proc/meminfo. containerd with cgroupfs and no cgroup parent (how Skiff runs
- * it) puts each container in `<cgroupRoot>/k8s.io/<container id>`. usageNanoCores is the rate
- * between this sample and the one before it (absent on the first).
+ * it) puts each container in `<cgroupRoot>/k8s.io/<container id>` (cgroup v1: under the
+ * cpuacct and memory hierarchies, read from cpuacct.usage, memory.usage_in_bytes and
+ * total_inactive_file). usageNanoCores is the rate between this sample and the one before it;
+ * a container seen the first time reports its average since it started, the node nothing.
  */
 import { readFile } from 'node:fs/promises';
 import type { ContainerStats, CPUStats, MemoryStats, PodStats, Summary } from '../../apimachinery/stats-summary.js';
@@ -65,6 +67,14 @@ export function parseCgroupUsage(cpuStat: string, memoryCurrent: string, memoryS
   return { usageCoreNanoSeconds: usageUsec * 1000, usageBytes, workingSetBytes: Math.max(0, usageBytes - inactiveFile) };
 }
 
+/** A cgroup v1 container's usage from cpuacct.usage (ns), memory.usage_in_bytes and memory.stat (total_inactive_file). */
+export function parseCgroupV1Usage(cpuacctUsage: string, memoryUsage: string, memoryStat: string): CgroupUsage {
+  const usageBytes = Number(memoryUsage.trim()) || 0;
+  const stat = keyValues(memoryStat);
+  const inactiveFile = stat.get('total_inactive_file') ?? stat.get('inactive_file') ?? 0;
+  return { usageCoreNanoSeconds: Number(cpuacctUsage.trim()) || 0, usageBytes, workingSetBytes: Math.max(0, usageBytes - inactiveFile) };
+}
+
 /** The node's usage from /proc/stat (USER_HZ = 100 ticks a second) and /proc/meminfo. */
 export function parseNodeUsage(procStat: string, meminfo: string): CgroupUsage {
   const cpuLine = procStat.split('\n').find((l) => l.startsWith('cpu '));
@@ -91,12 +101,19 @@ export class CgroupSummaryProvider {
     this.nodeStartTime = options.nodeStartTime ?? options.clock.now();
   }
 
-  /** Reads one container's cgroup; undefined when it is gone. */
+  /** Reads one container's cgroup (v2, else v1's cpuacct and memory hierarchies); undefined when it is gone. */
   async containerUsage(id: string): Promise<CgroupUsage | undefined> {
-    const dir = `${this.options.cgroupRoot ?? '/sys/fs/cgroup'}/k8s.io/${id}`;
-    const [cpu, current, stat] = await Promise.all(['cpu.stat', 'memory.current', 'memory.stat'].map((f) => this.options.readFile(`${dir}/${f}`)));
-    if (cpu === undefined || current === undefined) return undefined;
-    return parseCgroupUsage(cpu, current, stat ?? '');
+    const root = this.options.cgroupRoot ?? '/sys/fs/cgroup';
+    const read = (path: string) => this.options.readFile(`${root}/${path}`);
+    const [cpu, current, stat] = await Promise.all([read(`k8s.io/${id}/cpu.stat`), read(`k8s.io/${id}/memory.current`), read(`k8s.io/${id}/memory.stat`)]);
+    if (cpu !== undefined && current !== undefined) return parseCgroupUsage(cpu, current, stat ?? '');
+    const [cpuacct, usage, v1stat] = await Promise.all([
+      read(`cpuacct/k8s.io/${id}/cpuacct.usage`),
+      read(`memory/k8s.io/${id}/memory.usage_in_bytes`),
+      read(`memory/k8s.io/${id}/memory.stat`),
+    ]);
+    if (cpuacct === undefined || usage === undefined) return undefined;
+    return parseCgroupV1Usage(cpuacct, usage, v1stat ?? '');
   }
 
   /** The summary now. */
@@ -116,7 +133,7 @@ export class CgroupSummaryProvider {
         pod = { podRef: { name: c.podName, namespace: c.podNamespace, uid: c.podUid }, startTime: c.startTime.toISOString(), containers: [] };
         pods.set(key, pod);
       }
-      const stats: ContainerStats = { name: c.name, startTime: c.startTime.toISOString(), ...this.figures(`container/${c.id}`, usage, now) };
+      const stats: ContainerStats = { name: c.name, startTime: c.startTime.toISOString(), ...this.figures(`container/${c.id}`, usage, now, c.startTime) };
       pod.containers.push(stats);
     }
     for (const pod of pods.values()) {
@@ -133,10 +150,14 @@ export class CgroupSummaryProvider {
     };
   }
 
-  private figures(key: string, usage: CgroupUsage, now: Date): { cpu: CPUStats; memory: MemoryStats } {
+  /**
+   * CPU and memory figures; usageNanoCores is the rate since the previous sample, or for a
+   * container seen the first time its average since it started (`since`).
+   */
+  private figures(key: string, usage: CgroupUsage, now: Date, since?: Date): { cpu: CPUStats; memory: MemoryStats } {
     const time = now.toISOString();
     const at = now.getTime();
-    const prev = this.previous.get(key);
+    const prev = this.previous.get(key) ?? (since && since.getTime() < at ? { at: since.getTime(), usage: 0 } : undefined);
     this.previous.set(key, { at, usage: usage.usageCoreNanoSeconds });
     const elapsedNs = prev ? (at - prev.at) * 1e6 : 0;
     const usageNanoCores = prev && elapsedNs > 0 && usage.usageCoreNanoSeconds >= prev.usage ? Math.round(((usage.usageCoreNanoSeconds - prev.usage) / elapsedNs) * 1e9) : undefined;
