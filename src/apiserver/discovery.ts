@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { groupVersion, resourceTypes, servedGroups, type ResourceType } from './registry.js';
+import { discoveryGroups, discoveryTypes, groupVersion, resourceTypes, type ResourceType } from './registry.js';
 
 /** The legacy `/api` answer: APIVersions. */
 export function apiVersions(serverAddress: string): object {
@@ -20,13 +20,13 @@ export function apiGroupList(types: readonly ResourceType[] = resourceTypes): ob
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: servedGroups(types).map((g) => groupEntry(g.group, g.versions)),
+    groups: discoveryGroups(types).map((g) => groupEntry(g.group, g.versions)),
   };
 }
 
 /** `/apis/GROUP`: APIGroup, or undefined when not served. */
 export function apiGroup(group: string, types: readonly ResourceType[] = resourceTypes): object | undefined {
-  const g = servedGroups(types).find((x) => x.group === group);
+  const g = discoveryGroups(types).find((x) => x.group === group);
   if (!g) return undefined;
   return { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(g.group, g.versions) };
 }
@@ -37,7 +37,7 @@ function storageVersionHash(r: ResourceType): string {
 
 /** `/api/v1` and `/apis/GROUP/VERSION`: APIResourceList, or undefined when not served. */
 export function apiResourceList(group: string, version: string, served: readonly ResourceType[] = resourceTypes): object | undefined {
-  const types = served.filter((r) => r.group === group && r.version === version);
+  const types = discoveryTypes(served).filter((r) => r.group === group && r.version === version);
   if (!types.length) return undefined;
   const resources: object[] = [];
   for (const r of types) {
@@ -75,7 +75,7 @@ export function apiResourceList(group: string, version: string, served: readonly
  * asks for at `/api` (core group only) and `/apis` (every other group).
  */
 export function aggregatedDiscovery(core: boolean, apiVersion: 'v2' | 'v2beta1', types: readonly ResourceType[] = resourceTypes): object {
-  const groups = core ? [{ group: '', versions: ['v1'] }] : servedGroups(types);
+  const groups = core ? [{ group: '', versions: ['v1'] }] : discoveryGroups(types);
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion: `apidiscovery.k8s.io/${apiVersion}`,
@@ -84,7 +84,7 @@ export function aggregatedDiscovery(core: boolean, apiVersion: 'v2' | 'v2beta1',
       metadata: { name: g.group, creationTimestamp: null },
       versions: g.versions.map((v) => ({
         version: v,
-        resources: types
+        resources: discoveryTypes(types)
           .filter((r) => r.group === g.group && r.version === v)
           .map((r) => ({
             resource: r.plural,

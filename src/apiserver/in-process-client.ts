@@ -2,6 +2,7 @@ import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
 import type { StatusError } from '../apimachinery/errors.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import type { ResourceOperations } from './operations.js';
+import { metricsGroup, type MetricsAPI } from './metrics-api.js';
 import type { Client, ListOptions, ObjectList, PatchOptions, PatchType, ResourceRef, WatchEventOf, WatchOptions, WriteOptions } from '../client/client.js';
 import type { UserInfo } from './auth.js';
 import { nameSelectedBy } from './authorization/attributes.js';
@@ -46,6 +47,8 @@ export interface InProcessClientOptions {
   runAsUser?: <T>(user: UserInfo, write: () => Promise<T>) => Promise<T>;
   /** Told about each refused call (e.g. to log it). Default: nothing. */
   onForbidden?: (error: StatusError) => void;
+  /** Where metrics.k8s.io reads go (the API server's {@link MetricsAPI}). Default: none, and they are 404. */
+  metrics?: Pick<MetricsAPI, 'get' | 'list'>;
 }
 
 /**
@@ -57,6 +60,7 @@ export interface InProcessClientOptions {
  */
 export class InProcessClient implements Client {
   private readonly fieldManager: string;
+  private readonly metrics?: Pick<MetricsAPI, 'get' | 'list'>;
   private lastYield = performance.now();
 
   constructor(
@@ -64,6 +68,7 @@ export class InProcessClient implements Client {
     private readonly options: InProcessClientOptions = {},
   ) {
     this.fieldManager = options.fieldManager ?? 'skiff';
+    this.metrics = options.metrics;
     if (options.user && !options.authorizer) throw new Error('InProcessClient: a user needs an authorizer');
   }
 
@@ -113,12 +118,17 @@ export class InProcessClient implements Client {
   async get<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, name: string): Promise<T> {
     await this.yieldToEventLoop();
     this.authorize('get', ref, namespace, name);
+    if (ref.group === metricsGroup && this.metrics) return (await this.metrics.get(ref.resource, namespace, name)) as T;
     return (await this.ops.get(this.store(ref), namespace, name)) as T;
   }
 
   async list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, options: ListOptions = {}): Promise<ObjectList<T>> {
     await this.yieldToEventLoop();
     this.authorize('list', ref, namespace, nameSelectedBy(options.fieldSelector) ?? '');
+    if (ref.group === metricsGroup && this.metrics) {
+      const list = await this.metrics.list(ref.resource, namespace, options.labelSelector ?? '');
+      return { items: list.items as T[], resourceVersion: '' };
+    }
     const r = await this.ops.list(this.store(ref), namespace, options);
     return { items: r.items as T[], resourceVersion: r.resourceVersion, continue: r.continueToken };
   }

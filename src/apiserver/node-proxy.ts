@@ -11,6 +11,7 @@ import type { RequestInfo } from './request-info.js';
 import { pipeUpgrade, writeStatusToSocket } from '../apimachinery/upgrade-proxy.js';
 import { boolParam, optionalIntParam } from '../apimachinery/query-params.js';
 import type { Dialer } from './resource-proxy.js';
+import type { Summary } from '../apimachinery/stats-summary.js';
 
 /** The pod subresources a node serves. */
 const streamingSubresources = new Set(['exec', 'attach', 'portforward']);
@@ -267,6 +268,18 @@ export class NodeProxy {
       return;
     }
     pipeUpgrade(req, socket, head, upstream, location.path, hostPort(location));
+  }
+
+  /** The node's `/stats/summary`, through the same verified connection as logs (500 when the node does not answer it). */
+  async statsSummary(node: Node): Promise<Summary> {
+    const name = node.metadata?.name ?? '';
+    const location: NodeLocation = { ...nodeEndpoint(node, this.options.defaultNodePort), path: '/stats/summary', nodeName: name };
+    const res = await this.get(location);
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (res.statusCode !== 200) throw new StatusError(500, 'InternalError', `node ${name} answered /stats/summary with ${res.statusCode ?? 0}: ${text.slice(0, 200)}`);
+    return JSON.parse(text) as Summary;
   }
 
   /** Closes idle connections to nodes. */

@@ -232,6 +232,9 @@ export const resourceTypes: readonly ResourceType[] = [
     categories: ['all'],
     subresources: [scaleSub, statusSub],
   }),
+  // autoscaling/v2 first: the preferred version; v1 objects are the same objects (autoscaling/hpa-conversion.ts).
+  make({ group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', shortNames: ['hpa'], categories: ['all'], subresources: [statusSub] }),
+  make({ group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', shortNames: ['hpa'], categories: ['all'], subresources: [statusSub] }),
   // The reviews: create-only, nothing stored (authorization/reviews.ts answers them).
   make({ group: 'authentication.k8s.io', kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', namespaced: false, verbs: ['create'] }),
   make({ group: 'authorization.k8s.io', kind: 'LocalSubjectAccessReview', plural: 'localsubjectaccessreviews', verbs: ['create'] }),
@@ -310,6 +313,20 @@ export class ServedTypes {
   }
 }
 
+/**
+ * Types the API server answers from node figures instead of storage (metrics-server's
+ * metrics.k8s.io, served in process): in discovery, not in storage, OpenAPI or in-process discovery.
+ */
+export const metricsResourceTypes: readonly ResourceType[] = [
+  { ...make({ group: 'metrics.k8s.io', version: 'v1beta1', kind: 'NodeMetrics', plural: 'nodes', namespaced: false, verbs: ['get', 'list'] }), singular: '' },
+  { ...make({ group: 'metrics.k8s.io', version: 'v1beta1', kind: 'PodMetrics', plural: 'pods', verbs: ['get', 'list'] }), singular: '' },
+];
+
+/** Every type in discovery: the stored ones, then the metrics. */
+export function discoveryTypes(types: readonly ResourceType[] = resourceTypes): readonly ResourceType[] {
+  return [...types, ...metricsResourceTypes];
+}
+
 /** `group/version`, or `version` for the core group, as in apiVersion. */
 export function groupVersion(group: string, version: string): string {
   return group ? `${group}/${version}` : version;
@@ -327,6 +344,15 @@ export function findKind(apiVersion: string, kind: string, types: readonly Resou
 
 /** The groups served, in discovery order (core excluded), each with its versions. */
 export function servedGroups(types: readonly ResourceType[] = resourceTypes): { group: string; versions: string[] }[] {
+  return groupsOf(types);
+}
+
+/** The groups in discovery (served and metrics), each with its versions. */
+export function discoveryGroups(types: readonly ResourceType[] = resourceTypes): { group: string; versions: string[] }[] {
+  return groupsOf(discoveryTypes(types));
+}
+
+function groupsOf(types: readonly ResourceType[]): { group: string; versions: string[] }[] {
   const out: { group: string; versions: string[] }[] = [];
   for (const r of types) {
     if (r.group === '') continue;

@@ -44,6 +44,9 @@ import { cloneJSON, jsonEqual } from '../apimachinery/object.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { RestStore, type StorageCodec } from './rest-store.js';
 import { eventFromCore, eventToCore } from './event-conversion.js';
+import { hpaV1StorageCodec } from './autoscaling/hpa-conversion.js';
+import { MetricsAPI } from './metrics-api.js';
+import type { Summary } from '../apimachinery/stats-summary.js';
 import { strategyFor } from './strategy.js';
 import { Registry, textFormatContentType } from '../apimachinery/metrics.js';
 import { ApiServerRequestMetrics, type RequestLabels } from './request-metrics.js';
@@ -92,6 +95,12 @@ export interface ApiServerOptions {
    * Default: a registry of this server's own.
    */
   metrics?: Registry;
+  /**
+   * metrics.k8s.io: how long a node's /stats/summary is reused (default 15000 ms), and where the
+   * summaries of nodes inside this process come from (simulated nodes); other nodes are asked
+   * through the node proxy's verified connection.
+   */
+  metricsAPI?: { resolutionMs?: number; localSummary?: (nodeName: string) => Summary | undefined };
   /** Concurrent requests and watches (default upstream's 400 read-only, 200 mutating; 10,000 watches). */
   inFlight?: InFlightLimits;
   /**
@@ -164,6 +173,8 @@ export class ApiServer {
   private readonly admission: AdmissionChain;
   private readonly schemas: CustomResourceSchema;
   private readonly nodeProxy?: NodeProxy;
+  /** metrics.k8s.io NodeMetrics and PodMetrics (also read by the in-process client). */
+  readonly metricsAPI: MetricsAPI;
   private readonly resourceProxy: ResourceProxy;
   private readonly registry: Registry;
   private readonly requestMetrics: ApiServerRequestMetrics;
@@ -211,7 +222,7 @@ export class ApiServer {
     const schemas = options.customResourceSchema ?? structuralSchemas();
     this.schemas = schemas;
     for (const type of resourceTypes) {
-      const codec = type.group === 'events.k8s.io' ? eventsCodec : undefined;
+      const codec = type.group === 'events.k8s.io' ? eventsCodec : type.group === 'autoscaling' && type.version === 'v1' ? hpaV1StorageCodec : undefined;
       if (type.group === 'apiextensions.k8s.io') {
         this.stores.set(storeKeyOf(type), new CustomResourceDefinitionStore(type, store, customResourceDefinitionStrategy(schemas), this.clock, { admission }));
         continue;
@@ -271,6 +282,21 @@ export class ApiServer {
         getNode: async (name) => (await this.store('', 'v1', 'nodes').get('', name)) as Node,
       });
     }
+    this.metricsAPI = new MetricsAPI({
+      listNodes: async () => (await this.store('', 'v1', 'nodes').list('', {})).items as unknown as Node[],
+      listPods: async (ns) => (await this.store('', 'v1', 'pods').list(ns, {})).items as unknown as Pod[],
+      summary: (node) => this.nodeSummary(node),
+      clock: this.clock,
+      resolutionMs: options.metricsAPI?.resolutionMs,
+    });
+  }
+
+  /** A node's summary: from this process when the node runs here, else from its kubelet. */
+  private async nodeSummary(node: Node): Promise<Summary> {
+    const local = this.options.metricsAPI?.localSummary?.(node.metadata?.name ?? '');
+    if (local) return local;
+    if (!this.nodeProxy) throw new StatusError(503, 'ServiceUnavailable', 'no connection to nodes is configured');
+    return this.nodeProxy.statsSummary(node);
   }
 
   /**
@@ -523,6 +549,7 @@ export class ApiServer {
       if (resourceProxied) return await this.resourceProxy.serve(req, res, info);
       if (this.nodeProxy && proxied) return await this.nodeProxy.serve(req, res, info, url.searchParams);
       if (AccessReviews.handles(info)) return await this.reviews.serve(req, res, info, url.searchParams, user);
+      if (MetricsAPI.handles(info)) return await this.metricsAPI.serve(req, res, info, url.searchParams);
       const store = this.operations.storeFor(info.apiGroup, info.apiVersion, info.resource === 'bindings' ? 'pods' : info.resource);
       const manager = url.searchParams.get('fieldManager') ?? defaultManager(req.headers['user-agent']);
       const serve = () => this.resources.serve(req, res, info, store, url.searchParams, manager);

@@ -66,6 +66,7 @@ const generationKinds = new Set([
   'Pod',
   'Node',
   'Namespace',
+  'HorizontalPodAutoscaler',
 ]);
 
 /** Types whose create keeps the status the client sent or defaulting set (as upstream's strategies). */

@@ -28,6 +28,7 @@ import { nodeIpamControllerFactory } from '../controllers/nodeipam/controller.js
 import { nodeLifecycleControllerFactory } from '../controllers/nodelifecycle/controller.js';
 import { replicaSetControllerFactory, replicationControllerFactory } from '../controllers/replicaset/controller.js';
 import { disruptionControllerFactory } from '../controllers/disruption/controller.js';
+import { horizontalPodAutoscalerControllerFactory } from '../controllers/horizontalpodautoscaler/controller.js';
 import { resourceQuotaControllerFactory } from '../controllers/resourcequota/controller.js';
 import { serviceAccountControllerFactory } from '../controllers/serviceaccount/controller.js';
 import { serviceLBControllerFactory } from '../controllers/servicelb/controller.js';
@@ -78,6 +79,7 @@ export function controllerServiceAccounts(extra: Iterable<[ControllerFactory, st
     [replicationControllerFactory, 'replication-controller'],
     [disruptionControllerFactory, 'disruption-controller'],
     [resourceQuotaControllerFactory, 'resourcequota-controller'],
+    [horizontalPodAutoscalerControllerFactory, 'horizontal-pod-autoscaler'],
   ]);
 }
 

@@ -86,6 +86,9 @@ export const serverFlags: FlagSpec[] = [
   { name: 'max-requests-inflight', type: 'string', help: 'read-only requests served at once; more get 429 (as kube-apiserver)', default: '400' },
   { name: 'max-mutating-requests-inflight', type: 'string', help: 'writes served at once; more get 429 (as kube-apiserver)', default: '200' },
   { name: 'min-request-timeout', type: 'string', help: 'seconds: a watch ends after a random time between this and twice this (as kube-apiserver)', default: '1800' },
+  { name: 'metric-resolution', type: 'string', help: 'how long a node\'s /stats/summary is reused by metrics.k8s.io, e.g. 15s (as metrics-server)', default: '15s' },
+  { name: 'horizontal-pod-autoscaler-sync-period', type: 'string', help: 'how often each HorizontalPodAutoscaler is reconciled (as kube-controller-manager)', default: '15s' },
+  { name: 'horizontal-pod-autoscaler-downscale-stabilization', type: 'string', help: 'the scale-down stabilization window of HPAs whose behavior names none (as kube-controller-manager)', default: '5m0s' },
   { name: 'request-timeout', type: 'string', help: 'how long a request other than a watch or stream may take before 504, e.g. 60s, 1m0s (as kube-apiserver)', default: '1m0s' },
   ...nodeFlags,
 ];
@@ -118,6 +121,8 @@ export interface ServerConfig {
   disableAgent: boolean;
   /** The API server's request limits (`--max-*-inflight`, `--min-request-timeout`, `--request-timeout`). */
   requestLimits: { inFlight: InFlightLimits; minRequestTimeoutSeconds: number; requestTimeoutSeconds: number };
+  /** `--metric-resolution`, `--horizontal-pod-autoscaler-sync-period` and `-downscale-stabilization`, in ms. */
+  autoscaling: { metricResolutionMs: number; syncPeriodMs: number; downscaleStabilizationMs: number };
   node: NodeConfig;
 }
 
@@ -197,8 +202,20 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
     simulatedNodes: Number(flags['simulated-nodes'] ?? 0),
     disableAgent: flags['disable-agent'] === true,
     requestLimits: requestLimits(flags),
+    autoscaling: {
+      metricResolutionMs: durationFlagMs(flags, 'metric-resolution'),
+      syncPeriodMs: durationFlagMs(flags, 'horizontal-pod-autoscaler-sync-period'),
+      downscaleStabilizationMs: durationFlagMs(flags, 'horizontal-pod-autoscaler-downscale-stabilization'),
+    },
     node: nodeConfig(flags),
   };
+}
+
+/** A duration flag (`15s`, `5m0s`, seconds) in ms; a usage error when it is not one. */
+function durationFlagMs(flags: Record<string, string | boolean | undefined>, name: string): number {
+  const seconds = durationSeconds(str(flags[name]));
+  if (seconds === undefined || seconds <= 0) throw new UsageError(`--${name}: not a duration: ${String(flags[name])}`);
+  return Math.round(seconds * 1000);
 }
 
 function requestLimits(flags: Record<string, string | boolean | undefined>): ServerConfig['requestLimits'] {
@@ -251,10 +268,13 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     // then RBAC, as upstream's chain.
     const nodeGraph = new NodeGraph();
     const authorization = new RbacAuthorization({ authorizers: [new BootstrapAuthorizer(), new NodeAuthorizer({ graph: nodeGraph })] });
+    // Simulated nodes run in this process: metrics.k8s.io reads their figures directly.
+    let simulatedPool: SimulatedNodePool | undefined;
     const api = new ApiServer({
       store,
       metrics,
       ...config.requestLimits,
+      metricsAPI: { resolutionMs: config.autoscaling.metricResolutionMs, localSummary: (name) => simulatedPool?.statsSummary(name) },
       authorizer: authorization.authorizer,
       ruleResolver: authorization.rbac,
       admissionPlugins: authorization.admissionPlugins,
@@ -294,6 +314,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       authorizer: authorization.authorizer,
       runAsUser: (user, write) => api.runAsUser(user, write),
       onForbidden: (err) => forbiddenLog(`in-process request refused: ${err.message}`),
+      metrics: api.metricsAPI,
     });
     await authorization.start(client, signal, {
       onError: (err) => log(`rbac informer: ${errorMessage(err)}`),
@@ -355,6 +376,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           clusterDomain: config.clusterDomain,
           clusterDNS: config.clusterDNS,
           dataDir: config.dataDir,
+          horizontalPodAutoscaler: { syncPeriodMs: config.autoscaling.syncPeriodMs, downscaleStabilizationMs: config.autoscaling.downscaleStabilizationMs },
         },
         log: logger?.child('controller-manager').info ?? log,
         debug: logger?.child('controller-manager').debug,
@@ -394,6 +416,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
         count: config.simulatedNodes,
         node: { onError: (err, where) => log(`simulated node ${where}: ${String(err)}`) },
       });
+      simulatedPool = pool;
       running.push(pool.start(signal).catch((err: unknown) => log(`simulated nodes stopped: ${String(err)}`)));
       log(`running ${config.simulatedNodes} simulated nodes`);
     }

@@ -39,6 +39,8 @@ export interface ClusterSettings {
   clusterDNS: string;
   /** Where the local-path provisioner keeps volumes. */
   dataDir: string;
+  /** The HPA controller's sync period and scale-down stabilization window (defaults 15 s and 5 min). */
+  horizontalPodAutoscaler?: { syncPeriodMs?: number; downscaleStabilizationMs?: number };
 }
 
 /** Where a controller's event handlers put keys: they only add keys, `sync` does the work. */

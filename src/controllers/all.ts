@@ -18,6 +18,7 @@ import { serviceLBControllerFactory } from './servicelb/controller.js';
 import { replicaSetControllerFactory, replicationControllerFactory } from './replicaset/controller.js';
 import { statefulSetControllerFactory } from './statefulset/controller.js';
 import { localPathProvisionerFactory } from './volume/controller.js';
+import { horizontalPodAutoscalerControllerFactory } from './horizontalpodautoscaler/controller.js';
 
 /** Every controller of kube-controller-manager that Skiff has (`skiff server` runs them with the scheduler). */
 export const allControllers: ControllerFactory[] = [
@@ -41,4 +42,5 @@ export const allControllers: ControllerFactory[] = [
   clusterRoleAggregationControllerFactory,
   disruptionControllerFactory,
   resourceQuotaControllerFactory,
+  horizontalPodAutoscalerControllerFactory,
 ];

@@ -33,6 +33,8 @@ import { PodVolumes } from './volumes/volumes.js';
 import { ReferencedObjects } from './referenced-objects.js';
 import { ReadinessPoller } from './readiness-poller.js';
 import { NodeServer } from './server/node-server.js';
+import { CgroupSummaryProvider, readStatsFileFromDisk } from './stats/cgroup-summary.js';
+import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from './pod/container-config.js';
 import { CriStreamingBackend } from './streaming-backend.js';
 import { loadOrIssueNodeServingCert, type NodeServingCertSource } from './serving-cert.js';
 import { Registry } from '../apimachinery/metrics.js';
@@ -306,6 +308,20 @@ export class NodeAgent {
   /** The node's HTTPS endpoint (logs, exec, attach, port-forward), first, so the port registered answers as soon as the Node exists. */
   private async serveNodeEndpoint(run: AgentRun, cri: ContainerRuntime, pods: Informer<PodObject>): Promise<number> {
     const tls = await loadOrIssueNodeServingCert(run.dirs.tls, this.nodeName, [this.nodeIP, '127.0.0.1'], this.options.servingCertificate);
+    const stats = new CgroupSummaryProvider({
+      nodeName: this.nodeName,
+      clock: this.clock,
+      readFile: readStatsFileFromDisk,
+      containers: async () =>
+        (await cri.listContainers({ state: { state: 'CONTAINER_RUNNING' } })).map((c) => ({
+          id: c.id,
+          name: c.labels[containerNameLabel] ?? c.metadata?.name ?? '',
+          podName: c.labels[podNameLabel] ?? '',
+          podNamespace: c.labels[podNamespaceLabel] ?? '',
+          podUid: c.labels[podUidLabel] ?? '',
+          startTime: new Date(Math.floor(c.createdAt / 1e6)),
+        })),
+    });
     const server = new NodeServer({
       tls,
       clientCAPem: this.options.trustedClientCAPem,
@@ -313,6 +329,7 @@ export class NodeAgent {
       host: this.nodeIP,
       port: this.kubeletPort,
       metrics: this.metrics.registry,
+      statsSummary: () => stats.summary(),
     });
     const address = await server.start(run.signal);
     this.kubeletPort = address.port;

@@ -150,6 +150,18 @@ describe('the seed pod on a real node (containerd)', { skip: canRun ? false : 'n
     assert.match(stamped, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+Z /);
   });
 
+  test('metrics.k8s.io has the running pod\'s CPU and memory, from the node\'s /stats/summary (cgroup figures)', async () => {
+    interface PodMetricsJSON { containers: { name: string; usage: { cpu: string; memory: string } }[] }
+    const metrics = await waitFor('PodMetrics of tomcat-redis', async () => {
+      const r = await c.kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/tomcat-redis']);
+      return r.code === 0 ? (JSON.parse(r.stdout) as PodMetricsJSON) : undefined;
+    }, clusterPolling);
+    const redis = metrics.containers.find((x) => x.name === 'redis-container');
+    // A started container has used some CPU time and has a working set.
+    assert.match(redis?.usage.cpu ?? '', /^[1-9]\d*n$/, JSON.stringify(metrics));
+    assert.match(redis?.usage.memory ?? '', /^[1-9]\d*(Ki)?$/, JSON.stringify(metrics));
+  });
+
   test('kubectl exec -it runs a shell on a terminal', async () => {
     // `script` gives kubectl a pseudo-terminal, as a user's shell would.
     const r = await c.netns.run('script', ['-qec', `${kubectlBinary} exec -it client -- sh -c 'tty; echo in-pod-$((6*7))'`, '/dev/null'], {

@@ -156,6 +156,9 @@ export function controllerRoleRules(): Record<string, PolicyRule[]> {
       rule(['get', 'list', 'watch'], ['autoscaling'], ['horizontalpodautoscalers']),
       rule(['update'], ['autoscaling'], ['horizontalpodautoscalers/status']),
       rule(['get', 'update'], ['*'], ['*/scale']),
+      // Skiff's autoscaler reads its target's replicas and selector from the object itself.
+      rule(['get'], [apps], ['deployments', 'replicasets', 'statefulsets']),
+      rule(['get'], [core], ['replicationcontrollers']),
       rule(['list'], [core], ['pods']),
       rule(['list'], ['metrics.k8s.io'], ['pods']),
       events,

@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import type { ResourceType } from '../registry.js';
 import { defaultPod, defaultPodTemplate } from './pod.js';
 import { defaultLimitRange, defaultPriorityClass } from './policy.js';
+import { defaultHPAv1, defaultHPAv2 } from '../autoscaling/hpa-conversion.js';
 import { asObject, child, objectsIn, setDefault, type JsonObject } from './util.js';
 
 export { podQOSClass, imageTag, defaultPodSpec, defaultPodTemplate } from './pod.js';
@@ -244,6 +245,8 @@ function defaultBinding(binding: JsonObject): void {
 /** Default functions by `group/Kind`. */
 const defaulters: Record<string, (obj: JsonObject, operation: 'create' | 'update') => void> = {
   '/Pod': (pod, operation) => defaultPod(pod, { admission: operation === 'create' }),
+  'autoscaling/v2/HorizontalPodAutoscaler': defaultHPAv2,
+  'autoscaling/v1/HorizontalPodAutoscaler': defaultHPAv1,
   '/Service': defaultService,
   '/Namespace': defaultNamespace,
   '/PersistentVolumeClaim': defaultPersistentVolumeClaim,
@@ -277,7 +280,7 @@ const defaulters: Record<string, (obj: JsonObject, operation: 'create' | 'update
  * Types without defaults are left untouched.
  */
 export function applyDefaults(type: ResourceType, obj: Record<string, unknown>, options: DefaultsOptions = {}): void {
-  const defaulter = defaulters[`${type.group}/${type.kind}`];
+  const defaulter = defaulters[`${type.group}/${type.version}/${type.kind}`] ?? defaulters[`${type.group}/${type.kind}`];
   defaulter?.(obj, options.operation ?? 'create');
 }
 

@@ -12,6 +12,7 @@ import { podPrinter } from './pod.js';
 import { policyPrinters } from './policy.js';
 import { rbacPrinters } from './rbac.js';
 import { csrPrinter } from './certificates.js';
+import { hpaPrinter } from './autoscaling.js';
 import type { PartialObjectMetadata, Table, TableColumnDefinition, TableRow, TypePrinter } from './types.js';
 import { workloadPrinters } from './workloads.js';
 import { customResourcePrinter } from '../apiextensions/printer-columns.js';
@@ -54,6 +55,7 @@ function printerFor(resource: ResourceType): TypePrinter {
   }
   if (resource.group === 'events.k8s.io' && resource.kind === 'Event') return eventsV1Printer;
   if (resource.group === 'certificates.k8s.io') return csrPrinter;
+  if (resource.group === 'autoscaling' && resource.kind === 'HorizontalPodAutoscaler') return hpaPrinter;
   const key = `${resource.group}/${resource.kind}`;
   return workloadPrinters[key] ?? networkPrinters[key] ?? rbacPrinters[key] ?? defaultPrinter;
 }

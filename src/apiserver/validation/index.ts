@@ -5,6 +5,7 @@ import { validateAppsCreate, validateAppsStatusUpdate, validateAppsUpdate } from
 import { validateBatchCreate, validateBatchUpdate, validateJobStatusUpdate } from './batch.js';
 import { validateCoreCreate, validateCoreUpdate, validateNamespaceStatusUpdate } from './core.js';
 import { validateObjectMetaUpdate } from './meta.js';
+import { validateHPA, validateHPAUpdate } from './autoscaling.js';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate } from './networking.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from './network-policy.js';
 import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod.js';
@@ -34,6 +35,8 @@ export function validateCreate(type: ResourceType, obj: Record<string, unknown>)
   const policy = validatePolicyCreate(type.group, type.kind, o);
   if (policy) return policy;
   switch (type.group) {
+    case 'autoscaling':
+      return validateHPA(type.version, o);
     case 'apps':
       return validateAppsCreate(type.kind, o);
     case 'batch':
@@ -67,6 +70,8 @@ export function validateUpdate(type: ResourceType, obj: Record<string, unknown>,
   const policy = validatePolicyUpdate(type.group, type.kind, o, p);
   if (policy) return policy;
   switch (type.group) {
+    case 'autoscaling':
+      return validateHPAUpdate(type.version, o, p);
     case 'apps':
       return validateAppsUpdate(type.kind, o, p);
     case 'batch':

@@ -8,6 +8,7 @@ import { pipeUpgrade, writeStatusToSocket } from '../../apimachinery/upgrade-pro
 import { readContainerLog } from '../logs/cri-log.js';
 import { optionalIntParam } from '../../apimachinery/query-params.js';
 import { textFormatContentType, type Registry } from '../../apimachinery/metrics.js';
+import type { Summary } from '../../apimachinery/stats-summary.js';
 import { identityFromTLSSocket } from '../../pki/verify.js';
 
 /** The user the API server's kubelet client certificate names (upstream's). */
@@ -53,6 +54,8 @@ export interface NodeServerOptions {
   onError?: (err: unknown) => void;
   /** The process's metrics, served at /metrics. Default: none, and /metrics answers 404. */
   metrics?: Registry;
+  /** The Summary API served at /stats/summary. Default: none, and /stats/summary answers 404. */
+  statsSummary?: () => Promise<Summary>;
   /**
    * Users whose certificates may use logs, exec, attach, port-forward and metrics (others get
    * 403, as upstream's kubelet authorizer answers callers without nodes/proxy). Default: the API
@@ -65,7 +68,7 @@ export interface NodeServerOptions {
 
 /** One routed request: the handler and its path arguments. */
 interface Route {
-  kind: 'healthz' | 'metrics' | 'containerLogs' | 'exec' | 'attach' | 'portForward';
+  kind: 'healthz' | 'metrics' | 'stats' | 'containerLogs' | 'exec' | 'attach' | 'portForward';
   namespace: string;
   pod: string;
   container: string;
@@ -77,6 +80,7 @@ function route(pathname: string): Route | undefined {
   const [kind, namespace, pod] = parts;
   if (pathname === '/healthz') return { kind: 'healthz', namespace: '', pod: '', container: '' };
   if (pathname === '/metrics') return { kind: 'metrics', namespace: '', pod: '', container: '' };
+  if (pathname === '/stats/summary' || pathname === '/stats/summary/') return { kind: 'stats', namespace: '', pod: '', container: '' };
   if (kind === 'containerLogs' && parts.length === 4) return { kind, namespace, pod, container: parts[3] };
   if ((kind === 'exec' || kind === 'attach') && (parts.length === 4 || parts.length === 5)) {
     return { kind, namespace, pod, container: parts[parts.length - 1] };
@@ -177,8 +181,8 @@ export class NodeServer {
     const users = this.options.allowedUsers ?? [KUBELET_API_CLIENT_USER];
     const groups = this.options.allowedGroups ?? ['system:masters'];
     if (users.includes(identity.user) || identity.groups.some((g) => groups.includes(g))) return;
-    const [resource, subresource] = kind === 'metrics' ? ['nodes', 'metrics'] : ['nodes', 'proxy'];
-    throw new StatusError(403, 'Forbidden', `Forbidden (user=${identity.user}, verb=${kind === 'containerLogs' || kind === 'metrics' ? 'get' : 'create'}, resource=${resource}, subresource=(${subresource}))`);
+    const [resource, subresource] = kind === 'metrics' ? ['nodes', 'metrics'] : kind === 'stats' ? ['nodes', 'stats'] : ['nodes', 'proxy'];
+    throw new StatusError(403, 'Forbidden', `Forbidden (user=${identity.user}, verb=${kind === 'containerLogs' || kind === 'metrics' || kind === 'stats' ? 'get' : 'create'}, resource=${resource}, subresource=(${subresource}))`);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -192,6 +196,14 @@ export class NodeServer {
         const text = await this.options.metrics.render((err) => this.onError(err));
         res.writeHead(200, { 'Content-Type': textFormatContentType, 'Content-Length': Buffer.byteLength(text) });
         res.end(text);
+        return;
+      }
+      if (r.kind === 'stats') {
+        if (!this.options.statsSummary) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+        if (req.method !== 'GET') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+        const body = JSON.stringify(await this.options.statsSummary());
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+        res.end(body);
         return;
       }
       if (r.kind === 'healthz') {

@@ -6,6 +6,8 @@ import type { Clock } from '../../apimachinery/clock.js';
 import { Informer, objectKey, splitKey } from '../../client/informer.js';
 import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.js';
 import { defaultSimulatedAddressRange, SimulatedNode, type SimulatedNodeOptions } from './node.js';
+import type { Summary } from '../../apimachinery/stats-summary.js';
+import { simulatedSummary, type SimulatedUsage } from './usage.js';
 
 /** Options of {@link SimulatedNodePool}. */
 export interface SimulatedNodePoolOptions {
@@ -22,6 +24,8 @@ export interface SimulatedNodePoolOptions {
   heartbeatConcurrency?: number;
   /** Pods synced concurrently across all nodes. Default 16. */
   podWorkers?: number;
+  /** What each node uses besides its pods, at /stats/summary. Default cpu 100m, memory 256Mi. */
+  systemUsage?: SimulatedUsage;
 }
 
 type PodObject = Pod & KubeObject;
@@ -53,12 +57,15 @@ export class SimulatedNodePool {
   readonly nodes = new Map<string, SimulatedNode>();
 
   private readonly reportError: (err: unknown, where: string) => void;
+  private podCache?: Informer<PodObject>;
+  private readonly startTime: Date;
 
   constructor(
     private readonly client: Client,
     private readonly clock: Clock,
     private readonly options: SimulatedNodePoolOptions,
   ) {
+    this.startTime = clock.now();
     const prefix = options.namePrefix ?? 'sim-node-';
     const range = parseCIDR(options.node?.addressRange ?? defaultSimulatedAddressRange);
     if (options.count > range.size - 2) throw new Error(`address range holds only ${range.size - 2} nodes`);
@@ -67,6 +74,16 @@ export class SimulatedNodePool {
       const name = `${prefix}${i}`;
       this.nodes.set(name, new SimulatedNode(client, name, clock, { ...options.node, internalIP: formatIPv4(range.base + 1 + i) }));
     }
+  }
+
+  /**
+   * A node's `/stats/summary` (usage from the pods' `skiff.dev/simulated-usage` annotations),
+   * or undefined when the node is not one of this pool's.
+   */
+  statsSummary(nodeName: string): Summary | undefined {
+    if (!this.nodes.has(nodeName)) return undefined;
+    const pods = (this.podCache?.list() ?? []).filter((p) => p.spec?.nodeName === nodeName);
+    return simulatedSummary(nodeName, pods, this.clock.now(), { nodeStartTime: this.startTime, systemUsage: this.options.systemUsage });
   }
 
   /** Registers every node, then runs them until `signal` aborts. */
@@ -98,6 +115,7 @@ export class SimulatedNodePool {
     if (signal.aborted) return;
 
     const pods = new Informer<PodObject>(this.client, resources.pods, { clock: this.clock, onError: (err) => this.reportError(err, 'pod watch') });
+    this.podCache = pods;
     const nodeInformer = new Informer<NodeObject>(this.client, resources.nodes, { clock: this.clock, onError: (err) => this.reportError(err, 'node watch') });
     const podQueue = new WorkQueue<string>({ clock: this.clock });
     const statusQueue = new WorkQueue<string>({ clock: this.clock });
