@@ -88,7 +88,7 @@ interface ContinueToken {
 export interface RestStoreExtras {
   /** How the objects are kept when they share another type's storage. Default: their own keys. */
   codec?: StorageCodec;
-  /** Mutating admission run on every create and update, after defaults and before validation. Default: none. */
+  /** Admission: mutating on create and update (after defaults, before validation), validating after validation and on delete. Default: none. */
   admission?: AdmissionChain;
 }
 
@@ -267,6 +267,7 @@ export class RestStore {
       errors.push(...this.strategy.validateCreate(obj));
     }
     if (errors.length) throw invalid(this.target(name), errors);
+    await this.extras.admission?.validate({ operation: 'CREATE', type: this.type, namespace: meta.namespace ?? '', object: obj, subresource: '' });
     const key = this.key(meta.namespace ?? '', name);
     // A taken name must answer AlreadyExists, not an allocation error for its values.
     if (this.strategy.allocates && (await this.store.get(key))) throw alreadyExists(this.target(name));
@@ -376,6 +377,7 @@ export class RestStore {
       opts.mutate?.(next, current);
       const errors = this.strategy.validateUpdate(next, current, subresource);
       if (errors.length) throw invalid(this.target(name), errors);
+      await this.extras.admission?.validate({ operation: 'UPDATE', type: this.type, namespace: current.metadata?.namespace ?? '', object: next, oldObject: current, subresource });
       // An update that drops the last finalizer of an object being deleted completes the delete.
       if (current.metadata?.deletionTimestamp && !(next.metadata?.finalizers ?? []).length && !this.strategy.holdsDeletion(next)) {
         if (opts.dryRun) return next;
@@ -450,6 +452,7 @@ export class RestStore {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`,
         );
       }
+      await this.extras.admission?.validate({ operation: 'DELETE', type: this.type, namespace: meta.namespace ?? '', oldObject: current, subresource: '' });
       const next = cloneJSON(current);
       const nmeta = next.metadata!;
       const finalizers = new Set(nmeta.finalizers ?? []);

@@ -25,6 +25,9 @@ import { negotiateDiscovery } from './negotiate.js';
 import { AdmissionChain, type MutatingAdmissionPlugin } from './admission/admission.js';
 import { DefaultStorageClassAdmission } from './admission/default-storage-class.js';
 import { ServiceAccountAdmission } from './admission/service-account.js';
+import type { Client } from '../client/client.js';
+import { AdmissionPolicyCache } from './admission/policy/policy-cache.js';
+import { ValidatingAdmissionPolicyAdmission } from './admission/policy/validating-admission-policy.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
 import { ResourceProxy, type Dialer } from './resource-proxy.js';
@@ -146,6 +149,10 @@ export class ApiServer {
   private readonly authorizer: Authorizer;
   /** The user of the write being served, for admission (set around each write over HTTPS). */
   private readonly requestUser = new AsyncLocalStorage<UserInfo>();
+  /** Warnings admission adds to the write being served (sent as Warning headers). */
+  private readonly requestWarnings = new AsyncLocalStorage<string[]>();
+  /** ValidatingAdmissionPolicies, bindings and params in memory; start with {@link startAdmissionPolicies}. */
+  private readonly admissionPolicies = new AdmissionPolicyCache();
   private readonly onError: (err: unknown) => void;
   private readonly nodeProxy?: NodeProxy;
   private readonly resourceProxy: ResourceProxy;
@@ -187,6 +194,7 @@ export class ApiServer {
         ...(options.admissionPlugins ?? []),
       ],
       () => this.requestUser.getStore(),
+      [new ValidatingAdmissionPolicyAdmission({ source: this.admissionPolicies, warn: (w) => this.requestWarnings.getStore()?.push(w) })],
     );
     for (const type of resourceTypes) {
       const codec = type.group === 'events.k8s.io' ? eventsCodec : undefined;
@@ -213,7 +221,10 @@ export class ApiServer {
     this.inFlight = new InFlightLimiter(options.inFlight);
     this.reviews = new AccessReviews({ authorizer: this.authorizer, ruleResolver: options.ruleResolver, decode: bodyDecoder(this.openapi.schemas), clock: this.clock });
     this.impersonation = new Impersonation({ authorizer: this.authorizer, forbidden: (user, info, reason) => this.forbidden(user, info, '', reason) });
-    this.resources = new ResourceHandler(this.operations, this.clock, bodyDecoder(this.openapi.schemas), { minRequestTimeoutSeconds: options.minRequestTimeoutSeconds });
+    this.resources = new ResourceHandler(this.operations, this.clock, bodyDecoder(this.openapi.schemas), {
+      minRequestTimeoutSeconds: options.minRequestTimeoutSeconds,
+      admissionWarnings: () => this.requestWarnings.getStore() ?? [],
+    });
     this.resourceProxy = new ResourceProxy({
       getService: async (ns, name) => (await this.store('', 'v1', 'services').get(ns, name)) as Service,
       getPod: async (ns, name) => (await this.store('', 'v1', 'pods').get(ns, name)) as Pod,
@@ -238,6 +249,14 @@ export class ApiServer {
   /** The REST store of a type, for in-process clients and bootstrap. */
   store(group: string, version: string, plural: string): RestStore {
     return this.operations.storeFor(group, version, plural);
+  }
+
+  /**
+   * Starts the caches ValidatingAdmissionPolicy admission reads (through `client`); resolves once
+   * policies, bindings and namespaces have listed. Until then no policy applies.
+   */
+  startAdmissionPolicies(client: Client, signal: AbortSignal, onError?: (error: unknown) => void): Promise<void> {
+    return this.admissionPolicies.start({ client, signal, ...(onError ? { onError } : {}) });
   }
 
   /** Marks the server ready (readyz answers ok) once bootstrap objects exist. */
@@ -441,7 +460,7 @@ export class ApiServer {
       const serve = () => this.resources.serve(req, res, info, store, url.searchParams, manager);
       // Admission sees who writes (escalation checks); reads need no context.
       if (readVerbs.has(info.verb)) await serve();
-      else await this.requestUser.run(user, serve);
+      else await this.requestUser.run(user, () => this.requestWarnings.run([], serve));
     } finally {
       longRunning?.dec();
     }

@@ -291,6 +291,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
       onError: (err) => log(`rbac informer: ${errorMessage(err)}`),
     });
     await serviceAccountObjects.start({ client, signal, onError: (err) => log(`service-account token caches: ${errorMessage(err)}`) });
+    await api.startAdmissionPolicies(client, signal, (err) => log(`admission policy caches: ${errorMessage(err)}`));
     api.setReady(true);
     log(`cluster ready; kubeconfig: ${credentials.kubeconfigFile}`);
     // Parts that use the store must finish before it closes.

@@ -8,7 +8,7 @@ import type { ResourceType } from '../registry.js';
 import type { UserInfo } from '../auth.js';
 
 /** The operation being admitted, as upstream's admission.Operation. */
-export type AdmissionOperation = 'CREATE' | 'UPDATE';
+export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE';
 
 /** What a plugin is told about a write. */
 export interface AdmissionAttributes {
@@ -17,7 +17,7 @@ export interface AdmissionAttributes {
   namespace: string;
   /** The object as it will be written; a mutating plugin changes it in place. */
   object: KubeObject;
-  /** The stored object on UPDATE. */
+  /** The stored object on UPDATE and DELETE. */
   oldObject?: KubeObject;
   /** The subresource written ('' for the main resource). */
   subresource: string;
@@ -35,6 +35,19 @@ export interface MutatingAdmissionPlugin {
   admit(attributes: AdmissionAttributes): Promise<void>;
 }
 
+/** What a validating plugin is told: as {@link AdmissionAttributes}, with no object on DELETE. */
+export type ValidatingAdmissionAttributes = Omit<AdmissionAttributes, 'object'> & { object?: KubeObject };
+
+/**
+ * One validating admission plugin: runs after mutating admission and validation, sees the
+ * final object and may only refuse it (create, update and delete).
+ */
+export interface ValidatingAdmissionPlugin {
+  readonly name: string;
+  /** Throws a StatusError to refuse the write. */
+  validate(attributes: ValidatingAdmissionAttributes): Promise<void>;
+}
+
 /** Runs the plugins that handle a write, in order. */
 export class AdmissionChain {
   /**
@@ -44,6 +57,7 @@ export class AdmissionChain {
   constructor(
     private readonly plugins: readonly MutatingAdmissionPlugin[],
     private readonly currentUser: () => UserInfo | undefined = () => undefined,
+    private readonly validating: readonly ValidatingAdmissionPlugin[] = [],
   ) {}
 
   /** Lets every plugin that handles the write change the object. */
@@ -52,5 +66,11 @@ export class AdmissionChain {
     for (const plugin of this.plugins) {
       if (plugin.handles(attributes)) await plugin.admit(attributes);
     }
+  }
+
+  /** Lets every validating plugin refuse the write (after validation, before it is stored). */
+  async validate(attributes: ValidatingAdmissionAttributes): Promise<void> {
+    attributes.user ??= this.currentUser();
+    for (const plugin of this.validating) await plugin.validate(attributes);
   }
 }

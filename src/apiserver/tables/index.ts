@@ -11,6 +11,7 @@ import { networkPrinters } from './network.js';
 import { podPrinter } from './pod.js';
 import { rbacPrinters } from './rbac.js';
 import { csrPrinter } from './certificates.js';
+import { admissionRegistrationPrinters } from './admissionregistration.js';
 import type { PartialObjectMetadata, Table, TableColumnDefinition, TableRow, TypePrinter } from './types.js';
 import { workloadPrinters } from './workloads.js';
 
@@ -50,7 +51,7 @@ function printerFor(resource: ResourceType): TypePrinter {
   if (resource.group === 'events.k8s.io' && resource.kind === 'Event') return eventsV1Printer;
   if (resource.group === 'certificates.k8s.io') return csrPrinter;
   const key = `${resource.group}/${resource.kind}`;
-  return workloadPrinters[key] ?? networkPrinters[key] ?? rbacPrinters[key] ?? defaultPrinter;
+  return workloadPrinters[key] ?? networkPrinters[key] ?? rbacPrinters[key] ?? admissionRegistrationPrinters[key] ?? defaultPrinter;
 }
 
 /** The column definitions of a type's table (e.g. for the first Table of a watch). */
