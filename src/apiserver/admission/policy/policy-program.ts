@@ -74,7 +74,7 @@ export class PolicyProgram {
   private compile(expression: string, field: string, want?: string[]): Compiled {
     const result = this.env.compile(expression, want);
     if (result.program) return { expression, program: result.program };
-    const detail = result.type !== undefined ? `must evaluate to ${want?.join(' or ')}` : `compilation failed: ${result.error ?? 'invalid expression'}`;
+    const detail = result.type !== undefined ? `must evaluate to ${want?.join(' or ')}` : `compilation failed: ${(result.error ?? 'invalid expression').split('\n')[0]}`;
     this.errors.push({ field, expression, detail });
     return { expression, error: detail };
   }
