@@ -15,6 +15,7 @@ import { requestAttributes } from './authorization/attributes.js';
 import { forbiddenError } from './authorization/forbidden.js';
 import { NodeRestrictionAdmission } from './admission/node-restriction.js';
 import { CSRRequesterAdmission } from './admission/csr-requester.js';
+import { CertificateSubjectRestrictionAdmission } from './admission/certificate-subject-restriction.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { internalError, notFound, StatusError, errorMessage } from '../apimachinery/errors.js';
 import { bodyDecoder } from './body.js';
@@ -182,6 +183,7 @@ export class ApiServer {
       [
         new DefaultStorageClassAdmission(async () => (await this.store('storage.k8s.io', 'v1', 'storageclasses').list('', {})).items as unknown as StorageClass[]),
         new CSRRequesterAdmission(() => this.requestUser.getStore()),
+        new CertificateSubjectRestrictionAdmission(),
         new NodeRestrictionAdmission(() => this.requestUser.getStore()),
         new ServiceAccountAdmission(async (ns, name) => {
           try {
