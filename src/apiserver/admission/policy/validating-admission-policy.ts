@@ -89,7 +89,10 @@ export class ValidatingAdmissionPolicyAdmission implements ValidatingAdmissionPl
       name,
       namespace: a.namespace,
       operation: a.operation,
-      userInfo: a.user ? { username: a.user.user, ...(a.user.uid ? { uid: a.user.uid } : {}), groups: a.user.groups, ...(a.user.extra ? { extra: a.user.extra } : {}) } : {},
+      // Components inside the server write as upstream's loopback client does.
+      userInfo: a.user
+        ? { username: a.user.user, ...(a.user.uid ? { uid: a.user.uid } : {}), groups: a.user.groups, ...(a.user.extra ? { extra: a.user.extra } : {}) }
+        : { username: 'system:apiserver', groups: ['system:masters', 'system:authenticated'] },
       dryRun: false,
     };
     const bindings = source.bindings();
