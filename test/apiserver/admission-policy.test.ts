@@ -113,6 +113,7 @@ describe('ValidatingAdmissionPolicy with kubectl', { concurrency: 1 }, () => {
     const table = await c.kubectlOK(['get', 'validatingadmissionpolicies']);
     assert.match(table, /^NAME\s+VALIDATIONS\s+PARAMKIND\s+AGE$/m);
     assert.match(table, /^max-replicas\s+1\s+<unset>\s+/m);
+    await waitFor('the policy status', async () => (await c.kubectlOK(['get', 'validatingadmissionpolicy', 'max-replicas', '-o', 'jsonpath={.status.observedGeneration}'])).trim() === '1', clusterPolling);
     const denied = await waitFor('the policy to deny', async () => {
       const r = await c.kubectl(['create', 'deployment', 'big', '--image=nginx', '--replicas=6', '--dry-run=server']);
       return r.code !== 0 && r.stderr;

@@ -5,6 +5,7 @@
  */
 import type { ParamKind, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kubernetes-types/admissionregistration/v1.js';
 import type { KubeObject } from '../../../apimachinery/object.js';
+import { StatusError } from '../../../apimachinery/errors.js';
 import { resources, type Client, type ResourceRef } from '../../../client/client.js';
 import { Informer } from '../../../client/informer.js';
 import { findKind } from '../../registry.js';
@@ -43,13 +44,29 @@ export class AdmissionPolicyCache implements PolicySource {
     this.policyInformer = new Informer<Policy>(options.client, policyResource, informerOptions);
     this.bindingInformer = new Informer<Binding>(options.client, bindingResource, informerOptions);
     this.namespaceInformer = new Informer(options.client, resources.namespaces, informerOptions);
-    const watchParams = (p: Policy): void => {
+    const onPolicy = (p: Policy): void => {
       if (p.spec?.paramKind) this.paramInformer(p.spec.paramKind);
+      this.reportTypeChecking(p, options);
     };
-    this.policyInformer.addEventHandler({ onAdd: watchParams, onUpdate: (_o, n) => watchParams(n) });
+    this.policyInformer.addEventHandler({ onAdd: onPolicy, onUpdate: (_o, n) => onPolicy(n) });
     const informers = [this.policyInformer, this.bindingInformer, this.namespaceInformer];
     for (const informer of informers) void informer.start(options.signal);
     await Promise.all(informers.map((i) => i.waitForSync(options.signal)));
+  }
+
+  /**
+   * Records in the policy's status that this generation was checked (upstream's type-checking
+   * controller; Skiff checks no types beyond compiling, so typeChecking carries no warnings).
+   */
+  private reportTypeChecking(p: Policy, options: AdmissionPolicyCacheStart): void {
+    const generation = p.metadata?.generation;
+    if (generation === undefined || p.status?.observedGeneration === generation) return;
+    const status = { ...p.status, observedGeneration: generation, typeChecking: {} };
+    options.client.update(policyResource, '', { ...p, status }, { subresource: 'status' }).catch((err: unknown) => {
+      // A newer generation's event writes it again; a conflict or a deleted policy needs nothing.
+      if (err instanceof StatusError && (err.code === 409 || err.code === 404)) return;
+      (options.onError ?? console.error)(err);
+    });
   }
 
   policies(): readonly ValidatingAdmissionPolicy[] {
