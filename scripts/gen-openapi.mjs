@@ -243,6 +243,23 @@ function generate() {
     }
   }
 
+  // upstream's admission rules embed Rule inline (`json:",inline"`); the .d.ts files lose its fields.
+  for (const [defName, definition] of Object.entries(definitions)) {
+    if (!/^io\.k8s\.api\.admissionregistration\.v[^.]+\.(Named)?RuleWithOperations$/.test(defName)) continue;
+    definition.properties ??= {};
+    definition.properties.resources ??= {
+      description:
+        "Resources is a list of resources this rule applies to.\n\nFor example: 'pods' means pods. 'pods/log' means the log subresource of pods. '*' means all resources, but not subresources. 'pods/*' means all subresources of pods. '*/scale' means all scale subresources. '*/*' means all resources and their subresources.",
+      type: 'array',
+      items: { type: 'string', default: '' },
+      'x-kubernetes-list-type': 'atomic',
+    };
+    definition.properties.scope ??= {
+      description: 'scope specifies the scope of this rule. Valid values are "Cluster", "Namespaced", and "*". Default is "*".',
+      type: 'string',
+    };
+  }
+
   definitions[INT_OR_STRING] = {
     description:
       'IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.',

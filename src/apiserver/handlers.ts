@@ -83,6 +83,8 @@ interface Call {
 export interface ResourceHandlerOptions {
   /** Watches without timeoutSeconds end after a random time in [this, 2×this] seconds. Default 1800. */
   minRequestTimeoutSeconds?: number;
+  /** Warnings admission added to the write being served. Default: none. */
+  admissionWarnings?: () => readonly string[];
 }
 
 /**
@@ -92,6 +94,7 @@ export interface ResourceHandlerOptions {
  */
 export class ResourceHandler {
   private readonly minRequestTimeoutSeconds: number;
+  private readonly admissionWarnings: () => readonly string[];
 
   constructor(
     private readonly ops: ResourceOperations,
@@ -100,6 +103,7 @@ export class ResourceHandler {
     options: ResourceHandlerOptions = {},
   ) {
     this.minRequestTimeoutSeconds = options.minRequestTimeoutSeconds ?? 1800;
+    this.admissionWarnings = options.admissionWarnings ?? (() => []);
   }
 
   /** Serves one resource request. */
@@ -186,7 +190,8 @@ export class ResourceHandler {
     sendObject(res, code, obj, shape.kind === 'object' ? shape.format : 'json');
   }
 
-  private renderWrite(c: Call, code: number, obj: KubeObject, warnings: string[]): void {
+  private renderWrite(c: Call, code: number, obj: KubeObject, written: string[]): void {
+    const warnings = [...written, ...this.admissionWarnings()];
     if (warnings.length) c.res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
     this.render(c.res, code, c.store, obj, c.shape);
   }

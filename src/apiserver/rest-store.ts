@@ -88,7 +88,7 @@ interface ContinueToken {
 export interface RestStoreExtras {
   /** How the objects are kept when they share another type's storage. Default: their own keys. */
   codec?: StorageCodec;
-  /** Admission run on every create and update: mutating plugins after defaults, validating ones after validation. Default: none. */
+  /** Admission: mutating on create and update (after defaults, before validation), validating after validation and on delete. Default: none. */
   admission?: AdmissionChain;
   /** Events of this type kept for watches from a recent revision (older ones are 410). Default 5000. */
   watchHistorySize?: number;
@@ -456,6 +456,7 @@ export class RestStore {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`,
         );
       }
+      await this.extras.admission?.validate({ operation: 'DELETE', type: this.type, namespace: meta.namespace ?? '', oldObject: current, subresource: '' });
       const next = cloneJSON(current);
       const nmeta = next.metadata!;
       const finalizers = new Set(nmeta.finalizers ?? []);

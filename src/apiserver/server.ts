@@ -15,6 +15,7 @@ import { nameSelectedBy, requestAttributes } from './authorization/attributes.js
 import { forbiddenError } from './authorization/forbidden.js';
 import { NodeRestrictionAdmission } from './admission/node-restriction.js';
 import { CSRRequesterAdmission } from './admission/csr-requester.js';
+import { CertificateSubjectRestrictionAdmission } from './admission/certificate-subject-restriction.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { internalError, notFound, StatusError, errorMessage } from '../apimachinery/errors.js';
 import { bodyDecoder } from './body.js';
@@ -26,6 +27,9 @@ import { AdmissionChain, type MutatingAdmissionPlugin } from './admission/admiss
 import { DefaultStorageClassAdmission } from './admission/default-storage-class.js';
 import { ServiceAccountAdmission } from './admission/service-account.js';
 import { policyAdmissionPlugins } from './admission/policy-plugins.js';
+import type { Client } from '../client/client.js';
+import { AdmissionPolicyCache } from './admission/policy/policy-cache.js';
+import { ValidatingAdmissionPolicyAdmission } from './admission/policy/validating-admission-policy.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { NodeProxy, type NodeProxyOptions } from './node-proxy.js';
 import { ResourceProxy, type Dialer } from './resource-proxy.js';
@@ -169,6 +173,10 @@ export class ApiServer {
   private readonly authorizer: Authorizer;
   /** The user of the write being served, for admission (set around each write over HTTPS). */
   private readonly requestUser = new AsyncLocalStorage<UserInfo>();
+  /** Warnings admission adds to the write being served (sent as Warning headers). */
+  private readonly requestWarnings = new AsyncLocalStorage<string[]>();
+  /** ValidatingAdmissionPolicies, bindings and params in memory; start with {@link startAdmissionPolicies}. */
+  private readonly admissionPolicies = new AdmissionPolicyCache();
   private readonly onError: (err: unknown) => void;
   private readonly admission: AdmissionChain;
   private readonly schemas: CustomResourceSchema;
@@ -202,6 +210,7 @@ export class ApiServer {
       [
         new DefaultStorageClassAdmission(async () => (await this.store('storage.k8s.io', 'v1', 'storageclasses').list('', {})).items as unknown as StorageClass[]),
         new CSRRequesterAdmission(() => this.requestUser.getStore()),
+        new CertificateSubjectRestrictionAdmission(),
         new NodeRestrictionAdmission(() => this.requestUser.getStore()),
         new ServiceAccountAdmission(async (ns, name) => {
           try {
@@ -216,6 +225,7 @@ export class ApiServer {
         ...policyAdmissionPlugins((group, plural) => this.store(group, 'v1', plural)),
       ],
       () => this.requestUser.getStore(),
+      [new ValidatingAdmissionPolicyAdmission({ source: this.admissionPolicies, warn: (w) => this.requestWarnings.getStore()?.push(w) })],
     );
     this.backend = store;
     this.admission = admission;
@@ -262,7 +272,10 @@ export class ApiServer {
     this.inFlight = new InFlightLimiter(options.inFlight);
     this.reviews = new AccessReviews({ authorizer: this.authorizer, ruleResolver: options.ruleResolver, decode: bodyDecoder(this.openapi.schemas), clock: this.clock });
     this.impersonation = new Impersonation({ authorizer: this.authorizer, forbidden: (user, info, reason) => this.forbidden(user, info, '', reason) });
-    this.resources = new ResourceHandler(this.operations, this.clock, bodyDecoder(this.openapi.schemas), { minRequestTimeoutSeconds: options.minRequestTimeoutSeconds });
+    this.resources = new ResourceHandler(this.operations, this.clock, bodyDecoder(this.openapi.schemas), {
+      minRequestTimeoutSeconds: options.minRequestTimeoutSeconds,
+      admissionWarnings: () => this.requestWarnings.getStore() ?? [],
+    });
     this.resourceProxy = new ResourceProxy({
       getService: async (ns, name) => (await this.store('', 'v1', 'services').get(ns, name)) as Service,
       getPod: async (ns, name) => (await this.store('', 'v1', 'pods').get(ns, name)) as Pod,
@@ -350,6 +363,14 @@ export class ApiServer {
    */
   runAsUser<T>(user: UserInfo, write: () => Promise<T>): Promise<T> {
     return this.requestUser.run(user, write);
+  }
+
+  /**
+   * Starts the caches ValidatingAdmissionPolicy admission reads (through `client`); resolves once
+   * policies, bindings and namespaces have listed. Until then no policy applies.
+   */
+  startAdmissionPolicies(client: Client, signal: AbortSignal, onError?: (error: unknown) => void): Promise<void> {
+    return this.admissionPolicies.start({ client, signal, ...(onError ? { onError } : {}) });
   }
 
   /** Marks the server ready (readyz answers ok) once bootstrap objects exist. */
@@ -555,7 +576,7 @@ export class ApiServer {
       const serve = () => this.resources.serve(req, res, info, store, url.searchParams, manager);
       // Admission sees who writes (escalation checks); reads need no context.
       if (readVerbs.has(info.verb)) await serve();
-      else await this.requestUser.run(user, serve);
+      else await this.requestUser.run(user, () => this.requestWarnings.run([], serve));
     } finally {
       longRunning?.dec();
     }

@@ -51,6 +51,7 @@ function specPart(obj: KubeObject): Record<string, unknown> {
 
 /** Types that keep `metadata.generation` (those with a spec and a status, as upstream). */
 const generationKinds = new Set([
+  'ValidatingAdmissionPolicy',
   'Deployment',
   'ReplicaSet',
   'ReplicationController',

@@ -321,6 +321,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
     });
     await serviceAccountObjects.start({ client, signal, onError: (err) => log(`service-account token caches: ${errorMessage(err)}`) });
     await ensureSystemServiceAccounts(client);
+    await api.startAdmissionPolicies(client, signal, (err) => log(`admission policy caches: ${errorMessage(err)}`));
     api.setReady(true);
     log(`cluster ready; kubeconfig: ${credentials.kubeconfigFile}`);
     // Parts that use the store must finish before it closes.

@@ -1,6 +1,7 @@
 /**
- * Mutating admission as upstream's admission chain: plugins that may change an object after
- * defaulting and before validation, each deciding which operations it handles. Plugins read the
+ * Admission as upstream's chain: mutating plugins that may change an object after defaulting
+ * and before validation, then validating plugins that may only refuse it, each deciding which
+ * operations it handles. Plugins read the
  * cluster through the stores they are given; they never write other objects.
  */
 import type { KubeObject } from '../../apimachinery/object.js';
@@ -9,7 +10,7 @@ import type { UserInfo } from '../auth.js';
 import { StatusError } from '../../apimachinery/errors.js';
 
 /** The operation being admitted, as upstream's admission.Operation. */
-export type AdmissionOperation = 'CREATE' | 'UPDATE';
+export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE';
 
 /** What a plugin is told about a write. */
 export interface AdmissionAttributes {
@@ -18,7 +19,7 @@ export interface AdmissionAttributes {
   namespace: string;
   /** The object as it will be written; a mutating plugin changes it in place. */
   object: KubeObject;
-  /** The stored object on UPDATE. */
+  /** The stored object on UPDATE and DELETE. */
   oldObject?: KubeObject;
   /** The subresource written ('' for the main resource). */
   subresource: string;
@@ -38,26 +39,30 @@ export interface MutatingAdmissionPlugin {
   admit(attributes: AdmissionAttributes): Promise<void>;
 }
 
+/** What a validating plugin is told: as {@link AdmissionAttributes}, with no object on DELETE. */
+export type ValidatingAdmissionAttributes = Omit<AdmissionAttributes, 'object'> & { object?: KubeObject };
+
 /**
- * One validating admission plugin: it sees the object after validation and may only refuse it
- * (or, as upstream's ResourceQuota, record what the write will use).
+ * One validating admission plugin: runs after mutating admission and validation, sees the
+ * final object and may only refuse it (or, as upstream's ResourceQuota, record what the write
+ * will use); create, update and delete.
  */
 export interface ValidatingAdmissionPlugin {
   /** Upstream's plugin name, e.g. `ResourceQuota`. */
   readonly name: string;
-  /** Whether the plugin acts on this write at all (cheap: checked on every write). */
-  handles(attributes: AdmissionAttributes): boolean;
+  /** Whether the plugin acts on this write at all (cheap: checked on every write). Default: every write. */
+  handles?(attributes: ValidatingAdmissionAttributes): boolean;
   /** Throws a StatusError to refuse the write. */
-  validate(attributes: AdmissionAttributes): Promise<void>;
+  validate(attributes: ValidatingAdmissionAttributes): Promise<void>;
 }
 
 /** A plugin of the chain: mutating, validating, or both. */
 export type AdmissionPlugin = MutatingAdmissionPlugin | ValidatingAdmissionPlugin | (MutatingAdmissionPlugin & ValidatingAdmissionPlugin);
 
 /** Upstream's admission.NewForbidden: `<resource> "<name>" is forbidden: <reason>` (403). */
-export function admissionForbidden(a: AdmissionAttributes, reason: string): StatusError {
+export function admissionForbidden(a: ValidatingAdmissionAttributes, reason: string): StatusError {
   const resource = a.type.group ? `${a.type.plural}.${a.type.group}` : a.type.plural;
-  const name = a.object.metadata?.name ?? '';
+  const name = a.object?.metadata?.name ?? a.oldObject?.metadata?.name ?? '';
   const subject = name ? `${resource} ${JSON.stringify(name)}` : resource;
   return new StatusError(403, 'Forbidden', `${subject} is forbidden: ${reason}`, {
     ...(name ? { name } : {}),
@@ -75,6 +80,7 @@ export class AdmissionChain {
   constructor(
     private readonly plugins: readonly AdmissionPlugin[],
     private readonly currentUser: () => UserInfo | undefined = () => undefined,
+    private readonly validating: readonly ValidatingAdmissionPlugin[] = [],
   ) {}
 
   /** Lets every plugin that handles the write change the object. */
@@ -85,11 +91,11 @@ export class AdmissionChain {
     }
   }
 
-  /** Lets every validating plugin that handles the write refuse it (after validation). */
-  async validate(attributes: AdmissionAttributes): Promise<void> {
+  /** Lets every validating plugin that handles the write refuse it (after validation, before it is stored). */
+  async validate(attributes: ValidatingAdmissionAttributes): Promise<void> {
     attributes.user ??= this.currentUser();
-    for (const plugin of this.plugins) {
-      if ('validate' in plugin && plugin.handles(attributes)) await plugin.validate(attributes);
+    for (const plugin of [...this.plugins, ...this.validating]) {
+      if ('validate' in plugin && (plugin.handles?.(attributes) ?? true)) await plugin.validate(attributes);
     }
   }
 }

@@ -9,6 +9,7 @@ import type { MutatingAdmissionPlugin } from '../admission/admission.js';
 import { reconcileBootstrapPolicy, type BindingOptions } from './bootstrap-policy.js';
 import { AuthorizerChain, systemMastersAuthorizer, type ChainedAuthorizer } from './chain.js';
 import { EscalationCheck } from './escalation.js';
+import { CertificateApprovalAdmission } from '../admission/certificate-approval.js';
 import { RbacAuthorizer } from './rbac-authorizer.js';
 
 /** Options of {@link RbacAuthorization}. */
@@ -50,6 +51,7 @@ export class RbacAuthorization {
         roleRefRules: (roleRef, namespace) => this.rbac.roleRefRules(roleRef, namespace),
         allows: (user, attributes) => this.authorizer.authorizeAttributes(user, attributes).allowed,
       }),
+      new CertificateApprovalAdmission({ allows: (user, attributes) => this.authorizer.authorizeAttributes(user, attributes).allowed }),
     ];
   }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCertificateRequest, parseCertificateRequest } from '../../pki/csr.js';
 import { generatePrivateKey } from '../../pki/x509.js';
-import { autoApproves, signerRefusal, kubeletClientSigner, kubeletServingSigner, type CSRFacts } from './csr-approval.js';
+import { autoApproves, signerRefusal, kubeAPIServerClientSigner, kubeletClientSigner, kubeletServingSigner, type CSRFacts } from './csr-approval.js';
 
 const request = (cn: string, o: string[], dnsNames: string[] = [], ips: string[] = []) =>
   parseCertificateRequest(createCertificateRequest(generatePrivateKey(), { subject: { commonName: cn, organizations: o }, dnsNames, ips }));
@@ -31,4 +31,12 @@ test('kubelet serving certificates: approved for the node they name, with only i
   assert.equal(autoApproves(facts({ request: request('system:node:n1', ['system:nodes'], ['n2']) })), false);
   assert.equal(autoApproves(facts({ request: request('system:node:n1', ['system:nodes']) })), false);
   assert.equal(autoApproves(facts({ signerName: 'example.com/other' })), false);
+});
+
+test('kube-apiserver-client requests: any subject, client usages only, never approved automatically', () => {
+  const facts = (usages: string[]): CSRFacts => ({ signerName: kubeAPIServerClientSigner, usages, request: request('jane', ['devs']), ...bootstrapper });
+  assert.equal(signerRefusal(facts(['client auth'])), undefined);
+  assert.equal(signerRefusal(facts(['digital signature', 'key encipherment', 'client auth'])), undefined);
+  assert.equal(signerRefusal(facts(['client auth', 'server auth'])), 'invalid usage for client certificate: server auth');
+  assert.equal(autoApproves(facts(['client auth'])), false);
 });

@@ -6,6 +6,8 @@ import type { ParsedCertificateRequest } from '../../pki/csr.js';
 
 /** Upstream's signer of node client certificates. */
 export const kubeletClientSigner = 'kubernetes.io/kube-apiserver-client-kubelet';
+/** Upstream's signer of client certificates for any user (approved by a person, never automatically). */
+export const kubeAPIServerClientSigner = 'kubernetes.io/kube-apiserver-client';
 /** Upstream's signer of kubelet serving certificates. */
 export const kubeletServingSigner = 'kubernetes.io/kubelet-serving';
 
@@ -31,12 +33,17 @@ function usagesWithin(usages: string[], required: string, allowed: string[]): bo
 
 /**
  * Why the signer refuses the request, or undefined when it fits the signer's rules (upstream's
- * kubelet client and serving signer constraints): subject CN=system:node:<name>, O=system:nodes;
+ * signer constraints): a kube-apiserver-client certificate has only client usages; kubelet ones: subject CN=system:node:<name>, O=system:nodes;
  * a client certificate has no SANs and the client auth usage; a serving certificate names the
  * node (DNS SANs only the node's name), has at least one SAN, and the server auth usage.
  */
 export function signerRefusal(facts: CSRFacts): string | undefined {
   const { request } = facts;
+  if (facts.signerName === kubeAPIServerClientSigner) {
+    // Any subject (admission already refused system:masters); only client usages.
+    const wrong = facts.usages.find((u) => !['client auth', 'digital signature', 'key encipherment'].includes(u));
+    return wrong === undefined ? undefined : `invalid usage for client certificate: ${wrong}`;
+  }
   if (!isNodeSubject(request)) return 'subject must be CN=system:node:<name>, O=system:nodes';
   const nodeName = request.subject.commonName.slice(nodePrefix.length);
   if (facts.signerName === kubeletClientSigner) {
@@ -60,7 +67,7 @@ export function signerRefusal(facts: CSRFacts): string | undefined {
  * the node it names. Anything else waits for someone to approve it.
  */
 export function autoApproves(facts: CSRFacts): boolean {
-  if (signerRefusal(facts) !== undefined) return false;
+  if (facts.signerName === kubeAPIServerClientSigner || signerRefusal(facts) !== undefined) return false;
   const cn = facts.request.subject.commonName;
   const requesterIsNode = facts.username === cn && facts.groups.includes('system:nodes');
   if (facts.signerName === kubeletClientSigner) return facts.groups.includes('system:bootstrappers') || requesterIsNode;

@@ -5,7 +5,7 @@ import { runController, type Controller, type KeyQueue } from '../../client/cont
 import { Informer, objectKey } from '../../client/informer.js';
 import type { CertificateAuthority } from '../../pki/ca.js';
 import { parseCertificateRequest, type ParsedCertificateRequest } from '../../pki/csr.js';
-import { autoApproves, kubeletClientSigner, kubeletServingSigner, signerRefusal, type CSRFacts } from './csr-approval.js';
+import { autoApproves, kubeAPIServerClientSigner, kubeletClientSigner, kubeletServingSigner, signerRefusal, type CSRFacts } from './csr-approval.js';
 
 /** The CertificateSigningRequest resource. */
 export const csrResource: ResourceRef = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' };
@@ -39,7 +39,8 @@ export interface CSRSigningControllerOptions {
  * The cluster's CSR approver and signer, as kube-controller-manager's csrapproving and
  * csrsigning controllers: approves node client certificates asked for by a bootstrap token or
  * the node itself and serving certificates asked for by their node (see csr-approval.ts), and
- * signs every approved request for the kubelet client and kubelet serving signers. It lives in
+ * signs every approved request for the kubelet client, kubelet serving and kube-apiserver-client
+ * signers (the last only once someone approved it, with the client CA). It lives in
  * the API server's layer because it holds the CA keys.
  */
 export class CSRSigningController implements Controller {
@@ -70,7 +71,7 @@ export class CSRSigningController implements Controller {
     const has = (type: string) => conditions.some((c) => c.type === type && (c.status ?? 'True') === 'True');
     if (has('Denied') || has('Failed') || csr.status?.certificate) return;
     const signerName = csr.spec.signerName ?? '';
-    if (signerName !== kubeletClientSigner && signerName !== kubeletServingSigner) return;
+    if (signerName !== kubeletClientSigner && signerName !== kubeletServingSigner && signerName !== kubeAPIServerClientSigner) return;
     let request: ParsedCertificateRequest;
     try {
       request = parseCertificateRequest(Buffer.from(csr.spec.request ?? '', 'base64').toString('utf8'));
@@ -100,7 +101,7 @@ export class CSRSigningController implements Controller {
     }
     const maxSeconds = this.options.maxDurationSeconds ?? 365 * 24 * 3600;
     const asked = csr.spec.expirationSeconds;
-    const client = signerName === kubeletClientSigner;
+    const client = signerName !== kubeletServingSigner;
     const certificatePem = (client ? this.options.clientCA : this.options.servingCA).signPublicKey({
       subject: request.subject,
       publicKey: request.publicKey,

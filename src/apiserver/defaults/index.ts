@@ -243,7 +243,28 @@ function defaultBinding(binding: JsonObject): void {
 }
 
 /** Default functions by `group/Kind`. */
+/** Upstream's defaults of MatchResources: matchPolicy Equivalent, empty selectors, rule scope `*`. */
+function defaultMatchResources(match: JsonObject): void {
+  setDefault(match, 'matchPolicy', 'Equivalent');
+  setDefault(match, 'namespaceSelector', {});
+  setDefault(match, 'objectSelector', {});
+  for (const rule of [...objectsIn(match.resourceRules), ...objectsIn(match.excludeResourceRules)]) setDefault(rule, 'scope', '*');
+}
+
+function defaultValidatingAdmissionPolicy(policy: JsonObject): void {
+  const spec = child(policy, 'spec');
+  setDefault(spec, 'failurePolicy', 'Fail');
+  if (asObject(spec.matchConstraints)) defaultMatchResources(child(spec, 'matchConstraints'));
+}
+
+function defaultValidatingAdmissionPolicyBinding(binding: JsonObject): void {
+  const spec = child(binding, 'spec');
+  if (asObject(spec.matchResources)) defaultMatchResources(child(spec, 'matchResources'));
+}
+
 const defaulters: Record<string, (obj: JsonObject, operation: 'create' | 'update') => void> = {
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy': defaultValidatingAdmissionPolicy,
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': defaultValidatingAdmissionPolicyBinding,
   '/Pod': (pod, operation) => defaultPod(pod, { admission: operation === 'create' }),
   'autoscaling/v2/HorizontalPodAutoscaler': defaultHPAv2,
   'autoscaling/v1/HorizontalPodAutoscaler': defaultHPAv1,

@@ -13,6 +13,7 @@ import { policyPrinters } from './policy.js';
 import { rbacPrinters } from './rbac.js';
 import { csrPrinter } from './certificates.js';
 import { hpaPrinter } from './autoscaling.js';
+import { admissionRegistrationPrinters } from './admissionregistration.js';
 import type { PartialObjectMetadata, Table, TableColumnDefinition, TableRow, TypePrinter } from './types.js';
 import { workloadPrinters } from './workloads.js';
 import { customResourcePrinter } from '../apiextensions/printer-columns.js';
@@ -57,7 +58,7 @@ function printerFor(resource: ResourceType): TypePrinter {
   if (resource.group === 'certificates.k8s.io') return csrPrinter;
   if (resource.group === 'autoscaling' && resource.kind === 'HorizontalPodAutoscaler') return hpaPrinter;
   const key = `${resource.group}/${resource.kind}`;
-  return workloadPrinters[key] ?? networkPrinters[key] ?? rbacPrinters[key] ?? defaultPrinter;
+  return workloadPrinters[key] ?? networkPrinters[key] ?? rbacPrinters[key] ?? admissionRegistrationPrinters[key] ?? defaultPrinter;
 }
 
 /** The column definitions of a type's table (e.g. for the first Table of a watch). */

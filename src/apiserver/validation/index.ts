@@ -6,6 +6,7 @@ import { validateBatchCreate, validateBatchUpdate, validateJobStatusUpdate } fro
 import { validateCoreCreate, validateCoreUpdate, validateNamespaceStatusUpdate } from './core.js';
 import { validateObjectMetaUpdate } from './meta.js';
 import { validateHPA, validateHPAUpdate } from './autoscaling.js';
+import { validateAdmissionRegistrationCreate, validateAdmissionRegistrationUpdate } from './admissionregistration.js';
 import { validateIngress, validateIngressClass, validateIngressClassUpdate, validateIngressUpdate } from './networking.js';
 import { validateNetworkPolicy, validateNetworkPolicyUpdate } from './network-policy.js';
 import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod.js';
@@ -46,6 +47,8 @@ export function validateCreate(type: ResourceType, obj: Record<string, unknown>)
       return type.kind === 'Ingress' ? validateIngress(o) : type.kind === 'IngressClass' ? validateIngressClass(o) : [];
     case 'discovery.k8s.io':
       return type.kind === 'EndpointSlice' ? validateEndpointSlice(o) : [];
+    case 'admissionregistration.k8s.io':
+      return validateAdmissionRegistrationCreate(type.kind, o);
     case 'rbac.authorization.k8s.io':
       return validateRbacCreate(type.kind, o);
     case '':
@@ -83,6 +86,8 @@ export function validateUpdate(type: ResourceType, obj: Record<string, unknown>,
       return validateObjectMetaUpdate(o.metadata, p.metadata);
     case 'discovery.k8s.io':
       return validateEndpointSliceUpdate(o, p);
+    case 'admissionregistration.k8s.io':
+      return validateAdmissionRegistrationUpdate(type.kind, o, p);
     case 'rbac.authorization.k8s.io':
       return validateRbacUpdate(type.kind, o, p);
     case '':

@@ -1,4 +1,5 @@
-import { Environment, Optional, type ParseResult } from '@marcbachmann/cel-js';
+import { Optional, type ParseResult } from '@marcbachmann/cel-js';
+import { CelBudgetExceeded as BudgetExceeded, CelEnvironment, celErrorMessage, readsVariable } from '../../cel/cel-environment.js';
 import type { FieldCause, JSONSchemaProps, ValidationRule } from './types.js';
 import { additionalSchema, isObject, itemsSchema } from './types.js';
 
@@ -24,13 +25,6 @@ export interface CompiledRule {
   messageError?: string;
   /** The rule reads `oldSelf` (a transition rule: evaluated only on update). */
   usesOldSelf: boolean;
-}
-
-/** Thrown by the step counter when a rule runs past its budget. */
-class BudgetExceeded extends Error {
-  constructor(readonly perRule: boolean) {
-    super('operation cancelled: actual cost limit exceeded');
-  }
 }
 
 const reservedWords = new Set([
@@ -61,68 +55,6 @@ function ruleErrorString(rule: ValidationRule): string {
 
 function ruleMessageOrDefault(rule: ValidationRule): string {
   return rule.message?.trim() ? rule.message.trim() : `failed rule: ${ruleErrorString(rule)}`;
-}
-
-/** True when the parsed expression names `oldSelf` anywhere. */
-function readsOldSelf(node: unknown, seen = new Set<unknown>()): boolean {
-  if (node === null || typeof node !== 'object' || seen.has(node)) return false;
-  seen.add(node);
-  const n = node as { op?: unknown; args?: unknown };
-  if (n.op === 'id' && n.args === 'oldSelf') return true;
-  const args = n.args;
-  if (Array.isArray(args)) return args.some((a) => readsOldSelf(a, seen));
-  if (args && typeof args === 'object') return Object.values(args).some((a) => readsOldSelf(a, seen));
-  return false;
-}
-
-/** A node of the evaluator's parsed tree, as far as {@link widenHas} reads it. */
-interface AstNode {
-  op?: unknown;
-  args?: unknown;
-  meta?: { macro?: HasMacro & { args?: unknown[] }; alternate?: unknown };
-}
-
-interface HasMacro {
-  args: AstNode[];
-  macroHasProps?: unknown;
-  typeCheck: (checker: { check: (n: unknown, ctx: unknown) => unknown; getType: (t: string) => unknown }, m: HasMacro, ctx: unknown) => unknown;
-  evaluate: (ev: { run: (n: unknown, ctx: unknown) => unknown }, m: HasMacro, ctx: unknown) => unknown;
-}
-
-/**
- * The evaluator's `has()` accepts only selections down to a variable (`has(self.a.b)`); CEL (and
- * published CRDs such as Gateway API's) also test fields of any expression, e.g.
- * `has(self.matches[0].path)`. Widens each `has()` of the parsed tree to that, in place.
- */
-function widenHas(node: unknown, seen = new Set<unknown>()): void {
-  if (node === null || typeof node !== 'object' || seen.has(node)) return;
-  seen.add(node);
-  const n = node as AstNode;
-  const macro = n.meta?.macro;
-  if (n.op === 'call' && Array.isArray(n.args) && n.args[0] === 'has' && macro) {
-    const selection = macro.args[0];
-    if ((selection.op === '.' || selection.op === '.?') && Array.isArray(selection.args)) {
-      const [operand, field] = selection.args as [AstNode, string];
-      let base: AstNode = operand;
-      while ((base.op === '.' || base.op === '.?') && Array.isArray(base.args)) base = base.args[0] as AstNode;
-      if (base.op !== 'id') {
-        macro.typeCheck = (checker, _m, ctx) => {
-          checker.check(operand, ctx);
-          return checker.getType('bool');
-        };
-        macro.evaluate = (ev, _m, ctx) => {
-          const o = ev.run(operand, ctx);
-          if (o instanceof Map) return o.has(field);
-          return isObject(o) && Object.hasOwn(o, field) && o[field] !== undefined;
-        };
-      }
-    }
-  }
-  const args = n.args;
-  const children = Array.isArray(args) ? args.flat() : args && typeof args === 'object' ? ('op' in args ? [args] : Object.values(args)) : [];
-  for (const c of children) widenHas(c, seen);
-  for (const c of macro?.args ?? []) widenHas(c, seen);
-  if (n.meta?.alternate) widenHas(n.meta.alternate, seen);
 }
 
 /**
@@ -234,22 +166,15 @@ export function fieldPathExists(s: JSONSchemaProps, fieldPath: string): boolean 
  * so a rule cannot stall the event loop. Keep one instance per schema (e.g. per CRD version).
  */
 export class CelRules {
-  private readonly env: Environment;
+  private readonly env: CelEnvironment;
   private readonly compiled = new Map<JSONSchemaProps, CompiledRule[]>();
   private readonly perRuleSteps: number;
   private readonly perObjectSteps: number;
-  private steps = 0;
-  private ruleStepLimit = Infinity;
-  private objectStepLimit = Infinity;
 
   constructor(readonly schema: JSONSchemaProps, options: CelRulesOptions = {}) {
     this.perRuleSteps = options.perRuleSteps ?? 1_000_000;
     this.perObjectSteps = options.perObjectSteps ?? 10_000_000;
-    this.env = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false })
-      .registerVariable('self', 'dyn')
-      .registerVariable('oldSelf', 'dyn');
-    registerKubernetesLibrary(this.env);
-    this.installStepCounter();
+    this.env = new CelEnvironment({ variables: ['self', 'oldSelf'] });
     this.compileTree(schema, new Set());
   }
 
@@ -262,33 +187,20 @@ export class CelRules {
   compile(rule: ValidationRule): CompiledRule {
     const out: CompiledRule = { rule, usesOldSelf: false };
     if (!rule.rule?.trim()) return out;
-    try {
-      const program = this.env.parse(rule.rule);
-      widenHas(program.ast);
-      const checked = program.check();
-      if (!checked.valid) {
-        out.error = `compilation failed: ${checked.error?.message ?? 'invalid expression'}`;
-      } else if (checked.type !== 'bool' && checked.type !== 'dyn') {
-        out.error = `compilation failed: cel expression must evaluate to a bool`;
-      } else {
-        out.program = program;
-        out.usesOldSelf = readsOldSelf(program.ast);
-      }
-    } catch (err) {
-      out.error = `compilation failed: ${err instanceof Error ? err.message : String(err)}`;
+    const compiled = this.env.compile(rule.rule, ['bool']);
+    if (compiled.program) {
+      out.program = compiled.program;
+      out.usesOldSelf = readsVariable(compiled.program.ast, 'oldSelf');
+    } else if (compiled.type !== undefined) {
+      out.error = 'compilation failed: cel expression must evaluate to a bool';
+    } else {
+      out.error = `compilation failed: ${compiled.error ?? 'invalid expression'}`;
     }
     if (rule.messageExpression?.trim()) {
-      try {
-        const program = this.env.parse(rule.messageExpression);
-        widenHas(program.ast);
-        const checked = program.check();
-        if (!checked.valid) out.messageError = `messageExpression compilation failed: ${checked.error?.message ?? ''}`;
-        else if (checked.type !== 'string' && checked.type !== 'dyn') {
-          out.messageError = 'must evaluate to a string';
-        } else out.messageProgram = program;
-      } catch (err) {
-        out.messageError = `messageExpression compilation failed: ${err instanceof Error ? err.message : String(err)}`;
-      }
+      const message = this.env.compile(rule.messageExpression, ['string']);
+      if (message.program) out.messageProgram = message.program;
+      else if (message.type !== undefined) out.messageError = 'must evaluate to a string';
+      else out.messageError = `messageExpression compilation failed: ${message.error ?? ''}`;
     }
     return out;
   }
@@ -299,13 +211,11 @@ export class CelRules {
    */
   validate(obj: unknown, oldObj?: unknown, path = ''): FieldCause[] {
     const errs: FieldCause[] = [];
-    this.steps = 0;
-    this.objectStepLimit = this.perObjectSteps;
+    this.env.beginBudget(this.perObjectSteps);
     try {
       this.walk(this.schema, obj, oldObj, path, true, errs);
     } finally {
-      this.ruleStepLimit = Infinity;
-      this.objectStepLimit = Infinity;
+      this.env.endBudget();
     }
     return errs;
   }
@@ -372,14 +282,13 @@ export class CelRules {
             type: 'FieldValueInvalid',
             field: path,
             value: s.type ?? '',
-            detail: err.perRule
+            detail: err.perCall
               ? `'${err.message}': no further validation rules will be run due to call cost exceeds limit for rule: ${ruleErrorString(c.rule)}`
               : 'validation failed due to running out of cost budget, no further validation rules will be run',
           });
           return false;
         }
-        const raw = err instanceof Error ? (err as { summary?: string }).summary ?? err.message.split('\n')[0] : String(err);
-        const why = raw.charAt(0).toLowerCase() + raw.slice(1); // cel-go's words: `no such key: x`
+        const why = celErrorMessage(err);
         errs.push({ type: 'FieldValueInvalid', field: path, value: s.type ?? '', detail: `${why} evaluating rule: ${ruleErrorString(c.rule)}` });
         continue;
       }
@@ -410,30 +319,7 @@ export class CelRules {
   }
 
   private run(program: ParseResult, activation: Record<string, unknown>): unknown {
-    this.ruleStepLimit = this.steps + this.perRuleSteps;
-    return program(activation);
-  }
-
-  /**
-   * Counts evaluator steps. The evaluator hands itself to each node it evaluates; the first
-   * evaluation wraps its `run` (the one call every sub-expression goes through) with a counter.
-   */
-  private installStepCounter(): void {
-    const probe = this.env.parse('true');
-    const root = probe.ast as unknown as { evaluate: (ev: unknown, ast: unknown, ctx: unknown) => unknown };
-    const original = root.evaluate;
-    root.evaluate = (ev, ast, ctx) => {
-      const evaluator = ev as { run: (ast: unknown, ctx: unknown) => unknown };
-      const run = evaluator.run;
-      evaluator.run = (a: unknown, c: unknown): unknown => {
-        this.steps++;
-        if (this.steps > this.ruleStepLimit) throw new BudgetExceeded(this.steps <= this.objectStepLimit);
-        if (this.steps > this.objectStepLimit) throw new BudgetExceeded(false);
-        return run.call(evaluator, a, c);
-      };
-      return original.call(root, ev, ast, ctx);
-    };
-    probe({});
+    return this.env.run(program, activation, this.perRuleSteps);
   }
 
   private compileTree(s: JSONSchemaProps, seen: Set<JSONSchemaProps>): void {
@@ -452,45 +338,6 @@ export class CelRules {
 
 /** Reasons a rule may carry (upstream's supportedValidationReason). */
 export const supportedValidationReasons = [...supportedReasons].sort();
-
-/**
- * The pieces of Kubernetes' CEL library the evaluator lacks: strings `replace`, `charAt`,
- * and the list functions `isSorted`, `sum`, `min`, `max`, `indexOf`, `lastIndexOf`.
- */
-function registerKubernetesLibrary(env: Environment): void {
-  env
-    .registerFunction('string.replace(string, string): string', (s: string, a: string, b: string) => s.split(a).join(b))
-    .registerFunction('string.replace(string, string, int): string', (s: string, a: string, b: string, n: bigint) => {
-      if (n < 0n) return s.split(a).join(b);
-      let out = s;
-      let from = 0;
-      for (let i = 0n; i < n; i++) {
-        const at = out.indexOf(a, from);
-        if (at < 0) break;
-        out = out.slice(0, at) + b + out.slice(at + a.length);
-        from = at + b.length;
-      }
-      return out;
-    })
-    .registerFunction('string.charAt(int): string', (s: string, i: bigint) => [...s][Number(i)] ?? '')
-    .registerFunction('list.isSorted(): bool', (l: unknown[]) => l.every((v, i) => i === 0 || compare(l[i - 1], v) <= 0))
-    .registerFunction('list.sum(): dyn', (l: unknown[]) => l.reduce<unknown>((a, b) => add(a, b), l.length && typeof l[0] === 'number' ? 0 : 0n))
-    .registerFunction('list.min(): dyn', (l: unknown[]) => l.reduce((a, b) => (compare(b, a) < 0 ? b : a)))
-    .registerFunction('list.max(): dyn', (l: unknown[]) => l.reduce((a, b) => (compare(b, a) > 0 ? b : a)))
-    .registerFunction('list.indexOf(dyn): int', (l: unknown[], v: unknown) => BigInt(l.findIndex((x) => x === v)))
-    .registerFunction('list.lastIndexOf(dyn): int', (l: unknown[], v: unknown) => BigInt(l.findLastIndex((x) => x === v)));
-}
-
-function compare(a: unknown, b: unknown): number {
-  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
-}
-
-function add(a: unknown, b: unknown): unknown {
-  if (typeof a === 'bigint' && typeof b === 'bigint') return a + b;
-  return Number(a) + Number(b);
-}
 
 /** Upstream's checks of one rule's fields (not its expression), for CRD validation. */
 export function checkRuleFields(s: JSONSchemaProps, rule: ValidationRule, path: string): FieldCause[] {
