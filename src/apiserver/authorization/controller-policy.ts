@@ -155,7 +155,8 @@ export function controllerRoleRules(): Record<string, PolicyRule[]> {
     'horizontal-pod-autoscaler': [
       rule(['get', 'list', 'watch'], ['autoscaling'], ['horizontalpodautoscalers']),
       rule(['update'], ['autoscaling'], ['horizontalpodautoscalers/status']),
-      rule(['get', 'update'], ['*'], ['*/scale']),
+      // Skiff's autoscaler writes the scale as a patch (upstream's, an update).
+      rule(['get', 'update', 'patch'], ['*'], ['*/scale']),
       // Skiff's autoscaler reads its target's replicas and selector from the object itself.
       rule(['get'], [apps], ['deployments', 'replicasets', 'statefulsets']),
       rule(['get'], [core], ['replicationcontrollers']),
