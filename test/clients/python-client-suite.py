@@ -117,6 +117,48 @@ managers = [m.manager for m in applied.metadata.managedFields]
 assert "second" in managers and "first" not in managers, managers
 ok("server-side apply")
 
+# Custom resources: a CRD through ApiextensionsV1Api, its objects through CustomObjectsApi, and a
+# schema violation refused with 422.
+ext = client.ApiextensionsV1Api(api)
+crd = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "pets.py.skiff.test"},
+    "spec": {
+        "group": "py.skiff.test",
+        "scope": "Namespaced",
+        "names": {"plural": "pets", "singular": "pet", "kind": "Pet"},
+        "versions": [{
+            "name": "v1", "served": True, "storage": True,
+            "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {
+                "type": "object", "required": ["sound"],
+                "properties": {"sound": {"type": "string", "enum": ["woof", "meow"]}, "legs": {"type": "integer", "default": 4}},
+            }}}},
+        }],
+    },
+}
+ext.create_custom_resource_definition(crd)
+custom = client.CustomObjectsApi(api)
+for _ in range(100):
+    conditions = ext.read_custom_resource_definition("pets.py.skiff.test").status.conditions or []
+    if any(c.type == "Established" and c.status == "True" for c in conditions):
+        break
+    threading.Event().wait(0.1)
+pet = custom.create_namespaced_custom_object("py.skiff.test", "v1", ns, "pets", {"apiVersion": "py.skiff.test/v1", "kind": "Pet", "metadata": {"name": "rex"}, "spec": {"sound": "woof"}})
+assert pet["spec"]["legs"] == 4, pet
+listed = custom.list_namespaced_custom_object("py.skiff.test", "v1", ns, "pets")
+assert [p["metadata"]["name"] for p in listed["items"]] == ["rex"]
+try:
+    custom.create_namespaced_custom_object("py.skiff.test", "v1", ns, "pets", {"apiVersion": "py.skiff.test/v1", "kind": "Pet", "metadata": {"name": "bad"}, "spec": {"sound": "moo"}})
+    raise AssertionError("a pet that says moo was stored")
+except ApiException as e:
+    assert e.status == 422, e.status
+    causes = json.loads(e.body)["details"]["causes"]
+    assert [(c["field"], c["reason"]) for c in causes] == [("spec.sound", "FieldValueNotSupported")], causes
+custom.delete_namespaced_custom_object("py.skiff.test", "v1", ns, "pets", "rex")
+ext.delete_custom_resource_definition("pets.py.skiff.test")
+ok("custom resources")
+
 core.delete_namespace(ns)
 print("done", flush=True)
 sys.exit(0)

@@ -22,10 +22,10 @@ describe('the official Python client against skiff', { skip: !hasPythonClient() 
     await c?.stop();
   });
 
-  test('typed CRUD, Watch.stream, DynamicClient discovery and server-side apply with force_conflicts', async () => {
+  test('typed CRUD, Watch.stream, DynamicClient discovery, server-side apply with force_conflicts, custom resources', async () => {
     const r = await c.netns.run(python, [suite], { env: { ...process.env, KUBECONFIG: c.kubeconfig }, timeoutMs: 120_000 });
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-    for (const step of ['configmap crud', 'deployment crud', 'watch stream', 'dynamic discovery', 'server-side apply']) {
+    for (const step of ['configmap crud', 'deployment crud', 'watch stream', 'dynamic discovery', 'server-side apply', 'custom resources']) {
       assert.match(r.stdout, new RegExp(`^ok ${step}$`, 'm'), r.stdout);
     }
   });
