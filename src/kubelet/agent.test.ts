@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { FakeClock } from '../apimachinery/clock.js';
 import { isStatusError } from '../apimachinery/errors.js';
 import type { KubeObject } from '../apimachinery/object.js';
@@ -56,6 +56,11 @@ describe('NodeAgent on a fake runtime', () => {
       await api.client.create(resources.configmaps, 'default', object('ConfigMap', 'settings', { greeting: 'hello' }));
       await api.client.create(resources.configmaps, 'default', object('ConfigMap', 'unrelated', { x: '1' }));
       await api.client.create(resources.secrets, 'default', object('Secret', 'unrelated', {}));
+      const backend = await api.client.create<Service & KubeObject>(resources.services, 'default', {
+        apiVersion: 'v1', kind: 'Service', metadata: { name: 'backend', namespace: 'default' }, spec: { ports: [{ name: 'http', port: 8080 }] },
+      });
+      const backendIP = backend.spec?.clusterIP ?? '';
+      assert.ok(backendIP, 'the Service got a cluster IP');
       const ca = await CertificateAuthority.loadOrCreate({ dir: join(dir, 'ca') });
       const agent = new NodeAgent({
         client,
@@ -94,11 +99,16 @@ describe('NodeAgent on a fake runtime', () => {
         { clock, timeoutMs: 20_000, errors: logs },
       );
       const container = runtime.containersOf(pod.metadata?.uid ?? '', 'app')[0];
-      assert.ok(container?.config.envs?.some((e) => e.key === 'GREETING' && e.value === 'hello'));
+      const envs = new Map((container?.config.envs ?? []).map((e) => [e.key, e.value]));
+      assert.equal(envs.get('GREETING'), 'hello');
+      // The Service of the pod's namespace, as link variables.
+      assert.equal(envs.get('BACKEND_SERVICE_HOST'), backendIP);
+      assert.equal(envs.get('BACKEND_SERVICE_PORT_HTTP'), '8080');
+      assert.equal(envs.get('BACKEND_PORT'), `tcp://${backendIP}:8080`);
 
-      // Only its pods, its Node and the one ConfigMap its pod uses, each by selector: nothing cluster-wide.
+      // Only its pods, its Node and the one ConfigMap its pod uses, each by selector; cluster-wide only the Services (as upstream's kubelet, for the pods' variables).
       const reads = [...new Set(calls.map((c) => `${c.resource} ${c.namespace || '-'} ${c.fieldSelector}`))].sort();
-      assert.deepEqual(reads, ['configmaps default metadata.name=settings', 'nodes - metadata.name=node-a', 'pods - spec.nodeName=node-a']);
+      assert.deepEqual(reads, ['configmaps default metadata.name=settings', 'nodes - metadata.name=node-a', 'pods - spec.nodeName=node-a', 'services - ']);
     } finally {
       stop.abort();
       await running;

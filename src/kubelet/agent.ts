@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { firstAddressInCIDR } from '../apimachinery/net.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import { resources, type Client } from '../client/client.js';
@@ -44,6 +44,7 @@ import { errorMessage, isExpectedWriteRace } from '../apimachinery/errors.js';
 
 type PodObject = Pod & KubeObject;
 type NodeObject = Node & KubeObject;
+type ServiceObject = Service & KubeObject;
 
 /** The agent's directories under `<dataDir>/agent`. */
 interface AgentDirs {
@@ -371,6 +372,9 @@ export class NodeAgent {
       onChange: (uids) => uids.forEach(wakeUID),
     });
     run.running.push(referenced.stopped());
+    // Every Service, for the pods' Service environment variables (upstream's serviceLister).
+    const services = new Informer<ServiceObject>(client, resources.services, { clock: this.clock, onError: this.onError('service watch') });
+    run.running.push(services.start(run.signal));
     const probes = new ProbeManager({
       clock: this.clock,
       exec: async (containerID, command, timeoutSeconds) => {
@@ -403,7 +407,11 @@ export class NodeAgent {
       probes,
       recorder,
       clock: this.clock,
-      sources: { configMap: (ns, name) => referenced.configMap(ns, name), secret: (ns, name) => referenced.secret(ns, name) },
+      sources: {
+        configMap: (ns, name) => referenced.configMap(ns, name),
+        secret: (ns, name) => referenced.secret(ns, name),
+        services: () => services.list(),
+      },
       settings: {
         nodeName: this.nodeName,
         nodeIP: this.nodeIP,
@@ -436,7 +444,11 @@ export class NodeAgent {
       const pod = pods.get(namespace, name);
       if (!pod) return {};
       // A pod being deleted reads nothing more; the watches go with the pod object.
-      if (!pod.metadata?.deletionTimestamp) await referenced.register(pod, run.signal);
+      if (!pod.metadata?.deletionTimestamp) {
+        await referenced.register(pod, run.signal);
+        // Containers start with the Service variables (KUBERNETES_SERVICE_HOST, ...): not before the Services are listed once.
+        if (!(await services.waitForSync(run.signal))) return {};
+      }
       return worker.sync(pod);
     };
     return { worker, queue, sync };

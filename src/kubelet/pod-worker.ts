@@ -8,7 +8,7 @@
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { ConfigMap, Container, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus, Secret } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Container, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus, Secret, Service } from 'kubernetes-types/core/v1.js';
 import { isStatusError, errorMessage } from '../apimachinery/errors.js';
 import { formatTime, type KubeObject } from '../apimachinery/object.js';
 import { resources, type Client } from '../client/client.js';
@@ -24,6 +24,7 @@ import { buildSandboxConfig } from './pod/sandbox-config.js';
 import { podDnsConfig, type ResolvConf } from './pod/dns.js';
 import { renderEtcHosts } from './pod/hosts.js';
 import { ContainerConfigError, resolveContainerEnv } from './pod/env.js';
+import { serviceEnvironment } from './pod/service-env.js';
 import { buildContainerConfig, containerSpecHash, containerTerminationMessagePolicyAnnotation, podQOSClass } from './pod/container-config.js';
 import { readContainerLog } from './logs/cri-log.js';
 import { podConditions, podPhase, type ContainerStateInput } from './pod/status.js';
@@ -57,6 +58,11 @@ export interface PodWorkerSettings {
 export interface PodWorkerSources {
   configMap(ns: string, name: string): ConfigMap | undefined;
   secret(ns: string, name: string): Secret | undefined;
+  /**
+   * Every Service the node knows (its Service cache), for the pods' Service environment
+   * variables. Default: none (a node without an API server's Services sets no such variables).
+   */
+  services?(): Service[];
 }
 
 /** The pieces a {@link PodWorker} drives. */
@@ -364,6 +370,10 @@ export class PodWorker {
         hostIP: settings.nodeIP,
         podIPs: sandbox.podIPs,
         nodeAllocatable: settings.nodeAllocatable,
+        serviceEnv: serviceEnvironment(sources.services?.() ?? [], {
+          namespace: pod.metadata?.namespace ?? 'default',
+          enableServiceLinks: pod.spec?.enableServiceLinks,
+        }),
       }).env;
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;

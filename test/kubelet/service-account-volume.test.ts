@@ -2,8 +2,9 @@
  * The service-account volume on a real node (containerd): a pod finds its token, the cluster CA
  * and its namespace under /var/run/secrets/kubernetes.io/serviceaccount, the token authenticates
  * as the pod's service account (bound to the pod), an in-cluster client in a pod reaches the API
- * server through kubernetes.default.svc with it, and automountServiceAccountToken: false gives no
- * volume.
+ * server with it through client-go's in-cluster config (the KUBERNETES_SERVICE_* variables the
+ * node sets) and through kubernetes.default.svc, the Service variables follow enableServiceLinks,
+ * and automountServiceAccountToken: false gives no volume.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,12 +69,15 @@ describe('the service-account volume on a real node (containerd)', { skip: canRu
     imagesDir = await mkdtemp(join(tmpdir(), 'skiff-images-'));
     c = await startNodeCluster('node-a', imagesDir, { serverArgs: ['--service-cidr', '10.172.0.0/16'] });
     await waitFor('the default service account', async () => (await c.kubectl(['get', 'serviceaccount', 'default'])).code === 0, clusterPolling);
+    await waitFor('the kubernetes Service', async () => (await c.kubectl(['get', 'service', 'kubernetes'])).code === 0, clusterPolling);
+    // A Service of the pods' namespace, before the pods: its variables are in their environment.
+    await c.kubectlOK(['create', 'service', 'clusterip', 'backend-api', '--tcp=8080:80']);
     const kubectlFromHost = `
   volumes:
   - name: kubectl
     hostPath: {path: ${kubectlBinary}, type: File}`;
     await c.kubectlOK(['apply', '-f', '-'], {
-      input: podYaml('with-token') + podYaml('without-token', '\n  automountServiceAccountToken: false') + podYaml('in-cluster-client', kubectlFromHost, '\n    volumeMounts: [{name: kubectl, mountPath: /usr/local/bin/kubectl, readOnly: true}]'),
+      input: podYaml('with-token') + podYaml('without-token', '\n  automountServiceAccountToken: false') + podYaml('no-service-links', '\n  enableServiceLinks: false') + podYaml('in-cluster-client', kubectlFromHost, '\n    volumeMounts: [{name: kubectl, mountPath: /usr/local/bin/kubectl, readOnly: true}]'),
     });
   });
 
@@ -145,6 +149,11 @@ describe('the service-account volume on a real node (containerd)', { skip: canRu
       return (JSON.parse(answer) as Review).status.userInfo;
     };
     await running('in-cluster-client');
+    // No kubeconfig in the pod: kubectl's default loading rules fall back to client-go's in-cluster
+    // config, KUBERNETES_SERVICE_HOST/PORT (set by the node) with the mounted token and ca.crt.
+    const inCluster = await whoami('in-cluster config', 'kubectl auth whoami -o json');
+    assert.equal(inCluster.username, 'system:serviceaccount:default:default');
+    assert.deepEqual(inCluster.extra?.['authentication.kubernetes.io/pod-name'], ['in-cluster-client']);
     const viaDNS = await whoami(
       'https://kubernetes.default.svc',
       `kubectl --server https://kubernetes.default.svc --certificate-authority ${mountPath}/ca.crt --token "$(cat ${mountPath}/token)" auth whoami -o json`,
@@ -155,6 +164,32 @@ describe('the service-account volume on a real node (containerd)', { skip: canRu
 
     await c.kubectlOK(['delete', 'pod', 'with-token', '--wait=true', '--timeout=60s']);
     await waitFor('the pod token to be refused', async () => (await kubectlWithToken(token, ['get', '--raw', '/api'])).code !== 0, clusterPolling);
+  });
+
+  test("containers get the kubernetes Service's variables and their namespace's Services'; enableServiceLinks: false leaves only KUBERNETES_*", async () => {
+    const clusterIP = async (name: string) => (await c.kubectlOK(['get', 'service', name, '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const kubernetesIP = await clusterIP('kubernetes');
+    const backendIP = await clusterIP('backend-api');
+    const envOf = async (name: string) => new Map((await exec(name, ['env'])).trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+
+    await running('in-cluster-client');
+    const env = await envOf('in-cluster-client');
+    assert.equal(env.get('KUBERNETES_SERVICE_HOST'), kubernetesIP);
+    assert.equal(env.get('KUBERNETES_SERVICE_PORT'), '443');
+    assert.equal(env.get('KUBERNETES_SERVICE_PORT_HTTPS'), '443');
+    assert.equal(env.get('KUBERNETES_PORT'), `tcp://${kubernetesIP}:443`);
+    assert.equal(env.get('KUBERNETES_PORT_443_TCP_ADDR'), kubernetesIP);
+    assert.equal(env.get('BACKEND_API_SERVICE_HOST'), backendIP);
+    assert.equal(env.get('BACKEND_API_SERVICE_PORT'), '8080');
+    assert.equal(env.get('BACKEND_API_SERVICE_PORT_8080_80'), '8080');
+    assert.equal(env.get('BACKEND_API_PORT_8080_TCP'), `tcp://${backendIP}:8080`);
+
+    await running('no-service-links');
+    const noLinks = await envOf('no-service-links');
+    assert.equal(noLinks.get('KUBERNETES_SERVICE_HOST'), kubernetesIP);
+    assert.equal(noLinks.get('KUBERNETES_SERVICE_PORT'), '443');
+    const serviceVariables = [...noLinks.keys()].filter((key) => /_SERVICE_HOST$|_SERVICE_PORT|_PORT$|_PORT_\d+_/.test(key));
+    assert.ok(serviceVariables.length > 0 && serviceVariables.every((key) => key.startsWith('KUBERNETES_')), serviceVariables.join(' '));
   });
 
   test('automountServiceAccountToken: false gives no volume', async () => {
