@@ -47,6 +47,7 @@ import { nodePreflightPasses } from './node-preflight.js';
 import { restrictDataDir } from './data-dir-modes.js';
 import { containerdAvailable, nodeConfig, nodeFlags, type NodeConfig } from './node-flags.js';
 import type { Upstream } from '../dns/upstream.js';
+import { ingressConfig, ingressFlags, runIngress, type IngressConfig } from './ingress.js';
 import { clusterConfigData, defaultClusterDNS, firstBindablePort, parseDnsUpstreams, runClusterDns, runServiceProxy } from './service-networking.js';
 
 /** `skiff server`'s flags, in k3s's manner. */
@@ -86,6 +87,7 @@ export const serverFlags: FlagSpec[] = [
   { name: 'min-request-timeout', type: 'string', help: 'seconds: a watch ends after a random time between this and twice this (as kube-apiserver)', default: '1800' },
   { name: 'request-timeout', type: 'string', help: 'how long a request other than a watch or stream may take before 504, e.g. 60s, 1m0s (as kube-apiserver)', default: '1m0s' },
   ...nodeFlags,
+  ...ingressFlags,
 ];
 
 /** The settings of a running server, after flag parsing. */
@@ -117,6 +119,8 @@ export interface ServerConfig {
   /** The API server's request limits (`--max-*-inflight`, `--min-request-timeout`, `--request-timeout`). */
   requestLimits: { inFlight: InFlightLimits; minRequestTimeoutSeconds: number; requestTimeoutSeconds: number };
   node: NodeConfig;
+  /** undefined: `--disable-ingress`. */
+  ingress: IngressConfig | undefined;
 }
 
 /** A flag's value as a positive whole number, else a usage error naming the flag. */
@@ -196,6 +200,7 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
     disableAgent: flags['disable-agent'] === true,
     requestLimits: requestLimits(flags),
     node: nodeConfig(flags),
+    ingress: ingressConfig(flags),
   };
 }
 
@@ -366,6 +371,10 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
         if (!config.node.disableKubeProxy) {
           const node = { nodeName: agent.nodeName, nodeIPs: [agent.nodeIP], clusterCIDR: config.clusterCIDR, serviceCIDR: config.serviceCIDR };
           running.push(runServiceProxy({ client, node, signal, log: logger?.child('proxy').info ?? log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
+        }
+        if (config.ingress) {
+          const ingressRun = { client, config: config.ingress, dataDir: config.dataDir, nodeName: agent.nodeName, addresses: [agent.nodeIP], signal, log: logger?.child('ingress').info ?? log };
+          running.push(runIngress(ingressRun).catch((err: unknown) => log(`ingress stopped: ${errorMessage(err)}`)));
         }
       } else if (!config.node.containerRuntimeEndpoint && !containerdAvailable()) {
         log('containerd is not installed: no node agent runs in this server (install containerd, or use --simulated-nodes)');
