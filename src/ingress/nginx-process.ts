@@ -15,6 +15,8 @@ export interface NginxProcessOptions {
   initialBackoffMs?: number;
   /** How long a graceful stop (SIGQUIT) may take before SIGKILL. Default 10000 ms. */
   stopTimeoutMs?: number;
+  /** How often the master's worker PIDs are read (to stop them should the master die alone). Default 1000 ms. */
+  workerScanMs?: number;
   /** nginx's own output, line by line. */
   log: (line: string) => void;
 }
@@ -77,9 +79,16 @@ export class NginxProcess {
       });
       const onAbort = (): void => this.stopChild(child);
       signal.addEventListener('abort', onAbort, { once: true });
+      // The master's workers, remembered so that they can be stopped if the master dies without them.
+      let workers: number[] = [];
+      const watch = setInterval(() => {
+        if (child.pid) void childrenOf(child.pid).then((pids) => (workers = pids.length > 0 ? pids : workers));
+      }, this.options.workerScanMs ?? 1000);
       const how = await exited;
+      clearInterval(watch);
       signal.removeEventListener('abort', onAbort);
       this.child = undefined;
+      await stopOrphans(workers, (line) => this.options.log(line));
       if (signal.aborted) break;
       if (Date.now() - started > 30_000) backoff = this.options.initialBackoffMs ?? 500;
       this.options.log(`nginx exited (${how}); restarting in ${backoff} ms`);
@@ -113,5 +122,27 @@ export class NginxProcess {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     process.kill(pid, 'SIGKILL');
+  }
+}
+
+/** The PIDs of a process's children (Linux /proc). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return text.split(/\s+/).filter((t) => t !== '').map(Number);
+}
+
+/** SIGKILLs the given PIDs that are still nginx processes whose master is gone (re-parented). */
+async function stopOrphans(pids: number[], log: (line: string) => void): Promise<void> {
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!stat || !cmdline.startsWith('nginx: ')) continue;
+    log(`stopping nginx process ${pid} left by its master`);
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (err) {
+      // ESRCH: it ended on its own meanwhile.
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
   }
 }
