@@ -17,6 +17,8 @@ class FakeNginx implements NginxControl {
   reloads = 0;
   async test(file: string): Promise<string | undefined> {
     const lines = (await readFile(file, 'utf8')).split('\n');
+    const certificate = /ssl_certificate "([^"]+)"/.exec(lines.join('\n'))?.[1];
+    if (certificate && (await readFile(certificate, 'utf8')).includes('BAD')) return `nginx: [emerg] cannot load certificate "${certificate}": PEM_read_bio_X509_AUX() failed\nnginx: configuration file ${file} test failed`;
     const bad = lines.findIndex((l) => l.includes('(['));
     return bad < 0 ? undefined : `nginx: [emerg] pcre2_compile() failed: missing closing parenthesis in "([" in ${file}:${bad + 1}\nnginx: configuration file ${file} test failed`;
   }
@@ -73,6 +75,13 @@ test('the controller loads what nginx accepts, keeps the last good version of an
     await waitFor('the other Ingress loaded', async () => (await conf()).includes('server_name o.example.com;'), polling);
     assert.match(await conf(), /~\^beta\$/);
     assert.ok(nginx.reloads >= 2);
+
+    // A Secret whose certificate nginx cannot load: its previous version keeps serving, an event on the Ingress names it.
+    await client.update(resources.secrets, 'default', { ...(await client.get(resources.secrets, 'default', 'web-tls')), data: { 'tls.crt': Buffer.from('BAD').toString('base64'), 'tls.key': Buffer.from('KEY').toString('base64') } });
+    await waitFor('the certificate rejection', () => events.events.some((e) => e.reason === 'RejectedByNginx' && e.object.endsWith('default/main') && e.message.includes('Secret default/web-tls')), polling);
+    await client.create(resources.ingresses, 'default', ingress('third', 't.example.com', [{ path: '/', service: 'v2' }]) as KubeObject);
+    await waitFor('the third Ingress loaded', async () => (await conf()).includes('server_name t.example.com;'), polling);
+    assert.equal(await readFile(/ssl_certificate "([^"]+)"/.exec(await conf())?.[1] ?? '', 'utf8'), 'CERT\nKEY\n');
 
     await waitFor('status with the node address', async () => {
       const got = await client.get<Ingress & KubeObject>(resources.ingresses, 'default', 'main');

@@ -64,10 +64,12 @@ export class IngressController {
   private readonly configFile: string;
   private readonly certDir: string;
   private loaded: string | undefined;
-  /** Ingress versions (`ns/name@resourceVersion`) nginx rejected. */
+  /** Ingress versions (`ns/name@resourceVersion`) and Secret versions (`secret:ns/name@resourceVersion`) nginx rejected. */
   private readonly rejected = new Set<string>();
   /** The last loaded version of each Ingress. */
   private readonly lastGood = new Map<string, Ingress & KubeObject>();
+  /** The last loaded version of each TLS Secret. */
+  private readonly lastGoodSecrets = new Map<string, Secret & KubeObject>();
   private reported = new Set<string>();
 
   constructor(private readonly options: IngressControllerOptions) {
@@ -135,9 +137,12 @@ export class IngressController {
   /** One rebuild: render, check, load; then events and status. */
   private async sync(reload: boolean): Promise<void> {
     const { dir } = this.options;
+    // Ingresses left out of this sync: even their last loaded version was rejected (a Secret they name changed).
+    const dropped = new Set<string>();
     for (let attempt = 0; ; attempt++) {
       const ingresses = this.ingresses.list().flatMap((ing) => {
         const key = objectKey(ing);
+        if (dropped.has(key)) return [];
         if (!this.rejected.has(`${key}@${ing.metadata?.resourceVersion}`)) return [ing];
         const good = this.lastGood.get(key);
         return good ? [good] : [];
@@ -148,7 +153,13 @@ export class IngressController {
           ingressClasses: this.classes.list(),
           services: this.services.list(),
           endpointSlices: this.slices.list(),
-          secrets: this.secrets.list().filter((s) => s.type === 'kubernetes.io/tls'),
+          secrets: this.secrets.list().flatMap((secret) => {
+            if (secret.type !== 'kubernetes.io/tls') return [];
+            const key = objectKey(secret);
+            if (!this.rejected.has(`secret:${key}@${secret.metadata?.resourceVersion}`)) return [secret];
+            const good = this.lastGoodSecrets.get(key);
+            return good ? [good] : [];
+          }),
         },
         { certificateDir: this.certDir },
       );
@@ -160,10 +171,27 @@ export class IngressController {
         const problem = await this.options.nginx.test(candidate);
         if (problem !== undefined) {
           const line = Number(/:(\d+)\s*$/m.exec(problem.split('\n').find((l) => l.includes(candidate)) ?? '')?.[1] ?? 0);
+          // Certificates are loaded after parsing: nginx names the file, not a line. The Secret's last loaded version stays.
+          const badCertificate = built.certificates.find((cert) => problem.includes(cert.file));
+          const badSecret = badCertificate ? this.secrets.store.getByKey(badCertificate.secret) : undefined;
+          if (line === 0 && badCertificate && badSecret && !this.rejected.has(`secret:${badCertificate.secret}@${badSecret.metadata?.resourceVersion}`)) {
+            this.rejected.add(`secret:${badCertificate.secret}@${badSecret.metadata?.resourceVersion}`);
+            const host = built.plane.virtualHosts.find((h) => h.tls?.file === badCertificate.file);
+            const [namespace = '', name = ''] = (host?.tls?.source ?? '').split('/');
+            const ing = this.ingresses.get(namespace, name);
+            this.options.log(`nginx rejected the certificate of Secret ${badCertificate.secret}: ${problem}`);
+            if (ing) this.options.events.event(ing, 'Warning', 'RejectedByNginx', `nginx -t rejected the certificate in Secret ${badCertificate.secret}, which is not loaded (the previous one keeps serving): ${problem.split('\n').find((l) => l.includes('[emerg]')) ?? problem}`);
+            continue;
+          }
           const culprit = line > 0 ? rendered.lineSources[line - 1] : undefined;
-          const ing = culprit ? ingresses.find((i) => objectKey(i) === culprit) : undefined;
-          if (!ing || attempt >= 20) throw new Error(`nginx rejected the configuration and no Ingress could be blamed; the previous one keeps serving: ${problem}`);
-          this.rejected.add(`${culprit}@${ing.metadata?.resourceVersion}`);
+          const ing = culprit ? this.ingresses.store.getByKey(culprit) : undefined;
+          if (!culprit || !ing || attempt >= 20) throw new Error(`nginx rejected the configuration and no Ingress could be blamed; the previous one keeps serving: ${problem}`);
+          const version = `${culprit}@${ing.metadata?.resourceVersion}`;
+          if (this.rejected.has(version)) {
+            dropped.add(culprit);
+            continue;
+          }
+          this.rejected.add(version);
           this.options.log(`nginx rejected the configuration of Ingress ${culprit}: ${problem}`);
           this.options.events.event(ing, 'Warning', 'RejectedByNginx', `nginx -t rejected the configuration made from this Ingress, which is not loaded (the previous configuration keeps serving): ${problem.split('\n').find((l) => l.includes('[emerg]')) ?? problem}`);
           continue;
@@ -175,6 +203,9 @@ export class IngressController {
         await this.removeUnusedCertificates(new Set(built.certificates.map((c) => c.file)));
       }
       for (const ing of ingresses) this.lastGood.set(objectKey(ing), ing);
+      for (const secret of this.secrets.list()) {
+        if (secret.type === 'kubernetes.io/tls' && !this.rejected.has(`secret:${objectKey(secret)}@${secret.metadata?.resourceVersion}`)) this.lastGoodSecrets.set(objectKey(secret), secret);
+      }
       this.report(built.problems);
       await this.writeStatus(built.served);
       return;

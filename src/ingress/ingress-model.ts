@@ -40,6 +40,8 @@ export interface IngressProblem {
 export interface CertificateFile {
   file: string;
   pem: string;
+  /** The Secret it comes from, `namespace/name`. */
+  secret: string;
 }
 
 /** The outcome of {@link buildIngressDataPlane}. */
@@ -229,7 +231,7 @@ export function buildIngressDataPlane(state: IngressState, options: IngressTrans
     const pem = `${Buffer.from(cert, 'base64').toString('utf8').trim()}\n${Buffer.from(key, 'base64').toString('utf8').trim()}\n`;
     const digest = createHash('sha256').update(pem).digest('hex').slice(0, 16);
     const file = `${options.certificateDir}/${secret.replace('/', '_')}-${digest}.pem`;
-    if (!certificates.some((c) => c.file === file)) certificates.push({ file, pem });
+    if (!certificates.some((c) => c.file === file)) certificates.push({ file, pem, secret });
     hostOf(host).tls = { file, source };
   }
   return { plane: { virtualHosts: [...hosts.values()] }, served: served.map(keyOf).sort(), certificates, problems };
