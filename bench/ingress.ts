@@ -102,7 +102,8 @@ async function main(): Promise<void> {
     const reloads = () => (cluster.server.log.match(/nginx configuration reloaded/g) ?? []).length;
     // A lighter load (4 connections, 10 s timeout), so that failures are the reloads', not an overloaded backend's.
     const steady = await wrk(viaIngress, ['-c', '4', '--timeout', '10s', '-H', `Host: ${host}`], 15);
-    console.log(`  no reloads (keep-alive clients, 4 connections, 15 s): ${steady.requests} requests, ${steady.failed} failed`);
+    const steadyDirect = await wrk(`http://${podIP}:8080/`, ['-c', '4', '--timeout', '10s'], 15);
+    console.log(`  no reloads, 4 connections, 15 s: Ingress ${steady.requests} requests, ${steady.failed} failed; pod IP ${steadyDirect.requests} requests, ${steadyDirect.failed} failed`);
     for (const [label, extra] of [
       ['keep-alive clients', ['-H', `Host: ${host}`]],
       ['a new connection per request', ['-H', `Host: ${host}`, '-H', 'Connection: close']],
