@@ -9,7 +9,11 @@ export interface NginxSettings {
   tempDir: string;
   /** Worker processes. Default `auto`. */
   workerProcesses?: number | 'auto';
-  /** Idle keep-alive connections per upstream per worker. Default 64. */
+  /**
+   * Idle keep-alive connections per upstream per worker; 0: a new connection per request.
+   * Default 0: a kept connection to a ClusterIP stays with the one pod it was sent to (no
+   * balancing, traffic to a terminating pod), and bench/ingress measured stalls with it.
+   */
   upstreamKeepalive?: number;
 }
 
@@ -211,7 +215,7 @@ export function renderNginxConfig(plane: DataPlane, settings: NginxSettings): Re
   for (const [name, target] of [...upstreams.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     http.add(`    upstream ${name} {`);
     http.add(`        server ${target.address.includes(':') ? `[${target.address}]` : target.address}:${target.port} max_fails=0;`);
-    http.add(`        keepalive ${settings.upstreamKeepalive ?? 64};`);
+    if ((settings.upstreamKeepalive ?? 0) > 0) http.add(`        keepalive ${settings.upstreamKeepalive};`);
     http.add('    }');
   }
   for (let i = 0; i < maps.text.length; i++) http.add(`    ${maps.text[i]}`, maps.sources[i]);
