@@ -49,6 +49,7 @@ import { nodePreflightPasses } from './node-preflight.js';
 import { restrictDataDir } from './data-dir-modes.js';
 import { containerdAvailable, nodeConfig, nodeFlags, type NodeConfig } from './node-flags.js';
 import type { Upstream } from '../dns/upstream.js';
+import { ingressConfig, ingressFlags, runIngress, type IngressConfig } from './ingress.js';
 import { clusterConfigData, defaultClusterDNS, firstBindablePort, parseDnsUpstreams, runClusterDns, runServiceProxy } from './service-networking.js';
 
 /** `skiff server`'s flags, in k3s's manner. */
@@ -91,6 +92,7 @@ export const serverFlags: FlagSpec[] = [
   { name: 'horizontal-pod-autoscaler-downscale-stabilization', type: 'string', help: 'the scale-down stabilization window of HPAs whose behavior names none (as kube-controller-manager)', default: '5m0s' },
   { name: 'request-timeout', type: 'string', help: 'how long a request other than a watch or stream may take before 504, e.g. 60s, 1m0s (as kube-apiserver)', default: '1m0s' },
   ...nodeFlags,
+  ...ingressFlags,
 ];
 
 /** The settings of a running server, after flag parsing. */
@@ -124,6 +126,8 @@ export interface ServerConfig {
   /** `--metric-resolution`, `--horizontal-pod-autoscaler-sync-period` and `-downscale-stabilization`, in ms. */
   autoscaling: { metricResolutionMs: number; syncPeriodMs: number; downscaleStabilizationMs: number };
   node: NodeConfig;
+  /** undefined: `--disable-ingress`. */
+  ingress: IngressConfig | undefined;
 }
 
 /** A flag's value as a positive whole number, else a usage error naming the flag. */
@@ -208,6 +212,7 @@ export function serverConfig(flags: Record<string, string | boolean | undefined>
       downscaleStabilizationMs: durationFlagMs(flags, 'horizontal-pod-autoscaler-downscale-stabilization'),
     },
     node: nodeConfig(flags),
+    ingress: ingressConfig(flags),
   };
 }
 
@@ -407,6 +412,10 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
         if (!config.node.disableKubeProxy) {
           const node = { nodeName: agent.nodeName, nodeIPs: [agent.nodeIP], clusterCIDR: config.clusterCIDR, serviceCIDR: config.serviceCIDR };
           running.push(runServiceProxy({ client: client.as(kubeProxyUser), policyClient: client.as(k3sControllerUser), node, signal, log: logger?.child('proxy').info ?? log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
+        }
+        if (config.ingress) {
+          const ingressRun = { client, config: config.ingress, dataDir: config.dataDir, nodeName: agent.nodeName, addresses: [agent.nodeIP], signal, log: logger?.child('ingress').info ?? log };
+          running.push(runIngress(ingressRun).catch((err: unknown) => log(`ingress stopped: ${errorMessage(err)}`)));
         }
       } else if (!config.node.containerRuntimeEndpoint && !containerdAvailable()) {
         log('containerd is not installed: no node agent runs in this server (install containerd, or use --simulated-nodes)');

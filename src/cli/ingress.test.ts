@@ -1,0 +1,11 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ingressConfig } from './ingress.js';
+import { UsageError } from './flags.js';
+
+test('Ingress flags: ports 80 and 443 by default, --disable-ingress turns it off, bad ports are usage errors', () => {
+  assert.deepEqual(ingressConfig({}), { httpPort: 80, httpsPort: 443 });
+  assert.deepEqual(ingressConfig({ 'ingress-http-port': '8080', 'ingress-https-port': '8443' }), { httpPort: 8080, httpsPort: 8443 });
+  assert.equal(ingressConfig({ 'disable-ingress': true }), undefined);
+  assert.throws(() => ingressConfig({ 'ingress-http-port': '70000' }), (err: unknown) => err instanceof UsageError && /--ingress-http-port: invalid port 70000/.test(err.message));
+});

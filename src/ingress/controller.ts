@@ -1,0 +1,251 @@
+import { chmod, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Secret, Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { Ingress, IngressClass, IngressLoadBalancerIngress } from 'kubernetes-types/networking/v1.js';
+import { systemClock, type Clock } from '../apimachinery/clock.js';
+import { errorMessage, isStatusError } from '../apimachinery/errors.js';
+import type { KubeObject } from '../apimachinery/object.js';
+import { resources, type Client } from '../client/client.js';
+import type { EventRecorder } from '../client/events.js';
+import { Informer, objectKey } from '../client/informer.js';
+import { runWorkers, WorkQueue } from '../client/work-queue.js';
+import { buildIngressDataPlane, defaultClassAnnotation, ingressNginxController, type IngressProblem } from './ingress-model.js';
+import { renderNginxConfig, type NginxSettings } from './nginx-config.js';
+
+/** What the controller needs of nginx (an {@link NginxProcess}, or a fake in tests). */
+export interface NginxControl {
+  /** undefined when the file is a valid configuration, else nginx's message. */
+  test(configFile: string): Promise<string | undefined>;
+  /** Loads the configuration file again, gracefully. */
+  reload(): void;
+}
+
+/** Options of {@link IngressController}. */
+export interface IngressControllerOptions {
+  client: Client;
+  /** Where the configuration, certificates and nginx's temp files live (made owner-only). */
+  dir: string;
+  /** The configuration file nginx runs; default `<dir>/nginx.conf`. */
+  configFile?: string;
+  httpPort: number;
+  httpsPort: number;
+  /** The addresses written into the served Ingresses' status.loadBalancer.ingress. */
+  addresses: string[];
+  nginx: NginxControl;
+  events: EventRecorder;
+  /** Create the IngressClass `nginx` (default class) when missing. Default true. */
+  createIngressClass?: boolean;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Told about sync failures and informer errors. */
+  onError: (err: unknown) => void;
+  /** Told what happened (reloads, rejected configurations). */
+  log: (msg: string) => void;
+}
+
+const rebuildKey = 'nginx';
+
+/**
+ * The Ingress controller: watches Ingresses, IngressClasses, Services, EndpointSlices and TLS
+ * Secrets; every change queues the one key, whose sync translates everything into the data
+ * plane model, renders the nginx configuration, writes it beside the running one, checks it with
+ * `nginx -t` and only then moves it in place and reloads. A version of an Ingress whose
+ * configuration nginx rejects is replaced by the last version that loaded (or left out), with a
+ * Warning event naming it; the previous configuration keeps serving meanwhile.
+ */
+export class IngressController {
+  private readonly ingresses: Informer<Ingress & KubeObject>;
+  private readonly classes: Informer<IngressClass & KubeObject>;
+  private readonly services: Informer<Service & KubeObject>;
+  private readonly slices: Informer<EndpointSlice & KubeObject>;
+  private readonly secrets: Informer<Secret & KubeObject>;
+  private readonly queue: WorkQueue<string>;
+  private readonly configFile: string;
+  private readonly certDir: string;
+  private loaded: string | undefined;
+  /** Ingress versions (`ns/name@resourceVersion`) and Secret versions (`secret:ns/name@resourceVersion`) nginx rejected. */
+  private readonly rejected = new Set<string>();
+  /** The last loaded version of each Ingress. */
+  private readonly lastGood = new Map<string, Ingress & KubeObject>();
+  /** The last loaded version of each TLS Secret. */
+  private readonly lastGoodSecrets = new Map<string, Secret & KubeObject>();
+  private reported = new Set<string>();
+
+  constructor(private readonly options: IngressControllerOptions) {
+    const clock = options.clock ?? systemClock;
+    const informer = <T extends KubeObject>(ref: (typeof resources)[keyof typeof resources]) => new Informer<T>(options.client, ref, { clock, onError: options.onError });
+    this.ingresses = informer(resources.ingresses);
+    this.classes = informer(resources.ingressclasses);
+    this.services = informer(resources.services);
+    this.slices = informer(resources.endpointslices);
+    this.secrets = informer(resources.secrets);
+    this.queue = new WorkQueue<string>({ name: 'ingress', clock });
+    this.configFile = options.configFile ?? join(options.dir, 'nginx.conf');
+    this.certDir = join(options.dir, 'certs');
+  }
+
+  /** The settings the configuration is rendered with. */
+  get nginxSettings(): NginxSettings {
+    return { httpPort: this.options.httpPort, httpsPort: this.options.httpsPort, pidFile: join(this.options.dir, 'nginx.pid'), tempDir: join(this.options.dir, 'tmp') };
+  }
+
+  /** Writes the configuration nginx starts with: the current state once the caches are synced. */
+  async prepare(signal: AbortSignal): Promise<boolean> {
+    await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
+    await chmod(this.options.dir, 0o700);
+    await mkdir(this.certDir, { recursive: true, mode: 0o700 });
+    for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) await mkdir(join(this.options.dir, 'tmp', d), { recursive: true, mode: 0o700 });
+    if (this.options.createIngressClass !== false) await this.ensureIngressClass();
+    const enqueue = (): void => this.queue.add(rebuildKey);
+    const onSecret = (s: Secret): void => {
+      if (s.type === 'kubernetes.io/tls') enqueue();
+    };
+    for (const inf of [this.ingresses, this.classes, this.services, this.slices] as Informer<KubeObject>[]) inf.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
+    this.secrets.addEventHandler({ onAdd: onSecret, onUpdate: (_, s) => onSecret(s), onDelete: onSecret });
+    const all = [this.ingresses, this.classes, this.services, this.slices, this.secrets] as unknown as Informer<KubeObject>[];
+    this.running = all.map((i) => i.start(signal));
+    const synced = await Promise.all(all.map((i) => i.waitForSync(signal)));
+    if (!synced.every(Boolean)) return false;
+    await this.sync(false);
+    return true;
+  }
+
+  private running: Promise<void>[] = [];
+
+  /** Keeps nginx's configuration current until `signal` aborts ({@link prepare} first). */
+  async run(signal: AbortSignal): Promise<void> {
+    await runWorkers(this.queue, 1, () => this.sync(true), signal, (err) => this.options.onError(err));
+    await Promise.all(this.running);
+  }
+
+  private async ensureIngressClass(): Promise<void> {
+    const cls: IngressClass & KubeObject = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'nginx', annotations: { [defaultClassAnnotation]: 'true' }, labels: { 'app.kubernetes.io/managed-by': 'skiff' } },
+      spec: { controller: ingressNginxController },
+    };
+    try {
+      await this.options.client.create(resources.ingressclasses, '', cls);
+      this.options.log('created IngressClass nginx (default)');
+    } catch (err) {
+      if (!isStatusError(err, 409)) throw err;
+    }
+  }
+
+  /** One rebuild: render, check, load; then events and status. */
+  private async sync(reload: boolean): Promise<void> {
+    const { dir } = this.options;
+    // Ingresses left out of this sync: even their last loaded version was rejected (a Secret they name changed).
+    const dropped = new Set<string>();
+    for (let attempt = 0; ; attempt++) {
+      const ingresses = this.ingresses.list().flatMap((ing) => {
+        const key = objectKey(ing);
+        if (dropped.has(key)) return [];
+        if (!this.rejected.has(`${key}@${ing.metadata?.resourceVersion}`)) return [ing];
+        const good = this.lastGood.get(key);
+        return good ? [good] : [];
+      });
+      const built = buildIngressDataPlane(
+        {
+          ingresses,
+          ingressClasses: this.classes.list(),
+          services: this.services.list(),
+          endpointSlices: this.slices.list(),
+          secrets: this.secrets.list().flatMap((secret) => {
+            if (secret.type !== 'kubernetes.io/tls') return [];
+            const key = objectKey(secret);
+            if (!this.rejected.has(`secret:${key}@${secret.metadata?.resourceVersion}`)) return [secret];
+            const good = this.lastGoodSecrets.get(key);
+            return good ? [good] : [];
+          }),
+        },
+        { certificateDir: this.certDir },
+      );
+      const rendered = renderNginxConfig(built.plane, this.nginxSettings);
+      if (rendered.text !== this.loaded) {
+        for (const c of built.certificates) await writeFile(c.file, c.pem, { mode: 0o600 });
+        const candidate = join(dir, 'nginx.conf.next');
+        await writeFile(candidate, rendered.text, { mode: 0o600 });
+        const problem = await this.options.nginx.test(candidate);
+        if (problem !== undefined) {
+          const line = Number(/:(\d+)\s*$/m.exec(problem.split('\n').find((l) => l.includes(candidate)) ?? '')?.[1] ?? 0);
+          // Certificates are loaded after parsing: nginx names the file, not a line. The Secret's last loaded version stays.
+          const badCertificate = built.certificates.find((cert) => problem.includes(cert.file));
+          const badSecret = badCertificate ? this.secrets.store.getByKey(badCertificate.secret) : undefined;
+          if (line === 0 && badCertificate && badSecret && !this.rejected.has(`secret:${badCertificate.secret}@${badSecret.metadata?.resourceVersion}`)) {
+            this.rejected.add(`secret:${badCertificate.secret}@${badSecret.metadata?.resourceVersion}`);
+            const host = built.plane.virtualHosts.find((h) => h.tls?.file === badCertificate.file);
+            const [namespace = '', name = ''] = (host?.tls?.source ?? '').split('/');
+            const ing = this.ingresses.get(namespace, name);
+            this.options.log(`nginx rejected the certificate of Secret ${badCertificate.secret}: ${problem}`);
+            if (ing) this.options.events.event(ing, 'Warning', 'RejectedByNginx', `nginx -t rejected the certificate in Secret ${badCertificate.secret}, which is not loaded (the previous one keeps serving): ${problem.split('\n').find((l) => l.includes('[emerg]')) ?? problem}`);
+            continue;
+          }
+          const culprit = line > 0 ? rendered.lineSources[line - 1] : undefined;
+          const ing = culprit ? this.ingresses.store.getByKey(culprit) : undefined;
+          if (!culprit || !ing || attempt >= 20) throw new Error(`nginx rejected the configuration and no Ingress could be blamed; the previous one keeps serving: ${problem}`);
+          const version = `${culprit}@${ing.metadata?.resourceVersion}`;
+          if (this.rejected.has(version)) {
+            dropped.add(culprit);
+            continue;
+          }
+          this.rejected.add(version);
+          this.options.log(`nginx rejected the configuration of Ingress ${culprit}: ${problem}`);
+          this.options.events.event(ing, 'Warning', 'RejectedByNginx', `nginx -t rejected the configuration made from this Ingress, which is not loaded (the previous configuration keeps serving): ${problem.split('\n').find((l) => l.includes('[emerg]')) ?? problem}`);
+          continue;
+        }
+        await rename(candidate, this.configFile);
+        if (reload) this.options.nginx.reload();
+        this.loaded = rendered.text;
+        this.options.log(`nginx configuration ${reload ? 'reloaded' : 'written'}: ${built.served.length} Ingresses`);
+        await this.removeUnusedCertificates(new Set(built.certificates.map((c) => c.file)));
+      }
+      for (const ing of ingresses) this.lastGood.set(objectKey(ing), ing);
+      for (const secret of this.secrets.list()) {
+        if (secret.type === 'kubernetes.io/tls' && !this.rejected.has(`secret:${objectKey(secret)}@${secret.metadata?.resourceVersion}`)) this.lastGoodSecrets.set(objectKey(secret), secret);
+      }
+      this.report(built.problems);
+      await this.writeStatus(built.served);
+      return;
+    }
+  }
+
+  private async removeUnusedCertificates(used: Set<string>): Promise<void> {
+    for (const name of await readdir(this.certDir)) {
+      const file = join(this.certDir, name);
+      if (!used.has(file)) await rm(file, { force: true });
+    }
+  }
+
+  /** A Warning event for each problem not reported before. */
+  private report(problems: IngressProblem[]): void {
+    const now = new Set<string>();
+    for (const p of problems) {
+      const line = `${p.ingress} ${p.reason} ${p.message}`;
+      now.add(line);
+      if (this.reported.has(line)) continue;
+      const [namespace = '', name = ''] = p.ingress.split('/');
+      const ing = this.ingresses.get(namespace, name);
+      if (ing) this.options.events.event(ing, 'Warning', p.reason, p.message);
+      this.options.log(`Ingress ${p.ingress}: ${p.message}`);
+    }
+    this.reported = now;
+  }
+
+  private async writeStatus(served: string[]): Promise<void> {
+    const want: IngressLoadBalancerIngress[] = this.options.addresses.map((ip) => ({ ip }));
+    for (const key of served) {
+      const [namespace = '', name = ''] = key.split('/');
+      const ing = this.ingresses.get(namespace, name);
+      if (!ing || JSON.stringify(ing.status?.loadBalancer?.ingress ?? []) === JSON.stringify(want)) continue;
+      try {
+        await this.options.client.update(resources.ingresses, namespace, { ...ing, status: { loadBalancer: { ingress: want } } }, { subresource: 'status' });
+      } catch (err) {
+        // A newer version is in flight: its event queues another sync.
+        if (!isStatusError(err, 409) && !isStatusError(err, 404)) this.options.onError(new Error(`status of Ingress ${key}: ${errorMessage(err)}`));
+      }
+    }
+  }
+}

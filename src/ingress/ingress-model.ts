@@ -1,0 +1,269 @@
+import { createHash } from 'node:crypto';
+import type { Secret, Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { HTTPIngressPath, Ingress, IngressBackend, IngressClass } from 'kubernetes-types/networking/v1.js';
+import type { BackendTarget, Condition, DataPlane, Location, RouteRule, VirtualHost } from './model.js';
+
+/** The controller name of the IngressClass this data plane serves (ingress-nginx's, so Ingresses written for it work unchanged). */
+export const ingressNginxController = 'k8s.io/ingress-nginx';
+/** The annotation marking an IngressClass as the default one. */
+export const defaultClassAnnotation = 'ingressclass.kubernetes.io/is-default-class';
+const annotationPrefix = 'nginx.ingress.kubernetes.io/';
+
+/** What the Ingress translation reads: the informers' caches. */
+export interface IngressState {
+  ingresses: Ingress[];
+  ingressClasses: IngressClass[];
+  services: Service[];
+  endpointSlices: EndpointSlice[];
+  /** kubernetes.io/tls Secrets (others are ignored). */
+  secrets: Secret[];
+}
+
+/** Options of {@link buildIngressDataPlane}. */
+export interface IngressTranslationOptions {
+  /** Default {@link ingressNginxController}. */
+  controllerName?: string;
+  /** The directory certificate files are named in. */
+  certificateDir: string;
+}
+
+/** Something wrong with an Ingress, for a Warning event on it. */
+export interface IngressProblem {
+  /** `namespace/name`. */
+  ingress: string;
+  reason: string;
+  message: string;
+}
+
+/** A certificate file the data plane needs: PEM certificate chain then key, to be written owner-only. */
+export interface CertificateFile {
+  file: string;
+  pem: string;
+  /** The Secret it comes from, `namespace/name`. */
+  secret: string;
+}
+
+/** The outcome of {@link buildIngressDataPlane}. */
+export interface IngressDataPlane {
+  plane: DataPlane;
+  /** The Ingresses this controller serves (`namespace/name`), for their status. */
+  served: string[];
+  certificates: CertificateFile[];
+  problems: IngressProblem[];
+}
+
+const keyOf = (o: { metadata?: { namespace?: string; name?: string } }): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+/** Whether this controller serves `ing`: its class (by name, by the legacy annotation, or the default class) is ours. */
+export function servesIngress(ing: Ingress, classes: IngressClass[], controllerName = ingressNginxController): boolean {
+  const ours = classes.filter((c) => c.spec?.controller === controllerName);
+  const className = ing.spec?.ingressClassName ?? ing.metadata?.annotations?.['kubernetes.io/ingress.class'];
+  if (className !== undefined && className !== '') return ours.some((c) => c.metadata?.name === className);
+  return ours.some((c) => c.metadata?.annotations?.[defaultClassAnnotation] === 'true');
+}
+
+/** The canary settings of an Ingress's annotations (ingress-nginx's meaning). */
+interface CanarySettings {
+  header?: string;
+  headerValue?: string;
+  headerPattern?: string;
+  cookie?: string;
+  weight: number;
+  weightTotal: number;
+}
+
+function canarySettings(ing: Ingress): { canary?: CanarySettings; problems: string[] } {
+  const a = ing.metadata?.annotations ?? {};
+  if (a[`${annotationPrefix}canary`] !== 'true') return { problems: [] };
+  const problems: string[] = [];
+  const num = (name: string, fallback: number): number => {
+    const text = a[`${annotationPrefix}${name}`];
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 0) {
+      problems.push(`${annotationPrefix}${name}: not a whole number: ${JSON.stringify(text)}`);
+      return fallback;
+    }
+    return n;
+  };
+  const header = a[`${annotationPrefix}canary-by-header`];
+  const cookie = a[`${annotationPrefix}canary-by-cookie`];
+  const canary: CanarySettings = {
+    weightTotal: Math.max(1, num('canary-weight-total', 100)),
+    weight: num('canary-weight', 0),
+    headerValue: a[`${annotationPrefix}canary-by-header-value`] || undefined,
+    headerPattern: a[`${annotationPrefix}canary-by-header-pattern`] || undefined,
+  };
+  if (header) {
+    if (/^[A-Za-z0-9-]+$/.test(header)) canary.header = header;
+    else problems.push(`${annotationPrefix}canary-by-header: not a header name: ${JSON.stringify(header)}`);
+  }
+  if (cookie) {
+    if (/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookie)) canary.cookie = cookie;
+    else problems.push(`${annotationPrefix}canary-by-cookie: not a cookie name: ${JSON.stringify(cookie)}`);
+  }
+  canary.weight = Math.min(canary.weight, canary.weightTotal);
+  return { canary, problems };
+}
+
+/** A main route: an Ingress's path on a host, before canaries join it. */
+interface Route {
+  host: string;
+  location: Location;
+  main: BackendTarget;
+  created: string;
+  canary?: { settings: CanarySettings; target: BackendTarget; source: string };
+}
+
+/**
+ * Translates the Ingresses this controller serves into the neutral {@link DataPlane}: one
+ * virtual host per host (the catch-all '' for rules without one and the defaultBackend), one
+ * location per path (the oldest Ingress wins a duplicate, as ingress-nginx), canaries merged
+ * into the main route of their host and path as rules (header, then cookie, then weight),
+ * backends as the Services' ClusterIPs (503 when the Service, its port or a ready endpoint is
+ * missing), TLS from kubernetes.io/tls Secrets. Pure: problems are returned for events.
+ */
+export function buildIngressDataPlane(state: IngressState, options: IngressTranslationOptions): IngressDataPlane {
+  const controllerName = options.controllerName ?? ingressNginxController;
+  const problems: IngressProblem[] = [];
+  const served = state.ingresses.filter((ing) => servesIngress(ing, state.ingressClasses, controllerName));
+  const services = new Map(state.services.map((s) => [keyOf(s), s]));
+  const readyServices = new Set<string>();
+  for (const slice of state.endpointSlices) {
+    const owner = slice.metadata?.labels?.['kubernetes.io/service-name'];
+    if (owner && (slice.endpoints ?? []).some((e) => e.conditions?.ready !== false)) readyServices.add(`${slice.metadata?.namespace ?? ''}/${owner}`);
+  }
+
+  const backendTarget = (namespace: string, backend: IngressBackend | undefined): BackendTarget => {
+    const ref = backend?.service;
+    if (!ref) return { kind: 'status', code: 503 };
+    const svc = services.get(`${namespace}/${ref.name}`);
+    const port = svc?.spec?.ports?.find((p) => (ref.port?.name ? p.name === ref.port.name : p.port === ref.port?.number));
+    const ip = svc?.spec?.clusterIP;
+    if (!svc || !port || !ip || ip === 'None' || !readyServices.has(`${namespace}/${ref.name}`)) return { kind: 'status', code: 503 };
+    return { kind: 'upstream', name: `${namespace}-${ref.name}-${port.port}`, address: ip, port: port.port };
+  };
+
+  const ordered = [...served].sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') || keyOf(a).localeCompare(keyOf(b)));
+  const routes = new Map<string, Route>();
+  const canaries: { ing: Ingress; settings: CanarySettings }[] = [];
+  const tls = new Map<string, { secret: string; source: string }>();
+
+  const pathsOf = (ing: Ingress): { host: string; path: HTTPIngressPath }[] =>
+    (ing.spec?.rules ?? []).flatMap((rule) => (rule.http?.paths ?? []).map((path) => ({ host: rule.host ?? '', path })));
+
+  for (const ing of ordered) {
+    const key = keyOf(ing);
+    const namespace = ing.metadata?.namespace ?? '';
+    const { canary, problems: annotationProblems } = canarySettings(ing);
+    for (const message of annotationProblems) problems.push({ ingress: key, reason: 'InvalidAnnotation', message });
+    if (canary) {
+      canaries.push({ ing, settings: canary });
+      continue;
+    }
+    const a = ing.metadata?.annotations ?? {};
+    const rewriteTarget = a[`${annotationPrefix}rewrite-target`] || undefined;
+    const useRegex = a[`${annotationPrefix}use-regex`] === 'true' || rewriteTarget !== undefined;
+    for (const { host, path } of pathsOf(ing)) {
+      const match = path.pathType === 'Exact' ? 'exact' : path.pathType === 'Prefix' || !useRegex ? 'prefix' : 'regex';
+      const p = path.path || '/';
+      const routeKey = `${host} ${match} ${p}`;
+      if (routes.has(routeKey)) {
+        problems.push({ ingress: key, reason: 'DuplicatePath', message: `host ${JSON.stringify(host)} path ${p} is already served by ${routes.get(routeKey)?.location.source}` });
+        continue;
+      }
+      routes.set(routeKey, {
+        host,
+        created: ing.metadata?.creationTimestamp ?? '',
+        main: backendTarget(namespace, path.backend),
+        location: { path: p, match, rewriteTarget, rules: [], source: key },
+      });
+    }
+    if (ing.spec?.defaultBackend && !routes.has(' prefix /')) {
+      routes.set(' prefix /', { host: '', created: '', main: backendTarget(namespace, ing.spec.defaultBackend), location: { path: '/', match: 'prefix', rules: [], source: key } });
+    }
+    for (const entry of ing.spec?.tls ?? []) {
+      if (!entry.secretName) continue;
+      for (const host of entry.hosts ?? []) if (!tls.has(host)) tls.set(host, { secret: `${namespace}/${entry.secretName}`, source: key });
+    }
+  }
+
+  for (const { ing, settings } of canaries) {
+    const key = keyOf(ing);
+    const namespace = ing.metadata?.namespace ?? '';
+    for (const { host, path } of pathsOf(ing)) {
+      const p = path.path || '/';
+      const main = [...routes.values()].find((r) => r.host === host && r.location.path === p);
+      if (!main) {
+        problems.push({ ingress: key, reason: 'CanaryIgnored', message: `canary for host ${JSON.stringify(host)} path ${p} ignored: no main Ingress serves that host and path` });
+        continue;
+      }
+      if (main.canary) {
+        problems.push({ ingress: key, reason: 'CanaryIgnored', message: `canary for host ${JSON.stringify(host)} path ${p} ignored: ${main.canary.source} is already its canary` });
+        continue;
+      }
+      main.canary = { settings, target: backendTarget(namespace, path.backend), source: key };
+    }
+  }
+
+  const hosts = new Map<string, VirtualHost>();
+  const hostOf = (name: string): VirtualHost => {
+    let h = hosts.get(name);
+    if (!h) hosts.set(name, (h = { hostname: name, locations: [] }));
+    return h;
+  };
+  for (const route of routes.values()) {
+    route.location.rules = routeRules(route);
+    hostOf(route.host).locations.push(route.location);
+  }
+
+  const certificates: CertificateFile[] = [];
+  const secrets = new Map(state.secrets.map((s) => [keyOf(s), s]));
+  for (const [host, { secret, source }] of [...tls.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const s = secrets.get(secret);
+    const cert = s?.data?.['tls.crt'];
+    const key = s?.data?.['tls.key'];
+    if (!s || s.type !== 'kubernetes.io/tls' || !cert || !key) {
+      problems.push({ ingress: source, reason: 'TLSSecretInvalid', message: `Secret ${secret} for host ${host}: ${s ? 'not a kubernetes.io/tls Secret with tls.crt and tls.key' : 'not found'}` });
+      continue;
+    }
+    const pem = `${Buffer.from(cert, 'base64').toString('utf8').trim()}\n${Buffer.from(key, 'base64').toString('utf8').trim()}\n`;
+    const digest = createHash('sha256').update(pem).digest('hex').slice(0, 16);
+    const file = `${options.certificateDir}/${secret.replace('/', '_')}-${digest}.pem`;
+    if (!certificates.some((c) => c.file === file)) certificates.push({ file, pem, secret });
+    hostOf(host).tls = { file, source };
+  }
+  return { plane: { virtualHosts: [...hosts.values()] }, served: served.map(keyOf).sort(), certificates, problems };
+}
+
+/** The rules of a route: the canary's header, cookie and weight rules (ingress-nginx's precedence), then the main backend. */
+function routeRules(route: Route): RouteRule[] {
+  const main = route.main;
+  const c = route.canary;
+  if (!c) return [{ when: [], backends: [{ target: main, weight: 1 }], source: route.location.source }];
+  const s = c.settings;
+  const to = (target: BackendTarget, when: Condition[]): RouteRule => ({ when, backends: [{ target, weight: 1 }], source: c.source });
+  const rules: RouteRule[] = [];
+  if (s.header) {
+    if (s.headerValue) rules.push(to(c.target, [{ on: 'header', name: s.header, match: 'exact', value: s.headerValue }]));
+    else if (s.headerPattern) rules.push(to(c.target, [{ on: 'header', name: s.header, match: 'regex', value: s.headerPattern }]));
+    else {
+      rules.push(to(c.target, [{ on: 'header', name: s.header, match: 'exact', value: 'always' }]));
+      rules.push(to(main, [{ on: 'header', name: s.header, match: 'exact', value: 'never' }]));
+    }
+  }
+  if (s.cookie) {
+    rules.push(to(c.target, [{ on: 'cookie', name: s.cookie, match: 'exact', value: 'always' }]));
+    rules.push(to(main, [{ on: 'cookie', name: s.cookie, match: 'exact', value: 'never' }]));
+  }
+  rules.push({
+    when: [],
+    backends: [
+      { target: main, weight: s.weightTotal - s.weight },
+      { target: c.target, weight: s.weight },
+    ],
+    source: c.source,
+  });
+  return rules;
+}
