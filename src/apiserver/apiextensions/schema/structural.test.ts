@@ -112,7 +112,7 @@ describe('checkStructuralSchema', () => {
       `${root}.properties[m].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map`,
       `${root}.properties[t].type: Invalid value: "string": must be array if x-kubernetes-list-type is specified`,
       `${root}.properties[u].x-kubernetes-list-type: Unsupported value: "bag": supported values: "atomic", "set", "map"`,
-      `${root}.properties[w].x-kubernetes-list-map-keys: Invalid value: ["name","nope"]: entries must all be names of item properties`,
+      `${root}.properties[w].x-kubernetes-list-map-keys: Invalid value: []string{"name", "nope"}: entries must all be names of item properties`,
       `${root}.properties[w].items.properties[name].default: Required value: this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property`,
     ]);
   });
