@@ -9,7 +9,8 @@
  * Sizes can be changed with BENCH_CREATES, BENCH_WATCHERS, BENCH_WATCHED_CREATES.
  * With BENCH_RBAC=1 (SQLite only), step 2 also measures a user outside system:masters, allowed by
  * a RoleBinding to `edit` (bearer token from tokens.csv, no groups), so the RBAC authorizer runs on
- * every request; admin and RBAC runs alternate (admin, rbac, admin, rbac) and their ratio is printed.
+ * every request; after a warm-up, admin and RBAC runs alternate (admin, rbac, admin, rbac; more
+ * rounds with BENCH_RBAC_ROUNDS) and the ratio of their means is printed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -36,6 +37,8 @@ const valueBytes = 1500;
 const rbacBench = process.env.BENCH_RBAC === '1';
 /** The user of the RBAC comparison: not in system:masters, allowed only by a RoleBinding. */
 const rbacUser = 'bench-editor';
+/** Rounds of (admin, rbac) wrk runs in the RBAC comparison. */
+const rbacRounds = Number(process.env.BENCH_RBAC_ROUNDS ?? 2);
 const skiff = fileURLToPath(new URL('../../bin/skiff', import.meta.url));
 const watcherScript = fileURLToPath(new URL('./api-watchers.js', import.meta.url));
 
@@ -96,8 +99,8 @@ async function apiCreates(client: BenchClient, namespace: string, total: number,
   return total / ((performance.now() - started) / 1000);
 }
 
-/** Creates per second that wrk reaches with 100 connections for 10 s (bearer token auth: `token`, default the admin's). */
-async function wrkCreates(dataDir: string, port: number, namespace: string, token?: string): Promise<number> {
+/** Creates per second that wrk reaches with 100 connections for `seconds` (default 10; bearer token auth: `token`, default the admin's). */
+async function wrkCreates(dataDir: string, port: number, namespace: string, token?: string, seconds = 10): Promise<number> {
   token ??= (await readFile(join(dataDir, 'server', 'admin-token'), 'utf8')).trim();
   const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'cm-' }, data: { filler: 'x'.repeat(valueBytes - 200) } });
   const script = join(dataDir, `post-${randomBytes(4).toString('hex')}.lua`);
@@ -151,8 +154,11 @@ async function compareRBAC(admin: BenchClient, dir: string, port: number, token:
   } finally {
     editor.agent.destroy();
   }
+  // Warm-up for both (JIT, the server settling after start), not counted.
+  await wrkCreates(dir, port, 'bench', undefined, 3);
+  await wrkCreates(dir, port, 'bench', token, 3);
   const runs: Record<'admin' | 'rbac', number[]> = { admin: [], rbac: [] };
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < rbacRounds; round++) {
     for (const who of ['admin', 'rbac'] as const) {
       const rate = await wrkCreates(dir, port, 'bench', who === 'rbac' ? token : undefined);
       runs[who].push(rate);
