@@ -114,7 +114,7 @@ async function wrkCreates(dataDir: string, port: number, namespace: string, toke
     ].join('\n'),
   );
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn('wrk', ['-t1', `-c${writers}`, '-d10s', '-s', script, `https://127.0.0.1:${port}/api/v1/namespaces/${namespace}/configmaps`], {
+    const child = spawn('wrk', ['-t1', `-c${writers}`, `-d${seconds}s`, '-s', script, `https://127.0.0.1:${port}/api/v1/namespaces/${namespace}/configmaps`], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let text = '';
