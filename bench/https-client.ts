@@ -1,15 +1,24 @@
 import { Agent, request } from 'node:https';
 import { loadKubeconfig } from '../src/client/kubeconfig.js';
 
-/** A keep-alive HTTPS client with the credentials of a kubeconfig, for benchmarks. */
+/** Options of `BenchClient`. */
+export interface BenchClientOptions {
+  /** Authenticate with this bearer token instead of the kubeconfig's client certificate. Default: none. */
+  bearerToken?: string;
+}
+
+/** A keep-alive HTTPS client with the credentials of a kubeconfig (or a bearer token), for benchmarks. */
 export class BenchClient {
   readonly agent: Agent;
   readonly server: string;
+  readonly #auth: Record<string, string>;
 
-  constructor(kubeconfigPath: string, maxSockets: number) {
+  constructor(kubeconfigPath: string, maxSockets: number, options: BenchClientOptions = {}) {
     const { server, ca, cert, key } = loadKubeconfig(kubeconfigPath);
     this.server = server;
-    this.agent = new Agent({ keepAlive: true, maxSockets, ca, cert, key });
+    const token = options.bearerToken;
+    this.agent = new Agent(token ? { keepAlive: true, maxSockets, ca } : { keepAlive: true, maxSockets, ca, cert, key });
+    this.#auth = token ? { Authorization: `Bearer ${token}` } : {};
   }
 
   /** Sends a JSON body; resolves with the status code once the response has been read. */
@@ -19,7 +28,7 @@ export class BenchClient {
       const req = request(new URL(path, this.server), {
         method,
         agent: this.agent,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) },
+        headers: { ...this.#auth, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) },
       });
       req.on('response', (res) => {
         res.resume();
@@ -33,7 +42,7 @@ export class BenchClient {
   /** GETs a path and parses the JSON answer. */
   getJSON<T>(path: string): Promise<T> {
     return new Promise((resolve, reject) => {
-      const req = request(new URL(path, this.server), { agent: this.agent, headers: { Accept: 'application/json' } });
+      const req = request(new URL(path, this.server), { agent: this.agent, headers: { ...this.#auth, Accept: 'application/json' } });
       req.on('response', (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -48,7 +57,7 @@ export class BenchClient {
   /** Opens a watch and calls `onLine` with each event line until `signal` aborts. Resolves once the stream is open. */
   watch(path: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
-      const req = request(new URL(path, this.server), { method: 'GET', agent: this.agent, signal });
+      const req = request(new URL(path, this.server), { method: 'GET', agent: this.agent, headers: this.#auth, signal });
       req.on('response', (res) => {
         if (res.statusCode !== 200) return reject(new Error(`watch ${path}: ${res.statusCode}`));
         let buf = '';
