@@ -142,3 +142,10 @@ test('lastTransitionTime is kept while a condition’s status stays', () => {
   const again = buildGatewayDataPlane(state({ httpRoutes: [{ ...route('r', backends({ name: 'v1', port: 80 })), status: first.httpRoutes[0]?.status }] }), { ...opts, now: '2026-02-02T00:00:00Z' });
   assert.equal(again.httpRoutes[0]?.status.parents?.[0]?.conditions[0]?.lastTransitionTime, '2026-01-01T00:00:00Z');
 });
+
+test('merging with the Ingress plane joins hosts; the Ingress keeps a path both serve', async () => {
+  const { mergeDataPlanes } = await import('./gateway-model.js');
+  const loc = (path: string, source: string) => ({ path, match: 'prefix' as const, rules: [], source });
+  const merged = mergeDataPlanes({ virtualHosts: [{ hostname: 'a', locations: [loc('/', 'ing')] }] }, { virtualHosts: [{ hostname: 'a', locations: [loc('/', 'gw'), loc('/x', 'gw')] }, { hostname: 'b', locations: [loc('/', 'gw')] }] });
+  assert.deepEqual(merged.virtualHosts.map((h) => `${h.hostname}:${h.locations.map((l) => `${l.path}=${l.source}`).join(',')}`), ['a:/=ing,/x=gw', 'b:/=gw']);
+});

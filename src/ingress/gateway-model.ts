@@ -339,3 +339,20 @@ function unsupportedFeatures(route: HTTPRoute): string | undefined {
   }
   return found.size > 0 ? `not supported by this controller: ${[...found].sort().join(', ')}` : undefined;
 }
+
+/**
+ * One data plane serving both `ingress` and `gateway`: virtual hosts of the same hostname are
+ * joined; where both have a location of the same path and match, the Ingress's stays.
+ */
+export function mergeDataPlanes(ingress: DataPlane, gateway: DataPlane): DataPlane {
+  const hosts = new Map<string, VirtualHost>(ingress.virtualHosts.map((h) => [h.hostname, { ...h, locations: [...h.locations] }]));
+  for (const h of gateway.virtualHosts) {
+    const existing = hosts.get(h.hostname);
+    if (!existing) {
+      hosts.set(h.hostname, h);
+      continue;
+    }
+    for (const loc of h.locations) if (!existing.locations.some((l) => l.path === loc.path && l.match === loc.match)) existing.locations.push(loc);
+  }
+  return { virtualHosts: [...hosts.values()] };
+}
