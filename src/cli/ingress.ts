@@ -10,6 +10,9 @@ import type { Client } from '../client/client.js';
 import { ApiEventRecorder } from '../client/events.js';
 import { IngressController } from '../ingress/controller.js';
 import { NginxProcess } from '../ingress/nginx-process.js';
+import { installGatewayApi } from '../ingress/gateway-install.js';
+import { skiffGatewayController } from '../ingress/gateway-model.js';
+import { setTimeout as delay } from 'node:timers/promises';
 import { UsageError, type FlagSpec } from './flags.js';
 
 /** The Ingress flags of `skiff server`. */
@@ -60,7 +63,14 @@ export async function runIngress(o: IngressRun): Promise<void> {
   const dir = join(o.dataDir, 'ingress');
   const events = new ApiEventRecorder({ client: o.client, clock: systemClock, component: 'nginx-ingress-controller', host: o.nodeName, onError: (err) => o.log(`ingress: event: ${errorMessage(err)}`) });
   const nginx = new NginxProcess({ binary, prefixDir: dir, configFile: join(dir, 'nginx.conf'), pidFile: join(dir, 'nginx.pid'), log: (line) => o.log(`nginx: ${line}`) });
+  let gatewayController: string | undefined;
+  try {
+    if (await installGatewayApi({ client: o.client, sleep: (ms) => delay(ms), signal: o.signal, log: (msg) => o.log(`ingress: ${msg}`) })) gatewayController = skiffGatewayController;
+  } catch (err) {
+    o.log(`ingress: Gateway API not installed, only Ingresses are served: ${errorMessage(err)}`);
+  }
   const controller = new IngressController({
+    gatewayController,
     client: o.client,
     dir,
     httpPort: o.config.httpPort,

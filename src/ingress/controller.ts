@@ -12,6 +12,27 @@ import { Informer, objectKey } from '../client/informer.js';
 import { runWorkers, WorkQueue } from '../client/work-queue.js';
 import { buildIngressDataPlane, defaultClassAnnotation, ingressNginxController, type IngressProblem } from './ingress-model.js';
 import { renderNginxConfig, type NginxSettings } from './nginx-config.js';
+import { buildGatewayDataPlane, mergeDataPlanes, skiffGatewayController, type GatewayDataPlane, type StatusUpdate } from './gateway-model.js';
+import { gatewayGroup, type Gateway, type GatewayClass, type HTTPRoute, type ReferenceGrant } from './gateway-types.js';
+import type { Namespace } from 'kubernetes-types/core/v1.js';
+import type { ResourceRef } from '../client/client.js';
+
+/** The Gateway API resources the controller watches (gateway.networking.k8s.io/v1). */
+export const gatewayResources = {
+  gatewayclasses: { group: gatewayGroup, version: 'v1', resource: 'gatewayclasses' },
+  gateways: { group: gatewayGroup, version: 'v1', resource: 'gateways' },
+  httproutes: { group: gatewayGroup, version: 'v1', resource: 'httproutes' },
+  referencegrants: { group: gatewayGroup, version: 'v1', resource: 'referencegrants' },
+} satisfies Record<string, ResourceRef>;
+
+/** The Gateway API informers, present when the controller serves Gateways. */
+interface GatewayInformers {
+  classes: Informer<GatewayClass & KubeObject>;
+  gateways: Informer<Gateway & KubeObject>;
+  routes: Informer<HTTPRoute & KubeObject>;
+  grants: Informer<ReferenceGrant & KubeObject>;
+  namespaces: Informer<Namespace & KubeObject>;
+}
 
 /** What the controller needs of nginx (an {@link NginxProcess}, or a fake in tests). */
 export interface NginxControl {
@@ -36,6 +57,8 @@ export interface IngressControllerOptions {
   events: EventRecorder;
   /** Create the IngressClass `nginx` (default class) when missing. Default true. */
   createIngressClass?: boolean;
+  /** Serve Gateways of GatewayClasses with this controllerName (the Gateway API CRDs must be served). Default: no Gateway API. */
+  gatewayController?: string;
   /** Default: the system clock. */
   clock?: Clock;
   /** Told about sync failures and informer errors. */
@@ -71,6 +94,8 @@ export class IngressController {
   /** The last loaded version of each TLS Secret. */
   private readonly lastGoodSecrets = new Map<string, Secret & KubeObject>();
   private reported = new Set<string>();
+  private readonly gw: GatewayInformers | undefined;
+  private readonly clock: Clock;
 
   constructor(private readonly options: IngressControllerOptions) {
     const clock = options.clock ?? systemClock;
@@ -80,6 +105,17 @@ export class IngressController {
     this.services = informer(resources.services);
     this.slices = informer(resources.endpointslices);
     this.secrets = informer(resources.secrets);
+    this.clock = clock;
+    this.gw =
+      options.gatewayController === undefined
+        ? undefined
+        : {
+            classes: new Informer(options.client, gatewayResources.gatewayclasses, { clock, onError: options.onError }),
+            gateways: new Informer(options.client, gatewayResources.gateways, { clock, onError: options.onError }),
+            routes: new Informer(options.client, gatewayResources.httproutes, { clock, onError: options.onError }),
+            grants: new Informer(options.client, gatewayResources.referencegrants, { clock, onError: options.onError }),
+            namespaces: informer(resources.namespaces),
+          };
     this.queue = new WorkQueue<string>({ name: 'ingress', clock });
     this.configFile = options.configFile ?? join(options.dir, 'nginx.conf');
     this.certDir = join(options.dir, 'certs');
@@ -101,9 +137,10 @@ export class IngressController {
     const onSecret = (s: Secret): void => {
       if (s.type === 'kubernetes.io/tls') enqueue();
     };
-    for (const inf of [this.ingresses, this.classes, this.services, this.slices] as Informer<KubeObject>[]) inf.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
+    const gw = this.gw ? ([this.gw.classes, this.gw.gateways, this.gw.routes, this.gw.grants, this.gw.namespaces] as unknown as Informer<KubeObject>[]) : [];
+    for (const inf of [this.ingresses, this.classes, this.services, this.slices, ...gw] as Informer<KubeObject>[]) inf.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
     this.secrets.addEventHandler({ onAdd: onSecret, onUpdate: (_, s) => onSecret(s), onDelete: onSecret });
-    const all = [this.ingresses, this.classes, this.services, this.slices, this.secrets] as unknown as Informer<KubeObject>[];
+    const all = [this.ingresses, this.classes, this.services, this.slices, this.secrets, ...gw] as unknown as Informer<KubeObject>[];
     this.running = all.map((i) => i.start(signal));
     const synced = await Promise.all(all.map((i) => i.waitForSync(signal)));
     if (!synced.every(Boolean)) return false;
@@ -163,7 +200,8 @@ export class IngressController {
         },
         { certificateDir: this.certDir },
       );
-      const rendered = renderNginxConfig(built.plane, this.nginxSettings);
+      const gateway = this.buildGateway();
+      const rendered = renderNginxConfig(gateway ? mergeDataPlanes(built.plane, gateway.plane) : built.plane, this.nginxSettings);
       if (rendered.text !== this.loaded) {
         for (const c of built.certificates) await writeFile(c.file, c.pem, { mode: 0o600 });
         const candidate = join(dir, 'nginx.conf.next');
@@ -208,8 +246,47 @@ export class IngressController {
       }
       this.report(built.problems);
       await this.writeStatus(built.served);
+      if (gateway) await this.writeGatewayStatus(gateway);
       return;
     }
+  }
+
+  private buildGateway(): GatewayDataPlane | undefined {
+    const gw = this.gw;
+    if (!gw) return undefined;
+    return buildGatewayDataPlane(
+      {
+        gatewayClasses: gw.classes.list(),
+        gateways: gw.gateways.list(),
+        httpRoutes: gw.routes.list(),
+        referenceGrants: gw.grants.list(),
+        services: this.services.list(),
+        endpointSlices: this.slices.list(),
+        namespaces: gw.namespaces.list(),
+      },
+      { controllerName: this.options.gatewayController ?? skiffGatewayController, httpPort: this.options.httpPort, addresses: this.options.addresses, now: this.clock.now().toISOString().replace(/\.\d+Z$/, 'Z') },
+    );
+  }
+
+  /** Writes the status subresource of each Gateway API object whose status differs. */
+  private async writeGatewayStatus(built: GatewayDataPlane): Promise<void> {
+    const gw = this.gw;
+    if (!gw) return;
+    const write = async <T extends KubeObject & { status?: unknown }>(kind: string, ref: ResourceRef, informer: Informer<T>, updates: StatusUpdate<unknown>[]): Promise<void> => {
+      for (const u of updates) {
+        const obj = informer.get(u.namespace, u.name);
+        if (!obj || JSON.stringify(obj.status ?? {}) === JSON.stringify(u.status)) continue;
+        try {
+          await this.options.client.update(ref, u.namespace, { ...obj, status: u.status }, { subresource: 'status' });
+        } catch (err) {
+          // A newer version is in flight: its event queues another sync.
+          if (!isStatusError(err, 409) && !isStatusError(err, 404)) this.options.onError(new Error(`status of ${kind} ${u.namespace}/${u.name}: ${errorMessage(err)}`));
+        }
+      }
+    };
+    await write('GatewayClass', gatewayResources.gatewayclasses, gw.classes, built.gatewayClasses);
+    await write('Gateway', gatewayResources.gateways, gw.gateways, built.gateways);
+    await write('HTTPRoute', gatewayResources.httproutes, gw.routes, built.httpRoutes);
   }
 
   private async removeUnusedCertificates(used: Set<string>): Promise<void> {
