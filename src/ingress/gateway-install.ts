@@ -25,6 +25,7 @@ export interface GatewayInstallOptions {
 
 /** The shipped manifest: beside the compiled module, else in the source tree next to dist/. */
 function defaultManifest(): string {
+  // The build copies the manifest beside the compiled module; a tree run from source reads it in src/.
   const candidates = ['./crds/gateway-api-standard.yaml', '../../../src/ingress/crds/gateway-api-standard.yaml'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 }
