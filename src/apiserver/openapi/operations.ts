@@ -68,6 +68,9 @@ export const PATCH_CONTENT_TYPES = [
   'application/apply-patch+yaml',
 ];
 
+/** The patch content types of custom resources: no strategic merge patch (upstream answers 415), so kubectl apply sends a merge patch. */
+const CUSTOM_PATCH_CONTENT_TYPES = PATCH_CONTENT_TYPES.filter((t) => t !== 'application/strategic-merge-patch+json');
+
 function q(name: string, type: ParameterSpec['type'], description: string): ParameterSpec {
   return { name, in: 'query', type, description };
 }
@@ -354,7 +357,7 @@ export function resourcePaths(r: ResourceType, definitionOf: (group: string, ver
       ],
     });
   }
-  if (has('patch')) item.push(patchOp(base, `patch${gvId}${ns}${r.kind}`, `partially update the specified ${r.kind}`, obj));
+  if (has('patch')) item.push(patchOp(base, `patch${gvId}${ns}${r.kind}`, `partially update the specified ${r.kind}`, obj, r.custom !== undefined));
   if (item.length) {
     paths.push({ path: `${scopePrefix}/${r.plural}/{name}`, parameters: [nameParam, ...scopeParams, P.pretty], operations: item });
   }
@@ -550,7 +553,7 @@ function subresourcePath(r: ResourceType, sub: SubresourceType, c: SubContext): 
     } else if (verb === 'update') {
       operations.push(replaceOp(base, `replace${c.gvId}${idTail}`, `replace ${what}`, payload));
     } else if (verb === 'patch') {
-      operations.push(patchOp(base, `patch${c.gvId}${idTail}`, `partially update ${what}`, payload));
+      operations.push(patchOp(base, `patch${c.gvId}${idTail}`, `partially update ${what}`, payload, r.custom !== undefined));
     } else if (verb === 'create') {
       operations.push({
         ...base,
@@ -592,7 +595,7 @@ function replaceOp(base: SubContext['base'], operationId: string, description: s
   };
 }
 
-function patchOp(base: SubContext['base'], operationId: string, description: string, payload: PayloadSpec): OperationSpec {
+function patchOp(base: SubContext['base'], operationId: string, description: string, payload: PayloadSpec, custom: boolean): OperationSpec {
   return {
     ...base,
     method: 'patch',
@@ -602,7 +605,7 @@ function patchOp(base: SubContext['base'], operationId: string, description: str
     parameters: PATCH_PARAMS,
     body: { definition: `${META}.Patch` },
     bodyRequired: true,
-    consumes: PATCH_CONTENT_TYPES,
+    consumes: custom ? CUSTOM_PATCH_CONTENT_TYPES : PATCH_CONTENT_TYPES,
     responses: [
       { code: '200', description: 'OK', payload },
       { code: '201', description: 'Created', payload },
