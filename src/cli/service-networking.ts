@@ -113,10 +113,9 @@ export async function runServiceProxy(o: ServiceProxyRun): Promise<void> {
       if (reported.has(line)) continue;
       o.log(`service proxy: skipped ${line}`);
       const [namespace = '', name = ''] = s.service.split('/');
-      o.client.get(resources.services, namespace, name).then(
-        (svc) => recorder.event(svc, 'Warning', 'PortNotServed', s.port ? `port ${s.port}: ${s.reason}` : s.reason),
-        (err: unknown) => o.log(`service proxy: ${s.service}: ${errorMessage(err)}`),
-      );
+      // Named, not read: kube-proxy's role may list and watch Services but not get them.
+      const service = { apiVersion: 'v1', kind: 'Service', metadata: { namespace, name } };
+      recorder.event(service, 'Warning', 'PortNotServed', s.port ? `port ${s.port}: ${s.reason}` : s.reason);
     }
     reported = now;
   };
