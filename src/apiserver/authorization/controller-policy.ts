@@ -36,7 +36,8 @@ export function controllerRoleRules(): Record<string, PolicyRule[]> {
     'certificate-controller': [
       rule(['get', 'list', 'watch', 'delete'], [certificates], ['certificatesigningrequests']),
       rule(['update'], [certificates], ['certificatesigningrequests/status', 'certificatesigningrequests/approval']),
-      rule(['approve'], [certificates], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet']),
+      // Skiff adds kubelet-serving: it approves nodes' serving certificates itself (csr-approval.ts).
+      rule(['approve'], [certificates], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
       rule(['sign'], [certificates], ['signers'], ['kubernetes.io/legacy-unknown', 'kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
       rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
       events,
