@@ -8,25 +8,28 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { clusterPolling } from '../harness/cluster.js';
 import { testImages } from '../harness/images.js';
 import { waitFor } from '../../src/testing/wait.js';
 import { canRunNodes, TwoNodeCluster } from './two-node-cluster.js';
 
 const host = 'canary.example.com';
+const skiffBin = fileURLToPath(new URL('../../../bin/skiff', import.meta.url));
 
-const version = (v: string) => `
+/** A Deployment `<app>-<v>` of the tomcat image of that version and its Service. */
+const version = (v: string, app = 'tomcat') => `
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: tomcat-${v}}
+metadata: {name: ${app}-${v}}
 spec:
   replicas: 1
-  selector: {matchLabels: {app: tomcat, version: ${v}}}
+  selector: {matchLabels: {app: ${app}, version: ${v}}}
   template:
-    metadata: {labels: {app: tomcat, version: ${v}}}
+    metadata: {labels: {app: ${app}, version: ${v}}}
     spec:
       terminationGracePeriodSeconds: 1
       containers:
@@ -34,9 +37,9 @@ spec:
 ---
 apiVersion: v1
 kind: Service
-metadata: {name: tomcat-${v}}
+metadata: {name: ${app}-${v}}
 spec:
-  selector: {app: tomcat, version: ${v}}
+  selector: {app: ${app}, version: ${v}}
   ports: [{name: http, port: 80, targetPort: 8080}]
 `;
 
@@ -189,5 +192,45 @@ describe('Ingress on real nodes (nginx on the server node)', { skip: canRunNodes
     assert.deepEqual(new Set(await bodies(5, ['-H', 'x: anything'], 'bad.example.com')), new Set(['tomcat v2']));
     const conf = await readFile(join(c().server.dataDir, 'ingress', 'nginx.conf'), 'utf8');
     assert.ok(!conf.includes('(['), 'the rejected pattern is not in the loaded configuration');
+  });
+
+  test("`skiff canary promote` under continuous load: not one request fails, and the end state is the seed's", async () => {
+    const shopHost = 'shop.example.com';
+    await kubectlOK(['apply', '-f', '-'], `${version('v1', 'shop')}---${version('v2', 'shop')}`);
+    await waitRunning('app=shop', 2);
+    await kubectlOK(['apply', '-f', '-'], `${ingress('shop', 'shop-v1', {}, shopHost)}---${ingress('shop-canary', 'shop-v2', canaryAnnotations, shopHost)}`);
+    await waitFor('v2 through the shop canary header', async () => (await bodies(1, ['-H', 'canary: always'], shopHost))[0] === 'tomcat v2', { ...clusterPolling, timeoutMs: 60_000 });
+    await waitFor('v1 through the shop main', async () => (await bodies(1, ['-H', 'canary: never'], shopHost))[0] === 'tomcat v1', { ...clusterPolling, timeoutMs: 60_000 });
+
+    // The client: one curl per request (a new connection each), without pause, until told to stop.
+    const loadDir = await mkdtemp(join(tmpdir(), 'skiff-promote-load-'));
+    const results = join(loadDir, 'codes');
+    const stop = join(loadDir, 'stop');
+    const answered = async (): Promise<string[]> => (await readFile(results, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+    const loop = `while [ ! -e '${stop}' ]; do curl -s -o /dev/null --max-time 5 -w '%{http_code} %{exitcode}\\n' -H 'Host: ${shopHost}' 'http://${c().server.ip}/' >> '${results}'; done`;
+    const client = c().server.netns.run('sh', ['-c', loop], { timeoutMs: 300_000 });
+    try {
+      await waitFor('the client under way', async () => (await answered()).length >= 20, { ...clusterPolling, timeoutMs: 60_000 });
+      const promote = await c().server.netns.run(process.execPath, [skiffBin, 'canary', 'promote', 'shop-canary', '--kubeconfig', join(c().server.dataDir, 'kubeconfig.yaml')], { timeoutMs: 120_000 });
+      assert.equal(promote.code, 0, `skiff canary promote:\n${promote.stderr}\n${promote.stdout}`);
+      const afterPromote = (await answered()).length;
+      await waitFor('the client still going after the promotion', async () => (await answered()).length >= afterPromote + 50, { ...clusterPolling, timeoutMs: 60_000 });
+    } finally {
+      await writeFile(stop, '');
+      await client;
+    }
+    const codes = await answered();
+    await rm(loadDir, { recursive: true, force: true });
+    const failed = codes.filter((l) => l !== '200 0');
+    assert.deepEqual(failed, [], `${failed.length} of ${codes.length} requests failed (http code, curl exit code): ${[...new Set(failed)].join(', ')}`);
+
+    // The seed's end state: the former canary is a plain Ingress routing to v2; the old Ingress and Service are gone.
+    const annotations = JSON.parse(await kubectlOK(['get', 'ingress', 'shop-canary', '-o', 'jsonpath={.metadata.annotations}']) || '{}') as Record<string, string>;
+    assert.deepEqual(Object.keys(annotations).filter((k) => k.startsWith('nginx.ingress.kubernetes.io/canary')), []);
+    assert.equal(await kubectlOK(['get', 'ingress', 'shop-canary', '-o', 'jsonpath={.spec.rules[*].http.paths[*].backend.service.name}']), 'shop-v2');
+    assert.match((await c().kubectl(['get', 'ingress', 'shop'])).stderr, /NotFound/);
+    assert.match((await c().kubectl(['get', 'service', 'shop-v1'])).stderr, /NotFound/);
+    assert.deepEqual(new Set(await bodies(200, [], shopHost)), new Set(['tomcat v2']));
+    assert.deepEqual(new Set(await bodies(20, ['-H', 'canary: never'], shopHost)), new Set(['tomcat v2']));
   });
 });
