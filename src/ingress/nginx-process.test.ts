@@ -52,8 +52,11 @@ test('nginx runs supervised: reloads gracefully, comes back when killed (its wor
 
     const first = nginx.pid;
     assert.ok(first);
-    const workers = (await readFile(`/proc/${first}/task/${first}/children`, 'utf8')).trim().split(/\s+/).map(Number);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // After the reload, the workers of the new generation only: the old ones leave as they finish.
+    const workers = await waitFor('one generation of workers', async () => {
+      const pids = (await readFile(`/proc/${first}/task/${first}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean).map(Number);
+      return pids.length === 1 ? pids : undefined;
+    }, polling);
     process.kill(first, 'SIGKILL');
     // A killed master leaves its unix socket file (a TCP port has no such file); the restarts retry until it is gone.
     await waitFor('the master gone', async () => !(await alive(first)), polling);

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterPolling, kubectlBinary } from '../harness/cluster.js';
-import { NetworkNamespace, type RunResult } from '../harness/netns.js';
+import { completion, NetworkNamespace, type RunResult } from '../harness/netns.js';
 import { drainNodes, removeRuntimeState, unmountUnder, waitForNoSandboxes } from '../harness/runtime-cleanup.js';
 import { CriClient } from '../../src/kubelet/cri/client.js';
 import { waitFor } from '../../src/testing/wait.js';
@@ -80,22 +80,7 @@ describe('the README quick start from a fresh clone (npm start, skiff kubectl, s
 
   /** Runs a command inside to completion (killed after `timeoutMs`). */
   const runInside = (command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> =>
-    new Promise((resolve, reject) => {
-      const child = spawnInside(command, args, { env: options.env });
-      let stdout = '';
-      let stderr = '';
-      child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => {
-        if (child.pid) process.kill(child.pid, 'SIGKILL');
-        reject(new Error(`${command} ${args.join(' ')}: no answer within ${options.timeoutMs ?? 60_000} ms\n${stdout}\n${stderr}`));
-      }, options.timeoutMs ?? 60_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? 1, stdout, stderr });
-      });
-    });
+    completion(spawnInside(command, args, { env: options.env }), `${command} ${args.join(' ')}`, options.timeoutMs);
 
   /** `bin/skiff ARGS` in the clone, as the README says. */
   const skiff = (args: string[], timeoutMs = 60_000) => runInside(join(clone, 'bin', 'skiff'), args, { timeoutMs });

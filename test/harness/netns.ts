@@ -73,23 +73,10 @@ export class NetworkNamespace {
 
   /** Runs a command inside the namespace to completion, with optional stdin and a deadline. */
   run(command: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = this.spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => {
-        if (child.pid) process.kill(child.pid, 'SIGKILL');
-        reject(new Error(`${command} ${args.join(' ')}: no answer within ${options.timeoutMs ?? 60000} ms\n${stdout}\n${stderr}`));
-      }, options.timeoutMs ?? 60_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? 1, stdout, stderr });
-      });
-      child.stdin?.end(options.input ?? '');
-    });
+    const child = this.spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const result = completion(child, `${command} ${args.join(' ')}`, options.timeoutMs);
+    child.stdin?.end(options.input ?? '');
+    return result;
   }
 
   /** Kills every process started here (by PID) and deletes the namespace. */
@@ -126,4 +113,26 @@ export class NetworkNamespace {
       }
     }
   }
+}
+
+/**
+ * A started process's exit code and output once it ends; after `timeoutMs` (default 60 s) it is
+ * killed by its PID and the promise fails with what it printed.
+ */
+export function completion(child: ChildProcess, label: string, timeoutMs = 60_000): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      if (child.pid) process.kill(child.pid, 'SIGKILL');
+      reject(new Error(`${label}: no answer within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
 }

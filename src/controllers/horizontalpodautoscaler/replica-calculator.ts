@@ -59,6 +59,59 @@ function withinTolerance(ratio: number, tolerance: number): boolean {
   return Math.abs(1 - ratio) <= tolerance;
 }
 
+/** One reading of usage against the target: how far over (> 1) or under it, and the averages reported. */
+interface UsageRatio {
+  ratio: number;
+  utilization?: number;
+  average: number;
+}
+
+/**
+ * Upstream's replica arithmetic shared by every target type: with every pod ready and measured,
+ * ceil(ratio × pods) unless within tolerance; otherwise the ratio is read again with pods
+ * lacking metrics filled in (`missingWhenScalingDown` each when scaling down, 0 when up) and
+ * unready pods as 0 when scaling up, and a second reading that flips direction or stays within
+ * tolerance keeps the current count.
+ */
+function replicasFromUsage(
+  currentReplicas: number,
+  metrics: ReadonlyMap<string, number>,
+  groups: ReturnType<typeof groupPods>,
+  ratioOf: (m: ReadonlyMap<string, number>) => UsageRatio,
+  missingWhenScalingDown: (pod: string) => number,
+  tolerance: number,
+): ReplicaCalculation {
+  const first = ratioOf(metrics);
+  const result = (replicas: number): ReplicaCalculation => ({
+    replicas,
+    ...(first.utilization !== undefined ? { utilization: first.utilization } : {}),
+    averageMilliValue: first.average,
+  });
+  const rebalanceUnready = groups.unready.size > 0 && first.ratio > 1;
+  if (!rebalanceUnready && groups.missing.size === 0) {
+    return result(withinTolerance(first.ratio, tolerance) ? currentReplicas : Math.ceil(first.ratio * metrics.size));
+  }
+  const filled = new Map(metrics);
+  for (const name of groups.missing) filled.set(name, first.ratio < 1 ? missingWhenScalingDown(name) : 0);
+  if (rebalanceUnready) for (const name of groups.unready) filled.set(name, 0);
+  const second = ratioOf(filled);
+  if (withinTolerance(second.ratio, tolerance) || (first.ratio < 1 && second.ratio > 1) || (first.ratio > 1 && second.ratio < 1)) {
+    return result(currentReplicas);
+  }
+  const replicas = Math.ceil(second.ratio * filled.size);
+  if ((second.ratio < 1 && replicas > currentReplicas) || (second.ratio > 1 && replicas < currentReplicas)) return result(currentReplicas);
+  return result(replicas);
+}
+
+/** The usage of the ready pods that reported any, or upstream's error when none did. */
+function readyUsage(pods: readonly Pod[], usage: PodUsage, resource: string): { groups: ReturnType<typeof groupPods>; metrics: Map<string, number> } {
+  if (!pods.length) throw new ReplicaCalculationError('no pods returned by selector while calculating replica count');
+  const groups = groupPods(pods, usage, resource);
+  const metrics = new Map([...usage].filter(([name]) => groups.ready.has(name)));
+  if (!metrics.size) throw new ReplicaCalculationError('did not receive metrics for targeted pods (pods might be unready)');
+  return { groups, metrics };
+}
+
 /**
  * The replica count for a Utilization target of `resource` (upstream's GetResourceReplicas):
  * `currentReplicas` is the scale's spec.replicas, `usage` the pods' usage in milli-units.
@@ -71,14 +124,11 @@ export function resourceReplicas(
   usage: PodUsage,
   tolerance = defaultTolerance,
 ): ReplicaCalculation {
-  if (!pods.length) throw new ReplicaCalculationError('no pods returned by selector while calculating replica count');
-  const groups = groupPods(pods, usage, resource);
+  // Requests first: a container without one is the error upstream reports before any other.
   const requests = new Map<string, number>();
   for (const pod of pods) requests.set(pod.metadata?.name ?? '', podRequestMilli(pod, resource));
-  const metrics = new Map([...usage].filter(([name]) => groups.ready.has(name)));
-  if (!metrics.size) throw new ReplicaCalculationError('did not receive metrics for targeted pods (pods might be unready)');
-
-  const ratioOf = (m: ReadonlyMap<string, number>) => {
+  const { groups, metrics } = readyUsage(pods, usage, resource);
+  const ratioOf = (m: ReadonlyMap<string, number>): UsageRatio => {
     let used = 0;
     let requested = 0;
     for (const [name, value] of m) {
@@ -89,27 +139,8 @@ export function resourceReplicas(
     const utilization = Math.trunc((used * 100) / requested);
     return { ratio: utilization / targetUtilization, utilization, average: used / m.size };
   };
-  const first = ratioOf(metrics);
-  const rebalanceUnready = groups.unready.size > 0 && first.ratio > 1;
-  if (!rebalanceUnready && groups.missing.size === 0) {
-    if (withinTolerance(first.ratio, tolerance)) return { replicas: currentReplicas, utilization: first.utilization, averageMilliValue: first.average };
-    return { replicas: Math.ceil(first.ratio * metrics.size), utilization: first.utilization, averageMilliValue: first.average };
-  }
-  const filled = new Map(metrics);
-  for (const name of groups.missing) {
-    // Scaling down, a pod without metrics counts as using its whole request; scaling up, nothing.
-    filled.set(name, first.ratio < 1 ? (requests.get(name) ?? 0) : 0);
-  }
-  if (rebalanceUnready) for (const name of groups.unready) filled.set(name, 0);
-  const second = ratioOf(filled);
-  if (withinTolerance(second.ratio, tolerance) || (first.ratio < 1 && second.ratio > 1) || (first.ratio > 1 && second.ratio < 1)) {
-    return { replicas: currentReplicas, utilization: first.utilization, averageMilliValue: first.average };
-  }
-  const replicas = Math.ceil(second.ratio * filled.size);
-  if ((second.ratio < 1 && replicas > currentReplicas) || (second.ratio > 1 && replicas < currentReplicas)) {
-    return { replicas: currentReplicas, utilization: first.utilization, averageMilliValue: first.average };
-  }
-  return { replicas, utilization: first.utilization, averageMilliValue: first.average };
+  // Scaling down, a pod without metrics counts as using its whole request.
+  return replicasFromUsage(currentReplicas, metrics, groups, ratioOf, (name) => requests.get(name) ?? 0, tolerance);
 }
 
 /**
@@ -124,28 +155,11 @@ export function averageValueReplicas(
   usage: PodUsage,
   tolerance = defaultTolerance,
 ): ReplicaCalculation {
-  if (!pods.length) throw new ReplicaCalculationError('no pods returned by selector while calculating replica count');
-  const groups = groupPods(pods, usage, resource);
-  const metrics = new Map([...usage].filter(([name]) => groups.ready.has(name)));
-  if (!metrics.size) throw new ReplicaCalculationError('did not receive metrics for targeted pods (pods might be unready)');
-  const ratioOf = (m: ReadonlyMap<string, number>) => {
+  const { groups, metrics } = readyUsage(pods, usage, resource);
+  const ratioOf = (m: ReadonlyMap<string, number>): UsageRatio => {
     const sum = [...m.values()].reduce((a, b) => a + b, 0);
     return { ratio: sum / (targetMilliValue * m.size), average: sum / m.size };
   };
-  const first = ratioOf(metrics);
-  const rebalanceUnready = groups.unready.size > 0 && first.ratio > 1;
-  if (!rebalanceUnready && groups.missing.size === 0) {
-    if (withinTolerance(first.ratio, tolerance)) return { replicas: currentReplicas, averageMilliValue: first.average };
-    return { replicas: Math.ceil(first.ratio * metrics.size), averageMilliValue: first.average };
-  }
-  const filled = new Map(metrics);
-  for (const name of groups.missing) filled.set(name, first.ratio < 1 ? targetMilliValue : 0);
-  if (rebalanceUnready) for (const name of groups.unready) filled.set(name, 0);
-  const second = ratioOf(filled);
-  if (withinTolerance(second.ratio, tolerance) || (first.ratio < 1 && second.ratio > 1) || (first.ratio > 1 && second.ratio < 1)) {
-    return { replicas: currentReplicas, averageMilliValue: first.average };
-  }
-  const replicas = Math.ceil(second.ratio * filled.size);
-  if ((second.ratio < 1 && replicas > currentReplicas) || (second.ratio > 1 && replicas < currentReplicas)) return { replicas: currentReplicas, averageMilliValue: first.average };
-  return { replicas, averageMilliValue: first.average };
+  // Scaling down, a pod without metrics counts as using the target.
+  return replicasFromUsage(currentReplicas, metrics, groups, ratioOf, () => targetMilliValue, tolerance);
 }
