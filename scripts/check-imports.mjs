@@ -20,6 +20,7 @@ export const layers = {
   proxy: ['apimachinery', 'client'],
   dns: ['apimachinery', 'client'],
   ingress: ['apimachinery', 'client'],
+  inspect: ['apimachinery', 'client'],
   cli: ['*'],
   testing: ['*'],
 };

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debian_packages=(etcd-server etcd-client iproute2 iptables wrk dnsperf containerd runc containernetworking-plugins nftables conntrack nginx busybox-static python3-prometheus-client python3-kubernetes)
+# The live-pictures page is tested in headless Chromium (`skiff ui`); only the test build needs it.
+if [ "${1:-}" = "--tests" ]; then debian_packages+=(chromium); fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${debian_packages[@]}"; do
