@@ -4,6 +4,7 @@ import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Ingress, IngressClass, NetworkPolicy } from 'kubernetes-types/networking/v1.js';
 import type { KubeObject } from '../apimachinery/object.js';
+import { resources, type ResourceRef } from '../client/client.js';
 
 /**
  * One change seen on a watch, kept (bounded) so views that draw time (a rollout's counts, a
@@ -54,8 +55,12 @@ export interface ClusterSnapshot {
   gateways: KubeObject[];
   httpRoutes: KubeObject[];
   events: Event[];
-  /** Kinds the user may not list (RBAC said 403): views say so instead of drawing nothing. */
-  forbidden: SnapshotKind[];
+  /**
+   * Resources (plural names as in URLs: `pods`, `secrets`) the user may not list (RBAC said
+   * 403): views say so instead of drawing nothing. A view draws a Secret's name (a TLS
+   * secretName, a volume) only when `secrets` is not in this list.
+   */
+  forbidden: string[];
   /** Recent watch changes, oldest first, bounded by the observer. */
   changes: ObservedChange[];
   traffic: TrafficSample[];
@@ -82,3 +87,24 @@ export function emptySnapshot(now = 0): ClusterSnapshot {
     events: [], forbidden: [], changes: [], traffic: [], now,
   };
 }
+
+/** The API resource each {@link SnapshotKind} is listed and watched from. */
+export const snapshotResources: Record<SnapshotKind, ResourceRef> = {
+  nodes: resources.nodes,
+  pods: resources.pods,
+  services: resources.services,
+  endpointSlices: resources.endpointslices,
+  deployments: resources.deployments,
+  replicaSets: resources.replicasets,
+  statefulSets: resources.statefulsets,
+  daemonSets: resources.daemonsets,
+  jobs: resources.jobs,
+  cronJobs: resources.cronjobs,
+  persistentVolumeClaims: resources.persistentvolumeclaims,
+  ingresses: resources.ingresses,
+  ingressClasses: resources.ingressclasses,
+  networkPolicies: resources.networkpolicies,
+  gateways: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'gateways' },
+  httpRoutes: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes' },
+  events: resources.events,
+};
