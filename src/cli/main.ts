@@ -8,6 +8,7 @@ import { runCheckConfig } from './check-config-command.js';
 import { runImages } from './images-command.js';
 import { runKubectl } from './kubectl-command.js';
 import { runServer } from './server-command.js';
+import { runTrace } from './trace-command.js';
 import { runSecretsEncrypt } from './secrets-encrypt-command.js';
 import { runNetworkCleanup } from './service-networking.js';
 import { formatVersion, skiffVersion } from './version.js';
@@ -22,6 +23,7 @@ Usage:
   skiff images CMD         import and list this node's images (air-gapped installs)
   skiff kubectl ARGS...    run kubectl against this machine's cluster
   skiff canary CMD TARGET  status, set-weight, promote, abort or migrate an Ingress or HTTPRoute canary
+  skiff trace FROM TO      explain, step by step, where a connection from a pod or node goes and stops
   skiff demo [--clean]     put the seed's scenarios on the cluster (namespace seed)
   skiff network-cleanup    remove the Service proxy's nftables table and Service route
   skiff version            print skiff's, Kubernetes' and Node's versions
@@ -52,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
         return await runImages(rest);
       case 'canary':
         return await runCanary(rest);
+      case 'trace':
+        return await runTrace(rest);
       case 'demo':
         return await runDemo(rest);
       case 'kubectl':
