@@ -18,10 +18,17 @@ export const nodeClusterIP = '192.168.76.1';
  */
 export async function startNodeCluster(nodeName: string, imagesDir: string, options: TestClusterOptions = {}): Promise<TestCluster> {
   const c = await TestCluster.start({ nodeIP: nodeClusterIP, ...options, agent: true, serverArgs: ['--node-name', nodeName, ...(options.serverArgs ?? [])] });
-  const files = await writeTestImages(imagesDir);
-  await waitFor('containerd to answer', async () => existsSync(c.containerdSocket), { ...clusterPolling, timeoutMs: 60_000 });
-  const imported = await c.netns.run(process.execPath, [skiffBin, 'images', 'import', '--data-dir', c.dataDir, ...files]);
-  assert.equal(imported.code, 0, `skiff images import failed:\n${imported.stderr}\n${imported.stdout}`);
-  await waitFor(`${nodeName} to be Ready`, async () => (await c.kubectl(['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True', { ...clusterPolling, timeoutMs: 90_000, intervalMs: 500 });
+  try {
+    const files = await writeTestImages(imagesDir);
+    await waitFor('containerd to answer', async () => existsSync(c.containerdSocket), { ...clusterPolling, timeoutMs: 60_000 });
+    const imported = await c.netns.run(process.execPath, [skiffBin, 'images', 'import', '--data-dir', c.dataDir, ...files]);
+    assert.equal(imported.code, 0, `skiff images import failed:\n${imported.stderr}\n${imported.stdout}`);
+    await waitFor(`${nodeName} to be Ready`, async () => (await c.kubectl(['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True', { ...clusterPolling, timeoutMs: 90_000, intervalMs: 500 });
+  } catch (err) {
+    // The caller never gets the cluster: take it down here, with its log for the failure.
+    const log = c.log.slice(-6000);
+    await c.stop();
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- server log ---\n${log}`);
+  }
   return c;
 }
