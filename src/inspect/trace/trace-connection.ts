@@ -218,7 +218,9 @@ class Tracer {
       }
       const forwarded = answered ? `; ${answered.name} is not a cluster name and goes to the upstream resolvers` : '';
       this.step('dns', 'stop', `${name} is not found in the cluster: no Service, endpoint or pod name matches (tried ${listWords(inCluster.map((t) => t.name))})${forwarded}`, details);
-      this.verdict('stop', `${display} is not found: ${name} names no Service in ${source.pod?.metadata?.namespace ?? this.options.namespace ?? 'default'}${name.includes('.') ? ' or the namespace it names' : ''} (tried ${listWords(tried.filter((t) => t !== answered?.name))})`);
+      const namespace = source.pod?.metadata?.namespace ?? this.options.namespace ?? 'default';
+      const suggestion = closestServiceName(this.snapshot, namespace, name.split('.')[0] ?? name);
+      this.verdict('stop', `${display} is not found: ${name} names no Service in ${namespace}${name.includes('.') ? ' or the namespace it names' : ''} (tried ${listWords(tried.filter((t) => t !== answered?.name))})${suggestion ? `; did you mean ${suggestion}?` : ''}`);
       return undefined;
     }
     const svcObject = answered.service ? this.snapshot.services.find((s) => serviceKey(s) === answered.service) : undefined;
@@ -482,6 +484,27 @@ class Tracer {
     }
     return this.address(controller, clusterIP, servicePort.port, servicePort.protocol ?? 'TCP', display, { source: location.source });
   }
+}
+
+/** Levenshtein distance, for suggesting a name. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The Service of `namespace` whose name is within two edits of `name` (the closest, then by name). */
+function closestServiceName(snapshot: ClusterSnapshot, namespace: string, name: string): string | undefined {
+  const scored = snapshot.services
+    .filter((s) => s.metadata?.namespace === namespace)
+    .map((s) => ({ name: s.metadata?.name ?? '', distance: editDistance(name, s.metadata?.name ?? '') }))
+    .filter((s) => s.distance > 0 && s.distance <= 2)
+    .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name));
+  return scored[0]?.name;
 }
 
 /** The Ingress or HTTPRoute a step names, from `Ingress ns/name (…)`. */
