@@ -130,7 +130,7 @@ export async function runTrace(args: string[], options: TraceCommandOptions = {}
   }
   const client = (options.connect ?? connectHttps)(kubeconfig);
   try {
-    const snapshot = await readSnapshot(client, { kinds: traceKinds, accessChecks: [] });
+    const snapshot = await readSnapshot(client, { kinds: traceKinds, accessChecks: [], fallbackNamespaces: [namespace] });
     const clusterDomain = values['cluster-domain'] ?? (await clusterDomainOf(client)) ?? 'cluster.local';
     const steps: TraceStep[] = traceConnection(snapshot, parsed.from, parsed.to, { clusterDomain, namespace });
     let probe: TraceStep | undefined;

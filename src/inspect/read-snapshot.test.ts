@@ -57,6 +57,16 @@ describe('readSnapshot', () => {
     assert.deepEqual(snapshot.forbidden, ['pods', 'secrets'], 'pods from the 403, secrets from the access review');
   });
 
+  it('falls back to the namespaces given when the user may list only there', async () => {
+    const memory = new MemoryClient();
+    await memory.create(resources.pods, 'team', pod('team', 'mine'));
+    await memory.create(resources.pods, 'other', pod('other', 'theirs'));
+    memory.failNext('list', new StatusError(403, 'Forbidden', 'pods is forbidden at the cluster scope'), 'pods');
+    const snapshot = await readSnapshot(clientAllowing(memory, ['secrets']), { fallbackNamespaces: ['team'] });
+    assert.deepEqual(snapshot.pods.map((p) => p.metadata?.name), ['mine']);
+    assert.deepEqual(snapshot.forbidden, ['pods'], 'still partial');
+  });
+
   it('fails on anything else the server answers', async () => {
     const memory = new MemoryClient();
     memory.failNext('list', new StatusError(500, 'InternalError', 'etcd is down'), 'services');

@@ -17,7 +17,16 @@ export interface ReadSnapshotOptions {
    * `forbidden`. Default `['secrets']`.
    */
   accessChecks?: readonly ResourceRef[];
+  /**
+   * Namespaces to list one by one when the user may not list a namespaced kind across the
+   * cluster (a user whose Role covers only their own namespace): what they may list there is
+   * kept, and the kind is still named in `forbidden` (the view is partial). Default none.
+   */
+  fallbackNamespaces?: readonly string[];
 }
+
+/** The snapshot kinds that are not namespaced. */
+const clusterScoped = new Set<SnapshotKind>(['namespaces', 'nodes', 'ingressClasses']);
 
 const selfSubjectAccessReviews: ResourceRef = { group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectaccessreviews' };
 const secretsRef: ResourceRef = { group: '', version: 'v1', resource: 'secrets' };
@@ -39,15 +48,25 @@ async function mayListEverywhere(client: Client, ref: ResourceRef): Promise<bool
 }
 
 /** Every item of a resource across all namespaces, page after page. */
-async function listAll(client: Client, ref: ResourceRef, pageSize: number): Promise<KubeObject[]> {
+async function listAll(client: Client, ref: ResourceRef, pageSize: number, namespace = ''): Promise<KubeObject[]> {
   const items: KubeObject[] = [];
   let next: string | undefined;
   do {
-    const page = await client.list(ref, '', { limit: pageSize, ...(next ? { continue: next } : {}) });
+    const page = await client.list(ref, namespace, { limit: pageSize, ...(next ? { continue: next } : {}) });
     items.push(...page.items);
     next = page.continue || undefined;
   } while (next);
   return items;
+}
+
+/** A namespace's items, or none when the user may not list them there either. */
+async function listInNamespace(client: Client, ref: ResourceRef, pageSize: number, namespace: string): Promise<KubeObject[]> {
+  try {
+    return await listAll(client, ref, pageSize, namespace);
+  } catch (error) {
+    if (error instanceof StatusError && (error.code === 403 || error.code === 404)) return [];
+    throw error;
+  }
 }
 
 /**
@@ -74,8 +93,13 @@ export async function readSnapshot(client: Client, options: ReadSnapshotOptions 
         (snapshot[kind] as KubeObject[]) = await listAll(client, ref, pageSize);
       } catch (error) {
         if (!(error instanceof StatusError)) throw error;
-        if (error.code === 403) forbidden.add(ref.resource);
-        else if (error.code !== 404) throw error;
+        if (error.code === 404) return;
+        if (error.code !== 403) throw error;
+        forbidden.add(ref.resource);
+        if (clusterScoped.has(kind)) return;
+        const items: KubeObject[] = [];
+        for (const namespace of options.fallbackNamespaces ?? []) items.push(...(await listInNamespace(client, ref, pageSize, namespace)));
+        (snapshot[kind] as KubeObject[]) = items;
       }
     }),
   ]);
