@@ -1,3 +1,4 @@
+import { locationOrder } from '../apimachinery/ingress-rules.js';
 import { accessLogFormat } from './access-log.js';
 import type { BackendTarget, Condition, DataPlane, Location, RouteRule, VirtualHost, WeightedBackend } from './model.js';
 
@@ -236,5 +237,5 @@ export function renderNginxConfig(plane: DataPlane, settings: NginxSettings): Re
 
 /** nginx tries regex locations in order: the longest paths first, then by text, for a stable file. */
 function orderLocations(locations: Location[]): Location[] {
-  return [...locations].sort((a, b) => b.path.length - a.path.length || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.match.localeCompare(b.match));
+  return [...locations].sort(locationOrder);
 }
