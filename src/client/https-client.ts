@@ -116,6 +116,21 @@ export class HttpsClient implements Client {
     return this.call<T>('GET', resourcePath(ref, namespace, name));
   }
 
+  /**
+   * GETs a path that answers text rather than an object (`/metrics`, a node's proxied
+   * `/api/v1/nodes/NAME/proxy/metrics`, a pod's `log`), as this client's user. A non-2xx answer
+   * throws StatusError with the server's code.
+   */
+  async getText(path: string, signal?: AbortSignal): Promise<string> {
+    const res = await this.send('GET', path, undefined, undefined, signal);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const code = res.statusCode ?? 0;
+    if (code < 200 || code > 299) throw toStatusError(code, text);
+    return text;
+  }
+
   async list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, o: ListOptions = {}): Promise<ObjectList<T>> {
     const q = queryString({ labelSelector: o.labelSelector, fieldSelector: o.fieldSelector, limit: o.limit, continue: o.continue, resourceVersion: o.resourceVersion });
     const r = await this.call<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>('GET', resourcePath(ref, namespace) + q);
