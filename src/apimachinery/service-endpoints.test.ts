@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { findPort, podHostname, serviceSelectsPod } from './service-endpoints.js';
+import { dnsEndpoints, endpointState, findPort, podHostname, publishesNotReady, serviceSelectsPod } from './service-endpoints.js';
 
 const pod: Pod = {
   metadata: { namespace: 'default', name: 'web-0', labels: { app: 'web' } },
@@ -28,5 +28,29 @@ describe('service endpoints rules', () => {
     assert.equal(serviceSelectsPod({ metadata: { namespace: 'other' }, spec: { selector: { app: 'web' } } }, pod), false);
     assert.equal(podHostname(pod, { metadata: { namespace: 'default', name: 'nginx' } }), 'web-0');
     assert.equal(podHostname(pod, { metadata: { namespace: 'default', name: 'web' } }), undefined);
+  });
+});
+
+describe('endpoint conditions and DNS records', () => {
+  it('reads conditions as upstream', () => {
+    assert.equal(endpointState({ addresses: ['10.0.0.1'] }), 'ready');
+    assert.equal(endpointState({ addresses: ['10.0.0.1'], conditions: { ready: false, serving: true, terminating: true } }), 'serving-terminating');
+    assert.equal(endpointState({ addresses: ['10.0.0.1'], conditions: { ready: false } }), 'not-ready');
+  });
+
+  it('publishes ready addresses once per hostname, not-ready ones when asked', () => {
+    const slices = [
+      {
+        addressType: 'IPv4',
+        endpoints: [
+          { addresses: ['10.42.0.7'], hostname: 'web-0' },
+          { addresses: ['10.42.0.8'], conditions: { ready: false } },
+        ],
+        ports: [{ name: 'http', port: 80 }],
+      },
+    ];
+    assert.deepEqual(dnsEndpoints(slices, false).map((e) => `${e.hostname}=${e.address}`), ['web-0=10.42.0.7']);
+    assert.deepEqual(dnsEndpoints(slices, true).map((e) => e.hostname), ['web-0', '10-42-0-8']);
+    assert.equal(publishesNotReady({ spec: { publishNotReadyAddresses: true } }), true);
   });
 });
