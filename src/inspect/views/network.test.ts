@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
-import { fixturePod, seedSnapshot, xmlProblems } from '../seed-fixtures/testing.js';
+import { fixturePod, seedNetworkSnapshot, xmlProblems } from '../seed-fixtures/testing.js';
 import type { ClusterSnapshot } from '../snapshot.js';
+import { assertGolden } from '../testing.js';
 import { networkView, type NetworkModel } from './network.js';
-
-/** Golden files live beside the sources; UPDATE_GOLDEN=1 rewrites them. */
-function golden(name: string, actual: string): void {
-  const path = fileURLToPath(new URL(`../../../../src/inspect/views/testdata/${name}`, import.meta.url));
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, actual);
-  assert.equal(actual, readFileSync(path, 'utf8'), `golden file ${name} (UPDATE_GOLDEN=1 rewrites it)`);
-}
 
 function model(snapshot: ClusterSnapshot, params: Record<string, string> = {}): NetworkModel {
   const m = networkView.select(snapshot, params);
@@ -24,7 +16,7 @@ function renderChecked(m: NetworkModel, goldenName: string): string {
   const svg = networkView.render(m);
   assert.deepEqual(xmlProblems(svg), []);
   for (const g of svg.matchAll(/<g [^>]*>/g)) assert.match(g[0], /aria-label="[^"]+"/, 'every group has an aria-label');
-  golden(goldenName, svg);
+  assertGolden(goldenName, svg);
   return svg;
 }
 
@@ -36,7 +28,7 @@ const policy = (name: string, namespace: string, spec: NetworkPolicy['spec']): N
  * kube-system and a pod still waiting for a node.
  */
 function walledSnapshot(): ClusterSnapshot {
-  const s = seedSnapshot();
+  const s = seedNetworkSnapshot();
   s.namespaces = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default', labels: { 'kubernetes.io/metadata.name': 'default' } } },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system', labels: { 'kubernetes.io/metadata.name': 'kube-system' } } },
@@ -61,7 +53,7 @@ function walledSnapshot(): ClusterSnapshot {
 
 describe('network view', () => {
   test("the seed's flat network: two nodes with their pod CIDRs, pods with their IPs, Services above, all connected", () => {
-    const m = model(seedSnapshot(), { namespace: 'default' });
+    const m = model(seedNetworkSnapshot(), { namespace: 'default' });
     assert.deepEqual(m.nodes.map((n) => [n.name, n.podCIDRs, n.addresses, n.pods.map((p) => `${p.name} ${p.ip}`)]), [
       ['node-a', ['10.244.1.0/24'], ['InternalIP 192.168.50.11'], ['tomcat-canary-7b4d9f6c8-x7k2p 10.244.1.24', 'tomcat-redis 10.244.1.5', 'tomcat-stable-6f9c8d7b5-r8t3w 10.244.1.23', 'tomcat-stable-6f9c8d7b5-x7k2p 10.244.1.21']],
       ['node-b', ['10.244.2.0/24'], ['InternalIP 192.168.50.12'], ['client 10.244.2.9', 'tomcat-stable-6f9c8d7b5-m4q9z 10.244.2.22']],

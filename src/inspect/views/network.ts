@@ -4,7 +4,7 @@ import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from 'kubern
 import { namespaceLabelsOf, peerSelectsPod, policyTypesOf, selectorMatcher } from '../../apimachinery/network-policy-rules.js';
 import { isPodReady, isPodTerminal } from '../../apimachinery/pod.js';
 import { formatLabelSelector } from '../../apimachinery/selectors/labels.js';
-import { serviceSlices } from '../service-endpoints.js';
+import { serviceSlices } from '../port-endpoints.js';
 import type { ClusterSnapshot } from '../snapshot.js';
 import { el, group, rect, svgDocument, text } from '../svg.js';
 import { boxWidth, fitText, textBox, textMetrics } from '../text-box.js';
