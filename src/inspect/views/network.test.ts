@@ -100,6 +100,7 @@ describe('network view', () => {
     assert.deepEqual(m.nodes.map((n) => [n.name, n.pods.map((p) => p.name)]), [['node-a', []], ['node-b', ['dns-5c7b9']]]);
     assert.deepEqual([m.services, m.policies, m.unscheduled], [[], [], []]);
     assert.deepEqual(networkView.links(m), [{ view: 'pod', params: { namespace: 'kube-system', name: 'dns-5c7b9' } }]);
+    assert.deepEqual(networkView.instances?.(walledSnapshot()), [{}, { namespace: 'default' }, { namespace: 'kube-system' }]);
     assert.deepEqual(xmlProblems(networkView.render(m)), []);
   });
 

@@ -406,4 +406,8 @@ export const networkView: ViewDefinition<NetworkModel> = {
   render: renderNetwork,
   describe: describeNetwork,
   links: networkLinks,
+  instances: (snapshot) => {
+    const namespaces = new Set([...snapshot.pods, ...snapshot.services, ...snapshot.networkPolicies].map(nsOf));
+    return [{}, ...[...namespaces].sort().map((namespace) => ({ namespace }))];
+  },
 };

@@ -151,6 +151,11 @@ describe('service view', () => {
     assert.match(serviceView.describe(m), /Port abc: 10\.170\.11\.11:80\/TCP → targetPort 8080 → no endpoints\./);
   });
 
+  test('instances are every Service, sorted; the view asks for traffic', () => {
+    assert.deepEqual(serviceView.instances?.(seedNetworkSnapshot()).map((p) => p.name), ['cluster-service-02', 'cluster-service-test', 'tomcat-canary', 'tomcat-stable']);
+    assert.equal(serviceView.usesTraffic, true);
+  });
+
   test('an unknown Service selects nothing; the same state in another order draws the same bytes', () => {
     assert.equal(serviceView.select(seedNetworkSnapshot(), { namespace: 'default', name: 'nope' }), undefined);
     const s = seedNetworkSnapshot();

@@ -445,4 +445,9 @@ export const serviceView: ViewDefinition<ServiceViewModel> = {
   render: renderService,
   describe: describeService,
   links: serviceLinks,
+  instances: (snapshot) =>
+    snapshot.services
+      .map((svc) => ({ namespace: svc.metadata?.namespace ?? '', name: nameOf(svc) }))
+      .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)),
+  usesTraffic: true,
 };
