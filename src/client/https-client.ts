@@ -94,13 +94,22 @@ export class HttpsClient implements Client {
   }
 
   private async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    return JSON.parse(await this.callText(method, path, body, contentType)) as T;
+  }
+
+  private async callText(method: string, path: string, body?: unknown, contentType?: string): Promise<string> {
     const res = await this.send(method, path, body, contentType);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const code = res.statusCode ?? 0;
     if (code < 200 || code > 299) throw toStatusError(code, text);
-    return JSON.parse(text) as T;
+    return text;
+  }
+
+  /** GET of a path that is not a resource (`/metrics`, `/version`), as text, as `kubectl get --raw`; a Status error otherwise. */
+  getText(path: string): Promise<string> {
+    return this.callText('GET', path);
   }
 
   get<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, name: string): Promise<T> {

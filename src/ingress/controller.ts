@@ -16,6 +16,9 @@ import { buildGatewayDataPlane, mergeDataPlanes, skiffGatewayController, type Ga
 import { gatewayGroup, type Gateway, type GatewayClass, type HTTPRoute, type ReferenceGrant } from './gateway-types.js';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type { ResourceRef } from '../client/client.js';
+import type { Registry } from '../apimachinery/metrics.js';
+import { AccessLogReceiver } from './access-log-receiver.js';
+import { UpstreamTraffic, type UpstreamBackend } from './upstream-traffic.js';
 
 /** The Gateway API resources the controller watches (gateway.networking.k8s.io/v1). */
 export const gatewayResources = {
@@ -61,6 +64,12 @@ export interface IngressControllerOptions {
   gatewayController?: string;
   /** Default: the system clock. */
   clock?: Clock;
+  /**
+   * Where the requests nginx proxied to each Service port are counted, from its access log (a
+   * UDP socket on 127.0.0.1): the server's registry, which the API server serves at /metrics.
+   * Default none: nginx keeps no access log.
+   */
+  metrics?: Registry;
   /** Told about sync failures and informer errors. */
   onError: (err: unknown) => void;
   /** Told what happened (reloads, rejected configurations). */
@@ -96,6 +105,10 @@ export class IngressController {
   private reported = new Set<string>();
   private readonly gw: GatewayInformers | undefined;
   private readonly clock: Clock;
+  private readonly accessLog: { traffic: UpstreamTraffic; receiver: AccessLogReceiver } | undefined;
+  private accessLogPort: number | undefined;
+  /** Service ports by `clusterIP|port`, rebuilt after a Service changed. */
+  private backendsByAddress: Map<string, UpstreamBackend> | undefined;
 
   constructor(private readonly options: IngressControllerOptions) {
     const clock = options.clock ?? systemClock;
@@ -119,11 +132,39 @@ export class IngressController {
     this.queue = new WorkQueue<string>({ name: 'ingress', clock });
     this.configFile = options.configFile ?? join(options.dir, 'nginx.conf');
     this.certDir = join(options.dir, 'certs');
+    if (options.metrics) {
+      const traffic = new UpstreamTraffic({ registry: options.metrics, clock });
+      this.accessLog = { traffic, receiver: new AccessLogReceiver({ traffic, resolve: (address, port) => this.backendAt(address, port), onError: options.onError }) };
+    }
+  }
+
+  /** The Service port whose ClusterIP and port these are. */
+  private backendAt(address: string, port: number): UpstreamBackend | undefined {
+    if (!this.backendsByAddress) {
+      const index = new Map<string, UpstreamBackend>();
+      for (const svc of this.services.list()) {
+        const namespace = svc.metadata?.namespace ?? '';
+        const service = svc.metadata?.name ?? '';
+        const ips = svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : []);
+        for (const ip of ips) {
+          if (ip === 'None') continue;
+          for (const p of svc.spec?.ports ?? []) index.set(`${ip.toLowerCase()}|${p.port}`, { namespace, service, port: String(p.port) });
+        }
+      }
+      this.backendsByAddress = index;
+    }
+    return this.backendsByAddress.get(`${address}|${port}`);
   }
 
   /** The settings the configuration is rendered with. */
   get nginxSettings(): NginxSettings {
-    return { httpPort: this.options.httpPort, httpsPort: this.options.httpsPort, pidFile: join(this.options.dir, 'nginx.pid'), tempDir: join(this.options.dir, 'tmp') };
+    return {
+      httpPort: this.options.httpPort,
+      httpsPort: this.options.httpsPort,
+      pidFile: join(this.options.dir, 'nginx.pid'),
+      tempDir: join(this.options.dir, 'tmp'),
+      ...(this.accessLogPort !== undefined ? { accessLogPort: this.accessLogPort } : {}),
+    };
   }
 
   /** Writes the configuration nginx starts with: the current state once the caches are synced. */
@@ -133,12 +174,21 @@ export class IngressController {
     await mkdir(this.certDir, { recursive: true, mode: 0o700 });
     for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) await mkdir(join(this.options.dir, 'tmp', d), { recursive: true, mode: 0o700 });
     if (this.options.createIngressClass !== false) await this.ensureIngressClass();
+    if (this.accessLog) {
+      this.accessLogPort = await this.accessLog.receiver.start(signal);
+      signal.addEventListener('abort', () => this.accessLog?.traffic.close(), { once: true });
+    }
     const enqueue = (): void => this.queue.add(rebuildKey);
+    const onService = (): void => {
+      this.backendsByAddress = undefined;
+      enqueue();
+    };
     const onSecret = (s: Secret): void => {
       if (s.type === 'kubernetes.io/tls') enqueue();
     };
     const gw = this.gw ? ([this.gw.classes, this.gw.gateways, this.gw.routes, this.gw.grants, this.gw.namespaces] as unknown as Informer<KubeObject>[]) : [];
-    for (const inf of [this.ingresses, this.classes, this.services, this.slices, ...gw] as Informer<KubeObject>[]) inf.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
+    this.services.addEventHandler({ onAdd: onService, onUpdate: onService, onDelete: onService });
+    for (const inf of [this.ingresses, this.classes, this.slices, ...gw] as Informer<KubeObject>[]) inf.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
     this.secrets.addEventHandler({ onAdd: onSecret, onUpdate: (_, s) => onSecret(s), onDelete: onSecret });
     const all = [this.ingresses, this.classes, this.services, this.slices, this.secrets, ...gw] as unknown as Informer<KubeObject>[];
     this.running = all.map((i) => i.start(signal));

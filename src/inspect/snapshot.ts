@@ -1,4 +1,4 @@
-import type { Event, Node, PersistentVolumeClaim, Pod, Service } from 'kubernetes-types/core/v1.js';
+import type { Event, Namespace, Node, PersistentVolumeClaim, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
@@ -32,11 +32,26 @@ export interface TrafficSample {
 }
 
 /**
+ * The end of one container's log, fetched (pods/log) by the observer because a picture explains
+ * it: a container that wants a port another container of its pod has (the line that says
+ * "address in use"). `previous` when it is the log of the container's last run.
+ */
+export interface ContainerLogTail {
+  namespace: string;
+  pod: string;
+  container: string;
+  previous: boolean;
+  lines: string[];
+}
+
+/**
  * What the live pictures are drawn from: the objects a user may read, as their own informers
  * see them (a kind the user may not list is absent and named in `forbidden`), the recent changes
  * and the data plane's counts. Plain data, so every view is a pure function of it.
  */
 export interface ClusterSnapshot {
+  /** Namespaces with their labels (NetworkPolicy namespaceSelectors match them). */
+  namespaces: Namespace[];
   nodes: Node[];
   pods: Pod[];
   services: Service[];
@@ -64,13 +79,15 @@ export interface ClusterSnapshot {
   /** Recent watch changes, oldest first, bounded by the observer. */
   changes: ObservedChange[];
   traffic: TrafficSample[];
+  /** Log tails of the containers whose ports conflict with another container's, when readable. */
+  containerLogs: ContainerLogTail[];
   /** The observer's clock when the snapshot was taken, in milliseconds. */
   now: number;
 }
 
 /** The object-list fields of a {@link ClusterSnapshot}. */
 export const snapshotKinds = [
-  'nodes', 'pods', 'services', 'endpointSlices', 'deployments', 'replicaSets', 'statefulSets',
+  'namespaces', 'nodes', 'pods', 'services', 'endpointSlices', 'deployments', 'replicaSets', 'statefulSets',
   'daemonSets', 'jobs', 'cronJobs', 'persistentVolumeClaims', 'ingresses', 'ingressClasses',
   'networkPolicies', 'gateways', 'httpRoutes', 'events',
 ] as const;
@@ -81,15 +98,16 @@ export type SnapshotKind = (typeof snapshotKinds)[number];
 /** A snapshot with nothing in it, to build fixtures from: `{ ...emptySnapshot(), pods: [...] }`. */
 export function emptySnapshot(now = 0): ClusterSnapshot {
   return {
-    nodes: [], pods: [], services: [], endpointSlices: [], deployments: [], replicaSets: [],
+    namespaces: [], nodes: [], pods: [], services: [], endpointSlices: [], deployments: [], replicaSets: [],
     statefulSets: [], daemonSets: [], jobs: [], cronJobs: [], persistentVolumeClaims: [],
     ingresses: [], ingressClasses: [], networkPolicies: [], gateways: [], httpRoutes: [],
-    events: [], forbidden: [], changes: [], traffic: [], now,
+    events: [], forbidden: [], changes: [], traffic: [], containerLogs: [], now,
   };
 }
 
 /** The API resource each {@link SnapshotKind} is listed and watched from. */
 export const snapshotResources: Record<SnapshotKind, ResourceRef> = {
+  namespaces: resources.namespaces,
   nodes: resources.nodes,
   pods: resources.pods,
   services: resources.services,

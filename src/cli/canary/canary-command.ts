@@ -16,6 +16,7 @@ import { UsageError } from '../flags.js';
 import { durationSeconds } from '../server-command.js';
 import { CanaryLookupError, findCanaryPair } from './canary-pair.js';
 import { describeIngressCanary, describeRouteCanary, type AccessLogShares } from './canary-status.js';
+import { metricsAccessLogShares } from './recent-shares.js';
 import { formatStep, type CanaryStep } from './canary-step.js';
 import { migrateToGateway } from './gateway-migration.js';
 import { findRouteCanary, planRouteAbort, planRoutePromote, planRouteSetWeight, routeWeightProblem } from './httproute-canary.js';
@@ -50,6 +51,9 @@ Flags:
   --settle DURATION      pause between the steps of a change, for the data plane to reload (default 2s)
   --gateway-class NAME   migrate: the GatewayClass (default skiff)`;
 
+/** What the commands talk to the cluster with: a client, and GET of a non-resource path when it has one. */
+export type CanaryClient = Client & { close?: () => void; getText?: (path: string) => Promise<string> };
+
 /** Options of {@link runCanary}: where output goes and what talks to the cluster (defaults: this process's). */
 export interface CanaryCommandOptions {
   /** How {@link findCluster} looks for this machine's server. Default this machine's. */
@@ -57,11 +61,11 @@ export interface CanaryCommandOptions {
   /** The environment (KUBECONFIG). Default process.env. */
   env?: Record<string, string | undefined>;
   /** A client for a kubeconfig. Default an {@link HttpsClient} from {@link loadKubeconfig}. */
-  connect?: (kubeconfig: string) => Client & { close?: () => void };
+  connect?: (kubeconfig: string) => CanaryClient;
   /** Standard output and error. Default console.log / console.error. */
   out?: (text: string) => void;
   err?: (text: string) => void;
-  /** Recent requests per backend, for status. Default none (status says so). */
+  /** Recent requests per backend, for status. Default the API server's /metrics through the client's getText ({@link metricsAccessLogShares}); none without it. */
   shares?: AccessLogShares;
   /** Waits between two steps of a change. Default a pause of --settle. */
   settle?: (seconds: number) => Promise<void>;
@@ -113,6 +117,8 @@ const refOf = (kind: CanaryStep['kind']): ResourceRef => (kind === 'Ingress' ? r
 /** Options of a run after parsing. */
 interface RunContext {
   client: Client;
+  /** Recent requests per Service, when known. */
+  shares: AccessLogShares | undefined;
   namespace: string;
   dryRun: boolean;
   settleSeconds: number;
@@ -144,7 +150,7 @@ async function runOnIngress(ctx: RunContext, command: string, name: string, valu
   switch (command) {
     case 'status': {
       const services = [...new Set(pair.routes.flatMap((r) => [backendService(r.mainBackend), backendService(r.canaryBackend)]).filter((s): s is string => s !== undefined))];
-      out(describeIngressCanary(pair, await ctx.options.shares?.(namespace, services)));
+      out(describeIngressCanary(pair, await ctx.shares?.(namespace, services)));
       return 0;
     }
     case 'set-weight': {
@@ -203,7 +209,7 @@ async function runOnRoute(ctx: RunContext, command: string, name: string, values
   const canary = findRouteCanary(route);
   switch (command) {
     case 'status':
-      ctx.out(describeRouteCanary(canary, await ctx.options.shares?.(ctx.namespace, [canary.main, canary.canary])));
+      ctx.out(describeRouteCanary(canary, await ctx.shares?.(ctx.namespace, [canary.main, canary.canary])));
       return 0;
     case 'set-weight': {
       const n = parseWeight(weightArg);
@@ -269,7 +275,9 @@ export async function runCanary(args: string[], options: CanaryCommandOptions = 
     return 1;
   }
   const client = (options.connect ?? connectHttps)(kubeconfig);
-  const ctx: RunContext = { client, namespace: values.namespace ?? 'default', dryRun: values['dry-run'] === true, settleSeconds, options, out };
+  const getText = client.getText?.bind(client);
+  const shares = options.shares ?? (getText ? metricsAccessLogShares(getText) : undefined);
+  const ctx: RunContext = { client, shares, namespace: values.namespace ?? 'default', dryRun: values['dry-run'] === true, settleSeconds, options, out };
   try {
     return target.kind === 'Ingress' ? await runOnIngress(ctx, command, target.name, values, weightArg) : await runOnRoute(ctx, command, target.name, values, weightArg);
   } catch (e) {
