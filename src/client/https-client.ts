@@ -97,19 +97,14 @@ export class HttpsClient implements Client {
     return JSON.parse(await this.callText(method, path, body, contentType)) as T;
   }
 
-  private async callText(method: string, path: string, body?: unknown, contentType?: string): Promise<string> {
-    const res = await this.send(method, path, body, contentType);
+  private async callText(method: string, path: string, body?: unknown, contentType?: string, signal?: AbortSignal): Promise<string> {
+    const res = await this.send(method, path, body, contentType, signal);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const code = res.statusCode ?? 0;
     if (code < 200 || code > 299) throw toStatusError(code, text);
     return text;
-  }
-
-  /** GET of a path that is not a resource (`/metrics`, `/version`), as text, as `kubectl get --raw`; a Status error otherwise. */
-  getText(path: string): Promise<string> {
-    return this.callText('GET', path);
   }
 
   get<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, name: string): Promise<T> {
@@ -122,13 +117,7 @@ export class HttpsClient implements Client {
    * throws StatusError with the server's code.
    */
   async getText(path: string, signal?: AbortSignal): Promise<string> {
-    const res = await this.send('GET', path, undefined, undefined, signal);
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const code = res.statusCode ?? 0;
-    if (code < 200 || code > 299) throw toStatusError(code, text);
-    return text;
+    return this.callText('GET', path, undefined, undefined, signal);
   }
 
   async list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, o: ListOptions = {}): Promise<ObjectList<T>> {
