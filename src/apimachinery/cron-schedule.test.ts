@@ -9,6 +9,7 @@ import {
   nextScheduleTimeDuration,
   parseSchedule,
   scheduledTimeOfJob,
+  scheduleZone,
   ScheduleParseError,
   type CronFieldSchedule,
 } from './cron-schedule.js';
@@ -398,5 +399,14 @@ describe("a CronJob's Jobs", () => {
     const annotated = { metadata: { name: 'other', annotations: { [cronJobScheduledTimestampAnnotation]: '2026-01-01T09:00:00-05:00' } } };
     assert.equal(scheduledTimeOfJob('tick', annotated)?.toISOString(), '2026-01-01T14:00:00.000Z');
     assert.equal(scheduledTimeOfJob('tick', { metadata: { name: 'tock-123' } }), undefined);
+  });
+});
+
+describe('scheduleZone', () => {
+  test("spec.timeZone applies unless the schedule names its own zone; unknown zones fall back to the default", () => {
+    assert.equal(scheduleZone(parseSchedule('0 9 * * *'), 'America/New_York'), 'America/New_York');
+    assert.equal(scheduleZone(parseSchedule('TZ=Europe/Paris 0 9 * * *'), 'America/New_York'), undefined);
+    assert.equal(scheduleZone(parseSchedule('0 9 * * *'), 'Mars/Olympus'), undefined);
+    assert.equal(scheduleZone(parseSchedule('0 9 * * *'), undefined), undefined);
   });
 });

@@ -421,6 +421,16 @@ export function nextAfter(schedule: Schedule, after: Date, timeZone?: string): D
   return next === undefined ? undefined : new Date(next);
 }
 
+/**
+ * The zone a CronJob's schedule is evaluated in, as the `timeZone` argument of the functions
+ * here: undefined when the schedule carries its own `TZ=` prefix (which wins, as upstream's
+ * formatSchedule) or spec.timeZone is unset or unknown, else spec.timeZone.
+ */
+export function scheduleZone(schedule: Schedule, specTimeZone: string | null | undefined): string | undefined {
+  if (schedule.timeZone !== undefined) return undefined;
+  return specTimeZone && isValidTimeZone(specTimeZone) ? specTimeZone : undefined;
+}
+
 /** The fields of a CronJob that the schedule arithmetic reads. */
 export interface CronJobTiming {
   /** metadata.creationTimestamp. */

@@ -28,6 +28,7 @@ import {
   nextScheduleTimeDuration,
   parseSchedule,
   ScheduleParseError,
+  scheduleZone,
   type Schedule,
 } from '../../apimachinery/cron-schedule.js';
 
@@ -192,9 +193,7 @@ export class CronJobController implements Controller {
 
   /** spec.timeZone unless the schedule carries its own TZ= prefix (which then wins, as upstream's formatSchedule). */
   private zone(cronJob: CronJobObject, schedule: Schedule): string | undefined {
-    if (schedule.timeZone !== undefined) return undefined;
-    const tz = cronJob.spec?.timeZone;
-    return tz && isValidTimeZone(tz) ? tz : undefined;
+    return scheduleZone(schedule, cronJob.spec?.timeZone);
   }
 
   private timing(cronJob: CronJobObject): { creationTimestamp: string; lastScheduleTime?: string; startingDeadlineSeconds?: number } {
