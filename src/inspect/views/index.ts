@@ -4,6 +4,7 @@
  * injects them) and must still work without them, so that tests can register every view.
  */
 import { registerView, type AnyView } from '../view.js';
+import { ingressView } from './ingress.js';
 import { networkView } from './network.js';
 import { podView } from './pod.js';
 import { serviceView } from './service.js';
@@ -22,5 +23,6 @@ export function inspectViews(options: InspectViewOptions = {}): AnyView[] {
     registerView(workloadView({ clusterDomain: options.clusterDomain })),
     registerView(serviceView),
     registerView(networkView),
+    registerView(ingressView),
   ];
 }
