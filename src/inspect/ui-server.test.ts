@@ -62,8 +62,7 @@ interface Answer {
 
 describe('UiServer', () => {
   const source = new FixtureSource();
-  // Without the Service view, so links to it must be left out.
-  const views: AnyView[] = [...inspectViews().filter((v) => v.name !== 'service'), trafficView];
+  const views: AnyView[] = [...inspectViews(), trafficView];
   let server: UiServer;
   let traced: string[] = [];
   let port = 0;
