@@ -94,17 +94,30 @@ export class HttpsClient implements Client {
   }
 
   private async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-    const res = await this.send(method, path, body, contentType);
+    return JSON.parse(await this.callText(method, path, body, contentType)) as T;
+  }
+
+  private async callText(method: string, path: string, body?: unknown, contentType?: string, signal?: AbortSignal): Promise<string> {
+    const res = await this.send(method, path, body, contentType, signal);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const code = res.statusCode ?? 0;
     if (code < 200 || code > 299) throw toStatusError(code, text);
-    return JSON.parse(text) as T;
+    return text;
   }
 
   get<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, name: string): Promise<T> {
     return this.call<T>('GET', resourcePath(ref, namespace, name));
+  }
+
+  /**
+   * GETs a path that answers text rather than an object (`/metrics`, a node's proxied
+   * `/api/v1/nodes/NAME/proxy/metrics`, a pod's `log`), as this client's user. A non-2xx answer
+   * throws StatusError with the server's code.
+   */
+  async getText(path: string, signal?: AbortSignal): Promise<string> {
+    return this.callText('GET', path, undefined, undefined, signal);
   }
 
   async list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, o: ListOptions = {}): Promise<ObjectList<T>> {

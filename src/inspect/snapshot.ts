@@ -32,6 +32,19 @@ export interface TrafficSample {
 }
 
 /**
+ * The end of one container's log, fetched (pods/log) by the observer because a picture explains
+ * it: a container that wants a port another container of its pod has (the line that says
+ * "address in use"). `previous` when it is the log of the container's last run.
+ */
+export interface ContainerLogTail {
+  namespace: string;
+  pod: string;
+  container: string;
+  previous: boolean;
+  lines: string[];
+}
+
+/**
  * What the live pictures are drawn from: the objects a user may read, as their own informers
  * see them (a kind the user may not list is absent and named in `forbidden`), the recent changes
  * and the data plane's counts. Plain data, so every view is a pure function of it.
@@ -66,6 +79,8 @@ export interface ClusterSnapshot {
   /** Recent watch changes, oldest first, bounded by the observer. */
   changes: ObservedChange[];
   traffic: TrafficSample[];
+  /** Log tails of the containers whose ports conflict with another container's, when readable. */
+  containerLogs: ContainerLogTail[];
   /** The observer's clock when the snapshot was taken, in milliseconds. */
   now: number;
 }
@@ -86,7 +101,7 @@ export function emptySnapshot(now = 0): ClusterSnapshot {
     namespaces: [], nodes: [], pods: [], services: [], endpointSlices: [], deployments: [], replicaSets: [],
     statefulSets: [], daemonSets: [], jobs: [], cronJobs: [], persistentVolumeClaims: [],
     ingresses: [], ingressClasses: [], networkPolicies: [], gateways: [], httpRoutes: [],
-    events: [], forbidden: [], changes: [], traffic: [], now,
+    events: [], forbidden: [], changes: [], traffic: [], containerLogs: [], now,
   };
 }
 

@@ -77,6 +77,8 @@ export function svgDocument(o: SvgDocumentOptions, ...body: string[]): string {
     '.bad{fill:#fde7e7;stroke:#a61b1b}',
     '.edge{stroke:#1b1b1b;stroke-width:1.5;fill:none}',
     '.refused{stroke:#a61b1b;stroke-dasharray:4 3}',
+    '.alert{fill:#a61b1b}',
+    '.heading{font-weight:bold}',
   ].join('');
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${formatNumber(o.width)}" height="${formatNumber(o.height)}" viewBox="0 0 ${formatNumber(o.width)} ${formatNumber(o.height)}" role="img" aria-labelledby="title desc">` +

@@ -28,6 +28,16 @@ export interface ViewDefinition<Model> {
   describe(model: Model): string;
   /** Objects the view mentions that have views of their own. */
   links(model: Model): ViewLink[];
+  /**
+   * The parameter sets this view can draw from `snapshot` now (e.g. one per Deployment), sorted,
+   * for the page's menu of views. Optional: without it the menu offers only a form.
+   */
+  instances?(snapshot: ClusterSnapshot): Record<string, string>[];
+  /**
+   * Whether the view draws `snapshot.traffic`: while such a view is open the observer scrapes the
+   * data planes' metrics (otherwise it does not). Default false.
+   */
+  usesTraffic?: boolean;
 }
 
 /** A view whose model type is erased, for the registry the page serves from. */

@@ -1,0 +1,28 @@
+/**
+ * Every view the page serves, in menu order. Each view file adds one line here; a view that
+ * needs functions from outside src/inspect takes them from {@link InspectViewOptions} (the cli
+ * injects them) and must still work without them, so that tests can register every view.
+ */
+import { registerView, type AnyView } from '../view.js';
+import { ingressView } from './ingress.js';
+import { networkView } from './network.js';
+import { podView } from './pod.js';
+import { serviceView } from './service.js';
+import { workloadView } from './workload.js';
+
+/** What views that need more than the snapshot get; every field is optional. */
+export interface InspectViewOptions {
+  /** The cluster's DNS domain (StatefulSet pods' full addresses). Default `cluster.local`. */
+  clusterDomain?: string;
+}
+
+/** The registered views, for the `skiff ui` page and its tests. */
+export function inspectViews(options: InspectViewOptions = {}): AnyView[] {
+  return [
+    registerView(podView),
+    registerView(workloadView({ clusterDomain: options.clusterDomain })),
+    registerView(serviceView),
+    registerView(networkView),
+    registerView(ingressView),
+  ];
+}
