@@ -312,4 +312,41 @@ spec:
     assert.match(status, /^Weight: +20\/100 \(20% to the canary\)$/m);
     assert.match(status, /^Recent requests \(last minute, \d+\):$/m);
   });
+
+  test('`skiff canary set-weight|abort|promote httproute/NAME` on the migrated route: each change serves as soon as the command returns; promote under load without a failed request', async () => {
+    const migHost = 'migrate.example.com';
+    const v2Of = async (n: number, extra: string[] = []): Promise<number> => {
+      const all = await bodies(n, extra, migHost);
+      const v2 = all.filter((b) => b === 'tomcat v2').length;
+      assert.equal(all.filter((b) => b === 'tomcat v1').length + v2, n, `unexpected answers: ${[...new Set(all)].join(', ')}`);
+      return v2;
+    };
+    // No polling after a command: it returned once nginx ran the change.
+    const setWeight = await skiff(['canary', 'set-weight', 'httproute/mig', '50', '--verbose', '--settle', '10m']);
+    assert.match(setWeight, /^httproute\/mig patched: canary mig-v2 weight 50, main mig-v1 weight 50$/m);
+    assert.match(setWeight, /^ {2}served by the data plane after [\d.]+s$/m);
+    const half = await v2Of(500);
+    assert.ok(half >= 220 && half <= 280, `${half} of 500 reached v2 (want 250 +/- 30)`);
+
+    await skiff(['canary', 'abort', 'httproute/mig', '--settle', '10m']);
+    assert.equal(await v2Of(100), 0);
+    assert.equal(await v2Of(20, ['-H', 'canary: always']), 0, 'abort removed the header rule');
+
+    await skiff(['canary', 'set-weight', 'httproute/mig', '20', '--settle', '10m']);
+    const fifth = await v2Of(500);
+    assert.ok(fifth >= 70 && fifth <= 130, `${fifth} of 500 reached v2 (want 100 +/- 30)`);
+    const status = await skiff(['canary', 'status', 'httproute/mig']);
+    assert.match(status, /^Weight: +20\/100 \(20% to the canary\)$/m);
+
+    let promote = '';
+    const load = await underLoad(migHost, async () => {
+      promote = await skiff(['canary', 'promote', 'httproute/mig', '--verbose', '--settle', '10m']);
+    });
+    assert.deepEqual(load.failures, [], `${load.failures.length} of ${load.total} requests failed (http code, curl exit code): ${[...new Set(load.failures)].join(', ')}\n${promote}`);
+    assert.equal((promote.match(/^ {2}served by the data plane after [\d.]+s$/gm) ?? []).length, 2, promote);
+    assert.equal(await v2Of(200), 200);
+    // The header rule `never` (which sent to the main) now sends to the new version too.
+    assert.deepEqual(new Set((await kubectlOK(['get', 'httproute', 'mig', '-o', 'jsonpath={.spec.rules[*].backendRefs[*].name}'])).split(' ')), new Set(['mig-v2']));
+    assert.equal(await v2Of(20, ['-H', 'canary: never']), 20);
+  });
 });
