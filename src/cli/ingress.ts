@@ -40,6 +40,23 @@ export function ingressConfig(flags: Record<string, string | boolean | undefined
   return { httpPort: port('ingress-http-port', 80), httpsPort: port('ingress-https-port', 443) };
 }
 
+/** The first nginx version with `keepalive_min_timeout`. */
+const keepaliveMinTimeoutSince = [1, 27, 4];
+
+/**
+ * The keepalive_min_timeout to run nginx `version` with: 1 s where nginx has it (1.27.4 on), so
+ * that a reload answers a keep-alive client's next request (with `Connection: close`) instead of
+ * closing the idle connection under it; none before (nginx 1.22 closes idle connections when a
+ * reload retires its workers: a request crossing that close is lost, and the client must send it
+ * again on a new connection, as HTTP/1.1 clients may for idempotent requests).
+ */
+export function keepaliveMinTimeoutFor(version: string | undefined): number | undefined {
+  const parts = (version ?? '').split('.').map(Number);
+  if (parts.length !== 3 || parts.some((n) => !Number.isInteger(n))) return undefined;
+  for (let i = 0; i < 3; i++) if (parts[i] !== keepaliveMinTimeoutSince[i]) return parts[i]! > keepaliveMinTimeoutSince[i]! ? 1000 : undefined;
+  return 1000;
+}
+
 /** What {@link runIngress} needs. */
 export interface IngressRun {
   client: Client;
@@ -74,6 +91,7 @@ export async function runIngress(o: IngressRun): Promise<void> {
   }
   const controller = new IngressController({
     gatewayController,
+    keepaliveMinTimeoutMs: keepaliveMinTimeoutFor(await nginx.version()),
     metrics: o.metrics,
     client: o.client,
     dir,

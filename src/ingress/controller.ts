@@ -67,6 +67,8 @@ export interface IngressControllerOptions {
   gatewayController?: string;
   /** Default: the system clock. */
   clock?: Clock;
+  /** nginx's keepalive_min_timeout (needs nginx 1.27.4 or later). Default none. */
+  keepaliveMinTimeoutMs?: number;
   /**
    * Where the requests nginx proxied to each Service port are counted, from its access log (a
    * UDP socket on 127.0.0.1): the server's registry, which the API server serves at /metrics.
@@ -172,6 +174,7 @@ export class IngressController {
       pidFile: join(this.options.dir, 'nginx.pid'),
       tempDir: join(this.options.dir, 'tmp'),
       ...(this.accessLogPort !== undefined ? { accessLogPort: this.accessLogPort } : {}),
+      ...(this.options.keepaliveMinTimeoutMs !== undefined ? { keepaliveMinTimeoutMs: this.options.keepaliveMinTimeoutMs } : {}),
     };
   }
 

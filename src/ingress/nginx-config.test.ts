@@ -132,6 +132,11 @@ test('with an access-log port, requests that reach an upstream are logged to it 
   assert.match(render(seedCanary).rendered.text, /^    access_log off;$/m);
 });
 
+test('keepalive_min_timeout is rendered only when set (nginx 1.27.4 and later have it)', () => {
+  assert.match(render(seedCanary, undefined, { ...settings, keepaliveMinTimeoutMs: 1000 }).rendered.text, /^    keepalive_min_timeout 1000ms;$/m);
+  assert.doesNotMatch(render(seedCanary).rendered.text, /keepalive_min_timeout/);
+});
+
 const nginxBinary = '/usr/sbin/nginx';
 
 test('nginx -t accepts every golden configuration (with real certificates and directories)', { skip: !existsSync(nginxBinary) || !existsSync('/usr/bin/openssl') }, () => {

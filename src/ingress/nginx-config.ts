@@ -17,6 +17,12 @@ export interface NginxSettings {
    * balancing, traffic to a terminating pod), and bench/ingress measured stalls with it.
    */
   upstreamKeepalive?: number;
+  /**
+   * nginx's `keepalive_min_timeout` (nginx 1.27.4 and later only): how long after an answer a
+   * keep-alive connection is not closed, by a reload either. A reload then answers the client's
+   * next request with `Connection: close` instead of closing the connection under it. Default none.
+   */
+  keepaliveMinTimeoutMs?: number;
   /** The UDP port on 127.0.0.1 the access log of proxied requests goes to (syslog, {@link accessLogFormat}). Default none: no access log. */
   accessLogPort?: number;
 }
@@ -215,6 +221,7 @@ export function renderNginxConfig(plane: DataPlane, settings: NginxSettings): Re
   http.add('    server_names_hash_bucket_size 128;');
   http.add('    map_hash_bucket_size 128;');
   http.add('    keepalive_requests 10000;');
+  if (settings.keepaliveMinTimeoutMs !== undefined) http.add(`    keepalive_min_timeout ${settings.keepaliveMinTimeoutMs}ms;`);
   http.add('    proxy_http_version 1.1;');
   http.add('    proxy_set_header Connection "";');
   http.add('    proxy_set_header Host $host;');

@@ -43,6 +43,7 @@ test('nginx runs supervised: reloads gracefully, comes back when killed (its wor
     const polling = { timeoutMs: 10_000, intervalMs: 50 };
     await waitFor('nginx answering', async () => (await get(dir)) === 'one\n', polling);
     assert.match((await nginx.test(configFile)) ?? 'valid', /valid/);
+    assert.match((await nginx.version()) ?? '', /^\d+\.\d+\.\d+$/);
     await writeFile(join(dir, 'broken.conf'), 'http { nonsense; }');
     assert.match((await nginx.test(join(dir, 'broken.conf'))) ?? '', /\[emerg\].*broken\.conf:1/);
 

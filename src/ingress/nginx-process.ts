@@ -50,6 +50,13 @@ export class NginxProcess {
     });
   }
 
+  /** The version of the nginx binary (`1.22.1`), from `nginx -v`; undefined when it cannot be told. */
+  version(): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      execFile(this.binary, ['-v'], { timeout: 30_000 }, (err, stdout, stderr) => resolve(err ? undefined : /nginx\/(\d+\.\d+\.\d+)/.exec(`${stderr}${stdout}`)?.[1]));
+    });
+  }
+
   /** The running master's PID, if any. */
   get pid(): number | undefined {
     return this.child?.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;

@@ -91,6 +91,38 @@ describe('Ingress on real nodes (nginx on the server node)', { skip: canRunNodes
     }, { ...clusterPolling, timeoutMs: 120_000, intervalMs: 500 });
   };
 
+  /** `skiff ARGS` with the server's kubeconfig, from the server node's network namespace; its output. */
+  const skiff = async (args: string[]): Promise<string> => {
+    const r = await c().server.netns.run(process.execPath, [skiffBin, ...args, '--kubeconfig', join(c().server.dataDir, 'kubeconfig.yaml')], { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, `skiff ${args.join(' ')}:\n${r.stderr}\n${r.stdout}`);
+    return r.stdout;
+  };
+  /**
+   * Runs `during` while a client sends requests to `hostName` without pause, one curl each (a
+   * new connection per request), and 50 more after it; the requests that failed (`http code,
+   * curl exit code`, anything but `200 0`).
+   */
+  const underLoad = async (hostName: string, during: () => Promise<void>): Promise<{ failures: string[]; total: number }> => {
+    const loadDir = await mkdtemp(join(tmpdir(), 'skiff-ingress-load-'));
+    const results = join(loadDir, 'codes');
+    const stop = join(loadDir, 'stop');
+    const answered = async (): Promise<string[]> => (await readFile(results, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+    const loop = `while [ ! -e '${stop}' ]; do curl -s -o /dev/null --max-time 5 -w '%{http_code} %{exitcode}\\n' -H 'Host: ${hostName}' 'http://${c().server.ip}/' >> '${results}'; done`;
+    const client = c().server.netns.run('sh', ['-c', loop], { timeoutMs: 300_000 });
+    try {
+      await waitFor('the client under way', async () => (await answered()).length >= 20, { ...clusterPolling, timeoutMs: 60_000 });
+      await during();
+      const after = (await answered()).length;
+      await waitFor('the client still going afterwards', async () => (await answered()).length >= after + 50, { ...clusterPolling, timeoutMs: 60_000 });
+    } finally {
+      await writeFile(stop, '');
+      await client;
+    }
+    const codes = await answered();
+    await rm(loadDir, { recursive: true, force: true });
+    return { failures: codes.filter((l) => l !== '200 0'), total: codes.length };
+  };
+
   before(async () => {
     cluster = await TwoNodeCluster.start({ serverArgs: ['--service-cidr', '10.171.0.0/16', '--dns-upstream', 'none'] });
     certDir = await mkdtemp(join(tmpdir(), 'skiff-ingress-certs-'));
@@ -220,30 +252,13 @@ describe('Ingress on real nodes (nginx on the server node)', { skip: canRunNodes
     assert.ok(Math.abs(shares.v2 - v2Got) <= shares.total - 500, `status counted ${shares.v2} to v2, the client got ${v2Got} from v2 in its 500:\n${shares.out}`);
     assert.match(shares.out, /^Weight: +20\/100 \(20% to the canary\)$/m);
 
-    // The client: one curl per request (a new connection each), without pause, until told to stop.
-    const loadDir = await mkdtemp(join(tmpdir(), 'skiff-promote-load-'));
-    const results = join(loadDir, 'codes');
-    const stop = join(loadDir, 'stop');
-    const answered = async (): Promise<string[]> => (await readFile(results, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
-    const loop = `while [ ! -e '${stop}' ]; do curl -s -o /dev/null --max-time 5 -w '%{http_code} %{exitcode}\\n' -H 'Host: ${shopHost}' 'http://${c().server.ip}/' >> '${results}'; done`;
-    const client = c().server.netns.run('sh', ['-c', loop], { timeoutMs: 300_000 });
-    try {
-      await waitFor('the client under way', async () => (await answered()).length >= 20, { ...clusterPolling, timeoutMs: 60_000 });
+    const failed = await underLoad(shopHost, async () => {
       // --settle 10m: were a step not reported loaded by the data plane, promote would pause that long instead.
-      const promote = await c().server.netns.run(process.execPath, [skiffBin, 'canary', 'promote', 'shop-canary', '--verbose', '--settle', '10m', '--kubeconfig', join(c().server.dataDir, 'kubeconfig.yaml')], { timeoutMs: 120_000 });
-      assert.equal(promote.code, 0, `skiff canary promote:\n${promote.stderr}\n${promote.stdout}`);
+      const promote = await skiff(['canary', 'promote', 'shop-canary', '--verbose', '--settle', '10m']);
       // Each of the three patches (weight to the canary, main repointed, canary made plain) waited for nginx to run it.
-      assert.equal((promote.stdout.match(/^ {2}served by the data plane after [\d.]+s$/gm) ?? []).length, 3, promote.stdout);
-      const afterPromote = (await answered()).length;
-      await waitFor('the client still going after the promotion', async () => (await answered()).length >= afterPromote + 50, { ...clusterPolling, timeoutMs: 60_000 });
-    } finally {
-      await writeFile(stop, '');
-      await client;
-    }
-    const codes = await answered();
-    await rm(loadDir, { recursive: true, force: true });
-    const failed = codes.filter((l) => l !== '200 0');
-    assert.deepEqual(failed, [], `${failed.length} of ${codes.length} requests failed (http code, curl exit code): ${[...new Set(failed)].join(', ')}`);
+      assert.equal((promote.match(/^ {2}served by the data plane after [\d.]+s$/gm) ?? []).length, 3, promote);
+    });
+    assert.deepEqual(failed.failures, [], `${failed.failures.length} of ${failed.total} requests failed (http code, curl exit code): ${[...new Set(failed.failures)].join(', ')}`);
 
     // The seed's end state: the former canary is a plain Ingress routing to v2; the old Ingress and Service are gone.
     const annotations = JSON.parse(await kubectlOK(['get', 'ingress', 'shop-canary', '-o', 'jsonpath={.metadata.annotations}']) || '{}') as Record<string, string>;
@@ -253,5 +268,85 @@ describe('Ingress on real nodes (nginx on the server node)', { skip: canRunNodes
     assert.match((await c().kubectl(['get', 'service', 'shop-v1'])).stderr, /NotFound/);
     assert.deepEqual(new Set(await bodies(200, [], shopHost)), new Set(['tomcat v2']));
     assert.deepEqual(new Set(await bodies(20, ['-H', 'canary: never'], shopHost)), new Set(['tomcat v2']));
+  });
+
+  test('`skiff canary migrate --switch` under continuous load: the Gateway API route takes over without a failed request and serves the same shares', async () => {
+    const migHost = 'migrate.example.com';
+    const migService = (name: string, v: string) => `apiVersion: v1
+kind: Service
+metadata: {name: ${name}}
+spec:
+  selector: {app: tomcat, version: ${v}}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+`;
+    await kubectlOK(['apply', '-f', '-'], `${migService('mig-v1', 'v1')}---\n${migService('mig-v2', 'v2')}`);
+    // Weight and header (Exact matches); the cookie rule becomes a RegularExpression match on the Cookie header, an extended feature this Gateway controller does not serve yet.
+    const { 'nginx.ingress.kubernetes.io/canary-by-cookie': _cookie, ...headerAndWeight } = canaryAnnotations;
+    await kubectlOK(['apply', '-f', '-'], `${ingress('mig', 'mig-v1', {}, migHost)}---${ingress('mig-canary', 'mig-v2', headerAndWeight, migHost)}`);
+    await waitFor('v2 through the mig canary header', async () => (await bodies(1, ['-H', 'canary: always'], migHost))[0] === 'tomcat v2', { ...clusterPolling, timeoutMs: 60_000 });
+    await waitFor('v1 through the mig main', async () => (await bodies(1, ['-H', 'canary: never'], migHost))[0] === 'tomcat v1', { ...clusterPolling, timeoutMs: 60_000 });
+
+    let out = '';
+    const load = await underLoad(migHost, async () => {
+      out = await skiff(['canary', 'migrate', 'mig', '--switch', '--verbose', '--settle', '10m']);
+    });
+    assert.deepEqual(load.failures, [], `${load.failures.length} of ${load.total} requests failed (http code, curl exit code): ${[...new Set(load.failures)].join(', ')}\n${out}`);
+    assert.match(out, /^gateway\.gateway\.networking\.k8s\.io\/mig applied$/m);
+    assert.match(out, /^httproute\.gateway\.networking\.k8s\.io\/mig applied$/m);
+    assert.match(out, /^ {2}the Gateway and its routes are served by the data plane after [\d.]+s$/m);
+    assert.match(out, /^ingress\/mig patched: migrate\.example\.com\/ handed to httproute\/mig$/m);
+    assert.match(out, /^ {2}served by the data plane after [\d.]+s$/m);
+    assert.match(out, /^ingress\/mig deleted: /m);
+    assert.match(out, /^ingress\/mig-canary deleted: /m);
+    assert.match((await c().kubectl(['get', 'ingress', 'mig', 'mig-canary'])).stderr, /NotFound/);
+    assert.equal(await kubectlOK(['get', 'httproute', 'mig', '-o', 'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}']), 'True');
+
+    // The route serves the canary's shares: 20% +/- 6% of 500 to v2; the header as before.
+    const all = await bodies(500, [], migHost);
+    const v2 = all.filter((b) => b === 'tomcat v2').length;
+    assert.equal(all.filter((b) => b === 'tomcat v1').length + v2, 500, `unexpected answers: ${[...new Set(all)].join(', ')}`);
+    assert.ok(v2 >= 70 && v2 <= 130, `${v2} of 500 reached v2 (want 100 +/- 30)`);
+    assert.deepEqual(new Set(await bodies(30, ['-H', 'canary: always'], migHost)), new Set(['tomcat v2']));
+    assert.deepEqual(new Set(await bodies(30, ['-H', 'canary: never'], migHost)), new Set(['tomcat v1']));
+    const status = await skiff(['canary', 'status', 'httproute/mig']);
+    assert.match(status, /^Weight: +20\/100 \(20% to the canary\)$/m);
+    assert.match(status, /^Recent requests \(last minute, \d+\):$/m);
+  });
+
+  test('`skiff canary set-weight|abort|promote httproute/NAME` on the migrated route: each change serves as soon as the command returns; promote under load without a failed request', async () => {
+    const migHost = 'migrate.example.com';
+    const v2Of = async (n: number, extra: string[] = []): Promise<number> => {
+      const all = await bodies(n, extra, migHost);
+      const v2 = all.filter((b) => b === 'tomcat v2').length;
+      assert.equal(all.filter((b) => b === 'tomcat v1').length + v2, n, `unexpected answers: ${[...new Set(all)].join(', ')}`);
+      return v2;
+    };
+    // No polling after a command: it returned once nginx ran the change.
+    const setWeight = await skiff(['canary', 'set-weight', 'httproute/mig', '50', '--verbose', '--settle', '10m']);
+    assert.match(setWeight, /^httproute\/mig patched: canary mig-v2 weight 50, main mig-v1 weight 50$/m);
+    assert.match(setWeight, /^ {2}served by the data plane after [\d.]+s$/m);
+    const half = await v2Of(500);
+    assert.ok(half >= 220 && half <= 280, `${half} of 500 reached v2 (want 250 +/- 30)`);
+
+    await skiff(['canary', 'abort', 'httproute/mig', '--settle', '10m']);
+    assert.equal(await v2Of(100), 0);
+    assert.equal(await v2Of(20, ['-H', 'canary: always']), 0, 'abort removed the header rule');
+
+    await skiff(['canary', 'set-weight', 'httproute/mig', '20', '--settle', '10m']);
+    const fifth = await v2Of(500);
+    assert.ok(fifth >= 70 && fifth <= 130, `${fifth} of 500 reached v2 (want 100 +/- 30)`);
+    const status = await skiff(['canary', 'status', 'httproute/mig']);
+    assert.match(status, /^Weight: +20\/100 \(20% to the canary\)$/m);
+
+    let promote = '';
+    const load = await underLoad(migHost, async () => {
+      promote = await skiff(['canary', 'promote', 'httproute/mig', '--verbose', '--settle', '10m']);
+    });
+    assert.deepEqual(load.failures, [], `${load.failures.length} of ${load.total} requests failed (http code, curl exit code): ${[...new Set(load.failures)].join(', ')}\n${promote}`);
+    assert.equal((promote.match(/^ {2}served by the data plane after [\d.]+s$/gm) ?? []).length, 2, promote);
+    assert.equal(await v2Of(200), 200);
+    // The header rule `never` (which sent to the main) now sends to the new version too.
+    assert.deepEqual(new Set((await kubectlOK(['get', 'httproute', 'mig', '-o', 'jsonpath={.spec.rules[*].backendRefs[*].name}'])).split(' ')), new Set(['mig-v2']));
+    assert.equal(await v2Of(20, ['-H', 'canary: never']), 20);
   });
 });

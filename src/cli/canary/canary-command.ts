@@ -14,15 +14,16 @@ import { loadKubeconfig } from '../../client/kubeconfig.js';
 import { findCluster, type FindClusterOptions } from '../cluster-discovery.js';
 import { UsageError } from '../flags.js';
 import { durationSeconds } from '../server-command.js';
-import { CanaryLookupError, findCanaryPair } from './canary-pair.js';
+import { CanaryLookupError, findCanaryPair, type IngressCanaryPair } from './canary-pair.js';
 import { describeIngressCanary, describeRouteCanary, type AccessLogShares } from './canary-status.js';
 import { metricsAccessLogShares } from './recent-shares.js';
-import { reportsLoaded, waitUntilLoaded } from './data-plane-wait.js';
+import { reportsLoaded, servingProblem, waitUntilLoaded } from './data-plane-wait.js';
 import { formatStep, type CanaryStep } from './canary-step.js';
 import { migrateToGateway } from './gateway-migration.js';
 import { findRouteCanary, planRouteAbort, planRoutePromote, planRouteSetWeight, routeWeightProblem } from './httproute-canary.js';
 import { backendService } from './ingress-canary.js';
-import { planAbort, planPromote, planSetWeight, weightProblem } from './ingress-plans.js';
+import { planAbort, planPromote, planSetWeight, planSwitchToGateway, weightProblem } from './ingress-plans.js';
+import { routesDifferFromPair } from './migration-check.js';
 
 /** The Gateway API resources the canary commands use. */
 export const gatewayResources = {
@@ -39,7 +40,9 @@ Commands:
   set-weight TARGET N    send N of canary-weight-total (an HTTPRoute: of the two weights' sum) to the canary
   promote TARGET         make the canary the only version, never leaving a request without a backend
   abort TARGET           send nothing to the canary (--delete: delete the canary Ingress)
-  migrate INGRESS        write the equivalent Gateway API Gateway and HTTPRoute (-o yaml / --dry-run: print them)
+  migrate INGRESS        write the equivalent Gateway API Gateway and HTTPRoute (-o yaml / --dry-run: print them);
+                         --switch: then, once the data plane serves them, move the traffic to them and
+                         delete the Ingresses, without a failed request
 
 Flags:
   -n, --namespace NS     the namespace (default "default")
@@ -220,16 +223,49 @@ async function runOnIngress(ctx: RunContext, command: string, name: string, valu
         out(objects.map((o) => dump(o, { noRefs: true, lineWidth: -1 }).trimEnd()).join('\n---\n'));
         return 0;
       }
+      if (values.switch === true) {
+        const hosts = new Set(pair.routes.map((r) => r.host));
+        const tlsHost = [pair.main, pair.canary].flatMap((i) => (i.spec?.tls ?? []).flatMap((t) => t.hosts ?? [])).find((h) => hosts.has(h));
+        if (tlsHost !== undefined) throw new CanaryLookupError(`--switch: the Ingresses terminate TLS for ${tlsHost}, and the migrated Gateway has only HTTP listeners: HTTPS requests would fail after the switch (nothing was changed)`);
+      }
+      const applied: KubeObject[] = [];
       for (const o of objects) {
         const ref = o.kind === 'Gateway' ? gatewayResources.gateways : gatewayResources.httproutes;
-        await client.patch(ref, namespace, o.metadata?.name ?? '', 'apply', o, { fieldManager: 'skiff-canary', force: true });
+        applied.push(await client.patch(ref, namespace, o.metadata?.name ?? '', 'apply', o, { fieldManager: 'skiff-canary', force: true }));
         out(`${o.kind?.toLowerCase()}.gateway.networking.k8s.io/${o.metadata?.name} applied`);
       }
+      if (values.switch === true) await switchToGateway(ctx, pair, applied);
       return 0;
     }
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
+}
+
+/**
+ * `migrate --switch` after the Gateway API objects are applied: waits until the data plane
+ * reports them loaded (the Gateway Programmed, each HTTPRoute Accepted with its references
+ * resolved, at their current generation), checks that the routes as stored give every kind of
+ * request the pair's shares, then lets the Ingresses hand their hosts and paths over
+ * ({@link planSwitchToGateway}).
+ */
+async function switchToGateway(ctx: RunContext, pair: IngressCanaryPair, applied: KubeObject[]): Promise<void> {
+  const started = performance.now();
+  const deadline = started + ctx.timeoutSeconds * 1000;
+  const stored: KubeObject[] = [];
+  for (const o of applied) {
+    const kind = o.kind === 'Gateway' ? 'Gateway' : 'HTTPRoute';
+    const read = () => ctx.client.get(kind === 'Gateway' ? gatewayResources.gateways : gatewayResources.httproutes, ctx.namespace, o.metadata?.name ?? '');
+    const loaded = await waitUntilLoaded({ kind, read, timeoutMs: Math.max(0, deadline - performance.now()), now: () => performance.now(), sleep: (ms) => sleep(ms) });
+    const now = await read();
+    const problem = servingProblem(kind, now);
+    if (!loaded || problem) throw new CanaryLookupError(`--switch: ${kind.toLowerCase()}/${o.metadata?.name} ${problem ?? `is not loaded by the data plane after ${ctx.timeoutSeconds}s`}; the Ingresses keep serving (nothing was switched)`);
+    if (kind === 'HTTPRoute') stored.push(now);
+  }
+  ctx.verbose(`  the Gateway and its routes are served by the data plane after ${((performance.now() - started) / 1000).toFixed(1)}s`);
+  const difference = routesDifferFromPair(pair, stored);
+  if (difference) throw new CanaryLookupError(`--switch: the HTTPRoutes do not route as the Ingresses do (${difference}); the Ingresses keep serving (nothing was switched)`);
+  await runSteps(ctx, planSwitchToGateway(pair, stored.map((r) => r.metadata?.name ?? '')));
 }
 
 async function checkReady(ctx: RunContext, services: string[], force: boolean): Promise<void> {
@@ -291,6 +327,7 @@ export async function runCanary(args: string[], options: CanaryCommandOptions = 
       timeout: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       'gateway-class': { type: 'string' },
+      switch: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

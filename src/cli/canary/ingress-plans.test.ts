@@ -4,8 +4,11 @@ import type { Ingress } from 'kubernetes-types/networking/v1.js';
 import { findCanaryPair } from './canary-pair.js';
 import type { CanaryStep, NamespaceState } from './canary-step.js';
 import { canaryAnnotationPrefix, ingressRoutes } from './ingress-canary.js';
-import { planAbort, planPromote, planSetWeight, weightProblem } from './ingress-plans.js';
-import { routeIngressRequest } from './routing-model.js';
+import { planAbort, planPromote, planSetWeight, planSwitchToGateway, weightProblem } from './ingress-plans.js';
+import { routeGatewayRequest, routeIngressRequest, type ModelRequest } from './routing-model.js';
+import { applyStep } from './canary-step.js';
+import { migrateToGateway } from './gateway-migration.js';
+import { routesDifferFromPair } from './migration-check.js';
 import { checkEveryStep, requestClasses, seedIngresses } from './testing.js';
 
 const host = 'tomcat.example.test';
@@ -96,5 +99,65 @@ describe('planSetWeight', () => {
     const total1000 = structuredClone(seedIngresses());
     total1000[1]!.metadata!.annotations![`${canaryAnnotationPrefix}canary-weight-total`] = '1000';
     assert.equal(weightProblem(findCanaryPair(total1000, 'tomcat'), 700), undefined);
+  });
+});
+
+describe('planSwitchToGateway on the seed pair (after migrate applied its HTTPRoute)', () => {
+  const pair = findCanaryPair(seedIngresses(), 'tomcat');
+  const routes = migrateToGateway(pair).slice(1);
+  const state: NamespaceState = { ...seedState(), httpRoutes: routes };
+  /** As nginx merges them: an Ingress's location for a host and path wins over an HTTPRoute's. */
+  const viaDataPlane = (s: NamespaceState, r: ModelRequest) => {
+    const d = routeIngressRequest(s.ingresses, r);
+    return d.backends.length > 0 ? d : routeGatewayRequest(s.httpRoutes, r);
+  };
+  /** Per kind of request (headers and cookies), the shares over its weighted draws. */
+  const shares = (s: NamespaceState): Map<string, string> => {
+    const byClass = new Map<string, string[]>();
+    for (const r of requests) {
+      const key = JSON.stringify([r.path, r.headers, r.cookies]);
+      byClass.set(key, [...(byClass.get(key) ?? []), ...viaDataPlane(s, r).backends]);
+    }
+    return new Map([...byClass].map(([k, v]) => [k, JSON.stringify([...new Set(v)].sort().map((b) => [b, v.filter((x) => x === b).length]))]));
+  };
+
+  test('the steps, in order: the main hands its paths over (a change the data plane reports), then both Ingresses go', () => {
+    assert.deepEqual(planSwitchToGateway(pair, ['tomcat']).map((st) => `${st.op} ${st.kind}/${st.name}`), ['patch Ingress/tomcat', 'delete Ingress/tomcat', 'delete Ingress/tomcat-canary']);
+  });
+
+  test('every kind of request gets the same shares before and after each step, and the HTTPRoute serves them all at the end', () => {
+    const { failures, final } = checkEveryStep(state, planSwitchToGateway(pair, ['tomcat']), requests, viaDataPlane);
+    assert.deepEqual(failures, []);
+    const before = shares(state);
+    let current = state;
+    for (const step of planSwitchToGateway(pair, ['tomcat'])) {
+      current = applyStep(current, step);
+      assert.deepEqual(shares(current), before, `after ${step.op} ${step.kind}/${step.name}`);
+    }
+    assert.deepEqual(final.ingresses, []);
+    for (const r of requests) assert.match(viaDataPlane(final, r).reason, /^httproute tomcat/);
+  });
+
+  test('a main Ingress with other paths keeps them and is not deleted', () => {
+    const ingresses = seedIngresses();
+    ingresses[0]!.spec!.rules![0]!.http!.paths.push({ path: '/admin', pathType: 'Prefix', backend: { service: { name: 'tomcat-stable', port: { number: 80 } } } });
+    const steps = planSwitchToGateway(findCanaryPair(ingresses, 'tomcat'), ['tomcat']);
+    assert.deepEqual(steps.map((st) => `${st.op} ${st.kind}/${st.name}`), ['patch Ingress/tomcat', 'delete Ingress/tomcat-canary']);
+    assert.deepEqual(JSON.stringify(steps[0]!.op === 'patch' && steps[0]!.patch), JSON.stringify({ spec: { rules: [{ host, http: { paths: [{ path: '/admin', pathType: 'Prefix', backend: { service: { name: 'tomcat-stable', port: { number: 80 } } } }] } }] } }));
+  });
+});
+
+describe('routesDifferFromPair', () => {
+  const pair = findCanaryPair(seedIngresses(), 'tomcat');
+  test('the migrated routes route as the pair; a changed weight or a lost cookie rule is named', () => {
+    const [, route] = migrateToGateway(pair);
+    assert.equal(routesDifferFromPair(pair, [route!]), undefined);
+    const rules = (route!.spec as { rules: { matches?: { headers?: { name: string }[] }[]; backendRefs: { weight?: number }[] }[] }).rules;
+    const reweighted = structuredClone(route!);
+    (reweighted.spec as typeof route.spec & { rules: typeof rules }).rules.at(-1)!.backendRefs[1]!.weight = 30;
+    assert.match(routesDifferFromPair(pair, [reweighted]) ?? '', /^host tomcat\.example\.test path \/: the Ingress pair sends tomcat-canary 20%, tomcat-stable 80%, the HTTPRoutes tomcat-canary 27%, tomcat-stable 73%$/);
+    const noCookie = structuredClone(route!);
+    (noCookie.spec as { rules: typeof rules }).rules = rules.filter((r) => !(r.matches ?? []).some((m) => (m.headers ?? []).some((h) => h.name === 'Cookie')));
+    assert.match(routesDifferFromPair(pair, [noCookie]) ?? '', /cookie canary=always: the Ingress pair sends tomcat-canary 100%, the HTTPRoutes tomcat-canary 20%, tomcat-stable 80%/);
   });
 });

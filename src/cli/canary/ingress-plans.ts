@@ -116,3 +116,26 @@ export function planPromote(pair: IngressCanaryPair, options: PromoteOptions = {
   }
   return steps;
 }
+
+/**
+ * `migrate --switch`, once the HTTPRoutes serve the pair's hosts and paths (the caller waited
+ * for the data plane to load them): the Ingresses hand those over. The main Ingress loses the
+ * migrated paths first, a change the data plane reports loading: its locations give way to the
+ * routes' in one graceful reload, and the canary, left without a main, is ignored. Then the main
+ * (unless it keeps other paths or a defaultBackend) and the canary are deleted, which changes
+ * nothing more in the data plane.
+ */
+export function planSwitchToGateway(pair: IngressCanaryPair, routeNames: string[]): CanaryStep[] {
+  const migrated = (host: string, path: string): boolean => pair.routes.some((r) => r.host === host && r.path === path);
+  const remaining = rewriteRules(pair.main, (host, path) => !migrated(host, path), (_h, _p, backend) => backend);
+  const mainKeeps = remaining.length > 0 || pair.main.spec?.defaultBackend !== undefined;
+  // An Ingress needs rules or a defaultBackend: its hosts stay, without paths, until it is deleted.
+  const rules = mainKeeps ? remaining : [...new Set(pair.routes.map((r) => r.host))].map((host) => (host ? { host } : {}));
+  const to = routeNames.map((n) => `httproute/${n}`).join(', ');
+  const steps: CanaryStep[] = [
+    { op: 'patch', kind: 'Ingress', name: name(pair.main), patch: { spec: { rules } }, why: `${pair.routes.map((r) => `${r.host || '*'}${r.path}`).join(', ')} handed to ${to}` },
+  ];
+  if (!mainKeeps) steps.push({ op: 'delete', kind: 'Ingress', name: name(pair.main), why: `${to} serves its hosts and paths` });
+  steps.push({ op: 'delete', kind: 'Ingress', name: name(pair.canary), why: `its requests are ${to}'s` });
+  return steps;
+}
