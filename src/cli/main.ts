@@ -8,6 +8,7 @@ import { runCheckConfig } from './check-config-command.js';
 import { runImages } from './images-command.js';
 import { runKubectl } from './kubectl-command.js';
 import { runServer } from './server-command.js';
+import { runUi } from './ui-command.js';
 import { runSecretsEncrypt } from './secrets-encrypt-command.js';
 import { runNetworkCleanup } from './service-networking.js';
 import { formatVersion, skiffVersion } from './version.js';
@@ -23,6 +24,7 @@ Usage:
   skiff kubectl ARGS...    run kubectl against this machine's cluster
   skiff canary CMD TARGET  status, set-weight, promote, abort or migrate an Ingress or HTTPRoute canary
   skiff demo [--clean]     put the seed's scenarios on the cluster (namespace seed)
+  skiff ui [--port N]      the seed's pictures of this cluster, drawn live, on 127.0.0.1
   skiff network-cleanup    remove the Service proxy's nftables table and Service route
   skiff version            print skiff's, Kubernetes' and Node's versions
   skiff help               this text
@@ -54,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
         return await runCanary(rest);
       case 'demo':
         return await runDemo(rest);
+      case 'ui':
+        return await runUi(rest);
       case 'kubectl':
         return await runKubectl(rest);
       case 'network-cleanup':
