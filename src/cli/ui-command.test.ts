@@ -39,7 +39,7 @@ test('skiff ui prints the URL, serves the cluster as the client sees it, and sto
   assert.deepEqual(opened, [url]);
   const login = await fetchPage(url);
   assert.equal(login.status, 303);
-  const cookie = `skiff_ui=${new URL(url).searchParams.get('token')}`;
+  const cookie = `skiff_ui_${new URL(url).port}=${new URL(url).searchParams.get('token')}`;
   const page = await waitFor('the pod in the menu', async () => {
     const p = await fetchPage(new URL('/', url).href, cookie);
     return p.body.includes('seed client') ? p : undefined;
