@@ -11,6 +11,9 @@
  * a RoleBinding to `edit` (bearer token from tokens.csv, no groups), so the RBAC authorizer runs on
  * every request; after a warm-up, admin and RBAC runs alternate (admin, rbac, admin, rbac; more
  * rounds with BENCH_RBAC_ROUNDS) and the ratio of their medians is printed.
+ * With BENCH_SERVER_CPU_PROF=DIR the server runs under `node --cpu-prof` and is restarted between
+ * steps 2 and 3, so DIR gets one profile per step (api-<store>-creates, api-<store>-watch), and
+ * the watchers' process one of its own (api-<store>-watchers); summarise with cpu-profile-top.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -54,8 +57,21 @@ function lines(child: ChildProcess, onLine: (l: string) => void): void {
   });
 }
 
-async function startServer(dataDir: string, port: number, endpoint: string): Promise<ChildProcess> {
-  const args = [skiff, 'server', '--disable-agent', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-port', String(port)];
+/** BENCH_SERVER_CPU_PROF: node flags that write a CPU profile named `name` into that folder. */
+function cpuProfileFlags(name: string): string[] {
+  const dir = process.env.BENCH_SERVER_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+}
+
+async function stopServer(server: ChildProcess): Promise<void> {
+  if (!server.pid || server.exitCode !== null) return;
+  const exited = new Promise((r) => server.once('exit', r));
+  process.kill(server.pid, 'SIGTERM');
+  await exited;
+}
+
+async function startServer(dataDir: string, port: number, endpoint: string, profileName: string): Promise<ChildProcess> {
+  const args = [...cpuProfileFlags(profileName), skiff, 'server', '--disable-agent', '--data-dir', dataDir, '--bind-address', '127.0.0.1', '--https-port', String(port)];
   if (endpoint) args.push('--datastore-endpoint', endpoint);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -191,15 +207,22 @@ async function benchBackend(name: string, raw: () => Promise<Store>, endpoint: s
     }
     const rawRate = (await measureRawCreates(store, { writers, total: creates, valueBytes, prefix: '/bench/raw/' })).perSecond;
     await store.close();
-    server = await startServer(dir, port, endpoint);
-    const client = new BenchClient(join(dir, 'kubeconfig.yaml'), writers);
+    server = await startServer(dir, port, endpoint, `api-${name}-creates`);
+    let client = new BenchClient(join(dir, 'kubeconfig.yaml'), writers);
     await client.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
     await client.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'watched' } });
     const apiRate = rbacToken ? await compareRBAC(client, dir, port, rbacToken) : await wrkCreates(dir, port, 'bench');
     console.log(
       `api/${name}: creates/s ${apiRate.toFixed(0)} vs raw store ${rawRate.toFixed(0)} -> ratio ${(apiRate / rawRate).toFixed(3)} (aim >= 0.5)`,
     );
-    watcherProc = spawn(process.execPath, [watcherScript, join(dir, 'kubeconfig.yaml'), 'watched', String(watchers), String(watchedCreates)], {
+    if (process.env.BENCH_SERVER_CPU_PROF) {
+      // One profile per step: the watch step's server starts afresh on the same data.
+      client.agent.destroy();
+      await stopServer(server);
+      server = await startServer(dir, port, endpoint, `api-${name}-watch`);
+      client = new BenchClient(join(dir, 'kubeconfig.yaml'), writers);
+    }
+    watcherProc = spawn(process.execPath, [...cpuProfileFlags(`api-${name}-watchers`), watcherScript, join(dir, 'kubeconfig.yaml'), 'watched', String(watchers), String(watchedCreates)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const result = new Promise<{ deliveries: number; p50: number; p99: number }>((resolve, reject) => {
@@ -210,17 +233,15 @@ async function benchBackend(name: string, raw: () => Promise<Store>, endpoint: s
       watcherProc!.on('exit', (code) => code && reject(new Error(`watchers exited ${code}`)));
     });
     const r = await result;
+    // The watchers exit by themselves once done (writing their profile, when asked for one).
+    if (watcherProc.exitCode === null) await new Promise((resolve) => watcherProc!.once('exit', resolve));
     console.log(
       `api/${name}: watch delivery with ${watchers} watchers, ${writers} writers at ${watchedRate} creates/s: p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms over ${r.deliveries} deliveries (aim p99 < 50 ms)`,
     );
     client.agent.destroy();
   } finally {
     if (watcherProc?.pid && watcherProc.exitCode === null) process.kill(watcherProc.pid, 'SIGKILL');
-    if (server?.pid && server.exitCode === null) {
-      const exited = new Promise((r) => server!.once('exit', r));
-      process.kill(server.pid, 'SIGTERM');
-      await exited;
-    }
+    if (server) await stopServer(server);
     await rm(dir, { recursive: true, force: true });
   }
 }

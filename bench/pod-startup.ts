@@ -23,7 +23,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { CriClient } from '../src/kubelet/cri/client.js';
 import { buildBusyboxImageTar } from '../src/kubelet/images/busybox.js';
 import { buildContainerConfig, podUidLabel } from '../src/kubelet/pod/container-config.js';
-import { parseResolvConf, podDnsConfig } from '../src/kubelet/pod/dns.js';
+import { parseResolvConf, podDnsConfig } from '../src/apimachinery/pod-dns.js';
 import { buildSandboxConfig } from '../src/kubelet/pod/sandbox-config.js';
 import { removeRuntimeState, unmountUnder } from '../test/harness/runtime-cleanup.js';
 import { testImages } from '../test/harness/images.js';

@@ -106,3 +106,8 @@ export function parseCIDR(cidr: string): IPv4Range {
   const base = prefix === 0 ? 0 : (addr & ~(size - 1)) >>> 0;
   return { base, prefix, size };
 }
+
+/** An IP in one spelling (IPv6 compressed, lower case), or undefined when not an IP. */
+export function canonicalIP(text: string): string | undefined {
+  return isIP(text) ? bytesToIp(ipToBytes(text)) : undefined;
+}

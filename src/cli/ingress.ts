@@ -14,6 +14,7 @@ import { installGatewayApi } from '../ingress/gateway-install.js';
 import { skiffGatewayController } from '../ingress/gateway-model.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { UsageError, type FlagSpec } from './flags.js';
+import type { Registry } from '../apimachinery/metrics.js';
 
 /** The Ingress flags of `skiff server`. */
 export const ingressFlags: FlagSpec[] = [
@@ -49,6 +50,8 @@ export interface IngressRun {
   addresses: string[];
   /** Default `/usr/sbin/nginx`. */
   nginxBinary?: string;
+  /** The server's registry: requests per Service port from nginx's access log are counted there. Default none (no access log). */
+  metrics?: Registry;
   signal: AbortSignal;
   log: (msg: string) => void;
 }
@@ -71,6 +74,7 @@ export async function runIngress(o: IngressRun): Promise<void> {
   }
   const controller = new IngressController({
     gatewayController,
+    metrics: o.metrics,
     client: o.client,
     dir,
     httpPort: o.config.httpPort,

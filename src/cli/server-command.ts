@@ -414,7 +414,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
           running.push(runServiceProxy({ client: client.as(kubeProxyUser), policyClient: client.as(k3sControllerUser), node, signal, log: logger?.child('proxy').info ?? log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
         }
         if (config.ingress) {
-          const ingressRun = { client, config: config.ingress, dataDir: config.dataDir, nodeName: agent.nodeName, addresses: [agent.nodeIP], signal, log: logger?.child('ingress').info ?? log };
+          const ingressRun = { client, config: config.ingress, dataDir: config.dataDir, nodeName: agent.nodeName, addresses: [agent.nodeIP], metrics, signal, log: logger?.child('ingress').info ?? log };
           running.push(runIngress(ingressRun).catch((err: unknown) => log(`ingress stopped: ${errorMessage(err)}`)));
         }
       } else if (!config.node.containerRuntimeEndpoint && !containerdAvailable()) {

@@ -94,13 +94,17 @@ export class HttpsClient implements Client {
   }
 
   private async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-    const res = await this.send(method, path, body, contentType);
+    return JSON.parse(await this.callText(method, path, body, contentType)) as T;
+  }
+
+  private async callText(method: string, path: string, body?: unknown, contentType?: string, signal?: AbortSignal): Promise<string> {
+    const res = await this.send(method, path, body, contentType, signal);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const code = res.statusCode ?? 0;
     if (code < 200 || code > 299) throw toStatusError(code, text);
-    return JSON.parse(text) as T;
+    return text;
   }
 
   get<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, name: string): Promise<T> {
@@ -113,13 +117,7 @@ export class HttpsClient implements Client {
    * throws StatusError with the server's code.
    */
   async getText(path: string, signal?: AbortSignal): Promise<string> {
-    const res = await this.send('GET', path, undefined, undefined, signal);
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const code = res.statusCode ?? 0;
-    if (code < 200 || code > 299) throw toStatusError(code, text);
-    return text;
+    return this.callText('GET', path, undefined, undefined, signal);
   }
 
   async list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, o: ListOptions = {}): Promise<ObjectList<T>> {

@@ -6,7 +6,8 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Answer, Question, SoaAnswer } from 'dns-packet';
 import type { EndpointPort } from 'kubernetes-types/discovery/v1.js';
-import { canonicalIP, ClusterDnsState, type EndpointSliceObject, type ServiceObject } from './cluster-state.js';
+import { dnsEndpoints, publishesNotReady, type DnsEndpoint } from '../apimachinery/service-endpoints.js';
+import { canonicalIP, ClusterDnsState, type ServiceObject } from './cluster-state.js';
 import { reverseNameToIP } from './reverse-name.js';
 
 /** The schema version of the specification implemented, served as `dns-version.<zone>` TXT. */
@@ -266,45 +267,11 @@ function matchesPort(p: EndpointPort, portName: string, proto: string): boolean 
   return p.name?.toLowerCase() === portName && (p.protocol ?? 'TCP').toLowerCase() === proto;
 }
 
-/** One ready address of a Service's endpoints, with its _hostname_ in the specification's sense. */
-interface ReadyEndpoint {
-  address: string;
-  /** The endpoint's `hostname`, else an identifier made of its address (`10-1-2-3`). */
-  hostname: string;
-  ports: EndpointPort[];
-}
-
-function tolerateUnready(svc: ServiceObject): boolean {
-  return svc.spec?.publishNotReadyAddresses === true || svc.metadata?.annotations?.['service.alpha.kubernetes.io/tolerate-unready-endpoints'] === 'true';
-}
-
 /** The _ready_ endpoint addresses of a Service, in slice order, each address once per hostname. */
-function readyEndpoints(ctx: Ctx, svc: ServiceObject): ReadyEndpoint[] {
+function readyEndpoints(ctx: Ctx, svc: ServiceObject): DnsEndpoint[] {
   const namespace = svc.metadata?.namespace ?? '';
   const slices = ctx.state.endpointSlicesOf(namespace, svc.metadata?.name ?? '');
-  return endpointsOfSlices(slices, tolerateUnready(svc));
-}
-
-function endpointsOfSlices(slices: EndpointSliceObject[], includeUnready: boolean): ReadyEndpoint[] {
-  const out: ReadyEndpoint[] = [];
-  const seen = new Set<string>();
-  for (const slice of slices) {
-    if (slice.addressType === 'FQDN') continue;
-    for (const endpoint of slice.endpoints ?? []) {
-      // An unset `ready` condition means ready (EndpointSlice API).
-      if (!includeUnready && endpoint.conditions?.ready === false) continue;
-      for (const raw of endpoint.addresses) {
-        const address = canonicalIP(raw);
-        if (!address) continue;
-        const hostname = endpoint.hostname?.toLowerCase() || address.replace(/[.:]/g, '-');
-        const key = `${hostname}|${address}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        out.push({ address, hostname, ports: slice.ports ?? [] });
-      }
-    }
-  }
-  return out;
+  return dnsEndpoints(slices, publishesNotReady(svc));
 }
 
 function podAnswer(ctx: Ctx, name: string, type: string, labels: string[]): ZoneResult {
@@ -334,7 +301,7 @@ function reverseAnswer(ctx: Ctx, name: string, ip: string, type: string): Cluste
     const namespace = slice.metadata?.namespace ?? '';
     const svc = serviceName ? ctx.state.service(namespace, serviceName) : undefined;
     if (!svc || svc.spec?.type === 'ExternalName') continue;
-    for (const e of endpointsOfSlices([slice], tolerateUnready(svc))) {
+    for (const e of dnsEndpoints([slice], publishesNotReady(svc))) {
       if (e.address === ip) targets.push(`${e.hostname}.${serviceName}.${namespace}.svc.${ctx.zone.domain}`);
     }
   }

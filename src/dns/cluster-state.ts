@@ -3,10 +3,9 @@
  * (an informer's store, or a plain {@link Indexer} for fixtures), with the indexes a query needs
  * so that no query lists a whole cache.
  */
-import { isIP } from 'node:net';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
-import { bytesToIp, ipToBytes } from '../apimachinery/net.js';
+import { canonicalIP } from '../apimachinery/net.js';
 import type { KubeObject } from '../apimachinery/object.js';
 import { resources } from '../client/client.js';
 import { Indexer, namespaceIndex, objectKey, type IndexFunc, type Informer, type InformerFactory } from '../client/informer.js';
@@ -26,10 +25,7 @@ const sliceByService = 'dns/service';
 /** Index of EndpointSlices by canonical endpoint address. */
 const sliceByAddress = 'dns/address';
 
-/** An IP in one spelling (IPv6 compressed, lower case), or undefined when not an IP. */
-export function canonicalIP(text: string): string | undefined {
-  return isIP(text) ? bytesToIp(ipToBytes(text)) : undefined;
-}
+export { canonicalIP };
 
 function clusterIPsOf(svc: ServiceObject): string[] {
   const ips = svc.spec?.clusterIPs?.length ? svc.spec.clusterIPs : svc.spec?.clusterIP ? [svc.spec.clusterIP] : [];

@@ -16,6 +16,10 @@ import { buildGatewayDataPlane, mergeDataPlanes, skiffGatewayController, type Ga
 import { gatewayGroup, type Gateway, type GatewayClass, type HTTPRoute, type ReferenceGrant } from './gateway-types.js';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type { ResourceRef } from '../client/client.js';
+import type { Registry } from '../apimachinery/metrics.js';
+import { AccessLogReceiver } from './access-log-receiver.js';
+import { UpstreamTraffic, type UpstreamBackend } from './upstream-traffic.js';
+import { ingressFingerprint, loadedAnnotation } from './loaded-annotation.js';
 
 /** The Gateway API resources the controller watches (gateway.networking.k8s.io/v1). */
 export const gatewayResources = {
@@ -38,8 +42,10 @@ interface GatewayInformers {
 export interface NginxControl {
   /** undefined when the file is a valid configuration, else nginx's message. */
   test(configFile: string): Promise<string | undefined>;
-  /** Loads the configuration file again, gracefully. */
-  reload(): void;
+  /** Loads the configuration file again, gracefully; true once every worker accepting connections runs it. */
+  reload(): Promise<boolean>;
+  /** True once nginx runs (with the configuration file as it was when it started). */
+  serving(): Promise<boolean>;
 }
 
 /** Options of {@link IngressController}. */
@@ -61,6 +67,12 @@ export interface IngressControllerOptions {
   gatewayController?: string;
   /** Default: the system clock. */
   clock?: Clock;
+  /**
+   * Where the requests nginx proxied to each Service port are counted, from its access log (a
+   * UDP socket on 127.0.0.1): the server's registry, which the API server serves at /metrics.
+   * Default none: nginx keeps no access log.
+   */
+  metrics?: Registry;
   /** Told about sync failures and informer errors. */
   onError: (err: unknown) => void;
   /** Told what happened (reloads, rejected configurations). */
@@ -75,7 +87,10 @@ const rebuildKey = 'nginx';
  * plane model, renders the nginx configuration, writes it beside the running one, checks it with
  * `nginx -t` and only then moves it in place and reloads. A version of an Ingress whose
  * configuration nginx rejects is replaced by the last version that loaded (or left out), with a
- * Warning event naming it; the previous configuration keeps serving meanwhile.
+ * Warning event naming it; the previous configuration keeps serving meanwhile. Once nginx's
+ * workers run the new configuration, each served Ingress gets the {@link loadedAnnotation} of
+ * the version loaded and the Gateway API objects their status (conditions' observedGeneration):
+ * what clients such as `skiff canary` wait on.
  */
 export class IngressController {
   private readonly ingresses: Informer<Ingress & KubeObject>;
@@ -87,6 +102,8 @@ export class IngressController {
   private readonly configFile: string;
   private readonly certDir: string;
   private loaded: string | undefined;
+  /** Whether nginx is known to run the configuration `loaded` (not yet when it was only written before nginx started). */
+  private confirmed = false;
   /** Ingress versions (`ns/name@resourceVersion`) and Secret versions (`secret:ns/name@resourceVersion`) nginx rejected. */
   private readonly rejected = new Set<string>();
   /** The last loaded version of each Ingress. */
@@ -96,6 +113,10 @@ export class IngressController {
   private reported = new Set<string>();
   private readonly gw: GatewayInformers | undefined;
   private readonly clock: Clock;
+  private readonly accessLog: { traffic: UpstreamTraffic; receiver: AccessLogReceiver } | undefined;
+  private accessLogPort: number | undefined;
+  /** Service ports by `clusterIP|port`, rebuilt after a Service changed. */
+  private backendsByAddress: Map<string, UpstreamBackend> | undefined;
 
   constructor(private readonly options: IngressControllerOptions) {
     const clock = options.clock ?? systemClock;
@@ -119,11 +140,39 @@ export class IngressController {
     this.queue = new WorkQueue<string>({ name: 'ingress', clock });
     this.configFile = options.configFile ?? join(options.dir, 'nginx.conf');
     this.certDir = join(options.dir, 'certs');
+    if (options.metrics) {
+      const traffic = new UpstreamTraffic({ registry: options.metrics, clock });
+      this.accessLog = { traffic, receiver: new AccessLogReceiver({ traffic, resolve: (address, port) => this.backendAt(address, port), onError: options.onError }) };
+    }
+  }
+
+  /** The Service port whose ClusterIP and port these are. */
+  private backendAt(address: string, port: number): UpstreamBackend | undefined {
+    if (!this.backendsByAddress) {
+      const index = new Map<string, UpstreamBackend>();
+      for (const svc of this.services.list()) {
+        const namespace = svc.metadata?.namespace ?? '';
+        const service = svc.metadata?.name ?? '';
+        const ips = svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : []);
+        for (const ip of ips) {
+          if (ip === 'None') continue;
+          for (const p of svc.spec?.ports ?? []) index.set(`${ip.toLowerCase()}|${p.port}`, { namespace, service, port: String(p.port) });
+        }
+      }
+      this.backendsByAddress = index;
+    }
+    return this.backendsByAddress.get(`${address}|${port}`);
   }
 
   /** The settings the configuration is rendered with. */
   get nginxSettings(): NginxSettings {
-    return { httpPort: this.options.httpPort, httpsPort: this.options.httpsPort, pidFile: join(this.options.dir, 'nginx.pid'), tempDir: join(this.options.dir, 'tmp') };
+    return {
+      httpPort: this.options.httpPort,
+      httpsPort: this.options.httpsPort,
+      pidFile: join(this.options.dir, 'nginx.pid'),
+      tempDir: join(this.options.dir, 'tmp'),
+      ...(this.accessLogPort !== undefined ? { accessLogPort: this.accessLogPort } : {}),
+    };
   }
 
   /** Writes the configuration nginx starts with: the current state once the caches are synced. */
@@ -133,12 +182,21 @@ export class IngressController {
     await mkdir(this.certDir, { recursive: true, mode: 0o700 });
     for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) await mkdir(join(this.options.dir, 'tmp', d), { recursive: true, mode: 0o700 });
     if (this.options.createIngressClass !== false) await this.ensureIngressClass();
+    if (this.accessLog) {
+      this.accessLogPort = await this.accessLog.receiver.start(signal);
+      signal.addEventListener('abort', () => this.accessLog?.traffic.close(), { once: true });
+    }
     const enqueue = (): void => this.queue.add(rebuildKey);
+    const onService = (): void => {
+      this.backendsByAddress = undefined;
+      enqueue();
+    };
     const onSecret = (s: Secret): void => {
       if (s.type === 'kubernetes.io/tls') enqueue();
     };
     const gw = this.gw ? ([this.gw.classes, this.gw.gateways, this.gw.routes, this.gw.grants, this.gw.namespaces] as unknown as Informer<KubeObject>[]) : [];
-    for (const inf of [this.ingresses, this.classes, this.services, this.slices, ...gw] as Informer<KubeObject>[]) inf.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
+    this.services.addEventHandler({ onAdd: onService, onUpdate: onService, onDelete: onService });
+    for (const inf of [this.ingresses, this.classes, this.slices, ...gw] as Informer<KubeObject>[]) inf.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
     this.secrets.addEventHandler({ onAdd: onSecret, onUpdate: (_, s) => onSecret(s), onDelete: onSecret });
     const all = [this.ingresses, this.classes, this.services, this.slices, this.secrets, ...gw] as unknown as Informer<KubeObject>[];
     this.running = all.map((i) => i.start(signal));
@@ -235,7 +293,11 @@ export class IngressController {
           continue;
         }
         await rename(candidate, this.configFile);
-        if (reload) this.options.nginx.reload();
+        if (reload) {
+          this.confirmed = false;
+          if (!(await this.options.nginx.reload())) throw new Error('nginx did not take the new configuration in time (its previous workers keep serving); trying again');
+          this.confirmed = true;
+        }
         this.loaded = rendered.text;
         this.options.log(`nginx configuration ${reload ? 'reloaded' : 'written'}: ${built.served.length} Ingresses`);
         await this.removeUnusedCertificates(new Set(built.certificates.map((c) => c.file)));
@@ -245,7 +307,14 @@ export class IngressController {
         if (secret.type === 'kubernetes.io/tls' && !this.rejected.has(`secret:${objectKey(secret)}@${secret.metadata?.resourceVersion}`)) this.lastGoodSecrets.set(objectKey(secret), secret);
       }
       this.report(built.problems);
+      // Before nginx runs (the first configuration, written for it to start with), nothing is loaded yet.
+      if (!reload) return;
+      if (!this.confirmed) {
+        if (!(await this.options.nginx.serving())) throw new Error('nginx is not running yet; its status waits');
+        this.confirmed = true;
+      }
       await this.writeStatus(built.served);
+      await this.markLoaded(ingresses, built.served);
       if (gateway) await this.writeGatewayStatus(gateway);
       return;
     }
@@ -309,6 +378,23 @@ export class IngressController {
       this.options.log(`Ingress ${p.ingress}: ${p.message}`);
     }
     this.reported = now;
+  }
+
+  /** Writes on each served Ingress the fingerprint of the version nginx now runs (`loaded`: the versions the configuration was made from). */
+  private async markLoaded(loaded: (Ingress & KubeObject)[], served: string[]): Promise<void> {
+    const isServed = new Set(served);
+    for (const version of loaded) {
+      const key = objectKey(version);
+      const current = isServed.has(key) ? this.ingresses.store.getByKey(key) : undefined;
+      const fingerprint = ingressFingerprint(version);
+      if (!current || current.metadata?.annotations?.[loadedAnnotation] === fingerprint) continue;
+      try {
+        await this.options.client.patch(resources.ingresses, current.metadata?.namespace ?? '', current.metadata?.name ?? '', 'merge', { metadata: { annotations: { [loadedAnnotation]: fingerprint } } }, { fieldManager: 'skiff-ingress-controller' });
+      } catch (err) {
+        // Deleted meanwhile: nothing to mark.
+        if (!isStatusError(err, 404)) this.options.onError(new Error(`marking Ingress ${key} loaded: ${errorMessage(err)}`));
+      }
+    }
   }
 
   private async writeStatus(served: string[]): Promise<void> {

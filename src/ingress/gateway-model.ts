@@ -1,9 +1,12 @@
 import type { Namespace, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Condition as MetaCondition } from 'kubernetes-types/meta/v1.js';
+import { intersectHostnames, routePathMatch } from '../apimachinery/ingress-rules.js';
 import { labelSelectorFromObject, matchesLabels } from '../apimachinery/selectors/labels.js';
 import { gatewayGroup, type Gateway, type GatewayClass, type HTTPBackendRef, type HTTPRoute, type Listener, type ListenerStatus, type ParentReference, type ReferenceGrant, type RouteParentStatus } from './gateway-types.js';
 import type { BackendTarget, Condition, DataPlane, Location, RouteRule, VirtualHost, WeightedBackend } from './model.js';
+
+export { intersectHostnames } from '../apimachinery/ingress-rules.js';
 
 /** The controllerName of the GatewayClass `skiff`, whose Gateways this data plane serves. */
 export const skiffGatewayController = 'skiff.dev/gateway-controller';
@@ -55,31 +58,6 @@ function condition(previous: MetaCondition[] | undefined, obj: Meta, now: string
   const status = ok ? 'True' : 'False';
   const before = previous?.find((c) => c.type === type);
   return { type, status, reason, message, observedGeneration: obj.metadata?.generation ?? 0, lastTransitionTime: before?.status === status ? before.lastTransitionTime : now };
-}
-
-/** Whether `host` (a request hostname or wildcard) is matched by the wildcard or exact `pattern`. */
-function hostMatches(pattern: string, host: string): boolean {
-  if (!pattern.startsWith('*.')) return pattern === host;
-  const suffix = pattern.slice(1);
-  return host.endsWith(suffix) && host.length > suffix.length;
-}
-
-/**
- * The hostnames a route serves on a listener (Gateway API's intersection): the listener's when
- * the route has none, the route's when the listener has none, else those matched by the other
- * side ('' is every hostname).
- */
-export function intersectHostnames(listenerHostname: string | undefined, routeHostnames: string[] | undefined): string[] {
-  const l = listenerHostname ?? '';
-  const r = routeHostnames ?? [];
-  if (r.length === 0) return [l];
-  if (l === '') return [...new Set(r)];
-  const out = new Set<string>();
-  for (const h of r) {
-    if (hostMatches(l, h)) out.add(h);
-    else if (hostMatches(h, l)) out.add(l);
-  }
-  return [...out];
 }
 
 /** One match of a route rule, placed on a location, before the rules of a location are ordered. */
@@ -240,8 +218,7 @@ export function buildGatewayDataPlane(state: GatewayState, options: GatewayTrans
       rules.forEach(({ rule, backends }, ruleIndex) => {
         const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
         matches.forEach((m, matchIndex) => {
-          const match = m.path?.type === 'Exact' ? 'exact' : 'prefix';
-          const path = m.path?.value ?? '/';
+          const { match, path } = routePathMatch(m.path);
           const key = `${host} ${match} ${path}`;
           let loc = locations.get(key);
           if (!loc) locations.set(key, (loc = { host, match, path, entries: [] }));

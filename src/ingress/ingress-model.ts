@@ -2,13 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { HTTPIngressPath, Ingress, IngressBackend, IngressClass } from 'kubernetes-types/networking/v1.js';
+import { ingressCanarySettings, ingressNginxController, ingressPathMatch, nginxAnnotationPrefix, servesIngress, type IngressCanarySettings } from '../apimachinery/ingress-rules.js';
 import type { BackendTarget, Condition, DataPlane, Location, RouteRule, VirtualHost } from './model.js';
 
-/** The controller name of the IngressClass this data plane serves (ingress-nginx's, so Ingresses written for it work unchanged). */
-export const ingressNginxController = 'k8s.io/ingress-nginx';
-/** The annotation marking an IngressClass as the default one. */
-export const defaultClassAnnotation = 'ingressclass.kubernetes.io/is-default-class';
-const annotationPrefix = 'nginx.ingress.kubernetes.io/';
+export { defaultClassAnnotation, ingressNginxController, servesIngress } from '../apimachinery/ingress-rules.js';
+const annotationPrefix = nginxAnnotationPrefix;
 
 /** What the Ingress translation reads: the informers' caches. */
 export interface IngressState {
@@ -55,65 +53,13 @@ export interface IngressDataPlane {
 
 const keyOf = (o: { metadata?: { namespace?: string; name?: string } }): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
-/** Whether this controller serves `ing`: its class (by name, by the legacy annotation, or the default class) is ours. */
-export function servesIngress(ing: Ingress, classes: IngressClass[], controllerName = ingressNginxController): boolean {
-  const ours = classes.filter((c) => c.spec?.controller === controllerName);
-  const className = ing.spec?.ingressClassName ?? ing.metadata?.annotations?.['kubernetes.io/ingress.class'];
-  if (className !== undefined && className !== '') return ours.some((c) => c.metadata?.name === className);
-  return ours.some((c) => c.metadata?.annotations?.[defaultClassAnnotation] === 'true');
-}
-
-/** The canary settings of an Ingress's annotations (ingress-nginx's meaning). */
-interface CanarySettings {
-  header?: string;
-  headerValue?: string;
-  headerPattern?: string;
-  cookie?: string;
-  weight: number;
-  weightTotal: number;
-}
-
-function canarySettings(ing: Ingress): { canary?: CanarySettings; problems: string[] } {
-  const a = ing.metadata?.annotations ?? {};
-  if (a[`${annotationPrefix}canary`] !== 'true') return { problems: [] };
-  const problems: string[] = [];
-  const num = (name: string, fallback: number): number => {
-    const text = a[`${annotationPrefix}${name}`];
-    if (text === undefined) return fallback;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 0) {
-      problems.push(`${annotationPrefix}${name}: not a whole number: ${JSON.stringify(text)}`);
-      return fallback;
-    }
-    return n;
-  };
-  const header = a[`${annotationPrefix}canary-by-header`];
-  const cookie = a[`${annotationPrefix}canary-by-cookie`];
-  const canary: CanarySettings = {
-    weightTotal: Math.max(1, num('canary-weight-total', 100)),
-    weight: num('canary-weight', 0),
-    headerValue: a[`${annotationPrefix}canary-by-header-value`] || undefined,
-    headerPattern: a[`${annotationPrefix}canary-by-header-pattern`] || undefined,
-  };
-  if (header) {
-    if (/^[A-Za-z0-9-]+$/.test(header)) canary.header = header;
-    else problems.push(`${annotationPrefix}canary-by-header: not a header name: ${JSON.stringify(header)}`);
-  }
-  if (cookie) {
-    if (/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookie)) canary.cookie = cookie;
-    else problems.push(`${annotationPrefix}canary-by-cookie: not a cookie name: ${JSON.stringify(cookie)}`);
-  }
-  canary.weight = Math.min(canary.weight, canary.weightTotal);
-  return { canary, problems };
-}
-
 /** A main route: an Ingress's path on a host, before canaries join it. */
 interface Route {
   host: string;
   location: Location;
   main: BackendTarget;
   created: string;
-  canary?: { settings: CanarySettings; target: BackendTarget; source: string };
+  canary?: { settings: IngressCanarySettings; target: BackendTarget; source: string };
 }
 
 /**
@@ -147,7 +93,7 @@ export function buildIngressDataPlane(state: IngressState, options: IngressTrans
 
   const ordered = [...served].sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') || keyOf(a).localeCompare(keyOf(b)));
   const routes = new Map<string, Route>();
-  const canaries: { ing: Ingress; settings: CanarySettings }[] = [];
+  const canaries: { ing: Ingress; settings: IngressCanarySettings }[] = [];
   const tls = new Map<string, { secret: string; source: string }>();
 
   const pathsOf = (ing: Ingress): { host: string; path: HTTPIngressPath }[] =>
@@ -156,18 +102,15 @@ export function buildIngressDataPlane(state: IngressState, options: IngressTrans
   for (const ing of ordered) {
     const key = keyOf(ing);
     const namespace = ing.metadata?.namespace ?? '';
-    const { canary, problems: annotationProblems } = canarySettings(ing);
+    const { canary, problems: annotationProblems } = ingressCanarySettings(ing);
     for (const message of annotationProblems) problems.push({ ingress: key, reason: 'InvalidAnnotation', message });
     if (canary) {
       canaries.push({ ing, settings: canary });
       continue;
     }
-    const a = ing.metadata?.annotations ?? {};
-    const rewriteTarget = a[`${annotationPrefix}rewrite-target`] || undefined;
-    const useRegex = a[`${annotationPrefix}use-regex`] === 'true' || rewriteTarget !== undefined;
+    const rewriteTarget = ing.metadata?.annotations?.[`${annotationPrefix}rewrite-target`] || undefined;
     for (const { host, path } of pathsOf(ing)) {
-      const match = path.pathType === 'Exact' ? 'exact' : path.pathType === 'Prefix' || !useRegex ? 'prefix' : 'regex';
-      const p = path.path || '/';
+      const { match, path: p } = ingressPathMatch(ing, path);
       const routeKey = `${host} ${match} ${p}`;
       if (routes.has(routeKey)) {
         problems.push({ ingress: key, reason: 'DuplicatePath', message: `host ${JSON.stringify(host)} path ${p} is already served by ${routes.get(routeKey)?.location.source}` });

@@ -124,6 +124,14 @@ test('weights become exact percentages, the last taking the rest', () => {
   assert.match(render(seedCanary).rendered.text, /80\.00% u_default_v1_80;\n\s+\* u_default_v2_80;/);
 });
 
+test('with an access-log port, requests that reach an upstream are logged to it over syslog in the compact format', () => {
+  const text = render(seedCanary, undefined, { ...settings, accessLogPort: 5140 }).rendered.text;
+  assert.match(text, /^    log_format skiff_upstream "skiff1 \$status \$upstream_addr";$/m);
+  assert.match(text, /^    access_log syslog:server=127\.0\.0\.1:5140,nohostname,tag=skiff skiff_upstream if=\$upstream_addr;$/m);
+  assert.doesNotMatch(text, /access_log off/);
+  assert.match(render(seedCanary).rendered.text, /^    access_log off;$/m);
+});
+
 const nginxBinary = '/usr/sbin/nginx';
 
 test('nginx -t accepts every golden configuration (with real certificates and directories)', { skip: !existsSync(nginxBinary) || !existsSync('/usr/bin/openssl') }, () => {
@@ -134,8 +142,8 @@ test('nginx -t accepts every golden configuration (with real certificates and di
     const local = { ...settings, httpPort: 18080, httpsPort: 18443, pidFile: join(dir, 'nginx.pid'), tempDir: join(dir, 'tmp') };
     mkdirSync(join(dir, 'certs'));
     for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, 'tmp', d), { recursive: true });
-    for (const s of [seedCanary, { ...routing, secrets: [real] }, headerVariants, state({})]) {
-      const { built, rendered } = render(s, join(dir, 'certs'), local);
+    for (const [s, accessLogPort] of [[seedCanary, undefined], [{ ...routing, secrets: [real] }, undefined], [headerVariants, undefined], [state({}), undefined], [seedCanary, 5140]] as [IngressState, number | undefined][]) {
+      const { built, rendered } = render(s, join(dir, 'certs'), { ...local, ...(accessLogPort ? { accessLogPort } : {}) });
       for (const c of built.certificates) writeFileSync(c.file, c.pem, { mode: 0o600 });
       writeFileSync(join(dir, 'nginx.conf'), rendered.text);
       execFileSync(nginxBinary, ['-p', dir, '-e', 'stderr', '-c', join(dir, 'nginx.conf'), '-t', '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,3 +1,5 @@
+import { locationOrder } from '../apimachinery/ingress-rules.js';
+import { accessLogFormat } from './access-log.js';
 import type { BackendTarget, Condition, DataPlane, Location, RouteRule, VirtualHost, WeightedBackend } from './model.js';
 
 /** Where nginx keeps its files and which ports it listens on. */
@@ -15,6 +17,8 @@ export interface NginxSettings {
    * balancing, traffic to a terminating pod), and bench/ingress measured stalls with it.
    */
   upstreamKeepalive?: number;
+  /** The UDP port on 127.0.0.1 the access log of proxied requests goes to (syslog, {@link accessLogFormat}). Default none: no access log. */
+  accessLogPort?: number;
 }
 
 /** The configuration text, and for each line the object it comes from ('' for shared lines). */
@@ -199,7 +203,13 @@ export function renderNginxConfig(plane: DataPlane, settings: NginxSettings): Re
   out.add('    worker_connections 16384;');
   out.add('}');
   out.add('http {');
-  http.add('    access_log off;');
+  if (settings.accessLogPort === undefined) {
+    http.add('    access_log off;');
+  } else {
+    // One datagram per request that reached an upstream ($upstream_addr is empty for `return`).
+    http.add(`    log_format skiff_upstream ${quote(accessLogFormat)};`);
+    http.add(`    access_log syslog:server=127.0.0.1:${settings.accessLogPort},nohostname,tag=skiff skiff_upstream if=$upstream_addr;`);
+  }
   for (const dir of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) http.add(`    ${dir}_temp_path ${quote(`${settings.tempDir}/${dir}`)};`);
   http.add('    server_tokens off;');
   http.add('    server_names_hash_bucket_size 128;');
@@ -227,5 +237,5 @@ export function renderNginxConfig(plane: DataPlane, settings: NginxSettings): Re
 
 /** nginx tries regex locations in order: the longest paths first, then by text, for a stable file. */
 function orderLocations(locations: Location[]): Location[] {
-  return [...locations].sort((a, b) => b.path.length - a.path.length || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.match.localeCompare(b.match));
+  return [...locations].sort(locationOrder);
 }

@@ -1,4 +1,4 @@
-import type { Event, Node, PersistentVolumeClaim, Pod, Service } from 'kubernetes-types/core/v1.js';
+import type { Event, Namespace, Node, PersistentVolumeClaim, Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
@@ -50,6 +50,8 @@ export interface ContainerLogTail {
  * and the data plane's counts. Plain data, so every view is a pure function of it.
  */
 export interface ClusterSnapshot {
+  /** Namespaces with their labels (NetworkPolicy namespaceSelectors match them). */
+  namespaces: Namespace[];
   nodes: Node[];
   pods: Pod[];
   services: Service[];
@@ -85,7 +87,7 @@ export interface ClusterSnapshot {
 
 /** The object-list fields of a {@link ClusterSnapshot}. */
 export const snapshotKinds = [
-  'nodes', 'pods', 'services', 'endpointSlices', 'deployments', 'replicaSets', 'statefulSets',
+  'namespaces', 'nodes', 'pods', 'services', 'endpointSlices', 'deployments', 'replicaSets', 'statefulSets',
   'daemonSets', 'jobs', 'cronJobs', 'persistentVolumeClaims', 'ingresses', 'ingressClasses',
   'networkPolicies', 'gateways', 'httpRoutes', 'events',
 ] as const;
@@ -96,7 +98,7 @@ export type SnapshotKind = (typeof snapshotKinds)[number];
 /** A snapshot with nothing in it, to build fixtures from: `{ ...emptySnapshot(), pods: [...] }`. */
 export function emptySnapshot(now = 0): ClusterSnapshot {
   return {
-    nodes: [], pods: [], services: [], endpointSlices: [], deployments: [], replicaSets: [],
+    namespaces: [], nodes: [], pods: [], services: [], endpointSlices: [], deployments: [], replicaSets: [],
     statefulSets: [], daemonSets: [], jobs: [], cronJobs: [], persistentVolumeClaims: [],
     ingresses: [], ingressClasses: [], networkPolicies: [], gateways: [], httpRoutes: [],
     events: [], forbidden: [], changes: [], traffic: [], containerLogs: [], now,
@@ -105,6 +107,7 @@ export function emptySnapshot(now = 0): ClusterSnapshot {
 
 /** The API resource each {@link SnapshotKind} is listed and watched from. */
 export const snapshotResources: Record<SnapshotKind, ResourceRef> = {
+  namespaces: resources.namespaces,
   nodes: resources.nodes,
   pods: resources.pods,
   services: resources.services,

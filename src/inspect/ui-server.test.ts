@@ -164,7 +164,7 @@ describe('UiServer', () => {
     assert.match(page.body, /<div id="picture" tabindex="0" role="region" aria-labelledby="view-heading"><svg xmlns/);
     assert.match(page.body, /<p id="description">Pod seed\/tomcat-stable-6d8f7c9b54-abcde: IP 10\.42\.0\.11/);
     assert.match(page.body, /<a href="\/view\/workload\?namespace=seed&amp;kind=Deployment&amp;name=tomcat-stable">Workload: seed Deployment tomcat-stable<\/a>/);
-    assert.doesNotMatch(page.body, /\/view\/service/, 'no Service view registered here: no link to it');
+    assert.match(page.body, /<a href="\/view\/service\?namespace=seed&amp;name=cluster-service-02">Service: seed cluster-service-02<\/a>/);
     assert.match(page.body, /data-events="\/events\/pod\?namespace=seed&amp;name=tomcat-stable-6d8f7c9b54-abcde"/);
     const missing = await get('/view/pod?namespace=seed&name=nope');
     assert.equal(missing.status, 404);

@@ -24,7 +24,7 @@ import { importImageTars, importImagesDir } from './images/import.js';
 import { ImageManager } from './image-manager.js';
 import { defaultNodeIP, readMachineInfo, type MachineInfo } from './machine-info.js';
 import { NodeRegistration, type NodeDescription } from './node-registration.js';
-import { parseResolvConf, type ResolvConf } from './pod/dns.js';
+import { parseResolvConf, type ResolvConf } from '../apimachinery/pod-dns.js';
 import { PodWorker } from './pod-worker.js';
 import { PodRoutes } from './network/pod-routes.js';
 import { ProbeManager } from './prober/probe-worker.js';

@@ -21,7 +21,7 @@ import type { ContainerStatus, PodSandboxConfig } from './cri/types.js';
 import { ImageNotReadyError, type ImageManager } from './image-manager.js';
 import { attemptsOf, containerNameOf, criTime, readRuntimePod, restartCountOf, runtimeAnnotations, type RuntimeContainer, type RuntimePod } from './runtime-pod.js';
 import { buildSandboxConfig } from './pod/sandbox-config.js';
-import { podDnsConfig, type ResolvConf } from './pod/dns.js';
+import { podDnsConfig, type ResolvConf } from '../apimachinery/pod-dns.js';
 import { renderEtcHosts } from './pod/hosts.js';
 import { ContainerConfigError, resolveContainerEnv } from './pod/env.js';
 import { serviceEnvironment } from './pod/service-env.js';

@@ -20,7 +20,8 @@
  *   local endpoints so a pod reaching itself through its Service is masqueraded.
  */
 import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
-import type { Endpoint, EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import { endpointState } from '../apimachinery/service-endpoints.js';
 import { isIPv4 } from 'node:net';
 import type { NftChain, NftMap, Ruleset } from './ruleset.js';
 import { RulesetBuilder, type Contribution } from './ruleset-builder.js';
@@ -118,15 +119,6 @@ function backendsOf(slices: EndpointSlice[], port: ServicePort, protocol: string
   }
   const sorted = (m: Map<string, Backend>): Backend[] => (m.size < 2 ? [...m.values()] : [...m.values()].sort(compareBackends));
   return { ready: sorted(ready), terminating: sorted(terminating) };
-}
-
-/** Upstream's reading of the conditions: nil ready is ready, nil serving follows ready. */
-function endpointState(endpoint: Endpoint): 'ready' | 'serving-terminating' | 'not-ready' {
-  const conditions = endpoint.conditions ?? {};
-  const ready = conditions.ready ?? true;
-  if (ready && !conditions.terminating) return 'ready';
-  const serving = conditions.serving ?? ready;
-  return serving && conditions.terminating ? 'serving-terminating' : 'not-ready';
 }
 
 function compareBackends(a: Backend, b: Backend): number {

@@ -1,5 +1,6 @@
 /**
- * NetworkPolicy enforcement as data: a pure function from NetworkPolicies, Pods, Namespaces and
+ * NetworkPolicy enforcement as data (the rules themselves in apimachinery/network-policy-rules.ts):
+ * a pure function from NetworkPolicies, Pods, Namespaces and
  * facts about this node to the sets and chains it adds to the Service proxy's table (one
  * {@link Contribution}), with upstream's semantics for the pods on this node:
  *
@@ -26,10 +27,8 @@
 import { createHash } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import type { Namespace, Pod } from 'kubernetes-types/core/v1.js';
-import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from 'kubernetes-types/networking/v1.js';
-import { SelectorError } from '../apimachinery/selectors/errors.js';
-import { labelSelectorFromObject, matchesLabels } from '../apimachinery/selectors/labels.js';
+import { namespaceLabelsOf, peerSelectsPod, policyPodAddress, policyTypesOf, selectorMatcher } from '../apimachinery/network-policy-rules.js';
 import type { NodeFacts } from './desired-ruleset.js';
 import type { Contribution, ContributedElement } from './ruleset-builder.js';
 import type { NftChain, NftMap, Ruleset } from './ruleset.js';
@@ -77,19 +76,10 @@ export function policyId(policy: NetworkPolicy): string {
   return `np-${createHash('sha256').update(policyKey(policy)).digest('hex').slice(0, 12)}`;
 }
 
-/** The pod's IPv4 address, when it has one and policies apply to it (not host network, not finished). */
-function podAddress(pod: Pod): string | undefined {
-  if (pod.spec?.hostNetwork) return undefined;
-  const phase = pod.status?.phase;
-  if (phase === 'Succeeded' || phase === 'Failed') return undefined;
-  const candidates = [...(pod.status?.podIPs ?? []).map((p) => p.ip), pod.status?.podIP];
-  return candidates.find((ip): ip is string => ip !== undefined && isIPv4(ip));
-}
-
 function policyPods(pods: Pod[], nodeName: string): PolicyPod[] {
   const out: PolicyPod[] = [];
   for (const pod of pods) {
-    const ip = podAddress(pod);
+    const ip = policyPodAddress(pod);
     if (!ip) continue;
     const namedPorts = new Map<string, string[]>();
     for (const container of pod.spec?.containers ?? []) {
@@ -104,38 +94,9 @@ function policyPods(pods: Pod[], nodeName: string): PolicyPod[] {
   return out;
 }
 
-/** A selector's matcher; a selector that cannot be parsed (never valid in the API) matches nothing. */
-function matcher(selector: LabelSelector | undefined): (labels: Record<string, string>) => boolean {
-  try {
-    const expr = labelSelectorFromObject(selector);
-    return (labels) => matchesLabels(expr, labels);
-  } catch (error) {
-    // Validation keeps invalid selectors out of the API; one that slips through selects nothing.
-    if (error instanceof SelectorError) return () => false;
-    throw error;
-  }
-}
-
-/** The policyTypes, or upstream's defaulting of them when absent. */
-function policyTypesOf(policy: NetworkPolicy): { ingress: boolean; egress: boolean } {
-  const types = policy.spec?.policyTypes;
-  if (types && types.length > 0) return { ingress: types.includes('Ingress'), egress: types.includes('Egress') };
-  return { ingress: true, egress: (policy.spec?.egress ?? []).length > 0 };
-}
-
 /** The pods a selector peer matches: podSelector in the policy's namespace, namespaceSelector, or both (AND). */
 function peerPods(peer: NetworkPolicyPeer, policyNamespace: string, pods: PolicyPod[], namespaceLabels: Map<string, Record<string, string>>): PolicyPod[] {
-  const podMatches = peer.podSelector ? matcher(peer.podSelector) : () => true;
-  const namespaceMatches = peer.namespaceSelector ? matcher(peer.namespaceSelector) : undefined;
-  return pods.filter((pod) => {
-    if (namespaceMatches) {
-      const labels = namespaceLabels.get(pod.namespace) ?? { 'kubernetes.io/metadata.name': pod.namespace };
-      if (!namespaceMatches(labels)) return false;
-    } else if (pod.namespace !== policyNamespace) {
-      return false;
-    }
-    return podMatches(pod.labels);
-  });
+  return pods.filter((pod) => peerSelectsPod(peer, policyNamespace, pod, namespaceLabels));
 }
 
 /** nft text of an anonymous set or a single value. */
@@ -197,11 +158,7 @@ class ContributionWriter {
 export function policyContribution(input: PolicyInput): Contribution {
   const out = new ContributionWriter();
   const pods = policyPods(input.pods, input.node.nodeName);
-  const namespaceLabels = new Map<string, Record<string, string>>();
-  for (const ns of input.namespaces) {
-    const name = ns.metadata?.name ?? '';
-    namespaceLabels.set(name, { 'kubernetes.io/metadata.name': name, ...(ns.metadata?.labels ?? {}) });
-  }
+  const namespaceLabels = namespaceLabelsOf(input.namespaces);
   out.declare(ingressIsolatedSet, addressSet);
   out.declare(egressIsolatedSet, addressSet);
   const chains: Record<Direction, string[]> = { in: [], eg: [] };
@@ -209,7 +166,7 @@ export function policyContribution(input: PolicyInput): Contribution {
   for (const policy of policies) {
     const id = policyId(policy);
     const namespace = policy.metadata?.namespace ?? '';
-    const selects = matcher(policy.spec?.podSelector ?? {});
+    const selects = selectorMatcher(policy.spec?.podSelector ?? {});
     const targets = pods.filter((pod) => pod.local && pod.namespace === namespace && selects(pod.labels));
     const types = policyTypesOf(policy);
     const targetSet = `${id}-targets`;

@@ -202,6 +202,24 @@ describe('Ingress on real nodes (nginx on the server node)', { skip: canRunNodes
     await waitFor('v2 through the shop canary header', async () => (await bodies(1, ['-H', 'canary: always'], shopHost))[0] === 'tomcat v2', { ...clusterPolling, timeoutMs: 60_000 });
     await waitFor('v1 through the shop main', async () => (await bodies(1, ['-H', 'canary: never'], shopHost))[0] === 'tomcat v1', { ...clusterPolling, timeoutMs: 60_000 });
 
+    // `skiff canary status` shows the shares nginx's access log measured: of 500 requests, 20% +/- 6% to v2.
+    const sent = await bodies(500, [], shopHost);
+    const v2Got = sent.filter((b) => b === 'tomcat v2').length;
+    const recent = async (): Promise<{ out: string; total: number; v1: number; v2: number }> => {
+      const r = await c().server.netns.run(process.execPath, [skiffBin, 'canary', 'status', 'shop-canary', '--kubeconfig', join(c().server.dataDir, 'kubeconfig.yaml')], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, `skiff canary status:\n${r.stderr}\n${r.stdout}`);
+      const count = (name: string) => Number(new RegExp(`^  ${name}: (\\d+) \\(`, 'm').exec(r.stdout)?.[1] ?? -1);
+      return { out: r.stdout, total: Number(/^Recent requests \(last minute, (\d+)\):$/m.exec(r.stdout)?.[1] ?? -1), v1: count('shop-v1'), v2: count('shop-v2') };
+    };
+    const shares = await waitFor('the status counting the 500 requests', async () => {
+      const s = await recent();
+      return s.total >= 500 ? s : undefined;
+    }, { ...clusterPolling, timeoutMs: 60_000 }).catch(async (err: unknown) => assert.fail(`${String(err)}\n${(await recent()).out}`));
+    // The probes before the 500 (one per poll) are in the last minute too.
+    assert.ok(shares.v2 >= 0.14 * shares.total && shares.v2 <= 0.26 * shares.total, `status shows ${shares.v2} of ${shares.total} to v2 (want 20% +/- 6%):\n${shares.out}`);
+    assert.ok(Math.abs(shares.v2 - v2Got) <= shares.total - 500, `status counted ${shares.v2} to v2, the client got ${v2Got} from v2 in its 500:\n${shares.out}`);
+    assert.match(shares.out, /^Weight: +20\/100 \(20% to the canary\)$/m);
+
     // The client: one curl per request (a new connection each), without pause, until told to stop.
     const loadDir = await mkdtemp(join(tmpdir(), 'skiff-promote-load-'));
     const results = join(loadDir, 'codes');
@@ -211,8 +229,11 @@ describe('Ingress on real nodes (nginx on the server node)', { skip: canRunNodes
     const client = c().server.netns.run('sh', ['-c', loop], { timeoutMs: 300_000 });
     try {
       await waitFor('the client under way', async () => (await answered()).length >= 20, { ...clusterPolling, timeoutMs: 60_000 });
-      const promote = await c().server.netns.run(process.execPath, [skiffBin, 'canary', 'promote', 'shop-canary', '--kubeconfig', join(c().server.dataDir, 'kubeconfig.yaml')], { timeoutMs: 120_000 });
+      // --settle 10m: were a step not reported loaded by the data plane, promote would pause that long instead.
+      const promote = await c().server.netns.run(process.execPath, [skiffBin, 'canary', 'promote', 'shop-canary', '--verbose', '--settle', '10m', '--kubeconfig', join(c().server.dataDir, 'kubeconfig.yaml')], { timeoutMs: 120_000 });
       assert.equal(promote.code, 0, `skiff canary promote:\n${promote.stderr}\n${promote.stdout}`);
+      // Each of the three patches (weight to the canary, main repointed, canary made plain) waited for nginx to run it.
+      assert.equal((promote.stdout.match(/^ {2}served by the data plane after [\d.]+s$/gm) ?? []).length, 3, promote.stdout);
       const afterPromote = (await answered()).length;
       await waitFor('the client still going after the promotion', async () => (await answered()).length >= afterPromote + 50, { ...clusterPolling, timeoutMs: 60_000 });
     } finally {

@@ -16,6 +16,8 @@ import { UsageError } from '../flags.js';
 import { durationSeconds } from '../server-command.js';
 import { CanaryLookupError, findCanaryPair } from './canary-pair.js';
 import { describeIngressCanary, describeRouteCanary, type AccessLogShares } from './canary-status.js';
+import { metricsAccessLogShares } from './recent-shares.js';
+import { reportsLoaded, waitUntilLoaded } from './data-plane-wait.js';
 import { formatStep, type CanaryStep } from './canary-step.js';
 import { migrateToGateway } from './gateway-migration.js';
 import { findRouteCanary, planRouteAbort, planRoutePromote, planRouteSetWeight, routeWeightProblem } from './httproute-canary.js';
@@ -47,8 +49,15 @@ Flags:
   -o, --output yaml      migrate: print the objects instead of applying them
   --delete               abort: delete the canary Ingress instead of zeroing it
   --force                promote: even when the canary's Service has no ready endpoints
-  --settle DURATION      pause between the steps of a change, for the data plane to reload (default 2s)
+  --timeout DURATION     how long each step may take to reach the data plane, which reports what it
+                         loaded (the Ingress annotation ingress.skiff.dev/loaded, HTTPRoute status) (default 60s)
+  --settle DURATION      where the data plane reports nothing (another controller), the pause between
+                         steps instead (default 2s)
+  -v, --verbose          say how long each step took to reach the data plane
   --gateway-class NAME   migrate: the GatewayClass (default skiff)`;
+
+/** What the commands talk to the cluster with: a client, and GET of a non-resource path when it has one. */
+export type CanaryClient = Client & { close?: () => void; getText?: (path: string) => Promise<string> };
 
 /** Options of {@link runCanary}: where output goes and what talks to the cluster (defaults: this process's). */
 export interface CanaryCommandOptions {
@@ -57,11 +66,11 @@ export interface CanaryCommandOptions {
   /** The environment (KUBECONFIG). Default process.env. */
   env?: Record<string, string | undefined>;
   /** A client for a kubeconfig. Default an {@link HttpsClient} from {@link loadKubeconfig}. */
-  connect?: (kubeconfig: string) => Client & { close?: () => void };
+  connect?: (kubeconfig: string) => CanaryClient;
   /** Standard output and error. Default console.log / console.error. */
   out?: (text: string) => void;
   err?: (text: string) => void;
-  /** Recent requests per backend, for status. Default none (status says so). */
+  /** Recent requests per backend, for status. Default the API server's /metrics through the client's getText ({@link metricsAccessLogShares}); none without it. */
   shares?: AccessLogShares;
   /** Waits between two steps of a change. Default a pause of --settle. */
   settle?: (seconds: number) => Promise<void>;
@@ -113,21 +122,53 @@ const refOf = (kind: CanaryStep['kind']): ResourceRef => (kind === 'Ingress' ? r
 /** Options of a run after parsing. */
 interface RunContext {
   client: Client;
+  /** Recent requests per Service, when known. */
+  shares: AccessLogShares | undefined;
   namespace: string;
   dryRun: boolean;
   settleSeconds: number;
+  /** How long a step may take to reach the data plane. */
+  timeoutSeconds: number;
+  /** Progress lines shown with --verbose. */
+  verbose: (text: string) => void;
   options: CanaryCommandOptions;
   out: (text: string) => void;
 }
 
+/**
+ * Makes the steps one after the other. After a patch, waits until the data plane reports that it
+ * serves the change ({@link waitUntilLoaded}; an error after --timeout, leaving the later steps
+ * undone: each step leaves every request a backend); where the object carries no such report,
+ * pauses --settle before the next step instead. A delete is not waited on: the plans delete only
+ * what no request needs any more (the states before and after it both serve every request).
+ */
 async function runSteps(ctx: RunContext, steps: CanaryStep[]): Promise<void> {
-  for (const [i, step] of steps.entries()) {
-    if (i > 0 && !ctx.dryRun && ctx.settleSeconds > 0) await (ctx.options.settle ?? ((s: number) => sleep(s * 1000)))(ctx.settleSeconds);
-    if (!ctx.dryRun) {
-      if (step.op === 'patch') await ctx.client.patch(refOf(step.kind), ctx.namespace, step.name, 'merge', step.patch, { fieldManager: 'skiff-canary' });
-      else await ctx.client.delete(refOf(step.kind), ctx.namespace, step.name);
+  let pauseBeforeNext = false;
+  for (const step of steps) {
+    if (pauseBeforeNext && ctx.settleSeconds > 0) await (ctx.options.settle ?? ((s: number) => sleep(s * 1000)))(ctx.settleSeconds);
+    pauseBeforeNext = false;
+    if (ctx.dryRun) {
+      ctx.out(`${formatStep(step)} (dry run)`);
+      continue;
     }
-    ctx.out(`${formatStep(step)}${ctx.dryRun ? ' (dry run)' : ''}`);
+    if (step.op === 'delete') {
+      await ctx.client.delete(refOf(step.kind), ctx.namespace, step.name);
+      ctx.out(formatStep(step));
+      continue;
+    }
+    const kind = step.kind;
+    const read = () => ctx.client.get(refOf(kind), ctx.namespace, step.name);
+    const reporting = reportsLoaded(kind, await read());
+    await ctx.client.patch(refOf(kind), ctx.namespace, step.name, 'merge', step.patch, { fieldManager: 'skiff-canary' });
+    ctx.out(formatStep(step));
+    if (!reporting) {
+      pauseBeforeNext = true;
+      continue;
+    }
+    const started = performance.now();
+    const loaded = await waitUntilLoaded({ kind, read, timeoutMs: ctx.timeoutSeconds * 1000, now: () => performance.now(), sleep: (ms) => sleep(ms) });
+    if (!loaded) throw new CanaryLookupError(`${kind.toLowerCase()}/${step.name}: the data plane has not loaded this change after ${ctx.timeoutSeconds}s (see the events of ${kind.toLowerCase()}/${step.name}); the later steps are not made, every request still has a backend`);
+    ctx.verbose(`  served by the data plane after ${((performance.now() - started) / 1000).toFixed(1)}s`);
   }
 }
 
@@ -144,7 +185,7 @@ async function runOnIngress(ctx: RunContext, command: string, name: string, valu
   switch (command) {
     case 'status': {
       const services = [...new Set(pair.routes.flatMap((r) => [backendService(r.mainBackend), backendService(r.canaryBackend)]).filter((s): s is string => s !== undefined))];
-      out(describeIngressCanary(pair, await ctx.options.shares?.(namespace, services)));
+      out(describeIngressCanary(pair, await ctx.shares?.(namespace, services)));
       return 0;
     }
     case 'set-weight': {
@@ -203,7 +244,7 @@ async function runOnRoute(ctx: RunContext, command: string, name: string, values
   const canary = findRouteCanary(route);
   switch (command) {
     case 'status':
-      ctx.out(describeRouteCanary(canary, await ctx.options.shares?.(ctx.namespace, [canary.main, canary.canary])));
+      ctx.out(describeRouteCanary(canary, await ctx.shares?.(ctx.namespace, [canary.main, canary.canary])));
       return 0;
     case 'set-weight': {
       const n = parseWeight(weightArg);
@@ -247,6 +288,8 @@ export async function runCanary(args: string[], options: CanaryCommandOptions = 
       delete: { type: 'boolean' },
       force: { type: 'boolean' },
       settle: { type: 'string' },
+      timeout: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
       'gateway-class': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -262,6 +305,8 @@ export async function runCanary(args: string[], options: CanaryCommandOptions = 
   if (values.output !== undefined && values.output !== 'yaml') throw new UsageError(`--output ${values.output}: only yaml is supported`);
   const settleSeconds = values.settle === undefined ? 2 : durationSeconds(values.settle);
   if (settleSeconds === undefined) throw new UsageError(`--settle ${values.settle}: not a duration`);
+  const timeoutSeconds = values.timeout === undefined ? 60 : durationSeconds(values.timeout);
+  if (timeoutSeconds === undefined) throw new UsageError(`--timeout ${values.timeout}: not a duration`);
   const target = parseTarget(targetText);
   const kubeconfig = canaryKubeconfig({ kubeconfig: values.kubeconfig, dataDir: values['data-dir'] }, options.env ?? process.env, options.discovery);
   if (!options.connect && !existsSync(kubeconfig)) {
@@ -269,7 +314,9 @@ export async function runCanary(args: string[], options: CanaryCommandOptions = 
     return 1;
   }
   const client = (options.connect ?? connectHttps)(kubeconfig);
-  const ctx: RunContext = { client, namespace: values.namespace ?? 'default', dryRun: values['dry-run'] === true, settleSeconds, options, out };
+  const getText = client.getText?.bind(client);
+  const shares = options.shares ?? (getText ? metricsAccessLogShares(getText) : undefined);
+  const ctx: RunContext = { client, shares, namespace: values.namespace ?? 'default', dryRun: values['dry-run'] === true, settleSeconds, timeoutSeconds, verbose: values.verbose ? out : () => undefined, options, out };
   try {
     return target.kind === 'Ingress' ? await runOnIngress(ctx, command, target.name, values, weightArg) : await runOnRoute(ctx, command, target.name, values, weightArg);
   } catch (e) {

@@ -3,18 +3,21 @@ import { formatBackend } from './ingress-canary.js';
 import { httpRouteRules, type RouteCanary } from './httproute-canary.js';
 
 /**
- * The hook for "the share each backend got in recent requests": given the namespace and the
- * Services of a canary, how many recent requests each received (from the data plane's access
- * log), or undefined when no log is available. The ingress controller owns the log format, so
- * this is injected; until it provides one, status says the shares are not available.
+ * "The share each backend got in recent requests": given the namespace and the Services of a
+ * canary, how many requests each received in the last minute (from the data plane's access
+ * log, see recent-shares.ts), or why that is not known.
  */
-export type AccessLogShares = (namespace: string, services: string[]) => Promise<Map<string, number> | undefined>;
+export type AccessLogShares = (namespace: string, services: string[]) => Promise<Map<string, number> | string>;
 
-function sharesLines(services: string[], counts: Map<string, number> | undefined): string[] {
-  if (!counts) return ['Recent requests: not available (no access-log source; see AccessLogShares in src/cli/canary/canary-status.ts)'];
+/** Recent requests per Service, or why they are not known. */
+export type RecentCounts = Map<string, number> | string | undefined;
+
+function sharesLines(services: string[], counts: RecentCounts): string[] {
+  if (counts === undefined) return ['Recent requests: not available'];
+  if (typeof counts === 'string') return [`Recent requests: ${counts}`];
   const total = services.reduce((s, name) => s + (counts.get(name) ?? 0), 0);
   return [
-    `Recent requests (${total}):`,
+    `Recent requests (last minute, ${total}):`,
     ...services.map((name) => {
       const n = counts.get(name) ?? 0;
       return `  ${name}: ${n} (${total === 0 ? 0 : Math.round((1000 * n) / total) / 10}%)`;
@@ -23,7 +26,7 @@ function sharesLines(services: string[], counts: Map<string, number> | undefined
 }
 
 /** `skiff canary status` of an Ingress pair: both Ingresses, their backends per host+path, the weight, the header and cookie rules, and the recent shares. */
-export function describeIngressCanary(pair: IngressCanaryPair, counts: Map<string, number> | undefined): string {
+export function describeIngressCanary(pair: IngressCanaryPair, counts: RecentCounts): string {
   const { rules } = pair;
   const lines = [
     `Main ingress:    ${pair.main.metadata?.name}`,
@@ -48,7 +51,7 @@ export function describeIngressCanary(pair: IngressCanaryPair, counts: Map<strin
 }
 
 /** `skiff canary status` of an HTTPRoute canary: main and canary backends, weights, and each rule's matches. */
-export function describeRouteCanary(c: RouteCanary, counts: Map<string, number> | undefined): string {
+export function describeRouteCanary(c: RouteCanary, counts: RecentCounts): string {
   const lines = [
     `HTTPRoute:       ${c.route.metadata?.name}`,
     `Main backend:    ${c.main}`,

@@ -7,7 +7,8 @@ import { FakeClock, settle } from '../../apimachinery/clock.js';
 import { testContext } from '../../testing/controllers.js';
 import { waitFor } from '../../testing/wait.js';
 import type { JobObject } from '../common/job.js';
-import { CronJobController, formatRFC3339InZone, jobNameFor } from './controller.js';
+import { CronJobController, formatRFC3339InZone } from './controller.js';
+import { jobNameFor } from '../../apimachinery/cron-schedule.js';
 
 const namespace = 'default';
 type CronJobObject = CronJob & KubeObject;

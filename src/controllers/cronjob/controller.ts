@@ -21,22 +21,22 @@ import type { Controller, ControllerContext, ControllerFactory, KeyQueue, Synced
 import { finishedCondition, isJobFinished, isJobSucceeded, type JobObject } from '../common/job.js';
 import { controllerOf, newControllerRef } from '../../apimachinery/owner.js';
 import {
+  cronJobScheduledTimestampAnnotation,
   isValidTimeZone,
+  jobNameFor,
   mostRecentScheduleTime,
   nextScheduleTimeDuration,
   parseSchedule,
   ScheduleParseError,
+  scheduleZone,
   type Schedule,
-} from './schedule.js';
+} from '../../apimachinery/cron-schedule.js';
 
 /** A CronJob as the client hands it out. */
 type CronJobObject = CronJob & KubeObject;
 
 /** The component name of events and the controller. */
 export const cronJobControllerName = 'cronjob-controller';
-
-/** The annotation with the scheduled time of a Job (batchv1.CronJobScheduledTimestampAnnotation). */
-export const cronJobScheduledTimestampAnnotation = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 
 /** Options of {@link CronJobController}. */
 export interface CronJobControllerOptions {
@@ -45,11 +45,6 @@ export interface CronJobControllerOptions {
 }
 
 const ownerIndex = 'cronjob-controller/owner';
-
-/** Upstream's getJobName: the scheduled time in minutes since the epoch makes the name deterministic. */
-export function jobNameFor(cronJobName: string, scheduledTime: Date): string {
-  return `${cronJobName}-${Math.floor(scheduledTime.getTime() / 60_000)}`;
-}
 
 /** Go's time.RFC3339 in a zone: `2024-01-01T09:00:00-05:00`, `Z` for a zero offset. */
 export function formatRFC3339InZone(time: Date, timeZone: string): string {
@@ -198,9 +193,7 @@ export class CronJobController implements Controller {
 
   /** spec.timeZone unless the schedule carries its own TZ= prefix (which then wins, as upstream's formatSchedule). */
   private zone(cronJob: CronJobObject, schedule: Schedule): string | undefined {
-    if (schedule.timeZone !== undefined) return undefined;
-    const tz = cronJob.spec?.timeZone;
-    return tz && isValidTimeZone(tz) ? tz : undefined;
+    return scheduleZone(schedule, cronJob.spec?.timeZone);
   }
 
   private timing(cronJob: CronJobObject): { creationTimestamp: string; lastScheduleTime?: string; startingDeadlineSeconds?: number } {

@@ -14,7 +14,7 @@ import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
 import type { Controller, ControllerContext, ControllerFactory, KeyQueue, SyncedCache } from '../../client/controller.js';
 import { podTemplateHash, stableStringify } from '../common/hash.js';
-import { scaledValueFromIntOrPercent } from '../common/intstr.js';
+import { scaledValueFromIntOrPercent } from '../../apimachinery/intstr.js';
 import { revisionName, sortRevisions, templatePatch } from '../history/history.js';
 import { controllerOf, newControllerRef } from '../../apimachinery/owner.js';
 import { isPodAvailable, isPodDeleting, isPodReady, msUntilAvailable } from '../../apimachinery/pod.js';

@@ -28,19 +28,17 @@ import {
 } from './replicasets.js';
 import {
   DeploymentReasons,
-  deploymentComplete,
   getDeploymentCondition,
   hasProgressDeadline,
-  isRollingUpdate,
   maxRevision,
   newDeploymentCondition,
   newRSReplicasForRollingUpdate,
   proportionalScale,
-  revisionAnnotation,
   rolloutStatus,
   scaleDownOldReplicaSets,
   setDeploymentCondition,
 } from './rollout.js';
+import { deploymentComplete, isRollingUpdate, revisionAnnotation } from '../../apimachinery/deployment-rollout.js';
 
 /** The component name of this controller's events. */
 export const deploymentControllerName = 'deployment-controller';

@@ -12,17 +12,13 @@ import {
   compareByCreation,
   desiredReplicasAnnotation,
   maxReplicasAnnotation,
-  maxSurge,
   podTemplateHashLabel,
-  revisionAnnotation,
-  revisionOf,
 } from './rollout.js';
+import { maxSurge, revisionAnnotation, revisionHistoryAnnotation, revisionOf } from '../../apimachinery/deployment-rollout.js';
 
 /** The kind of Deployments, as the controller references of their ReplicaSets name it. */
 export const deploymentKind: GroupVersionKind = { group: 'apps', version: 'v1', kind: 'Deployment' };
 
-/** Annotation listing the revisions a ReplicaSet had before it was rolled back to. */
-export const revisionHistoryAnnotation = 'deployment.kubernetes.io/revision-history';
 /** Upstream's limit on the revision-history annotation's length. */
 export const maxRevisionHistoryLengthInChars = 2000;
 

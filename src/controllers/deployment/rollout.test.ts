@@ -2,22 +2,17 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Deployment, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import {
-  deploymentComplete,
   deploymentProgressing,
   deploymentTimedOut,
   findActiveOrLatest,
   maxRevision,
-  maxSurge,
-  maxUnavailable,
   newRSReplicasForRollingUpdate,
   proportionalScale,
-  resolveFenceposts,
   rolloutStatus,
   scaleDownOldReplicaSets,
   setDeploymentCondition,
   type ReplicaSetScale,
 } from './rollout.js';
-import { IntOrPercentError } from '../common/intstr.js';
 
 function deployment(replicas: number, maxSurgeValue: number | string = '25%', maxUnavailableValue: number | string = '25%', extra: Partial<Deployment> = {}): Deployment {
   return {
@@ -54,47 +49,6 @@ function rs(name: string, replicas: number, options: RSOptions = {}): ReplicaSet
 function byName(scales: ReplicaSetScale[]): Record<string, number> {
   return Object.fromEntries(scales.map((scale) => [scale.name, scale.replicas]));
 }
-
-describe('resolveFenceposts', () => {
-  test('percentages: surge rounds up, unavailable rounds down', () => {
-    assert.deepEqual(resolveFenceposts('25%', '25%', 4), { surge: 1, unavailable: 1 });
-    assert.deepEqual(resolveFenceposts('25%', '25%', 10), { surge: 3, unavailable: 2 });
-    assert.deepEqual(resolveFenceposts('30%', '30%', 5), { surge: 2, unavailable: 1 });
-    assert.deepEqual(resolveFenceposts('100%', '0%', 3), { surge: 3, unavailable: 0 });
-    assert.deepEqual(resolveFenceposts('1%', '99%', 1), { surge: 1, unavailable: 0 });
-  });
-
-  test('absolute numbers are used as is', () => {
-    assert.deepEqual(resolveFenceposts(2, 0, 4), { surge: 2, unavailable: 0 });
-    assert.deepEqual(resolveFenceposts(0, 3, 4), { surge: 0, unavailable: 3 });
-  });
-
-  test('both zero makes unavailable 1', () => {
-    assert.deepEqual(resolveFenceposts(0, 0, 4), { surge: 0, unavailable: 1 });
-    assert.deepEqual(resolveFenceposts('10%', '10%', 4), { surge: 1, unavailable: 0 });
-    assert.deepEqual(resolveFenceposts('0%', '10%', 4), { surge: 0, unavailable: 1 });
-  });
-
-  test('undefined takes the 25% defaults', () => {
-    assert.deepEqual(resolveFenceposts(undefined, undefined, 8), { surge: 2, unavailable: 2 });
-  });
-
-  test('invalid strings throw', () => {
-    assert.throws(() => resolveFenceposts('abc', 0, 4), IntOrPercentError);
-    assert.throws(() => resolveFenceposts('5', 0, 4), /string is not a percentage/);
-  });
-
-  test('maxSurge / maxUnavailable of a Deployment', () => {
-    assert.equal(maxSurge(deployment(4)), 1);
-    assert.equal(maxUnavailable(deployment(4)), 1);
-    assert.equal(maxUnavailable(deployment(2, 0, 5)), 2, 'capped at replicas');
-    assert.equal(maxUnavailable(deployment(0)), 0);
-    const recreate = deployment(4);
-    recreate.spec = { ...recreate.spec!, strategy: { type: 'Recreate' } };
-    assert.equal(maxSurge(recreate), 0);
-    assert.equal(maxUnavailable(recreate), 0);
-  });
-});
 
 describe('maxRevision', () => {
   test('highest numeric revision annotation, ignoring junk', () => {
@@ -298,14 +252,6 @@ describe('proportionalScale', () => {
 
 describe('deployment conditions', () => {
   const now = new Date('2024-01-01T12:00:00Z');
-
-  test('deploymentComplete needs every replica updated and available at the observed generation', () => {
-    const d = deployment(3);
-    assert.equal(deploymentComplete(d, { replicas: 3, updatedReplicas: 3, availableReplicas: 3, observedGeneration: 1 }), true);
-    assert.equal(deploymentComplete(d, { replicas: 4, updatedReplicas: 3, availableReplicas: 3, observedGeneration: 1 }), false);
-    assert.equal(deploymentComplete(d, { replicas: 3, updatedReplicas: 3, availableReplicas: 2, observedGeneration: 1 }), false);
-    assert.equal(deploymentComplete(d, { replicas: 3, updatedReplicas: 3, availableReplicas: 3, observedGeneration: 0 }), false);
-  });
 
   test('deploymentProgressing compares against the current status', () => {
     const d = deployment(3, '25%', '25%', { status: { replicas: 4, updatedReplicas: 1, readyReplicas: 3, availableReplicas: 3 } });

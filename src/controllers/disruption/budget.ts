@@ -9,7 +9,7 @@ import type { Condition } from 'kubernetes-types/meta/v1.js';
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from 'kubernetes-types/policy/v1.js';
 import { formatTime } from '../../apimachinery/object.js';
 import { isPodReady } from '../../apimachinery/pod.js';
-import { scaledValueFromIntOrPercent } from '../common/intstr.js';
+import { scaledValueFromIntOrPercent } from '../../apimachinery/intstr.js';
 
 /** How long an evicted pod counts as disrupted before the controller forgets it (upstream's DeletionTimeout, 2 minutes). */
 export const deletionTimeoutMs = 2 * 60 * 1000;

@@ -19,7 +19,7 @@ import {
   podIP,
   serviceSelectsPod,
   shouldPodBeInEndpoints,
-} from '../common/endpoints.js';
+} from '../../apimachinery/service-endpoints.js';
 import { isPodReady } from '../../apimachinery/pod.js';
 
 /** The component name of this controller's events. */

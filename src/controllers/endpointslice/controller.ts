@@ -10,7 +10,7 @@ import type { EventRecorder } from '../../client/events.js';
 import { objectKey, splitKey, type Informer } from '../../client/informer.js';
 import type { SyncResult } from '../../client/work-queue.js';
 import { queueMappedKeys, type Controller, type ControllerContext, type ControllerFactory, type KeyQueue, type SyncedCache } from '../../client/controller.js';
-import { hasSelector, serviceSelectsPod } from '../common/endpoints.js';
+import { hasSelector, serviceSelectsPod } from '../../apimachinery/service-endpoints.js';
 import {
   controllerManagedBy,
   defaultMaxEndpointsPerSlice,

@@ -6,7 +6,7 @@
 import type { Endpoint, EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { cloneJSON, jsonEqual, type KubeObject } from '../../apimachinery/object.js';
-import { findPort, headlessServiceLabel, isServiceIPSet, podHostname, podIP, shouldPodBeInEndpoints } from '../common/endpoints.js';
+import { findPort, headlessServiceLabel, isServiceIPSet, podHostname, podIP, shouldPodBeInEndpoints } from '../../apimachinery/service-endpoints.js';
 import { isPodReady } from '../../apimachinery/pod.js';
 import { newControllerRef } from '../../apimachinery/owner.js';
 

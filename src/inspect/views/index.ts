@@ -4,7 +4,10 @@
  * injects them) and must still work without them, so that tests can register every view.
  */
 import { registerView, type AnyView } from '../view.js';
+import { ingressView } from './ingress.js';
+import { networkView } from './network.js';
 import { podView } from './pod.js';
+import { serviceView } from './service.js';
 import { workloadView } from './workload.js';
 
 /** What views that need more than the snapshot get; every field is optional. */
@@ -18,5 +21,8 @@ export function inspectViews(options: InspectViewOptions = {}): AnyView[] {
   return [
     registerView(podView),
     registerView(workloadView({ clusterDomain: options.clusterDomain })),
+    registerView(serviceView),
+    registerView(networkView),
+    registerView(ingressView),
   ];
 }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { podDnsConfig } from './dns.js';
+import { podDnsConfig } from '../../apimachinery/pod-dns.js';
 import { buildSandboxConfig, podPortMappings, sandboxSpecHash } from './sandbox-config.js';
 
 function seedPod(): Pod {

@@ -7,7 +7,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { LinuxPodSandboxConfig, PodSandboxConfig, PortMapping, Protocol } from '../cri/types.js';
 import { canonicalJson } from './canonical-json.js';
 import { podNameLabel, podNamespaceLabel, podUidLabel } from './container-config.js';
-import type { PodDnsConfig } from './dns.js';
+import type { PodDnsConfig } from '../../apimachinery/pod-dns.js';
 import { podHostnameAndDomain, podKernelHostname } from './hostname.js';
 import { hasPrivilegedContainer, podNamespaceOptions } from './security-context.js';
 

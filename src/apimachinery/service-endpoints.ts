@@ -1,9 +1,12 @@
 /**
- * Pod and Service helpers shared by the Endpoints and EndpointSlice controllers, following
- * upstream's endpointslice/util (ShouldPodBeInEndpoints), pkg/api/v1/pod (FindPort)
- * and the services' selector semantics.
+ * Pod, Service and endpoint rules shared by the Endpoints and EndpointSlice controllers, the
+ * Service proxy, cluster DNS and `skiff trace`, following upstream's endpointslice/util
+ * (ShouldPodBeInEndpoints), pkg/api/v1/pod (FindPort), the services' selector semantics, the
+ * reading of endpoint conditions, and the DNS specification's endpoint records.
  */
 import type { Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
+import type { Endpoint, EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import { canonicalIP } from './net.js';
 
 /**
  * Upstream's ShouldPodBeInEndpoints: not terminal (Succeeded or Failed), has an IP, and is not
@@ -71,3 +74,54 @@ export function isServiceIPSet(service: Service): boolean {
 
 /** Label marking the Endpoints and EndpointSlices of headless Services. */
 export const headlessServiceLabel = 'service.kubernetes.io/headless';
+
+/**
+ * Upstream's reading of an endpoint's conditions: unset `ready` is ready, unset `serving`
+ * follows `ready`; a terminating endpoint still serving is used only when no ready one is left.
+ */
+export function endpointState(endpoint: Endpoint): 'ready' | 'serving-terminating' | 'not-ready' {
+  const conditions = endpoint.conditions ?? {};
+  const ready = conditions.ready ?? true;
+  if (ready && !conditions.terminating) return 'ready';
+  const serving = conditions.serving ?? ready;
+  return serving && conditions.terminating ? 'serving-terminating' : 'not-ready';
+}
+
+/** Whether DNS publishes a Service's not-ready endpoints too (publishNotReadyAddresses, or the old annotation). */
+export function publishesNotReady(svc: Service): boolean {
+  return svc.spec?.publishNotReadyAddresses === true || svc.metadata?.annotations?.['service.alpha.kubernetes.io/tolerate-unready-endpoints'] === 'true';
+}
+
+/** One address DNS publishes for a Service, with its _hostname_ in the DNS specification's sense. */
+export interface DnsEndpoint {
+  address: string;
+  /** The endpoint's `hostname`, else an identifier made of its address (`10-1-2-3`). */
+  hostname: string;
+  ports: EndpointPort[];
+}
+
+/**
+ * The endpoint addresses DNS publishes from a Service's EndpointSlices: ready ones (unset
+ * `ready` is ready), all when `includeNotReady`; in slice order, each address once per hostname;
+ * FQDN slices skipped.
+ */
+export function dnsEndpoints(slices: EndpointSlice[], includeNotReady: boolean): DnsEndpoint[] {
+  const out: DnsEndpoint[] = [];
+  const seen = new Set<string>();
+  for (const slice of slices) {
+    if (slice.addressType === 'FQDN') continue;
+    for (const endpoint of slice.endpoints ?? []) {
+      if (!includeNotReady && endpoint.conditions?.ready === false) continue;
+      for (const raw of endpoint.addresses) {
+        const address = canonicalIP(raw);
+        if (!address) continue;
+        const hostname = endpoint.hostname?.toLowerCase() || address.replace(/[.:]/g, '-');
+        const key = `${hostname}|${address}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ address, hostname, ports: slice.ports ?? [] });
+      }
+    }
+  }
+  return out;
+}

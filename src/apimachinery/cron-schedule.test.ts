@@ -1,14 +1,18 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  cronJobScheduledTimestampAnnotation,
   isValidTimeZone,
+  jobNameFor,
   mostRecentScheduleTime,
   nextAfter,
   nextScheduleTimeDuration,
   parseSchedule,
+  scheduledTimeOfJob,
+  scheduleZone,
   ScheduleParseError,
   type CronFieldSchedule,
-} from './schedule.js';
+} from './cron-schedule.js';
 
 function cron(spec: string): CronFieldSchedule {
   const schedule = parseSchedule(spec);
@@ -383,5 +387,26 @@ describe('nextScheduleTimeDuration', () => {
       nextScheduleTimeDuration({ creationTimestamp: '2024-01-01T10:15:00Z' }, new Date('2024-01-01T10:30:00Z'), parseSchedule('0 0 30 2 *')),
       undefined,
     );
+  });
+});
+
+describe("a CronJob's Jobs", () => {
+  test('are named by the scheduled minute, read back from the annotation or the name', () => {
+    const at = new Date('2026-01-01T00:20:00Z');
+    const name = jobNameFor('tick', at);
+    assert.equal(name, `tick-${at.getTime() / 60_000}`);
+    assert.equal(scheduledTimeOfJob('tick', { metadata: { name } })?.toISOString(), at.toISOString());
+    const annotated = { metadata: { name: 'other', annotations: { [cronJobScheduledTimestampAnnotation]: '2026-01-01T09:00:00-05:00' } } };
+    assert.equal(scheduledTimeOfJob('tick', annotated)?.toISOString(), '2026-01-01T14:00:00.000Z');
+    assert.equal(scheduledTimeOfJob('tick', { metadata: { name: 'tock-123' } }), undefined);
+  });
+});
+
+describe('scheduleZone', () => {
+  test("spec.timeZone applies unless the schedule names its own zone; unknown zones fall back to the default", () => {
+    assert.equal(scheduleZone(parseSchedule('0 9 * * *'), 'America/New_York'), 'America/New_York');
+    assert.equal(scheduleZone(parseSchedule('TZ=Europe/Paris 0 9 * * *'), 'America/New_York'), undefined);
+    assert.equal(scheduleZone(parseSchedule('0 9 * * *'), 'Mars/Olympus'), undefined);
+    assert.equal(scheduleZone(parseSchedule('0 9 * * *'), undefined), undefined);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * Cron schedule arithmetic for the CronJob controller, following robfig/cron v3's standard
+ * Cron schedule arithmetic, shared by the CronJob controller and the CronJob picture (one
+ * implementation of the schedule rules), following robfig/cron v3's standard
  * parser (the library upstream's controller uses) and upstream's mostRecentScheduleTime /
  * nextScheduleTimeDuration (pkg/controller/cronjob/utils.go).
  *
@@ -420,6 +421,16 @@ export function nextAfter(schedule: Schedule, after: Date, timeZone?: string): D
   return next === undefined ? undefined : new Date(next);
 }
 
+/**
+ * The zone a CronJob's schedule is evaluated in, as the `timeZone` argument of the functions
+ * here: undefined when the schedule carries its own `TZ=` prefix (which wins, as upstream's
+ * formatSchedule) or spec.timeZone is unset or unknown, else spec.timeZone.
+ */
+export function scheduleZone(schedule: Schedule, specTimeZone: string | null | undefined): string | undefined {
+  if (schedule.timeZone !== undefined) return undefined;
+  return specTimeZone && isValidTimeZone(specTimeZone) ? specTimeZone : undefined;
+}
+
 /** The fields of a CronJob that the schedule arithmetic reads. */
 export interface CronJobTiming {
   /** metadata.creationTimestamp. */
@@ -530,4 +541,25 @@ export function nextScheduleTimeDuration(cronJob: CronJobTiming, now: Date, sche
   else from = result.missed === 'none' ? result.earliest : now;
   const next = nextAfter(schedule, from, timeZone);
   return next === undefined ? undefined : next.getTime() + nextScheduleDeltaMs - now.getTime();
+}
+
+/** The annotation with the scheduled time of a Job (batchv1.CronJobScheduledTimestampAnnotation). */
+export const cronJobScheduledTimestampAnnotation = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
+
+/** Upstream's getJobName: the scheduled time in minutes since the epoch makes the name deterministic. */
+export function jobNameFor(cronJobName: string, scheduledTime: Date): string {
+  return `${cronJobName}-${Math.floor(scheduledTime.getTime() / 60_000)}`;
+}
+
+/**
+ * The scheduled time a CronJob's Job was started for: its scheduled-timestamp annotation, else
+ * the minutes in its name ({@link jobNameFor}); undefined when neither says.
+ */
+export function scheduledTimeOfJob(cronJobName: string, job: { metadata?: { name?: string; annotations?: Record<string, string> } }): Date | undefined {
+  const annotated = job.metadata?.annotations?.[cronJobScheduledTimestampAnnotation];
+  if (annotated !== undefined && !Number.isNaN(Date.parse(annotated))) return new Date(Date.parse(annotated));
+  const name = job.metadata?.name ?? '';
+  const prefix = `${cronJobName}-`;
+  if (!name.startsWith(prefix) || !/^\d+$/.test(name.slice(prefix.length))) return undefined;
+  return new Date(Number(name.slice(prefix.length)) * 60_000);
 }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { parseResolvConf, podDnsConfig, type PodDnsOptions } from './dns.js';
+import { parseResolvConf, podDnsConfig, type PodDnsOptions } from './pod-dns.js';
 
 const host = parseResolvConf('# generated\nnameserver 192.168.1.1\nnameserver 192.168.1.2\nsearch example.com. corp.example.com\noptions rotate timeout:2\n');
 const options: PodDnsOptions = { clusterDNS: ['10.43.0.10'], clusterDomain: 'cluster.local', hostResolvConf: host };
