@@ -9,6 +9,7 @@ import { runImages } from './images-command.js';
 import { runKubectl } from './kubectl-command.js';
 import { runServer } from './server-command.js';
 import { runTrace } from './trace-command.js';
+import { runUi } from './ui-command.js';
 import { runSecretsEncrypt } from './secrets-encrypt-command.js';
 import { runNetworkCleanup } from './service-networking.js';
 import { formatVersion, skiffVersion } from './version.js';
@@ -25,6 +26,7 @@ Usage:
   skiff canary CMD TARGET  status, set-weight, promote, abort or migrate an Ingress or HTTPRoute canary
   skiff trace FROM TO      explain, step by step, where a connection from a pod or node goes and stops
   skiff demo [--clean]     put the seed's scenarios on the cluster (namespace seed)
+  skiff ui [--port N]      the seed's pictures of this cluster, drawn live, on 127.0.0.1
   skiff network-cleanup    remove the Service proxy's nftables table and Service route
   skiff version            print skiff's, Kubernetes' and Node's versions
   skiff help               this text
@@ -58,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
         return await runTrace(rest);
       case 'demo':
         return await runDemo(rest);
+      case 'ui':
+        return await runUi(rest);
       case 'kubectl':
         return await runKubectl(rest);
       case 'network-cleanup':

@@ -4,6 +4,7 @@
  * now and then), a bounded log of recent changes for the time views, log tails of containers
  * losing a port, and, while a view that draws traffic is open, the data planes' counts.
  */
+import { setMaxListeners } from 'node:events';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { systemClock, type Clock, type TimerHandle } from '../apimachinery/clock.js';
 import { isStatusError } from '../apimachinery/errors.js';
@@ -89,6 +90,8 @@ export class ClusterObserver {
   private readonly changeKinds: ReadonlySet<SnapshotKind>;
   private changes: ObservedChange[] = [];
   private secretsReadable = false;
+  /** Whether the first access review of Secrets has answered. */
+  private secretsChecked = false;
   private traffic: TrafficSample[] = [];
   private counters: CounterMemory | undefined;
   private trafficDemand = 0;
@@ -114,7 +117,13 @@ export class ClusterObserver {
   }
 
   /** Starts watching until `signal` aborts; resolves once everything has stopped. */
-  async start(signal: AbortSignal): Promise<void> {
+  async start(outer: AbortSignal): Promise<void> {
+    // One signal of our own, listened to by every kind's loop (more than the default 10 listeners).
+    const running = new AbortController();
+    setMaxListeners(4 * snapshotKinds.length, running.signal);
+    const signal = running.signal;
+    if (outer.aborted) running.abort();
+    else outer.addEventListener('abort', () => running.abort(), { once: true });
     this.signal = signal;
     signal.addEventListener('abort', () => {
       this.notifyTimer?.cancel();
@@ -123,7 +132,7 @@ export class ClusterObserver {
     await Promise.all([...snapshotKinds.map((kind) => this.runKind(kind, signal)), this.checkSecrets(signal)]);
   }
 
-  /** Resolves once every kind has been listed (or found forbidden or absent), or `signal` aborts. */
+  /** Resolves once every kind has been listed (or found forbidden or absent) and access to Secrets is known, or `signal` aborts. */
   ready(signal?: AbortSignal): Promise<void> {
     if (this.isReady() || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
@@ -192,7 +201,7 @@ export class ClusterObserver {
   }
 
   private isReady(): boolean {
-    return [...this.kinds.values()].every((s) => s.status !== 'starting' && (s.status !== 'watching' || s.informer?.hasSynced() === true));
+    return this.secretsChecked && [...this.kinds.values()].every((s) => s.status !== 'starting' && (s.status !== 'watching' || s.informer?.hasSynced() === true));
   }
 
   private checkReady(): void {
@@ -304,6 +313,10 @@ export class ClusterObserver {
       if (readable !== this.secretsReadable) {
         this.secretsReadable = readable;
         this.changed();
+      }
+      if (!this.secretsChecked) {
+        this.secretsChecked = true;
+        this.checkReady();
       }
       await this.clock.sleep(this.options.recheckMs ?? 60_000, signal);
     }

@@ -130,15 +130,16 @@ describe('UiServer', () => {
     const login = await get('/view/pod?token=secret-token&namespace=seed&name=tomcat-redis');
     assert.equal(login.status, 303);
     assert.equal(login.headers.location, '/view/pod?namespace=seed&name=tomcat-redis');
-    assert.match(String(login.headers['set-cookie']), /^skiff_ui=secret-token; HttpOnly; SameSite=Strict; Path=\//);
-    cookie = 'skiff_ui=secret-token';
+    assert.match(String(login.headers['set-cookie']), new RegExp(`^skiff_ui_${port}=secret-token;`));
+    assert.match(String(login.headers['set-cookie']), / HttpOnly; SameSite=Strict; Path=\//);
+    cookie = `skiff_ui_${port}=secret-token`;
     assert.equal((await get('/')).status, 200);
     assert.equal((await get('/', { host: `evil.example:${port}` })).status, 403, 'DNS rebinding');
     assert.equal((await get('/', { host: `localhost:${port}` })).status, 200);
   });
 
   test('the start page: a menu with a labelled form per view and the objects each can draw; assets from skiff itself under a strict CSP', async () => {
-    cookie = 'skiff_ui=secret-token';
+    cookie = `skiff_ui_${port}=secret-token`;
     const page = await get('/');
     assert.match(String(page.headers['content-security-policy']), /default-src 'none'; script-src 'self'/);
     assert.match(page.body, /<nav aria-label="Views">/);
@@ -156,7 +157,7 @@ describe('UiServer', () => {
   });
 
   test('/view draws the picture inline with its text description and links to registered views only', async () => {
-    cookie = 'skiff_ui=secret-token';
+    cookie = `skiff_ui_${port}=secret-token`;
     const page = await get('/view/pod?namespace=seed&name=tomcat-stable-6d8f7c9b54-abcde&ignored=1');
     assert.equal(page.status, 200);
     assert.match(page.body, /<h1 id="view-heading">Pod: seed tomcat-stable-6d8f7c9b54-abcde<\/h1>/);
@@ -174,7 +175,7 @@ describe('UiServer', () => {
   });
 
   test('/svg answers the standalone SVG; a failing view answers 500 with its message, escaped, and the server goes on', async () => {
-    cookie = 'skiff_ui=secret-token';
+    cookie = `skiff_ui_${port}=secret-token`;
     const svg = await get('/svg/pod?namespace=seed&name=tomcat-redis');
     assert.equal(svg.status, 200);
     assert.match(String(svg.headers['content-type']), /^image\/svg\+xml/);
@@ -186,7 +187,7 @@ describe('UiServer', () => {
   });
 
   test('/events sends the view, then again when the snapshot changes (only what changed); a traffic view holds traffic while open', async () => {
-    cookie = 'skiff_ui=secret-token';
+    cookie = `skiff_ui_${port}=secret-token`;
     const stream = events('/events/workload?namespace=seed&kind=Deployment&name=tomcat-canary');
     try {
       await waitFor('the first drawing', () => stream.views.length === 1, { timeoutMs: 5000, intervalMs: 10 });
@@ -216,7 +217,7 @@ describe('UiServer', () => {
   });
 
   test('/trace asks the injected trace and shows its answer escaped; a failure says why', async () => {
-    cookie = 'skiff_ui=secret-token';
+    cookie = `skiff_ui_${port}=secret-token`;
     traced = [];
     const form = await get('/trace');
     assert.equal(form.status, 200);
@@ -237,7 +238,7 @@ test('without a trace function /trace says it is not available and trace links a
   try {
     const get = (path: string): Promise<{ status: number; body: string }> =>
       new Promise((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port: url.port, path, headers: { cookie: 'skiff_ui=t' } }, (res) => {
+        const req = request({ host: '127.0.0.1', port: url.port, path, headers: { cookie: `skiff_ui_${url.port}=t` } }, (res) => {
           let body = '';
           res.setEncoding('utf8').on('data', (d: string) => (body += d));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));

@@ -50,7 +50,6 @@ export interface UiServerOptions {
   assetsDir?: string;
 }
 
-const cookieName = 'skiff_ui';
 
 const securityHeaders = {
   'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
@@ -102,6 +101,11 @@ export class UiServer {
   /** Views drawn since the last change, by URL: streams of the same view share one drawing. */
   private drawn = new Map<string, RenderedView>();
   private port = 0;
+
+  /** The cookie's name: one per port, as cookies do not tell ports apart (two `skiff ui` side by side). */
+  private get cookieName(): string {
+    return `skiff_ui_${this.port}`;
+  }
 
   constructor(private readonly options: UiServerOptions) {
     this.token = options.token ?? randomBytes(32).toString('hex');
@@ -179,13 +183,13 @@ export class UiServer {
       const rest = url.searchParams.toString();
       res.writeHead(303, {
         ...securityHeaders,
-        'Set-Cookie': `${cookieName}=${this.token}; HttpOnly; SameSite=Strict; Path=/`,
+        'Set-Cookie': `${this.cookieName}=${this.token}; HttpOnly; SameSite=Strict; Path=/`,
         Location: `${url.pathname}${rest ? `?${rest}` : ''}`,
       });
       res.end();
       return false;
     }
-    const cookie = cookieValue(req, cookieName);
+    const cookie = cookieValue(req, this.cookieName);
     if (cookie !== undefined && sameSecret(cookie, this.token)) return true;
     this.send(res, 401, 'text/plain; charset=utf-8', 'Open the URL `skiff ui` printed (it carries a token that keeps the page yours).\n');
     return false;
