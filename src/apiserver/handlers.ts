@@ -6,11 +6,12 @@ import { badRequest, notFound, StatusError } from '../apimachinery/errors.js';
 import { negotiateResource, type ResponseShape } from './negotiate.js';
 import { isObject, type KubeObject } from '../apimachinery/object.js';
 import type { NowClock as Clock } from '../apimachinery/clock.js';
-import type { ResourceOperations, Selection, WriteRequest } from './operations.js';
+import type { ResourceOperations, SelectedEvent, Selection, WriteRequest } from './operations.js';
 import type { RequestInfo } from './request-info.js';
 import type { RestStore } from './rest-store.js';
 import { tableFor } from './tables/index.js';
 import { boolParam, optionalBoolParam } from '../apimachinery/query-params.js';
+import { WatchStreams } from './watch-stream.js';
 
 /** Writes a JSON (or YAML) response. */
 export function sendObject(res: ServerResponse, code: number, body: unknown, format: 'json' | 'yaml' = 'json'): void {
@@ -95,6 +96,7 @@ export interface ResourceHandlerOptions {
 export class ResourceHandler {
   private readonly minRequestTimeoutSeconds: number;
   private readonly admissionWarnings: () => readonly string[];
+  private readonly watchStreams = new WatchStreams();
 
   constructor(
     private readonly ops: ResourceOperations,
@@ -245,72 +247,54 @@ export class ResourceHandler {
       }
       return JSON.stringify({ type, object: obj }) + '\n';
     };
-    let corked = false;
-    const write = async (chunk: string) => {
-      if (signal.aborted) return;
-      // Events that arrive together leave in one TLS record and one syscall.
-      if (!corked) {
-        corked = true;
-        res.cork();
-        setImmediate(() => {
-          corked = false;
-          res.uncork();
-        });
+    // Events of the store are the same bytes for every watcher of one representation: encoded
+    // once (a Table's first event for a watcher carries the column definitions: its own variant).
+    const representation = shape.kind === 'table' ? `table/${shape.version}/${shape.includeObject}` : shape.kind === 'partial' ? `partial/${shape.version}` : 'object';
+    const render = (ev: SelectedEvent): Buffer | undefined => {
+      lastRevision = Math.max(lastRevision, ev.revision);
+      if (ev.type === 'BOOKMARK') {
+        // The end of the initial events (and the periodic ones), only for clients that allow bookmarks.
+        return bookmarks ? Buffer.from(encode('BOOKMARK', ev.object)) : undefined;
       }
-      if (!res.write(chunk)) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off('drain', done);
-            signal.removeEventListener('abort', done);
-            resolve();
-          };
-          res.on('drain', done);
-          signal.addEventListener('abort', done);
-        });
-      }
+      if (!ev.shared) return Buffer.from(encode(ev.type, ev.object));
+      const key = shape.kind === 'table' && !tableHeaderSent ? `${representation} ${ev.type} columns` : `${representation} ${ev.type}`;
+      let line = ev.shared.encoded.get(key);
+      if (line === undefined) ev.shared.encoded.set(key, (line = Buffer.from(encode(ev.type, ev.object))));
+      tableHeaderSent = true;
+      return line;
     };
-    const bookmark = (extra?: Record<string, string>) =>
-      encode('BOOKMARK', {
-        kind: store.type.kind,
-        apiVersion: store.apiVersion,
-        metadata: { resourceVersion: String(lastRevision), ...(extra ? { annotations: extra } : {}) },
-      });
+    const stream = this.watchStreams.open(res, signal, render);
+    const bookmark = (): SelectedEvent => ({
+      type: 'BOOKMARK',
+      object: { kind: store.type.kind, apiVersion: store.apiVersion, metadata: { resourceVersion: String(lastRevision) } },
+      revision: lastRevision,
+    });
     let bookmarkTimer: NodeJS.Timeout | undefined;
     try {
-      const events = this.ops.watch(
+      await this.ops.watchInto(
         store,
         c.ns,
         { ...selection(query), resourceVersion: query.get('resourceVersion') ?? undefined, sendInitialEvents: sendInitial, name: c.info.name || undefined },
         signal,
+        stream,
         (from) => {
           lastRevision = from;
           res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
           res.flushHeaders();
-          if (bookmarks) bookmarkTimer = setInterval(() => void write(bookmark()), 30_000);
+          if (bookmarks) bookmarkTimer = setInterval(() => stream.event(bookmark()), 30_000);
         },
       );
-      for await (const ev of events) {
-        lastRevision = Math.max(lastRevision, ev.revision);
-        if (ev.type === 'BOOKMARK') {
-          // The end of the initial events, which only clients that allow bookmarks are sent.
-          if (bookmarks) await write(encode('BOOKMARK', ev.object));
-          continue;
-        }
-        // Plain JSON events are the same bytes for every watcher: encode each once.
-        if (shape.kind === 'object' && ev.shared) {
-          let line = ev.shared.encoded.get(ev.type);
-          if (line === undefined) ev.shared.encoded.set(ev.type, (line = encode(ev.type, ev.object)));
-          await write(line);
-        } else {
-          await write(encode(ev.type, ev.object));
-        }
-      }
+      const how = await stream.ended;
+      if (how.reason === 'failed') throw how.error;
     } catch (err) {
       // Before the stream started, the error is an ordinary answer; after, an ERROR event.
       if (!res.headersSent) throw err;
-      if (err instanceof StatusError) await write(JSON.stringify({ type: 'ERROR', object: err.toStatus() }) + '\n');
-      else if (!signal.aborted) throw err;
+      stream.flush();
+      if (err instanceof StatusError) {
+        if (!signal.aborted) res.write(JSON.stringify({ type: 'ERROR', object: err.toStatus() }) + '\n');
+      } else if (!signal.aborted) throw err;
     } finally {
+      stream.end({ reason: 'stopped' });
       if (timer) clearTimeout(timer);
       if (bookmarkTimer) clearInterval(bookmarkTimer);
       req.off('close', stop);

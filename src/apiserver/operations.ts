@@ -6,7 +6,7 @@ import type { PatchEngine } from './patch-request.js';
 import { evictPod } from './eviction.js';
 import { systemClock, type NowClock } from '../apimachinery/clock.js';
 import type { ResourceType } from './registry.js';
-import { parseRevision, type DeleteResult, type ObjectEvent, type ObjectFilter, type RestList, type RestStore } from './rest-store.js';
+import { parseRevision, type DeleteResult, type ObjectEvent, type ObjectFilter, type RestList, type RestStore, type WatchEnd } from './rest-store.js';
 import { checkFieldSelector, fieldSetFor, matchesFields, parseFieldSelector } from '../apimachinery/selectors/fields.js';
 import { labelSelectorFromObject, matchesLabels, parseLabelSelector, selectorToString } from '../apimachinery/selectors/labels.js';
 import { SelectorError } from '../apimachinery/selectors/errors.js';
@@ -43,6 +43,34 @@ export interface SelectedEvent {
   revision: number;
   /** The shared event, whose encodings every watcher may reuse; absent for initial events. */
   shared?: ObjectEvent;
+}
+
+/** Where {@link ResourceOperations.watchInto} delivers a watcher's events, synchronously as they happen. */
+export interface SelectedEventSink {
+  /** One event: the initial ones, then the changes that concern the watcher's selection. */
+  event(ev: SelectedEvent): void;
+  /** Stored bytes of the changes given and not yet sent on (past the watch budget the watch ends as lagging). */
+  backlogBytes(): number;
+  /** Changes given and not yet sent on. */
+  backlogEvents(): number;
+  /** Called once when the watch is over (see {@link WatchEnd}). */
+  end(how: WatchEnd): void;
+}
+
+/**
+ * What a change is to a watcher whose selection is `filter`: an update that leaves the selection
+ * is a DELETED, one that enters it an ADDED, as upstream's watch cache; undefined when the change
+ * concerns neither the old nor the new object's selection.
+ */
+function selectedType(ev: ObjectEvent, filter: ObjectFilter | undefined): SelectedEvent['type'] | undefined {
+  const now = !filter || filter(ev.object);
+  const before = ev.hasPrevious && (!filter || filter(ev.previous() ?? {}));
+  if (ev.type === 'ADDED') return now ? 'ADDED' : undefined;
+  if (ev.type === 'DELETED') return before ? 'DELETED' : undefined;
+  if (now && before) return 'MODIFIED';
+  if (now) return 'ADDED';
+  if (before) return 'DELETED';
+  return undefined;
 }
 
 /** Options common to writes. */
@@ -153,34 +181,69 @@ export class ResourceOperations {
    */
   async *watch(store: RestStore, ns: string, r: WatchRequest, signal: AbortSignal, onStart?: (revision: number) => void): AsyncGenerator<SelectedEvent> {
     const filter = selectionFilter(store.type, r, r.name);
+    const from = await this.watchStart(store, ns, r, filter, onStart);
+    yield* from.initial;
+    for await (const ev of store.watch(ns, from.revision, signal)) {
+      const type = selectedType(ev, filter);
+      if (type) yield { type, object: ev.object, revision: ev.revision, shared: ev };
+    }
+  }
+
+  /**
+   * The same watch as {@link watch}, pushed into `sink` as each change is published instead of
+   * pulled: the initial events are given before this resolves, then every change that concerns
+   * the selection, until `signal` aborts or the watch ends (`sink.end`). Throws as `watch` throws
+   * (410 Expired after `onStart` when the revision is older than the kept history).
+   */
+  async watchInto(store: RestStore, ns: string, r: WatchRequest, signal: AbortSignal, sink: SelectedEventSink, onStart?: (revision: number) => void): Promise<void> {
+    const filter = selectionFilter(store.type, r, r.name);
+    const from = await this.watchStart(store, ns, r, filter, onStart);
+    for (const ev of from.initial) sink.event(ev);
+    await store.attachWatch(
+      ns,
+      from.revision,
+      {
+        push: (ev) => {
+          const type = selectedType(ev, filter);
+          if (type) sink.event({ type, object: ev.object, revision: ev.revision, shared: ev });
+        },
+        backlogBytes: () => sink.backlogBytes(),
+        backlogEvents: () => sink.backlogEvents(),
+        end: (how) => sink.end(how),
+      },
+      signal,
+    );
+  }
+
+  /**
+   * Where a watch starts: the revision given, or a list's (whose objects are the initial ADDED
+   * events, closed by a BOOKMARK when sendInitialEvents asked for them). `onStart` learns it.
+   */
+  private async watchStart(
+    store: RestStore,
+    ns: string,
+    r: WatchRequest,
+    filter: ObjectFilter | undefined,
+    onStart: ((revision: number) => void) | undefined,
+  ): Promise<{ revision: number; initial: SelectedEvent[] }> {
     const rv = r.resourceVersion ?? '';
     let from = rv && rv !== '0' && !r.sendInitialEvents ? parseRevision(rv) : 0;
-    let initial: KubeObject[] = [];
+    let objects: KubeObject[] = [];
     if (!from) {
       const list = await store.list(ns, { filter });
-      initial = list.items;
+      objects = list.items;
       from = Number(list.resourceVersion);
     }
     onStart?.(from);
-    for (const object of initial) yield { type: 'ADDED', object, revision: from };
+    const initial: SelectedEvent[] = objects.map((object) => ({ type: 'ADDED', object, revision: from }));
     if (r.sendInitialEvents) {
-      yield {
+      initial.push({
         type: 'BOOKMARK',
         object: { kind: store.type.kind, apiVersion: store.apiVersion, metadata: { resourceVersion: String(from), annotations: { 'k8s.io/initial-events-end': 'true' } } },
         revision: from,
-      };
+      });
     }
-    for await (const ev of store.watch(ns, from, signal)) {
-      const now = !filter || filter(ev.object);
-      const before = ev.hasPrevious && (!filter || filter(ev.previous() ?? {}));
-      let type: SelectedEvent['type'] | undefined;
-      if (ev.type === 'ADDED') type = now ? 'ADDED' : undefined;
-      else if (ev.type === 'DELETED') type = before ? 'DELETED' : undefined;
-      else if (now && before) type = 'MODIFIED';
-      else if (now) type = 'ADDED';
-      else if (before) type = 'DELETED';
-      if (type) yield { type, object: ev.object, revision: ev.revision, shared: ev };
-    }
+    return { revision: from, initial };
   }
 
   /** Answers fieldValidation as upstream: Strict fails on unknown fields, Warn returns warnings. */

@@ -20,10 +20,10 @@ import type { NowClock as Clock } from '../apimachinery/clock.js';
 import { groupVersion, type ResourceType } from './registry.js';
 import { allocationStatus } from './allocator.js';
 import { AllocationFieldErrors, type TypeStrategy } from './strategy.js';
-import { WatchHub, type ObjectEvent } from './watch-hub.js';
+import { WatchHub, type ObjectEvent, type WatchSink } from './watch-hub.js';
 import type { AdmissionChain } from './admission/admission.js';
 
-export type { ObjectEvent } from './watch-hub.js';
+export type { ObjectEvent, WatchEnd, WatchSink } from './watch-hub.js';
 
 /** A predicate over stored objects (from label and field selectors). */
 export type ObjectFilter = (obj: KubeObject) => boolean;
@@ -561,8 +561,39 @@ export class RestStore {
     }
   }
 
+  /**
+   * Pushes this type's changes (one namespace or all) after `afterRevision` into `sink` as the
+   * shared hub publishes them, until `signal` aborts (see {@link WatchHub.attach}). Throws 410
+   * Expired as {@link watch} does; a store watch that fails because its revision was compacted
+   * ends the sink with the same 410.
+   */
+  async attachWatch(namespace: string, afterRevision: number, sink: WatchSink, signal: AbortSignal): Promise<void> {
+    const compactedAware: WatchSink = {
+      push: (e) => sink.push(e),
+      backlogBytes: () => sink.backlogBytes(),
+      backlogEvents: () => sink.backlogEvents(),
+      end: (how) => {
+        if (how.reason !== 'failed' || !(how.error instanceof StorageError) || how.error.code !== 'Compacted') return sink.end(how);
+        void this.store.compactedRevision().then(
+          (compacted) => sink.end({ reason: 'failed', error: gone(`too old resource version: ${afterRevision} (${compacted})`) }),
+          (error: unknown) => sink.end({ reason: 'failed', error }),
+        );
+      },
+    };
+    let attached: boolean;
+    try {
+      attached = await this.hub.attach(namespace, afterRevision, compactedAware, signal);
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'Compacted') {
+        throw gone(`too old resource version: ${afterRevision} (${await this.store.compactedRevision()})`);
+      }
+      throw err;
+    }
+    if (!attached) throw gone(`too old resource version: ${afterRevision} (${this.hub.oldestRevision})`);
+  }
+
   private decodeEvent(e: WatchEvent): ObjectEvent {
-    const encoded = new Map<string, string>();
+    const encoded = new Map<string, Buffer>();
     const bytes = e.kv.value.length + (e.prevKv?.value.length ?? 0);
     if (e.type === 'delete') {
       const prev = e.prevKv ?? e.kv;

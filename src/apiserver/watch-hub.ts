@@ -14,7 +14,7 @@ export interface ObjectEvent {
   /** The namespace the object lives in ('' for cluster-scoped). */
   namespace: string;
   /** Encoded forms of this event by watch type and rendering, so N watchers encode it once. */
-  encoded: Map<string, string>;
+  encoded: Map<string, Buffer>;
   /** Bytes of the stored forms behind the event (what memory budgets count). */
   bytes: number;
 }
@@ -49,19 +49,39 @@ export interface WatchHubOptions {
   onLaggingWatcher?: () => void;
 }
 
+/**
+ * How the hub ended a watcher: `stopped` when its signal aborted or the hub stopped (what it
+ * was given may still be sent), `lagging` when it fell too far behind (what it was given and
+ * did not send is dropped: its client watches again from the last revision it saw), `failed`
+ * when the store's watch failed (the error comes after what it was given).
+ */
+export type WatchEnd = { reason: 'stopped' } | { reason: 'lagging' } | { reason: 'failed'; error: unknown };
+
+/** Receives one watcher's events from the hub, synchronously as each change is published. */
+export interface WatchSink {
+  /** One event of the watcher's namespace after its revision: the replayed history first, then changes. */
+  push(e: ObjectEvent): void;
+  /** Stored bytes ({@link ObjectEvent.bytes}) of the events pushed and not yet sent on. */
+  backlogBytes(): number;
+  /** Events pushed and not yet sent on. */
+  backlogEvents(): number;
+  /** Called once, when the hub is done with the watcher. */
+  end(how: WatchEnd): void;
+}
+
 interface Subscriber {
   namespace: string;
   /** The revision the watcher starts after: older events (of the backfill) are not its own. */
   after: number;
-  queue: AsyncQueue<ObjectEvent>;
-  /** Bytes of the events queued and not yet consumed. */
-  bytes: number;
+  sink: WatchSink;
+  /** Forgets the watcher's signal (once the hub let go of it). */
+  detach: () => void;
 }
 
 /**
  * Fans one store watch of a resource type out to every API watch of that type, in the way
  * upstream's watch cache does: each stored change is decoded once, kept in a short history
- * for watchers starting from a recent revision, and pushed to each subscriber's queue.
+ * for watchers starting from a recent revision, and handed to each watcher's sink as it comes.
  * A watcher from a revision older than the history gets undefined: as upstream's watch cache,
  * the API answers it 410 Expired and the client lists again (events that old are not replayed
  * even when the store still has them).
@@ -88,39 +108,75 @@ export class WatchHub {
   }
 
   /**
+   * Pushes the events in `namespace` ('' for all) after `afterRevision` into `sink` as they are
+   * published, until `signal` aborts, the watcher falls behind or the hub stops (each ends the
+   * sink once); false when that revision is older than what the hub can replay. The events of
+   * the history are pushed before this resolves.
+   */
+  async attach(namespace: string, afterRevision: number, sink: WatchSink, signal: AbortSignal): Promise<boolean> {
+    await this.ensureRunning();
+    if (afterRevision < this.floor) return false;
+    // The replay may exceed a live watcher's budget: it is no more than the history holds anyway.
+    for (const e of this.history) {
+      if (e.revision > afterRevision && (!namespace || e.namespace === namespace)) sink.push(e);
+    }
+    if (signal.aborted) {
+      sink.end({ reason: 'stopped' });
+      return true;
+    }
+    const stop = () => {
+      if (this.subscribers.delete(sub)) sink.end({ reason: 'stopped' });
+    };
+    const sub: Subscriber = { namespace, after: afterRevision, sink, detach: () => signal.removeEventListener('abort', stop) };
+    this.subscribers.add(sub);
+    signal.addEventListener('abort', stop, { once: true });
+    return true;
+  }
+
+  /**
    * Events in `namespace` ('' for all) after `afterRevision`, until `signal` aborts; undefined
    * when that revision is older than what the hub can replay.
    */
   async subscribe(namespace: string, afterRevision: number, signal: AbortSignal): Promise<AsyncIterable<ObjectEvent> | undefined> {
-    await this.ensureRunning();
-    if (afterRevision < this.floor) return undefined;
-    const sub: Subscriber = { namespace, after: afterRevision, queue: new AsyncQueue<ObjectEvent>(), bytes: 0 };
-    // The replay may exceed a live watcher's budget: it is no more than the history holds anyway.
-    for (const e of this.history) {
-      if (e.revision > afterRevision && (!namespace || e.namespace === namespace)) {
-        sub.queue.push(e);
-        sub.bytes += e.bytes;
-      }
-    }
-    this.subscribers.add(sub);
-    const stop = () => {
-      this.subscribers.delete(sub);
-      sub.queue.end();
+    const queue = new AsyncQueue<ObjectEvent>();
+    /** Bytes of the events queued and not yet consumed. */
+    let bytes = 0;
+    const sink: WatchSink = {
+      push: (e) => {
+        queue.push(e);
+        bytes += e.bytes;
+      },
+      backlogBytes: () => bytes,
+      backlogEvents: () => queue.size,
+      end: (how) => {
+        if (how.reason === 'lagging') {
+          queue.close();
+          bytes = 0;
+        } else if (how.reason === 'failed') queue.fail(how.error);
+        else queue.end();
+      },
     };
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
+    // The iterator's return() lets go of the watch without aborting the caller's signal.
+    const own = new AbortController();
+    const forward = () => own.abort();
+    if (signal.aborted) own.abort();
+    else signal.addEventListener('abort', forward, { once: true });
+    if (!(await this.attach(namespace, afterRevision, sink, own.signal))) {
+      signal.removeEventListener('abort', forward);
+      return undefined;
+    }
     return {
       [Symbol.asyncIterator]: () => {
-        const it = sub.queue.drain();
+        const it = queue.drain();
         return {
           next: async () => {
             const r = await it.next();
-            if (!r.done) sub.bytes -= r.value.bytes;
+            if (!r.done) bytes -= r.value.bytes;
             return r;
           },
           return: async () => {
-            signal.removeEventListener('abort', stop);
-            stop();
+            signal.removeEventListener('abort', forward);
+            own.abort();
             return it.return(undefined);
           },
         };
@@ -158,13 +214,21 @@ export class WatchHub {
         if (!controller.signal.aborted) throw new Error('the store ended its watch');
       } catch (err) {
         // Watchers end and their clients watch again, from their last revision.
-        for (const s of this.subscribers) s.queue.fail(err);
+        this.endAll({ reason: 'failed', error: err });
       } finally {
         controller.abort();
-        for (const s of this.subscribers) s.queue.end();
-        this.subscribers.clear();
+        this.endAll({ reason: 'stopped' });
       }
     })();
+  }
+
+  private endAll(how: WatchEnd): void {
+    const ending = [...this.subscribers];
+    this.subscribers.clear();
+    for (const s of ending) {
+      s.detach();
+      s.sink.end(how);
+    }
   }
 
   private publish(e: ObjectEvent): void {
@@ -182,18 +246,19 @@ export class WatchHub {
       this.floor = this.history[dropped - 1]!.revision;
       this.history = this.history.slice(dropped);
     }
+    const eventLimit = this.historySize * 2;
     for (const s of this.subscribers) {
       if ((s.namespace && s.namespace !== e.namespace) || e.revision <= s.after) continue;
-      if (s.bytes + e.bytes > this.subscriberByteLimit || s.queue.size >= this.historySize * 2) {
-        // Too far behind: closed (its queue dropped); the client watches again from its last revision.
+      const { sink } = s;
+      if (sink.backlogBytes() + e.bytes > this.subscriberByteLimit || sink.backlogEvents() >= eventLimit) {
+        // Too far behind: closed (what it holds dropped); the client watches again from its last revision.
         this.subscribers.delete(s);
-        s.queue.close();
-        s.bytes = 0;
+        s.detach();
+        sink.end({ reason: 'lagging' });
         this.options.onLaggingWatcher?.();
         continue;
       }
-      s.queue.push(e);
-      s.bytes += e.bytes;
+      sink.push(e);
     }
   }
 

@@ -6,6 +6,10 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureServerCredentials, type ServerCredentials } from '../pki/bootstrap.js';
+import { AsyncQueue } from '../storage/async-queue.js';
+import type { WatchEvent } from '../storage/store.js';
+import { WatchHub, type ObjectEvent, type WatchSink } from './watch-hub.js';
+import { WatchStreams, type WatchResponse, type WatchStream } from './watch-stream.js';
 import { startHttpsApiServer, type HttpsApiServer } from '../testing/https-api-server.js';
 import { waitFor } from '../testing/wait.js';
 
@@ -246,4 +250,158 @@ test('a watch from a revision older than the kept history gets 200 and then 410 
     assert.match(event!.object.message as string, /^too old resource version: 1 \(\d+\)$/);
     await waitFor('the stream to end', async () => w.ended());
   });
+});
+
+/** A response that records its writes; `stuck` leaves them uncompleted, as a client that stopped reading. */
+function fakeResponse(stuck = false) {
+  const writes: Buffer[][] = [];
+  let corked = 0;
+  let batch: Buffer[] = [];
+  const res: WatchResponse = {
+    write(chunk, callback) {
+      batch.push(chunk);
+      if (!corked) {
+        writes.push(batch);
+        batch = [];
+      }
+      if (callback && !stuck) setImmediate(callback);
+      return !stuck;
+    },
+    cork: () => void corked++,
+    uncork() {
+      if (--corked === 0 && batch.length) {
+        writes.push(batch);
+        batch = [];
+      }
+    },
+  };
+  return { res, writes };
+}
+
+/** A watch hub over changes the test writes, each `bytes` long, whose watchers are WatchStreams. */
+function hubOfStreams(options: { subscriberBytes: number }) {
+  const changes = new AsyncQueue<WatchEvent>();
+  let revision = 0;
+  let lagging = 0;
+  const hub = new WatchHub({
+    ...options,
+    watchStore: () => changes.drain(),
+    currentRevision: async () => revision,
+    decode: (e): ObjectEvent => ({
+      type: 'ADDED',
+      object: { metadata: { name: e.kv.key, resourceVersion: String(e.revision) } },
+      hasPrevious: false,
+      previous: () => undefined,
+      revision: e.revision,
+      namespace: '',
+      encoded: new Map(),
+      bytes: e.kv.value.length,
+    }),
+    onLaggingWatcher: () => lagging++,
+  });
+  const streams = new WatchStreams();
+  let encodings = 0;
+  /** Opens a stream on `res`, attached to the hub from revision 0; the events' lines are cached on them. */
+  const open = async (res: WatchResponse, signal: AbortSignal): Promise<WatchStream> => {
+    const stream = streams.open(res, signal, (ev) => {
+      let line = ev.shared?.encoded.get('line');
+      if (!line) {
+        encodings++;
+        line = Buffer.from(`${JSON.stringify({ type: ev.type, object: ev.object })}\n`);
+        ev.shared?.encoded.set('line', line);
+      }
+      return line;
+    });
+    const sink: WatchSink = {
+      push: (e) => stream.event({ type: e.type, object: e.object, revision: e.revision, shared: e }),
+      backlogBytes: () => stream.backlogBytes(),
+      backlogEvents: () => stream.backlogEvents(),
+      end: (how) => stream.end(how),
+    };
+    assert.ok(await hub.attach('', 0, sink, signal));
+    return stream;
+  };
+  const write = (bytes: number) => {
+    revision++;
+    changes.push({ type: 'create', revision, kv: { key: `k${revision}`, value: 'x'.repeat(bytes), createRevision: revision, modRevision: revision } });
+  };
+  /** Lets the hub take what was written and the streams write it (two turns of the loop). */
+  const settle = async () => {
+    for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { hub, open, write, settle, lagging: () => lagging, encodings: () => encodings };
+}
+
+test('events published in one turn of the event loop leave in one write per watcher, as the same bytes for every watcher', async () => {
+  const { hub, open, write, settle, encodings } = hubOfStreams({ subscriberBytes: 1 << 20 });
+  const stop = new AbortController();
+  const responses = [fakeResponse(), fakeResponse(), fakeResponse()];
+  for (const r of responses) await open(r.res, stop.signal);
+  for (let i = 0; i < 3; i++) write(10);
+  await settle();
+  write(10);
+  await settle();
+  for (const r of responses) {
+    // Three changes together, then one alone: two writes.
+    assert.deepEqual(
+      r.writes.map((batch) => batch.length),
+      [3, 1],
+    );
+    assert.deepEqual(
+      r.writes.flat().map((line) => (JSON.parse(line.toString()) as { object: { metadata: { name: string } } }).object.metadata.name),
+      ['k1', 'k2', 'k3', 'k4'],
+    );
+    // The very Buffers the first watcher got: encoded once, written to each.
+    r.writes.flat().forEach((line, i) => assert.equal(line, responses[0]!.writes.flat()[i]));
+  }
+  assert.equal(encodings(), 4);
+  stop.abort();
+  hub.stop();
+});
+
+test('a watcher whose client stops reading is closed once its unsent events pass the budget; the others get everything', async () => {
+  const { hub, open, write, settle, lagging } = hubOfStreams({ subscriberBytes: 1000 });
+  const stop = new AbortController();
+  const slowResponse = fakeResponse(true);
+  const fastResponse = fakeResponse();
+  const slow = await open(slowResponse.res, stop.signal);
+  const fast = await open(fastResponse.res, stop.signal);
+  for (let i = 0; i < 5; i++) {
+    write(300);
+    await settle();
+  }
+  assert.deepEqual(await slow.ended, { reason: 'lagging' });
+  assert.equal(lagging(), 1);
+  // Three events (900 bytes) were written before the fourth would have passed 1,000 unsent bytes.
+  assert.equal(slowResponse.writes.flat().length, 3);
+  assert.equal(fastResponse.writes.flat().length, 5);
+  await settle();
+  assert.equal(fast.backlogBytes(), 0);
+  stop.abort();
+  assert.deepEqual(await fast.ended, { reason: 'stopped' });
+  hub.stop();
+});
+
+test('a watch that stops writes what it holds unless its client is gone', async () => {
+  const streams = new WatchStreams();
+  const line = Buffer.from('{}\n');
+  const event = { type: 'ADDED' as const, object: {}, revision: 1 };
+  const kept = fakeResponse();
+  const open = new AbortController();
+  const stream = streams.open(kept.res, open.signal, () => line);
+  stream.event(event);
+  stream.end({ reason: 'stopped' });
+  assert.equal(kept.writes.flat().length, 1);
+  stream.event(event);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(kept.writes.flat().length, 1);
+
+  const gone = fakeResponse();
+  const closed = new AbortController();
+  const orphan = streams.open(gone.res, closed.signal, () => line);
+  orphan.event(event);
+  closed.abort();
+  orphan.end({ reason: 'stopped' });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(gone.writes.length, 0);
 });

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { seedSnapshot, xmlProblems } from '../inspect/seed-fixtures/testing.js';
+import { seedNetworkSnapshot, xmlProblems } from '../inspect/seed-fixtures/testing.js';
 import type { TrafficSample } from '../inspect/snapshot.js';
 import { inspectViews } from '../inspect/views/index.js';
 import { uiViewOptions } from './ui-views.js';
@@ -29,7 +29,7 @@ const ingressTraffic: TrafficSample[] = [
 describe("skiff ui's views with skiff canary's readers", () => {
   test("the seed's Ingress canary: weight 20 of 100 and the X-Canary header and canary cookie rules, beside the requests nginx counted", () => {
     const view = canary();
-    const model = view.select({ ...seedSnapshot(), traffic: ingressTraffic }, { namespace: 'default', kind: 'ingress', name: 'tomcat-canary' });
+    const model = view.select({ ...seedNetworkSnapshot(), traffic: ingressTraffic }, { namespace: 'default', kind: 'ingress', name: 'tomcat-canary' });
     assert.ok(model);
     const text = view.describe(model);
     assert.match(text, /^Canary through Ingress tomcat \+ canary tomcat-canary, http:\/\/tomcat\.example\.test\/ \(namespace default\)\./);
@@ -39,14 +39,14 @@ describe("skiff ui's views with skiff canary's readers", () => {
     const svg = view.render(model);
     assert.deepEqual(xmlProblems(svg), []);
     golden('canary-ingress-seed.svg', svg);
-    const fromMain = view.select({ ...seedSnapshot(), traffic: ingressTraffic }, { namespace: 'default', kind: 'ingress', name: 'tomcat' });
+    const fromMain = view.select({ ...seedNetworkSnapshot(), traffic: ingressTraffic }, { namespace: 'default', kind: 'ingress', name: 'tomcat' });
     assert.ok(fromMain);
     assert.equal(view.describe(fromMain), text, 'either Ingress of the pair draws the pair');
   });
 
   test('the HTTPRoute skiff canary migrate makes of it: backendRef weights 80/20 and the header matches', () => {
     const view = canary();
-    const model = view.select({ ...seedSnapshot(), traffic: ingressTraffic }, { namespace: 'default', kind: 'httproute', name: 'tomcat' });
+    const model = view.select({ ...seedNetworkSnapshot(), traffic: ingressTraffic }, { namespace: 'default', kind: 'httproute', name: 'tomcat' });
     assert.ok(model);
     const text = view.describe(model);
     assert.match(text, /- main Service tomcat-stable; port 80; configured 80% \(weight 80\); measured 80\.8% \(412 requests\)/);
@@ -57,7 +57,7 @@ describe("skiff ui's views with skiff canary's readers", () => {
   });
 
   test('the menu lists every canary of the seed: the Service, the Ingress pair (by its canary) and the HTTPRoute', () => {
-    assert.deepEqual(canary().instances?.(seedSnapshot()), [
+    assert.deepEqual(canary().instances?.(seedNetworkSnapshot()), [
       { namespace: 'default', kind: 'httproute', name: 'tomcat' },
       { namespace: 'default', kind: 'ingress', name: 'tomcat-canary' },
       { namespace: 'default', kind: 'service', name: 'cluster-service-02' },

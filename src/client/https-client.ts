@@ -97,8 +97,8 @@ export class HttpsClient implements Client {
     return JSON.parse(await this.callText(method, path, body, contentType)) as T;
   }
 
-  private async callText(method: string, path: string, body?: unknown, contentType?: string): Promise<string> {
-    const res = await this.send(method, path, body, contentType);
+  private async callText(method: string, path: string, body?: unknown, contentType?: string, signal?: AbortSignal): Promise<string> {
+    const res = await this.send(method, path, body, contentType, signal);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
@@ -107,13 +107,17 @@ export class HttpsClient implements Client {
     return text;
   }
 
-  /** GET of a path that is not a resource (`/metrics`, `/version`), as text, as `kubectl get --raw`; a Status error otherwise. */
-  getText(path: string): Promise<string> {
-    return this.callText('GET', path);
-  }
-
   get<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, name: string): Promise<T> {
     return this.call<T>('GET', resourcePath(ref, namespace, name));
+  }
+
+  /**
+   * GETs a path that answers text rather than an object (`/metrics`, a node's proxied
+   * `/api/v1/nodes/NAME/proxy/metrics`, a pod's `log`), as this client's user. A non-2xx answer
+   * throws StatusError with the server's code.
+   */
+  async getText(path: string, signal?: AbortSignal): Promise<string> {
+    return this.callText('GET', path, undefined, undefined, signal);
   }
 
   async list<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string, o: ListOptions = {}): Promise<ObjectList<T>> {

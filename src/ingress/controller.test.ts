@@ -10,6 +10,7 @@ import { MemoryEventRecorder } from '../client/events.js';
 import { MemoryClient } from '../testing/memory-client.js';
 import { waitFor } from '../testing/wait.js';
 import { IngressController, type NginxControl } from './controller.js';
+import { ingressFingerprint, loadedAnnotation } from './loaded-annotation.js';
 import { ingress, service, slice, tlsSecret } from './testing.js';
 
 /** An nginx that rejects any configuration holding `([` (as nginx -t does an unbalanced regex), naming the line. */
@@ -22,8 +23,12 @@ class FakeNginx implements NginxControl {
     const bad = lines.findIndex((l) => l.includes('(['));
     return bad < 0 ? undefined : `nginx: [emerg] pcre2_compile() failed: missing closing parenthesis in "([" in ${file}:${bad + 1}\nnginx: configuration file ${file} test failed`;
   }
-  reload(): void {
+  async reload(): Promise<boolean> {
     this.reloads++;
+    return true;
+  }
+  async serving(): Promise<boolean> {
+    return true;
   }
 }
 
@@ -69,6 +74,11 @@ test('the controller loads what nginx accepts, keeps the last good version of an
     again.metadata!.annotations!['nginx.ingress.kubernetes.io/canary-by-header-pattern'] = '([x';
     await client.update(resources.ingresses, 'default', again);
     await waitFor('a second rejection event', () => events.events.filter((e) => e.reason === 'RejectedByNginx').length === 2, polling);
+    // The loaded annotation names what nginx runs: the fixed version, not the rejected one.
+    const fixedLoaded = ingressFingerprint(fixed);
+    await waitFor('the fixed version marked loaded', async () => (await client.get<Ingress & KubeObject>(resources.ingresses, 'default', 'bad')).metadata?.annotations?.[loadedAnnotation] === fixedLoaded, polling);
+    const rejected = await client.get<Ingress & KubeObject>(resources.ingresses, 'default', 'bad');
+    assert.notEqual(ingressFingerprint(rejected), fixedLoaded);
     // Later changes of other Ingresses still load, with the canary's last good version.
     const other = ingress('other', 'o.example.com', [{ path: '/', service: 'v2' }]);
     await client.create(resources.ingresses, 'default', other as KubeObject);
@@ -83,6 +93,8 @@ test('the controller loads what nginx accepts, keeps the last good version of an
     await waitFor('the third Ingress loaded', async () => (await conf()).includes('server_name t.example.com;'), polling);
     assert.equal(await readFile(/ssl_certificate "([^"]+)"/.exec(await conf())?.[1] ?? '', 'utf8'), 'CERT\nKEY\n');
 
+    const mainNow = await client.get<Ingress & KubeObject>(resources.ingresses, 'default', 'main');
+    await waitFor('main marked loaded', async () => (await client.get<Ingress & KubeObject>(resources.ingresses, 'default', 'main')).metadata?.annotations?.[loadedAnnotation] === ingressFingerprint(mainNow), polling);
     await waitFor('status with the node address', async () => {
       const got = await client.get<Ingress & KubeObject>(resources.ingresses, 'default', 'main');
       return JSON.stringify(got.status?.loadBalancer?.ingress) === '[{"ip":"192.168.77.1"}]';

@@ -19,6 +19,7 @@ import type { ResourceRef } from '../client/client.js';
 import type { Registry } from '../apimachinery/metrics.js';
 import { AccessLogReceiver } from './access-log-receiver.js';
 import { UpstreamTraffic, type UpstreamBackend } from './upstream-traffic.js';
+import { ingressFingerprint, loadedAnnotation } from './loaded-annotation.js';
 
 /** The Gateway API resources the controller watches (gateway.networking.k8s.io/v1). */
 export const gatewayResources = {
@@ -41,8 +42,10 @@ interface GatewayInformers {
 export interface NginxControl {
   /** undefined when the file is a valid configuration, else nginx's message. */
   test(configFile: string): Promise<string | undefined>;
-  /** Loads the configuration file again, gracefully. */
-  reload(): void;
+  /** Loads the configuration file again, gracefully; true once every worker accepting connections runs it. */
+  reload(): Promise<boolean>;
+  /** True once nginx runs (with the configuration file as it was when it started). */
+  serving(): Promise<boolean>;
 }
 
 /** Options of {@link IngressController}. */
@@ -84,7 +87,10 @@ const rebuildKey = 'nginx';
  * plane model, renders the nginx configuration, writes it beside the running one, checks it with
  * `nginx -t` and only then moves it in place and reloads. A version of an Ingress whose
  * configuration nginx rejects is replaced by the last version that loaded (or left out), with a
- * Warning event naming it; the previous configuration keeps serving meanwhile.
+ * Warning event naming it; the previous configuration keeps serving meanwhile. Once nginx's
+ * workers run the new configuration, each served Ingress gets the {@link loadedAnnotation} of
+ * the version loaded and the Gateway API objects their status (conditions' observedGeneration):
+ * what clients such as `skiff canary` wait on.
  */
 export class IngressController {
   private readonly ingresses: Informer<Ingress & KubeObject>;
@@ -96,6 +102,8 @@ export class IngressController {
   private readonly configFile: string;
   private readonly certDir: string;
   private loaded: string | undefined;
+  /** Whether nginx is known to run the configuration `loaded` (not yet when it was only written before nginx started). */
+  private confirmed = false;
   /** Ingress versions (`ns/name@resourceVersion`) and Secret versions (`secret:ns/name@resourceVersion`) nginx rejected. */
   private readonly rejected = new Set<string>();
   /** The last loaded version of each Ingress. */
@@ -285,7 +293,11 @@ export class IngressController {
           continue;
         }
         await rename(candidate, this.configFile);
-        if (reload) this.options.nginx.reload();
+        if (reload) {
+          this.confirmed = false;
+          if (!(await this.options.nginx.reload())) throw new Error('nginx did not take the new configuration in time (its previous workers keep serving); trying again');
+          this.confirmed = true;
+        }
         this.loaded = rendered.text;
         this.options.log(`nginx configuration ${reload ? 'reloaded' : 'written'}: ${built.served.length} Ingresses`);
         await this.removeUnusedCertificates(new Set(built.certificates.map((c) => c.file)));
@@ -295,7 +307,14 @@ export class IngressController {
         if (secret.type === 'kubernetes.io/tls' && !this.rejected.has(`secret:${objectKey(secret)}@${secret.metadata?.resourceVersion}`)) this.lastGoodSecrets.set(objectKey(secret), secret);
       }
       this.report(built.problems);
+      // Before nginx runs (the first configuration, written for it to start with), nothing is loaded yet.
+      if (!reload) return;
+      if (!this.confirmed) {
+        if (!(await this.options.nginx.serving())) throw new Error('nginx is not running yet; its status waits');
+        this.confirmed = true;
+      }
       await this.writeStatus(built.served);
+      await this.markLoaded(ingresses, built.served);
       if (gateway) await this.writeGatewayStatus(gateway);
       return;
     }
@@ -359,6 +378,23 @@ export class IngressController {
       this.options.log(`Ingress ${p.ingress}: ${p.message}`);
     }
     this.reported = now;
+  }
+
+  /** Writes on each served Ingress the fingerprint of the version nginx now runs (`loaded`: the versions the configuration was made from). */
+  private async markLoaded(loaded: (Ingress & KubeObject)[], served: string[]): Promise<void> {
+    const isServed = new Set(served);
+    for (const version of loaded) {
+      const key = objectKey(version);
+      const current = isServed.has(key) ? this.ingresses.store.getByKey(key) : undefined;
+      const fingerprint = ingressFingerprint(version);
+      if (!current || current.metadata?.annotations?.[loadedAnnotation] === fingerprint) continue;
+      try {
+        await this.options.client.patch(resources.ingresses, current.metadata?.namespace ?? '', current.metadata?.name ?? '', 'merge', { metadata: { annotations: { [loadedAnnotation]: fingerprint } } }, { fieldManager: 'skiff-ingress-controller' });
+      } catch (err) {
+        // Deleted meanwhile: nothing to mark.
+        if (!isStatusError(err, 404)) this.options.onError(new Error(`marking Ingress ${key} loaded: ${errorMessage(err)}`));
+      }
+    }
   }
 
   private async writeStatus(served: string[]): Promise<void> {

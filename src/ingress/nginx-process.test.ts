@@ -36,7 +36,7 @@ test('nginx runs supervised: reloads gracefully, comes back when killed (its wor
   const configFile = join(dir, 'nginx.conf');
   await writeFile(configFile, config(dir, 'one'));
   const logs: string[] = [];
-  const nginx = new NginxProcess({ binary: nginxBinary, prefixDir: dir, configFile, pidFile: join(dir, 'nginx.pid'), initialBackoffMs: 50, workerScanMs: 50, log: (l) => logs.push(l) });
+  const nginx = new NginxProcess({ binary: nginxBinary, prefixDir: dir, configFile, pidFile: join(dir, 'nginx.pid'), initialBackoffMs: 50, workerScanMs: 50, loadTimeoutMs: 2000, log: (l) => logs.push(l) });
   const abort = new AbortController();
   const running = nginx.run(abort.signal);
   try {
@@ -46,9 +46,19 @@ test('nginx runs supervised: reloads gracefully, comes back when killed (its wor
     await writeFile(join(dir, 'broken.conf'), 'http { nonsense; }');
     assert.match((await nginx.test(join(dir, 'broken.conf'))) ?? '', /\[emerg\].*broken\.conf:1/);
 
+    // reload() resolves once new connections get the new configuration: no waiting after it.
+    for (const body of ['two-a', 'two-b', 'two']) {
+      await writeFile(configFile, config(dir, body));
+      assert.equal(await nginx.reload(), true);
+      assert.equal(await get(dir), `${body}\n`);
+    }
+
+    // A configuration nginx -t passes but the master cannot apply (its socket's directory is missing): not taken, the old one serves.
+    await writeFile(configFile, config(dir, 'three').replace(`unix:${dir}/http.sock`, `unix:${dir}/missing/http.sock`));
+    assert.equal(await nginx.reload(), false);
+    assert.equal(await get(dir), 'two\n');
     await writeFile(configFile, config(dir, 'two'));
-    nginx.reload();
-    await waitFor('the reloaded configuration', async () => (await get(dir)) === 'two\n', polling);
+    assert.equal(await nginx.reload(), true);
 
     const first = nginx.pid;
     assert.ok(first);

@@ -17,6 +17,10 @@ export interface NginxProcessOptions {
   stopTimeoutMs?: number;
   /** How often the master's worker PIDs are read (to stop them should the master die alone). Default 1000 ms. */
   workerScanMs?: number;
+  /** How long {@link NginxProcess.reload} and {@link NginxProcess.serving} wait for the workers of the new configuration. Default 30000 ms. */
+  loadTimeoutMs?: number;
+  /** How often they look at the master's workers meanwhile. Default 20 ms. */
+  loadPollMs?: number;
   /** nginx's own output, line by line. */
   log: (line: string) => void;
 }
@@ -51,10 +55,38 @@ export class NginxProcess {
     return this.child?.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
   }
 
-  /** Asks the running master to load the configuration again (graceful: no request is dropped). */
-  reload(): void {
+  /**
+   * Asks the master to load the configuration file again (graceful: no request is dropped) and
+   * resolves true once it has: every worker that still accepts connections was started for the
+   * new configuration (the old ones, told to shut down gracefully, have closed their listening
+   * sockets and only finish what they were serving). False when that did not happen within
+   * `loadTimeoutMs` (the master kept its old workers: it could not load the file). When no
+   * master runs, waits for the next one, which starts with the file.
+   */
+  async reload(): Promise<boolean> {
     const pid = this.pid;
-    if (pid !== undefined) process.kill(pid, 'SIGHUP');
+    if (pid === undefined) return this.serving();
+    const before = new Set(await acceptingWorkers(pid));
+    process.kill(pid, 'SIGHUP');
+    return this.waitForWorkers((workers) => workers.every((w) => !before.has(w)));
+  }
+
+  /** Resolves true once a master runs with workers accepting connections (false after `loadTimeoutMs`). */
+  serving(): Promise<boolean> {
+    return this.waitForWorkers(() => true);
+  }
+
+  private async waitForWorkers(ready: (accepting: number[]) => boolean): Promise<boolean> {
+    const deadline = Date.now() + (this.options.loadTimeoutMs ?? 30_000);
+    for (;;) {
+      const master = this.pid;
+      if (master !== undefined) {
+        const accepting = await acceptingWorkers(master);
+        if (accepting.length > 0 && ready(accepting)) return true;
+      }
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, this.options.loadPollMs ?? 20));
+    }
   }
 
   /** Runs nginx (restarting it when it dies) until `signal` aborts, then stops it; resolves once it has exited. */
@@ -129,6 +161,16 @@ export class NginxProcess {
 async function childrenOf(pid: number): Promise<number[]> {
   const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
   return text.split(/\s+/).filter((t) => t !== '').map(Number);
+}
+
+/** The master's worker processes that accept connections (not those shutting down after a reload). */
+async function acceptingWorkers(master: number): Promise<number[]> {
+  const accepting: number[] = [];
+  for (const pid of await childrenOf(master)) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.replace(/\0+$/, '').trimEnd() === 'nginx: worker process') accepting.push(pid);
+  }
+  return accepting;
 }
 
 /** SIGKILLs the given PIDs that are still nginx processes whose master is gone (re-parented). */

@@ -14,7 +14,7 @@ test('a text box is a labelled group whose first line is bold and whose lines ar
 
 test('widths come from the text, within bounds', () => {
   assert.equal(boxWidth(['abc'], 50, 200), 50);
-  assert.equal(boxWidth(['x'.repeat(20)], 50, 200), 156);
+  assert.equal(boxWidth(['x'.repeat(20)], 50, 200), 170);
   assert.equal(boxWidth(['x'.repeat(100)], 50, 200), 200);
   assert.equal(fitText('short', 100), 'short');
 });

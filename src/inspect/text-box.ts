@@ -20,9 +20,9 @@ export function boxHeight(lines: number): number {
   return lines * textMetrics.lineHeight + 2 * textMetrics.padding - 4;
 }
 
-/** The width a box needs for its lines, at least `min` and at most `max`. */
+/** The width a box needs for its lines (a tenth more, for bold first lines), at least `min` and at most `max`. */
 export function boxWidth(lines: readonly string[], min: number, max: number): number {
-  const widest = Math.max(0, ...lines.map(textWidth)) + 2 * textMetrics.padding;
+  const widest = Math.ceil(Math.max(0, ...lines.map(textWidth)) * 1.1) + 2 * textMetrics.padding;
   return Math.min(max, Math.max(min, widest));
 }
 

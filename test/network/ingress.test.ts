@@ -229,8 +229,11 @@ describe('Ingress on real nodes (nginx on the server node)', { skip: canRunNodes
     const client = c().server.netns.run('sh', ['-c', loop], { timeoutMs: 300_000 });
     try {
       await waitFor('the client under way', async () => (await answered()).length >= 20, { ...clusterPolling, timeoutMs: 60_000 });
-      const promote = await c().server.netns.run(process.execPath, [skiffBin, 'canary', 'promote', 'shop-canary', '--kubeconfig', join(c().server.dataDir, 'kubeconfig.yaml')], { timeoutMs: 120_000 });
+      // --settle 10m: were a step not reported loaded by the data plane, promote would pause that long instead.
+      const promote = await c().server.netns.run(process.execPath, [skiffBin, 'canary', 'promote', 'shop-canary', '--verbose', '--settle', '10m', '--kubeconfig', join(c().server.dataDir, 'kubeconfig.yaml')], { timeoutMs: 120_000 });
       assert.equal(promote.code, 0, `skiff canary promote:\n${promote.stderr}\n${promote.stdout}`);
+      // Each of the three patches (weight to the canary, main repointed, canary made plain) waited for nginx to run it.
+      assert.equal((promote.stdout.match(/^ {2}served by the data plane after [\d.]+s$/gm) ?? []).length, 3, promote.stdout);
       const afterPromote = (await answered()).length;
       await waitFor('the client still going after the promotion', async () => (await answered()).length >= afterPromote + 50, { ...clusterPolling, timeoutMs: 60_000 });
     } finally {

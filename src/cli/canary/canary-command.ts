@@ -17,6 +17,7 @@ import { durationSeconds } from '../server-command.js';
 import { CanaryLookupError, findCanaryPair } from './canary-pair.js';
 import { describeIngressCanary, describeRouteCanary, type AccessLogShares } from './canary-status.js';
 import { metricsAccessLogShares } from './recent-shares.js';
+import { reportsLoaded, waitUntilLoaded } from './data-plane-wait.js';
 import { formatStep, type CanaryStep } from './canary-step.js';
 import { migrateToGateway } from './gateway-migration.js';
 import { findRouteCanary, planRouteAbort, planRoutePromote, planRouteSetWeight, routeWeightProblem } from './httproute-canary.js';
@@ -48,7 +49,11 @@ Flags:
   -o, --output yaml      migrate: print the objects instead of applying them
   --delete               abort: delete the canary Ingress instead of zeroing it
   --force                promote: even when the canary's Service has no ready endpoints
-  --settle DURATION      pause between the steps of a change, for the data plane to reload (default 2s)
+  --timeout DURATION     how long each step may take to reach the data plane, which reports what it
+                         loaded (the Ingress annotation ingress.skiff.dev/loaded, HTTPRoute status) (default 60s)
+  --settle DURATION      where the data plane reports nothing (another controller), the pause between
+                         steps instead (default 2s)
+  -v, --verbose          say how long each step took to reach the data plane
   --gateway-class NAME   migrate: the GatewayClass (default skiff)`;
 
 /** What the commands talk to the cluster with: a client, and GET of a non-resource path when it has one. */
@@ -122,18 +127,48 @@ interface RunContext {
   namespace: string;
   dryRun: boolean;
   settleSeconds: number;
+  /** How long a step may take to reach the data plane. */
+  timeoutSeconds: number;
+  /** Progress lines shown with --verbose. */
+  verbose: (text: string) => void;
   options: CanaryCommandOptions;
   out: (text: string) => void;
 }
 
+/**
+ * Makes the steps one after the other. After a patch, waits until the data plane reports that it
+ * serves the change ({@link waitUntilLoaded}; an error after --timeout, leaving the later steps
+ * undone: each step leaves every request a backend); where the object carries no such report,
+ * pauses --settle before the next step instead. A delete is not waited on: the plans delete only
+ * what no request needs any more (the states before and after it both serve every request).
+ */
 async function runSteps(ctx: RunContext, steps: CanaryStep[]): Promise<void> {
-  for (const [i, step] of steps.entries()) {
-    if (i > 0 && !ctx.dryRun && ctx.settleSeconds > 0) await (ctx.options.settle ?? ((s: number) => sleep(s * 1000)))(ctx.settleSeconds);
-    if (!ctx.dryRun) {
-      if (step.op === 'patch') await ctx.client.patch(refOf(step.kind), ctx.namespace, step.name, 'merge', step.patch, { fieldManager: 'skiff-canary' });
-      else await ctx.client.delete(refOf(step.kind), ctx.namespace, step.name);
+  let pauseBeforeNext = false;
+  for (const step of steps) {
+    if (pauseBeforeNext && ctx.settleSeconds > 0) await (ctx.options.settle ?? ((s: number) => sleep(s * 1000)))(ctx.settleSeconds);
+    pauseBeforeNext = false;
+    if (ctx.dryRun) {
+      ctx.out(`${formatStep(step)} (dry run)`);
+      continue;
     }
-    ctx.out(`${formatStep(step)}${ctx.dryRun ? ' (dry run)' : ''}`);
+    if (step.op === 'delete') {
+      await ctx.client.delete(refOf(step.kind), ctx.namespace, step.name);
+      ctx.out(formatStep(step));
+      continue;
+    }
+    const kind = step.kind;
+    const read = () => ctx.client.get(refOf(kind), ctx.namespace, step.name);
+    const reporting = reportsLoaded(kind, await read());
+    await ctx.client.patch(refOf(kind), ctx.namespace, step.name, 'merge', step.patch, { fieldManager: 'skiff-canary' });
+    ctx.out(formatStep(step));
+    if (!reporting) {
+      pauseBeforeNext = true;
+      continue;
+    }
+    const started = performance.now();
+    const loaded = await waitUntilLoaded({ kind, read, timeoutMs: ctx.timeoutSeconds * 1000, now: () => performance.now(), sleep: (ms) => sleep(ms) });
+    if (!loaded) throw new CanaryLookupError(`${kind.toLowerCase()}/${step.name}: the data plane has not loaded this change after ${ctx.timeoutSeconds}s (see the events of ${kind.toLowerCase()}/${step.name}); the later steps are not made, every request still has a backend`);
+    ctx.verbose(`  served by the data plane after ${((performance.now() - started) / 1000).toFixed(1)}s`);
   }
 }
 
@@ -253,6 +288,8 @@ export async function runCanary(args: string[], options: CanaryCommandOptions = 
       delete: { type: 'boolean' },
       force: { type: 'boolean' },
       settle: { type: 'string' },
+      timeout: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
       'gateway-class': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -268,6 +305,8 @@ export async function runCanary(args: string[], options: CanaryCommandOptions = 
   if (values.output !== undefined && values.output !== 'yaml') throw new UsageError(`--output ${values.output}: only yaml is supported`);
   const settleSeconds = values.settle === undefined ? 2 : durationSeconds(values.settle);
   if (settleSeconds === undefined) throw new UsageError(`--settle ${values.settle}: not a duration`);
+  const timeoutSeconds = values.timeout === undefined ? 60 : durationSeconds(values.timeout);
+  if (timeoutSeconds === undefined) throw new UsageError(`--timeout ${values.timeout}: not a duration`);
   const target = parseTarget(targetText);
   const kubeconfig = canaryKubeconfig({ kubeconfig: values.kubeconfig, dataDir: values['data-dir'] }, options.env ?? process.env, options.discovery);
   if (!options.connect && !existsSync(kubeconfig)) {
@@ -277,7 +316,7 @@ export async function runCanary(args: string[], options: CanaryCommandOptions = 
   const client = (options.connect ?? connectHttps)(kubeconfig);
   const getText = client.getText?.bind(client);
   const shares = options.shares ?? (getText ? metricsAccessLogShares(getText) : undefined);
-  const ctx: RunContext = { client, shares, namespace: values.namespace ?? 'default', dryRun: values['dry-run'] === true, settleSeconds, options, out };
+  const ctx: RunContext = { client, shares, namespace: values.namespace ?? 'default', dryRun: values['dry-run'] === true, settleSeconds, timeoutSeconds, verbose: values.verbose ? out : () => undefined, options, out };
   try {
     return target.kind === 'Ingress' ? await runOnIngress(ctx, command, target.name, values, weightArg) : await runOnRoute(ctx, command, target.name, values, weightArg);
   } catch (e) {

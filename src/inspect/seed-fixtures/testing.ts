@@ -116,12 +116,12 @@ function canaryWorkloads(): { deployments: Deployment[]; replicaSets: ReplicaSet
   for (const t of tracks) {
     const name = `tomcat-${t.track}`;
     const labels = { app: 'canary-tomcat', track: t.track };
-    deployments.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default' }, spec: { replicas: t.replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [tomcat('tomcat-container', t.image)] } } } });
+    deployments.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'default', uid: `uid-${name}` }, spec: { replicas: t.replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [tomcat('tomcat-container', t.image)] } } } });
     const rs = `${name}-${t.hash}`;
     replicaSets.push({
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
-      metadata: { name: rs, namespace: 'default', labels: { ...labels, 'pod-template-hash': t.hash }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: `uid-${name}`, controller: true }] },
+      metadata: { name: rs, namespace: 'default', uid: `uid-${rs}`, labels: { ...labels, 'pod-template-hash': t.hash }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: `uid-${name}`, controller: true }] },
       spec: { replicas: t.replicas, selector: { matchLabels: labels } },
     });
     for (let i = 0; i < t.replicas; i += 1) {
@@ -196,7 +196,7 @@ export function seedGatewayObjects(): { gateway: KubeObject; route: KubeObject }
  * behind its own Service for the Ingress pair `tomcat` / `tomcat-canary`; IngressClass nginx
  * (default); a `client` pod.
  */
-export function seedSnapshot(now = Date.UTC(2026, 11, 5, 12, 0, 0)): ClusterSnapshot {
+export function seedNetworkSnapshot(now = Date.UTC(2026, 11, 5, 12, 0, 0)): ClusterSnapshot {
   const nodes = [fixtureNode('node-a', '192.168.50.11', '10.244.1.0/24'), fixtureNode('node-b', '192.168.50.12', '10.244.2.0/24')];
   const tomcatRedis = fixturePod({ name: 'tomcat-redis', labels: { app: 'tomcat-redis' }, node: 'node-a', ip: '10.244.1.5', containers: [tomcat(), redis] });
   const client = fixturePod({ name: 'client', labels: { run: 'client' }, node: 'node-b', ip: '10.244.2.9', containers: [{ name: 'client', image: 'busybox' }] });

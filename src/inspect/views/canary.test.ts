@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Ingress } from 'kubernetes-types/networking/v1.js';
-import { seedSnapshot, xmlProblems } from '../seed-fixtures/testing.js';
+import { seedNetworkSnapshot, xmlProblems } from '../seed-fixtures/testing.js';
 import type { ClusterSnapshot, TrafficSample } from '../snapshot.js';
 import { canaryView, type CanaryModel } from './canary.js';
 
@@ -19,7 +19,7 @@ function golden(name: string, actual: string): void {
  * the ReplicaSets their Deployment's, so give the owners those uids.
  */
 function seed(): ClusterSnapshot {
-  const snapshot = seedSnapshot();
+  const snapshot = seedNetworkSnapshot();
   return {
     ...snapshot,
     deployments: snapshot.deployments.map((d) => ({ ...d, metadata: { ...d.metadata, uid: `uid-${d.metadata?.name}` } })),

@@ -4,7 +4,10 @@
  * injects them) and must still work without them, so that tests can register every view.
  */
 import { registerView, type AnyView } from '../view.js';
+import { ingressView } from './ingress.js';
+import { networkView } from './network.js';
 import { podView } from './pod.js';
+import { serviceView } from './service.js';
 import { workloadView } from './workload.js';
 import { rolloutView } from './rollout.js';
 import { cronJobView } from './cronjob.js';
@@ -25,6 +28,9 @@ export function inspectViews(options: InspectViewOptions = {}): AnyView[] {
     registerView(workloadView({ clusterDomain: options.clusterDomain })),
     registerView(rolloutView),
     registerView(cronJobView),
+    registerView(serviceView),
     registerView(canaryView(options.canaryReaders)),
+    registerView(networkView),
+    registerView(ingressView),
   ];
 }

@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { fixturePod, fixtureService, fixtureSlice, seedSnapshot, xmlProblems } from '../seed-fixtures/testing.js';
+import { fixturePod, fixtureService, fixtureSlice, seedNetworkSnapshot, xmlProblems } from '../seed-fixtures/testing.js';
 import type { ClusterSnapshot } from '../snapshot.js';
+import { assertGolden } from '../testing.js';
 import { serviceView, type ServiceViewModel } from './service.js';
-
-/** Golden files live beside the sources; UPDATE_GOLDEN=1 rewrites them. */
-function golden(name: string, actual: string): void {
-  const path = fileURLToPath(new URL(`../../../../src/inspect/views/testdata/${name}`, import.meta.url));
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, actual);
-  assert.equal(actual, readFileSync(path, 'utf8'), `golden file ${name} (UPDATE_GOLDEN=1 rewrites it)`);
-}
 
 function model(snapshot: ClusterSnapshot, name: string, namespace = 'default'): ServiceViewModel {
   const m = serviceView.select(snapshot, { namespace, name });
@@ -26,13 +18,13 @@ function renderChecked(m: ServiceViewModel, goldenName: string): string {
   assert.deepEqual(xmlProblems(svg), []);
   assert.match(svg, /^<svg [^>]*role="img"/);
   for (const g of svg.matchAll(/<g [^>]*>/g)) assert.match(g[0], /aria-label="[^"]+"/, 'every group has an aria-label');
-  golden(goldenName, svg);
+  assertGolden(goldenName, svg);
   return svg;
 }
 
 /** The demo's tomcat-redis: container-03 also wants 8080, so the pod is never Ready and the Service publishes not-ready addresses. */
 function notReadySnapshot(): ClusterSnapshot {
-  const s = seedSnapshot();
+  const s = seedNetworkSnapshot();
   const pod = fixturePod({
     name: 'tomcat-redis',
     labels: { app: 'tomcat-redis' },
@@ -55,7 +47,7 @@ function notReadySnapshot(): ClusterSnapshot {
 
 describe('service view', () => {
   test("the seed's port question: 80 (abc) → 8080 → tomcat, 99 (redis) → 6379 → redis, 6379 on the ClusterIP refused", () => {
-    const m = model(seedSnapshot(), 'cluster-service-test');
+    const m = model(seedNetworkSnapshot(), 'cluster-service-test');
     assert.deepEqual(m.clusterIPs, ['10.170.11.11']);
     assert.deepEqual(m.ports.map((p) => [p.name, p.port, p.targetPort, p.endpoints.map((e) => `${e.pod}:${e.port}:${e.containers.join('+')}:${e.ready}`)]), [
       ['abc', 80, '8080', ['tomcat-redis:8080:tomcat-container:true']],
@@ -72,7 +64,7 @@ describe('service view', () => {
   });
 
   test('a Service whose pods come from two Deployments: four endpoints with their measured share of connections', () => {
-    const s = seedSnapshot();
+    const s = seedNetworkSnapshot();
     const backend = (ip: string) => `default/cluster-service-02/${ip}:8080`;
     s.traffic = [
       { source: 'service', backend: backend('10.244.1.21'), count: 30, windowSeconds: 60 },
@@ -101,7 +93,7 @@ describe('service view', () => {
   });
 
   test('a LoadBalancer Service shows its NodePorts on every node address and its load balancer address', () => {
-    const s = seedSnapshot();
+    const s = seedNetworkSnapshot();
     const svc = s.services.find((x) => x.metadata?.name === 'cluster-service-test') as Service;
     svc.spec = { ...svc.spec, type: 'LoadBalancer', ports: (svc.spec?.ports ?? []).map((p, i) => ({ ...p, nodePort: 30080 + i })) };
     (svc as { status?: Service['status'] }).status = { loadBalancer: { ingress: [{ ip: '192.168.50.200' }] } };
@@ -123,7 +115,7 @@ describe('service view', () => {
   });
 
   test('a named targetPort resolves per pod, as the EndpointSlices publish it', () => {
-    const s = seedSnapshot();
+    const s = seedNetworkSnapshot();
     const a = fixturePod({ name: 'web-a', labels: { app: 'web' }, node: 'node-a', ip: '10.244.1.40', containers: [{ name: 'web', image: 'nginx', ports: [{ name: 'http', containerPort: 8080 }] }] });
     const b = fixturePod({ name: 'web-b', labels: { app: 'web' }, node: 'node-b', ip: '10.244.2.40', containers: [{ name: 'web', image: 'nginx', ports: [{ name: 'http', containerPort: 9090 }] }] });
     const svc = fixtureService('web', '10.170.13.1', { app: 'web' }, [{ name: 'web', port: 80, targetPort: 'http' }]);
@@ -137,7 +129,7 @@ describe('service view', () => {
   });
 
   test('a headless Service has no ClusterIP to refuse on; an ExternalName Service says what DNS answers', () => {
-    const s = seedSnapshot();
+    const s = seedNetworkSnapshot();
     const headless = fixtureService('nginx', 'None', { app: 'tomcat-redis' }, [{ name: 'web', port: 80, targetPort: 8080 }]);
     headless.spec = { ...headless.spec, clusterIP: 'None', clusterIPs: ['None'] };
     const external: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'default' }, spec: { type: 'ExternalName', externalName: 'db.example.test' } };
@@ -153,21 +145,26 @@ describe('service view', () => {
   });
 
   test('what the user may not list is said, not silently missing', () => {
-    const s = { ...seedSnapshot(), endpointSlices: [], forbidden: ['endpointslices'] };
+    const s = { ...seedNetworkSnapshot(), endpointSlices: [], forbidden: ['endpointslices'] };
     const m = model(s, 'cluster-service-test');
     assert.match(serviceView.describe(m), /Endpoints not shown: you may not list endpointslices\./);
     assert.match(serviceView.describe(m), /Port abc: 10\.170\.11\.11:80\/TCP → targetPort 8080 → no endpoints\./);
   });
 
+  test('instances are every Service, sorted; the view asks for traffic', () => {
+    assert.deepEqual(serviceView.instances?.(seedNetworkSnapshot()).map((p) => p.name), ['cluster-service-02', 'cluster-service-test', 'tomcat-canary', 'tomcat-stable']);
+    assert.equal(serviceView.usesTraffic, true);
+  });
+
   test('an unknown Service selects nothing; the same state in another order draws the same bytes', () => {
-    assert.equal(serviceView.select(seedSnapshot(), { namespace: 'default', name: 'nope' }), undefined);
-    const s = seedSnapshot();
+    assert.equal(serviceView.select(seedNetworkSnapshot(), { namespace: 'default', name: 'nope' }), undefined);
+    const s = seedNetworkSnapshot();
     const shuffled = { ...s, pods: [...s.pods].reverse(), endpointSlices: [...s.endpointSlices].reverse(), nodes: [...s.nodes].reverse() };
     assert.equal(serviceView.render(model(shuffled, 'cluster-service-02')), serviceView.render(model(s, 'cluster-service-02')));
   });
 
   test('the Ingresses and routes that send to a Service are named and linked', () => {
-    const m = model(seedSnapshot(), 'tomcat-canary');
+    const m = model(seedNetworkSnapshot(), 'tomcat-canary');
     assert.deepEqual(m.routedBy, [{ kind: 'HTTPRoute', name: 'tomcat' }, { kind: 'Ingress', name: 'tomcat-canary' }]);
     assert.ok(serviceView.links(m).some((l) => l.view === 'ingress' && l.params.kind === 'ingress' && l.params.name === 'tomcat-canary'));
   });

@@ -1,10 +1,11 @@
 import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import { formatLabels } from '../../apimachinery/selectors/labels.js';
-import { serviceEndpoints, type OwningWorkload } from '../service-endpoints.js';
+import { portEndpoints } from '../port-endpoints.js';
 import type { ClusterSnapshot } from '../snapshot.js';
 import { arrow, group, rect, svgDocument, text } from '../svg.js';
 import { boxWidth, fitText, textBox, textMetrics } from '../text-box.js';
 import type { ViewDefinition, ViewLink } from '../view.js';
+import type { WorkloadRef } from '../workload-of.js';
 
 /** One endpoint of one Service port, with the container that declares its port and the measured share. */
 export interface ServiceViewEndpoint {
@@ -18,7 +19,7 @@ export interface ServiceViewEndpoint {
   node?: string;
   /** Containers of the pod declaring the port (spec order); more than one is a conflict the pod view explains. */
   containers: string[];
-  workload?: OwningWorkload;
+  workload?: WorkloadRef;
   /** Connections the node proxies counted to this endpoint (snapshot.traffic, source `service`) and their share of this port's. */
   measured?: { count: number; share: number };
 }
@@ -140,7 +141,7 @@ function selectService(snapshot: ClusterSnapshot, params: Record<string, string>
   const clusterIPs = headless || type === 'ExternalName' ? [] : (spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : []);
   const traffic = serviceTraffic(snapshot, namespace, nameOf(service));
   const ports: ServiceViewPort[] = (spec.ports ?? []).map((p) => {
-    const endpoints: ServiceViewEndpoint[] = serviceEndpoints(snapshot, service, p).map((e) => {
+    const endpoints: ServiceViewEndpoint[] = portEndpoints(snapshot, service, p).map((e) => {
       const v: ServiceViewEndpoint = { address: e.address, ready: e.ready, serving: e.serving, terminating: e.terminating, containers: e.containers };
       if (e.port !== undefined) v.port = e.port;
       if (e.podName !== undefined) v.pod = e.podName;
@@ -444,4 +445,9 @@ export const serviceView: ViewDefinition<ServiceViewModel> = {
   render: renderService,
   describe: describeService,
   links: serviceLinks,
+  instances: (snapshot) =>
+    snapshot.services
+      .map((svc) => ({ namespace: svc.metadata?.namespace ?? '', name: nameOf(svc) }))
+      .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)),
+  usesTraffic: true,
 };

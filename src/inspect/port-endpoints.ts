@@ -1,33 +1,29 @@
 import type { Container, Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import { endpointState } from '../apimachinery/service-endpoints.js';
 import type { ClusterSnapshot } from './snapshot.js';
+import { workloadOf, type WorkloadRef } from './workload-of.js';
 
 /** The label an EndpointSlice names its Service with. */
 export const serviceNameLabel = 'kubernetes.io/service-name';
 
-/** The workload that owns a pod, following ReplicaSet → Deployment when the ReplicaSet is in the snapshot. */
-export interface OwningWorkload {
-  kind: string;
-  name: string;
-}
-
 /** One endpoint of one Service port, as its EndpointSlices publish it, with the pod behind it. */
-export interface ServiceEndpoint {
+export interface PortEndpoint {
   address: string;
   /** The endpoint's port number (the targetPort resolved for this pod); undefined when the slice leaves it open. */
   port?: number;
-  /** `conditions.ready`; an unknown state counts as ready, as the API documents. */
+  /** Ready and not terminating (upstream's reading of the conditions: unset `ready` is ready). */
   ready: boolean;
-  /** `conditions.serving`; defers to ready when unknown. */
+  /** Ready, or terminating but still serving. */
   serving: boolean;
-  /** `conditions.terminating`; unknown counts as not terminating. */
+  /** `conditions.terminating`. */
   terminating: boolean;
   nodeName?: string;
   /** The pod named by the endpoint's targetRef (or holding the address), when it is in the snapshot. */
   podName?: string;
   /** The containers of that pod that declare the port (by number, or by name for a named targetPort), in spec order. */
   containers: string[];
-  workload?: OwningWorkload;
+  workload?: WorkloadRef;
   /** The EndpointSlice it came from. */
   slice: string;
 }
@@ -43,22 +39,6 @@ export function serviceSlices(snapshot: ClusterSnapshot, service: Service): Endp
     .sort(byName);
 }
 
-/** The controller owner chain of a pod up to the workload a user manages (ReplicaSet → Deployment, Job → CronJob). */
-export function owningWorkload(snapshot: ClusterSnapshot, pod: Pod): OwningWorkload | undefined {
-  const ns = pod.metadata?.namespace ?? '';
-  const owner = pod.metadata?.ownerReferences?.find((r) => r.controller) ?? pod.metadata?.ownerReferences?.[0];
-  if (!owner) return undefined;
-  const parents: Record<string, { metadata?: { namespace?: string; name?: string; ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }> } }[]> = {
-    ReplicaSet: snapshot.replicaSets,
-    Job: snapshot.jobs,
-  };
-  const list = parents[owner.kind];
-  const parent = list?.find((o) => (o.metadata?.namespace ?? '') === ns && o.metadata?.name === owner.name);
-  const grand = parent?.metadata?.ownerReferences?.find((r) => r.controller);
-  if (grand && (grand.kind === 'Deployment' || grand.kind === 'CronJob')) return { kind: grand.kind, name: grand.name };
-  return { kind: owner.kind, name: owner.name };
-}
-
 /** The containers of a pod that declare a port: by name for a named targetPort, else by number; protocol must match. */
 function declaringContainers(pod: Pod, port: number | undefined, portName: string | undefined, protocol: string): string[] {
   const declares = (c: Container): boolean =>
@@ -72,14 +52,14 @@ function declaringContainers(pod: Pod, port: number | undefined, portName: strin
  * targetPort is resolved per pod, as the slices resolve it). Each address once (the first slice
  * by name wins), sorted by pod name then address. Pure.
  */
-export function serviceEndpoints(snapshot: ClusterSnapshot, service: Service, servicePort: ServicePort): ServiceEndpoint[] {
+export function portEndpoints(snapshot: ClusterSnapshot, service: Service, servicePort: ServicePort): PortEndpoint[] {
   const ns = service.metadata?.namespace ?? '';
   const protocol = servicePort.protocol ?? 'TCP';
   const portName = servicePort.name ?? '';
   const targetName = typeof servicePort.targetPort === 'string' && !/^\d+$/.test(servicePort.targetPort) ? servicePort.targetPort : undefined;
   const pods = snapshot.pods.filter((p) => (p.metadata?.namespace ?? '') === ns);
   const seen = new Set<string>();
-  const out: ServiceEndpoint[] = [];
+  const out: PortEndpoint[] = [];
   for (const slice of serviceSlices(snapshot, service)) {
     const slicePort = (slice.ports ?? []).find((p) => (p.name ?? '') === portName && (p.protocol ?? 'TCP') === protocol);
     if (!slicePort) continue;
@@ -91,20 +71,20 @@ export function serviceEndpoints(snapshot: ClusterSnapshot, service: Service, se
         const pod = ref !== undefined
           ? pods.find((p) => nameOf(p) === ref)
           : pods.find((p) => p.status?.podIP === address || (p.status?.podIPs ?? []).some((i) => i.ip === address));
-        const ready = endpoint.conditions?.ready ?? true;
-        const e: ServiceEndpoint = {
+        const state = endpointState(endpoint);
+        const e: PortEndpoint = {
           address,
           port: slicePort.port,
-          ready,
-          serving: endpoint.conditions?.serving ?? ready,
-          terminating: endpoint.conditions?.terminating ?? false,
+          ready: state === 'ready',
+          serving: state !== 'not-ready',
+          terminating: endpoint.conditions?.terminating === true,
           containers: pod ? declaringContainers(pod, slicePort.port, targetName, protocol) : [],
           slice: nameOf(slice),
         };
         if (endpoint.nodeName) e.nodeName = endpoint.nodeName;
         const podName = ref ?? (pod ? nameOf(pod) : undefined);
         if (podName !== undefined) e.podName = podName;
-        const workload = pod ? owningWorkload(snapshot, pod) : undefined;
+        const workload = pod ? workloadOf(snapshot, pod) : undefined;
         if (workload) e.workload = workload;
         out.push(e);
       }
