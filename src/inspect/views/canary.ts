@@ -131,7 +131,7 @@ function withShares(backends: Omit<CanaryBackend, 'configuredShare'>[], counts: 
   });
 }
 
-/** Counts per key from the traffic samples of one source whose backend starts with `prefix`; undefined when none. */
+/** Counts per key (`keyOf` a sample's backend; undefined leaves it out) from the traffic samples of one source, with the longest window; undefined when none. */
 function trafficCounts(snapshot: ClusterSnapshot, source: 'service' | 'ingress', keyOf: (backend: string) => string | undefined): { counts: Map<string, number>; window: number } | undefined {
   const counts = new Map<string, number>();
   let window = 0;
