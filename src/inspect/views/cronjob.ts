@@ -535,4 +535,8 @@ export const cronJobView: ViewDefinition<CronJobModel> = {
   render: renderCronJob,
   describe: describeCronJob,
   links: cronJobLinks,
+  instances: (snapshot) =>
+    snapshot.cronJobs
+      .map((c) => ({ namespace: c.metadata?.namespace ?? '', name: c.metadata?.name ?? '' }))
+      .sort((a, b) => (a.namespace + '/' + a.name < b.namespace + '/' + b.name ? -1 : 1)),
 };

@@ -498,4 +498,8 @@ export const rolloutView: ViewDefinition<RolloutModel> = {
   render: renderRollout,
   describe: describeRollout,
   links: rolloutLinks,
+  instances: (snapshot) =>
+    snapshot.deployments
+      .map((d) => ({ namespace: d.metadata?.namespace ?? '', name: d.metadata?.name ?? '' }))
+      .sort((a, b) => (a.namespace + '/' + a.name < b.namespace + '/' + b.name ? -1 : 1)),
 };

@@ -1,0 +1,12 @@
+/**
+ * What `skiff ui`'s views get from the rest of Skiff: the canary view reads Ingress and HTTPRoute
+ * canaries with `skiff canary`'s own readers, so both agree on what a canary is.
+ */
+import type { InspectViewOptions } from '../inspect/views/index.js';
+import { findCanaryPair } from './canary/canary-pair.js';
+import { findRouteCanary } from './canary/httproute-canary.js';
+
+/** The options `skiff ui` builds its views with. */
+export function uiViewOptions(): InspectViewOptions {
+  return { canaryReaders: { findIngressCanaries: findCanaryPair, findRouteCanaries: findRouteCanary } };
+}
