@@ -15,7 +15,9 @@ import { InformerFactory } from '../client/informer.js';
 import { systemClock } from '../apimachinery/clock.js';
 import { ClusterDnsServer } from '../dns/server.js';
 import type { Upstream } from '../dns/upstream.js';
+import type { Registry } from '../apimachinery/metrics.js';
 import type { NodeFacts, SkippedPort } from '../proxy/desired-ruleset.js';
+import { EndpointConnectionMetrics } from '../proxy/endpoint-connections.js';
 import { HealthCheckServer } from '../proxy/health-check-server.js';
 import { PolicyEnforcer } from '../proxy/policy-enforcer.js';
 import { ServiceProxy } from '../proxy/service-proxy.js';
@@ -87,6 +89,8 @@ export interface ServiceProxyRun {
   node: NodeFacts;
   signal: AbortSignal;
   log: (msg: string) => void;
+  /** The node's metrics registry: connections per Service endpoint are served there. Default: none. */
+  metrics?: Registry;
 }
 
 /**
@@ -121,7 +125,7 @@ export async function runServiceProxy(o: ServiceProxyRun): Promise<void> {
   };
   // LoadBalancer Services with the Local policy: their health check ports on this node.
   const healthChecks = new HealthCheckServer({ client: o.client, nodeName: o.node.nodeName, onError: (err) => o.log(`service proxy: ${errorMessage(err)}`) }).start(o.signal);
-  await new ServiceProxy({
+  const proxy = new ServiceProxy({
     client: o.client,
     node: o.node,
     // NetworkPolicies are enforced in the same table, in the same transactions.
@@ -131,7 +135,20 @@ export async function runServiceProxy(o: ServiceProxyRun): Promise<void> {
     onSynced: (outcome) => {
       if (outcome.mode === 'full') o.log('service proxy: full sync');
     },
-  }).start(o.signal);
+  });
+  // Connections per Service endpoint, read from conntrack at each scrape of the node's /metrics.
+  const stopMetrics = o.metrics
+    ? new EndpointConnectionMetrics({
+        registry: o.metrics,
+        frontends: () => proxy.frontendIndex(),
+        onTruncated: (entries) => o.log(`service proxy: the conntrack table has more than ${entries} entries; connection metrics count the first ${entries}`),
+      }).register()
+    : undefined;
+  try {
+    await proxy.start(o.signal);
+  } finally {
+    stopMetrics?.();
+  }
   await healthChecks;
 }
 
