@@ -76,3 +76,39 @@ test('the gauge is read at each scrape: a gone endpoint loses its series; concur
   table = [];
   assert.equal((await series(registry.render())).length, 2, 'no longer read once stopped');
 });
+
+test('the counter follows the kernel: increases add up, a forgotten pair counts again from 0, ambiguous and gone pairs have no series', async () => {
+  const registry = new Registry();
+  const ref = { namespace: 'shop', service: 'web', port: '80' };
+  let kernel = new Map([['tcp 10.98.0.10 10.99.0.1:8080', 11], ['tcp 10.98.0.10 10.99.0.2:8081', 9], ['tcp 10.98.0.10 10.99.0.3:8080', 4]]);
+  let attribution = new Map<string, typeof ref | null>([
+    ['tcp 10.98.0.10 10.99.0.1:8080', ref],
+    ['tcp 10.98.0.10 10.99.0.2:8081', ref],
+    ['tcp 10.98.0.10 10.99.0.3:8080', null],
+  ]);
+  const stop = new EndpointConnectionMetrics({
+    registry,
+    frontends: () => new Map(),
+    readConntrack: () => batches([]),
+    counters: { read: async () => kernel, attribution: () => attribution },
+  }).register();
+  const totals = async () =>
+    // The Python parser names the counter's family without `_total`, beside the gauge's.
+    (await parsePrometheusText(await registry.render()))
+      .filter((f) => f.type === 'counter' && f.name === 'skiff_proxy_endpoint_connections')
+      .flatMap((f) => samplesOf(f, 'skiff_proxy_endpoint_connections_total'))
+      .map((s) => `${s.labels.service} ${s.labels.port} ${s.labels.endpoint} ${s.value}`)
+      .sort();
+  assert.deepEqual(await totals(), ['web 80 10.99.0.1:8080 11', 'web 80 10.99.0.2:8081 9']);
+  kernel = new Map([['tcp 10.98.0.10 10.99.0.1:8080', 15], ['tcp 10.98.0.10 10.99.0.2:8081', 9]]);
+  assert.deepEqual(await totals(), ['web 80 10.99.0.1:8080 15', 'web 80 10.99.0.2:8081 9']);
+  // 10.99.0.2's pair idled out of the kernel's set, then came back with 2 new connections.
+  kernel = new Map([['tcp 10.98.0.10 10.99.0.1:8080', 15]]);
+  assert.deepEqual(await totals(), ['web 80 10.99.0.1:8080 15', 'web 80 10.99.0.2:8081 9']);
+  kernel = new Map([['tcp 10.98.0.10 10.99.0.1:8080', 15], ['tcp 10.98.0.10 10.99.0.2:8081', 2]]);
+  assert.deepEqual(await totals(), ['web 80 10.99.0.1:8080 15', 'web 80 10.99.0.2:8081 11']);
+  // The endpoint 10.99.0.1 left the Service: its series goes.
+  attribution = new Map([['tcp 10.98.0.10 10.99.0.2:8081', ref]]);
+  assert.deepEqual(await totals(), ['web 80 10.99.0.2:8081 11']);
+  stop();
+});

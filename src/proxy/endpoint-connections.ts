@@ -5,7 +5,7 @@
  * metrics are scraped.
  */
 import { createReadStream } from 'node:fs';
-import type { Gauge, Registry } from '../apimachinery/metrics.js';
+import type { Counter, Gauge, Registry } from '../apimachinery/metrics.js';
 import { parseConntrackLine, textLines } from './conntrack-entries.js';
 import { frontendKey, type FrontendIndex, type ServicePortRef } from './frontend-index.js';
 
@@ -57,7 +57,7 @@ export async function tallyEndpointConnections(batches: AsyncIterable<string[]>,
       // Not DNATed: a frontend without endpoints (refused), nothing answered for the Service.
       if (entry.replySource === entry.originalDestination && entry.replySourcePort === entry.originalDestinationPort) continue;
       const endpoint = `${entry.replySource}:${entry.replySourcePort}`;
-      const key = `${ref.namespace}/${ref.service}\n${ref.port}\n${endpoint}`;
+      const key = seriesKey(ref, endpoint);
       const seen = counts.get(key);
       if (seen) seen.count++;
       else counts.set(key, { ref, endpoint, count: 1 });
@@ -82,18 +82,46 @@ export interface EndpointConnectionMetricsOptions {
   maxEntries?: number;
   /** Told when the table is larger than `maxEntries` (once until it is not). Default: nothing. */
   onTruncated?: (entries: number) => void;
+  /**
+   * The kernel's new-connection counts ({@link ConnectionCounters}) and what they belong to,
+   * for `skiff_proxy_endpoint_connections_total`. Default: none, and that family is not served.
+   */
+  counters?: {
+    /** Counts by {@link counterKey}. */
+    read: () => Promise<Map<string, number>>;
+    /** The Service port of each counted pair now; null when ambiguous ({@link endpointAttribution}). */
+    attribution: () => Map<string, ServicePortRef | null>;
+  };
+}
+
+/** A counter series: a Service port and endpoint with the connections counted so far. */
+interface CounterSeries {
+  ref: ServicePortRef;
+  endpoint: string;
+  total: number;
+}
+
+function seriesKey(ref: ServicePortRef, endpoint: string): string {
+  return `${ref.namespace}/${ref.service}\n${ref.port}\n${endpoint}`;
 }
 
 /**
  * `skiff_proxy_endpoint_connections{namespace,service,port,endpoint}`: conntrack entries per
- * Service port and endpoint, read at each scrape (a collect hook, no timer). Concurrent scrapes
- * share one read.
+ * Service port and endpoint, read at each scrape (a collect hook, no timer); with `counters`,
+ * `skiff_proxy_endpoint_connections_total`: new connections per Service port and endpoint as
+ * the kernel counted them, kept increasing across the kernel's own resets (an element
+ * forgotten after an idle hour starts again at 0). Concurrent scrapes share one read.
  */
 export class EndpointConnectionMetrics {
   private readonly connections: Gauge;
   private readonly scanned: Gauge;
+  private readonly newConnections: Counter | undefined;
   private reading: Promise<void> | undefined;
+  private readingCounters: Promise<void> | undefined;
   private wasTruncated = false;
+  /** The kernel's count per pair at the last scrape. */
+  private readonly kernelCounts = new Map<string, number>();
+  private readonly totals = new Map<string, CounterSeries>();
 
   constructor(private readonly options: EndpointConnectionMetricsOptions) {
     this.connections = options.registry.gauge({
@@ -106,11 +134,51 @@ export class EndpointConnectionMetrics {
       name: 'skiff_proxy_conntrack_entries_read',
       help: "Entries of this node's conntrack table read at the last scrape (at most the proxy's cap).",
     });
+    if (options.counters) {
+      this.newConnections = options.registry.counter({
+        name: 'skiff_proxy_endpoint_connections_total',
+        help:
+          'New connections this node sent to a Service port (ClusterIP, NodePort or load-balancer address) and an endpoint (ip:port), counted by the kernel at the DNAT. Frontend address and endpoint pairs that two Service ports share are left out.',
+        labelNames: ['namespace', 'service', 'port', 'endpoint'],
+      });
+    }
   }
 
   /** Starts answering scrapes; returns a function that stops. */
   register(): () => void {
-    return this.options.registry.onCollect(() => (this.reading ??= this.collect().finally(() => (this.reading = undefined))));
+    const stops = [this.options.registry.onCollect(() => (this.reading ??= this.collect().finally(() => (this.reading = undefined))))];
+    if (this.options.counters) {
+      stops.push(this.options.registry.onCollect(() => (this.readingCounters ??= this.collectCounters().finally(() => (this.readingCounters = undefined)))));
+    }
+    return () => stops.forEach((stop) => stop());
+  }
+
+  private async collectCounters(): Promise<void> {
+    const counters = this.options.counters!;
+    const counts = await counters.read();
+    const attribution = counters.attribution();
+    const live = new Set<string>();
+    for (const [pair, ref] of attribution) if (ref) live.add(seriesKey(ref, pair.slice(pair.lastIndexOf(' ') + 1)));
+    for (const [pair, count] of counts) {
+      const ref = attribution.get(pair);
+      if (!ref) {
+        this.kernelCounts.delete(pair);
+        continue;
+      }
+      const last = this.kernelCounts.get(pair) ?? 0;
+      this.kernelCounts.set(pair, count);
+      const endpoint = pair.slice(pair.lastIndexOf(' ') + 1);
+      const key = seriesKey(ref, endpoint);
+      let series = this.totals.get(key);
+      if (!series) this.totals.set(key, (series = { ref, endpoint, total: 0 }));
+      // Below the last count: the kernel forgot the pair and counts again from 0.
+      series.total += count >= last ? count - last : count;
+    }
+    // A pair the kernel no longer holds starts again at 0 when it comes back.
+    for (const pair of this.kernelCounts.keys()) if (!counts.has(pair)) this.kernelCounts.delete(pair);
+    for (const key of this.totals.keys()) if (!live.has(key)) this.totals.delete(key);
+    this.newConnections!.reset();
+    for (const { ref, endpoint, total } of this.totals.values()) this.newConnections!.labels(ref.namespace, ref.service, ref.port, endpoint).inc(total);
   }
 
   private async collect(): Promise<void> {

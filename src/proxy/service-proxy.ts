@@ -10,6 +10,7 @@ import { RulesetBuilder } from './ruleset-builder.js';
 import { NftablesSyncer, type CommandRunner, type SyncOutcome } from './nftables.js';
 import { ConntrackFlusher, removedPairs, udpEndpointPairs, type UdpEndpointPair } from './conntrack.js';
 import type { TablePart } from './table-part.js';
+import type { Ruleset } from './ruleset.js';
 import { frontendIndex, type FrontendIndex } from './frontend-index.js';
 
 const servicesRef: ResourceRef = { group: '', version: 'v1', resource: 'services' };
@@ -140,6 +141,11 @@ export class ServiceProxy {
    */
   frontendIndex(): FrontendIndex {
     return (this.frontends ??= frontendIndex(this.services.store.list(), this.options.node));
+  }
+
+  /** The ruleset the proxy keeps in the kernel (live: do not modify), for the connection counters. */
+  ruleset(): Ruleset {
+    return this.builder.ruleset();
   }
 
   private markDirty(serviceKey: string | undefined): void {
