@@ -105,3 +105,16 @@ test('a labelled family with no series yet still declares HELP and TYPE', async 
   assert.equal(await registry.render(), '# HELP retries_total Retries.\n# TYPE retries_total counter\n');
   assert.equal(familyOf(await parsePrometheusText(await registry.render()), 'retries').type, 'counter');
 });
+
+test('reset removes every series of a family, which then fills again from new label values', async () => {
+  const registry = new Registry();
+  const gauge = registry.gauge({ name: 'endpoint_connections', help: 'Connections.', labelNames: ['endpoint'] });
+  gauge.labels('10.42.0.5:8080').set(3);
+  gauge.labels('10.42.0.6:8080').set(1);
+  gauge.reset();
+  gauge.labels('10.42.0.6:8080').set(2);
+  assert.equal(
+    await registry.render(),
+    '# HELP endpoint_connections Connections.\n# TYPE endpoint_connections gauge\nendpoint_connections{endpoint="10.42.0.6:8080"} 2\n',
+  );
+});

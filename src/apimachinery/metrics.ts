@@ -79,7 +79,7 @@ type Level<C> = Map<string, Level<C>> | { child: C };
  * label values allocates nothing.
  */
 class ChildTable<C> {
-  private readonly root = new Map<string, Level<C>>();
+  private root = new Map<string, Level<C>>();
   readonly entries: { values: readonly string[]; child: C }[] = [];
 
   constructor(
@@ -117,6 +117,12 @@ class ChildTable<C> {
     const child = make();
     this.entries.push({ values: [], child });
     return child;
+  }
+
+  /** Forgets every child. */
+  clear(): void {
+    this.root = new Map();
+    this.entries.length = 0;
   }
 }
 
@@ -239,6 +245,14 @@ abstract class BaseFamily<C> implements Family {
   /** The child for these label values (in `labelNames` order), created on first use. */
   labels(...values: string[]): C {
     return this.children.get(values, () => this.makeChild());
+  }
+
+  /**
+   * Removes every child (client_golang's `Reset`): for series computed afresh at each scrape,
+   * whose label values come and go (a gone endpoint must not keep its last value).
+   */
+  reset(): void {
+    this.children.clear();
   }
 
   writeSamples(out: string[]): void {

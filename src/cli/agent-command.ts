@@ -116,6 +116,7 @@ export async function runAgent(args: string[]): Promise<number> {
       const dataDir = String(flags['data-dir']);
       await restrictDataDir(dataDir, { onError: (path, err) => log(`cannot make ${path} owner-only: ${errorMessage(err)}`) });
       if (!(await nodePreflightPasses({ dataDir, kubeletPort: node.kubeletPort, containerRuntimeEndpoint: node.containerRuntimeEndpoint }, log))) return 1;
+      const metrics = processRegistry();
       const agent = new NodeAgent({
         client,
         nodeName,
@@ -128,14 +129,14 @@ export async function runAgent(args: string[]): Promise<number> {
         trustedClientCAPem: ca,
         servingCertificate: servingCertFromCSR(client, ca, controller.signal),
         // The process's registry, served at the node's /metrics.
-        metrics: processRegistry(),
+        metrics,
         log,
         debug: logger.child('agent').debug,
       });
       const running = [agent.start(controller.signal)];
       if (!node.disableKubeProxy) {
         const facts = { nodeName, nodeIPs: [agent.nodeIP], clusterCIDR, serviceCIDR };
-        running.push(runServiceProxy({ client, node: facts, signal: controller.signal, log: logger.child('proxy').info }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
+        running.push(runServiceProxy({ client, node: facts, signal: controller.signal, log: logger.child('proxy').info, metrics }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
       }
       await Promise.all(running);
     }

@@ -411,7 +411,7 @@ export async function startControlPlane(config: ServerConfig, signal: AbortSigna
         running.push(agent.start(signal).catch((err: unknown) => log(`node agent stopped: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)));
         if (!config.node.disableKubeProxy) {
           const node = { nodeName: agent.nodeName, nodeIPs: [agent.nodeIP], clusterCIDR: config.clusterCIDR, serviceCIDR: config.serviceCIDR };
-          running.push(runServiceProxy({ client: client.as(kubeProxyUser), policyClient: client.as(k3sControllerUser), node, signal, log: logger?.child('proxy').info ?? log }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
+          running.push(runServiceProxy({ client: client.as(kubeProxyUser), policyClient: client.as(k3sControllerUser), node, signal, log: logger?.child('proxy').info ?? log, metrics }).catch((err: unknown) => log(`service proxy stopped: ${errorMessage(err)}`)));
         }
         if (config.ingress) {
           const ingressRun = { client, config: config.ingress, dataDir: config.dataDir, nodeName: agent.nodeName, addresses: [agent.nodeIP], metrics, signal, log: logger?.child('ingress').info ?? log };

@@ -15,7 +15,10 @@ import { InformerFactory } from '../client/informer.js';
 import { systemClock } from '../apimachinery/clock.js';
 import { ClusterDnsServer } from '../dns/server.js';
 import type { Upstream } from '../dns/upstream.js';
+import type { Registry } from '../apimachinery/metrics.js';
 import type { NodeFacts, SkippedPort } from '../proxy/desired-ruleset.js';
+import { ConnectionCounters, endpointAttribution } from '../proxy/connection-counters.js';
+import { EndpointConnectionMetrics } from '../proxy/endpoint-connections.js';
 import { HealthCheckServer } from '../proxy/health-check-server.js';
 import { PolicyEnforcer } from '../proxy/policy-enforcer.js';
 import { ServiceProxy } from '../proxy/service-proxy.js';
@@ -87,6 +90,8 @@ export interface ServiceProxyRun {
   node: NodeFacts;
   signal: AbortSignal;
   log: (msg: string) => void;
+  /** The node's metrics registry: connections per Service endpoint are served there. Default: none. */
+  metrics?: Registry;
 }
 
 /**
@@ -121,7 +126,7 @@ export async function runServiceProxy(o: ServiceProxyRun): Promise<void> {
   };
   // LoadBalancer Services with the Local policy: their health check ports on this node.
   const healthChecks = new HealthCheckServer({ client: o.client, nodeName: o.node.nodeName, onError: (err) => o.log(`service proxy: ${errorMessage(err)}`) }).start(o.signal);
-  await new ServiceProxy({
+  const proxy = new ServiceProxy({
     client: o.client,
     node: o.node,
     // NetworkPolicies are enforced in the same table, in the same transactions.
@@ -131,7 +136,28 @@ export async function runServiceProxy(o: ServiceProxyRun): Promise<void> {
     onSynced: (outcome) => {
       if (outcome.mode === 'full') o.log('service proxy: full sync');
     },
-  }).start(o.signal);
+  });
+  // Connections per Service endpoint, read from conntrack and the kernel's counters at each
+  // scrape of the node's /metrics.
+  let stopMetrics: (() => void) | undefined;
+  if (o.metrics) {
+    const kernelCounters = new ConnectionCounters();
+    const counting = await kernelCounters.install().then(
+      () => true,
+      (err: unknown) => (o.log(`service proxy: new connections per endpoint are not counted: ${errorMessage(err)}`), false),
+    );
+    stopMetrics = new EndpointConnectionMetrics({
+      registry: o.metrics,
+      frontends: () => proxy.frontendIndex(),
+      onTruncated: (entries) => o.log(`service proxy: the conntrack table has more than ${entries} entries; connection metrics count the first ${entries}`),
+      counters: counting ? { read: () => kernelCounters.read(), attribution: () => endpointAttribution(proxy.ruleset(), proxy.frontendIndex()) } : undefined,
+    }).register();
+  }
+  try {
+    await proxy.start(o.signal);
+  } finally {
+    stopMetrics?.();
+  }
   await healthChecks;
 }
 
@@ -201,11 +227,12 @@ export async function runClusterDns(o: ClusterDnsRun): Promise<void> {
 export async function runNetworkCleanup(args: string[]): Promise<number> {
   const flags = parseFlags(args, []);
   if (flags.help) {
-    console.log(`Usage: skiff network-cleanup\n\nRemoves what skiff leaves on a node after a clean stop so that running pods keep\nreaching Services: the nftables table 'ip skiff' and the bridge skiff-svc0 with the\nService CIDR's route. Run it after stopping skiff for good.\n${flagHelp([])}`);
+    console.log(`Usage: skiff network-cleanup\n\nRemoves what skiff leaves on a node after a clean stop so that running pods keep\nreaching Services: the nftables tables 'ip skiff' and 'ip skiff-connections' and the bridge skiff-svc0 with the\nService CIDR's route. Run it after stopping skiff for good.\n${flagHelp([])}`);
     return 0;
   }
   const removed = await removeServiceNetwork();
   console.log(`nftables table ip skiff: ${removed.table ? 'removed' : 'not present'}`);
+  console.log(`nftables table ip skiff-connections (connection counters): ${removed.counters ? 'removed' : 'not present'}`);
   console.log(`bridge skiff-svc0 (Service CIDR route): ${removed.bridge ? 'removed' : 'not present'}`);
   return 0;
 }

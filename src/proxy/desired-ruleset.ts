@@ -155,8 +155,8 @@ function affinityTimeoutOf(svc: Service): number | undefined {
   return svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? defaultAffinityTimeoutSeconds;
 }
 
-/** The nft protocol name of a Service port, or the reason it is skipped. */
-function nftProtocol(protocol: string): 'tcp' | 'udp' | { reason: string } {
+/** The nft protocol name of a Service port's protocol (`TCP`), or the reason the port is skipped. */
+export function nftProtocol(protocol: string): 'tcp' | 'udp' | { reason: string } {
   if (protocol === 'TCP') return 'tcp';
   if (protocol === 'UDP') return 'udp';
   return { reason: `protocol ${protocol} is not supported by the Service proxy` };
@@ -165,6 +165,45 @@ function nftProtocol(protocol: string): 'tcp' | 'udp' | { reason: string } {
 /** The node's addresses NodePorts answer on. */
 function nodePortAddresses(node: NodeFacts): string[] {
   return [...new Set(node.nodeIPs.filter(isUsableIPv4))];
+}
+
+/** One address and port a Service port answers on. */
+export interface FrontendAddress {
+  address: string;
+  port: number;
+  /** A NodePort or load-balancer address (externalTrafficPolicy applies), not the ClusterIP. */
+  external: boolean;
+}
+
+/**
+ * The ClusterIP the proxy serves for a Service: undefined for headless and ExternalName
+ * Services and for a ClusterIP that is not IPv4.
+ */
+export function proxiedClusterIP(svc: Service): string | undefined {
+  const spec = svc.spec ?? {};
+  const clusterIP = spec.clusterIP;
+  if (spec.type === 'ExternalName' || !clusterIP || clusterIP === 'None' || !isIPv4(clusterIP)) return undefined;
+  return clusterIP;
+}
+
+/**
+ * The addresses one port of a Service answers on: its ClusterIP at `port.port`, each node
+ * address at its NodePort (NodePort and LoadBalancer Services), each load-balancer ingress IP at
+ * `port.port`. `ingressIPs` are the Service's usable ingress IPs ({@link loadBalancerIPs}).
+ */
+export function portFrontendAddresses(svc: Service, port: ServicePort, node: NodeFacts, ingressIPs: string[]): FrontendAddress[] {
+  const spec = svc.spec ?? {};
+  const out: FrontendAddress[] = [{ address: spec.clusterIP!, port: port.port, external: false }];
+  if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort) {
+    for (const ip of nodePortAddresses(node)) out.push({ address: ip, port: port.nodePort, external: true });
+  }
+  for (const ip of ingressIPs) out.push({ address: ip, port: port.port, external: true });
+  return out;
+}
+
+/** The IPv4 load-balancer ingress IPs of a LoadBalancer Service the proxy answers on. */
+export function loadBalancerIPs(svc: Service): string[] {
+  return svc.spec?.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isUsableIPv4) : [];
 }
 
 /** The frontends of one Service; a frontend it names twice is skipped with a reason. */
@@ -176,8 +215,7 @@ function frontendsOf(svc: Service, slices: EndpointSlice[], node: NodeFacts, ski
   const affinityTimeout = affinityTimeoutOf(svc);
   const internalLocal = spec.internalTrafficPolicy === 'Local';
   const externalLocal = spec.externalTrafficPolicy === 'Local';
-  const exposed = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
-  const ingressIPs = spec.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter(isUsableIPv4) : [];
+  const ingressIPs = loadBalancerIPs(svc);
   for (const port of spec.ports ?? []) {
     const protocolName = port.protocol ?? 'TCP';
     const protocol = nftProtocol(protocolName);
@@ -201,9 +239,7 @@ function frontendsOf(svc: Service, slices: EndpointSlice[], node: NodeFacts, ski
         affinityTimeout,
       });
     };
-    add(spec.clusterIP!, port.port, internalLocal, false);
-    if (exposed && port.nodePort) for (const ip of nodePortAddresses(node)) add(ip, port.nodePort, externalLocal, true);
-    for (const ip of ingressIPs) add(ip, port.port, externalLocal, true);
+    for (const f of portFrontendAddresses(svc, port, node, ingressIPs)) add(f.address, f.port, f.external ? externalLocal : internalLocal, f.external);
   }
   return frontends;
 }
@@ -269,11 +305,12 @@ export function baseRuleset(node: NodeFacts, table = 'skiff'): Ruleset {
  */
 export function serviceContribution(svc: Service, slices: EndpointSlice[], node: NodeFacts): Contribution {
   const contribution: Contribution = { elements: [], maps: new Map(), chains: new Map(), skipped: [] };
-  const spec = svc.spec ?? {};
-  const clusterIP = spec.clusterIP;
-  if (spec.type === 'ExternalName' || !clusterIP || clusterIP === 'None') return contribution;
-  if (!isIPv4(clusterIP)) {
-    contribution.skipped.push({ service: serviceKey(svc), reason: `ClusterIP ${clusterIP} is not IPv4: the Service proxy serves IPv4 only` });
+  const clusterIP = proxiedClusterIP(svc);
+  if (clusterIP === undefined) {
+    const given = svc.spec?.clusterIP;
+    if (svc.spec?.type !== 'ExternalName' && given && given !== 'None') {
+      contribution.skipped.push({ service: serviceKey(svc), reason: `ClusterIP ${given} is not IPv4: the Service proxy serves IPv4 only` });
+    }
     return contribution;
   }
   const element = (map: string, key: string, value?: string): void => void contribution.elements.push({ map, key, value });

@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { ConnectionCounters, endpointAttribution } from './connection-counters.js';
 import { desiredRuleset } from './desired-ruleset.js';
+import { tallyEndpointConnections } from './endpoint-connections.js';
+import { frontendIndex } from './frontend-index.js';
 import { NftablesSyncer, spawnCommand } from './nftables.js';
 import { connectFrom, inNetworkNamespace, runOrThrow, seedCluster, service, slice, startInNetworkNamespace, testNode } from './testing.js';
 
@@ -174,5 +177,42 @@ describe('the ruleset in a real kernel', { skip: isRoot ? false : 'needs root fo
     // externalTrafficPolicy Local: the client's address is kept.
     assert.equal(await connect('192.168.50.2', 30081), 'data:hello from 10.42.0.7:8080 to 192.168.50.2');
     assert.equal(await connect('127.0.0.1', 30080), 'error:ECONNREFUSED', 'no NodePort on 127.0.0.1');
+  });
+
+  test('each new connection is counted once per frontend and endpoint, in a table full syncs leave alone; conntrack holds the same', async (t) => {
+    const http = [{ name: '', port: 8080, protocol: 'TCP' as const }];
+    const cluster = {
+      services: [service('pair', { clusterIP: '10.170.41.1', ports: [{ port: 80, targetPort: 8080 }] })],
+      endpointSlices: [slice('pair', 'pair-a', http, [{ ip: '10.42.0.7' }, { ip: '10.42.0.8' }])],
+    };
+    const syncer = clientSyncer();
+    t.after(() => syncer.close());
+    const ruleset = desiredRuleset({ ...cluster, node: testNode }).ruleset;
+    await syncer.sync(ruleset, { full: true });
+    const counters = new ConnectionCounters({ run: inNamespace(clientNs) });
+    await counters.install();
+    // Installing again (a restart) keeps the table and one rule.
+    await counters.install();
+    assert.equal((await nftIn(clientNs, 'list', 'chain', 'ip', 'skiff-connections', 'count')).match(/update @endpoint-connections/g)?.length, 1);
+    const connections = 20;
+    const seen = new Map<string, number>();
+    for (let i = 0; i < connections; i++) {
+      const endpoint = /^data:hello from (\S+) to /.exec(await connect('10.170.41.1', 80))?.[1] ?? 'none';
+      seen.set(endpoint, (seen.get(endpoint) ?? 0) + 1);
+    }
+    const expected = [...seen].map(([endpoint, n]) => `tcp 10.170.41.1 ${endpoint} ${n}`).sort();
+    const counted = async () => [...(await counters.read())].map(([pair, n]) => `${pair} ${n}`).sort();
+    assert.deepEqual(await counted(), expected);
+    // A full sync deletes and recreates ip skiff, not the counters.
+    syncer.forceFullSync();
+    assert.equal((await syncer.sync(ruleset)).mode, 'full');
+    assert.deepEqual(await counted(), expected);
+    const attribution = endpointAttribution(ruleset, frontendIndex(cluster.services, testNode));
+    assert.deepEqual([...attribution.keys()].sort(), ['tcp 10.170.41.1 10.42.0.7:8080', 'tcp 10.170.41.1 10.42.0.8:8080']);
+
+    // The namespace's conntrack table: the same connections, closed and still tracked.
+    const table = await runOrThrow('nsenter', `--net=/run/netns/${clientNs}`, 'cat', '/proc/net/nf_conntrack');
+    const tally = await tallyEndpointConnections((async function* () { yield table.split('\n'); })(), frontendIndex(cluster.services, testNode));
+    assert.deepEqual([...tally.counts.values()].map((c) => `tcp 10.170.41.1 ${c.endpoint} ${c.count}`).sort(), expected);
   });
 });

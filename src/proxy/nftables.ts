@@ -1,5 +1,6 @@
 /**
- * The only place that runs `nft` (with its {@link NftSession}): loads a {@link Ruleset} into
+ * The only place that runs `nft` on the proxy's table (with its {@link NftSession}; the
+ * connection counters' own table is connection-counters.ts's): loads a {@link Ruleset} into
  * the kernel, fully (delete and recreate our table in one transaction, `nft -f`) or partially
  * (element adds and deletes only, one transaction, through a long-lived `nft -i`). After any
  * failure the next sync is full.

@@ -19,17 +19,18 @@ after(async () => {
   if (isRoot) await spawnCommand('ip', ['netns', 'del', ns], '');
 });
 
-test('the Service CIDR is routed to the port-less bridge; network cleanup removes it and the table', { skip: isRoot ? false : 'needs root for network namespaces' }, async () => {
+test('the Service CIDR is routed to the port-less bridge; network cleanup removes it and the tables', { skip: isRoot ? false : 'needs root for network namespaces' }, async () => {
   await ensureServiceRoute('10.170.0.0/16', { run: inNamespace });
   await ensureServiceRoute('10.170.0.0/16', { run: inNamespace });
   assert.match((await inNamespace('ip', ['route', 'show', '10.170.0.0/16'], '')).stdout, /10\.170\.0\.0\/16 dev skiff-svc0/);
   assert.match((await inNamespace('ip', ['route', 'get', '10.170.11.11'], '')).stdout, /dev skiff-svc0/);
-  assert.equal((await inNamespace('nft', ['-f', '-'], 'table ip skiff { }\n')).code, 0);
+  assert.equal((await inNamespace('nft', ['-f', '-'], 'table ip skiff { }\ntable ip skiff-connections { }\n')).code, 0);
 
-  assert.deepEqual(await removeServiceNetwork({ run: inNamespace }), { table: true, bridge: true });
+  assert.deepEqual(await removeServiceNetwork({ run: inNamespace }), { table: true, counters: true, bridge: true });
   assert.equal((await inNamespace('ip', ['route', 'show', '10.170.0.0/16'], '')).stdout.trim(), '');
   assert.notEqual((await inNamespace('nft', ['list', 'table', 'ip', 'skiff'], '')).code, 0);
-  assert.deepEqual(await removeServiceNetwork({ run: inNamespace }), { table: false, bridge: false });
+  assert.notEqual((await inNamespace('nft', ['list', 'table', 'ip', 'skiff-connections'], '')).code, 0);
+  assert.deepEqual(await removeServiceNetwork({ run: inNamespace }), { table: false, counters: false, bridge: false });
 });
 
 test('bridged pod traffic is made to pass the ip hooks (bridge-nf-call-iptables)', { skip: isRoot ? false : 'needs root for network namespaces' }, async () => {

@@ -30,10 +30,11 @@ test('ensureServiceRoute creates the bridge once and routes the Service CIDR thr
 
 test('removeServiceNetwork deletes the table and the bridge when present, and only then', async () => {
   const present = recorder(() => true);
-  assert.deepEqual(await removeServiceNetwork({ run: present.run }), { table: true, bridge: true });
+  assert.deepEqual(await removeServiceNetwork({ run: present.run }), { table: true, counters: true, bridge: true });
   assert.ok(present.calls.includes('nft delete table ip skiff'));
+  assert.ok(present.calls.includes('nft delete table ip skiff-connections'));
   assert.ok(present.calls.includes('ip link del skiff-svc0'));
   const gone = recorder(() => false);
-  assert.deepEqual(await removeServiceNetwork({ run: gone.run }), { table: false, bridge: false });
-  assert.equal(gone.calls.length, 2);
+  assert.deepEqual(await removeServiceNetwork({ run: gone.run }), { table: false, counters: false, bridge: false });
+  assert.equal(gone.calls.length, 3);
 });

@@ -6,6 +6,7 @@
  * table (a clean stop leaves both, so pods keep reaching Services while skiff restarts).
  */
 import { spawnCommand, type CommandRunner } from './nftables.js';
+import { connectionCountersTable } from './connection-counters.js';
 
 /** The bridge the Service CIDR is routed to. */
 export const defaultServiceBridge = 'skiff-svc0';
@@ -40,21 +41,27 @@ export async function ensureServiceRoute(serviceCIDR: string, options: ServiceNe
 /** What {@link removeServiceNetwork} found and removed. */
 export interface RemovedServiceNetwork {
   table: boolean;
+  /** The connection counters' table (`ip skiff-connections`). */
+  counters: boolean;
   bridge: boolean;
 }
 
 /**
- * Deletes the proxy's nftables table and the bridge (its route goes with it). Whatever is
+ * Deletes the proxy's nftables table, the connection counters' table and the bridge (its route goes with it). Whatever is
  * already gone is skipped. @throws Error when a deletion of something present fails.
  */
 export async function removeServiceNetwork(options: ServiceNetworkOptions & { table?: string } = {}): Promise<RemovedServiceNetwork> {
   const run = options.run ?? spawnCommand;
   const bridge = options.bridge ?? defaultServiceBridge;
   const table = options.table ?? 'skiff';
-  const removed: RemovedServiceNetwork = { table: false, bridge: false };
+  const removed: RemovedServiceNetwork = { table: false, counters: false, bridge: false };
   if ((await run('nft', ['list', 'table', 'ip', table], '')).code === 0) {
     await runChecked(run, 'nft', ['delete', 'table', 'ip', table]);
     removed.table = true;
+  }
+  if ((await run('nft', ['list', 'table', 'ip', connectionCountersTable], '')).code === 0) {
+    await runChecked(run, 'nft', ['delete', 'table', 'ip', connectionCountersTable]);
+    removed.counters = true;
   }
   if ((await run('ip', ['link', 'show', 'dev', bridge], '')).code === 0) {
     await runChecked(run, 'ip', ['link', 'del', bridge]);

@@ -88,3 +88,23 @@ test('ServiceProxy flushes the conntrack entries of a UDP endpoint once a sync r
     await running;
   }
 });
+
+test('ServiceProxy.frontendIndex follows the Services in its cache', async () => {
+  const clock = new FakeClock();
+  const client = new MemoryClient({ clock });
+  for (const svc of seedCluster().services) await client.create(services, 'default', svc);
+  let syncs = 0;
+  const proxy = new ServiceProxy({ client, node: testNode, clock, run: async (): Promise<CommandResult> => ({ code: 0, stdout: '', stderr: '' }), onSynced: () => syncs++ });
+  const stop = new AbortController();
+  const running = proxy.start(stop.signal);
+  try {
+    await waitFor(clock, () => syncs === 1, 'the full sync');
+    assert.deepEqual([...proxy.frontendIndex().keys()].sort(), ['tcp 10.170.11.11:80', 'tcp 10.170.11.11:99', 'tcp 10.170.11.88:80']);
+    await client.delete(services, 'default', 'cluster-service-test');
+    await waitFor(clock, () => !proxy.frontendIndex().has('tcp 10.170.11.11:80'), 'the deleted Service gone from the index');
+    assert.deepEqual([...proxy.frontendIndex().keys()], ['tcp 10.170.11.88:80']);
+  } finally {
+    stop.abort();
+    await running;
+  }
+});

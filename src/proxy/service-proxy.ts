@@ -10,6 +10,8 @@ import { RulesetBuilder } from './ruleset-builder.js';
 import { NftablesSyncer, type CommandRunner, type SyncOutcome } from './nftables.js';
 import { ConntrackFlusher, removedPairs, udpEndpointPairs, type UdpEndpointPair } from './conntrack.js';
 import type { TablePart } from './table-part.js';
+import type { Ruleset } from './ruleset.js';
+import { frontendIndex, type FrontendIndex } from './frontend-index.js';
 
 const servicesRef: ResourceRef = { group: '', version: 'v1', resource: 'services' };
 const endpointSlicesRef: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' };
@@ -72,6 +74,8 @@ export class ServiceProxy {
   /** The UDP frontend/endpoint pairs the loaded ruleset has, by Service. */
   private readonly udpPairs = new Map<string, ReturnType<typeof udpEndpointPairs>>();
   private readonly flushUdpEntries: (pairs: UdpEndpointPair[]) => Promise<void>;
+  /** {@link frontendIndex}'s answer until a Service changes. */
+  private frontends: FrontendIndex | undefined;
 
   constructor(private readonly options: ServiceProxyOptions) {
     this.clock = options.clock ?? systemClock;
@@ -98,7 +102,10 @@ export class ServiceProxy {
 
   /** Watches and syncs until `signal` aborts; resolves once stopped. */
   async start(signal: AbortSignal): Promise<void> {
-    const serviceChanged = (svc: Service & KubeObject): void => this.markDirty(objectKey(svc));
+    const serviceChanged = (svc: Service & KubeObject): void => {
+      this.frontends = undefined;
+      this.markDirty(objectKey(svc));
+    };
     const sliceChanged = (slice: EndpointSlice & KubeObject): void => this.markDirty(sliceOwner(slice));
     this.services.addEventHandler({ onAdd: serviceChanged, onUpdate: (_, svc) => serviceChanged(svc), onDelete: serviceChanged });
     this.endpointSlices.addEventHandler({
@@ -125,6 +132,20 @@ export class ServiceProxy {
     if (synced.every(Boolean)) await this.runner.loop(signal);
     this.syncer.close();
     await Promise.all(informers);
+  }
+
+  /**
+   * The Service port behind each frontend (ClusterIP, NodePort, load-balancer address and
+   * port) of the Services in the proxy's cache, for the connection metrics. Built again only
+   * after a Service changed.
+   */
+  frontendIndex(): FrontendIndex {
+    return (this.frontends ??= frontendIndex(this.services.store.list(), this.options.node));
+  }
+
+  /** The ruleset the proxy keeps in the kernel (live: do not modify), for the connection counters. */
+  ruleset(): Ruleset {
+    return this.builder.ruleset();
   }
 
   private markDirty(serviceKey: string | undefined): void {

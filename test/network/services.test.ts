@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { clusterPolling } from '../harness/cluster.js';
 import { testImages } from '../harness/images.js';
+import { familyOf, parsePrometheusText, samplesOf } from '../../src/testing/prometheus-text.js';
 import { waitFor } from '../../src/testing/wait.js';
 import { canRunNodes, TwoNodeCluster } from './two-node-cluster.js';
 
@@ -103,6 +104,28 @@ kind: Service
 metadata: {name: nothing}
 spec:
   selector: {app: nothing-has-this}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+
+/** Two who pods behind Service \`pair\`, for the connection metrics. */
+const pairWorkload = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: pair}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: pair}}
+  template:
+    metadata: {labels: {app: pair}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:${whoContainer.replace(/\n/g, '\n    ')}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: pair}
+spec:
+  selector: {app: pair}
   ports: [{port: 80, targetPort: 8080}]
 `;
 
@@ -288,6 +311,30 @@ describe('Services on two real nodes (Service proxy on each, cluster DNS in the 
     await waitForEndpoints(1, '10.170.11.88 . tcp . 80', 5);
     const two = await share();
     assert.ok(Math.abs(two - 0.4) <= 0.08, `canary share with 2 of 5 pods: ${two}`);
+  });
+
+  test('the client node\'s metrics count the connections each endpoint of a Service answered', async () => {
+    await kubectlOK(['apply', '-f', '-'], pairWorkload);
+    await waitRunning(['-l', 'app=pair'], 2);
+    const ip = (await kubectlOK(['get', 'service', 'pair', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    await waitForEndpoints(1, `${ip} . tcp . 80`, 2);
+    const podEndpoints = (await kubectlOK(['get', 'pods', '-l', 'app=pair', '-o', 'jsonpath={.items[*].status.podIP}'])).split(' ').map((a) => `${a}:8080`).sort();
+    const requests = 40;
+    const r = await inPod('client-b', `for i in $(seq ${requests}); do timeout 10 wget -qO- http://${ip}/cgi-bin/who; done`);
+    assert.equal(r.stdout.split('\n').filter((l) => /^pair-/.test(l)).length, requests, r.stderr);
+    // The DNAT happened on the client's node: its conntrack table holds the connections (TIME_WAIT keeps them two minutes).
+    const metrics = await kubectlOK(['get', '--raw', '/api/v1/nodes/node-b/proxy/metrics']);
+    const families = await parsePrometheusText(metrics);
+    const pair = { namespace: 'default', service: 'pair', port: '80' };
+    const perEndpoint = new Map(samplesOf(familyOf(families, 'skiff_proxy_endpoint_connections'), 'skiff_proxy_endpoint_connections', pair).map((s) => [s.labels.endpoint!, s.value]));
+    // The kernel's count of new connections at the DNAT: exact. (Python's parser drops the counter family's `_total`.)
+    const counted = families.filter((f) => f.type === 'counter').flatMap((f) => samplesOf(f, 'skiff_proxy_endpoint_connections_total', pair));
+    assert.deepEqual(counted.map((s) => s.labels.endpoint).sort(), podEndpoints, metrics);
+    assert.equal(counted.reduce((n, s) => n + s.value, 0), requests, metrics);
+    assert.deepEqual([...perEndpoint.keys()].sort(), podEndpoints, metrics);
+    const total = [...perEndpoint.values()].reduce((a, b) => a + b, 0);
+    assert.ok(total >= requests * 0.9 && total <= requests, `connections counted: ${total} of ${requests} (${[...perEndpoint].join(', ')})`);
+    assert.ok([...perEndpoint.values()].every((n) => n > 0), `both endpoints answered: ${[...perEndpoint].join(', ')}`);
   });
 
   test('cluster DNS from a pod with the default resolv.conf: Services, FQDNs, StatefulSet pods, SRV, NXDOMAIN', async () => {
