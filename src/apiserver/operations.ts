@@ -282,7 +282,7 @@ export class ResourceOperations {
 
   /** Throws unless the namespace exists and is not being deleted. */
   async requireNamespace(ns: string): Promise<void> {
-    const obj = await this.storeFor('', 'v1', 'namespaces').get('', ns);
+    const obj = await this.storeFor('', 'v1', 'namespaces').getShared('', ns);
     if (obj.metadata?.deletionTimestamp || (obj.status as { phase?: string } | undefined)?.phase === 'Terminating') {
       throw new StatusError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`, {
         name: ns,

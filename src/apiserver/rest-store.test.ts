@@ -179,3 +179,30 @@ test('a new object of a type with a status has one, as upstream encodes it', asy
   const svc = await storeFor('services').rest.create('ns', { metadata: { name: 's' }, spec: { ports: [{ port: 80 }] } });
   assert.deepEqual(svc.status, { loadBalancer: {} });
 });
+
+test('shared reads see every acknowledged write of their namespace at once, and only reread after one', async () => {
+  const { rest, store } = storeFor('resourcequotas');
+  let listed = 0;
+  const list = store.list.bind(store);
+  store.list = (prefix, options) => {
+    listed++;
+    return list(prefix, options);
+  };
+  assert.deepEqual(await rest.listShared('a'), []);
+  assert.deepEqual(await rest.listShared('a'), []);
+  assert.equal(listed, 1);
+  await rest.create('a', { metadata: { name: 'q' }, spec: { hard: { pods: '1' } } });
+  assert.deepEqual((await rest.listShared('a')).map((q) => q.metadata?.name), ['q']);
+  assert.deepEqual(await rest.listShared('b'), []);
+  assert.equal((await rest.listShared('')).length, 1);
+  await rest.delete('b', 'absent').catch(() => undefined);
+  await rest.delete('a', 'q');
+  assert.deepEqual(await rest.listShared('a'), []);
+  assert.equal((await rest.listShared('')).length, 0);
+
+  const { rest: namespaces } = storeFor('namespaces');
+  await namespaces.create('', { metadata: { name: 'n' } });
+  assert.equal((await namespaces.getShared('', 'n')).metadata?.deletionTimestamp, undefined);
+  await namespaces.delete('', 'n');
+  assert.ok((await namespaces.getShared('', 'n')).metadata?.deletionTimestamp);
+});

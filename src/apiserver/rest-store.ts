@@ -22,6 +22,7 @@ import { allocationStatus } from './allocator.js';
 import { AllocationFieldErrors, type TypeStrategy } from './strategy.js';
 import { WatchHub, type ObjectEvent, type WatchSink } from './watch-hub.js';
 import type { AdmissionChain } from './admission/admission.js';
+import { NamespaceReadCache } from './namespace-read-cache.js';
 
 export type { ObjectEvent, WatchEnd, WatchSink } from './watch-hub.js';
 
@@ -104,6 +105,8 @@ export class RestStore {
   private readonly codec?: StorageCodec;
   readonly apiVersion: string;
   private readonly hub: WatchHub;
+  /** Reads that other types' writes repeat (see {@link listShared}, {@link getShared}). */
+  private readonly sharedReads = new NamespaceReadCache();
 
   constructor(
     readonly type: ResourceType,
@@ -164,6 +167,42 @@ export class RestStore {
     const kv = await this.store.get(this.key(namespace, name));
     if (!kv) throw notFound(this.target(name));
     return this.decode(kv);
+  }
+
+  /**
+   * Every object of a namespace ('' for all), frozen and shared with other callers: answered
+   * from memory while no write of that namespace through this store started or ended since it
+   * was read, so it never misses an acknowledged write. For reads that other writes repeat
+   * (admission's quotas and limit ranges).
+   */
+  listShared(namespace: string): Promise<readonly KubeObject[]> {
+    // A list of all namespaces depends on writes in any of them: kept under a mark of its own.
+    const mark = !this.type.namespaced ? '' : namespace || '*';
+    return this.sharedReads.get(mark, `list ${namespace}`, async () => (await this.list(namespace)).items);
+  }
+
+  /** One object as {@link get}, frozen and shared as {@link listShared} (404 is not kept). */
+  getShared(namespace: string, name: string): Promise<KubeObject> {
+    return this.sharedReads.get(this.type.namespaced ? namespace : '', `get ${namespace}/${name}`, () => this.get(namespace, name));
+  }
+
+  /** Runs a write of `key`, marked for the shared reads of its namespace before and after. */
+  private async writing<T>(key: string, write: () => Promise<T>): Promise<T> {
+    const namespace = this.namespaceOfKey(key);
+    this.sharedReads.touch(namespace);
+    if (this.type.namespaced) this.sharedReads.touch('*');
+    try {
+      return await write();
+    } finally {
+      this.sharedReads.touch(namespace);
+      if (this.type.namespaced) this.sharedReads.touch('*');
+    }
+  }
+
+  private namespaceOfKey(key: string): string {
+    if (!this.type.namespaced) return '';
+    const base = this.prefix('');
+    return key.slice(base.length, key.indexOf('/', base.length));
   }
 
   /** Lists objects, filtered and paged; reads every page at the first page's revision. */
@@ -282,7 +321,8 @@ export class RestStore {
       return obj;
     }
     try {
-      const kv = await this.store.create(key, this.encode(obj));
+      const value = this.encode(obj);
+      const kv = await this.writing(key, () => this.store.create(key, value));
       return this.decode(kv);
     } catch (err) {
       await undo();
@@ -386,7 +426,7 @@ export class RestStore {
       if (current.metadata?.deletionTimestamp && !(next.metadata?.finalizers ?? []).length && !this.strategy.holdsDeletion(next)) {
         if (opts.dryRun) return next;
         try {
-          const deleted = await this.store.delete(key, kv.modRevision);
+          const deleted = await this.writing(key, () => this.store.delete(key, kv.modRevision));
           await this.strategy.release(current);
           return this.decode({ ...deleted, value: this.encode(next) });
         } catch (err) {
@@ -398,7 +438,8 @@ export class RestStore {
       const undo = await this.allocate(next, current, !!opts.dryRun, name);
       if (opts.dryRun) return { ...next, apiVersion: this.apiVersion, kind: this.type.kind };
       try {
-        const written = await this.store.update(key, this.encode(next), kv.modRevision);
+        const value = this.encode(next);
+        const written = await this.writing(key, () => this.store.update(key, value, kv.modRevision));
         await this.strategy.release(current, next);
         return this.decode(written);
       } catch (err) {
@@ -516,7 +557,7 @@ export class RestStore {
       }
       if (dryRun) return { object: current, deleted: true };
       try {
-        await this.store.delete(key, kv.modRevision);
+        await this.writing(key, () => this.store.delete(key, kv.modRevision));
       } catch (err) {
         if (err instanceof StorageError && err.code === 'RevisionMismatch') continue;
         if (err instanceof StorageError && err.code === 'NotFound') throw notFound(this.target(name));
@@ -530,7 +571,8 @@ export class RestStore {
   private async writeDeleting(key: string, kv: KeyValue, next: KubeObject, dryRun: boolean): Promise<DeleteResult> {
     if (dryRun) return { object: next, deleted: false };
     try {
-      const written = await this.store.update(key, this.encode(next), kv.modRevision);
+      const value = this.encode(next);
+      const written = await this.writing(key, () => this.store.update(key, value, kv.modRevision));
       return { object: this.decode(written), deleted: false };
     } catch (err) {
       if (err instanceof StorageError && err.code === 'RevisionMismatch') {

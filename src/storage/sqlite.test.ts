@@ -54,6 +54,48 @@ describe('SqliteStore durability', () => {
     }
   });
 
+  test('every acknowledged write survives SIGKILL while concurrent writes are committed together', async () => {
+    const path = join(dir, 'crash-concurrent', 'state.db');
+    const moduleUrl = new URL('./sqlite.js', import.meta.url).href;
+    // 50 writers at once, so that writes share commits; each is acknowledged after its create resolved.
+    const script = `
+      const { SqliteStore } = await import(${JSON.stringify(moduleUrl)});
+      const store = SqliteStore.open(${JSON.stringify(path)});
+      await Promise.all(Array.from({ length: 50 }, async (_, w) => {
+        for (let i = 0; ; i++) {
+          await store.create('/registry/pods/w' + w + '/p' + i, JSON.stringify({ w, i }));
+          process.stdout.write(w + ' ' + i + '\\n');
+        }
+      }));
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const acknowledged: string[] = [];
+    const lines = createInterface({ input: child.stdout });
+    const deadline = setTimeout(() => child.kill('SIGKILL'), 20000);
+    for await (const line of lines) {
+      const [w, i] = line.split(' ');
+      acknowledged.push(`/registry/pods/w${w}/p${i}`);
+      if (acknowledged.length >= 5000) {
+        child.kill('SIGKILL');
+        break;
+      }
+    }
+    await exited;
+    clearTimeout(deadline);
+    assert.ok(acknowledged.length >= 5000, `child acknowledged only ${acknowledged.length} writes`);
+
+    const store = SqliteStore.open(path);
+    try {
+      for (const key of acknowledged) assert.ok(await store.get(key), `write ${key} was lost`);
+      const next = await store.create('/registry/pods/after', '{}');
+      assert.equal(next.modRevision, await store.currentRevision());
+      assert.ok(next.modRevision > acknowledged.length);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('compaction across many keys keeps exactly the live state', async () => {
     const store = SqliteStore.open(join(dir, 'compact', 'state.db'), { compactBatchSize: 7 });
     try {

@@ -15,6 +15,12 @@ import {
 
 /** Options of {@link SqliteStore.open}. */
 export interface SqliteStoreOptions {
+  /**
+   * Writes committed together at most: the writes that arrive during one turn of the event loop
+   * share one transaction (group commit), each acknowledged once that transaction committed.
+   * Default 1000; 1 commits every write alone.
+   */
+  maxWritesPerCommit?: number;
   /** Rows a watch replays from the log per query while catching up. Default 1000. */
   replayPageSize?: number;
   /** Log rows examined per step of a compaction (the event loop runs between steps). Default 10000. */
@@ -35,6 +41,13 @@ interface LogRow {
 /** A log row with the value of the row it replaced (for prevKv of updates). */
 interface ReplayRow extends LogRow {
   prev_value: string | null;
+}
+
+/** A write waiting for the next group commit: it runs inside the transaction at the revision given. */
+interface QueuedWrite {
+  run: (revision: number) => WatchEvent;
+  resolve: (event: WatchEvent) => void;
+  reject: (error: unknown) => void;
 }
 
 /** Parameters of the list query. */
@@ -85,13 +98,19 @@ const LATEST_IDS = `SELECT MAX(id) AS id FROM log WHERE name >= ? AND name < ? A
  * a row to a log table whose autoincrement id is the revision. The newest row of
  * a key is its state; a row with `deleted = 1` is a tombstone. One process owns
  * the file: writes are serialised by the synchronous driver, and watches are fed
- * from the write path in process. WAL with synchronous=NORMAL keeps every
- * acknowledged write across a process crash.
+ * from the write path in process. The writes that arrive during one turn of the
+ * event loop are committed in one transaction (group commit: one WAL append for
+ * all of them); each is acknowledged, and published to watches, only after that
+ * commit. WAL with synchronous=NORMAL keeps every acknowledged write across a
+ * process crash.
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly replayPageSize: number;
   private readonly compactBatchSize: number;
+  private readonly maxWritesPerCommit: number;
+  private queuedWrites: QueuedWrite[] = [];
+  private commitScheduled = false;
   private readonly subscribers = new Set<Subscriber>();
   private revision: number;
   private compacted: number;
@@ -104,14 +123,14 @@ export class SqliteStore implements Store {
   private readonly selectReplay: Database.Statement<[number, number, string, string | Buffer, number], ReplayRow>;
   private readonly deleteSuperseded: Database.Statement<[number, number, number]>;
   private readonly upsertMeta: Database.Statement<[string, number]>;
-  private readonly createTxn: (key: string, value: string) => KeyValue;
-  private readonly updateTxn: (key: string, value: string, expectedRevision: number) => WatchEvent;
-  private readonly deleteTxn: (key: string, expectedRevision: number | undefined) => WatchEvent;
+  /** Runs queued writes in one transaction; returns each one's event or StorageError, in order. */
+  private readonly commitTxn: (writes: QueuedWrite[], revision: number) => (WatchEvent | StorageError)[];
 
   private constructor(db: Database.Database, options: SqliteStoreOptions) {
     this.db = db;
     this.replayPageSize = options.replayPageSize ?? 1000;
     this.compactBatchSize = options.compactBatchSize ?? 10000;
+    this.maxWritesPerCommit = Math.max(1, options.maxWritesPerCommit ?? 1000);
 
     db.exec(SCHEMA);
     const sequence = db
@@ -156,53 +175,106 @@ export class SqliteStore implements Store {
       `INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
     );
 
-    this.createTxn = db.transaction((key: string, value: string): KeyValue => {
-      const latest = this.selectLatest.get(key);
-      if (latest && latest.deleted === 0) {
-        throw new StorageError('KeyExists', `key ${key} already exists`);
+    this.commitTxn = db.transaction((writes: QueuedWrite[], revision: number): (WatchEvent | StorageError)[] => {
+      const outcomes: (WatchEvent | StorageError)[] = [];
+      for (const write of writes) {
+        try {
+          const event = write.run(revision + 1);
+          revision = event.revision;
+          outcomes.push(event);
+        } catch (error) {
+          // A refused write (its key exists, a stale revision) wrote nothing: the others go on.
+          // Any other error rolls the whole transaction back.
+          if (!(error instanceof StorageError)) throw error;
+          outcomes.push(error);
+        }
       }
-      const revision = this.revision + 1;
-      this.insertRow.run(revision, key, 1, 0, revision, latest?.id ?? 0, value);
-      return { key, value, createRevision: revision, modRevision: revision };
-    });
-    this.updateTxn = db.transaction((key: string, value: string, expectedRevision: number): WatchEvent => {
-      const latest = this.liveRow(key);
-      if (latest.id !== expectedRevision) {
-        throw new StorageError(
-          'RevisionMismatch',
-          `key ${key} has revision ${latest.id}, not ${expectedRevision}`,
-          toKeyValue(key, latest),
-        );
-      }
-      const revision = this.revision + 1;
-      this.insertRow.run(revision, key, 0, 0, latest.create_revision, latest.id, value);
-      return {
-        type: 'update',
-        revision,
-        kv: { key, value, createRevision: latest.create_revision, modRevision: revision },
-        prevKv: toKeyValue(key, latest),
-      };
-    });
-    this.deleteTxn = db.transaction((key: string, expectedRevision: number | undefined): WatchEvent => {
-      const latest = this.liveRow(key);
-      if (expectedRevision !== undefined && latest.id !== expectedRevision) {
-        throw new StorageError(
-          'RevisionMismatch',
-          `key ${key} has revision ${latest.id}, not ${expectedRevision}`,
-          toKeyValue(key, latest),
-        );
-      }
-      const revision = this.revision + 1;
-      // The tombstone carries the deleted value so the delete event can be replayed alone.
-      this.insertRow.run(revision, key, 0, 1, latest.create_revision, latest.id, latest.value);
-      return {
-        type: 'delete',
-        revision,
-        kv: { key, value: latest.value, createRevision: latest.create_revision, modRevision: revision },
-        prevKv: toKeyValue(key, latest),
-      };
+      return outcomes;
     });
   }
+
+  /** The create of `key` at `revision`, inside a commit. */
+  private runCreate(key: string, value: string, revision: number): WatchEvent {
+    const latest = this.selectLatest.get(key);
+    if (latest && latest.deleted === 0) {
+      throw new StorageError('KeyExists', `key ${key} already exists`);
+    }
+    this.insertRow.run(revision, key, 1, 0, revision, latest?.id ?? 0, value);
+    return { type: 'create', revision, kv: { key, value, createRevision: revision, modRevision: revision } };
+  }
+
+  /** The update of `key` at `revision`, inside a commit. */
+  private runUpdate(key: string, value: string, expectedRevision: number, revision: number): WatchEvent {
+    const latest = this.liveRow(key);
+    if (latest.id !== expectedRevision) {
+      throw new StorageError('RevisionMismatch', `key ${key} has revision ${latest.id}, not ${expectedRevision}`, toKeyValue(key, latest));
+    }
+    this.insertRow.run(revision, key, 0, 0, latest.create_revision, latest.id, value);
+    return {
+      type: 'update',
+      revision,
+      kv: { key, value, createRevision: latest.create_revision, modRevision: revision },
+      prevKv: toKeyValue(key, latest),
+    };
+  }
+
+  /** The delete of `key` at `revision`, inside a commit. */
+  private runDelete(key: string, expectedRevision: number | undefined, revision: number): WatchEvent {
+    const latest = this.liveRow(key);
+    if (expectedRevision !== undefined && latest.id !== expectedRevision) {
+      throw new StorageError('RevisionMismatch', `key ${key} has revision ${latest.id}, not ${expectedRevision}`, toKeyValue(key, latest));
+    }
+    // The tombstone carries the deleted value so the delete event can be replayed alone.
+    this.insertRow.run(revision, key, 0, 1, latest.create_revision, latest.id, latest.value);
+    return {
+      type: 'delete',
+      revision,
+      kv: { key, value: latest.value, createRevision: latest.create_revision, modRevision: revision },
+      prevKv: toKeyValue(key, latest),
+    };
+  }
+
+  /** Queues a write for the next group commit; resolves with its event once committed. */
+  private write(run: (revision: number) => WatchEvent): Promise<WatchEvent> {
+    return new Promise((resolve, reject) => {
+      this.queuedWrites.push({ run, resolve, reject });
+      if (this.queuedWrites.length >= this.maxWritesPerCommit) this.commitQueued();
+      else if (!this.commitScheduled) {
+        this.commitScheduled = true;
+        setImmediate(this.commitQueued);
+      }
+    });
+  }
+
+  /** Commits the queued writes in one transaction, then acknowledges and publishes each. */
+  private readonly commitQueued = (): void => {
+    this.commitScheduled = false;
+    const writes = this.queuedWrites;
+    if (!writes.length) return;
+    this.queuedWrites = [];
+    if (this.closed) {
+      for (const w of writes) w.reject(new StorageError('Unavailable', 'the store is closed'));
+      return;
+    }
+    let outcomes: (WatchEvent | StorageError)[];
+    try {
+      outcomes = this.commitTxn(writes, this.revision);
+    } catch (error) {
+      // Rolled back: none of them happened.
+      for (const w of writes) w.reject(error);
+      return;
+    }
+    for (let i = 0; i < writes.length; i++) {
+      const outcome = outcomes[i]!;
+      if (outcome instanceof StorageError) {
+        writes[i]!.reject(outcome);
+        continue;
+      }
+      this.revision = outcome.revision;
+      this.publish(outcome);
+      writes[i]!.resolve(outcome);
+    }
+  };
 
   /**
    * Opens (creating it and its directory if needed) the database file at `path`;
@@ -266,27 +338,18 @@ export class SqliteStore implements Store {
   async create(key: string, value: string): Promise<KeyValue> {
     this.assertOpen();
     checkValueSize(value);
-    const kv = this.createTxn(key, value);
-    this.revision = kv.modRevision;
-    this.publish({ type: 'create', revision: kv.modRevision, kv });
-    return kv;
+    return (await this.write((revision) => this.runCreate(key, value, revision))).kv;
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
     this.assertOpen();
     checkValueSize(value);
-    const event = this.updateTxn(key, value, expectedRevision);
-    this.revision = event.revision;
-    this.publish(event);
-    return event.kv;
+    return (await this.write((revision) => this.runUpdate(key, value, expectedRevision, revision))).kv;
   }
 
   async delete(key: string, expectedRevision?: number): Promise<KeyValue> {
     this.assertOpen();
-    const event = this.deleteTxn(key, expectedRevision);
-    this.revision = event.revision;
-    this.publish(event);
-    return event.kv;
+    return (await this.write((revision) => this.runDelete(key, expectedRevision, revision))).kv;
   }
 
   watch(prefix: string, afterRevision: number, signal: AbortSignal): AsyncIterable<WatchEvent> {
@@ -315,6 +378,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Writes already queued are committed (and acknowledged) before the file closes.
+    this.commitQueued();
     this.closed = true;
     for (const subscriber of this.subscribers) subscriber.queue.end();
     this.subscribers.clear();

@@ -193,6 +193,35 @@ export function describeStoreConformance(name: string, harness: () => StoreHarne
       }
     });
 
+    withStore('concurrent writes: one of racing creates or updates of a key wins, each write has its own revision, all are watched in order', async (store) => {
+      const start = await store.currentRevision();
+      const controller = new AbortController();
+      const events = store.watch('/registry/pods/', start, controller.signal)[Symbol.asyncIterator]();
+      try {
+        const outcomes = await Promise.allSettled([
+          ...Array.from({ length: 20 }, (_, i) => store.create(`/registry/pods/default/p${i}`, String(i))),
+          ...Array.from({ length: 5 }, (_, i) => store.create('/registry/pods/default/contested', `c${i}`)),
+        ]);
+        const created = outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value);
+        assert.equal(created.length, 21);
+        const losers = outcomes.filter((o) => o.status === 'rejected');
+        for (const l of losers) assert.equal((l.reason as StorageError).code, 'KeyExists');
+        const revisions = created.map((kv) => kv.modRevision);
+        assert.equal(new Set(revisions).size, 21);
+        const contested = (await store.get('/registry/pods/default/contested'))!;
+        const updates = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => store.update(contested.key, `u${i}`, contested.modRevision)));
+        assert.equal(updates.filter((o) => o.status === 'fulfilled').length, 1);
+        for (const o of updates) if (o.status === 'rejected') assert.equal((o.reason as StorageError).code, 'RevisionMismatch');
+        const watched = await take(events, 22);
+        const watchedRevisions = watched.map((e) => e.revision);
+        assert.deepEqual(watchedRevisions, [...watchedRevisions].sort((a, b) => a - b));
+        for (const kv of created) if (kv.key !== contested.key) assert.deepEqual(await store.get(kv.key), kv);
+        assert.equal(await store.currentRevision(), Math.max(...watchedRevisions));
+      } finally {
+        controller.abort();
+      }
+    });
+
     withStore('watch replay and live writes meet without gaps or duplicates', async (store) => {
       const start = await store.currentRevision();
       for (let i = 0; i < 50; i++) await store.create(`/registry/pods/default/p${i}`, String(i));

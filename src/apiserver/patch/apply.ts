@@ -329,13 +329,26 @@ export function applyPatch(live: object | undefined, applied: object, opts: Appl
 /**
  * Records a non-apply write (create, update, patch) in managedFields: the fields it added or changed
  * go to this manager's Update entry and leave other managers' sets, fields it removed leave every
- * set. On create every field set is assigned to the manager. Returns the updated object with
- * managedFields rewritten (`updated` is not modified). A write that sets managedFields to
- * something other than the old value is taken as the new ownership (`[{}]` clears it).
+ * set. On create every field set is assigned to the manager (managedFields sent with a create
+ * are dropped). Returns the updated object with managedFields rewritten (`updated` is not
+ * modified; on create the result shares its values other than metadata). A write that sets
+ * managedFields to something other than the old value is taken as the new ownership (`[{}]`
+ * clears it).
  */
 export function recordUpdate(old: object | undefined, updated: object, opts: UpdateOptions): object {
   const subresource = opts.subresource ?? '';
   const ctx = contextOf(opts.schema, opts.rootDefinition, opts.ignoreStatus ?? false);
+  if (old === undefined) {
+    // Every field of a new object is new: the writer's own, with nothing to compare.
+    const created: JSONObject = { ...(updated as JSONObject) };
+    if (isJSONObject(created.metadata)) {
+      const { managedFields: _dropped, ...metadata } = created.metadata;
+      created.metadata = metadata;
+    }
+    const fields = fieldsOf(created, ctx);
+    writeEntries(created, fields.size > 0 ? [{ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, subresource, time: opts.now, fields }] : []);
+    return created;
+  }
   const result = cloneJSON(updated as JSONObject);
   const before: JSONObject = old === undefined ? {} : cloneJSON(old as JSONObject);
   const oldManaged = isJSONObject(before.metadata) ? before.metadata.managedFields : undefined;

@@ -151,6 +151,10 @@ export class ServiceAccountTokenIssuer {
    * so that other bearer tokens go to other authenticators.
    */
   isOurs(token: string): boolean {
+    // A compact JWS has three parts; other bearer tokens (static, bootstrap) are not worth a
+    // thrown error each on every request.
+    const first = token.indexOf('.');
+    if (first < 0 || token.indexOf('.', first + 1) < 0) return false;
     try {
       const { claims } = decodeJwt(token);
       return claims.iss === this.issuer || claims.iss === legacyIssuer;
