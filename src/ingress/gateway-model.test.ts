@@ -5,7 +5,7 @@ import { buildGatewayDataPlane, intersectHostnames, skiffGatewayController, type
 import type { Gateway, HTTPBackendRef, HTTPRoute, Listener, ReferenceGrant } from './gateway-types.js';
 import { service, slice } from './testing.js';
 
-const opts = { httpPort: 80, addresses: ['10.0.0.1'], now: '2026-01-01T00:00:00Z' };
+const opts = { httpPort: 80, httpsPort: 443, certificateDir: '/certs', addresses: ['10.0.0.1'], now: '2026-01-01T00:00:00Z' };
 const skiffClass = { metadata: { name: 'skiff' }, spec: { controllerName: skiffGatewayController } };
 const gateway = (listeners: Partial<Listener>[], namespace = 'default'): Gateway => ({
   metadata: { namespace, name: 'gw', generation: 1 },
@@ -24,6 +24,7 @@ const state = (parts: Partial<GatewayState>): GatewayState => ({
   services: [service('v1', '10.43.0.1'), service('v2', '10.43.0.2')],
   endpointSlices: [slice('v1'), slice('v2')],
   namespaces: [],
+  secrets: [],
   ...parts,
 });
 const shares = (out: ReturnType<typeof buildGatewayDataPlane>, host = '', index = -1) =>
@@ -100,7 +101,7 @@ test('allowedRoutes: Same refuses other namespaces, All takes them; no shared ho
   const foreign = route('f', backends({ name: 'v1', port: 80 }), 'team');
   const same = buildGatewayDataPlane(state({ httpRoutes: [foreign] }), opts);
   assert.equal(cond(same.httpRoutes[0]?.status.parents?.[0]?.conditions, 'Accepted'), 'False/NotAllowedByListeners');
-  assert.deepEqual(same.plane.virtualHosts, []);
+  assert.deepEqual(same.plane.virtualHosts.map((h) => h.locations), [[]], 'the listener’s host answers 404 only');
   assert.equal(same.gateways[0]?.status.listeners?.[0]?.attachedRoutes, 0);
   const all = buildGatewayDataPlane(state({ gateways: [gateway([{ allowedRoutes: { namespaces: { from: 'All' } } }])], httpRoutes: [foreign] }), opts);
   assert.equal(cond(all.httpRoutes[0]?.status.parents?.[0]?.conditions, 'Accepted'), 'True/Accepted');
@@ -109,7 +110,7 @@ test('allowedRoutes: Same refuses other namespaces, All takes them; no shared ho
 });
 
 test('Gateway status: Accepted and Programmed with addresses; a listener on another port or protocol is not accepted', () => {
-  const out = buildGatewayDataPlane(state({ gateways: [gateway([{}, { port: 8080 }, { protocol: 'TCP' }])] }), opts);
+  const out = buildGatewayDataPlane(state({ gateways: [gateway([{}, { port: 8080 }, { protocol: 'TCP', port: 9000 }])] }), opts);
   const st = out.gateways[0]?.status;
   assert.deepEqual(st?.addresses, [{ type: 'IPAddress', value: '10.0.0.1' }]);
   assert.equal(cond(st?.conditions, 'Accepted'), 'True/Accepted');
@@ -130,11 +131,12 @@ test('Gateways of other classes, and routes only to them, are left alone; other 
   assert.deepEqual(out2.httpRoutes[0]?.status.parents?.map((p) => p.controllerName), ['example.com/else', skiffGatewayController]);
 });
 
-test('unsupported filters or matches make the route not Accepted (UnsupportedValue) and serve nothing', () => {
-  const r = route('f', { rules: [{ filters: [{ type: 'RequestMirror' }], backendRefs: [{ name: 'v1', port: 80 }] }] });
+test('a route whose every rule is unsupported is not Accepted (UnsupportedValue) and serves nothing', () => {
+  const r = route('f', { rules: [{ filters: [{ type: 'CORS' }], backendRefs: [{ name: 'v1', port: 80 }] }] });
   const out = buildGatewayDataPlane(state({ httpRoutes: [r] }), opts);
   assert.equal(cond(out.httpRoutes[0]?.status.parents?.[0]?.conditions, 'Accepted'), 'False/UnsupportedValue');
-  assert.deepEqual(out.plane.virtualHosts, []);
+  assert.match(out.httpRoutes[0]?.status.parents?.[0]?.conditions[0]?.message ?? '', /rule 0 filter CORS is not supported/);
+  assert.deepEqual(out.plane.virtualHosts.flatMap((h) => h.locations), []);
 });
 
 test('lastTransitionTime is kept while a condition’s status stays', () => {
