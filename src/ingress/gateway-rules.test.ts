@@ -85,6 +85,7 @@ test('a mirror to a missing Service is left out with BackendNotFound; an Extensi
   assert.deepEqual(ext.servedOn(http80).backends, [{ target: { kind: 'status', code: 500 }, weight: 1 }]);
   assert.deepEqual(ext.refProblems.map((p) => p.reason), ['InvalidKind']);
   assert.deepEqual(rule({ filters: [{ type: 'CORS' }] }).unsupported, ['rule 0 filter CORS is not supported by this controller']);
+  assert.deepEqual(rule({ timeouts: { request: '10s' } }).unsupported, ['rule 0: timeouts are not supported by this controller']);
 });
 
 test('ReplacePrefixMatch without exactly one PathPrefix match, and header values with line breaks, are unsupported', () => {

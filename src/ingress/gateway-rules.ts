@@ -157,7 +157,7 @@ function translateFilters(filters: HTTPRouteFilter[] | undefined, where: string,
  * path, then regular expressions, then the longest prefix; a method; more headers; more query
  * parameters). Filters at rule and backendRef level: RequestHeaderModifier,
  * ResponseHeaderModifier, RequestRedirect, URLRewrite, RequestMirror; an ExtensionRef answers
- * 500; other filters or values make the rule unsupported. Pure.
+ * 500; other filters or values, and timeouts, make the rule unsupported. Pure.
  */
 export function translateRule(rule: HTTPRouteRule, index: number, ctx: RuleContext): TranslatedRule {
   const unsupported: string[] = [];
@@ -212,6 +212,7 @@ export function translateRule(rule: HTTPRouteRule, index: number, ctx: RuleConte
   // ReplacePrefixMatch replaces what the rule's one PathPrefix match matched.
   const onlyPrefix = matchList.length === 1 && (matchList[0]?.path?.type ?? 'PathPrefix') === 'PathPrefix' ? (matchList[0]?.path?.value ?? '/') : undefined;
   const ruleFilters = translateFilters(rule.filters, where, onlyPrefix, ctx, unsupported, refProblems);
+  if (rule.timeouts?.request !== undefined || rule.timeouts?.backendRequest !== undefined) unsupported.push(`${where}: timeouts are not supported by this controller`);
   const backends = (rule.backendRefs ?? []).map((ref, k) => {
     const { target, problem } = ctx.resolve(ref);
     if (problem) refProblems.push(problem);
