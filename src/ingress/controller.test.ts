@@ -9,7 +9,9 @@ import { resources } from '../client/client.js';
 import { MemoryEventRecorder } from '../client/events.js';
 import { MemoryClient } from '../testing/memory-client.js';
 import { waitFor } from '../testing/wait.js';
-import { IngressController, type NginxControl } from './controller.js';
+import { gatewayResources, IngressController, type NginxControl } from './controller.js';
+import { skiffGatewayController } from './gateway-model.js';
+import type { HTTPRoute } from './gateway-types.js';
 import { ingressFingerprint, loadedAnnotation } from './loaded-annotation.js';
 import { ingress, service, slice, tlsSecret } from './testing.js';
 
@@ -99,6 +101,45 @@ test('the controller loads what nginx accepts, keeps the last good version of an
       const got = await client.get<Ingress & KubeObject>(resources.ingresses, 'default', 'main');
       return JSON.stringify(got.status?.loadBalancer?.ingress) === '[{"ip":"192.168.77.1"}]';
     }, polling);
+    abort.abort();
+    await running;
+  } finally {
+    abort.abort();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('Gateway API: an HTTPRoute whose configuration nginx rejects is left out and not Accepted (UnsupportedValue); fixed, it is served', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-gateway-ctl-'));
+  const client = new MemoryClient();
+  const abort = new AbortController();
+  const controller = new IngressController({ client, dir, httpPort: 80, httpsPort: 443, addresses: ['192.168.77.1'], nginx: new FakeNginx(), events: new MemoryEventRecorder(), gatewayController: skiffGatewayController, onError: (err) => assert.fail(String(err)), log: () => undefined });
+  try {
+    await client.create(resources.services, 'default', service('v1', '10.43.0.1') as KubeObject);
+    await client.create(resources.endpointslices, 'default', slice('v1') as unknown as KubeObject);
+    await client.create(gatewayResources.gatewayclasses, '', { metadata: { name: 'skiff' }, spec: { controllerName: skiffGatewayController } } as KubeObject);
+    await client.create(gatewayResources.gateways, 'default', { metadata: { name: 'gw' }, spec: { gatewayClassName: 'skiff', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } } as KubeObject);
+    const route = (name: string, host: string, pattern?: string): KubeObject =>
+      ({ metadata: { name }, spec: { parentRefs: [{ name: 'gw' }], hostnames: [host], rules: [{ ...(pattern ? { matches: [{ headers: [{ name: 'x', type: 'RegularExpression', value: pattern }] }] } : {}), backendRefs: [{ name: 'v1', port: 80 }] }] } }) as KubeObject;
+    await client.create(gatewayResources.httproutes, 'default', route('bad', 'bad.example.com', '(['));
+    assert.equal(await controller.prepare(abort.signal), true);
+    const conf = () => readFile(join(dir, 'nginx.conf'), 'utf8');
+    const accepted = async (name: string) => {
+      const got = await client.get<HTTPRoute & KubeObject>(gatewayResources.httproutes, 'default', name);
+      const c = got.status?.parents?.[0]?.conditions.find((x) => x.type === 'Accepted');
+      return `${c?.status}/${c?.reason}`;
+    };
+    assert.doesNotMatch(await conf(), /\(\[/);
+    // Route status is written once nginx runs the configuration, i.e. after run() starts.
+    const running = controller.run(abort.signal);
+    await waitFor('the bad route not accepted', async () => (await accepted('bad')) === 'False/UnsupportedValue', polling);
+    await client.create(gatewayResources.httproutes, 'default', route('good', 'good.example.com'));
+    await waitFor('the other route served', async () => (await conf()).includes('server_name good.example.com;'), polling);
+    const fixed = await client.get<HTTPRoute & KubeObject>(gatewayResources.httproutes, 'default', 'bad');
+    fixed.spec!.rules![0]!.matches![0]!.headers![0]!.value = 'beta|rc';
+    await client.update(gatewayResources.httproutes, 'default', fixed);
+    await waitFor('the fixed route served', async () => (await conf()).includes('"~^(?:beta|rc)$"'), polling);
+    await waitFor('the fixed route accepted', async () => (await accepted('bad')) === 'True/Accepted', polling);
     abort.abort();
     await running;
   } finally {

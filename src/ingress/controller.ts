@@ -82,6 +82,8 @@ export interface IngressControllerOptions {
 }
 
 const rebuildKey = 'nginx';
+/** The line source of configuration made from an HTTPRoute. */
+const routeSource = 'httproute:';
 
 /**
  * The Ingress controller: watches Ingresses, IngressClasses, Services, EndpointSlices and TLS
@@ -110,6 +112,8 @@ export class IngressController {
   private readonly rejected = new Set<string>();
   /** The last loaded version of each Ingress. */
   private readonly lastGood = new Map<string, Ingress & KubeObject>();
+  /** HTTPRoute versions (`ns/name@resourceVersion`) nginx rejected, with nginx's message. */
+  private readonly rejectedRoutes = new Map<string, string>();
   /** The last loaded version of each TLS Secret. */
   private readonly lastGoodSecrets = new Map<string, Secret & KubeObject>();
   private reported = new Set<string>();
@@ -245,33 +249,35 @@ export class IngressController {
         const good = this.lastGood.get(key);
         return good ? [good] : [];
       });
+      const tlsSecrets = this.secrets.list().flatMap((secret) => {
+        if (secret.type !== 'kubernetes.io/tls') return [];
+        const key = objectKey(secret);
+        if (!this.rejected.has(`secret:${key}@${secret.metadata?.resourceVersion}`)) return [secret];
+        const good = this.lastGoodSecrets.get(key);
+        return good ? [good] : [];
+      });
       const built = buildIngressDataPlane(
         {
           ingresses,
           ingressClasses: this.classes.list(),
           services: this.services.list(),
           endpointSlices: this.slices.list(),
-          secrets: this.secrets.list().flatMap((secret) => {
-            if (secret.type !== 'kubernetes.io/tls') return [];
-            const key = objectKey(secret);
-            if (!this.rejected.has(`secret:${key}@${secret.metadata?.resourceVersion}`)) return [secret];
-            const good = this.lastGoodSecrets.get(key);
-            return good ? [good] : [];
-          }),
+          secrets: tlsSecrets,
         },
         { certificateDir: this.certDir },
       );
-      const gateway = this.buildGateway();
+      const gateway = this.buildGateway(tlsSecrets);
+      const certificates = [...built.certificates, ...(gateway?.certificates ?? []).filter((c) => !built.certificates.some((b) => b.file === c.file))];
       const rendered = renderNginxConfig(gateway ? mergeDataPlanes(built.plane, gateway.plane) : built.plane, this.nginxSettings);
       if (rendered.text !== this.loaded) {
-        for (const c of built.certificates) await writeFile(c.file, c.pem, { mode: 0o600 });
+        for (const c of certificates) await writeFile(c.file, c.pem, { mode: 0o600 });
         const candidate = join(dir, 'nginx.conf.next');
         await writeFile(candidate, rendered.text, { mode: 0o600 });
         const problem = await this.options.nginx.test(candidate);
         if (problem !== undefined) {
           const line = Number(/:(\d+)\s*$/m.exec(problem.split('\n').find((l) => l.includes(candidate)) ?? '')?.[1] ?? 0);
           // Certificates are loaded after parsing: nginx names the file, not a line. The Secret's last loaded version stays.
-          const badCertificate = built.certificates.find((cert) => problem.includes(cert.file));
+          const badCertificate = certificates.find((cert) => problem.includes(cert.file));
           const badSecret = badCertificate ? this.secrets.store.getByKey(badCertificate.secret) : undefined;
           if (line === 0 && badCertificate && badSecret && !this.rejected.has(`secret:${badCertificate.secret}@${badSecret.metadata?.resourceVersion}`)) {
             this.rejected.add(`secret:${badCertificate.secret}@${badSecret.metadata?.resourceVersion}`);
@@ -283,6 +289,15 @@ export class IngressController {
             continue;
           }
           const culprit = line > 0 ? rendered.lineSources[line - 1] : undefined;
+          const route = culprit?.startsWith(routeSource) ? this.gw?.routes.store.getByKey(culprit.slice(routeSource.length)) : undefined;
+          if (culprit && route && attempt < 20) {
+            const version = `${culprit.slice(routeSource.length)}@${route.metadata?.resourceVersion}`;
+            if (this.rejectedRoutes.has(version)) throw new Error(`nginx rejected the configuration of HTTPRoute ${version} again: ${problem}`);
+            const message = problem.split('\n').find((l) => l.includes('[emerg]')) ?? problem;
+            this.rejectedRoutes.set(version, message);
+            this.options.log(`nginx rejected the configuration of HTTPRoute ${culprit.slice(routeSource.length)}: ${problem}`);
+            continue;
+          }
           const ing = culprit ? this.ingresses.store.getByKey(culprit) : undefined;
           if (!culprit || !ing || attempt >= 20) throw new Error(`nginx rejected the configuration and no Ingress could be blamed; the previous one keeps serving: ${problem}`);
           const version = `${culprit}@${ing.metadata?.resourceVersion}`;
@@ -303,7 +318,7 @@ export class IngressController {
         }
         this.loaded = rendered.text;
         this.options.log(`nginx configuration ${reload ? 'reloaded' : 'written'}: ${built.served.length} Ingresses`);
-        await this.removeUnusedCertificates(new Set(built.certificates.map((c) => c.file)));
+        await this.removeUnusedCertificates(new Set(certificates.map((c) => c.file)));
       }
       for (const ing of ingresses) this.lastGood.set(objectKey(ing), ing);
       for (const secret of this.secrets.list()) {
@@ -323,20 +338,35 @@ export class IngressController {
     }
   }
 
-  private buildGateway(): GatewayDataPlane | undefined {
+  private buildGateway(secrets: Secret[]): GatewayDataPlane | undefined {
     const gw = this.gw;
     if (!gw) return undefined;
+    const routes = gw.routes.list();
+    const rejectedRoutes = new Map<string, string>();
+    for (const route of routes) {
+      const message = this.rejectedRoutes.get(`${objectKey(route)}@${route.metadata?.resourceVersion}`);
+      if (message !== undefined) rejectedRoutes.set(objectKey(route), message);
+    }
     return buildGatewayDataPlane(
       {
         gatewayClasses: gw.classes.list(),
         gateways: gw.gateways.list(),
-        httpRoutes: gw.routes.list(),
+        httpRoutes: routes,
         referenceGrants: gw.grants.list(),
         services: this.services.list(),
         endpointSlices: this.slices.list(),
         namespaces: gw.namespaces.list(),
+        secrets,
       },
-      { controllerName: this.options.gatewayController ?? skiffGatewayController, httpPort: this.options.httpPort, addresses: this.options.addresses, now: this.clock.now().toISOString().replace(/\.\d+Z$/, 'Z') },
+      {
+        controllerName: this.options.gatewayController ?? skiffGatewayController,
+        httpPort: this.options.httpPort,
+        httpsPort: this.options.httpsPort,
+        certificateDir: this.certDir,
+        addresses: this.options.addresses,
+        now: this.clock.now().toISOString().replace(/\.\d+Z$/, 'Z'),
+        rejectedRoutes,
+      },
     );
   }
 

@@ -5,7 +5,7 @@ import { buildGatewayDataPlane, intersectHostnames, skiffGatewayController, type
 import type { Gateway, HTTPBackendRef, HTTPRoute, Listener, ReferenceGrant } from './gateway-types.js';
 import { service, slice } from './testing.js';
 
-const opts = { httpPort: 80, addresses: ['10.0.0.1'], now: '2026-01-01T00:00:00Z' };
+const opts = { httpPort: 80, httpsPort: 443, certificateDir: '/certs', addresses: ['10.0.0.1'], now: '2026-01-01T00:00:00Z' };
 const skiffClass = { metadata: { name: 'skiff' }, spec: { controllerName: skiffGatewayController } };
 const gateway = (listeners: Partial<Listener>[], namespace = 'default'): Gateway => ({
   metadata: { namespace, name: 'gw', generation: 1 },
@@ -24,6 +24,7 @@ const state = (parts: Partial<GatewayState>): GatewayState => ({
   services: [service('v1', '10.43.0.1'), service('v2', '10.43.0.2')],
   endpointSlices: [slice('v1'), slice('v2')],
   namespaces: [],
+  secrets: [],
   ...parts,
 });
 const shares = (out: ReturnType<typeof buildGatewayDataPlane>, host = '', index = -1) =>
@@ -100,7 +101,7 @@ test('allowedRoutes: Same refuses other namespaces, All takes them; no shared ho
   const foreign = route('f', backends({ name: 'v1', port: 80 }), 'team');
   const same = buildGatewayDataPlane(state({ httpRoutes: [foreign] }), opts);
   assert.equal(cond(same.httpRoutes[0]?.status.parents?.[0]?.conditions, 'Accepted'), 'False/NotAllowedByListeners');
-  assert.deepEqual(same.plane.virtualHosts, []);
+  assert.deepEqual(same.plane.virtualHosts.map((h) => h.locations), [[]], 'the listener’s host answers 404 only');
   assert.equal(same.gateways[0]?.status.listeners?.[0]?.attachedRoutes, 0);
   const all = buildGatewayDataPlane(state({ gateways: [gateway([{ allowedRoutes: { namespaces: { from: 'All' } } }])], httpRoutes: [foreign] }), opts);
   assert.equal(cond(all.httpRoutes[0]?.status.parents?.[0]?.conditions, 'Accepted'), 'True/Accepted');
@@ -109,7 +110,7 @@ test('allowedRoutes: Same refuses other namespaces, All takes them; no shared ho
 });
 
 test('Gateway status: Accepted and Programmed with addresses; a listener on another port or protocol is not accepted', () => {
-  const out = buildGatewayDataPlane(state({ gateways: [gateway([{}, { port: 8080 }, { protocol: 'TCP' }])] }), opts);
+  const out = buildGatewayDataPlane(state({ gateways: [gateway([{}, { port: 8080 }, { protocol: 'TCP', port: 9000 }])] }), opts);
   const st = out.gateways[0]?.status;
   assert.deepEqual(st?.addresses, [{ type: 'IPAddress', value: '10.0.0.1' }]);
   assert.equal(cond(st?.conditions, 'Accepted'), 'True/Accepted');
@@ -130,11 +131,12 @@ test('Gateways of other classes, and routes only to them, are left alone; other 
   assert.deepEqual(out2.httpRoutes[0]?.status.parents?.map((p) => p.controllerName), ['example.com/else', skiffGatewayController]);
 });
 
-test('unsupported filters or matches make the route not Accepted (UnsupportedValue) and serve nothing', () => {
-  const r = route('f', { rules: [{ filters: [{ type: 'RequestMirror' }], backendRefs: [{ name: 'v1', port: 80 }] }] });
+test('a route whose every rule is unsupported is not Accepted (UnsupportedValue) and serves nothing', () => {
+  const r = route('f', { rules: [{ filters: [{ type: 'CORS' }], backendRefs: [{ name: 'v1', port: 80 }] }] });
   const out = buildGatewayDataPlane(state({ httpRoutes: [r] }), opts);
   assert.equal(cond(out.httpRoutes[0]?.status.parents?.[0]?.conditions, 'Accepted'), 'False/UnsupportedValue');
-  assert.deepEqual(out.plane.virtualHosts, []);
+  assert.match(out.httpRoutes[0]?.status.parents?.[0]?.conditions[0]?.message ?? '', /rule 0 filter CORS is not supported/);
+  assert.deepEqual(out.plane.virtualHosts.flatMap((h) => h.locations), []);
 });
 
 test('lastTransitionTime is kept while a condition’s status stays', () => {
@@ -148,4 +150,104 @@ test('merging with the Ingress plane joins hosts; the Ingress keeps a path both 
   const loc = (path: string, source: string) => ({ path, match: 'prefix' as const, rules: [], source });
   const merged = mergeDataPlanes({ virtualHosts: [{ hostname: 'a', locations: [loc('/', 'ing')] }] }, { virtualHosts: [{ hostname: 'a', locations: [loc('/', 'gw'), loc('/x', 'gw')] }, { hostname: 'b', locations: [loc('/', 'gw')] }] });
   assert.deepEqual(merged.virtualHosts.map((h) => `${h.hostname}:${h.locations.map((l) => `${l.path}=${l.source}`).join(',')}`), ['a:/=ing,/x=gw', 'b:/=gw']);
+});
+
+const hostsOf = (out: ReturnType<typeof buildGatewayDataPlane>) => out.plane.virtualHosts;
+/** Per location of `host`: `match path: rule sources and conditions` in order. */
+const routing = (out: ReturnType<typeof buildGatewayDataPlane>, host = '', http = true) =>
+  hostsOf(out)
+    .find((h) => h.hostname === host && (h.http !== false) === http)
+    ?.locations.map((l) => `${l.match} ${l.path}: ${l.rules.map((r) => `${r.backends.map((b) => (b.target.kind === 'upstream' ? b.target.name.split('-')[1] : b.target.code)).join('+')}${r.when.length ? `[${r.when.map((c) => `${c.on}${c.name ? ` ${c.name}` : ''}=${c.value}`).join(',')}]` : ''}`).join(' | ')}`);
+
+test('precedence across rules and routes: a request no rule of a longer path takes falls through to shorter prefixes; Exact, method, headers, query parameters, then the oldest route', () => {
+  const older = route('older', {
+    rules: [
+      { matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [{ name: 'v1', port: 80 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/api' }, headers: [{ name: 'canary', value: 'always' }] }], backendRefs: [{ name: 'v2', port: 80 }] },
+      { matches: [{ path: { type: 'Exact', value: '/api/login' } }], backendRefs: [{ name: 'v1', port: 80 }] },
+    ],
+  }, 'default', '2026-01-01T00:00:00Z');
+  const newer = route('newer', {
+    rules: [
+      { matches: [{ path: { type: 'PathPrefix', value: '/api/' }, queryParams: [{ name: 'v', value: '2' }] }], backendRefs: [{ name: 'v2', port: 80 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/api' }, method: 'POST' }], backendRefs: [{ name: 'v2', port: 80 }] },
+      { matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ name: 'canary', value: 'always' }] }], backendRefs: [{ name: 'v2', port: 80 }] },
+    ],
+  }, 'default', '2026-01-02T00:00:00Z');
+  const out = buildGatewayDataPlane(state({ httpRoutes: [newer, older] }), opts);
+  assert.deepEqual(routing(out), [
+    'exact /api/login: v1 | v2[query v=2] | v2[method=POST] | v2[header canary=always] | v2[header canary=always] | v1',
+    'prefix /: v2[header canary=always] | v1',
+    'prefix /api: v2[query v=2] | v2[method=POST] | v2[header canary=always] | v2[header canary=always] | v1',
+  ]);
+});
+
+test('a RegularExpression path is tested after Exact and before prefixes, on every location of the host', () => {
+  const r = route('re', {
+    rules: [
+      { matches: [{ path: { type: 'PathPrefix', value: '/items' } }], backendRefs: [{ name: 'v1', port: 80 }] },
+      { matches: [{ path: { type: 'RegularExpression', value: '/items/[0-9]+' } }], backendRefs: [{ name: 'v2', port: 80 }] },
+    ],
+  });
+  assert.deepEqual(routing(buildGatewayDataPlane(state({ httpRoutes: [r] }), opts)), ['prefix /: v2[path=^(?:/items/[0-9]+)$]', 'prefix /items: v2[path=^(?:/items/[0-9]+)$] | v1']);
+});
+
+test('listener isolation: a request goes to the most specific listener hostname; a route serves only the hostnames its listener owns', () => {
+  const gw = gateway([{ name: 'empty' }, { name: 'wild', hostname: '*.example.com' }, { name: 'wildfoo', hostname: '*.foo.example.com' }, { name: 'abc', hostname: 'abc.foo.example.com' }].map((l) => ({ ...l })));
+  const hostnames = ['bar.com', '*.example.com', '*.foo.example.com', 'abc.foo.example.com'];
+  const routes = ['empty', 'wild', 'wildfoo', 'abc'].map((section) => route(section, { parentRefs: [{ name: 'gw', sectionName: section }], hostnames, rules: [{ matches: [{ path: { type: 'PathPrefix', value: `/${section}` } }], backendRefs: [{ name: 'v1', port: 80 }] }] }));
+  const out = buildGatewayDataPlane(state({ gateways: [gw], httpRoutes: routes }), opts);
+  const served = hostsOf(out).map((h) => `${h.hostname}: ${h.locations.map((l) => l.path).join(',')}`).sort();
+  assert.deepEqual(served, ['*.example.com: /wild', '*.foo.example.com: /wildfoo', ': ', 'abc.foo.example.com: /abc', 'bar.com: /empty']);
+  assert.ok(hostsOf(out).every((h) => h.wildcard === 'labels'), 'Gateway API wildcards stand for one or more labels');
+  assert.deepEqual(out.gateways[0]?.status.listeners?.map((l) => l.attachedRoutes), [1, 1, 1, 1]);
+});
+
+test('an HTTPS listener whose certificate does not resolve: not programmed, serves nothing, yet counts its attached route (Accepted)', () => {
+  const cert = { metadata: { namespace: 'default', name: 'c' }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'eA==', 'tls.key': 'eA==' } };
+  const gw = gateway([{ name: 'http' }, { name: 'https', protocol: 'HTTPS', port: 443, tls: { certificateRefs: [{ name: 'c' }] } }]);
+  const r = route('r', { hostnames: ['a.example.com'], parentRefs: [{ name: 'gw', sectionName: 'https' }], ...backends({ name: 'v1', port: 80 }) });
+  const out = buildGatewayDataPlane(state({ gateways: [gw], httpRoutes: [r], secrets: [cert] }), opts);
+  // The Secret's content is no certificate: ResolvedRefs False, not programmed, yet the route is attached (and Accepted).
+  const https = out.gateways[0]?.status.listeners?.[1];
+  assert.equal(cond(https?.conditions, 'ResolvedRefs'), 'False/InvalidCertificateRef');
+  assert.equal(cond(https?.conditions, 'Programmed'), 'False/Invalid');
+  assert.equal(https?.attachedRoutes, 1);
+  assert.deepEqual(https?.supportedKinds, [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }]);
+  assert.equal(cond(out.httpRoutes[0]?.status.parents?.[0]?.conditions, 'Accepted'), 'True/Accepted');
+  assert.equal(hostsOf(out).find((h) => h.hostname === 'a.example.com'), undefined, 'nothing served through a listener that is not programmed');
+  assert.deepEqual(out.certificates, []);
+});
+
+test('a route with some unsupported rules serves the others, Accepted with PartiallyInvalid "Dropped Rule"; nginx’s rejection makes it not Accepted', () => {
+  const r = route('p', { rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/ok' } }], backendRefs: [{ name: 'v1', port: 80 }] }, { matches: [{ path: { type: 'PathPrefix', value: '/cors' } }], filters: [{ type: 'CORS' }], backendRefs: [{ name: 'v1', port: 80 }] }] });
+  const out = buildGatewayDataPlane(state({ httpRoutes: [r] }), opts);
+  const conditions = out.httpRoutes[0]?.status.parents?.[0]?.conditions;
+  assert.equal(cond(conditions, 'Accepted'), 'True/Accepted');
+  assert.equal(cond(conditions, 'PartiallyInvalid'), 'True/UnsupportedValue');
+  assert.match(conditions?.find((c) => c.type === 'PartiallyInvalid')?.message ?? '', /^Dropped Rule\(s\) rule 1 filter CORS/);
+  assert.deepEqual(routing(out), ['prefix /ok: v1']);
+  const rejected = buildGatewayDataPlane(state({ httpRoutes: [r] }), { ...opts, rejectedRoutes: new Map([['default/p', 'pcre2_compile() failed']]) });
+  assert.equal(cond(rejected.httpRoutes[0]?.status.parents?.[0]?.conditions, 'Accepted'), 'False/UnsupportedValue');
+  assert.deepEqual(routing(rejected), []);
+});
+
+test('a rule with a redirect and no backends redirects; with neither, its requests get 500', () => {
+  const r = route('r', { rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/old' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https' } }] }, { matches: [{ path: { type: 'PathPrefix', value: '/none' } }] }] });
+  const out = buildGatewayDataPlane(state({ httpRoutes: [r] }), opts);
+  const locs = hostsOf(out)[0]?.locations ?? [];
+  assert.deepEqual(locs.find((l) => l.path === '/old')?.rules[0]?.filters?.redirect, { scheme: 'https', statusCode: 302 });
+  assert.deepEqual(locs.find((l) => l.path === '/old')?.rules[0]?.backends, []);
+  assert.deepEqual(locs.find((l) => l.path === '/none')?.rules[0]?.backends, [{ target: { kind: 'status', code: 500 }, weight: 1 }]);
+});
+
+test('merging: a hostname both serve on the same ports is joined; on different ports each keeps its own', async () => {
+  const { mergeDataPlanes } = await import('./gateway-model.js');
+  const loc = (path: string, source: string) => ({ path, match: 'prefix' as const, rules: [], source });
+  const tls = { file: '/c.pem', source: 'gateway:default/gw' };
+  const merged = mergeDataPlanes(
+    { virtualHosts: [{ hostname: 'a', locations: [loc('/', 'ing')] }] },
+    { virtualHosts: [{ hostname: 'a', http: false, tls, locations: [loc('/', 'gw')] }, { hostname: 'a', http: true, locations: [loc('/x', 'gw')] }] },
+  );
+  assert.deepEqual(merged.virtualHosts.map((h) => `${h.hostname} http=${h.http !== false} tls=${h.tls !== undefined}: ${h.locations.map((l) => `${l.path}=${l.source}`).join(',')}`), ['a http=true tls=false: /=ing,/x=gw', 'a http=false tls=true: /=gw']);
 });

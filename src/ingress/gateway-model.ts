@@ -1,10 +1,13 @@
-import type { Namespace, Service } from 'kubernetes-types/core/v1.js';
+import type { Namespace, Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Condition as MetaCondition } from 'kubernetes-types/meta/v1.js';
-import { intersectHostnames, routePathMatch } from '../apimachinery/ingress-rules.js';
+import { hostnameMatches, intersectHostnames } from '../apimachinery/ingress-rules.js';
 import { labelSelectorFromObject, matchesLabels } from '../apimachinery/selectors/labels.js';
-import { gatewayGroup, type Gateway, type GatewayClass, type HTTPBackendRef, type HTTPRoute, type Listener, type ListenerStatus, type ParentReference, type ReferenceGrant, type RouteParentStatus } from './gateway-types.js';
-import type { BackendTarget, Condition, DataPlane, Location, RouteRule, VirtualHost, WeightedBackend } from './model.js';
+import type { CertificateFile } from './certificates.js';
+import { referenceGranted, resolveListeners, type ListenerInfo, type Verdict } from './gateway-listeners.js';
+import { translateRule, type RefProblem, type RouteMatch, type TranslatedRule } from './gateway-rules.js';
+import { gatewayGroup, type BackendObjectReference, type Gateway, type GatewayClass, type HTTPRoute, type ListenerStatus, type ParentReference, type ReferenceGrant, type RouteParentStatus } from './gateway-types.js';
+import type { BackendTarget, DataPlane, Location, RouteRule, VirtualHost } from './model.js';
 
 export { intersectHostnames } from '../apimachinery/ingress-rules.js';
 
@@ -21,6 +24,8 @@ export interface GatewayState {
   endpointSlices: EndpointSlice[];
   /** For allowedRoutes namespace selectors. */
   namespaces: Namespace[];
+  /** kubernetes.io/tls Secrets, for HTTPS listeners. */
+  secrets: Secret[];
 }
 
 /** Options of {@link buildGatewayDataPlane}. */
@@ -29,10 +34,16 @@ export interface GatewayTranslationOptions {
   controllerName?: string;
   /** The port nginx serves HTTP on: HTTP listeners on another port are not accepted. */
   httpPort: number;
+  /** The port nginx serves HTTPS on: HTTPS listeners on another port are not accepted. */
+  httpsPort: number;
+  /** The directory certificate files are named in. */
+  certificateDir: string;
   /** The addresses the Gateways are reachable on (status.addresses, type IPAddress). */
   addresses: string[];
   /** The time written as lastTransitionTime of conditions whose status changes (RFC 3339). */
   now: string;
+  /** HTTPRoutes (`namespace/name`) whose configuration nginx rejected, with why: not served, and not Accepted. Default none. */
+  rejectedRoutes?: ReadonlyMap<string, string>;
 }
 
 /** The status an object should have; `status` replaces the object's whole status. */
@@ -45,6 +56,8 @@ export interface StatusUpdate<S> {
 /** The outcome of {@link buildGatewayDataPlane}. */
 export interface GatewayDataPlane {
   plane: DataPlane;
+  /** The certificates of the HTTPS listeners served. */
+  certificates: CertificateFile[];
   gatewayClasses: StatusUpdate<NonNullable<GatewayClass['status']>>[];
   gateways: StatusUpdate<NonNullable<Gateway['status']>>[];
   httpRoutes: StatusUpdate<NonNullable<HTTPRoute['status']>>[];
@@ -60,29 +73,81 @@ function condition(previous: MetaCondition[] | undefined, obj: Meta, now: string
   return { type, status, reason, message, observedGeneration: obj.metadata?.generation ?? 0, lastTransitionTime: before?.status === status ? before.lastTransitionTime : now };
 }
 
-/** One match of a route rule, placed on a location, before the rules of a location are ordered. */
-interface RuleEntry {
-  when: Condition[];
-  backends: WeightedBackend[];
+/** Whether `host` (a hostname or a `*.` wildcard) is within `pattern` ('' holds every host). */
+function hostWithin(pattern: string, host: string): boolean {
+  return pattern === '' || hostnameMatches(pattern, host);
+}
+
+/** How specific a listener hostname is: exact names first, then longer wildcards, then ''. */
+function specificity(hostname: string): number {
+  if (hostname === '') return 0;
+  return hostname.startsWith('*.') ? hostname.length : 1000 + hostname.length;
+}
+
+/** One match of a rule served on a virtual host. */
+interface Entry {
+  match: RouteMatch;
+  rule: RouteRule;
   route: HTTPRoute;
   ruleIndex: number;
   matchIndex: number;
 }
 
-/** A backendRef's problem for the route's ResolvedRefs condition. */
-interface RefProblem {
-  reason: 'BackendNotFound' | 'RefNotPermitted' | 'InvalidKind';
-  message: string;
+/** A path prefix without its trailing slashes ('' for '/'). */
+const trimSlash = (path: string): string => path.replace(/\/+$/, '');
+
+/** Whether prefix `prefix` (trimmed) matches `path` by path element. */
+const prefixHolds = (prefix: string, path: string): boolean => prefix === '' || path === prefix || path.startsWith(`${prefix}/`);
+
+/** The Gateway API's precedence between matches: path, method, headers, query parameters, then the oldest route, its name, rule and match order. */
+function comparePrecedence(a: Entry, b: Entry): number {
+  for (let i = 0; i < a.match.precedence.length; i++) {
+    const d = (a.match.precedence[i] ?? 0) - (b.match.precedence[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return (
+    (a.route.metadata?.creationTimestamp ?? '').localeCompare(b.route.metadata?.creationTimestamp ?? '') ||
+    keyOf(a.route).localeCompare(keyOf(b.route)) ||
+    a.ruleIndex - b.ruleIndex ||
+    a.matchIndex - b.matchIndex
+  );
+}
+
+/**
+ * The locations of a virtual host: one per Exact path and per PathPrefix, each with every
+ * match that can take its requests (its own, shorter prefixes, regular expressions) in the
+ * Gateway API's order, so a request no match of a longer path takes falls through to the next.
+ */
+function locationsOf(entries: Entry[]): Location[] {
+  const exact = new Set(entries.filter((e) => e.match.path.kind === 'exact').map((e) => e.match.path.value));
+  const prefixes = new Set(entries.filter((e) => e.match.path.kind === 'prefix').map((e) => trimSlash(e.match.path.value)));
+  if (entries.some((e) => e.match.path.kind === 'regex')) prefixes.add('');
+  const location = (match: 'exact' | 'prefix', path: string, takes: (e: Entry) => boolean): Location => {
+    const rules = entries.filter(takes).sort(comparePrecedence).map((e) => ({ ...e.rule, when: e.match.when }));
+    return { path, match, rules, source: rules[0]?.source ?? '' };
+  };
+  const out: Location[] = [];
+  for (const path of [...exact].sort()) {
+    out.push(location('exact', path, (e) => (e.match.path.kind === 'exact' && e.match.path.value === path) || e.match.path.kind === 'regex' || (e.match.path.kind === 'prefix' && prefixHolds(trimSlash(e.match.path.value), path))));
+  }
+  for (const prefix of [...prefixes].sort()) {
+    out.push(location('prefix', prefix === '' ? '/' : prefix, (e) => e.match.path.kind === 'regex' || (e.match.path.kind === 'prefix' && prefixHolds(trimSlash(e.match.path.value), prefix))));
+  }
+  return out;
 }
 
 /**
  * Translates the Gateways of this controller's GatewayClasses and the HTTPRoutes attached to
  * them into the neutral {@link DataPlane}, and computes the status each GatewayClass, Gateway
- * and HTTPRoute (for the parents this controller serves) should have. Routes attach to HTTP
- * listeners on the data plane's port that allow their namespace, on the hostnames both allow.
- * Backends are Services' ClusterIPs; a backendRef that cannot be used (missing Service or port,
- * another kind, another namespace without a ReferenceGrant) has its share answered 500, a
- * Service without ready endpoints 503, as the Gateway API says. Pure.
+ * and HTTPRoute (for the parents this controller serves) should have. Listeners: HTTP and
+ * HTTPS (terminated with the certificate of a Secret) on the data plane's ports; a request
+ * goes to the most specific listener hostname that matches it (listener isolation), so a
+ * route serves only the hostnames its listener owns. Routes attach to listeners that allow
+ * their namespace and share a hostname; their rules (see translateRule) are ordered by the
+ * Gateway API's precedence. Backends are Services' ClusterIPs; a backendRef that cannot be
+ * used (missing Service or port, another kind, another namespace without a ReferenceGrant) has
+ * its share answered 500, a Service without ready endpoints 503. Rules this controller cannot
+ * serve are dropped (PartiallyInvalid), a route with none left is not Accepted. Pure.
  */
 export function buildGatewayDataPlane(state: GatewayState, options: GatewayTranslationOptions): GatewayDataPlane {
   const controllerName = options.controllerName ?? skiffGatewayController;
@@ -99,32 +164,32 @@ export function buildGatewayDataPlane(state: GatewayState, options: GatewayTrans
     if (owner && (slice.endpoints ?? []).some((e) => e.conditions?.ready !== false)) readyServices.add(`${slice.metadata?.namespace ?? ''}/${owner}`);
   }
 
-  // Listeners: which are valid, and how many routes attach to each.
-  interface ListenerInfo {
-    listener: Listener;
-    accepted: { ok: boolean; reason: string; message: string };
-    conflicted: boolean;
-    kindsOk: boolean;
-    attached: number;
-  }
-  const listeners = new Map<string, ListenerInfo[]>();
-  for (const gw of gateways) {
-    const seen = new Set<string>();
-    listeners.set(
-      keyOf(gw),
-      (gw.spec?.listeners ?? []).map((listener) => {
-        let accepted = { ok: true, reason: 'Accepted', message: 'Listener accepted' };
-        if (listener.protocol !== 'HTTP') accepted = { ok: false, reason: 'UnsupportedProtocol', message: `protocol ${listener.protocol} is not supported: only HTTP` };
-        else if (listener.port !== options.httpPort) accepted = { ok: false, reason: 'PortUnavailable', message: `port ${listener.port} is not served: the data plane serves HTTP on port ${options.httpPort}` };
-        const id = `${listener.port} ${listener.hostname ?? ''}`;
-        const conflicted = seen.has(id);
-        seen.add(id);
-        const kinds = listener.allowedRoutes?.kinds;
-        const kindsOk = kinds === undefined || kinds.length === 0 || kinds.some((k) => k.kind === 'HTTPRoute' && (k.group ?? gatewayGroup) === gatewayGroup);
-        return { listener, accepted, conflicted, kindsOk, attached: 0 };
-      }),
-    );
-  }
+  const listenerContext = { secrets: new Map(state.secrets.map((s) => [keyOf(s), s])), referenceGrants: state.referenceGrants, httpPort: options.httpPort, httpsPort: options.httpsPort, certificateDir: options.certificateDir };
+  const listeners = new Map(gateways.map((gw) => [keyOf(gw), resolveListeners(gw, listenerContext)]));
+
+  // The hostnames the programmed listeners of each scheme claim: a request belongs to the most specific one.
+  const claims = new Map<string, string[]>();
+  for (const infos of listeners.values()) for (const i of infos) if (i.programmed && i.scheme) claims.set(i.scheme, [...(claims.get(i.scheme) ?? []), i.listener.hostname ?? '']);
+  const owner = (scheme: string, host: string): string | undefined =>
+    (claims.get(scheme) ?? []).filter((c) => hostWithin(c, host)).sort((a, b) => specificity(b) - specificity(a))[0];
+
+  // Virtual hosts by scheme and hostname; every programmed listener has its own, so requests for its hostname stay with its routes.
+  const vhosts = new Map<string, { host: VirtualHost; entries: Entry[] }>();
+  const certificates = new Map<string, CertificateFile>();
+  const vhostOf = (info: ListenerInfo, hostname: string): { host: VirtualHost; entries: Entry[] } => {
+    const key = `${info.scheme} ${hostname}`;
+    let v = vhosts.get(key);
+    if (!v) {
+      const host: VirtualHost = { hostname, wildcard: 'labels', http: info.scheme === 'http', locations: [] };
+      if (info.scheme === 'https' && info.certificate) {
+        host.tls = { file: info.certificate.file, source: `gateway:${keyOf(info.gateway)}` };
+        certificates.set(info.certificate.file, info.certificate);
+      }
+      vhosts.set(key, (v = { host, entries: [] }));
+    }
+    return v;
+  };
+  for (const infos of listeners.values()) for (const i of infos) if (i.programmed) vhostOf(i, i.listener.hostname ?? '');
 
   const allowsNamespace = (gw: Gateway, info: ListenerInfo, namespace: string): boolean => {
     const from = info.listener.allowedRoutes?.namespaces?.from ?? 'Same';
@@ -134,21 +199,15 @@ export function buildGatewayDataPlane(state: GatewayState, options: GatewayTrans
     return selector !== undefined && matchesLabels(labelSelectorFromObject(selector), namespaces.get(namespace)?.metadata?.labels ?? {});
   };
 
-  const granted = (routeNamespace: string, ref: HTTPBackendRef, namespace: string): boolean =>
-    state.referenceGrants.some(
-      (g) =>
-        g.metadata?.namespace === namespace &&
-        (g.spec?.from ?? []).some((f) => f.group === gatewayGroup && f.kind === 'HTTPRoute' && f.namespace === routeNamespace) &&
-        (g.spec?.to ?? []).some((t) => (t.group === '' || t.group === 'core') && t.kind === 'Service' && (t.name === undefined || t.name === '' || t.name === ref.name)),
-    );
-
-  const backendOf = (routeNamespace: string, ref: HTTPBackendRef): { target: BackendTarget; problem?: RefProblem } => {
+  const backendOf = (routeNamespace: string, ref: BackendObjectReference): { target: BackendTarget; problem?: RefProblem } => {
     const group = ref.group ?? '';
     const kind = ref.kind ?? 'Service';
     const invalid = (reason: RefProblem['reason'], message: string) => ({ target: { kind: 'status', code: 500 } as BackendTarget, problem: { reason, message } });
     if ((group !== '' && group !== 'core') || kind !== 'Service') return invalid('InvalidKind', `backendRef ${ref.name}: kind ${group ? `${group}/` : ''}${kind} is not supported: only Service`);
     const namespace = ref.namespace ?? routeNamespace;
-    if (namespace !== routeNamespace && !granted(routeNamespace, ref, namespace)) return invalid('RefNotPermitted', `backendRef to Service ${namespace}/${ref.name} is not permitted by any ReferenceGrant in namespace ${namespace}`);
+    if (namespace !== routeNamespace && !referenceGranted(state.referenceGrants, 'HTTPRoute', routeNamespace, 'Service', namespace, ref.name)) {
+      return invalid('RefNotPermitted', `backendRef to Service ${namespace}/${ref.name} is not permitted by any ReferenceGrant in namespace ${namespace}`);
+    }
     const svc = services.get(`${namespace}/${ref.name}`);
     if (!svc) return invalid('BackendNotFound', `Service ${namespace}/${ref.name} not found`);
     const port = svc.spec?.ports?.find((p) => p.port === ref.port);
@@ -158,115 +217,92 @@ export function buildGatewayDataPlane(state: GatewayState, options: GatewayTrans
     return { target: { kind: 'upstream', name: `${namespace}-${ref.name}-${port.port}`, address: ip, port: port.port } };
   };
 
-  const locations = new Map<string, { host: string; match: 'exact' | 'prefix'; path: string; entries: RuleEntry[] }>();
   const routeStatuses: StatusUpdate<NonNullable<HTTPRoute['status']>>[] = [];
   const sortedRoutes = [...state.httpRoutes].sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') || keyOf(a).localeCompare(keyOf(b)));
 
   for (const route of sortedRoutes) {
     const routeNamespace = route.metadata?.namespace ?? '';
+    const routeKey = keyOf(route);
     const previous = route.status?.parents ?? [];
     const ours: RouteParentStatus[] = [];
-    const unsupported = unsupportedFeatures(route);
-    // References: resolved once per route; the first problem names the reason.
-    const problems: RefProblem[] = [];
-    const rules = (route.spec?.rules ?? []).map((rule) => ({
-      rule,
-      backends: (rule.backendRefs ?? []).map((ref) => {
-        const { target, problem } = backendOf(routeNamespace, ref);
-        if (problem) problems.push(problem);
-        return { target, weight: ref.weight ?? 1 };
-      }),
-    }));
-    const hostnames = new Set<string>();
+    const translated: TranslatedRule[] = (route.spec?.rules ?? []).map((rule, i) => translateRule(rule, i, { resolve: (ref) => backendOf(routeNamespace, ref) }));
+    const problems = translated.flatMap((t) => t.refProblems);
+    const rejected = options.rejectedRoutes?.get(routeKey);
+    const dropped = translated.filter((t) => t.unsupported.length > 0);
+    const servable = rejected !== undefined ? [] : translated.filter((t) => t.unsupported.length === 0);
+    const droppedMessage = dropped.map((t) => t.unsupported.join('; ')).join('; ');
+    const servedHosts = new Set<string>();
+
     for (const parentRef of route.spec?.parentRefs ?? []) {
       if ((parentRef.group ?? gatewayGroup) !== gatewayGroup || (parentRef.kind ?? 'Gateway') !== 'Gateway') continue;
       const gw = gatewaysByKey.get(`${parentRef.namespace ?? routeNamespace}/${parentRef.name}`);
       if (!gw) continue;
       const before = previous.find((p) => sameParent(p.parentRef, parentRef, routeNamespace) && p.controllerName === controllerName)?.conditions;
       const infos = (listeners.get(keyOf(gw)) ?? []).filter((i) => (parentRef.sectionName === undefined || i.listener.name === parentRef.sectionName) && (parentRef.port === undefined || i.listener.port === parentRef.port));
-      let accepted: { ok: boolean; reason: string; message: string };
+      const allowed = infos.filter((i) => i.scheme !== undefined && i.kindsOk && allowsNamespace(gw, i, routeNamespace));
+      const attached = allowed.map((info) => ({ info, hosts: intersectHostnames(info.listener.hostname, route.spec?.hostnames) })).filter((m) => m.hosts.length > 0);
+      // Attachment counts whatever the listener's or the route's state (as the spec says for attachedRoutes).
+      for (const m of attached) m.info.attached++;
+      let accepted: Verdict;
       if (infos.length === 0) accepted = { ok: false, reason: 'NoMatchingParent', message: `Gateway ${keyOf(gw)} has no listener${parentRef.sectionName ? ` named ${parentRef.sectionName}` : ''}${parentRef.port ? ` on port ${parentRef.port}` : ''}` };
-      else if (unsupported) accepted = { ok: false, reason: 'UnsupportedValue', message: unsupported };
-      else {
-        const allowed = infos.filter((i) => i.accepted.ok && !i.conflicted && i.kindsOk && allowsNamespace(gw, i, routeNamespace));
-        const matched = allowed.map((i) => ({ info: i, hosts: intersectHostnames(i.listener.hostname, route.spec?.hostnames) })).filter((m) => m.hosts.length > 0);
-        if (allowed.length === 0) accepted = { ok: false, reason: 'NotAllowedByListeners', message: `no listener of Gateway ${keyOf(gw)} allows HTTPRoutes from namespace ${routeNamespace}` };
-        else if (matched.length === 0) accepted = { ok: false, reason: 'NoMatchingListenerHostname', message: `no hostname of the route matches a listener of Gateway ${keyOf(gw)}` };
-        else {
-          accepted = { ok: true, reason: 'Accepted', message: 'Route accepted' };
-          for (const m of matched) {
-            m.info.attached++;
-            for (const h of m.hosts) hostnames.add(h);
+      else if (allowed.length === 0) accepted = { ok: false, reason: 'NotAllowedByListeners', message: `no listener of Gateway ${keyOf(gw)} allows HTTPRoutes from namespace ${routeNamespace}` };
+      else if (attached.length === 0) accepted = { ok: false, reason: 'NoMatchingListenerHostname', message: `no hostname of the route matches a listener of Gateway ${keyOf(gw)}` };
+      else if (rejected !== undefined) accepted = { ok: false, reason: 'UnsupportedValue', message: `nginx rejected the configuration made from this route, which is not served: ${rejected}` };
+      else if (servable.length === 0 && dropped.length > 0) accepted = { ok: false, reason: 'UnsupportedValue', message: droppedMessage };
+      else accepted = { ok: true, reason: 'Accepted', message: 'Route accepted' };
+
+      if (accepted.ok) {
+        for (const { info, hosts } of attached) {
+          if (!info.programmed || !info.scheme) continue;
+          const listenerHost = info.listener.hostname ?? '';
+          for (const h of hosts) {
+            if (owner(info.scheme, h) !== listenerHost) continue;
+            const served = `${info.scheme} ${h}`;
+            if (servedHosts.has(served)) continue;
+            servedHosts.add(served);
+            const v = vhostOf(info, h);
+            for (const t of servable) {
+              const rule: RouteRule = { when: [], ...t.servedOn({ scheme: info.scheme, port: info.listener.port }), source: `httproute:${routeKey}` };
+              if (rule.backends.length === 0 && !rule.filters?.redirect) rule.backends = [{ target: { kind: 'status', code: 500 }, weight: 1 }];
+              t.matches.forEach((match, matchIndex) => v.entries.push({ match, rule, route, ruleIndex: t.index, matchIndex }));
+            }
           }
         }
       }
-      const resolved = problems[0];
-      ours.push({
-        parentRef: { group: gatewayGroup, kind: 'Gateway', ...parentRef },
-        controllerName,
-        conditions: [
-          condition(before, route, now, 'Accepted', accepted.ok, accepted.reason, accepted.message),
-          condition(before, route, now, 'ResolvedRefs', resolved === undefined, resolved?.reason ?? 'ResolvedRefs', resolved ? problems.map((p) => p.message).join('; ') : 'All references resolved'),
-        ],
-      });
+      const conditions = [
+        condition(before, route, now, 'Accepted', accepted.ok, accepted.reason, accepted.message),
+        condition(before, route, now, 'ResolvedRefs', problems.length === 0, problems[0]?.reason ?? 'ResolvedRefs', problems.length > 0 ? problems.map((p) => p.message).join('; ') : 'All references resolved'),
+      ];
+      if (accepted.ok && dropped.length > 0) conditions.push(condition(before, route, now, 'PartiallyInvalid', true, 'UnsupportedValue', `Dropped Rule(s) ${droppedMessage}`));
+      ours.push({ parentRef: { group: gatewayGroup, kind: 'Gateway', ...parentRef }, controllerName, conditions });
     }
     if (ours.length === 0) continue;
     const others = previous.filter((p) => p.controllerName !== controllerName);
     routeStatuses.push({ namespace: routeNamespace, name: route.metadata?.name ?? '', status: { parents: [...others, ...ours] } });
-
-    for (const host of [...hostnames].sort()) {
-      rules.forEach(({ rule, backends }, ruleIndex) => {
-        const matches = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
-        matches.forEach((m, matchIndex) => {
-          const { match, path } = routePathMatch(m.path);
-          const key = `${host} ${match} ${path}`;
-          let loc = locations.get(key);
-          if (!loc) locations.set(key, (loc = { host, match, path, entries: [] }));
-          const when: Condition[] = (m.headers ?? []).map((h) => ({ on: 'header', name: h.name, match: 'exact', value: h.value }));
-          loc.entries.push({ when, backends, route, ruleIndex, matchIndex });
-        });
-      });
-    }
   }
 
-  // Within a location, more header matches first, then the oldest route, then by name (the Gateway API's precedence).
-  const hosts = new Map<string, VirtualHost>();
-  for (const loc of locations.values()) {
-    const entries = [...loc.entries].sort(
-      (a, b) =>
-        b.when.length - a.when.length ||
-        (a.route.metadata?.creationTimestamp ?? '').localeCompare(b.route.metadata?.creationTimestamp ?? '') ||
-        keyOf(a.route).localeCompare(keyOf(b.route)) ||
-        a.ruleIndex - b.ruleIndex ||
-        a.matchIndex - b.matchIndex,
-    );
-    const rules: RouteRule[] = entries.map((e) => ({ when: e.when, backends: e.backends.length > 0 ? e.backends : [{ target: { kind: 'status', code: 500 }, weight: 1 }], source: `httproute:${keyOf(e.route)}` }));
-    const location: Location = { path: loc.path, match: loc.match, rules, source: rules[0]?.source ?? '' };
-    let vh = hosts.get(loc.host);
-    if (!vh) hosts.set(loc.host, (vh = { hostname: loc.host, locations: [] }));
-    vh.locations.push(location);
-  }
+  const virtualHosts = [...vhosts.values()].map(({ host, entries }) => ({ ...host, locations: locationsOf(entries) }));
 
   const gatewayStatuses = gateways.map((gw) => {
     const before = gw.status;
     const infos = listeners.get(keyOf(gw)) ?? [];
     const listenerStatuses: ListenerStatus[] = infos.map((i) => {
       const prev = before?.listeners?.find((l) => l.name === i.listener.name)?.conditions;
-      const programmed = i.accepted.ok && !i.conflicted;
+      const notProgrammed = !i.accepted.ok ? i.accepted.message : i.conflict ? i.conflict.message : i.refs.message;
       return {
         name: i.listener.name,
-        supportedKinds: i.kindsOk && i.listener.protocol === 'HTTP' ? [{ group: gatewayGroup, kind: 'HTTPRoute' }] : [],
+        supportedKinds: i.kindsOk && i.scheme ? [{ group: gatewayGroup, kind: 'HTTPRoute' }] : [],
         attachedRoutes: i.attached,
         conditions: [
           condition(prev, gw, now, 'Accepted', i.accepted.ok, i.accepted.reason, i.accepted.message),
-          condition(prev, gw, now, 'Conflicted', i.conflicted, i.conflicted ? 'HostnameConflict' : 'NoConflicts', i.conflicted ? `another listener has port ${i.listener.port} and hostname ${JSON.stringify(i.listener.hostname ?? '')}` : 'No conflicts'),
-          condition(prev, gw, now, 'Programmed', programmed, programmed ? 'Programmed' : 'Invalid', programmed ? 'Listener programmed' : i.conflicted ? 'Listener conflicts with another' : i.accepted.message),
-          condition(prev, gw, now, 'ResolvedRefs', i.kindsOk, i.kindsOk ? 'ResolvedRefs' : 'InvalidRouteKinds', i.kindsOk ? 'All references resolved' : 'allowedRoutes.kinds names no kind this controller supports (HTTPRoute)'),
+          condition(prev, gw, now, 'Conflicted', i.conflict !== undefined, i.conflict?.reason ?? 'NoConflicts', i.conflict?.message ?? 'No conflicts'),
+          condition(prev, gw, now, 'Programmed', i.programmed, i.programmed ? 'Programmed' : 'Invalid', i.programmed ? 'Listener programmed' : notProgrammed),
+          condition(prev, gw, now, 'ResolvedRefs', i.refs.ok, i.refs.reason, i.refs.message),
         ],
       };
     });
     const anyValid = infos.length === 0 || infos.some((i) => i.accepted.ok);
-    const programmed = infos.some((i) => i.accepted.ok && !i.conflicted);
+    const programmed = infos.some((i) => i.programmed);
     return {
       namespace: gw.metadata?.namespace ?? '',
       name: gw.metadata?.name ?? '',
@@ -287,7 +323,7 @@ export function buildGatewayDataPlane(state: GatewayState, options: GatewayTrans
     status: { conditions: [condition(c.status?.conditions, c, now, 'Accepted', true, 'Accepted', `handled by ${controllerName}`)] },
   }));
 
-  return { plane: { virtualHosts: [...hosts.values()] }, gatewayClasses: classStatuses, gateways: gatewayStatuses, httpRoutes: routeStatuses };
+  return { plane: { virtualHosts }, certificates: [...certificates.values()], gatewayClasses: classStatuses, gateways: gatewayStatuses, httpRoutes: routeStatuses };
 }
 
 function sameParent(a: ParentReference, b: ParentReference, routeNamespace: string): boolean {
@@ -301,35 +337,30 @@ function sameParent(a: ParentReference, b: ParentReference, routeNamespace: stri
   );
 }
 
-/** A message naming the features of `route` this controller does not implement, or undefined. */
-function unsupportedFeatures(route: HTTPRoute): string | undefined {
-  const found = new Set<string>();
-  for (const rule of route.spec?.rules ?? []) {
-    for (const f of rule.filters ?? []) found.add(`filter ${f.type}`);
-    for (const ref of rule.backendRefs ?? []) if ((ref.filters ?? []).length > 0) found.add('backendRef filters');
-    for (const m of rule.matches ?? []) {
-      if (m.path?.type === 'RegularExpression') found.add('path match RegularExpression');
-      for (const h of m.headers ?? []) if ((h.type ?? 'Exact') !== 'Exact') found.add(`header match ${h.type}`);
-      if ((m.queryParams ?? []).length > 0) found.add('queryParams matches');
-      if (m.method) found.add('method matches');
-    }
-  }
-  return found.size > 0 ? `not supported by this controller: ${[...found].sort().join(', ')}` : undefined;
-}
-
 /**
- * One data plane serving both `ingress` and `gateway`: virtual hosts of the same hostname are
- * joined; where both have a location of the same path and match, the Ingress's stays.
+ * One data plane serving both `ingress` and `gateway`. Hosts of the same hostname served on
+ * the same ports are joined (where both have a location of the same path and match, the
+ * Ingress's stays); where the ports differ, a port both serve keeps the Ingress's host and the
+ * Gateway's host keeps the others.
  */
 export function mergeDataPlanes(ingress: DataPlane, gateway: DataPlane): DataPlane {
   const hosts = new Map<string, VirtualHost>(ingress.virtualHosts.map((h) => [h.hostname, { ...h, locations: [...h.locations] }]));
-  for (const h of gateway.virtualHosts) {
-    const existing = hosts.get(h.hostname);
-    if (!existing) {
-      hosts.set(h.hostname, h);
+  const added: VirtualHost[] = [];
+  for (const g of gateway.virtualHosts) {
+    const i = hosts.get(g.hostname);
+    if (!i) {
+      added.push(g);
       continue;
     }
-    for (const loc of h.locations) if (!existing.locations.some((l) => l.path === loc.path && l.match === loc.match)) existing.locations.push(loc);
+    const gHttp = g.http !== false;
+    const iHttp = i.http !== false;
+    if (gHttp === iHttp && (g.tls !== undefined) === (i.tls !== undefined)) {
+      for (const loc of g.locations) if (!i.locations.some((l) => l.path === loc.path && l.match === loc.match)) i.locations.push(loc);
+      continue;
+    }
+    const rest: VirtualHost = { ...g, http: gHttp && !iHttp };
+    if (i.tls !== undefined) delete rest.tls;
+    if (rest.http || rest.tls) added.push(rest);
   }
-  return { virtualHosts: [...hosts.values()] };
+  return { virtualHosts: [...hosts.values(), ...added] };
 }

@@ -26,13 +26,21 @@ export interface AllowedRoutes {
   kinds?: { group?: string; kind: string }[];
 }
 
+/** A reference to another object (a listener's certificate, a mirror's backend). */
+export interface ObjectReference {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
+}
+
 /** A port, protocol and (optional) hostname a Gateway listens on. */
 export interface Listener {
   name: string;
   hostname?: string;
   port: number;
   protocol: string;
-  tls?: { mode?: string; certificateRefs?: { group?: string; kind?: string; name: string; namespace?: string }[] };
+  tls?: { mode?: string; certificateRefs?: ObjectReference[]; options?: Record<string, string> };
   allowedRoutes?: AllowedRoutes;
 }
 
@@ -60,30 +68,63 @@ export interface ParentReference {
   port?: number;
 }
 
-/** A request match of an HTTPRoute rule. */
+/** A request match of an HTTPRoute rule. Types are strings: values added upstream later must not break the translation. */
 export interface HTTPRouteMatch {
-  path?: { type?: 'Exact' | 'PathPrefix' | 'RegularExpression'; value?: string };
-  headers?: { type?: 'Exact' | 'RegularExpression'; name: string; value: string }[];
+  path?: { type?: string; value?: string };
+  headers?: { type?: string; name: string; value: string }[];
   queryParams?: { type?: string; name: string; value: string }[];
   method?: string;
 }
 
-/** A weighted reference to a backend (a Service port). */
-export interface HTTPBackendRef {
-  group?: string;
-  kind?: string;
-  name: string;
-  namespace?: string;
+/** A reference to a backend (a Service port). */
+export interface BackendObjectReference extends ObjectReference {
   port?: number;
+}
+
+/** A header name and value of a header filter. */
+export interface HTTPHeader {
+  name: string;
+  value: string;
+}
+
+/** Request or response header changes. */
+export interface HTTPHeaderFilter {
+  set?: HTTPHeader[];
+  add?: HTTPHeader[];
+  remove?: string[];
+}
+
+/** A new path for a redirect or rewrite. */
+export interface HTTPPathModifier {
+  type: string;
+  replaceFullPath?: string;
+  replacePrefixMatch?: string;
+}
+
+/** A processing step of an HTTPRoute rule or backendRef. */
+export interface HTTPRouteFilter {
+  type: string;
+  requestHeaderModifier?: HTTPHeaderFilter;
+  responseHeaderModifier?: HTTPHeaderFilter;
+  requestRedirect?: { scheme?: string; hostname?: string; path?: HTTPPathModifier; port?: number; statusCode?: number };
+  urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
+  requestMirror?: { backendRef: BackendObjectReference; percent?: number; fraction?: { numerator: number; denominator?: number } };
+  extensionRef?: { group: string; kind: string; name: string };
+}
+
+/** A weighted reference to a backend (a Service port). */
+export interface HTTPBackendRef extends BackendObjectReference {
   weight?: number;
-  filters?: unknown[];
+  filters?: HTTPRouteFilter[];
 }
 
 /** One rule of an HTTPRoute. */
 export interface HTTPRouteRule {
+  name?: string;
   matches?: HTTPRouteMatch[];
-  filters?: { type: string }[];
+  filters?: HTTPRouteFilter[];
   backendRefs?: HTTPBackendRef[];
+  timeouts?: { request?: string; backendRequest?: string };
 }
 
 /** The status of a route for one parent. */

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { HTTPIngressPath, Ingress, IngressBackend, IngressClass } from 'kubernetes-types/networking/v1.js';
 import { ingressCanarySettings, ingressNginxController, ingressPathMatch, nginxAnnotationPrefix, servesIngress, type IngressCanarySettings } from '../apimachinery/ingress-rules.js';
+import { certificateFromSecret, type CertificateFile } from './certificates.js';
 import type { BackendTarget, Condition, DataPlane, Location, RouteRule, VirtualHost } from './model.js';
 
 export { defaultClassAnnotation, ingressNginxController, servesIngress } from '../apimachinery/ingress-rules.js';
@@ -34,13 +34,7 @@ export interface IngressProblem {
   message: string;
 }
 
-/** A certificate file the data plane needs: PEM certificate chain then key, to be written owner-only. */
-export interface CertificateFile {
-  file: string;
-  pem: string;
-  /** The Secret it comes from, `namespace/name`. */
-  secret: string;
-}
+export type { CertificateFile } from './certificates.js';
 
 /** The outcome of {@link buildIngressDataPlane}. */
 export interface IngressDataPlane {
@@ -164,17 +158,13 @@ export function buildIngressDataPlane(state: IngressState, options: IngressTrans
   const certificates: CertificateFile[] = [];
   const secrets = new Map(state.secrets.map((s) => [keyOf(s), s]));
   for (const [host, { secret, source }] of [...tls.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const s = secrets.get(secret);
-    const cert = s?.data?.['tls.crt'];
-    const key = s?.data?.['tls.key'];
-    if (!s || s.type !== 'kubernetes.io/tls' || !cert || !key) {
-      problems.push({ ingress: source, reason: 'TLSSecretInvalid', message: `Secret ${secret} for host ${host}: ${s ? 'not a kubernetes.io/tls Secret with tls.crt and tls.key' : 'not found'}` });
+    const found = certificateFromSecret(secrets.get(secret), options.certificateDir);
+    if ('problem' in found) {
+      problems.push({ ingress: source, reason: 'TLSSecretInvalid', message: `Secret ${secret} for host ${host}: ${found.problem}` });
       continue;
     }
-    const pem = `${Buffer.from(cert, 'base64').toString('utf8').trim()}\n${Buffer.from(key, 'base64').toString('utf8').trim()}\n`;
-    const digest = createHash('sha256').update(pem).digest('hex').slice(0, 16);
-    const file = `${options.certificateDir}/${secret.replace('/', '_')}-${digest}.pem`;
-    if (!certificates.some((c) => c.file === file)) certificates.push({ file, pem, secret });
+    const { file } = found.certificate;
+    if (!certificates.some((c) => c.file === file)) certificates.push(found.certificate);
     hostOf(host).tls = { file, source };
   }
   return { plane: { virtualHosts: [...hosts.values()] }, served: served.map(keyOf).sort(), certificates, problems };

@@ -5,7 +5,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildGatewayDataPlane, skiffGatewayController, type GatewayState } from './gateway-model.js';
+import type { HTTPRoute } from './gateway-types.js';
 import { buildIngressDataPlane, type IngressState } from './ingress-model.js';
+import type { DataPlane } from './model.js';
 import { renderNginxConfig, type NginxSettings } from './nginx-config.js';
 import { ingress, service, slice, state, tlsSecret } from './testing.js';
 
@@ -90,6 +93,78 @@ const headerVariants = state({
   ],
 });
 
+/** Gateway API routes on an HTTP listener, with every filter and match kind the controller serves. */
+const gatewayRoute = (name: string, spec: NonNullable<HTTPRoute['spec']>): HTTPRoute => ({ metadata: { namespace: 'default', name, creationTimestamp: '2026-01-01T00:00:00Z' }, spec: { parentRefs: [{ name: 'gw' }], hostnames: ['gw.example.com'], ...spec } });
+const gatewayFilters: GatewayState = {
+  gatewayClasses: [{ metadata: { name: 'skiff' }, spec: { controllerName: skiffGatewayController } }],
+  gateways: [{ metadata: { namespace: 'default', name: 'gw' }, spec: { gatewayClassName: 'skiff', listeners: [{ name: 'http', port: 80, protocol: 'HTTP', hostname: '*.example.com' }] } }],
+  services: [service('v1', '10.43.0.11'), service('v2', '10.43.0.12'), service('shadow', '10.43.0.13')],
+  endpointSlices: [slice('v1'), slice('v2'), slice('shadow')],
+  referenceGrants: [],
+  namespaces: [],
+  secrets: [],
+  httpRoutes: [
+    gatewayRoute('filters', {
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/headers' } }],
+          filters: [
+            { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X-Set', value: 'a "quoted" $value' }], add: [{ name: 'X-Add', value: 'added' }, { name: 'X-Forwarded-For', value: '10.0.0.1' }], remove: ['X-Remove'] } },
+            { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'X-Resp-Set', value: 'r' }], add: [{ name: 'X-Resp-Add', value: 'more' }], remove: ['Server-Timing'] } },
+          ],
+          backendRefs: [{ name: 'v1', port: 80 }],
+        },
+        { matches: [{ path: { type: 'PathPrefix', value: '/old' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', hostname: 'new.example.com', statusCode: 301, path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/new' } } }] },
+        { matches: [{ path: { type: 'Exact', value: '/moved' } }], filters: [{ type: 'RequestRedirect', requestRedirect: { port: 8080, path: { type: 'ReplaceFullPath', replaceFullPath: '/elsewhere' } } }] },
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/api' } }],
+          filters: [
+            { type: 'URLRewrite', urlRewrite: { hostname: 'internal.example', path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } },
+            { type: 'RequestMirror', requestMirror: { backendRef: { name: 'shadow', port: 80 } } },
+            { type: 'RequestMirror', requestMirror: { backendRef: { name: 'shadow', port: 80 }, percent: 25 } },
+          ],
+          backendRefs: [
+            { name: 'v1', port: 80, weight: 80 },
+            { name: 'v2', port: 80, weight: 20, filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'X-Canary', value: 'yes' }] } }] },
+            { name: 'gone', port: 80, weight: 1 },
+          ],
+        },
+        { matches: [{ path: { type: 'Exact', value: '/full' } }], filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplaceFullPath', replaceFullPath: '/replaced' } } }], backendRefs: [{ name: 'v2', port: 80 }] },
+      ],
+    }),
+    gatewayRoute('matches', {
+      rules: [
+        { matches: [{ path: { type: 'PathPrefix', value: '/api' }, method: 'POST', queryParams: [{ name: 'version', value: '2' }] }], backendRefs: [{ name: 'v2', port: 80 }] },
+        { matches: [{ path: { type: 'RegularExpression', value: '/items/[0-9]+' }, headers: [{ name: 'X-Tier', type: 'RegularExpression', value: 'gold|silver' }] }], backendRefs: [{ name: 'v2', port: 80 }] },
+      ],
+    }),
+  ],
+};
+
+/** HTTPS-only and HTTP-only hosts of one hostname, a Gateway API wildcard, and a catch-all HTTPS listener with its own certificate. */
+const gatewayTls = (certificateDir: string): DataPlane => {
+  const loc = (path: string, ip: string, source: string) => ({ path, match: 'prefix' as const, source, rules: [{ when: [], source, backends: [{ weight: 1, target: { kind: 'upstream' as const, name: `default-${source}-80`, address: ip, port: 80 } }] }] });
+  const tls = { file: `${certificateDir}/default_cert-0123456789abcdef.pem`, source: 'gateway:default/gw' };
+  return {
+    virtualHosts: [
+      { hostname: '', http: false, tls, wildcard: 'labels', locations: [loc('/', '10.43.0.11', 'v1')] },
+      { hostname: 'a.example.com', http: false, tls, wildcard: 'labels', locations: [loc('/', '10.43.0.12', 'v2')] },
+      { hostname: 'a.example.com', http: true, wildcard: 'labels', locations: [loc('/', '10.43.0.11', 'v1')] },
+      { hostname: '*.apps.example.com', http: false, tls, wildcard: 'labels', locations: [] },
+    ],
+  };
+};
+
+test('golden: Gateway API filters (header modifiers, redirects, rewrites, mirrors, backendRef filters) and matches (method, query, regex)', () => {
+  const built = buildGatewayDataPlane(gatewayFilters, { httpPort: 80, httpsPort: 443, certificateDir: '/var/lib/skiff/ingress/certs', addresses: [], now: '2026-01-01T00:00:00Z' });
+  assert.deepEqual(built.httpRoutes.map((r) => r.status.parents?.[0]?.conditions.map((c) => `${c.type}=${c.status}`).join(',')), ['Accepted=True,ResolvedRefs=False', 'Accepted=True,ResolvedRefs=True']);
+  golden('gateway-filters.conf', renderNginxConfig(built.plane, settings).text);
+});
+
+test('golden: Gateway API HTTPS listeners (SNI by hostname, a catch-all certificate, HTTPS-only hosts beside HTTP ones)', () => {
+  golden('gateway-tls.conf', renderNginxConfig(gatewayTls('/var/lib/skiff/ingress/certs'), settings).text);
+});
+
 test('golden: the seed canary (header, cookie, weight 20) renders maps falling through to split_clients', () => {
   golden('seed-canary.conf', render(seedCanary).rendered.text);
 });
@@ -147,12 +222,20 @@ test('nginx -t accepts every golden configuration (with real certificates and di
     const local = { ...settings, httpPort: 18080, httpsPort: 18443, pidFile: join(dir, 'nginx.pid'), tempDir: join(dir, 'tmp') };
     mkdirSync(join(dir, 'certs'));
     for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, 'tmp', d), { recursive: true });
+    const check = (text: string): void => {
+      writeFileSync(join(dir, 'nginx.conf'), text);
+      execFileSync(nginxBinary, ['-p', dir, '-e', 'stderr', '-c', join(dir, 'nginx.conf'), '-t', '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    };
     for (const [s, accessLogPort] of [[seedCanary, undefined], [{ ...routing, secrets: [real] }, undefined], [headerVariants, undefined], [state({}), undefined], [seedCanary, 5140]] as [IngressState, number | undefined][]) {
       const { built, rendered } = render(s, join(dir, 'certs'), { ...local, ...(accessLogPort ? { accessLogPort } : {}) });
       for (const c of built.certificates) writeFileSync(c.file, c.pem, { mode: 0o600 });
-      writeFileSync(join(dir, 'nginx.conf'), rendered.text);
-      execFileSync(nginxBinary, ['-p', dir, '-e', 'stderr', '-c', join(dir, 'nginx.conf'), '-t', '-q'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      check(rendered.text);
     }
+    const gw = buildGatewayDataPlane(gatewayFilters, { httpPort: 80, httpsPort: 443, certificateDir: join(dir, 'certs'), addresses: [], now: '2026-01-01T00:00:00Z' });
+    check(renderNginxConfig(gw.plane, local).text);
+    const tlsPlane = gatewayTls(join(dir, 'certs'));
+    writeFileSync(tlsPlane.virtualHosts[0]!.tls!.file, `${readFileSync(join(dir, 'c.pem'), 'utf8')}${readFileSync(join(dir, 'k.pem'), 'utf8')}`, { mode: 0o600 });
+    check(renderNginxConfig(tlsPlane, local).text);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

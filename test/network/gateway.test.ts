@@ -3,9 +3,17 @@
  * `skiff server` creates, a Gateway with an HTTP listener, and the seed's canary written as an
  * HTTPRoute (weights 80/20, a header match `canary: always`, weights changed in place); a
  * route to a missing Service answers 500 for its share with ResolvedRefs False/BackendNotFound.
+ * Then an HTTPS listener with a Secret of another namespace (RefNotPermitted until a
+ * ReferenceGrant allows it, then served with that certificate), filters seen by a real request
+ * at an echo backend (header modifiers both ways, a redirect, a URLRewrite, a mirror), query
+ * and method matches, and bad routes (422 from the CRD's rules, UnsupportedValue, PartiallyInvalid).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { clusterPolling } from '../harness/cluster.js';
 import { testImages } from '../harness/images.js';
 import { waitFor } from '../../src/testing/wait.js';
@@ -60,8 +68,60 @@ spec:
     - {name: tomcat-v2, port: 80, weight: ${w2}}
 `;
 
+/**
+ * An HTTP server on 8080 answering each request with its request line and headers (and
+ * logging the request line), made of busybox nc and sh; `X-Pod` names the pod, `X-Echo` and
+ * `X-Drop` are response headers the filters change.
+ */
+const echo = (name: string) => `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ${name}}
+data:
+  echo.sh: |
+    #!/bin/sh
+    IFS= read -r request
+    request=$(printf '%s' "$request" | tr -d '\\r')
+    echo "$request" >&2
+    out="$request"
+    while IFS= read -r line; do
+      line=$(printf '%s' "$line" | tr -d '\\r')
+      [ -z "$line" ] && break
+      out="$out
+    $line"
+    done
+    length=$(printf '%s\\n' "$out" | wc -c)
+    printf 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: %s\\r\\nConnection: close\\r\\nX-Pod: %s\\r\\nX-Echo: original\\r\\nX-Drop: me\\r\\n\\r\\n%s\\n' "$length" "$(hostname)" "$out"
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: echo
+        image: ${testImages.busybox}
+        imagePullPolicy: IfNotPresent
+        command: [nc, -ll, -p, "8080", -e, /echo/echo.sh]
+        volumeMounts: [{name: script, mountPath: /echo}]
+      volumes: [{name: script, configMap: {name: ${name}, defaultMode: 493}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}}
+spec:
+  selector: {app: ${name}}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+`;
+
 describe('Gateway API on real nodes (nginx on the server node)', { skip: canRunNodes ? false : 'needs root, containerd and runc' }, () => {
   let cluster: TwoNodeCluster | undefined;
+  let certDir = '';
   const c = (): TwoNodeCluster => {
     assert.ok(cluster);
     return cluster;
@@ -97,8 +157,10 @@ describe('Gateway API on real nodes (nginx on the server node)', { skip: canRunN
   before(async () => {
     cluster = await TwoNodeCluster.start({ serverArgs: ['--service-cidr', '10.172.0.0/16', '--dns-upstream', 'none'] });
     try {
-      await kubectlOK(['apply', '-f', '-'], version('v1') + '---' + version('v2'));
+      certDir = await mkdtemp(join(tmpdir(), 'skiff-gateway-certs-'));
+      await kubectlOK(['apply', '-f', '-'], version('v1') + '---' + version('v2') + '---' + echo('echo') + '---' + echo('mirror'));
       await waitRunning('app=tomcat', 2);
+      await waitRunning('app in (echo, mirror)', 2);
     } catch (err) {
       throw new Error(`${err instanceof Error ? err.message : String(err)}\n${c().logs()}`);
     }
@@ -107,6 +169,7 @@ describe('Gateway API on real nodes (nginx on the server node)', { skip: canRunN
   after(async () => {
     if (process.env.SKIFF_TEST_VERBOSE) console.error(cluster?.logs());
     await cluster?.remove();
+    if (certDir) await rm(certDir, { recursive: true, force: true });
   });
 
   test('the GatewayClass skiff is there and Accepted; a Gateway gets Accepted, Programmed and the node address', async () => {
@@ -156,5 +219,218 @@ spec:
     assert.deepEqual(new Set(codes), new Set(['200', '500']));
     const errors = codes.filter((x) => x === '500').length;
     assert.ok(errors >= 70 && errors <= 130, `${errors} of 200 answered 500 (want 100 +/- 30)`);
+  });
+  /** The jsonpath `path` of `kind name`, until `want` (or the deadline). */
+  const waitJsonpath = async (what: string, args: string[], path: string, want: string): Promise<void> => {
+    let last = '';
+    await waitFor(`${what}: ${want} (last: ${last})`, async () => (last = (await c().kubectl(['get', ...args, '-o', `jsonpath=${path}`])).stdout) === want, { ...clusterPolling, timeoutMs: 60_000 });
+  };
+  const listenerCondition = (name: string, type: string) => `{.status.listeners[?(@.name=="${name}")].conditions[?(@.type=="${type}")].status}/{.status.listeners[?(@.name=="${name}")].conditions[?(@.type=="${type}")].reason}`;
+  const routeCondition = (type: string) => `{.status.parents[0].conditions[?(@.type=="${type}")].status}/{.status.parents[0].conditions[?(@.type=="${type}")].reason}`;
+  /** Status line and headers (lower-cased names) and body of one request through the Gateway. */
+  const request = async (hostName: string, path: string, extra: string[] = []): Promise<{ code: string; headers: Map<string, string[]>; body: string }> => {
+    const r = await curl(['-i', '-H', `Host: ${hostName}`, ...extra, `http://${c().server.ip}${path}`]);
+    assert.equal(r.code, 0, r.stderr);
+    const [head = '', ...rest] = r.stdout.split('\r\n\r\n');
+    const [status = '', ...lines] = head.split('\r\n');
+    const headers = new Map<string, string[]>();
+    for (const l of lines) {
+      const i = l.indexOf(':');
+      const name = l.slice(0, i).trim().toLowerCase();
+      headers.set(name, [...(headers.get(name) ?? []), l.slice(i + 1).trim()]);
+    }
+    return { code: status.split(' ')[1] ?? '', headers, body: rest.join('\r\n\r\n') };
+  };
+  /** The request headers the echo backend saw (lower-cased names), and its request line. */
+  const seen = (body: string): { line: string; headers: Map<string, string> } => {
+    const [line = '', ...lines] = body.trim().split('\n');
+    return { line, headers: new Map(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()])) };
+  };
+
+  test('an HTTPS listener with a Secret of another namespace: RefNotPermitted until a ReferenceGrant allows it, then served with that certificate by SNI', async () => {
+    const h = 'secure.example.com';
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${h}`, '-addext', `subjectAltName=DNS:${h}`, '-keyout', join(certDir, 'gw.key'), '-out', join(certDir, 'gw.crt')], { stdio: 'ignore' });
+    await kubectlOK(['create', 'namespace', 'certs']);
+    await kubectlOK(['create', 'secret', 'tls', 'gw-tls', '-n', 'certs', '--cert', join(certDir, 'gw.crt'), '--key', join(certDir, 'gw.key')]);
+    await kubectlOK(['apply', '-f', '-'], `${gateway}  - {name: https, port: 443, protocol: HTTPS, hostname: ${h}, tls: {mode: Terminate, certificateRefs: [{kind: Secret, name: gw-tls, namespace: certs}]}}
+  - {name: broken, port: 443, protocol: HTTPS, hostname: broken.example.com, tls: {certificateRefs: [{name: no-such-secret}]}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: secure}
+spec:
+  parentRefs: [{name: web, sectionName: https}]
+  rules:
+  - backendRefs: [{name: tomcat-v2, port: 80}]
+`);
+    await waitJsonpath('https listener refused', ['gateway', 'web'], listenerCondition('https', 'ResolvedRefs'), 'False/RefNotPermitted');
+    await waitJsonpath('broken listener', ['gateway', 'web'], `${listenerCondition('broken', 'ResolvedRefs')} ${listenerCondition('broken', 'Programmed')}`, 'False/InvalidCertificateRef False/Invalid');
+    assert.equal(await kubectlOK(['get', 'gateway', 'web', '-o', `jsonpath=${listenerCondition('https', 'Programmed')} {.status.listeners[?(@.name=="https")].attachedRoutes}`]), 'False/Invalid 1');
+    await kubectlOK(['apply', '-f', '-'], `
+apiVersion: gateway.networking.k8s.io/v1
+kind: ReferenceGrant
+metadata: {name: gateways-in-default, namespace: certs}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: default}]
+  to: [{group: "", kind: Secret, name: gw-tls}]
+`);
+    await waitJsonpath('https listener programmed', ['gateway', 'web'], `${listenerCondition('https', 'ResolvedRefs')} ${listenerCondition('https', 'Programmed')}`, 'True/ResolvedRefs True/Programmed');
+    await waitFor('HTTPS with the Secret’s certificate', async () => {
+      // Verifies against the Secret's own self-signed certificate: only that certificate passes.
+      const r = await curl(['--cacert', join(certDir, 'gw.crt'), '--resolve', `${h}:443:${c().server.ip}`, `https://${h}/`]);
+      return r.code === 0 && r.stdout === 'tomcat v2\n';
+    }, { ...clusterPolling, timeoutMs: 60_000 });
+    // The route is attached to the HTTPS listener only: plain HTTP for that host belongs to the HTTP listener, which has no route for it.
+    assert.equal((await request(h, '/')).code, '404');
+  });
+
+  test('filters seen by real requests: request and response header modifiers, a redirect, a URLRewrite, a mirror', async () => {
+    await kubectlOK(['apply', '-f', '-'], `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: echo}
+spec:
+  parentRefs: [{name: web, sectionName: http}]
+  hostnames: [echo.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /headers}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier:
+        set: [{name: X-Set, value: set-overwrites-values}]
+        add: [{name: X-Add, value: add-appends-values}]
+        remove: [X-Remove]
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        set: [{name: X-Echo, value: changed}]
+        add: [{name: X-Added, value: by-the-gateway}]
+        remove: [X-Drop]
+    backendRefs: [{name: echo, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /old}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {statusCode: 301, path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}
+  - matches: [{path: {type: PathPrefix, value: /to-https}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {scheme: https, hostname: secure.example.com}
+  - matches: [{path: {type: PathPrefix, value: /api}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite: {hostname: internal.example, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}
+    backendRefs: [{name: echo, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /mirrored}}]
+    filters:
+    - type: RequestMirror
+      requestMirror: {backendRef: {name: mirror, port: 80}}
+    backendRefs: [{name: echo, port: 80}]
+`);
+    await waitJsonpath('echo route accepted', ['httproute', 'echo'], `${routeCondition('Accepted')} ${routeCondition('ResolvedRefs')}`, 'True/Accepted True/ResolvedRefs');
+    await waitFor('the echo route serving', async () => (await request('echo.example.com', '/headers')).code === '200', { ...clusterPolling, timeoutMs: 60_000 });
+
+    const h = await request('echo.example.com', '/headers/x', ['-H', 'X-Set: from-client', '-H', 'X-Add: from-client', '-H', 'X-Remove: secret', '-H', 'X-Other: kept']);
+    const backend = seen(h.body);
+    assert.equal(backend.line, 'GET /headers/x HTTP/1.1');
+    assert.equal(backend.headers.get('x-set'), 'set-overwrites-values');
+    assert.equal(backend.headers.get('x-add'), 'from-client,add-appends-values');
+    assert.equal(backend.headers.get('x-other'), 'kept');
+    assert.equal(backend.headers.has('x-remove'), false, `X-Remove reached the backend: ${h.body}`);
+    assert.equal(backend.headers.get('host'), 'echo.example.com');
+    assert.deepEqual(h.headers.get('x-echo'), ['changed']);
+    assert.deepEqual(h.headers.get('x-added'), ['by-the-gateway']);
+    assert.equal(h.headers.has('x-drop'), false);
+
+    const moved = await request('echo.example.com', '/old/page?q=1');
+    assert.equal(moved.code, '301');
+    assert.deepEqual(moved.headers.get('location'), ['http://echo.example.com/new/page?q=1']);
+    const https = await request('echo.example.com', '/to-https/a');
+    assert.equal(https.code, '302');
+    assert.deepEqual(https.headers.get('location'), ['https://secure.example.com/to-https/a']);
+
+    const rewritten = seen((await request('echo.example.com', '/api/users?id=7')).body);
+    assert.equal(rewritten.line, 'GET /v2/users?id=7 HTTP/1.1');
+    assert.equal(rewritten.headers.get('host'), 'internal.example');
+
+    const mirrored = await request('echo.example.com', '/mirrored/copy-me');
+    assert.equal(seen(mirrored.body).line, 'GET /mirrored/copy-me HTTP/1.1');
+    await waitFor('the mirror got a copy', async () => (await kubectlOK(['logs', 'deployment/mirror'])).includes('GET /mirrored/copy-me HTTP/1.1'), { ...clusterPolling, timeoutMs: 60_000 });
+  });
+
+  test('query parameter and method matches, in the spec’s precedence (longer path, then method, then query parameters)', async () => {
+    await kubectlOK(['apply', '-f', '-'], `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: matches}
+spec:
+  parentRefs: [{name: web, sectionName: http}]
+  hostnames: [match.example.com]
+  rules:
+  - backendRefs: [{name: echo, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /}, queryParams: [{name: version, value: "2"}]}]
+    backendRefs: [{name: mirror, port: 80}]
+  - matches: [{path: {type: PathPrefix, value: /submit}, method: POST}]
+    backendRefs: [{name: mirror, port: 80}]
+`);
+    /** Which backend answered: `echo` or `mirror` (the pod's name begins with its Deployment's). */
+    const backend = async (path: string, extra: string[] = []) => {
+      const r = await request('match.example.com', path, extra);
+      assert.equal(r.code, '200', r.body);
+      return r.headers.get('x-pod')?.[0]?.split('-')[0];
+    };
+    await waitFor('the matches route serving', async () => (await request('match.example.com', '/?version=2')).headers.get('x-pod')?.[0]?.startsWith('mirror-') === true, { ...clusterPolling, timeoutMs: 60_000 });
+    assert.equal(await backend('/'), 'echo');
+    assert.equal(await backend('/?a=1&version=2'), 'mirror');
+    assert.equal(await backend('/?VERSION=2'), 'echo', 'query parameter names are case-sensitive');
+    assert.equal(await backend('/?version=22'), 'echo');
+    assert.equal(await backend('/?version=1&version=2'), 'echo', 'the first of a repeated parameter counts');
+    assert.equal(await backend('/submit', ['-X', 'POST']), 'mirror');
+    assert.equal(await backend('/submit'), 'echo', 'a GET falls through to the rule of the shorter path');
+    assert.equal(await backend('/submit/more?version=2'), 'mirror', 'a GET with the query parameter takes the query rule of /');
+  });
+
+  test('bad routes: what the CRD forbids is a 422; unsupported filters get Accepted False/UnsupportedValue, or PartiallyInvalid with the rest served', async () => {
+    const both = await c().kubectl(['apply', '-f', '-'], `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: forbidden}
+spec:
+  parentRefs: [{name: web}]
+  rules:
+  - filters: [{type: RequestRedirect, requestRedirect: {statusCode: 301}}]
+    backendRefs: [{name: tomcat-v1, port: 80}]
+`);
+    assert.notEqual(both.code, 0);
+    assert.match(both.stderr, /is invalid/);
+    assert.match(both.stderr, /RequestRedirect filter must not be used together with backendRefs/);
+    assert.match((await c().kubectl(['get', 'httproute', 'forbidden'])).stderr, /NotFound/, 'nothing was stored');
+
+    await kubectlOK(['apply', '-f', '-'], `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: cors-only}
+spec:
+  parentRefs: [{name: web, sectionName: http}]
+  hostnames: [cors.example.com]
+  rules:
+  - filters: [{type: CORS, cors: {allowOrigins: ["https://a.example.com"]}}]
+    backendRefs: [{name: tomcat-v1, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: partly}
+spec:
+  parentRefs: [{name: web, sectionName: http}]
+  hostnames: [partly.example.com]
+  rules:
+  - matches: [{path: {value: /cors}}]
+    filters: [{type: CORS, cors: {allowOrigins: ["https://a.example.com"]}}]
+    backendRefs: [{name: tomcat-v1, port: 80}]
+  - backendRefs: [{name: echo, port: 80}]
+`);
+    await waitJsonpath('cors-only not accepted', ['httproute', 'cors-only'], routeCondition('Accepted'), 'False/UnsupportedValue');
+    assert.match(await kubectlOK(['get', 'httproute', 'cors-only', '-o', 'jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].message}']), /filter CORS is not supported/);
+    await waitJsonpath('partly accepted', ['httproute', 'partly'], `${routeCondition('Accepted')} ${routeCondition('PartiallyInvalid')}`, 'True/Accepted True/UnsupportedValue');
+    assert.equal((await request('cors.example.com', '/')).code, '404');
+    assert.equal(seen((await request('partly.example.com', '/cors')).body).line, 'GET /cors HTTP/1.1', 'the dropped rule’s requests go to the remaining rule');
   });
 });
