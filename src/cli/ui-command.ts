@@ -8,6 +8,8 @@ import { loadKubeconfig } from '../client/kubeconfig.js';
 import { ClusterObserver, type TextGetter } from '../inspect/observer.js';
 import { UiServer, type TraceFunction } from '../inspect/ui-server.js';
 import { inspectViews, type InspectViewOptions } from '../inspect/views/index.js';
+import { explainConnection } from '../inspect/trace/explain-connection.js';
+import { uiViewOptions } from './ui-views.js';
 import { canaryKubeconfig } from './canary/canary-command.js';
 import type { FindClusterOptions } from './cluster-discovery.js';
 import { UsageError } from './flags.js';
@@ -41,9 +43,9 @@ export interface UiCommandOptions {
   env?: Record<string, string | undefined>;
   /** A client for a kubeconfig. Default an {@link HttpsClient} from {@link loadKubeconfig}. */
   connect?: (kubeconfig: string) => UiConnection;
-  /** The "why?" reasoning of `skiff trace`. Default none: the page says tracing is not available. */
+  /** The "why?" reasoning. Default `skiff trace`'s ({@link explainConnection}). */
   trace?: TraceFunction;
-  /** What views that need outside functions get. */
+  /** What views that need outside functions get. Default {@link uiViewOptions} (`skiff canary`'s readers). */
   views?: InspectViewOptions;
   /** Standard output and error. Default process.stdout / console.error. */
   out?: (text: string) => void;
@@ -131,7 +133,8 @@ export async function runUi(args: string[], options: UiCommandOptions = {}): Pro
     onError: (e) => err(`skiff ui: ${errorMessage(e)}`),
   });
   const watching = observer.start(stopObserver.signal);
-  const server = new UiServer({ source: observer, views: inspectViews(options.views), port, ...(options.trace ? { trace: options.trace } : {}) });
+  const trace: TraceFunction = options.trace ?? ((from, to, snapshot) => explainConnection(snapshot, from, to));
+  const server = new UiServer({ source: observer, views: inspectViews(options.views ?? uiViewOptions()), port, trace });
   let url: string;
   try {
     url = await server.start();
