@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
 import { seedSnapshot } from './testing.js';
-import type { ClusterSnapshot } from './snapshot.js';
+import { emptySnapshot, type ClusterSnapshot } from './snapshot.js';
 import { svgDocument } from './svg.js';
 import { UiServer, type SnapshotSource } from './ui-server.js';
 import { registerView, type AnyView, type ViewLink } from './view.js';
@@ -248,6 +248,71 @@ test('without a trace function /trace says it is not available and trace links a
       });
     assert.equal((await get('/trace?from=a&to=b')).status, 404);
     assert.doesNotMatch((await get('/view/traffic?name=x')).body, /Why\?/);
+  } finally {
+    await server.close();
+  }
+});
+
+/** A source that has read nothing yet; {@link finishRead} brings the seed and says it is ready. */
+class SlowSource extends FixtureSource {
+  private wake: () => void = () => undefined;
+  private readonly read = new Promise<void>((resolve) => (this.wake = resolve));
+  constructor() {
+    super();
+    this.current = emptySnapshot();
+  }
+
+  ready(signal: AbortSignal): Promise<void> {
+    return Promise.race([this.read, new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+  }
+
+  finishRead(): void {
+    this.change(seedSnapshot());
+    this.wake();
+  }
+}
+
+async function getWithCookie(url: URL, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: url.port, path, headers: { cookie: `skiff_ui_${url.port}=t` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test("a page asked for before the source's first full read waits for it: the menu lists every object, the object is drawn", async () => {
+  const source = new SlowSource();
+  const server = new UiServer({ source, views: inspectViews(), token: 't' });
+  const url = new URL(await server.start());
+  try {
+    let answered = false;
+    const index = getWithCookie(url, '/').finally(() => (answered = true));
+    const pod = getWithCookie(url, '/view/pod?namespace=seed&name=tomcat-redis');
+    // The asset, which does not depend on the cluster, is served at once.
+    assert.equal((await getWithCookie(url, '/assets/page.css')).status, 200);
+    assert.equal(answered, false, 'the index page waits for the first read');
+    source.finishRead();
+    const menu = await index;
+    assert.equal(menu.status, 200);
+    assert.match(menu.body, /href="\/view\/pod\?namespace=seed&amp;name=tomcat-redis"/);
+    assert.equal((await pod).status, 200);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a source that never finishes its first read: pages draw what there is after readyTimeoutMs', async () => {
+  const source = new SlowSource();
+  const server = new UiServer({ source, views: inspectViews(), token: 't', readyTimeoutMs: 50 });
+  const url = new URL(await server.start());
+  try {
+    const pod = await getWithCookie(url, '/view/pod?namespace=seed&name=tomcat-redis');
+    assert.equal(pod.status, 404);
+    assert.match(pod.body, /does not exist, or you may not see it/);
   } finally {
     await server.close();
   }

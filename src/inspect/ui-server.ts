@@ -23,6 +23,8 @@ export interface SnapshotSource {
   onChange(listener: () => void): () => void;
   /** Asks for data-plane traffic until the returned function is called. Optional. */
   wantTraffic?(): () => void;
+  /** Resolves once the first full read of the cluster is in (or `signal` aborts). Optional: without it the snapshot is taken as complete. */
+  ready?(signal: AbortSignal): Promise<void>;
 }
 
 /**
@@ -48,6 +50,12 @@ export interface UiServerOptions {
   keepAliveMs?: number;
   /** The folder of page.js and page.css. Default: beside this module (the build copies them), else src/inspect/ui-assets. */
   assetsDir?: string;
+  /**
+   * Pages asked for before the source's first full read wait for it at most this long, then
+   * draw what there is. Without the wait, a page opened as soon as the URL is printed would list
+   * only the kinds read so far and call the others missing. Default 10 s.
+   */
+  readyTimeoutMs?: number;
 }
 
 
@@ -101,6 +109,10 @@ export class UiServer {
   /** Views drawn since the last change, by URL: streams of the same view share one drawing. */
   private drawn = new Map<string, RenderedView>();
   private port = 0;
+  /** Settles once the source's first full read is in, or after `readyTimeoutMs`. */
+  private firstRead: Promise<void> = Promise.resolve();
+  /** Stops waiting for the first read when the server closes. */
+  private readonly closing = new AbortController();
 
   /** The cookie's name: one per port, as cookies do not tell ports apart (two `skiff ui` side by side). */
   private get cookieName(): string {
@@ -132,6 +144,7 @@ export class UiServer {
       });
     });
     this.port = (this.server.address() as AddressInfo).port;
+    this.firstRead = this.waitFirstRead();
     this.unsubscribe = this.options.source.onChange(() => this.changed());
     const redrawMs = this.options.redrawMs ?? 30_000;
     if (redrawMs > 0) this.redrawTimer = setInterval(() => this.changed(), redrawMs);
@@ -139,6 +152,13 @@ export class UiServer {
       for (const s of this.streams) s.res.write(': keep-alive\n\n');
     }, this.options.keepAliveMs ?? 15_000);
     return this.url;
+  }
+
+  private async waitFirstRead(): Promise<void> {
+    const source = this.options.source;
+    if (!source.ready) return;
+    const giveUp = AbortSignal.any([this.closing.signal, AbortSignal.timeout(this.options.readyTimeoutMs ?? 10_000)]);
+    await source.ready(giveUp);
   }
 
   /** The URL to open: `http://127.0.0.1:PORT/?token=…`. */
@@ -153,6 +173,7 @@ export class UiServer {
 
   /** Ends every stream and stops listening. */
   async close(): Promise<void> {
+    this.closing.abort();
     this.unsubscribe?.();
     clearInterval(this.redrawTimer);
     clearInterval(this.keepAliveTimer);
@@ -205,6 +226,8 @@ export class UiServer {
     const path = url.pathname;
     const asset = this.assets.get(path);
     if (asset) return this.send(res, 200, asset.type, asset.body);
+    // Everything else is drawn from the snapshot: from a complete one.
+    await this.firstRead;
     if (path === '/') return this.send(res, 200, 'text/html; charset=utf-8', indexPageHtml(this.frame('Views')));
     if (path === '/trace') return this.serveTrace(res, url);
     const m = /^\/(view|svg|events)\/([^/]+)$/.exec(path);

@@ -214,13 +214,19 @@ describe('skiff ui on a real cluster, in headless Chromium', { skip: canRun ? fa
       }
       const rendered = new Map<string, string>();
       const tried = new Set<string>();
+      /** What each view answered when it did not answer 200, for the failure message. */
+      const refused = new Map<string, string[]>();
       while (queue.length) {
         const href = queue.shift() ?? '';
         const name = viewOf(href);
         if (tried.has(href) || rendered.has(name) || !views.some((v) => v.name === name)) continue;
         tried.add(href);
         const answer = await page.goto(new URL(href, admin).href);
-        if (answer?.status() !== 200) continue;
+        if (answer?.status() !== 200) {
+          const said = (await page.textContent('#status').catch(() => null)) ?? (await answer?.text().catch(() => '')) ?? '';
+          refused.set(name, [...(refused.get(name) ?? []), `${href} answered ${answer?.status() ?? 'nothing'}: ${said.trim().slice(0, 300)}`]);
+          continue;
+        }
         rendered.set(name, href);
         assert.ok(await page.$('#picture svg[role="img"]'), `${href}: the picture`);
         const description = (await page.textContent('#description')) ?? '';
@@ -233,7 +239,10 @@ describe('skiff ui on a real cluster, in headless Chromium', { skip: canRun ? fa
         await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
         for (const link of await page.$$eval('#links a[href^="/view/"]', (as) => as.map((a) => a.getAttribute('href') ?? ''))) queue.push(link);
       }
-      for (const v of views) assert.ok(rendered.has(v.name), `view ${v.name} rendered nothing: give it instances() or link to it from another view`);
+      for (const v of views) {
+        const answers = refused.get(v.name)?.join('; ') ?? 'never asked';
+        assert.ok(rendered.has(v.name), `view ${v.name} rendered nothing: give it instances() or link to it from another view (menu: ${menu.filter((href) => viewOf(href) === v.name).join(', ') || 'none'}; answers: ${answers})`);
+      }
       t.diagnostic(`rendered: ${[...rendered.values()].join(', ')}; screenshots in ${artifacts}`);
     } finally {
       await page.close();
