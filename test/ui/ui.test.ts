@@ -3,7 +3,8 @@
  * and containerd, in a network namespace the test makes) holding the seed's objects, applied with
  * real kubectl; the page driven by headless Chromium (Debian's chromium, through playwright-core)
  * started inside the same namespace, so nothing it does can leave the machine. Every registered
- * view renders and passes axe-core; a `kubectl scale` shows up in the open page; a user without
+ * view renders and passes axe-core; a `kubectl scale`, a `kubectl set image` rollout and a canary
+ * weight changed with `kubectl annotate` show up in the open page; a user without
  * rights to Secrets sees no Secret name. Screenshots go to test-artifacts/ui/.
  */
 import { after, before, describe, test } from 'node:test';
@@ -32,7 +33,11 @@ const canRun = process.getuid?.() === 0 && existsSync('/usr/bin/containerd') && 
 /** Secret names that a user without rights to Secrets must never see. */
 const secretNames = ['seed-secret-do-not-show', 'ingress-tls-do-not-show'];
 
-/** The seed plus what the Secrets check needs: a Secret, an Ingress naming a TLS Secret, a user without Secrets. */
+/**
+ * The seed plus what the Secrets check needs (a Secret, an Ingress naming a TLS Secret, a user
+ * without Secrets) and an ingress-nginx canary: the Ingress `tomcat-canary` sends 20 of 100
+ * requests for tomcat.example.test to the Service of the seed's canary pods.
+ */
 const extras = `
 apiVersion: v1
 kind: Secret
@@ -53,6 +58,28 @@ spec:
       - path: /
         pathType: Prefix
         backend: {service: {name: cluster-service-02, port: {number: 80}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: tomcat-canary, namespace: seed}
+spec:
+  selector: {app: canary-tomcat, track: canary}
+  ports: [{port: 80, targetPort: 8080, protocol: TCP}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: tomcat-canary
+  namespace: seed
+  annotations: {nginx.ingress.kubernetes.io/canary: "true", nginx.ingress.kubernetes.io/canary-weight: "20"}
+spec:
+  rules:
+  - host: tomcat.example.test
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend: {service: {name: tomcat-canary, port: {number: 80}}}
 ---
 apiVersion: v1
 kind: ServiceAccount
@@ -283,6 +310,55 @@ describe('skiff ui on a real cluster, in headless Chromium', { skip: canRun ? fa
       t.diagnostic(`kubectl scale → page updated in ${Math.round(latency)} ms (kubectl's own run included)`);
       await page.waitForFunction(inPage.description, /4\/4 ready/.source, { timeout: 90_000 });
       await page.screenshot({ path: join(artifacts, 'workload-scaled.png'), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('a kubectl set image shows up in the open rolling-update view, without reloading it, until the rollout is done', async (t) => {
+    const page = await open(admin);
+    try {
+      await page.goto(new URL('/view/rollout?namespace=seed&name=tomcat-canary', admin).href);
+      await page.waitForFunction(inPage.live, null, { timeout: 10_000 });
+      await page.evaluate(() => ((globalThis as unknown as { sameDocument: boolean }).sameDocument = true));
+      const before = (await page.textContent('#description')) ?? '';
+      assert.match(before, /revision 1 \(tomcat-canary-\w+\): 1 wanted/);
+      assert.doesNotMatch(before, /revision 2/);
+      const started = performance.now();
+      await c.kubectlOK(['set', 'image', 'deployment/tomcat-canary', 'tomcat-container=tomcat:v1', '-n', 'seed']);
+      await page.waitForFunction(inPage.description, /revision 2 \(tomcat-canary-\w+\)/.source, { timeout: 30_000, polling: 10 });
+      const latency = performance.now() - started;
+      assert.match((await page.$eval('#picture', (p) => p.innerHTML)) ?? '', /revision 2 \(tomcat-canary-\w+\)/, 'the picture too');
+      t.diagnostic(`kubectl set image → new revision in the page in ${Math.round(latency)} ms (kubectl's own run included)`);
+      await page.waitForFunction(inPage.description, /successfully rolled out[\s\S]*revision 2 \(tomcat-canary-\w+\): 1 wanted, 1 ready, 1 available/.source, { timeout: 120_000 });
+      assert.match((await page.textContent('#description')) ?? '', /revision 1 \(tomcat-canary-\w+\): 0 wanted/, 'the old ReplicaSet scaled to 0');
+      assert.equal(await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument), true, 'the page was not reloaded');
+      await page.screenshot({ path: join(artifacts, 'rollout-updated.png'), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('a canary weight changed with kubectl annotate shows up in the open canary view, without reloading it', async (t) => {
+    const page = await open(admin);
+    try {
+      await page.goto(new URL('/view/canary?namespace=seed&kind=ingress&name=tomcat-canary', admin).href);
+      await page.waitForFunction(inPage.live, null, { timeout: 10_000 });
+      await page.evaluate(() => ((globalThis as unknown as { sameDocument: boolean }).sameDocument = true));
+      const before = (await page.textContent('#description')) ?? '';
+      assert.match(before, /Ingress tomcat \+ canary tomcat-canary/);
+      assert.match(before, /other requests: weight 20 of 100 → tomcat-canary/);
+      const started = performance.now();
+      await c.kubectlOK(['annotate', 'ingress', 'tomcat-canary', '-n', 'seed', 'nginx.ingress.kubernetes.io/canary-weight=45', '--overwrite']);
+      await page.waitForFunction(inPage.description, /other requests: weight 45 of 100 → tomcat-canary/.source, { timeout: 30_000, polling: 10 });
+      const latency = performance.now() - started;
+      const after = (await page.textContent('#description')) ?? '';
+      assert.match(after, /canary Service tomcat-canary[^\n]*configured 45%/, 'the canary\'s configured share');
+      assert.match(after, /main Service cluster-service-02[^\n]*configured 55%/, 'the main Service\'s configured share');
+      assert.match((await page.$eval('#picture', (p) => p.innerHTML)) ?? '', /45%/, 'the picture too');
+      assert.equal(await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument), true, 'the page was not reloaded');
+      t.diagnostic(`kubectl annotate canary-weight → page updated in ${Math.round(latency)} ms (kubectl's own run included)`);
+      await page.screenshot({ path: join(artifacts, 'canary-weight-changed.png'), fullPage: true });
     } finally {
       await page.close();
     }
