@@ -13,7 +13,7 @@ import { runWorkers, WorkQueue } from '../client/work-queue.js';
 import { buildIngressDataPlane, defaultClassAnnotation, ingressNginxController, type IngressProblem } from './ingress-model.js';
 import { renderNginxConfig, type NginxSettings } from './nginx-config.js';
 import { buildGatewayDataPlane, mergeDataPlanes, skiffGatewayController, type GatewayDataPlane, type StatusUpdate } from './gateway-model.js';
-import { gatewayGroup, type Gateway, type GatewayClass, type HTTPRoute, type ReferenceGrant } from './gateway-types.js';
+import { gatewayGroup, type Gateway, type GatewayClass, type GRPCRoute, type HTTPRoute, type ReferenceGrant } from './gateway-types.js';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type { ResourceRef } from '../client/client.js';
 import type { Registry } from '../apimachinery/metrics.js';
@@ -26,6 +26,7 @@ export const gatewayResources = {
   gatewayclasses: { group: gatewayGroup, version: 'v1', resource: 'gatewayclasses' },
   gateways: { group: gatewayGroup, version: 'v1', resource: 'gateways' },
   httproutes: { group: gatewayGroup, version: 'v1', resource: 'httproutes' },
+  grpcroutes: { group: gatewayGroup, version: 'v1', resource: 'grpcroutes' },
   referencegrants: { group: gatewayGroup, version: 'v1', resource: 'referencegrants' },
 } satisfies Record<string, ResourceRef>;
 
@@ -34,6 +35,7 @@ interface GatewayInformers {
   classes: Informer<GatewayClass & KubeObject>;
   gateways: Informer<Gateway & KubeObject>;
   routes: Informer<HTTPRoute & KubeObject>;
+  grpcRoutes: Informer<GRPCRoute & KubeObject>;
   grants: Informer<ReferenceGrant & KubeObject>;
   namespaces: Informer<Namespace & KubeObject>;
 }
@@ -140,6 +142,7 @@ export class IngressController {
             classes: new Informer(options.client, gatewayResources.gatewayclasses, { clock, onError: options.onError }),
             gateways: new Informer(options.client, gatewayResources.gateways, { clock, onError: options.onError }),
             routes: new Informer(options.client, gatewayResources.httproutes, { clock, onError: options.onError }),
+            grpcRoutes: new Informer(options.client, gatewayResources.grpcroutes, { clock, onError: options.onError }),
             grants: new Informer(options.client, gatewayResources.referencegrants, { clock, onError: options.onError }),
             namespaces: informer(resources.namespaces),
           };
@@ -201,7 +204,7 @@ export class IngressController {
     const onSecret = (s: Secret): void => {
       if (s.type === 'kubernetes.io/tls') enqueue();
     };
-    const gw = this.gw ? ([this.gw.classes, this.gw.gateways, this.gw.routes, this.gw.grants, this.gw.namespaces] as unknown as Informer<KubeObject>[]) : [];
+    const gw = this.gw ? ([this.gw.classes, this.gw.gateways, this.gw.routes, this.gw.grpcRoutes, this.gw.grants, this.gw.namespaces] as unknown as Informer<KubeObject>[]) : [];
     this.services.addEventHandler({ onAdd: onService, onUpdate: onService, onDelete: onService });
     for (const inf of [this.ingresses, this.classes, this.slices, ...gw] as Informer<KubeObject>[]) inf.addEventHandler({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
     this.secrets.addEventHandler({ onAdd: onSecret, onUpdate: (_, s) => onSecret(s), onDelete: onSecret });
@@ -352,6 +355,7 @@ export class IngressController {
         gatewayClasses: gw.classes.list(),
         gateways: gw.gateways.list(),
         httpRoutes: routes,
+        grpcRoutes: gw.grpcRoutes.list(),
         referenceGrants: gw.grants.list(),
         services: this.services.list(),
         endpointSlices: this.slices.list(),
@@ -389,6 +393,7 @@ export class IngressController {
     await write('GatewayClass', gatewayResources.gatewayclasses, gw.classes, built.gatewayClasses);
     await write('Gateway', gatewayResources.gateways, gw.gateways, built.gateways);
     await write('HTTPRoute', gatewayResources.httproutes, gw.routes, built.httpRoutes);
+    await write('GRPCRoute', gatewayResources.grpcroutes, gw.grpcRoutes, built.grpcRoutes);
   }
 
   private async removeUnusedCertificates(used: Set<string>): Promise<void> {

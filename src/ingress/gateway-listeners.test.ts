@@ -78,3 +78,24 @@ test('listeners: HTTP and HTTPS on the data plane’s ports; another port, proto
   const same = resolveListeners(gateway([{ protocol: 'HTTP', port: 80, hostname: 'a' }, { protocol: 'HTTP', port: 80, hostname: 'a' }]), ctx);
   assert.deepEqual(same.map((i) => i.conflict?.reason), [undefined, 'HostnameConflict']);
 });
+
+test('route kinds: HTTP listeners serve HTTPRoute; allowedRoutes.kinds naming another kind or group is InvalidRouteKinds; other protocols serve no kind', () => {
+  const ctx: ListenerContext = { secrets: new Map(), referenceGrants: [], httpPort: 80, httpsPort: 443, certificateDir: '/certs' };
+  const kinds = (...k: { group?: string; kind: string }[]): Partial<Listener> => ({ protocol: 'HTTP', port: 80, allowedRoutes: { kinds: k } });
+  const infos = resolveListeners(
+    gateway([{ protocol: 'HTTP', port: 80, hostname: 'a' }, { ...kinds({ kind: 'HTTPRoute' }), hostname: 'b' }, { ...kinds({ kind: 'HTTPRoute' }, { kind: 'TCPRoute' }), hostname: 'c' }, { ...kinds({ group: 'example.com', kind: 'HTTPRoute' }), hostname: 'd' }, { protocol: 'UDP', port: 53 }]),
+    ctx,
+  );
+  assert.deepEqual(
+    infos.map((i) => [i.supportedKinds.map((k) => `${k.group}/${k.kind}`), i.refs.reason, i.programmed]),
+    [
+      [['gateway.networking.k8s.io/HTTPRoute'], 'ResolvedRefs', true],
+      [['gateway.networking.k8s.io/HTTPRoute'], 'ResolvedRefs', true],
+      [['gateway.networking.k8s.io/HTTPRoute'], 'InvalidRouteKinds', true],
+      [[], 'InvalidRouteKinds', false],
+      [[], 'ResolvedRefs', false],
+    ],
+  );
+  assert.match(infos[2]?.refs.message ?? '', /does not serve: gateway.networking.k8s.io\/TCPRoute; it serves HTTPRoute$/);
+  assert.match(infos[3]?.refs.message ?? '', /does not serve: example.com\/HTTPRoute;/);
+});

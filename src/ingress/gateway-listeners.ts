@@ -1,6 +1,13 @@
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import { certificateFromSecret, type CertificateFile } from './certificates.js';
-import { gatewayGroup, type Gateway, type Listener, type ObjectReference, type ReferenceGrant } from './gateway-types.js';
+import { gatewayGroup, type Gateway, type Listener, type ObjectReference, type ReferenceGrant, type RouteGroupKind } from './gateway-types.js';
+
+/** The route kinds HTTP and HTTPS listeners serve. */
+export const servedRouteKinds: readonly RouteGroupKind[] = [{ group: gatewayGroup, kind: 'HTTPRoute' }];
+
+/** Why GRPCRoutes are not served, for listener and route conditions. */
+export const grpcRouteNotServed =
+  'GRPCRoute is not served: nginx 1.22 cannot serve cleartext HTTP/2 (h2c) beside HTTP/1.1 on one port, so Skiff serves HTTPRoute only';
 
 /** A condition's outcome: status True when `ok`, with upstream's reason and a message. */
 export interface Verdict {
@@ -18,13 +25,16 @@ export interface ListenerInfo {
   accepted: Verdict;
   /** HostnameConflict or ProtocolConflict with another listener of the Gateway, or undefined. */
   conflict?: Verdict;
-  /** allowedRoutes.kinds names HTTPRoute (or nothing). */
-  kindsOk: boolean;
+  /**
+   * The route kinds it serves (status supportedKinds): those of allowedRoutes.kinds this
+   * controller serves on its protocol, all of them when allowedRoutes.kinds is empty.
+   */
+  supportedKinds: RouteGroupKind[];
   /** The certificate and route kinds resolve (ResolvedRefs). */
   refs: Verdict;
   /** The certificate an HTTPS listener serves. */
   certificate?: CertificateFile;
-  /** Accepted, not conflicted, references resolved: nginx serves it. */
+  /** Accepted, not conflicted, its certificate resolved, serving some route kind: nginx serves it (for its supportedKinds). */
   programmed: boolean;
   /** Routes attached (counted by the route translation). */
   attached: number;
@@ -81,12 +91,33 @@ function certificateProblem(ref: ObjectReference, gwNamespace: string, ctx: List
   return found;
 }
 
+const kindName = (k: RouteGroupKind): string => `${k.group ?? gatewayGroup}/${k.kind}`;
+
+/**
+ * The route kinds a listener serves, and its ResolvedRefs verdict on allowedRoutes.kinds: a
+ * kind it cannot serve makes it InvalidRouteKinds (also when other kinds are served), as
+ * upstream's spec of supportedKinds says.
+ */
+function routeKinds(listener: Listener, servesHttp: boolean): { supported: RouteGroupKind[]; refs: Verdict } {
+  const served = servesHttp ? servedRouteKinds : [];
+  const wanted = listener.allowedRoutes?.kinds ?? [];
+  if (wanted.length === 0) return { supported: served.map((k) => ({ ...k })), refs: resolved };
+  const isServed = (k: RouteGroupKind) => served.some((s) => kindName(s) === kindName(k));
+  const supported = served.filter((s) => wanted.some((k) => kindName(k) === kindName(s))).map((k) => ({ ...k }));
+  const invalid = [...new Set(wanted.filter((k) => !isServed(k)).map(kindName))];
+  if (invalid.length === 0) return { supported, refs: resolved };
+  const grpc = invalid.includes(`${gatewayGroup}/GRPCRoute`) ? ` (${grpcRouteNotServed})` : '';
+  const serves = served.length > 0 ? `serves ${served.map((k) => k.kind).join(', ')}` : `serves no route kind on protocol ${listener.protocol}`;
+  return { supported, refs: { ok: false, reason: 'InvalidRouteKinds', message: `allowedRoutes.kinds names kinds this listener does not serve: ${invalid.join(', ')}${grpc}; it ${serves}` } };
+}
+
 /**
  * The listeners of a Gateway with their conditions: HTTP on the data plane's HTTP port and
  * HTTPS (TLS terminated with kubernetes.io/tls Secrets of the Gateway's namespace, or of
  * another namespace with a ReferenceGrant) on its HTTPS port are accepted; two listeners with
  * the same port and hostname conflict (HostnameConflict), as do two protocols on one port
- * (ProtocolConflict). Pure.
+ * (ProtocolConflict). They serve HTTPRoutes (supportedKinds); allowedRoutes.kinds naming another
+ * kind is InvalidRouteKinds, and a listener left with no kind to serve is not programmed. Pure.
  */
 export function resolveListeners(gw: Gateway, ctx: ListenerContext): ListenerInfo[] {
   const listeners = gw.spec?.listeners ?? [];
@@ -104,16 +135,18 @@ export function resolveListeners(gw: Gateway, ctx: ListenerContext): ListenerInf
     if ((protocolsByPort.get(listener.port)?.size ?? 0) > 1) conflict = { ok: false, reason: 'ProtocolConflict', message: `another listener uses port ${listener.port} with another protocol` };
     else if (seen.has(id)) conflict = { ok: false, reason: 'HostnameConflict', message: `another listener has port ${listener.port} and hostname ${JSON.stringify(listener.hostname ?? '')}` };
     seen.add(id);
-    const kinds = listener.allowedRoutes?.kinds;
-    const kindsOk = kinds === undefined || kinds.length === 0 || kinds.some((k) => k.kind === 'HTTPRoute' && (k.group ?? gatewayGroup) === gatewayGroup);
-    let refs = kindsOk ? resolved : { ok: false, reason: 'InvalidRouteKinds', message: 'allowedRoutes.kinds names no kind this controller supports (HTTPRoute)' };
+    const kinds = routeKinds(listener, scheme !== undefined);
+    let refs = kinds.refs;
+    let certificateOk = true;
     let certificate: CertificateFile | undefined;
     if (scheme === 'https') {
       const tls = resolveCertificate(gw, listener, ctx);
-      if (refs.ok) refs = tls.refs;
+      // A certificate that does not resolve stops the listener: its reason goes first.
+      if (!tls.refs.ok) refs = tls.refs;
+      certificateOk = tls.refs.ok;
       certificate = tls.certificate;
     }
-    const programmed = accepted.ok && !conflict && refs.ok;
-    return { gateway: gw, listener, scheme, accepted, conflict, kindsOk, refs, certificate, programmed, attached: 0 };
+    const programmed = accepted.ok && !conflict && certificateOk && kinds.supported.length > 0;
+    return { gateway: gw, listener, scheme, accepted, conflict, supportedKinds: kinds.supported, refs, certificate, programmed, attached: 0 };
   });
 }

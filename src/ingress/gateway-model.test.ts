@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { buildGatewayDataPlane, intersectHostnames, skiffGatewayController, type GatewayState } from './gateway-model.js';
-import type { Gateway, HTTPBackendRef, HTTPRoute, Listener, ReferenceGrant } from './gateway-types.js';
+import type { Gateway, GRPCRoute, HTTPBackendRef, HTTPRoute, Listener, ReferenceGrant } from './gateway-types.js';
 import { service, slice } from './testing.js';
 
 const opts = { httpPort: 80, httpsPort: 443, certificateDir: '/certs', addresses: ['10.0.0.1'], now: '2026-01-01T00:00:00Z' };
@@ -20,6 +20,7 @@ const state = (parts: Partial<GatewayState>): GatewayState => ({
   gatewayClasses: [skiffClass],
   gateways: [gateway([{}])],
   httpRoutes: [],
+  grpcRoutes: [],
   referenceGrants: [],
   services: [service('v1', '10.43.0.1'), service('v2', '10.43.0.2')],
   endpointSlices: [slice('v1'), slice('v2')],
@@ -118,6 +119,70 @@ test('Gateway status: Accepted and Programmed with addresses; a listener on anot
   assert.deepEqual(st?.listeners?.map((l) => cond(l.conditions, 'Accepted')), ['True/Accepted', 'False/PortUnavailable', 'False/UnsupportedProtocol']);
   assert.deepEqual(st?.listeners?.map((l) => cond(l.conditions, 'Programmed')), ['True/Programmed', 'False/Invalid', 'False/Invalid']);
   assert.equal(cond(out.gatewayClasses[0]?.status.conditions, 'Accepted'), 'True/Accepted');
+});
+
+test('allowedRoutes.kinds: supportedKinds lists what is served, another kind is InvalidRouteKinds, a listener with none left serves nothing', () => {
+  const http = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' };
+  const grpc = { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' };
+  const gw = gateway([{ hostname: 'a.example.com' }, { hostname: 'b.example.com', allowedRoutes: { kinds: [grpc, http] } }, { hostname: 'c.example.com', allowedRoutes: { kinds: [grpc] } }, { hostname: 'd.example.com', allowedRoutes: { kinds: [{ group: 'example.com', kind: 'HTTPRoute' }] } }]);
+  const r = route('r', backends({ name: 'v1', port: 80 }));
+  const out = buildGatewayDataPlane(state({ gateways: [gw], httpRoutes: [r] }), opts);
+  const listeners = out.gateways[0]?.status.listeners ?? [];
+  assert.deepEqual(listeners.map((l) => l.supportedKinds), [[http], [http], [], []]);
+  assert.deepEqual(listeners.map((l) => cond(l.conditions, 'ResolvedRefs')), ['True/ResolvedRefs', 'False/InvalidRouteKinds', 'False/InvalidRouteKinds', 'False/InvalidRouteKinds']);
+  assert.match(listeners[1]?.conditions.find((c) => c.type === 'ResolvedRefs')?.message ?? '', /does not serve: gateway.networking.k8s.io\/GRPCRoute \(GRPCRoute is not served: nginx 1.22 cannot serve cleartext HTTP\/2/);
+  assert.deepEqual(listeners.map((l) => cond(l.conditions, 'Programmed')), ['True/Programmed', 'True/Programmed', 'False/Invalid', 'False/Invalid']);
+  assert.deepEqual(listeners.map((l) => l.attachedRoutes), [1, 1, 0, 0]);
+  assert.deepEqual(out.plane.virtualHosts.map((h) => h.hostname).sort(), ['a.example.com', 'b.example.com']);
+  const onlyGrpc = buildGatewayDataPlane(state({ gateways: [gateway([{ allowedRoutes: { kinds: [grpc] } }])], httpRoutes: [r] }), opts);
+  const parent = onlyGrpc.httpRoutes[0]?.status.parents?.[0]?.conditions;
+  assert.equal(cond(parent, 'Accepted'), 'False/NotAllowedByListeners');
+  assert.match(parent?.[0]?.message ?? '', /allows the kind HTTPRoute/);
+});
+
+test('GRPCRoutes are not served: NotAllowedByListeners on every parent of this controller, NoMatchingParent without the listener, backends resolved as for HTTPRoutes', () => {
+  const grpcRoute = (name: string, spec: Partial<NonNullable<GRPCRoute['spec']>>, namespace = 'default'): GRPCRoute => ({
+    metadata: { namespace, name, generation: 3 },
+    spec: { parentRefs: [{ name: 'gw', namespace: 'default' }], rules: [{ matches: [{ method: { service: 'echo.Echo', method: 'Say' } }], backendRefs: [{ name: 'v1', port: 80 }] }], ...spec },
+  });
+  const foreignGw: Gateway = { metadata: { namespace: 'default', name: 'other' }, spec: { gatewayClassName: 'else', listeners: [] } };
+  const out = buildGatewayDataPlane(
+    state({
+      gateways: [gateway([{ name: 'http' }]), foreignGw],
+      grpcRoutes: [
+        grpcRoute('ok', {}),
+        grpcRoute('section', { parentRefs: [{ name: 'gw', sectionName: 'grpc' }] }),
+        grpcRoute('missing', { rules: [{ backendRefs: [{ name: 'gone', port: 80 }] }] }),
+        grpcRoute('other', { parentRefs: [{ name: 'other' }] }),
+        { ...grpcRoute('shared', {}), status: { parents: [{ parentRef: { name: 'x' }, controllerName: 'example.com/else', conditions: [] }] } },
+      ],
+    }),
+    opts,
+  );
+  const byName = new Map(out.grpcRoutes.map((u) => [u.name, u.status.parents ?? []]));
+  assert.deepEqual([...byName.keys()], ['ok', 'section', 'missing', 'shared'], 'a route only to another controller’s Gateway gets no status');
+  const ok = byName.get('ok')?.[0];
+  assert.deepEqual(ok?.parentRef, { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'gw', namespace: 'default' });
+  assert.equal(ok?.controllerName, skiffGatewayController);
+  assert.equal(cond(ok?.conditions, 'Accepted'), 'False/NotAllowedByListeners');
+  assert.match(ok?.conditions[0]?.message ?? '', /no listener of Gateway default\/gw allows the kind GRPCRoute: GRPCRoute is not served/);
+  assert.equal(ok?.conditions[0]?.observedGeneration, 3);
+  assert.equal(cond(ok?.conditions, 'ResolvedRefs'), 'True/ResolvedRefs');
+  assert.equal(cond(byName.get('section')?.[0]?.conditions, 'Accepted'), 'False/NoMatchingParent');
+  assert.equal(cond(byName.get('missing')?.[0]?.conditions, 'ResolvedRefs'), 'False/BackendNotFound');
+  assert.deepEqual(byName.get('shared')?.map((p) => p.controllerName), ['example.com/else', skiffGatewayController]);
+  assert.equal(out.gateways[0]?.status.listeners?.[0]?.attachedRoutes, 0);
+  assert.deepEqual(out.plane.virtualHosts.flatMap((h) => h.locations), []);
+});
+
+test('a GRPCRoute’s backendRef to another namespace needs a ReferenceGrant from GRPCRoutes', () => {
+  const r: GRPCRoute = { metadata: { namespace: 'default', name: 'g' }, spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'v1', namespace: 'team', port: 80 }] }] } };
+  const teamService = { ...service('v1', '10.43.0.9'), metadata: { namespace: 'team', name: 'v1' } };
+  const grant = (kind: string): ReferenceGrant => ({ metadata: { namespace: 'team', name: 'g' }, spec: { from: [{ group: 'gateway.networking.k8s.io', kind, namespace: 'default' }], to: [{ group: '', kind: 'Service' }] } });
+  const resolvedWith = (grants: ReferenceGrant[]) => cond(buildGatewayDataPlane(state({ grpcRoutes: [r], services: [teamService], referenceGrants: grants }), opts).grpcRoutes[0]?.status.parents?.[0]?.conditions, 'ResolvedRefs');
+  assert.equal(resolvedWith([]), 'False/RefNotPermitted');
+  assert.equal(resolvedWith([grant('HTTPRoute')]), 'False/RefNotPermitted');
+  assert.equal(resolvedWith([grant('GRPCRoute')]), 'True/ResolvedRefs');
 });
 
 test('Gateways of other classes, and routes only to them, are left alone; other controllers’ parent statuses are kept', () => {

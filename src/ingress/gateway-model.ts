@@ -4,9 +4,9 @@ import type { Condition as MetaCondition } from 'kubernetes-types/meta/v1.js';
 import { hostnameMatches, intersectHostnames } from '../apimachinery/ingress-rules.js';
 import { labelSelectorFromObject, matchesLabels } from '../apimachinery/selectors/labels.js';
 import type { CertificateFile } from './certificates.js';
-import { referenceGranted, resolveListeners, type ListenerInfo, type Verdict } from './gateway-listeners.js';
+import { grpcRouteNotServed, referenceGranted, resolveListeners, type ListenerInfo, type Verdict } from './gateway-listeners.js';
 import { translateRule, type RefProblem, type RouteMatch, type TranslatedRule } from './gateway-rules.js';
-import { gatewayGroup, type BackendObjectReference, type Gateway, type GatewayClass, type HTTPRoute, type ListenerStatus, type ParentReference, type ReferenceGrant, type RouteParentStatus } from './gateway-types.js';
+import { gatewayGroup, type BackendObjectReference, type Gateway, type GatewayClass, type GRPCRoute, type HTTPRoute, type ListenerStatus, type ParentReference, type ReferenceGrant, type RouteParentStatus } from './gateway-types.js';
 import type { BackendTarget, DataPlane, Location, RouteRule, VirtualHost } from './model.js';
 
 export { intersectHostnames } from '../apimachinery/ingress-rules.js';
@@ -19,6 +19,8 @@ export interface GatewayState {
   gatewayClasses: GatewayClass[];
   gateways: Gateway[];
   httpRoutes: HTTPRoute[];
+  /** Not served (see {@link grpcRouteNotServed}): they get a status saying so. */
+  grpcRoutes: GRPCRoute[];
   referenceGrants: ReferenceGrant[];
   services: Service[];
   endpointSlices: EndpointSlice[];
@@ -61,6 +63,7 @@ export interface GatewayDataPlane {
   gatewayClasses: StatusUpdate<NonNullable<GatewayClass['status']>>[];
   gateways: StatusUpdate<NonNullable<Gateway['status']>>[];
   httpRoutes: StatusUpdate<NonNullable<HTTPRoute['status']>>[];
+  grpcRoutes: StatusUpdate<NonNullable<GRPCRoute['status']>>[];
 }
 
 type Meta = { metadata?: { namespace?: string; name?: string; generation?: number; creationTimestamp?: string } };
@@ -147,7 +150,9 @@ function locationsOf(entries: Entry[]): Location[] {
  * Gateway API's precedence. Backends are Services' ClusterIPs; a backendRef that cannot be
  * used (missing Service or port, another kind, another namespace without a ReferenceGrant) has
  * its share answered 500, a Service without ready endpoints 503. Rules this controller cannot
- * serve are dropped (PartiallyInvalid), a route with none left is not Accepted. Pure.
+ * serve are dropped (PartiallyInvalid), a route with none left is not Accepted. GRPCRoutes
+ * are not served (no listener lists GRPCRoute in supportedKinds): each parent of theirs gets
+ * Accepted False NotAllowedByListeners (NoMatchingParent without a matching listener). Pure.
  */
 export function buildGatewayDataPlane(state: GatewayState, options: GatewayTranslationOptions): GatewayDataPlane {
   const controllerName = options.controllerName ?? skiffGatewayController;
@@ -199,13 +204,13 @@ export function buildGatewayDataPlane(state: GatewayState, options: GatewayTrans
     return selector !== undefined && matchesLabels(labelSelectorFromObject(selector), namespaces.get(namespace)?.metadata?.labels ?? {});
   };
 
-  const backendOf = (routeNamespace: string, ref: BackendObjectReference): { target: BackendTarget; problem?: RefProblem } => {
+  const backendOf = (routeNamespace: string, ref: BackendObjectReference, routeKind: 'HTTPRoute' | 'GRPCRoute' = 'HTTPRoute'): { target: BackendTarget; problem?: RefProblem } => {
     const group = ref.group ?? '';
     const kind = ref.kind ?? 'Service';
     const invalid = (reason: RefProblem['reason'], message: string) => ({ target: { kind: 'status', code: 500 } as BackendTarget, problem: { reason, message } });
     if ((group !== '' && group !== 'core') || kind !== 'Service') return invalid('InvalidKind', `backendRef ${ref.name}: kind ${group ? `${group}/` : ''}${kind} is not supported: only Service`);
     const namespace = ref.namespace ?? routeNamespace;
-    if (namespace !== routeNamespace && !referenceGranted(state.referenceGrants, 'HTTPRoute', routeNamespace, 'Service', namespace, ref.name)) {
+    if (namespace !== routeNamespace && !referenceGranted(state.referenceGrants, routeKind, routeNamespace, 'Service', namespace, ref.name)) {
       return invalid('RefNotPermitted', `backendRef to Service ${namespace}/${ref.name} is not permitted by any ReferenceGrant in namespace ${namespace}`);
     }
     const svc = services.get(`${namespace}/${ref.name}`);
@@ -239,12 +244,14 @@ export function buildGatewayDataPlane(state: GatewayState, options: GatewayTrans
       if (!gw) continue;
       const before = previous.find((p) => sameParent(p.parentRef, parentRef, routeNamespace) && p.controllerName === controllerName)?.conditions;
       const infos = (listeners.get(keyOf(gw)) ?? []).filter((i) => (parentRef.sectionName === undefined || i.listener.name === parentRef.sectionName) && (parentRef.port === undefined || i.listener.port === parentRef.port));
-      const allowed = infos.filter((i) => i.scheme !== undefined && i.kindsOk && allowsNamespace(gw, i, routeNamespace));
+      const servesKind = infos.filter((i) => i.supportedKinds.some((k) => k.kind === 'HTTPRoute'));
+      const allowed = servesKind.filter((i) => allowsNamespace(gw, i, routeNamespace));
       const attached = allowed.map((info) => ({ info, hosts: intersectHostnames(info.listener.hostname, route.spec?.hostnames) })).filter((m) => m.hosts.length > 0);
       // Attachment counts whatever the listener's or the route's state (as the spec says for attachedRoutes).
       for (const m of attached) m.info.attached++;
       let accepted: Verdict;
       if (infos.length === 0) accepted = { ok: false, reason: 'NoMatchingParent', message: `Gateway ${keyOf(gw)} has no listener${parentRef.sectionName ? ` named ${parentRef.sectionName}` : ''}${parentRef.port ? ` on port ${parentRef.port}` : ''}` };
+      else if (servesKind.length === 0) accepted = { ok: false, reason: 'NotAllowedByListeners', message: `no listener of Gateway ${keyOf(gw)} allows the kind HTTPRoute (allowedRoutes.kinds)` };
       else if (allowed.length === 0) accepted = { ok: false, reason: 'NotAllowedByListeners', message: `no listener of Gateway ${keyOf(gw)} allows HTTPRoutes from namespace ${routeNamespace}` };
       else if (attached.length === 0) accepted = { ok: false, reason: 'NoMatchingListenerHostname', message: `no hostname of the route matches a listener of Gateway ${keyOf(gw)}` };
       else if (rejected !== undefined) accepted = { ok: false, reason: 'UnsupportedValue', message: `nginx rejected the configuration made from this route, which is not served: ${rejected}` };
@@ -281,6 +288,34 @@ export function buildGatewayDataPlane(state: GatewayState, options: GatewayTrans
     routeStatuses.push({ namespace: routeNamespace, name: route.metadata?.name ?? '', status: { parents: [...others, ...ours] } });
   }
 
+  // GRPCRoutes are not served: each parent of this controller says why, and whether its backends resolve.
+  const grpcStatuses: StatusUpdate<NonNullable<GRPCRoute['status']>>[] = [];
+  for (const route of state.grpcRoutes) {
+    const routeNamespace = route.metadata?.namespace ?? '';
+    const previous = route.status?.parents ?? [];
+    const problems = (route.spec?.rules ?? []).flatMap((rule) => (rule.backendRefs ?? []).flatMap((ref) => backendOf(routeNamespace, ref, 'GRPCRoute').problem ?? []));
+    const ours: RouteParentStatus[] = [];
+    for (const parentRef of route.spec?.parentRefs ?? []) {
+      if ((parentRef.group ?? gatewayGroup) !== gatewayGroup || (parentRef.kind ?? 'Gateway') !== 'Gateway') continue;
+      const gw = gatewaysByKey.get(`${parentRef.namespace ?? routeNamespace}/${parentRef.name}`);
+      if (!gw) continue;
+      const before = previous.find((p) => sameParent(p.parentRef, parentRef, routeNamespace) && p.controllerName === controllerName)?.conditions;
+      const infos = (listeners.get(keyOf(gw)) ?? []).filter((i) => (parentRef.sectionName === undefined || i.listener.name === parentRef.sectionName) && (parentRef.port === undefined || i.listener.port === parentRef.port));
+      const accepted: Verdict =
+        infos.length === 0
+          ? { ok: false, reason: 'NoMatchingParent', message: `Gateway ${keyOf(gw)} has no listener${parentRef.sectionName ? ` named ${parentRef.sectionName}` : ''}${parentRef.port ? ` on port ${parentRef.port}` : ''}` }
+          : { ok: false, reason: 'NotAllowedByListeners', message: `no listener of Gateway ${keyOf(gw)} allows the kind GRPCRoute: ${grpcRouteNotServed}` };
+      const conditions = [
+        condition(before, route, now, 'Accepted', accepted.ok, accepted.reason, accepted.message),
+        condition(before, route, now, 'ResolvedRefs', problems.length === 0, problems[0]?.reason ?? 'ResolvedRefs', problems.length > 0 ? problems.map((p) => p.message).join('; ') : 'All references resolved'),
+      ];
+      ours.push({ parentRef: { group: gatewayGroup, kind: 'Gateway', ...parentRef }, controllerName, conditions });
+    }
+    if (ours.length === 0) continue;
+    const others = previous.filter((p) => p.controllerName !== controllerName);
+    grpcStatuses.push({ namespace: routeNamespace, name: route.metadata?.name ?? '', status: { parents: [...others, ...ours] } });
+  }
+
   const virtualHosts = [...vhosts.values()].map(({ host, entries }) => ({ ...host, locations: locationsOf(entries) }));
 
   const gatewayStatuses = gateways.map((gw) => {
@@ -291,7 +326,7 @@ export function buildGatewayDataPlane(state: GatewayState, options: GatewayTrans
       const notProgrammed = !i.accepted.ok ? i.accepted.message : i.conflict ? i.conflict.message : i.refs.message;
       return {
         name: i.listener.name,
-        supportedKinds: i.kindsOk && i.scheme ? [{ group: gatewayGroup, kind: 'HTTPRoute' }] : [],
+        supportedKinds: i.supportedKinds,
         attachedRoutes: i.attached,
         conditions: [
           condition(prev, gw, now, 'Accepted', i.accepted.ok, i.accepted.reason, i.accepted.message),
@@ -323,7 +358,7 @@ export function buildGatewayDataPlane(state: GatewayState, options: GatewayTrans
     status: { conditions: [condition(c.status?.conditions, c, now, 'Accepted', true, 'Accepted', `handled by ${controllerName}`)] },
   }));
 
-  return { plane: { virtualHosts }, certificates: [...certificates.values()], gatewayClasses: classStatuses, gateways: gatewayStatuses, httpRoutes: routeStatuses };
+  return { plane: { virtualHosts }, certificates: [...certificates.values()], gatewayClasses: classStatuses, gateways: gatewayStatuses, httpRoutes: routeStatuses, grpcRoutes: grpcStatuses };
 }
 
 function sameParent(a: ParentReference, b: ParentReference, routeNamespace: string): boolean {

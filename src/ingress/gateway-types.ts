@@ -23,7 +23,7 @@ export interface GatewayClass extends GatewayObject {
 /** Which routes may attach to a listener. */
 export interface AllowedRoutes {
   namespaces?: { from?: 'All' | 'Same' | 'Selector'; selector?: LabelSelector };
-  kinds?: { group?: string; kind: string }[];
+  kinds?: RouteGroupKind[];
 }
 
 /** A reference to another object (a listener's certificate, a mirror's backend). */
@@ -47,7 +47,7 @@ export interface Listener {
 /** The status of one listener. */
 export interface ListenerStatus {
   name: string;
-  supportedKinds: { group?: string; kind: string }[];
+  supportedKinds: RouteGroupKind[];
   attachedRoutes: number;
   conditions: MetaCondition[];
 }
@@ -137,6 +137,25 @@ export interface RouteParentStatus {
 /** An HTTPRoute. */
 export interface HTTPRoute extends GatewayObject {
   spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: HTTPRouteRule[] };
+  status?: { parents?: RouteParentStatus[] };
+}
+
+/** A route kind a listener serves or allows (group default gateway.networking.k8s.io). */
+export interface RouteGroupKind {
+  group?: string;
+  kind: string;
+}
+
+/** One rule of a GRPCRoute, as far as this controller reads it (its backends). */
+export interface GRPCRouteRule {
+  name?: string;
+  matches?: { method?: { type?: string; service?: string; method?: string }; headers?: { type?: string; name: string; value: string }[] }[];
+  backendRefs?: HTTPBackendRef[];
+}
+
+/** A GRPCRoute: gRPC requests by service and method. */
+export interface GRPCRoute extends GatewayObject {
+  spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: GRPCRouteRule[] };
   status?: { parents?: RouteParentStatus[] };
 }
 

@@ -103,6 +103,7 @@ const gatewayFilters: GatewayState = {
   referenceGrants: [],
   namespaces: [],
   secrets: [],
+  grpcRoutes: [],
   httpRoutes: [
     gatewayRoute('filters', {
       rules: [

@@ -125,7 +125,7 @@ for (const backend of testBackends()) {
     test('the Gateway API standard CRDs: a Gateway and an HTTPRoute created and read back', async () => {
       // As the Gateway API install guide says: server-side apply (the CRDs are too large for the last-applied annotation).
       await c.kubectlOK(['apply', '--server-side', '-f', fixture('gateway-api-standard.yaml')]);
-      const crds = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'].map((p) => `crd/${p}.gateway.networking.k8s.io`);
+      const crds = ['gatewayclasses', 'gateways', 'grpcroutes', 'httproutes', 'referencegrants'].map((p) => `crd/${p}.gateway.networking.k8s.io`);
       await c.kubectlOK(['wait', '--for', 'condition=Established', '--timeout=30s', ...crds]);
       const manifest = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
@@ -183,6 +183,36 @@ spec:
       assert.match(await c.kubectlOK(['explain', 'httproute.spec.rules.backendRefs']), /FIELD: backendRefs/);
       const grant = json<{ apiVersion: string }>(await c.kubectlOK(['get', 'referencegrants.v1.gateway.networking.k8s.io', 'from-routes', '-o', 'json']));
       assert.equal(grant.apiVersion, 'gateway.networking.k8s.io/v1');
+    });
+
+    test("a GRPCRoute is validated by its CRD's CEL rules, RE2 inline flags included", async () => {
+      await c.kubectlOK(['wait', '--for', 'condition=Established', '--timeout=30s', 'crd/grpcroutes.gateway.networking.k8s.io']);
+      const route = (name: string, method: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata:
+  name: ${name}
+spec:
+  parentRefs:
+  - name: web
+  rules:
+  - matches:
+    - method: ${method}
+    backendRefs:
+    - name: echo
+      port: 9000
+`;
+      // The service rule's pattern is ^(?i)...: a mixed-case service name passes it.
+      assert.match(await c.kubectlOK(['apply', '-f', '-'], { input: route('echo', '{service: Grpc.Health.v1.Health, method: Check}') }), /grpcroute.gateway.networking.k8s.io\/echo created/);
+      const created = json<{ spec: { rules: { matches: { method: { type: string; service: string } }[] }[] } }>(await c.kubectlOK(['get', 'grpcroute', 'echo', '-o', 'json']));
+      assert.deepEqual(created.spec.rules[0]!.matches[0]!.method, { type: 'Exact', service: 'Grpc.Health.v1.Health', method: 'Check' });
+      const empty = await c.kubectl(['apply', '--v=6', '-f', '-'], { input: route('no-method', '{type: Exact}') });
+      assert.notEqual(empty.code, 0);
+      assert.match(empty.stderr, /POST \S+\/grpcroutes\S* 422 Unprocessable Entity/);
+      assert.match(empty.stderr, /The GRPCRoute "no-method" is invalid: spec.rules\[0\].matches\[0\].method: Invalid value: "object": One or both of 'service' or 'method' must be specified/);
+      const badService = await c.kubectl(['apply', '-f', '-'], { input: route('bad-service', '{service: grpc-health, method: Check}') });
+      assert.notEqual(badService.code, 0);
+      assert.match(badService.stderr, /spec.rules\[0\].matches\[0\].method: Invalid value: "object": service must only contain valid characters \(matching \^\(\?i\)/);
+      assert.equal((await c.kubectl(['get', 'grpcroute', 'no-method'])).code, 1);
     });
 
     test('the schema validates, defaults and runs CEL rules; a non-structural schema is refused', async () => {

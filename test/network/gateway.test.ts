@@ -7,6 +7,8 @@
  * ReferenceGrant allows it, then served with that certificate), filters seen by a real request
  * at an echo backend (header modifiers both ways, a redirect, a URLRewrite, a mirror), query
  * and method matches, and bad routes (422 from the CRD's rules, UnsupportedValue, PartiallyInvalid).
+ * GRPCRoutes are not served: their parents say NotAllowedByListeners, and listeners list their
+ * supportedKinds, with InvalidRouteKinds where allowedRoutes.kinds names GRPCRoute.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -432,5 +434,74 @@ spec:
     await waitJsonpath('partly accepted', ['httproute', 'partly'], `${routeCondition('Accepted')} ${routeCondition('PartiallyInvalid')}`, 'True/Accepted True/UnsupportedValue');
     assert.equal((await request('cors.example.com', '/')).code, '404');
     assert.equal(seen((await request('partly.example.com', '/cors')).body).line, 'GET /cors HTTP/1.1', 'the dropped rule’s requests go to the remaining rule');
+  });
+
+  test('GRPCRoutes are not served and say so: NotAllowedByListeners on their parents; listeners list supportedKinds, allowedRoutes.kinds naming GRPCRoute is InvalidRouteKinds', async () => {
+    await kubectlOK(['apply', '-f', '-'], `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: grpc}
+spec:
+  gatewayClassName: skiff
+  listeners:
+  - {name: http, port: 80, protocol: HTTP, hostname: grpc.example.com}
+  - {name: mixed, port: 80, protocol: HTTP, hostname: mixed.example.com, allowedRoutes: {kinds: [{kind: HTTPRoute}, {kind: GRPCRoute}]}}
+  - {name: grpc-only, port: 80, protocol: HTTP, hostname: grpconly.example.com, allowedRoutes: {kinds: [{kind: GRPCRoute}]}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: echo-grpc}
+spec:
+  parentRefs: [{name: grpc}]
+  hostnames: [grpc.example.com]
+  rules:
+  - matches: [{method: {service: echo.Echo, method: Say}}]
+    backendRefs: [{name: echo, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: no-listener}
+spec:
+  parentRefs: [{name: grpc, sectionName: nope}]
+  rules:
+  - backendRefs: [{name: ghost, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: on-mixed}
+spec:
+  parentRefs: [{name: grpc, sectionName: mixed}]
+  rules:
+  - backendRefs: [{name: echo, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: on-grpc-only}
+spec:
+  parentRefs: [{name: grpc, sectionName: grpc-only}]
+  rules:
+  - backendRefs: [{name: echo, port: 80}]
+`);
+    await waitJsonpath('the GRPCRoute not accepted', ['grpcroute', 'echo-grpc'], `${routeCondition('Accepted')} ${routeCondition('ResolvedRefs')}`, 'False/NotAllowedByListeners True/ResolvedRefs');
+    const parent = JSON.parse(await kubectlOK(['get', 'grpcroute', 'echo-grpc', '-o', 'jsonpath={.status.parents[0]}'])) as { parentRef: Record<string, string>; controllerName: string; conditions: { type: string; message: string; observedGeneration: number }[] };
+    assert.deepEqual(parent.parentRef, { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'grpc' });
+    assert.equal(parent.controllerName, 'skiff.dev/gateway-controller');
+    assert.match(parent.conditions.find((x) => x.type === 'Accepted')?.message ?? '', /no listener of Gateway default\/grpc allows the kind GRPCRoute: GRPCRoute is not served: nginx 1.22 cannot serve cleartext HTTP\/2 \(h2c\)/);
+    assert.equal(parent.conditions[0]?.observedGeneration, 1);
+    await waitJsonpath('the GRPCRoute to a missing listener', ['grpcroute', 'no-listener'], `${routeCondition('Accepted')} ${routeCondition('ResolvedRefs')}`, 'False/NoMatchingParent False/BackendNotFound');
+
+    const listener = (name: string) => `{.status.listeners[?(@.name=="${name}")].supportedKinds[*].kind} ${listenerCondition(name, 'ResolvedRefs')} ${listenerCondition(name, 'Programmed')} {.status.listeners[?(@.name=="${name}")].attachedRoutes}`;
+    await waitJsonpath('listener http', ['gateway', 'grpc'], listener('http'), 'HTTPRoute True/ResolvedRefs True/Programmed 0');
+    await waitJsonpath('listener mixed', ['gateway', 'grpc'], listener('mixed'), 'HTTPRoute False/InvalidRouteKinds True/Programmed 1');
+    await waitJsonpath('listener grpc-only', ['gateway', 'grpc'], listener('grpc-only'), ' False/InvalidRouteKinds False/Invalid 0');
+    assert.match(await kubectlOK(['get', 'gateway', 'grpc', '-o', 'jsonpath={.status.listeners[?(@.name=="mixed")].conditions[?(@.type=="ResolvedRefs")].message}']), /does not serve: gateway.networking.k8s.io\/GRPCRoute/);
+    await waitJsonpath('the HTTPRoute on grpc-only', ['httproute', 'on-grpc-only'], routeCondition('Accepted'), 'False/NotAllowedByListeners');
+    await waitJsonpath('the HTTPRoute on mixed', ['httproute', 'on-mixed'], routeCondition('Accepted'), 'True/Accepted');
+    // The mixed listener still serves HTTPRoutes; the GRPCRoute's hostname has no route, and grpc-only none at all.
+    await waitFor('mixed.example.com served', async () => (await request('mixed.example.com', '/hello')).code === '200', { ...clusterPolling, timeoutMs: 60_000 });
+    assert.equal(seen((await request('mixed.example.com', '/hello')).body).line, 'GET /hello HTTP/1.1');
+    assert.equal((await request('grpc.example.com', '/echo.Echo/Say')).code, '404');
+    assert.equal((await request('grpconly.example.com', '/')).code, '404');
+    assert.match(await kubectlOK(['get', 'grpcroute', 'echo-grpc']), /^echo-grpc\s+\["grpc.example.com"\]\s+\d+s$/m);
   });
 });

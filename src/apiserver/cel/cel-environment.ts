@@ -5,6 +5,7 @@
  * both compile and evaluate through it.
  */
 import { Environment, type ParseResult } from '@marcbachmann/cel-js';
+import { re2RegExp } from './re2-pattern.js';
 
 /** A compiled expression, or why it did not compile. */
 export interface CelCompileResult {
@@ -83,6 +84,44 @@ function widenHas(node: unknown, seen = new Set<unknown>()): void {
   if (n.meta?.alternate) widenHas(n.meta.alternate, seen);
 }
 
+/** A checked `rcall` node: its evaluation calls `handle` with the receiver and argument values. */
+interface CheckedCallNode {
+  op: 'rcall';
+  args: [string, unknown, unknown[]];
+  handle?: (values: unknown, ev: unknown, ast: unknown) => unknown;
+}
+
+/**
+ * The evaluator's `matches` hands the pattern to JavaScript's RegExp, which rejects RE2's
+ * inline flags (`^(?i)[a-z]+`, as in Gateway API's GRPCRoute rules). Makes each checked
+ * `string.matches(string)` of the tree compile its pattern with {@link re2RegExp}; values of
+ * other types still go to the evaluator's overload resolution. In place.
+ */
+function useRe2Matches(node: unknown, seen = new Set<unknown>()): void {
+  if (node === null || typeof node !== 'object' || seen.has(node)) return;
+  seen.add(node);
+  const n = node as AstNode & Partial<CheckedCallNode>;
+  const handle = n.handle;
+  if (n.op === 'rcall' && Array.isArray(n.args) && n.args[0] === 'matches' && Array.isArray(n.args[2]) && n.args[2].length === 1 && handle) {
+    n.handle = (values, ev, ast) => {
+      const [text, pattern] = Array.isArray(values) ? (values as unknown[]) : [];
+      if (typeof text !== 'string' || typeof pattern !== 'string') return handle(values, ev, ast);
+      let re: RegExp;
+      try {
+        re = re2RegExp(pattern);
+      } catch (err) {
+        throw new Error(`Invalid regular expression: ${pattern}`, { cause: err });
+      }
+      return re.test(text);
+    };
+  }
+  const args = n.args;
+  const children = Array.isArray(args) ? args.flat() : args && typeof args === 'object' ? ('op' in args ? [args] : Object.values(args)) : [];
+  for (const c of children) useRe2Matches(c, seen);
+  for (const c of n.meta?.macro?.args ?? []) useRe2Matches(c, seen);
+  if (n.meta?.alternate) useRe2Matches(n.meta.alternate, seen);
+}
+
 /** True when the parsed expression names the variable `name` anywhere. */
 export function readsVariable(node: unknown, name: string, seen = new Set<unknown>()): boolean {
   if (node === null || typeof node !== 'object' || seen.has(node)) return false;
@@ -140,6 +179,7 @@ export class CelEnvironment {
       widenHas(program.ast);
       const checked = program.check();
       if (!checked.valid) return { error: checked.error?.message ?? 'invalid expression' };
+      useRe2Matches(program.ast);
       const type = String(checked.type);
       if (want && type !== 'dyn' && !want.includes(type)) return { error: `must evaluate to ${want.join(' or ')}`, type };
       return { program, type };
