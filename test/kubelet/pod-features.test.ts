@@ -181,8 +181,9 @@ spec:
     image: ${testImages.tomcat}
     imagePullPolicy: IfNotPresent
     readinessProbe: {httpGet: {path: /ready.html, port: 8080}, periodSeconds: 1, failureThreshold: 1}`),
+    // The initial delay keeps the first probe from running before the shell has touched the file.
     podYaml('liveness', `  containers:${shContainer('main', 'touch /tmp/alive; sleep 3600', `
-    livenessProbe: {exec: {command: [test, -f, /tmp/alive]}, periodSeconds: 1, failureThreshold: 1}`)}`),
+    livenessProbe: {exec: {command: [test, -f, /tmp/alive]}, initialDelaySeconds: 2, periodSeconds: 1, failureThreshold: 1}`)}`),
     podYaml('startup', `  containers:${shContainer('main', 'sleep 3600', `
     startupProbe: {exec: {command: [test, -f, /tmp/started]}, periodSeconds: 1, failureThreshold: 600}
     readinessProbe: {exec: {command: ['true']}, periodSeconds: 1}`)}`),
