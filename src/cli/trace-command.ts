@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { ConfigMap } from 'kubernetes-types/core/v1.js';
-import { errorMessage, StatusError } from '../apimachinery/errors.js';
-import { resources, type Client } from '../client/client.js';
+import { errorMessage } from '../apimachinery/errors.js';
+import type { Client } from '../client/client.js';
 import { HttpsClient } from '../client/https-client.js';
 import { loadKubeconfig, type KubeconfigCredentials } from '../client/kubeconfig.js';
 import { execInPod } from '../client/pod-exec.js';
@@ -13,8 +12,8 @@ import { renderTrace } from '../inspect/trace/render-trace.js';
 import { parseTraceArgs, TraceArgumentError } from '../inspect/trace/trace-args.js';
 import { traceConnection } from '../inspect/trace/trace-connection.js';
 import type { TraceSource, TraceStep } from '../inspect/trace/trace-step.js';
-import { clusterConfigMapName } from '../apiserver/bootstrap.js';
 import { canaryKubeconfig } from './canary/canary-command.js';
+import { chooseClusterDomain, parseClusterDomainFlag } from './cluster-domain.js';
 import type { FindClusterOptions } from './cluster-discovery.js';
 import { UsageError } from './flags.js';
 
@@ -38,7 +37,8 @@ Flags:
   -n, --namespace NS     the pod's namespace (default "default")
   --probe                also send one real connection from the pod (exec into one of its containers)
   -o, --output json      the steps as JSON
-  --cluster-domain DOM   the cluster's DNS zone (default: the cluster's setting, else cluster.local)
+  --cluster-domain DOM   the cluster's DNS zone (default: what the server publishes in
+                         kube-system/skiff-cluster-config when you may read it, else cluster.local)
   --kubeconfig FILE      the cluster (default $KUBECONFIG, then this machine's server's kubeconfig)
   --data-dir DIR         this machine's server's data dir, to find its kubeconfig
 
@@ -77,17 +77,6 @@ function apiExec(kubeconfig: string, source: Extract<TraceSource, { kind: 'pod' 
   return (container, command) => execInPod(c, { namespace: source.namespace, pod: source.name, container, command }, { timeoutMs: 30_000 });
 }
 
-/** The cluster's DNS zone from the server's published settings; undefined when they cannot be read. */
-async function clusterDomainOf(client: Client): Promise<string | undefined> {
-  try {
-    const cm = (await client.get(resources.configmaps, 'kube-system', clusterConfigMapName)) as ConfigMap;
-    return cm.data?.clusterDomain || undefined;
-  } catch (error) {
-    if (error instanceof StatusError) return undefined;
-    throw error;
-  }
-}
-
 /**
  * `skiff trace FROM TO [--probe]`: the steps a connection meets, in words (or JSON), reasoned
  * from what the user may read; with --probe, one real connection from the pod too.
@@ -116,6 +105,7 @@ export async function runTrace(args: string[], options: TraceCommandOptions = {}
   if (positionals.length !== 2) throw new UsageError(positionals.length < 2 ? 'trace needs FROM and TO: skiff trace FROM TO' : `unexpected arguments: ${positionals.slice(2).join(' ')}`);
   if (values.output !== undefined && values.output !== 'json') throw new UsageError(`--output ${values.output}: only json is supported`);
   const namespace = values.namespace ?? 'default';
+  const clusterDomainFlag = parseClusterDomainFlag(values['cluster-domain']);
   let parsed: ReturnType<typeof parseTraceArgs>;
   try {
     parsed = parseTraceArgs(positionals[0]!, positionals[1]!, namespace);
@@ -131,7 +121,9 @@ export async function runTrace(args: string[], options: TraceCommandOptions = {}
   const client = (options.connect ?? connectHttps)(kubeconfig);
   try {
     const snapshot = await readSnapshot(client, { kinds: traceKinds, accessChecks: [], fallbackNamespaces: [namespace] });
-    const clusterDomain = values['cluster-domain'] ?? (await clusterDomainOf(client)) ?? 'cluster.local';
+    const zone = await chooseClusterDomain(client, clusterDomainFlag);
+    if (zone.reason) err(`skiff trace: ${zone.reason}: DNS names are reasoned under ${zone.domain} (give --cluster-domain if the cluster's zone is another)`);
+    const clusterDomain = zone.domain;
     const steps: TraceStep[] = traceConnection(snapshot, parsed.from, parsed.to, { clusterDomain, namespace });
     let probe: TraceStep | undefined;
     if (values.probe) {

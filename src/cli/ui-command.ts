@@ -11,6 +11,7 @@ import { inspectViews, type InspectViewOptions } from '../inspect/views/index.js
 import { explainConnection } from '../inspect/trace/explain-connection.js';
 import { uiViewOptions } from './ui-views.js';
 import { canaryKubeconfig } from './canary/canary-command.js';
+import { chooseClusterDomain, parseClusterDomainFlag } from './cluster-domain.js';
 import type { FindClusterOptions } from './cluster-discovery.js';
 import { UsageError } from './flags.js';
 
@@ -26,6 +27,9 @@ Flags:
   --kubeconfig FILE      the cluster and credentials (default $KUBECONFIG, then this machine's server's kubeconfig)
   --data-dir DIR         this machine's server's data dir, to find its kubeconfig
   -n, --namespace NS     draw only this namespace (default every namespace you may list)
+  --cluster-domain DOM   the cluster's DNS zone, for StatefulSet pods' addresses and "why?" traces
+                         (default: what the server publishes in kube-system/skiff-cluster-config
+                         when you may read it, else cluster.local)
   --open-nothing         only print the URL (default: also open it in a browser when there is a display)`;
 
 /** A client and its text reader for a kubeconfig. */
@@ -101,6 +105,7 @@ export async function runUi(args: string[], options: UiCommandOptions = {}): Pro
       kubeconfig: { type: 'string' },
       'data-dir': { type: 'string' },
       namespace: { type: 'string', short: 'n' },
+      'cluster-domain': { type: 'string' },
       'open-nothing': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -112,6 +117,7 @@ export async function runUi(args: string[], options: UiCommandOptions = {}): Pro
   if (positionals.length) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port}: not a port (0-65535)`);
+  const clusterDomainFlag = parseClusterDomainFlag(values['cluster-domain']);
   const kubeconfig = canaryKubeconfig({ kubeconfig: values.kubeconfig, dataDir: values['data-dir'] }, env, options.discovery);
   if (!options.connect && !existsSync(kubeconfig)) {
     err(`skiff ui: no kubeconfig at ${kubeconfig}: give --kubeconfig FILE or set KUBECONFIG, or start \`skiff server\``);
@@ -125,6 +131,8 @@ export async function runUi(args: string[], options: UiCommandOptions = {}): Pro
     return 1;
   }
   const signal = options.signal ?? stopSignal();
+  const zone = await chooseClusterDomain(connection.client, clusterDomainFlag);
+  if (zone.reason) err(`skiff ui: ${zone.reason}: StatefulSet pods' addresses and traces use ${zone.domain} (give --cluster-domain if the cluster's zone is another)`);
   const stopObserver = new AbortController();
   const observer = new ClusterObserver({
     client: connection.client,
@@ -133,8 +141,8 @@ export async function runUi(args: string[], options: UiCommandOptions = {}): Pro
     onError: (e) => err(`skiff ui: ${errorMessage(e)}`),
   });
   const watching = observer.start(stopObserver.signal);
-  const trace: TraceFunction = options.trace ?? ((from, to, snapshot) => explainConnection(snapshot, from, to));
-  const server = new UiServer({ source: observer, views: inspectViews(options.views ?? uiViewOptions()), port, trace });
+  const trace: TraceFunction = options.trace ?? ((from, to, snapshot) => explainConnection(snapshot, from, to, { clusterDomain: zone.domain }));
+  const server = new UiServer({ source: observer, views: inspectViews(options.views ?? uiViewOptions(zone.domain)), port, trace });
   let url: string;
   try {
     url = await server.start();
