@@ -4,6 +4,7 @@ import type { Clock } from '../../apimachinery/clock.js';
 import { resources, type Client } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import type { NodeGraph } from './node-graph.js';
+import { withoutManagedFields } from '../../client/trim-managed-fields.js';
 
 /** Options of {@link feedNodeGraph}. */
 export interface NodeGraphFeedOptions {
@@ -21,7 +22,7 @@ export interface NodeGraphFeedOptions {
  */
 export async function feedNodeGraph(options: NodeGraphFeedOptions): Promise<void> {
   const { client, graph, clock, signal, onError } = options;
-  const pods = new Informer<Pod & KubeObject>(client, resources.pods, { clock, onError });
+  const pods = new Informer<Pod & KubeObject>(client, resources.pods, { clock, onError, transform: withoutManagedFields });
   pods.addEventHandler({ onAdd: (p) => graph.setPod(p), onUpdate: (_o, p) => graph.setPod(p), onDelete: (p) => graph.removePod(p) });
   const claims = new Informer<PersistentVolumeClaim & KubeObject>(client, resources.persistentvolumeclaims, { clock, onError });
   claims.addEventHandler({ onAdd: (c) => graph.setClaim(c), onUpdate: (_o, c) => graph.setClaim(c), onDelete: (c) => graph.removeClaim(c) });

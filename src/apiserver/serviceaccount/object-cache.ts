@@ -3,6 +3,7 @@ import type { KubeObject } from '../../apimachinery/object.js';
 import { resources, type Client } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import type { ServiceAccountObjects } from './token-authenticator.js';
+import { withoutManagedFields } from '../../client/trim-managed-fields.js';
 
 /** Options of {@link ServiceAccountObjectCache.start}. */
 export interface ServiceAccountObjectCacheStart {
@@ -27,7 +28,7 @@ export class ServiceAccountObjectCache implements ServiceAccountObjects {
   async start(options: ServiceAccountObjectCacheStart): Promise<void> {
     const informerOptions = options.onError ? { onError: options.onError } : {};
     this.serviceAccounts = new Informer(options.client, resources.serviceaccounts, informerOptions);
-    this.pods = new Informer(options.client, resources.pods, informerOptions);
+    this.pods = new Informer(options.client, resources.pods, { ...informerOptions, transform: withoutManagedFields });
     this.secrets = new Informer(options.client, resources.secrets, informerOptions);
     const informers = [this.serviceAccounts, this.pods, this.secrets];
     for (const informer of informers) void informer.start(options.signal);
