@@ -3,7 +3,6 @@ import type { KubeObject } from '../../apimachinery/object.js';
 import { resources, type Client } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import type { ServiceAccountObjects } from './token-authenticator.js';
-import { withoutManagedFields } from '../../client/trim-managed-fields.js';
 
 /** Options of {@link ServiceAccountObjectCache.start}. */
 export interface ServiceAccountObjectCacheStart {
@@ -12,6 +11,15 @@ export interface ServiceAccountObjectCacheStart {
   signal: AbortSignal;
   /** Told about failed lists and watches. Default: console.error. */
   onError?: (error: unknown) => void;
+}
+
+/**
+ * What a bound token's check reads of its pod (name, UID, deletion), the rest left out of the
+ * cache: pods are the biggest and most numerous objects it holds.
+ */
+function podIdentity(pod: Pod & KubeObject): Pod & KubeObject {
+  const { name, namespace, uid, resourceVersion, deletionTimestamp } = pod.metadata ?? {};
+  return { apiVersion: pod.apiVersion, kind: pod.kind, metadata: { name, namespace, uid, resourceVersion, ...(deletionTimestamp ? { deletionTimestamp } : {}) } };
 }
 
 /**
@@ -28,7 +36,7 @@ export class ServiceAccountObjectCache implements ServiceAccountObjects {
   async start(options: ServiceAccountObjectCacheStart): Promise<void> {
     const informerOptions = options.onError ? { onError: options.onError } : {};
     this.serviceAccounts = new Informer(options.client, resources.serviceaccounts, informerOptions);
-    this.pods = new Informer(options.client, resources.pods, { ...informerOptions, transform: withoutManagedFields });
+    this.pods = new Informer(options.client, resources.pods, { ...informerOptions, transform: podIdentity });
     this.secrets = new Informer(options.client, resources.secrets, informerOptions);
     const informers = [this.serviceAccounts, this.pods, this.secrets];
     for (const informer of informers) void informer.start(options.signal);
