@@ -4,8 +4,11 @@
  * that took, the API's p99 latency for a mutating call during it (a ConfigMap create every
  * 100 ms; upstream's SLO is 1 s) as a ratio against the same call's p99 on the idle server
  * measured first in the same run, and the server's resident memory (idle, peak).
- * Sizes: BENCH_NODES, BENCH_PODS; BENCH_SERVER_CPU_PROF=DIR profiles the server. Run through
- * `npm run bench -- scale` (own network namespace).
+ * Sizes: BENCH_NODES, BENCH_PODS (a comma list, e.g. `30000,100000`, runs each size in turn on a
+ * fresh server in the same invocation, so their figures are printed side by side);
+ * BENCH_PROGRESS_S prints a progress line (pods Running, resident memory) every that many
+ * seconds (default 60, 0 never); BENCH_SERVER_CPU_PROF=DIR profiles the server.
+ * Run through `npm run bench -- scale` (own network namespace).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
@@ -16,7 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { BenchClient, quantile } from './https-client.js';
 
 const nodes = Number(process.env.BENCH_NODES ?? 1000);
-const pods = Number(process.env.BENCH_PODS ?? 30000);
+const sizes = (process.env.BENCH_PODS ?? '30000').split(',').map(Number);
+if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`BENCH_PODS: not a list of pod counts: ${process.env.BENCH_PODS}`);
+const progressMs = Number(process.env.BENCH_PROGRESS_S ?? 60) * 1000;
 const perDeployment = 100;
 const skiff = fileURLToPath(new URL('../../bin/skiff', import.meta.url));
 
@@ -50,78 +55,99 @@ function probe(client: BenchClient, name: string): { stop(): Promise<number[]> }
   };
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-scale-'));
-let server: ChildProcess | undefined;
-try {
-  // BENCH_SERVER_CPU_PROF=DIR: profile the server (node --cpu-prof) into DIR.
-  const profile = process.env.BENCH_SERVER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_CPU_PROF}`] : [];
-  server = spawn(process.execPath, [...profile, skiff, 'server', '--disable-agent', '--data-dir', dir, '--bind-address', '127.0.0.1', '--https-port', '16445', '--simulated-nodes', String(nodes),
-    // A /24 per node: a /16 holds only 256 nodes. Simulated pod IPs are strings, never routed.
-    '--cluster-cidr', '10.64.0.0/10'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    server!.stderr?.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes('cluster ready')) resolve();
+/** One run: a fresh server with `nodes` simulated nodes takes `pods` pods; prints its lines. */
+async function run(pods: number): Promise<{ seconds: number; p99: number; peak: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-scale-'));
+  let server: ChildProcess | undefined;
+  try {
+    // BENCH_SERVER_CPU_PROF=DIR: profile the server (node --cpu-prof) into DIR.
+    const profile = process.env.BENCH_SERVER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_CPU_PROF}`] : [];
+    server = spawn(process.execPath, [...profile, skiff, 'server', '--disable-agent', '--data-dir', dir, '--bind-address', '127.0.0.1', '--https-port', '16445', '--simulated-nodes', String(nodes),
+      // A /24 per node: a /16 holds only 256 nodes. Simulated pod IPs are strings, never routed.
+      '--cluster-cidr', '10.64.0.0/10'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    server!.on('exit', (code) => reject(new Error(`server exited ${code}: ${log}`)));
-  });
-  const client = new BenchClient(join(dir, 'kubeconfig.yaml'), 64);
-  const started = performance.now();
-  for (;;) {
-    const list = await client.getJSON<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>('/api/v1/nodes');
-    const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-    if (ready === nodes) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  console.log(`scale: ${nodes} simulated nodes Ready after ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const idleProbe = probe(client, 'idle');
-  await new Promise((r) => setTimeout(r, 5000));
-  const idle = await idleProbe.stop();
-  const idleMemory = await memoryOf(server.pid!);
+    let log = '';
+    await new Promise<void>((resolve, reject) => {
+      server!.stderr?.on('data', (d: Buffer) => {
+        log += d.toString();
+        if (log.includes('cluster ready')) resolve();
+      });
+      server!.on('exit', (code) => reject(new Error(`server exited ${code}: ${log}`)));
+    });
+    const client = new BenchClient(join(dir, 'kubeconfig.yaml'), 64);
+    const started = performance.now();
+    for (;;) {
+      const list = await client.getJSON<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>('/api/v1/nodes');
+      const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+      if (ready === nodes) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    console.log(`scale: ${nodes} simulated nodes Ready after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const idleProbe = probe(client, 'idle');
+    await new Promise((r) => setTimeout(r, 5000));
+    const idle = await idleProbe.stop();
+    const idleMemory = await memoryOf(server.pid!);
 
-  const loadProbe = probe(client, 'load');
-  const t0 = performance.now();
-  const deployments = Math.ceil(pods / perDeployment);
-  for (let i = 0; i < deployments; i++) {
-    const replicas = Math.min(perDeployment, pods - i * perDeployment);
-    const code = await client.send('POST', '/apis/apps/v1/namespaces/default/deployments', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: `scale-${i}` },
-      spec: {
-        replicas,
-        selector: { matchLabels: { app: `scale-${i}` } },
-        template: { metadata: { labels: { app: `scale-${i}` } }, spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '1m', memory: '1Mi' } } }] } },
-      },
-    });
-    if (code !== 201) throw new Error(`deployment create answered ${code}`);
+    const loadProbe = probe(client, 'load');
+    const t0 = performance.now();
+    const deployments = Math.ceil(pods / perDeployment);
+    for (let i = 0; i < deployments; i++) {
+      const replicas = Math.min(perDeployment, pods - i * perDeployment);
+      const code = await client.send('POST', '/apis/apps/v1/namespaces/default/deployments', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: `scale-${i}` },
+        spec: {
+          replicas,
+          selector: { matchLabels: { app: `scale-${i}` } },
+          template: { metadata: { labels: { app: `scale-${i}` } }, spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '1m', memory: '1Mi' } } }] } },
+        },
+      });
+      if (code !== 201) throw new Error(`deployment create answered ${code}`);
+    }
+    let peak = idleMemory.peak;
+    let lastProgress = performance.now();
+    for (;;) {
+      // A server that died (out of memory, say) is reported with the end of its log.
+      if (server.exitCode !== null || server.signalCode !== null) throw new Error(`server exited (${server.exitCode ?? server.signalCode}) after ${((performance.now() - t0) / 1000).toFixed(0)} s: ${log.slice(-2000)}`);
+      const list = await client.getJSON<{ items: { status?: { readyReplicas?: number }; spec: { replicas: number } }[] }>('/apis/apps/v1/namespaces/default/deployments');
+      const readyPods = list.items.reduce((n, d) => n + (d.status?.readyReplicas ?? 0), 0);
+      const memory = await memoryOf(server.pid!);
+      peak = Math.max(peak, memory.peak);
+      if (readyPods >= pods) break;
+      if (progressMs > 0 && performance.now() - lastProgress >= progressMs) {
+        lastProgress = performance.now();
+        const elapsed = (lastProgress - t0) / 1000;
+        console.log(`scale: progress ${readyPods}/${pods} pods Running after ${elapsed.toFixed(0)} s, server resident ${mib(memory.rss)} (peak ${mib(memory.peak)})`);
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const loaded = await loadProbe.stop();
+    const p99Idle = quantile(idle, 0.99);
+    const p99Load = quantile(loaded, 0.99);
+    console.log(`scale: ${pods} pods in ${deployments} Deployments Running on ${nodes} nodes after ${seconds.toFixed(1)} s (${(pods / seconds).toFixed(0)} pods/s)`);
+    console.log(
+      `scale: mutating API call p99 ${p99Load.toFixed(0)} ms under load vs ${p99Idle.toFixed(1)} ms idle -> ratio ${(p99Load / p99Idle).toFixed(1)} (upstream SLO: 1000 ms)`,
+    );
+    console.log(`scale: server resident memory ${mib(idleMemory.rss)} idle with ${nodes} nodes, peak ${mib(peak)}`);
+    client.agent.destroy();
+    return { seconds, p99: p99Load, peak };
+  } finally {
+    if (server?.pid && server.exitCode === null) {
+      const exited = new Promise((r) => server!.once('exit', r));
+      process.kill(server.pid, 'SIGTERM');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
   }
-  let peak = idleMemory.peak;
-  for (;;) {
-    const list = await client.getJSON<{ items: { status?: { readyReplicas?: number }; spec: { replicas: number } }[] }>('/apis/apps/v1/namespaces/default/deployments');
-    const readyPods = list.items.reduce((n, d) => n + (d.status?.readyReplicas ?? 0), 0);
-    peak = Math.max(peak, (await memoryOf(server.pid!)).peak);
-    if (readyPods >= pods) break;
-    await new Promise((r) => setTimeout(r, 2000));
+}
+
+const results: { pods: number; seconds: number; p99: number; peak: number }[] = [];
+for (const pods of sizes) results.push({ pods, ...(await run(pods)) });
+if (results.length > 1) {
+  for (const r of results) {
+    console.log(`scale: summary ${r.pods} pods: ${r.seconds.toFixed(1)} s (${(r.pods / r.seconds).toFixed(0)} pods/s), mutating p99 ${r.p99.toFixed(0)} ms, peak resident ${mib(r.peak)}`);
   }
-  const seconds = (performance.now() - t0) / 1000;
-  const loaded = await loadProbe.stop();
-  const p99Idle = quantile(idle, 0.99);
-  const p99Load = quantile(loaded, 0.99);
-  console.log(`scale: ${pods} pods in ${deployments} Deployments Running on ${nodes} nodes after ${seconds.toFixed(1)} s (${(pods / seconds).toFixed(0)} pods/s)`);
-  console.log(
-    `scale: mutating API call p99 ${p99Load.toFixed(0)} ms under load vs ${p99Idle.toFixed(1)} ms idle -> ratio ${(p99Load / p99Idle).toFixed(1)} (upstream SLO: 1000 ms)`,
-  );
-  console.log(`scale: server resident memory ${mib(idleMemory.rss)} idle with ${nodes} nodes, peak ${mib(peak)}`);
-  client.agent.destroy();
-} finally {
-  if (server?.pid && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once('exit', r));
-    process.kill(server.pid, 'SIGTERM');
-    await exited;
-  }
-  await rm(dir, { recursive: true, force: true });
 }

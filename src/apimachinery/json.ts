@@ -13,7 +13,35 @@ export function isJSONObject(value: unknown): value is JSONObject {
 
 /** A deep copy of a JSON value. */
 export function cloneJSON<T extends JSONValue>(value: T): T {
-  return structuredClone(value);
+  return copyJSONShaped(value);
+}
+
+/**
+ * A deep copy of a value made of plain objects, arrays and primitives (what JSON.parse gives),
+ * as structuredClone makes it but several times faster: plain objects and arrays are copied
+ * by a walk; anything else inside (a Date, a Map, a function) goes to structuredClone, so the
+ * result, and what throws, are the same. Values with cycles are not supported.
+ */
+export function copyJSONShaped<T>(value: T): T {
+  return copyValue(value) as T;
+}
+
+function copyValue(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return typeof value === 'function' || typeof value === 'symbol' ? structuredClone(value) : value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = copyValue(value[i]);
+    return out;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copyValue((value as Record<string, unknown>)[key]);
+    // JSON.parse makes "__proto__" an own key; plain assignment would set the prototype instead.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else out[key] = item;
+  }
+  return out;
 }
 
 /**

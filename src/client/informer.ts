@@ -170,6 +170,12 @@ export interface InformerOptions<T> {
   maxBackoffMs?: number;
   /** Told about failed lists and watches and throwing handlers. Default: console.error. */
   onError?: (error: unknown) => void;
+  /**
+   * Applied to every listed and watched object before it is cached or handed to handlers
+   * (client-go's TransformFunc), e.g. trim-managed-fields.ts's withoutManagedFields. Must not modify its
+   * argument. Default: objects are kept as received.
+   */
+  transform?: (obj: T) => T;
 }
 
 function isExpired(err: unknown): boolean {
@@ -345,10 +351,13 @@ export class Informer<T extends KubeObject = KubeObject> {
       } catch (err) {
         // An expired continue token: fall back to one full list, as client-go's pager does.
         if (!token || !isExpired(err)) throw err;
-        return this.client.list<T>(this.ref, this.namespace, base);
+        const full = await this.client.list<T>(this.ref, this.namespace, base);
+        const transform = this.options.transform;
+        return { items: transform ? full.items.map(transform) : full.items, resourceVersion: full.resourceVersion };
       }
       if (signal.aborted) break;
-      items.push(...page.items);
+      const transform = this.options.transform;
+      items.push(...(transform ? page.items.map(transform) : page.items));
       token = page.continue;
     } while (token);
     return { items, resourceVersion: page?.resourceVersion ?? '' };
@@ -402,7 +411,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     for await (const event of events) {
       if (signal.aborted) break;
       delivered = true;
-      const obj = event.object;
+      const obj = this.options.transform && event.type !== 'BOOKMARK' ? this.options.transform(event.object) : event.object;
       const rv = obj.metadata?.resourceVersion;
       switch (event.type) {
         case 'ADDED':
@@ -463,6 +472,8 @@ export interface InformerFactoryOptions {
   clock?: Clock;
   /** Default: console.error. */
   onError?: (error: unknown) => void;
+  /** Given to every informer as {@link InformerOptions.transform}. Default: none. */
+  transform?: <T extends KubeObject>(obj: T) => T;
 }
 
 /** Which informer {@link InformerFactory.informerFor} shares. */
@@ -501,6 +512,7 @@ export class InformerFactory {
         resyncPeriodMs: this.options.resyncPeriodMs,
         clock: this.options.clock,
         onError: this.options.onError,
+        transform: this.options.transform,
       });
       this.informers.set(key, informer as unknown as Informer<KubeObject>);
     }

@@ -10,6 +10,7 @@ import type { Discovery } from '../client/discovery.js';
 import { runController, type ClusterSettings, type ControllerContext, type ControllerFactory } from '../client/controller.js';
 import type { Registry } from '../apimachinery/metrics.js';
 import { WorkQueueMetricsProvider } from '../client/work-queue-metrics.js';
+import { withoutManagedFields } from '../client/trim-managed-fields.js';
 
 /** Options of {@link ControllerManager}. */
 export interface ControllerManagerOptions {
@@ -84,7 +85,8 @@ export class ControllerManager {
     // namespace being deleted is dropped as upstream's controllers and event sinks do: one debug line, no stack.
     const onError = (err: unknown, where: string) =>
       isExpectedWriteRace(err) ? o.debug?.(`${where}: ${err.message}`) : o.log(`${where}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    const informers = new InformerFactory(o.client, { clock: o.clock, onError: (err) => onError(err, 'informer') });
+    // The caches drop managedFields, which no controller reads (as upstream's controller manager and scheduler).
+    const informers = new InformerFactory(o.client, { clock: o.clock, onError: (err) => onError(err, 'informer'), transform: withoutManagedFields });
     // Each controller writes (and records events) with its own client; the informers are shared.
     const contextFor = (client: Client): ControllerContext => ({
       client,

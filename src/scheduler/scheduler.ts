@@ -308,7 +308,7 @@ export class Scheduler implements Controller {
     // Upstream starts the next search where this one stopped, spreading the filtered nodes.
     this.nextStartNodeIndex = (start + visited) % total;
     if (feasible.length === 0) return { message: failedSchedulingMessage(total, failures) };
-    const result = selectNode(pod, feasible, { random: this.options.random, cycle });
+    const result = selectNode(pod, feasible, { random: this.options.random, cycle, filtered: true });
     return result.nodeName ?? { message: result.message };
   }
 

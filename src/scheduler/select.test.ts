@@ -23,6 +23,17 @@ function pod(requests: Record<string, string> = {}, spec: Partial<NonNullable<Po
 }
 
 describe('selectNode', () => {
+  test('nodes passed as already filtered are scored as they are, with the same pick', () => {
+    const nodes = [
+      { node: node('busy'), pods: [pod({ cpu: '3' })] },
+      { node: node('idle'), pods: [] },
+    ];
+    const unfiltered = selectNode(pod({ cpu: '1' }), nodes);
+    const filtered = selectNode(pod({ cpu: '1' }), nodes, { filtered: true });
+    assert.equal(filtered.nodeName, 'idle');
+    assert.deepEqual(filtered, unfiltered);
+  });
+
   test('picks the least loaded feasible node', () => {
     const result = selectNode(pod({ cpu: '1' }), [
       { node: node('busy'), pods: [pod({ cpu: '3' })] },

@@ -15,6 +15,12 @@ export interface SelectNodeOptions {
   weights?: Readonly<ScoreWeights>;
   /** The pod's prepared cycle (the cluster-wide view). Default: prepared over `nodes`, as if they were the whole cluster. */
   cycle?: SchedulingCycle;
+  /**
+   * The caller ran the filters on `nodes` with this same cycle and passes only those that fit
+   * (the scheduler's search for feasible nodes): they are scored without being filtered again.
+   * Default false.
+   */
+  filtered?: boolean;
 }
 
 /** The outcome of selectNode. */
@@ -35,6 +41,10 @@ export function selectNode(pod: Pod, nodes: readonly NodeInfo[], options: Select
   const failures = new Map<string, FilterFailure>();
   const cycle = options.cycle ?? prepareCycle(pod, buildSnapshot(nodes));
   for (const info of nodes) {
+    if (options.filtered) {
+      feasible.push(info);
+      continue;
+    }
     const result = runCycleFilters(pod, info, cycle);
     if (result.fit) feasible.push(info);
     else failures.set(info.node.metadata?.name ?? '', result);

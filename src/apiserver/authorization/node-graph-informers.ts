@@ -4,6 +4,7 @@ import type { Clock } from '../../apimachinery/clock.js';
 import { resources, type Client } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import type { NodeGraph } from './node-graph.js';
+import { withoutManagedFields } from '../../client/trim-managed-fields.js';
 
 /** Options of {@link feedNodeGraph}. */
 export interface NodeGraphFeedOptions {
@@ -15,13 +16,19 @@ export interface NodeGraphFeedOptions {
   onError(err: unknown): void;
 }
 
+/** What the graph reads of a pod (metadata and spec): status and managedFields stay out of the cache. */
+function podSpecOnly(pod: Pod & KubeObject): Pod & KubeObject {
+  const { status: _status, ...rest } = withoutManagedFields(pod);
+  return rest;
+}
+
 /**
  * Keeps a {@link NodeGraph} up to date from informers on pods and PersistentVolumeClaims (no
  * store read per authorization). Resolves once both caches have synced.
  */
 export async function feedNodeGraph(options: NodeGraphFeedOptions): Promise<void> {
   const { client, graph, clock, signal, onError } = options;
-  const pods = new Informer<Pod & KubeObject>(client, resources.pods, { clock, onError });
+  const pods = new Informer<Pod & KubeObject>(client, resources.pods, { clock, onError, transform: podSpecOnly });
   pods.addEventHandler({ onAdd: (p) => graph.setPod(p), onUpdate: (_o, p) => graph.setPod(p), onDelete: (p) => graph.removePod(p) });
   const claims = new Informer<PersistentVolumeClaim & KubeObject>(client, resources.persistentvolumeclaims, { clock, onError });
   claims.addEventHandler({ onAdd: (c) => graph.setClaim(c), onUpdate: (_o, c) => graph.setClaim(c), onDelete: (c) => graph.removeClaim(c) });

@@ -14,6 +14,15 @@ export interface ServiceAccountObjectCacheStart {
 }
 
 /**
+ * What a bound token's check reads of its pod (name, UID, deletion), the rest left out of the
+ * cache: pods are the biggest and most numerous objects it holds.
+ */
+function podIdentity(pod: Pod & KubeObject): Pod & KubeObject {
+  const { name, namespace, uid, resourceVersion, deletionTimestamp } = pod.metadata ?? {};
+  return { apiVersion: pod.apiVersion, kind: pod.kind, metadata: { name, namespace, uid, resourceVersion, ...(deletionTimestamp ? { deletionTimestamp } : {}) } };
+}
+
+/**
  * ServiceAccounts, Pods and Secrets kept in watch caches, so that checking a service-account
  * token reads no store (as upstream's authenticator reads listers). Until {@link start} has
  * listed, every lookup finds nothing (tokens do not authenticate yet).
@@ -27,7 +36,7 @@ export class ServiceAccountObjectCache implements ServiceAccountObjects {
   async start(options: ServiceAccountObjectCacheStart): Promise<void> {
     const informerOptions = options.onError ? { onError: options.onError } : {};
     this.serviceAccounts = new Informer(options.client, resources.serviceaccounts, informerOptions);
-    this.pods = new Informer(options.client, resources.pods, informerOptions);
+    this.pods = new Informer(options.client, resources.pods, { ...informerOptions, transform: podIdentity });
     this.secrets = new Informer(options.client, resources.secrets, informerOptions);
     const informers = [this.serviceAccounts, this.pods, this.secrets];
     for (const informer of informers) void informer.start(options.signal);

@@ -8,6 +8,7 @@ import { runWorkers, WorkQueue, type SyncResult } from '../../client/work-queue.
 import { defaultSimulatedAddressRange, SimulatedNode, type SimulatedNodeOptions } from './node.js';
 import type { Summary } from '../../apimachinery/stats-summary.js';
 import { simulatedSummary, type SimulatedUsage } from './usage.js';
+import { withoutManagedFields } from '../../client/trim-managed-fields.js';
 
 /** Options of {@link SimulatedNodePool}. */
 export interface SimulatedNodePoolOptions {
@@ -114,7 +115,7 @@ export class SimulatedNodePool {
     }
     if (signal.aborted) return;
 
-    const pods = new Informer<PodObject>(this.client, resources.pods, { clock: this.clock, onError: (err) => this.reportError(err, 'pod watch') });
+    const pods = new Informer<PodObject>(this.client, resources.pods, { clock: this.clock, onError: (err) => this.reportError(err, 'pod watch'), transform: withoutManagedFields });
     this.podCache = pods;
     const nodeInformer = new Informer<NodeObject>(this.client, resources.nodes, { clock: this.clock, onError: (err) => this.reportError(err, 'node watch') });
     const podQueue = new WorkQueue<string>({ clock: this.clock });
