@@ -64,6 +64,14 @@ function cpuProfileFlags(name: string): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
 }
 
+/** CPU seconds (user and system) a process has used so far, from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function stopServer(server: ChildProcess): Promise<void> {
   if (!server.pid || server.exitCode !== null) return;
   const exited = new Promise((r) => server.once('exit', r));
@@ -119,6 +127,8 @@ async function apiCreates(client: BenchClient, namespace: string, total: number,
 /** One wrk run: creates per second and the latency percentiles wrk measured (ms). */
 interface WrkResult {
   perSecond: number;
+  /** Requests wrk completed. */
+  requests: number;
   p50: number;
   p99: number;
 }
@@ -163,7 +173,9 @@ async function wrkCreates(dataDir: string, port: number, namespace: string, toke
     if (!line) throw new Error(`no ${p}% latency in wrk output: ${out}`);
     return wrkMillis(line[1]!);
   };
-  return { perSecond: Number(m[1]), p50: percentile(50), p99: percentile(99) };
+  const count = /(\d+) requests in/.exec(out);
+  if (!count) throw new Error(`no request count in wrk output: ${out}`);
+  return { perSecond: Number(m[1]), requests: Number(count[1]), p50: percentile(50), p99: percentile(99) };
 }
 
 /**
@@ -211,6 +223,7 @@ async function compareRBAC(admin: BenchClient, dir: string, port: number, token:
   };
   const medianRun = (rs: WrkResult[]): WrkResult => ({
     perSecond: median(rs.map((r) => r.perSecond)),
+    requests: median(rs.map((r) => r.requests)),
     p50: median(rs.map((r) => r.p50)),
     p99: median(rs.map((r) => r.p99)),
   });
@@ -238,9 +251,13 @@ async function benchBackend(name: string, raw: () => Promise<Store>, endpoint: s
     let client = new BenchClient(join(dir, 'kubeconfig.yaml'), writers);
     await client.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
     await client.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'watched' } });
+    const cpuBefore = await cpuSeconds(server.pid!);
     const api = rbacToken ? await compareRBAC(client, dir, port, rbacToken) : await wrkCreates(dir, port, 'bench');
+    // The server's CPU per create: less sensitive than the rates to other work on a shared machine.
+    const cpuPerCreate = rbacToken ? undefined : ((await cpuSeconds(server.pid!)) - cpuBefore) / api.requests;
     console.log(
-      `api/${name}: creates/s ${api.perSecond.toFixed(0)} vs raw store ${rawRate.toFixed(0)} -> ratio ${(api.perSecond / rawRate).toFixed(3)} (aim >= 0.5); create latency p50 ${api.p50.toFixed(1)} ms, p99 ${api.p99.toFixed(1)} ms (wrk, ${writers} connections)`,
+      `api/${name}: creates/s ${api.perSecond.toFixed(0)} vs raw store ${rawRate.toFixed(0)} -> ratio ${(api.perSecond / rawRate).toFixed(3)} (aim >= 0.5); create latency p50 ${api.p50.toFixed(1)} ms, p99 ${api.p99.toFixed(1)} ms (wrk, ${writers} connections)` +
+        (cpuPerCreate === undefined ? '' : `; server CPU ${(cpuPerCreate * 1e6).toFixed(0)} µs per create`),
     );
     if (watchers <= 0) {
       client.agent.destroy();
