@@ -6,7 +6,8 @@
  *  2. the API server's create throughput (POST ConfigMap with generateName) from wrk with 100
  *     connections (wrk is C, so the load generator takes less of the 2 cores than a node one);
  *  3. with 1,000 watchers attached, watch delivery latency p50/p99 of further creates.
- * Sizes can be changed with BENCH_CREATES, BENCH_WATCHERS, BENCH_WATCHED_CREATES.
+ * Sizes can be changed with BENCH_CREATES, BENCH_WATCHERS, BENCH_WATCHED_CREATES; BENCH_WATCHERS=0
+ * skips step 3. Step 2 also prints wrk's p50 and p99 create latency.
  * With BENCH_RBAC=1 (SQLite only), step 2 also measures a user outside system:masters, allowed by
  * a RoleBinding to `edit` (bearer token from tokens.csv, no groups), so the RBAC authorizer runs on
  * every request; after a warm-up, admin and RBAC runs alternate (admin, rbac, admin, rbac; more
@@ -63,6 +64,14 @@ function cpuProfileFlags(name: string): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
 }
 
+/** CPU seconds (user and system) a process has used so far, from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function stopServer(server: ChildProcess): Promise<void> {
   if (!server.pid || server.exitCode !== null) return;
   const exited = new Promise((r) => server.once('exit', r));
@@ -115,8 +124,25 @@ async function apiCreates(client: BenchClient, namespace: string, total: number,
   return total / ((performance.now() - started) / 1000);
 }
 
+/** One wrk run: creates per second and the latency percentiles wrk measured (ms). */
+interface WrkResult {
+  perSecond: number;
+  /** Requests wrk completed. */
+  requests: number;
+  p50: number;
+  p99: number;
+}
+
+/** A wrk latency figure ("812.00us", "3.51ms", "1.02s") in milliseconds. */
+function wrkMillis(figure: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(figure);
+  if (!m) throw new Error(`unreadable wrk latency ${figure}`);
+  const scale = { us: 0.001, ms: 1, s: 1000, m: 60000 }[m[2] as 'us' | 'ms' | 's' | 'm'];
+  return Number(m[1]) * scale;
+}
+
 /** Creates per second that wrk reaches with 100 connections for `seconds` (default 10; bearer token auth: `token`, default the admin's). */
-async function wrkCreates(dataDir: string, port: number, namespace: string, token?: string, seconds = 10): Promise<number> {
+async function wrkCreates(dataDir: string, port: number, namespace: string, token?: string, seconds = 10): Promise<WrkResult> {
   token ??= (await readFile(join(dataDir, 'server', 'admin-token'), 'utf8')).trim();
   const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'cm-' }, data: { filler: 'x'.repeat(valueBytes - 200) } });
   const script = join(dataDir, `post-${randomBytes(4).toString('hex')}.lua`);
@@ -130,7 +156,7 @@ async function wrkCreates(dataDir: string, port: number, namespace: string, toke
     ].join('\n'),
   );
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn('wrk', ['-t1', `-c${writers}`, `-d${seconds}s`, '-s', script, `https://127.0.0.1:${port}/api/v1/namespaces/${namespace}/configmaps`], {
+    const child = spawn('wrk', ['-t1', '--latency', `-c${writers}`, `-d${seconds}s`, '-s', script, `https://127.0.0.1:${port}/api/v1/namespaces/${namespace}/configmaps`], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let text = '';
@@ -142,7 +168,14 @@ async function wrkCreates(dataDir: string, port: number, namespace: string, toke
   if (/Non-2xx or 3xx responses/.test(out)) throw new Error(`some creates failed:\n${out}`);
   const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
   if (!m) throw new Error(`no rate in wrk output: ${out}`);
-  return Number(m[1]);
+  const percentile = (p: number) => {
+    const line = new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out);
+    if (!line) throw new Error(`no ${p}% latency in wrk output: ${out}`);
+    return wrkMillis(line[1]!);
+  };
+  const count = /(\d+) requests in/.exec(out);
+  if (!count) throw new Error(`no request count in wrk output: ${out}`);
+  return { perSecond: Number(m[1]), requests: Number(count[1]), p50: percentile(50), p99: percentile(99) };
 }
 
 /**
@@ -150,7 +183,7 @@ async function wrkCreates(dataDir: string, port: number, namespace: string, toke
  * allowed by a RoleBinding to `edit` in the namespace, alternated to spread the noise of a shared
  * machine; prints each run and the ratio of the means. Resolves with the admin's mean.
  */
-async function compareRBAC(admin: BenchClient, dir: string, port: number, token: string): Promise<number> {
+async function compareRBAC(admin: BenchClient, dir: string, port: number, token: string): Promise<WrkResult> {
   const code = await admin.send('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/bench/rolebindings', {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
@@ -173,11 +206,12 @@ async function compareRBAC(admin: BenchClient, dir: string, port: number, token:
   // Warm-up for both (JIT, the server settling after start), not counted.
   await wrkCreates(dir, port, 'bench', undefined, 3);
   await wrkCreates(dir, port, 'bench', token, 3);
-  const runs: Record<'admin' | 'rbac', number[]> = { admin: [], rbac: [] };
+  const runs: Record<'admin' | 'rbac', WrkResult[]> = { admin: [], rbac: [] };
   for (let round = 0; round < rbacRounds; round++) {
     for (const who of ['admin', 'rbac'] as const) {
-      const rate = await wrkCreates(dir, port, 'bench', who === 'rbac' ? token : undefined);
-      runs[who].push(rate);
+      const result = await wrkCreates(dir, port, 'bench', who === 'rbac' ? token : undefined);
+      runs[who].push(result);
+      const rate = result.perSecond;
       console.log(`api/sqlite: round ${round + 1} ${who === 'admin' ? 'admin (system:masters)' : `${rbacUser} (RoleBinding to edit)`}: creates/s ${rate.toFixed(0)}`);
     }
   }
@@ -187,10 +221,16 @@ async function compareRBAC(admin: BenchClient, dir: string, port: number, token:
     const mid = Math.floor(sorted.length / 2);
     return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   };
-  const adminRate = median(runs.admin);
-  const rbacRate = median(runs.rbac);
-  console.log(`api/sqlite: creates/s via RBAC ${rbacRate.toFixed(0)} vs system:masters ${adminRate.toFixed(0)} (medians of ${rbacRounds}) -> ratio ${(rbacRate / adminRate).toFixed(3)} (aim >= 0.95)`);
-  return adminRate;
+  const medianRun = (rs: WrkResult[]): WrkResult => ({
+    perSecond: median(rs.map((r) => r.perSecond)),
+    requests: median(rs.map((r) => r.requests)),
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+  });
+  const adminRun = medianRun(runs.admin);
+  const rbacRate = median(runs.rbac.map((r) => r.perSecond));
+  console.log(`api/sqlite: creates/s via RBAC ${rbacRate.toFixed(0)} vs system:masters ${adminRun.perSecond.toFixed(0)} (medians of ${rbacRounds}) -> ratio ${(rbacRate / adminRun.perSecond).toFixed(3)} (aim >= 0.95)`);
+  return adminRun;
 }
 
 async function benchBackend(name: string, raw: () => Promise<Store>, endpoint: string, port: number): Promise<void> {
@@ -211,10 +251,18 @@ async function benchBackend(name: string, raw: () => Promise<Store>, endpoint: s
     let client = new BenchClient(join(dir, 'kubeconfig.yaml'), writers);
     await client.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
     await client.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'watched' } });
-    const apiRate = rbacToken ? await compareRBAC(client, dir, port, rbacToken) : await wrkCreates(dir, port, 'bench');
+    const cpuBefore = await cpuSeconds(server.pid!);
+    const api = rbacToken ? await compareRBAC(client, dir, port, rbacToken) : await wrkCreates(dir, port, 'bench');
+    // The server's CPU per create: less sensitive than the rates to other work on a shared machine.
+    const cpuPerCreate = rbacToken ? undefined : ((await cpuSeconds(server.pid!)) - cpuBefore) / api.requests;
     console.log(
-      `api/${name}: creates/s ${apiRate.toFixed(0)} vs raw store ${rawRate.toFixed(0)} -> ratio ${(apiRate / rawRate).toFixed(3)} (aim >= 0.5)`,
+      `api/${name}: creates/s ${api.perSecond.toFixed(0)} vs raw store ${rawRate.toFixed(0)} -> ratio ${(api.perSecond / rawRate).toFixed(3)} (aim >= 0.5); create latency p50 ${api.p50.toFixed(1)} ms, p99 ${api.p99.toFixed(1)} ms (wrk, ${writers} connections)` +
+        (cpuPerCreate === undefined ? '' : `; server CPU ${(cpuPerCreate * 1e6).toFixed(0)} µs per create`),
     );
+    if (watchers <= 0) {
+      client.agent.destroy();
+      return;
+    }
     if (process.env.BENCH_SERVER_CPU_PROF) {
       // One profile per step: the watch step's server starts afresh on the same data.
       client.agent.destroy();

@@ -1,33 +1,49 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cloneJSON, copyJSONShaped } from './json.js';
+import { cloneJSON, copyJSON, isJSONExact, jsonEqual } from './json.js';
 
-test('copyJSONShaped copies nested objects and arrays deeply', () => {
-  const pod = { metadata: { name: 'p', labels: { app: 'a' } }, spec: { containers: [{ name: 'c', ports: [{ containerPort: 80 }] }] }, status: { podIP: null, ready: true, n: 1.5 } };
-  const copy = copyJSONShaped(pod);
-  assert.deepEqual(copy, pod);
-  copy.metadata.labels.app = 'b';
-  copy.spec.containers[0]!.ports[0]!.containerPort = 81;
-  assert.equal(pod.metadata.labels.app, 'a');
-  assert.equal(pod.spec.containers[0]!.ports[0]!.containerPort, 80);
+test('copyJSON copies API objects deeply: the copy equals and shares nothing', () => {
+  const obj = { kind: 'ConfigMap', metadata: { name: 'a', labels: { x: 'y' }, finalizers: ['f'] }, data: { k: 'v' }, n: 1, b: true, z: null };
+  const copy = copyJSON(obj);
+  assert.deepEqual(copy, obj);
+  assert.notEqual(copy.metadata, obj.metadata);
+  assert.notEqual(copy.metadata.finalizers, obj.metadata.finalizers);
+  copy.metadata.labels.x = 'changed';
+  assert.equal(obj.metadata.labels.x, 'y');
 });
 
-test('copyJSONShaped keeps a "__proto__" key of parsed JSON as an own key', () => {
-  const parsed = JSON.parse('{"a":{"__proto__":{"x":1}}}') as { a: Record<string, unknown> };
-  const copy = copyJSONShaped(parsed);
-  assert.deepEqual(Object.keys(copy.a), ['__proto__']);
-  assert.equal(Object.getPrototypeOf(copy.a), Object.prototype);
-  assert.equal(JSON.stringify(copy), JSON.stringify(parsed));
+test('copyJSON keeps keys holding undefined, as structuredClone does', () => {
+  const copy = copyJSON({ a: undefined, b: [undefined] });
+  assert.ok(Object.hasOwn(copy, 'a'));
+  assert.equal(copy.b.length, 1);
 });
 
-test('copyJSONShaped copies what is not plain as structuredClone does, and refuses what it refuses', () => {
+test('copyJSON keeps an own __proto__ key as a key, not a prototype', () => {
+  const parsed = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+  const copy = copyJSON(parsed);
+  assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+  assert.equal((copy as { polluted?: boolean }).polluted, undefined);
+  assert.ok(jsonEqual(JSON.parse(JSON.stringify(copy)), parsed));
+  assert.deepEqual(Object.keys(copy), ['__proto__', 'a']);
+});
+
+test('copyJSON copies values that are not plain JSON as structuredClone does', () => {
   const when = new Date(0);
-  const copy = copyJSONShaped({ when, list: [undefined] });
+  const copy = copyJSON({ when, bytes: new Uint8Array([1, 2]) });
   assert.ok(copy.when instanceof Date);
   assert.notEqual(copy.when, when);
   assert.equal(copy.when.getTime(), 0);
-  assert.deepEqual(copy.list, [undefined]);
-  assert.throws(() => copyJSONShaped({ f: () => 1 }), { name: 'DataCloneError' });
+  assert.deepEqual([...copy.bytes], [1, 2]);
+});
+
+test('isJSONExact: true only for values a JSON round trip gives back unchanged', () => {
+  assert.equal(isJSONExact({ a: [1, 'x', true, null, { b: 2.5 }] }), true);
+  assert.equal(isJSONExact({ a: undefined }), false);
+  assert.equal(isJSONExact([undefined]), false);
+  assert.equal(isJSONExact({ n: Number.NaN }), false);
+  assert.equal(isJSONExact({ n: -0 }), false);
+  assert.equal(isJSONExact({ d: new Date(0) }), false);
+  assert.equal(isJSONExact(JSON.parse('{"__proto__": 1}')), false);
 });
 
 test('cloneJSON gives an equal, separate value', () => {

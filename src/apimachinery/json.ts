@@ -13,35 +13,60 @@ export function isJSONObject(value: unknown): value is JSONObject {
 
 /** A deep copy of a JSON value. */
 export function cloneJSON<T extends JSONValue>(value: T): T {
-  return copyJSONShaped(value);
+  return copyJSON(value);
 }
 
 /**
- * A deep copy of a value made of plain objects, arrays and primitives (what JSON.parse gives),
- * as structuredClone makes it but several times faster: plain objects and arrays are copied
- * by a walk; anything else inside (a Date, a Map, a function) goes to structuredClone, so the
- * result, and what throws, are the same. Values with cycles are not supported.
+ * A deep copy of a value made of JSON's objects, arrays and primitives, as structuredClone copies
+ * it (a key holding `undefined` is kept) and about ten times faster on API objects: plain objects
+ * and arrays are walked; any other object (a Date, a Buffer) is handed to structuredClone.
  */
-export function copyJSONShaped<T>(value: T): T {
-  return copyValue(value) as T;
+export function copyJSON<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const copy = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) copy[i] = copyJSON(value[i] as unknown);
+    return copy as T;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copyJSON((value as Record<string, unknown>)[key]);
+    // An own "__proto__" key (JSON.parse makes one) stays a key, not the copy's prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else copy[key] = item;
+  }
+  return copy as T;
 }
 
-function copyValue(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return typeof value === 'function' || typeof value === 'symbol' ? structuredClone(value) : value;
-  if (Array.isArray(value)) {
-    const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = copyValue(value[i]);
-    return out;
+/**
+ * Whether JSON.parse(JSON.stringify(value)) would give back an equal value with the same keys:
+ * only plain objects, arrays, strings, booleans, null and finite numbers (not -0), and no key or
+ * array item holding undefined.
+ */
+export function isJSONExact(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isJSONExact(value[i])) return false;
+        return true;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+      for (const key of Object.keys(value)) {
+        if (key === '__proto__' || !isJSONExact((value as Record<string, unknown>)[key])) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
   }
-  if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const item = copyValue((value as Record<string, unknown>)[key]);
-    // JSON.parse makes "__proto__" an own key; plain assignment would set the prototype instead.
-    if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
-    else out[key] = item;
-  }
-  return out;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
-import { copyJSONShaped, isJSONObject, jsonEqual } from './json.js';
+import { copyJSON, isJSONObject, jsonEqual } from './json.js';
 
 /** A type with its readonly markers removed (the server sets the system fields). */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -27,7 +27,7 @@ export { jsonEqual };
 
 /** A deep copy of a JSON value. */
 export function cloneJSON<T>(v: T): T {
-  return copyJSONShaped(v);
+  return copyJSON(v);
 }
 
 /** A timestamp as upstream serialises metav1.Time: RFC 3339 in UTC with second precision. */

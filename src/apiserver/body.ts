@@ -9,25 +9,46 @@ import { decodeProtobufObject } from './protobuf/decode.js';
 /** Upstream's limit on a request body: 3 MiB. */
 export const maxBodyBytes = 3 * 1024 * 1024;
 
-/** Reads a request body, answering 413 past {@link maxBodyBytes}. */
-export async function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Buffer> {
+/**
+ * Reads a request body, answering 413 past {@link maxBodyBytes}. Listens for the stream's events
+ * rather than iterating it: no async iterator and promise per chunk for the usual one-chunk body.
+ */
+export function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
     req.resume();
-    throw tooLarge(limit);
+    return Promise.reject(tooLarge(limit));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > limit) {
-      req.resume();
-      throw tooLarge(limit);
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (error: unknown, body?: Buffer): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (body) resolve(body);
+      else reject(error);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        settle(tooLarge(limit));
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => settle(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    const onError = (error: Error): void => settle(error);
+    // Closed before its end (the client went away): the body will never be whole.
+    const onClose = (): void => settle(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 function tooLarge(limit: number): StatusError {

@@ -1,7 +1,6 @@
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
 import type { StatusError } from '../apimachinery/errors.js';
-import type { KubeObject } from '../apimachinery/object.js';
-import { copyJSONShaped } from '../apimachinery/json.js';
+import { cloneJSON, type KubeObject } from '../apimachinery/object.js';
 import type { ResourceOperations } from './operations.js';
 import { metricsGroup, type MetricsAPI } from './metrics-api.js';
 import type { Client, ListOptions, ObjectList, PatchOptions, PatchType, ResourceRef, WatchEventOf, WatchOptions, WriteOptions } from '../client/client.js';
@@ -143,7 +142,7 @@ export class InProcessClient implements Client {
     this.authorize('watch', ref, namespace, nameSelectedBy(options.fieldSelector) ?? '');
     for await (const ev of this.ops.watch(this.store(ref), namespace, options, signal)) {
       // Objects are shared with other watchers: each receiver gets its own copy.
-      yield { type: ev.type, object: copyJSONShaped(ev.object) as T };
+      yield { type: ev.type, object: cloneJSON(ev.object) as T };
     }
   }
 

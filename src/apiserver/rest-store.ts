@@ -15,6 +15,7 @@ import {
 } from '../apimachinery/errors.js';
 import { cloneJSON, formatTime, jsonEqual, type KubeObject } from '../apimachinery/object.js';
 import { measureJSON } from '../apimachinery/json-shape.js';
+import { isJSONExact } from '../apimachinery/json.js';
 import { checkNesting } from './body.js';
 import type { NowClock as Clock } from '../apimachinery/clock.js';
 import { groupVersion, type ResourceType } from './registry.js';
@@ -151,6 +152,14 @@ export class RestStore {
 
   /** The stored form; 413 with etcd's message past its request limit, on every backend. */
   private encode(obj: KubeObject): string {
+    return this.encodeTyped(obj).text;
+  }
+
+  /**
+   * The stored form of {@link encode}, with the object it stands for when it needs no codec: what
+   * {@link decode} of the written value gives, once its resourceVersion is set (see {@link written}).
+   */
+  private encodeTyped(obj: KubeObject): { text: string; typed: KubeObject } {
     const { resourceVersion: _rv, ...meta } = obj.metadata ?? {};
     const typed: KubeObject = { ...obj, apiVersion: this.apiVersion, kind: this.type.kind, metadata: meta };
     const text = JSON.stringify(this.codec ? this.codec.toStorage(typed) : typed);
@@ -159,7 +168,19 @@ export class RestStore {
     } catch (err) {
       throw new StatusError(413, 'RequestEntityTooLarge', tooLargeMessage, undefined, { cause: err });
     }
-    return text;
+    return { text, typed };
+  }
+
+  /**
+   * The object a write stored, as {@link decode} of `kv` answers it: without a codec, the object
+   * that was encoded (the caller's to keep: nothing else holds it) with its new resourceVersion, so
+   * the value just written is not parsed again; with one (or when JSON would change the object),
+   * decoded from the stored value.
+   */
+  private written(kv: KeyValue, typed: KubeObject): KubeObject {
+    if (this.codec || !isJSONExact(typed)) return this.decode(kv);
+    typed.metadata = { ...typed.metadata, resourceVersion: String(kv.modRevision) };
+    return typed;
   }
 
   /** Reads one object; 404 if absent. */
@@ -321,9 +342,9 @@ export class RestStore {
       return obj;
     }
     try {
-      const value = this.encode(obj);
-      const kv = await this.writing(key, () => this.store.create(key, value));
-      return this.decode(kv);
+      const { text, typed } = this.encodeTyped(obj);
+      const kv = await this.writing(key, () => this.store.create(key, text));
+      return this.written(kv, typed);
     } catch (err) {
       await undo();
       if (err instanceof StorageError && err.code === 'KeyExists') throw alreadyExists(this.target(name));

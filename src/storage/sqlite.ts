@@ -21,6 +21,12 @@ export interface SqliteStoreOptions {
    * Default 1000; 1 commits every write alone.
    */
   maxWritesPerCommit?: number;
+  /**
+   * While writes keep arriving (some came during the last turn of the event loop), the commit
+   * waits for the next turn so that they share it, until the oldest queued write has waited this
+   * long (ms). A write arriving alone waits one turn. Default 2; 0 commits at the first turn.
+   */
+  maxCommitDelayMs?: number;
   /** Rows a watch replays from the log per query while catching up. Default 1000. */
   replayPageSize?: number;
   /** Log rows examined per step of a compaction (the event loop runs between steps). Default 10000. */
@@ -109,8 +115,13 @@ export class SqliteStore implements Store {
   private readonly replayPageSize: number;
   private readonly compactBatchSize: number;
   private readonly maxWritesPerCommit: number;
+  private readonly maxCommitDelayMs: number;
   private queuedWrites: QueuedWrite[] = [];
   private commitScheduled = false;
+  /** Writes queued since the scheduled commit last looked. */
+  private arrivedSinceCheck = 0;
+  /** When the oldest queued write was queued (performance.now()). */
+  private oldestQueuedAt = 0;
   private readonly subscribers = new Set<Subscriber>();
   private revision: number;
   private compacted: number;
@@ -131,6 +142,7 @@ export class SqliteStore implements Store {
     this.replayPageSize = options.replayPageSize ?? 1000;
     this.compactBatchSize = options.compactBatchSize ?? 10000;
     this.maxWritesPerCommit = Math.max(1, options.maxWritesPerCommit ?? 1000);
+    this.maxCommitDelayMs = Math.max(0, options.maxCommitDelayMs ?? 2);
 
     db.exec(SCHEMA);
     const sequence = db
@@ -237,18 +249,36 @@ export class SqliteStore implements Store {
   /** Queues a write for the next group commit; resolves with its event once committed. */
   private write(run: (revision: number) => WatchEvent): Promise<WatchEvent> {
     return new Promise((resolve, reject) => {
+      if (!this.queuedWrites.length) this.oldestQueuedAt = performance.now();
       this.queuedWrites.push({ run, resolve, reject });
+      this.arrivedSinceCheck++;
       if (this.queuedWrites.length >= this.maxWritesPerCommit) this.commitQueued();
       else if (!this.commitScheduled) {
         this.commitScheduled = true;
-        setImmediate(this.commitQueued);
+        setImmediate(this.commitWhenQuiet);
       }
     });
   }
 
+  /**
+   * The scheduled commit: waits one more turn while writes keep arriving (see
+   * {@link SqliteStoreOptions.maxCommitDelayMs}): one commit per write costs several times what
+   * a write costs in a commit shared with others.
+   */
+  private readonly commitWhenQuiet = (): void => {
+    const arriving = this.arrivedSinceCheck > 0;
+    this.arrivedSinceCheck = 0;
+    if (arriving && !this.closed && this.queuedWrites.length && performance.now() - this.oldestQueuedAt < this.maxCommitDelayMs) {
+      setImmediate(this.commitWhenQuiet);
+      return;
+    }
+    this.commitQueued();
+  };
+
   /** Commits the queued writes in one transaction, then acknowledges and publishes each. */
   private readonly commitQueued = (): void => {
     this.commitScheduled = false;
+    this.arrivedSinceCheck = 0;
     const writes = this.queuedWrites;
     if (!writes.length) return;
     this.queuedWrites = [];
