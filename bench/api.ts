@@ -5,16 +5,23 @@
  *  1. the raw store's create throughput with 100 concurrent writers (the baseline);
  *  2. the API server's create throughput (POST ConfigMap with generateName) from wrk with 100
  *     connections (wrk is C, so the load generator takes less of the 2 cores than a node one);
- *  3. with 1,000 watchers attached, watch delivery latency p50/p99 of further creates.
- * Sizes can be changed with BENCH_CREATES, BENCH_WATCHERS, BENCH_WATCHED_CREATES; BENCH_WATCHERS=0
- * skips step 3. Step 2 also prints wrk's p50 and p99 create latency.
+ *  3. with 1,000 watchers attached, watch delivery latency p50/p99 of further creates made at a
+ *     steady rate (below saturation), measured twice in the same run: on the machine as it is,
+ *     then while a CPU-bound process of the benchmark's own (a busy loop, killed by PID after)
+ *     takes one of the two cores; both are printed with the ratio of loaded to unloaded.
+ *     The watchers run in a process of their own (api-watchers.ts) kept cheap (no JSON.parse of
+ *     the events) so that the figure is the server's.
+ * Sizes can be changed with BENCH_CREATES (0 skips steps 1 and 2), BENCH_WATCHERS (0 skips
+ * step 3), BENCH_WATCHED_CREATES and BENCH_WATCHED_RATE (creates per second while watched).
+ * Step 2 also prints wrk's p50 and p99 create latency and the server's CPU per create.
  * With BENCH_RBAC=1 (SQLite only), step 2 also measures a user outside system:masters, allowed by
  * a RoleBinding to `edit` (bearer token from tokens.csv, no groups), so the RBAC authorizer runs on
  * every request; after a warm-up, admin and RBAC runs alternate (admin, rbac, admin, rbac; more
  * rounds with BENCH_RBAC_ROUNDS) and the ratio of their medians is printed.
  * With BENCH_SERVER_CPU_PROF=DIR the server runs under `node --cpu-prof` and is restarted between
  * steps 2 and 3, so DIR gets one profile per step (api-<store>-creates, api-<store>-watch), and
- * the watchers' process one of its own (api-<store>-watchers); summarise with cpu-profile-top.
+ * the watchers' process one per measurement (api-<store>-watchers-watched, …-watched-loaded);
+ * summarise with cpu-profile-top.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -233,6 +240,49 @@ async function compareRBAC(admin: BenchClient, dir: string, port: number, token:
   return adminRun;
 }
 
+/** Delivery latencies of one watch measurement, in ms. */
+interface WatchResult {
+  deliveries: number;
+  p50: number;
+  p99: number;
+  /** The server's CPU time (user and system) over the measurement per delivery, in µs. */
+  serverMicrosPerDelivery?: number;
+}
+
+/**
+ * Attaches the watchers' process to `namespace` (which must hold no objects: initial events
+ * would count), makes the watched creates at the set rate once they are ready, and resolves with
+ * the latencies the watchers saw. `started` learns the process (killed by the caller on failure).
+ */
+async function measureWatch(client: BenchClient, server: ChildProcess, dir: string, store: string, namespace: string, prefix: string, started: (p: ChildProcess) => void): Promise<WatchResult> {
+  const kubeconfig = join(dir, 'kubeconfig.yaml');
+  const proc = spawn(process.execPath, [...cpuProfileFlags(`api-${store}-watchers-${namespace}`), watcherScript, kubeconfig, namespace, String(watchers), String(watchedCreates)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  started(proc);
+  let cpuBefore = 0;
+  const result = await new Promise<WatchResult>((resolve, reject) => {
+    lines(proc, (l) => {
+      if (l === 'ready') {
+        void cpuSeconds(server.pid!)
+          .then((seconds) => {
+            cpuBefore = seconds;
+            return apiCreates(client, namespace, watchedCreates, prefix, watchedRate);
+          })
+          .catch(reject);
+      }
+      else if (l.startsWith('{')) resolve(JSON.parse(l) as WatchResult);
+    });
+    proc.on('exit', (code) => code && reject(new Error(`watchers exited ${code}`)));
+  });
+  // Once every delivery arrived, the server's CPU time since the creates started is theirs
+  // (and the creates'): a figure that other work on the machine disturbs less than latency.
+  result.serverMicrosPerDelivery = ((await cpuSeconds(server.pid!)) - cpuBefore) * 1e6 / result.deliveries;
+  // The watchers exit by themselves once done (writing their profile, when asked for one).
+  if (proc.exitCode === null) await new Promise((resolve) => proc.once('exit', resolve));
+  return result;
+}
+
 async function benchBackend(name: string, raw: () => Promise<Store>, endpoint: string, port: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), `skiff-bench-${name}-`));
   const store = await raw();
@@ -245,46 +295,49 @@ async function benchBackend(name: string, raw: () => Promise<Store>, endpoint: s
       await mkdir(join(dir, 'server'), { recursive: true });
       await writeFile(join(dir, 'server', 'tokens.csv'), `${rbacToken},${rbacUser},${rbacUser}\n`, { mode: 0o600 });
     }
-    const rawRate = (await measureRawCreates(store, { writers, total: creates, valueBytes, prefix: '/bench/raw/' })).perSecond;
+    const rawRate = creates > 0 ? (await measureRawCreates(store, { writers, total: creates, valueBytes, prefix: '/bench/raw/' })).perSecond : 0;
     await store.close();
     server = await startServer(dir, port, endpoint, `api-${name}-creates`);
     let client = new BenchClient(join(dir, 'kubeconfig.yaml'), writers);
     await client.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
-    await client.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'watched' } });
-    const cpuBefore = await cpuSeconds(server.pid!);
-    const api = rbacToken ? await compareRBAC(client, dir, port, rbacToken) : await wrkCreates(dir, port, 'bench');
-    // The server's CPU per create: less sensitive than the rates to other work on a shared machine.
-    const cpuPerCreate = rbacToken ? undefined : ((await cpuSeconds(server.pid!)) - cpuBefore) / api.requests;
-    console.log(
-      `api/${name}: creates/s ${api.perSecond.toFixed(0)} vs raw store ${rawRate.toFixed(0)} -> ratio ${(api.perSecond / rawRate).toFixed(3)} (aim >= 0.5); create latency p50 ${api.p50.toFixed(1)} ms, p99 ${api.p99.toFixed(1)} ms (wrk, ${writers} connections)` +
-        (cpuPerCreate === undefined ? '' : `; server CPU ${(cpuPerCreate * 1e6).toFixed(0)} µs per create`),
-    );
+    for (const ns of ['watched', 'watched-loaded']) {
+      await client.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    }
+    if (creates > 0) {
+      const cpuBefore = await cpuSeconds(server.pid!);
+      const api = rbacToken ? await compareRBAC(client, dir, port, rbacToken) : await wrkCreates(dir, port, 'bench');
+      // The server's CPU per create: less sensitive than the rates to other work on a shared machine.
+      const cpuPerCreate = rbacToken ? undefined : ((await cpuSeconds(server.pid!)) - cpuBefore) / api.requests;
+      console.log(
+        `api/${name}: creates/s ${api.perSecond.toFixed(0)} vs raw store ${rawRate.toFixed(0)} -> ratio ${(api.perSecond / rawRate).toFixed(3)} (aim >= 0.5); create latency p50 ${api.p50.toFixed(1)} ms, p99 ${api.p99.toFixed(1)} ms (wrk, ${writers} connections)` +
+          (cpuPerCreate === undefined ? '' : `; server CPU ${(cpuPerCreate * 1e6).toFixed(0)} µs per create`),
+      );
+    }
     if (watchers <= 0) {
       client.agent.destroy();
       return;
     }
-    if (process.env.BENCH_SERVER_CPU_PROF) {
+    if (process.env.BENCH_SERVER_CPU_PROF && creates > 0) {
       // One profile per step: the watch step's server starts afresh on the same data.
       client.agent.destroy();
       await stopServer(server);
       server = await startServer(dir, port, endpoint, `api-${name}-watch`);
       client = new BenchClient(join(dir, 'kubeconfig.yaml'), writers);
     }
-    watcherProc = spawn(process.execPath, [...cpuProfileFlags(`api-${name}-watchers`), watcherScript, join(dir, 'kubeconfig.yaml'), 'watched', String(watchers), String(watchedCreates)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const result = new Promise<{ deliveries: number; p50: number; p99: number }>((resolve, reject) => {
-      lines(watcherProc!, (l) => {
-        if (l === 'ready') void apiCreates(client, 'watched', watchedCreates, 'w', watchedRate).catch(reject);
-        else if (l.startsWith('{')) resolve(JSON.parse(l) as { deliveries: number; p50: number; p99: number });
-      });
-      watcherProc!.on('exit', (code) => code && reject(new Error(`watchers exited ${code}`)));
-    });
-    const r = await result;
-    // The watchers exit by themselves once done (writing their profile, when asked for one).
-    if (watcherProc.exitCode === null) await new Promise((resolve) => watcherProc!.once('exit', resolve));
+    // Unloaded first, then with a busy loop of the benchmark's own on one of the two cores.
+    const unloaded = await measureWatch(client, server, dir, name, 'watched', 'w', (p) => (watcherProc = p));
+    const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+    let loaded: WatchResult;
+    try {
+      loaded = await measureWatch(client, server, dir, name, 'watched-loaded', 'l', (p) => (watcherProc = p));
+    } finally {
+      if (hog.pid && hog.exitCode === null) process.kill(hog.pid, 'SIGKILL');
+    }
     console.log(
-      `api/${name}: watch delivery with ${watchers} watchers, ${writers} writers at ${watchedRate} creates/s: p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms over ${r.deliveries} deliveries (aim p99 < 50 ms)`,
+      `api/${name}: watch delivery with ${watchers} watchers, ${writers} writers at ${watchedRate} creates/s: p50 ${unloaded.p50.toFixed(1)} ms, p99 ${unloaded.p99.toFixed(1)} ms over ${unloaded.deliveries} deliveries (aim p99 < 50 ms); server CPU ${unloaded.serverMicrosPerDelivery!.toFixed(1)} µs per delivery`,
+    );
+    console.log(
+      `api/${name}: same with a CPU-bound process on one core: p50 ${loaded.p50.toFixed(1)} ms, p99 ${loaded.p99.toFixed(1)} ms over ${loaded.deliveries} deliveries (aim p99 < 200 ms); server CPU ${loaded.serverMicrosPerDelivery!.toFixed(1)} µs per delivery -> loaded/unloaded p50 ${(loaded.p50 / unloaded.p50).toFixed(2)}, p99 ${(loaded.p99 / unloaded.p99).toFixed(2)}`,
     );
     client.agent.destroy();
   } finally {

@@ -56,21 +56,34 @@ export class BenchClient {
 
   /** Opens a watch and calls `onLine` with each event line until `signal` aborts. Resolves once the stream is open. */
   watch(path: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    let buf = '';
+    return this.watchBytes(
+      path,
+      (d) => {
+        buf += d.toString('utf8');
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          onLine(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+        }
+      },
+      signal,
+    );
+  }
+
+  /**
+   * Opens a watch and calls `onData` with each piece of the response body as it arrives (lines
+   * may be split across pieces) until `signal` aborts. Resolves once the stream is open.
+   */
+  watchBytes(path: string, onData: (data: Buffer) => void, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       const req = request(new URL(path, this.server), { method: 'GET', agent: this.agent, headers: this.#auth, signal });
       req.on('response', (res) => {
         if (res.statusCode !== 200) return reject(new Error(`watch ${path}: ${res.statusCode}`));
-        let buf = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          buf += d;
-          let i: number;
-          while ((i = buf.indexOf('\n')) >= 0) {
-            onLine(buf.slice(0, i));
-            buf = buf.slice(i + 1);
-          }
+        res.on('data', onData);
+        res.on('error', (err: Error) => {
+          if (!signal.aborted) console.error(`watch ${path}: ${err.message}`);
         });
-        res.on('error', () => undefined);
         resolve();
       });
       req.on('error', (err) => {

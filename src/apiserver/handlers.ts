@@ -11,7 +11,8 @@ import type { RequestInfo } from './request-info.js';
 import type { RestStore } from './rest-store.js';
 import { tableFor } from './tables/index.js';
 import { boolParam, optionalBoolParam } from '../apimachinery/query-params.js';
-import { WatchStreams } from './watch-stream.js';
+import { WatchStreams, type WatchResponse } from './watch-stream.js';
+import { WatchWire } from './watch-wire.js';
 
 /** Writes a JSON (or YAML) response. */
 export function sendObject(res: ServerResponse, code: number, body: unknown, format: 'json' | 'yaml' = 'json'): void {
@@ -247,23 +248,37 @@ export class ResourceHandler {
       }
       return JSON.stringify({ type, object: obj }) + '\n';
     };
-    // Events of the store are the same bytes for every watcher of one representation: encoded
-    // once (a Table's first event for a watcher carries the column definitions: its own variant).
+    // Where the lines go, known once the response started (see WatchWire): until then, `res`.
+    let wire: WatchWire | undefined;
+    const out: WatchResponse = {
+      write: (chunk, callback) => (wire?.response ?? res).write(chunk, callback),
+      cork: () => (wire?.response ?? res).cork(),
+      uncork: () => (wire?.response ?? res).uncork(),
+    };
+    const frame = (line: string): Buffer => (wire ? wire.frame(Buffer.from(line)) : Buffer.from(line));
+    // Events of the store are the same bytes for every watcher of one representation (and
+    // framing): encoded once (a Table's first event for a watcher carries the column
+    // definitions: its own variant). The cache keys are made once per watch, not per event.
     const representation = shape.kind === 'table' ? `table/${shape.version}/${shape.includeObject}` : shape.kind === 'partial' ? `partial/${shape.version}` : 'object';
+    const keys: Partial<Record<SelectedEvent['type'], string>> = {};
     const render = (ev: SelectedEvent): Buffer | undefined => {
       lastRevision = Math.max(lastRevision, ev.revision);
       if (ev.type === 'BOOKMARK') {
         // The end of the initial events (and the periodic ones), only for clients that allow bookmarks.
-        return bookmarks ? Buffer.from(encode('BOOKMARK', ev.object)) : undefined;
+        return bookmarks ? frame(encode('BOOKMARK', ev.object)) : undefined;
       }
-      if (!ev.shared) return Buffer.from(encode(ev.type, ev.object));
-      const key = shape.kind === 'table' && !tableHeaderSent ? `${representation} ${ev.type} columns` : `${representation} ${ev.type}`;
+      if (!ev.shared) return frame(encode(ev.type, ev.object));
+      const framing = wire?.framed ? ' chunk' : '';
+      const key =
+        shape.kind === 'table' && !tableHeaderSent
+          ? `${representation} ${ev.type} columns${framing}`
+          : (keys[ev.type] ??= `${representation} ${ev.type}${framing}`);
       let line = ev.shared.encoded.get(key);
-      if (line === undefined) ev.shared.encoded.set(key, (line = Buffer.from(encode(ev.type, ev.object))));
+      if (line === undefined) ev.shared.encoded.set(key, (line = frame(encode(ev.type, ev.object))));
       tableHeaderSent = true;
       return line;
     };
-    const stream = this.watchStreams.open(res, signal, render);
+    const stream = this.watchStreams.open(out, signal, render);
     const bookmark = (): SelectedEvent => ({
       type: 'BOOKMARK',
       object: { kind: store.type.kind, apiVersion: store.apiVersion, metadata: { resourceVersion: String(lastRevision) } },
@@ -281,6 +296,7 @@ export class ResourceHandler {
           lastRevision = from;
           res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
           res.flushHeaders();
+          wire = new WatchWire(res);
           if (bookmarks) bookmarkTimer = setInterval(() => stream.event(bookmark()), 30_000);
         },
       );
