@@ -178,6 +178,20 @@ export function buildGatewayDataPlane(state: GatewayState, options: GatewayTrans
   const owner = (scheme: string, host: string): string | undefined =>
     (claims.get(scheme) ?? []).filter((c) => hostWithin(c, host)).sort((a, b) => specificity(b) - specificity(a))[0];
 
+  /**
+   * The skiff Gateway a route's parentRef names, this controller's previous conditions for it, and
+   * the listeners it selects (by sectionName and port); undefined when it names no skiff Gateway.
+   */
+  const parentOf = (parentRef: ParentReference, routeNamespace: string, previous: RouteParentStatus[]) => {
+    if ((parentRef.group ?? gatewayGroup) !== gatewayGroup || (parentRef.kind ?? 'Gateway') !== 'Gateway') return undefined;
+    const gw = gatewaysByKey.get(`${parentRef.namespace ?? routeNamespace}/${parentRef.name}`);
+    if (!gw) return undefined;
+    const before = previous.find((p) => sameParent(p.parentRef, parentRef, routeNamespace) && p.controllerName === controllerName)?.conditions;
+    const infos = (listeners.get(keyOf(gw)) ?? []).filter((i) => (parentRef.sectionName === undefined || i.listener.name === parentRef.sectionName) && (parentRef.port === undefined || i.listener.port === parentRef.port));
+    const noMatchingParent: Verdict = { ok: false, reason: 'NoMatchingParent', message: `Gateway ${keyOf(gw)} has no listener${parentRef.sectionName ? ` named ${parentRef.sectionName}` : ''}${parentRef.port ? ` on port ${parentRef.port}` : ''}` };
+    return { gw, before, infos, noMatchingParent };
+  };
+
   // Virtual hosts by scheme and hostname; every programmed listener has its own, so requests for its hostname stay with its routes.
   const vhosts = new Map<string, { host: VirtualHost; entries: Entry[] }>();
   const certificates = new Map<string, CertificateFile>();
@@ -239,18 +253,16 @@ export function buildGatewayDataPlane(state: GatewayState, options: GatewayTrans
     const servedHosts = new Set<string>();
 
     for (const parentRef of route.spec?.parentRefs ?? []) {
-      if ((parentRef.group ?? gatewayGroup) !== gatewayGroup || (parentRef.kind ?? 'Gateway') !== 'Gateway') continue;
-      const gw = gatewaysByKey.get(`${parentRef.namespace ?? routeNamespace}/${parentRef.name}`);
-      if (!gw) continue;
-      const before = previous.find((p) => sameParent(p.parentRef, parentRef, routeNamespace) && p.controllerName === controllerName)?.conditions;
-      const infos = (listeners.get(keyOf(gw)) ?? []).filter((i) => (parentRef.sectionName === undefined || i.listener.name === parentRef.sectionName) && (parentRef.port === undefined || i.listener.port === parentRef.port));
+      const parent = parentOf(parentRef, routeNamespace, previous);
+      if (!parent) continue;
+      const { gw, before, infos } = parent;
       const servesKind = infos.filter((i) => i.supportedKinds.some((k) => k.kind === 'HTTPRoute'));
       const allowed = servesKind.filter((i) => allowsNamespace(gw, i, routeNamespace));
       const attached = allowed.map((info) => ({ info, hosts: intersectHostnames(info.listener.hostname, route.spec?.hostnames) })).filter((m) => m.hosts.length > 0);
       // Attachment counts whatever the listener's or the route's state (as the spec says for attachedRoutes).
       for (const m of attached) m.info.attached++;
       let accepted: Verdict;
-      if (infos.length === 0) accepted = { ok: false, reason: 'NoMatchingParent', message: `Gateway ${keyOf(gw)} has no listener${parentRef.sectionName ? ` named ${parentRef.sectionName}` : ''}${parentRef.port ? ` on port ${parentRef.port}` : ''}` };
+      if (infos.length === 0) accepted = parent.noMatchingParent;
       else if (servesKind.length === 0) accepted = { ok: false, reason: 'NotAllowedByListeners', message: `no listener of Gateway ${keyOf(gw)} allows the kind HTTPRoute (allowedRoutes.kinds)` };
       else if (allowed.length === 0) accepted = { ok: false, reason: 'NotAllowedByListeners', message: `no listener of Gateway ${keyOf(gw)} allows HTTPRoutes from namespace ${routeNamespace}` };
       else if (attached.length === 0) accepted = { ok: false, reason: 'NoMatchingListenerHostname', message: `no hostname of the route matches a listener of Gateway ${keyOf(gw)}` };
@@ -296,14 +308,12 @@ export function buildGatewayDataPlane(state: GatewayState, options: GatewayTrans
     const problems = (route.spec?.rules ?? []).flatMap((rule) => (rule.backendRefs ?? []).flatMap((ref) => backendOf(routeNamespace, ref, 'GRPCRoute').problem ?? []));
     const ours: RouteParentStatus[] = [];
     for (const parentRef of route.spec?.parentRefs ?? []) {
-      if ((parentRef.group ?? gatewayGroup) !== gatewayGroup || (parentRef.kind ?? 'Gateway') !== 'Gateway') continue;
-      const gw = gatewaysByKey.get(`${parentRef.namespace ?? routeNamespace}/${parentRef.name}`);
-      if (!gw) continue;
-      const before = previous.find((p) => sameParent(p.parentRef, parentRef, routeNamespace) && p.controllerName === controllerName)?.conditions;
-      const infos = (listeners.get(keyOf(gw)) ?? []).filter((i) => (parentRef.sectionName === undefined || i.listener.name === parentRef.sectionName) && (parentRef.port === undefined || i.listener.port === parentRef.port));
+      const parent = parentOf(parentRef, routeNamespace, previous);
+      if (!parent) continue;
+      const { gw, before, infos } = parent;
       const accepted: Verdict =
         infos.length === 0
-          ? { ok: false, reason: 'NoMatchingParent', message: `Gateway ${keyOf(gw)} has no listener${parentRef.sectionName ? ` named ${parentRef.sectionName}` : ''}${parentRef.port ? ` on port ${parentRef.port}` : ''}` }
+          ? parent.noMatchingParent
           : { ok: false, reason: 'NotAllowedByListeners', message: `no listener of Gateway ${keyOf(gw)} allows the kind GRPCRoute: ${grpcRouteNotServed}` };
       const conditions = [
         condition(before, route, now, 'Accepted', accepted.ok, accepted.reason, accepted.message),

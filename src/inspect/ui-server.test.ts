@@ -236,16 +236,7 @@ test('without a trace function /trace says it is not available and trace links a
   const server = new UiServer({ source: new FixtureSource(), views: [trafficView], token: 't' });
   const url = new URL(await server.start());
   try {
-    const get = (path: string): Promise<{ status: number; body: string }> =>
-      new Promise((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port: url.port, path, headers: { cookie: `skiff_ui_${url.port}=t` } }, (res) => {
-          let body = '';
-          res.setEncoding('utf8').on('data', (d: string) => (body += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
-        req.on('error', reject);
-        req.end();
-      });
+    const get = (path: string) => getWithCookie(url, path);
     assert.equal((await get('/trace?from=a&to=b')).status, 404);
     assert.doesNotMatch((await get('/view/traffic?name=x')).body, /Why\?/);
   } finally {

@@ -165,6 +165,17 @@ const inPage = {
   main: (source: string): boolean => new RegExp(source).test((globalThis as unknown as { document: PageDocument }).document.querySelector('main')?.textContent ?? ''),
 };
 
+/** Waits for the page's live stream to draw, then marks the document so a reload would show. */
+async function markLive(page: Page): Promise<void> {
+  await page.waitForFunction(inPage.live, null, { timeout: 10_000 });
+  await page.evaluate(() => ((globalThis as unknown as { sameDocument: boolean }).sameDocument = true));
+}
+
+/** Whether the document {@link markLive} marked is still the one shown (no reload happened). */
+async function stillSameDocument(page: Page): Promise<boolean | undefined> {
+  return page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument);
+}
+
 /** The view a `/view/<name>?…` link opens. */
 const viewOf = (href: string): string => decodeURIComponent(new URL(href, 'http://x').pathname.replace(/^\/view\//, ''));
 
@@ -300,15 +311,14 @@ describe('skiff ui on a real cluster, in headless Chromium', { skip: canRun ? fa
     const page = await open(admin);
     try {
       await page.goto(new URL('/view/workload?namespace=seed&kind=Deployment&name=tomcat-stable', admin).href);
-      await page.waitForFunction(inPage.live, null, { timeout: 10_000 });
-      await page.evaluate(() => ((globalThis as unknown as { sameDocument: boolean }).sameDocument = true));
+      await markLive(page);
       assert.match((await page.textContent('#description')) ?? '', /\/3 ready/);
       const started = performance.now();
       await c.kubectlOK(['scale', 'deployment/tomcat-stable', '--replicas=4', '-n', 'seed']);
       await page.waitForFunction(inPage.description, /\/4 ready/.source, { timeout: 30_000, polling: 10 });
       const latency = performance.now() - started;
       assert.match((await page.$eval('#picture', (p) => p.innerHTML)) ?? '', /\/4 ready/, 'the picture too');
-      assert.equal(await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument), true, 'the page was not reloaded');
+      assert.equal(await stillSameDocument(page), true, 'the page was not reloaded');
       t.diagnostic(`kubectl scale → page updated in ${Math.round(latency)} ms (kubectl's own run included)`);
       await page.waitForFunction(inPage.description, /4\/4 ready/.source, { timeout: 90_000 });
       await page.screenshot({ path: join(artifacts, 'workload-scaled.png'), fullPage: true });
@@ -321,8 +331,7 @@ describe('skiff ui on a real cluster, in headless Chromium', { skip: canRun ? fa
     const page = await open(admin);
     try {
       await page.goto(new URL('/view/rollout?namespace=seed&name=tomcat-canary', admin).href);
-      await page.waitForFunction(inPage.live, null, { timeout: 10_000 });
-      await page.evaluate(() => ((globalThis as unknown as { sameDocument: boolean }).sameDocument = true));
+      await markLive(page);
       const before = (await page.textContent('#description')) ?? '';
       assert.match(before, /revision 1 \(tomcat-canary-\w+\): 1 wanted/);
       assert.doesNotMatch(before, /revision 2/);
@@ -335,7 +344,7 @@ describe('skiff ui on a real cluster, in headless Chromium', { skip: canRun ? fa
       t.diagnostic(`kubectl set image → new revision in the page in ${Math.round(latency)} ms (kubectl's own run included; ${Math.round(Math.max(0, started + latency - kubectlDone))} ms after kubectl exited)`);
       await page.waitForFunction(inPage.description, /successfully rolled out[\s\S]*revision 2 \(tomcat-canary-\w+\): 1 wanted, 1 ready, 1 available/.source, { timeout: 120_000 });
       assert.match((await page.textContent('#description')) ?? '', /revision 1 \(tomcat-canary-\w+\): 0 wanted/, 'the old ReplicaSet scaled to 0');
-      assert.equal(await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument), true, 'the page was not reloaded');
+      assert.equal(await stillSameDocument(page), true, 'the page was not reloaded');
       await page.screenshot({ path: join(artifacts, 'rollout-updated.png'), fullPage: true });
     } finally {
       await page.close();
@@ -346,8 +355,7 @@ describe('skiff ui on a real cluster, in headless Chromium', { skip: canRun ? fa
     const page = await open(admin);
     try {
       await page.goto(new URL('/view/canary?namespace=seed&kind=ingress&name=tomcat-canary', admin).href);
-      await page.waitForFunction(inPage.live, null, { timeout: 10_000 });
-      await page.evaluate(() => ((globalThis as unknown as { sameDocument: boolean }).sameDocument = true));
+      await markLive(page);
       const before = (await page.textContent('#description')) ?? '';
       assert.match(before, /Ingress tomcat \+ canary tomcat-canary/);
       assert.match(before, /other requests: weight 20 of 100 → tomcat-canary/);
@@ -360,7 +368,7 @@ describe('skiff ui on a real cluster, in headless Chromium', { skip: canRun ? fa
       assert.match(after, /canary Service tomcat-canary[^\n]*configured 45%/, 'the canary\'s configured share');
       assert.match(after, /main Service cluster-service-02[^\n]*configured 55%/, 'the main Service\'s configured share');
       assert.match((await page.$eval('#picture', (p) => p.innerHTML)) ?? '', /45%/, 'the picture too');
-      assert.equal(await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument), true, 'the page was not reloaded');
+      assert.equal(await stillSameDocument(page), true, 'the page was not reloaded');
       t.diagnostic(`kubectl annotate canary-weight → page updated in ${Math.round(latency)} ms (kubectl's own run included; ${Math.round(Math.max(0, started + latency - kubectlDone))} ms after kubectl exited)`);
       await page.screenshot({ path: join(artifacts, 'canary-weight-changed.png'), fullPage: true });
     } finally {
