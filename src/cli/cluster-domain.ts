@@ -23,10 +23,15 @@ export interface ClusterDomainChoice {
   reason?: string;
 }
 
+/** A DNS zone as Skiff compares zones: lower case, without a trailing dot. */
+function normalizeDomain(domain: string): string {
+  return domain.toLowerCase().replace(/\.$/, '');
+}
+
 /** Reads `--cluster-domain`: lower case, a trailing dot dropped; anything but a DNS subdomain is a {@link UsageError}. */
 export function parseClusterDomainFlag(flag: string | undefined): string | undefined {
   if (flag === undefined) return undefined;
-  const domain = flag.toLowerCase().replace(/\.$/, '');
+  const domain = normalizeDomain(flag);
   const problems = isDNS1123Subdomain(domain);
   if (problems.length) throw new UsageError(`--cluster-domain ${JSON.stringify(flag)}: ${problems.join('; ')}`);
   return domain;
@@ -49,7 +54,7 @@ export async function chooseClusterDomain(client: Client, flag: string | undefin
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
     });
     const cm = (await Promise.race([client.get(resources.configmaps, 'kube-system', clusterConfigMapName), late]).finally(() => clearTimeout(timer))) as ConfigMap;
-    const published = cm.data?.clusterDomain?.toLowerCase().replace(/\.$/, '');
+    const published = cm.data?.clusterDomain === undefined ? undefined : normalizeDomain(cm.data.clusterDomain);
     if (!published) return { domain: defaultClusterDomain, source: 'default', reason: `${where} names no clusterDomain` };
     if (isDNS1123Subdomain(published).length) return { domain: defaultClusterDomain, source: 'default', reason: `${where} names clusterDomain ${JSON.stringify(published)}, not a DNS name` };
     return { domain: published, source: 'cluster' };

@@ -272,12 +272,13 @@ export class SqliteStore implements Store {
       setImmediate(this.commitWhenQuiet);
       return;
     }
+    this.commitScheduled = false;
     this.commitQueued();
   };
 
   /** Commits the queued writes in one transaction, then acknowledges and publishes each. */
   private readonly commitQueued = (): void => {
-    this.commitScheduled = false;
+    // A commit forced by a full batch leaves the scheduled one pending: it takes what comes next.
     this.arrivedSinceCheck = 0;
     const writes = this.queuedWrites;
     if (!writes.length) return;
