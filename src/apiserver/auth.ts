@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import {
   bearerToken,
@@ -40,6 +41,15 @@ export const allowAuthenticated: Authorizer = {
 };
 
 /**
+ * The TLS connection a request came on, one object per connection: on HTTP/2, `req.socket` is a
+ * new proxy for each stream, while the session's `socket` stays the same for all its streams.
+ */
+function connectionOf(req: IncomingMessage): TLSSocket {
+  const session = (req as unknown as Partial<Http2ServerRequest>).stream?.session;
+  return (session?.socket ?? req.socket) as TLSSocket;
+}
+
+/**
  * Authenticates by bearer token or by a client certificate that the client CA signed
  * (CN is the user, O the groups, as upstream). An unknown bearer token is anonymous.
  */
@@ -59,7 +69,7 @@ export class CertAndTokenAuthenticator implements Authenticator {
       const identity = this.serviceAccounts?.handles(token) ? this.serviceAccounts.authenticateToken(token) : this.tokens.authenticateToken(token);
       return identity && withAuthenticatedGroup(identity);
     }
-    const socket = req.socket as TLSSocket;
+    const socket = connectionOf(req);
     let identity = this.bySocket.get(socket);
     if (identity === undefined) {
       const found = identityFromTLSSocket(socket);
