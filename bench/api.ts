@@ -12,7 +12,10 @@
  *     are measured for watchers on HTTP/1.1 (a connection each) and on HTTP/2 (one connection
  *     for all, as client-go and kubectl share one), after a second of warm-up creates that are
  *     not counted (BENCH_WATCH_PROTOCOLS=http1 or http2 measures one, BENCH_WATCH_WARMUP the
- *     warm-up's creates).
+ *     warm-up's creates). Each measurement is repeated against a bare fan-out server of the
+ *     same certificate (watch-baseline-server.ts: no store, authentication or selection; the
+ *     lines written as the API server writes them), the baseline of one event loop doing only
+ *     that, and the server's CPU per delivery is printed as a ratio against the baseline's.
  *     The watchers run in a process of their own (api-watchers.ts) kept cheap (no JSON.parse of
  *     the events) so that the figure is the server's.
  * Sizes can be changed with BENCH_CREATES (0 skips steps 1 and 2), BENCH_WATCHERS (0 skips
@@ -65,6 +68,7 @@ const rbacUser = 'bench-editor';
 const rbacRounds = Number(process.env.BENCH_RBAC_ROUNDS ?? 2);
 const skiff = fileURLToPath(new URL('../../bin/skiff', import.meta.url));
 const watcherScript = fileURLToPath(new URL('./api-watchers.js', import.meta.url));
+const baselineScript = fileURLToPath(new URL('./watch-baseline-server.js', import.meta.url));
 
 function lines(child: ChildProcess, onLine: (l: string) => void): void {
   let buf = '';
@@ -111,6 +115,19 @@ async function startServer(dataDir: string, port: number, endpoint: string, prof
     };
     child.stderr?.on('data', onData);
     child.on('exit', (code) => reject(new Error(`server exited ${code}: ${log}`)));
+  });
+  return child;
+}
+
+/** Starts the bare fan-out server of the watch baseline on `port`, with the cluster's serving certificate. */
+async function startWatchBaseline(dataDir: string, port: number): Promise<ChildProcess> {
+  const tls = join(dataDir, 'server', 'tls');
+  const child = spawn(process.execPath, [...cpuProfileFlags('api-watch-baseline'), baselineScript, join(tls, 'serving-kube-apiserver.crt'), join(tls, 'serving-kube-apiserver.key'), String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`watch baseline server exited ${code}`)));
   });
   return child;
 }
@@ -267,10 +284,22 @@ interface WatchResult {
  * would count), makes the watched creates at the set rate once they are ready, and resolves with
  * the latencies the watchers saw. `started` learns the process (killed by the caller on failure).
  */
-async function measureWatch(client: BenchClient, server: ChildProcess, dir: string, store: string, namespace: string, http2: boolean, started: (p: ChildProcess) => void): Promise<WatchResult> {
-  const kubeconfig = join(dir, 'kubeconfig.yaml');
+/** Where the watchers of one measurement connect: the API server, or the fan-out baseline. */
+interface WatchTarget {
+  /** A kubeconfig naming it (the watchers' process reads it). */
+  kubeconfig: string;
+  /** The writers' client. */
+  client: BenchClient;
+  /** Its process, whose CPU time is measured. */
+  pid: number;
+  /** How profiles of the watchers' process are named (`api-<label>-watchers-<namespace>`). */
+  label: string;
+}
+
+async function measureWatch(target: WatchTarget, namespace: string, http2: boolean, started: (p: ChildProcess) => void): Promise<WatchResult> {
+  const { kubeconfig, client } = target;
   await client.send('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  const proc = spawn(process.execPath, [...cpuProfileFlags(`api-${store}-watchers-${namespace}`), watcherScript, kubeconfig, namespace, String(watchers), String(watchedCreates), http2 ? '1' : '0'], {
+  const proc = spawn(process.execPath, [...cpuProfileFlags(`api-${target.label}-watchers-${namespace}`), watcherScript, kubeconfig, namespace, String(watchers), String(watchedCreates), http2 ? '1' : '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   started(proc);
@@ -281,7 +310,7 @@ async function measureWatch(client: BenchClient, server: ChildProcess, dir: stri
         // The first events after the watchers attached are slow (code not yet optimised on
         // either side): a second of warm-up creates, left out of the figures, comes first.
         void apiCreates(client, namespace, watchWarmup, 'warm', watchedRate, false)
-          .then(() => cpuSeconds(server.pid!))
+          .then(() => cpuSeconds(target.pid))
           .then((seconds) => {
             cpuBefore = seconds;
             return apiCreates(client, namespace, watchedCreates, 'w', watchedRate);
@@ -294,7 +323,7 @@ async function measureWatch(client: BenchClient, server: ChildProcess, dir: stri
   });
   // Once every delivery arrived, the server's CPU time since the creates started is theirs
   // (and the creates'): a figure that other work on the machine disturbs less than latency.
-  result.serverMicrosPerDelivery = ((await cpuSeconds(server.pid!)) - cpuBefore) * 1e6 / result.deliveries;
+  result.serverMicrosPerDelivery = ((await cpuSeconds(target.pid)) - cpuBefore) * 1e6 / result.deliveries;
   // The watchers exit by themselves once done (writing their profile, when asked for one).
   if (proc.exitCode === null) await new Promise((resolve) => proc.once('exit', resolve));
   return result;
@@ -305,6 +334,7 @@ async function benchBackend(name: string, raw: () => Promise<Store>, endpoint: s
   const store = await raw();
   let server: ChildProcess | undefined;
   let watcherProc: ChildProcess | undefined;
+  let baseline: ChildProcess | undefined;
   const rbacToken = rbacBench && name === 'sqlite' ? randomBytes(24).toString('hex') : undefined;
   try {
     if (rbacToken) {
@@ -338,28 +368,48 @@ async function benchBackend(name: string, raw: () => Promise<Store>, endpoint: s
       server = await startServer(dir, port, endpoint, `api-${name}-watch`);
       client = new BenchClient(join(dir, 'kubeconfig.yaml'), writers);
     }
+    // The baseline: the same watchers and writers on a bare fan-out server of the same
+    // certificate (bench/watch-baseline-server), what one event loop does with no API around it.
+    baseline = await startWatchBaseline(dir, port + 100);
+    const baselineConfig = join(dir, 'kubeconfig-baseline.yaml');
+    const kubeconfigText = await readFile(join(dir, 'kubeconfig.yaml'), 'utf8');
+    if (!kubeconfigText.includes(`https://127.0.0.1:${port}`)) throw new Error(`kubeconfig.yaml does not name https://127.0.0.1:${port}`);
+    await writeFile(baselineConfig, kubeconfigText.replace(`https://127.0.0.1:${port}`, `https://127.0.0.1:${port + 100}`));
+    const targets: WatchTarget[] = [
+      { kubeconfig: join(dir, 'kubeconfig.yaml'), client, pid: server.pid!, label: name },
+      { kubeconfig: baselineConfig, client: new BenchClient(baselineConfig, writers), pid: baseline.pid!, label: `${name}-baseline` },
+    ];
     for (const protocol of watchProtocols) {
       const http2 = protocol === 'http2';
       const how = http2 ? 'HTTP/2, one connection for all' : 'HTTP/1.1, a connection each';
-      // Unloaded first, then with a busy loop of the benchmark's own on one of the two cores.
-      const unloaded = await measureWatch(client, server, dir, name, `watched-${protocol}`, http2, (p) => (watcherProc = p));
+      // Unloaded first, then with a busy loop of the benchmark's own on one of the two cores;
+      // each time the API server, then the baseline.
+      const [unloaded, unloadedBase] = [
+        await measureWatch(targets[0]!, `watched-${protocol}`, http2, (p) => (watcherProc = p)),
+        await measureWatch(targets[1]!, `watched-${protocol}`, http2, (p) => (watcherProc = p)),
+      ];
       const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
       let loaded: WatchResult;
+      let loadedBase: WatchResult;
       try {
-        loaded = await measureWatch(client, server, dir, name, `watched-${protocol}-loaded`, http2, (p) => (watcherProc = p));
+        loaded = await measureWatch(targets[0]!, `watched-${protocol}-loaded`, http2, (p) => (watcherProc = p));
+        loadedBase = await measureWatch(targets[1]!, `watched-${protocol}-loaded`, http2, (p) => (watcherProc = p));
       } finally {
         if (hog.pid && hog.exitCode === null) process.kill(hog.pid, 'SIGKILL');
       }
+      const figures = (r: WatchResult) => `p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.serverMicrosPerDelivery!.toFixed(1)} µs CPU per delivery`;
       console.log(
-        `api/${name}: watch delivery with ${watchers} watchers (${how}), ${writers} writers at ${watchedRate} creates/s: p50 ${unloaded.p50.toFixed(1)} ms, p99 ${unloaded.p99.toFixed(1)} ms over ${unloaded.deliveries} deliveries (aim p99 < 50 ms); server CPU ${unloaded.serverMicrosPerDelivery!.toFixed(1)} µs per delivery`,
+        `api/${name}: watch delivery with ${watchers} watchers (${how}), ${writers} writers at ${watchedRate} creates/s, ${unloaded.deliveries} deliveries: p50 ${unloaded.p50.toFixed(1)} ms, p99 ${unloaded.p99.toFixed(1)} ms (aim p99 < 50 ms); server CPU ${unloaded.serverMicrosPerDelivery!.toFixed(1)} µs per delivery; bare fan-out baseline ${figures(unloadedBase)} -> CPU ratio ${(unloaded.serverMicrosPerDelivery! / unloadedBase.serverMicrosPerDelivery!).toFixed(2)}`,
       );
       console.log(
-        `api/${name}: same (${how}) with a CPU-bound process on one core: p50 ${loaded.p50.toFixed(1)} ms, p99 ${loaded.p99.toFixed(1)} ms over ${loaded.deliveries} deliveries (aim p99 < 200 ms); server CPU ${loaded.serverMicrosPerDelivery!.toFixed(1)} µs per delivery -> loaded/unloaded p50 ${(loaded.p50 / unloaded.p50).toFixed(2)}, p99 ${(loaded.p99 / unloaded.p99).toFixed(2)}`,
+        `api/${name}: same (${how}) with a CPU-bound process on one core: p50 ${loaded.p50.toFixed(1)} ms, p99 ${loaded.p99.toFixed(1)} ms (aim p99 < 200 ms); server CPU ${loaded.serverMicrosPerDelivery!.toFixed(1)} µs per delivery -> loaded/unloaded p50 ${(loaded.p50 / unloaded.p50).toFixed(2)}, p99 ${(loaded.p99 / unloaded.p99).toFixed(2)}; bare fan-out baseline ${figures(loadedBase)}`,
       );
     }
+    targets[1]!.client.agent.destroy();
     client.agent.destroy();
   } finally {
     if (watcherProc?.pid && watcherProc.exitCode === null) process.kill(watcherProc.pid, 'SIGKILL');
+    if (baseline?.pid && baseline.exitCode === null) process.kill(baseline.pid, 'SIGKILL');
     if (server) await stopServer(server);
     await rm(dir, { recursive: true, force: true });
   }

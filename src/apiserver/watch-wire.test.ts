@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect, createServer as createHttp2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { WatchWire } from './watch-wire.js';
 
@@ -88,4 +89,36 @@ test('lines framed by the wire and written on the socket reach an HTTP/1.1 clien
     },
   );
   assert.deepEqual(framed, [false]);
+});
+
+test('on HTTP/2 the lines are written on the response stream as they are and reach the client intact', async () => {
+  const lines = ['{"type":"ADDED"}\n', `{"type":"MODIFIED","object":{"data":"${'é'.repeat(300)}"}}\n`];
+  const server = createHttp2Server((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    // As the API server's handlers do (Node's compatibility response has it; its types do not).
+    (res as unknown as { flushHeaders(): void }).flushHeaders();
+    const wire = new WatchWire(res);
+    assert.equal(wire.framed, false);
+    assert.equal(wire.response, res.stream);
+    wire.response.cork();
+    for (const line of lines) wire.response.write(wire.frame(Buffer.from(line)));
+    wire.response.uncork();
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const session = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  try {
+    const body = await new Promise<string>((resolve, reject) => {
+      const stream = session.request({ ':path': '/' });
+      let text = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (d: string) => (text += d));
+      stream.on('end', () => resolve(text));
+      stream.on('error', reject);
+    });
+    assert.equal(body, lines.join(''));
+  } finally {
+    session.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
