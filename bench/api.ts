@@ -10,7 +10,7 @@
  *     then while a CPU-bound process of the benchmark's own (a busy loop, killed by PID after)
  *     takes one of the two cores; both are printed with the ratio of loaded to unloaded. Both
  *     are measured for watchers on HTTP/1.1 (a connection each) and on HTTP/2 (one connection
- *     for all, as client-go and kubectl share one), after a second of warm-up creates that are
+ *     for all, as client-go and kubectl share one), after three seconds of warm-up creates that are
  *     not counted (BENCH_WATCH_PROTOCOLS=http1 or http2 measures one, BENCH_WATCH_WARMUP the
  *     warm-up's creates). Each measurement is repeated against a bare fan-out server of the
  *     same certificate (watch-baseline-server.ts: no store, authentication or selection; the
@@ -52,7 +52,7 @@ const watchedCreates = Number(process.env.BENCH_WATCHED_CREATES ?? 300);
 /** Creates per second while watchers are attached: latency is measured below saturation. */
 const watchedRate = Number(process.env.BENCH_WATCHED_RATE ?? 30);
 /** Creates made (at the same rate) once the watchers are ready and before the measured ones: not counted. */
-const watchWarmup = Number(process.env.BENCH_WATCH_WARMUP ?? 30);
+const watchWarmup = Number(process.env.BENCH_WATCH_WARMUP ?? 90);
 /**
  * How the watchers connect, each measured in turn: `http1` (a connection per watch, as the
  * issue's first figures) and `http2` (all on one HTTP/2 connection, as client-go and kubectl
@@ -308,7 +308,7 @@ async function measureWatch(target: WatchTarget, namespace: string, http2: boole
     lines(proc, (l) => {
       if (l === 'ready') {
         // The first events after the watchers attached are slow (code not yet optimised on
-        // either side): a second of warm-up creates, left out of the figures, comes first.
+        // either side): three seconds of warm-up creates (90 at 30/s), left out of the figures, come first.
         void apiCreates(client, namespace, watchWarmup, 'warm', watchedRate, false)
           .then(() => cpuSeconds(target.pid))
           .then((seconds) => {
