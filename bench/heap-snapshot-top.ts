@@ -333,6 +333,40 @@ function main(): void {
     }
     for (const r of rows.sort((a, b) => parseFloat(b) - parseFloat(a))) console.log(`  ${r}`);
     console.log(`  (all instances: ${mib(sum)})`);
+    // What the largest instances hold: their dominator-tree children, two levels down.
+    const children = new Map<number, number[]>();
+    for (let n = 0; n < count; n++) {
+      const d = idom[n]!;
+      if (d < 0 || retained[n]! < 256 * 1024) continue;
+      let list = children.get(d);
+      if (!list) children.set(d, (list = []));
+      list.push(n);
+    }
+    const edgeNameTo = (from: number, to: number) => {
+      for (let e = firstEdge[from]!; e < firstEdge[from + 1]!; e++) {
+        const at = e * s.edgeFields;
+        if (s.edges[at + o.toNode]! / s.nodeFields !== to) continue;
+        const type = s.edges[at + o.edgeType];
+        return type === elementEdge || type === hiddenEdge ? `[${s.edges[at + o.edgeName]}]` : s.strings[s.edges[at + o.edgeName]!]!;
+      }
+      return '…';
+    };
+    const expand = (n: number, depth: number, indent: string) => {
+      const list = (children.get(n) ?? []).sort((a, b) => retained[b]! - retained[a]!).slice(0, 6);
+      for (const c of list) {
+        console.log(`${indent}${mib(retained[c]!).padStart(11)}  .${edgeNameTo(n, c)} ${kindOf(c)} ${labelOf(c)}`);
+        if (depth > 1) expand(c, depth - 1, indent + '    ');
+      }
+    };
+    console.log('\nwhat the largest instances hold:');
+    const largest: number[] = [];
+    for (let n = 0; n < count; n++) {
+      if (idom[n]! >= 0 && s.nodes[n * s.nodeFields + o.type] === objectType && classes.has(nameOf(n)) && retained[n]! > total / 50) largest.push(n);
+    }
+    for (const n of largest.sort((a, b) => retained[b]! - retained[a]!)) {
+      console.log(`  ${mib(retained[n]!)} ${nameOf(n)} ${labelOf(n)}`);
+      expand(n, 4, '    ');
+    }
   }
 }
 

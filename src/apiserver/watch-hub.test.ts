@@ -92,3 +92,44 @@ test('a watch from an older revision of the history replays the same events as a
   stop.abort();
   hub.stop();
 });
+
+test('a replayed change of the history keeps the object it replaced', async () => {
+  const changes = new AsyncQueue<WatchEvent>();
+  let revision = 0;
+  const hub = new WatchHub({
+    decodedHistory: 1,
+    watchStore: () => changes.drain(),
+    currentRevision: async () => revision,
+    decode: (e): ObjectEvent => ({
+      type: e.prevKv ? 'MODIFIED' : 'ADDED',
+      object: { metadata: { name: e.kv.key, labels: { value: e.kv.value } } },
+      hasPrevious: e.prevKv !== undefined,
+      previous: () => (e.prevKv ? { metadata: { name: e.prevKv.key, labels: { value: e.prevKv.value } } } : undefined),
+      revision: e.revision,
+      namespace: '',
+      encoded: new Map(),
+      bytes: e.kv.value.length,
+    }),
+  });
+  const stop = new AbortController();
+  assert.ok(await hub.subscribe('', 0, stop.signal));
+  let prevKv: WatchEvent['kv'] | undefined;
+  for (const value of ['a', 'b', 'c']) {
+    revision++;
+    const kv = { key: 'k', value, createRevision: 1, modRevision: revision };
+    changes.push({ type: prevKv ? 'update' : 'create', revision, kv, ...(prevKv ? { prevKv: { ...prevKv } } : {}) });
+    prevKv = kv;
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  const replay = await hub.subscribe('', 0, stop.signal);
+  assert.ok(replay);
+  const it = replay[Symbol.asyncIterator]();
+  const got: [string | undefined, string | undefined][] = [];
+  for (let i = 0; i < 3; i++) {
+    const e = (await it.next()).value as ObjectEvent;
+    got.push([e.previous()?.metadata?.labels?.value, e.object.metadata?.labels?.value]);
+  }
+  assert.deepEqual(got, [[undefined, 'a'], ['a', 'b'], ['b', 'c']]);
+  stop.abort();
+  hub.stop();
+});

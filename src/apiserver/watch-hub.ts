@@ -104,6 +104,8 @@ export class WatchHub {
   private readonly subscribers = new Set<Subscriber>();
   private history: HistoryEntry[] = [];
   private historyBytes = 0;
+  /** The newest history entry of each key in the history. */
+  private newestOfKey = new Map<string, HistoryEntry>();
   /** Every change after this revision is in `history` (or was, before any subscriber needed it). */
   private floor = 0;
   private last = 0;
@@ -220,6 +222,7 @@ export class WatchHub {
     const controller = new AbortController();
     this.running = controller;
     this.history = [];
+    this.newestOfKey = new Map();
     this.historyBytes = 0;
     this.floor = from;
     this.last = from;
@@ -249,7 +252,15 @@ export class WatchHub {
 
   private publish(raw: WatchEvent, e: ObjectEvent): void {
     this.last = e.revision;
-    this.history.push({ raw, revision: e.revision, namespace: e.namespace, bytes: e.bytes, decoded: e });
+    // The value before this change is, most often, the value of the key's last change in the
+    // history: that string is held once.
+    const before = this.newestOfKey.get(raw.kv.key);
+    if (raw.prevKv && before && before.raw.kv.modRevision === raw.prevKv.modRevision && before.raw.kv.value === raw.prevKv.value) {
+      raw = { ...raw, prevKv: { ...raw.prevKv, value: before.raw.kv.value } };
+    }
+    const entry: HistoryEntry = { raw, revision: e.revision, namespace: e.namespace, bytes: e.bytes, decoded: e };
+    this.history.push(entry);
+    this.newestOfKey.set(raw.kv.key, entry);
     this.historyBytes += e.bytes;
     // Decoded objects take several times their stored bytes: only recent events keep them (the
     // ones watchers resuming from their last revision replay), so the history costs about its budget.
@@ -263,6 +274,10 @@ export class WatchHub {
       this.historyBytes -= this.history[dropped++]!.bytes;
     }
     if (dropped > 0) {
+      for (let i = 0; i < dropped; i++) {
+        const old = this.history[i]!;
+        if (this.newestOfKey.get(old.raw.kv.key) === old) this.newestOfKey.delete(old.raw.kv.key);
+      }
       this.floor = this.history[dropped - 1]!.revision;
       this.history = this.history.slice(dropped);
     }
