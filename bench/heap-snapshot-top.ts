@@ -206,6 +206,7 @@ function main(): void {
   const typeOf = (n: number) => s.nodeTypes[s.nodes[n * s.nodeFields + o.type]!]!;
   const nameOf = (n: number) => s.strings[s.nodes[n * s.nodeFields + o.name]!]!;
   const objectType = s.nodeTypes.indexOf('object');
+  const closureType = s.nodeTypes.indexOf('closure');
   const stringTypes = new Set(['string', 'concatenated string', 'sliced string'].map((t) => s.nodeTypes.indexOf(t)));
   const elementEdge = s.edgeTypes.indexOf('element');
   const hiddenEdge = s.edgeTypes.indexOf('hidden');
@@ -216,7 +217,7 @@ function main(): void {
   /** Up to 3 short string properties, e.g. `resource=pods`. */
   const labelOf = (n: number) => {
     const parts: string[] = [];
-    for (let e = firstEdge[n]!; e < firstEdge[n + 1]! && parts.length < 3; e++) {
+    for (let e = firstEdge[n]!; e < firstEdge[n + 1]! && parts.length < 6; e++) {
       const at = e * s.edgeFields;
       if (s.edges[at + o.edgeType] !== propertyEdge || s.strings[s.edges[at + o.edgeName]!] === '__proto__') continue;
       const to = s.edges[at + o.toNode]! / s.nodeFields;
@@ -224,18 +225,20 @@ function main(): void {
       const value = nameOf(to);
       if (value.length <= 40) parts.push(`${s.strings[s.edges[at + o.edgeName]!]}=${value}`);
     }
-    // An object's nested `ref`-like object: one level down for strings too.
-    if (parts.length === 0) {
-      for (let e = firstEdge[n]!; e < firstEdge[n + 1]! && parts.length < 3; e++) {
+    // An object's nested `ref`-like object: one level down for strings (and functions) too.
+    if (parts.length < 6) {
+      for (let e = firstEdge[n]!; e < firstEdge[n + 1]! && parts.length < 6; e++) {
         const at = e * s.edgeFields;
         if (s.edges[at + o.edgeType] !== propertyEdge || s.strings[s.edges[at + o.edgeName]!] === '__proto__') continue;
         const to = s.edges[at + o.toNode]! / s.nodeFields;
         if (s.nodes[to * s.nodeFields + o.type] !== objectType) continue;
-        for (let f = firstEdge[to]!; f < firstEdge[to + 1]! && parts.length < 3; f++) {
+        for (let f = firstEdge[to]!; f < firstEdge[to + 1]! && parts.length < 6; f++) {
           const fat = f * s.edgeFields;
           if (s.edges[fat + o.edgeType] !== propertyEdge) continue;
           const leaf = s.edges[fat + o.toNode]! / s.nodeFields;
-          if (stringTypes.has(s.nodes[leaf * s.nodeFields + o.type]!) && nameOf(leaf).length <= 40) {
+          if (s.nodes[leaf * s.nodeFields + o.type] === closureType && nameOf(leaf)) {
+            parts.push(`${s.strings[s.edges[at + o.edgeName]!]}.${s.strings[s.edges[fat + o.edgeName]!]}=${nameOf(leaf)}()`);
+          } else if (stringTypes.has(s.nodes[leaf * s.nodeFields + o.type]!) && nameOf(leaf).length <= 40) {
             parts.push(`${s.strings[s.edges[at + o.edgeName]!]}.${s.strings[s.edges[fat + o.edgeName]!]}=${nameOf(leaf)}`);
           }
         }

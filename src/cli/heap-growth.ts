@@ -3,12 +3,14 @@ import { setFlagsFromString } from 'node:v8';
 /**
  * The heap growing factor `skiff server` gives V8, as a percentage over the live heap: after
  * each full collection, the heap may grow to (1 + percent/100) times what survived before the
- * next one. V8's own factor goes up to 4 for a process that allocates fast (and is capped only
- * halfway to the heap limit), so a server holding 1 GiB of caches sat on up to 2.5 GiB of
- * garbage: bench/scale's resident memory was about three times its live heap. With 2, full
- * collections come about twice as often and the garbage stays below the live heap's size.
+ * next one. V8's own factor goes up to 4 for a process that allocates fast (capped halfway to
+ * the heap limit), so a server holding 1 GiB of caches sat on up to 1.5 GiB of garbage:
+ * bench/scale's resident memory was about three times its live heap at 20,000 pods, and 3.2 GiB
+ * at 100,000. With 1.5, full collections come more often and the garbage stays below half the
+ * live heap (bench/scale, docs/perf/issue-16-scale.md: at 100,000 pods a factor of 2 still
+ * reached about 3 GiB).
  */
-export const serverHeapGrowingPercent = 100;
+export const serverHeapGrowingPercent = 50;
 
 /** What {@link boundHeapGrowth} reads and calls (the process's, by default). */
 export interface HeapGrowthEnvironment {
