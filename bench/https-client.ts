@@ -39,6 +39,21 @@ export class BenchClient {
     });
   }
 
+  /** GETs a path and returns the answer's text. */
+  getText(path: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const req = request(new URL(path, this.server), { agent: this.agent, headers: this.#auth });
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   /** GETs a path and parses the JSON answer. */
   getJSON<T>(path: string): Promise<T> {
     return new Promise((resolve, reject) => {

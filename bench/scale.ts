@@ -7,11 +7,14 @@
  * Sizes: BENCH_NODES, BENCH_PODS (a comma list, e.g. `30000,100000`, runs each size in turn on a
  * fresh server in the same invocation, so their figures are printed side by side);
  * BENCH_PROGRESS_S prints a progress line (pods Running, resident memory) every that many
- * seconds (default 60, 0 never); BENCH_SERVER_CPU_PROF=DIR profiles the server.
+ * seconds (default 60, 0 never); BENCH_SERVER_CPU_PROF=DIR profiles the server;
+ * BENCH_SERVER_HEAP_SNAPSHOT=DIR writes a V8 heap snapshot of the server into DIR once every pod
+ * is Running (before it is stopped); BENCH_SERVER_NODE_ARGS adds node flags to the server
+ * (space-separated, e.g. `--max-semi-space-size=16`).
  * Run through `npm run bench -- scale` (own network namespace).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { readFile, readdir, stat, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +32,13 @@ async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+/** The server's V8 heap (used of total) and off-heap memory, from its /metrics. */
+async function heapOf(client: BenchClient): Promise<string> {
+  const text = await client.getText('/metrics');
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return `heap ${mib(gauge('nodejs_heap_size_used_bytes'))} used of ${mib(gauge('nodejs_heap_size_total_bytes'))}, external ${mib(gauge('nodejs_external_memory_bytes'))}`;
 }
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
@@ -55,6 +65,22 @@ function probe(client: BenchClient, name: string): { stop(): Promise<number[]> }
   };
 }
 
+/** Has the server (started with --heapsnapshot-signal=SIGUSR2) write a heap snapshot into `dir`; returns its path once written. */
+async function writeHeapSnapshot(server: ChildProcess, client: BenchClient, dir: string): Promise<string> {
+  const before = new Set(await readdir(dir));
+  process.kill(server.pid!, 'SIGUSR2');
+  for (let lastSize = -1; ; ) {
+    await new Promise((r) => setTimeout(r, 2000));
+    // The server writes the snapshot on its main thread: an answer means it is not writing.
+    await client.getJSON('/api/v1/namespaces/default/configmaps?limit=1');
+    const name = (await readdir(dir)).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (!name) continue;
+    const size = (await stat(join(dir, name))).size;
+    if (size === lastSize) return join(dir, name);
+    lastSize = size;
+  }
+}
+
 /** One run: a fresh server with `nodes` simulated nodes takes `pods` pods; prints its lines. */
 async function run(pods: number): Promise<{ seconds: number; p99: number; peak: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-scale-'));
@@ -62,7 +88,10 @@ async function run(pods: number): Promise<{ seconds: number; p99: number; peak: 
   try {
     // BENCH_SERVER_CPU_PROF=DIR: profile the server (node --cpu-prof) into DIR.
     const profile = process.env.BENCH_SERVER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_CPU_PROF}`] : [];
-    server = spawn(process.execPath, [...profile, skiff, 'server', '--disable-agent', '--data-dir', dir, '--bind-address', '127.0.0.1', '--https-port', '16445', '--simulated-nodes', String(nodes),
+    const snapshotDir = process.env.BENCH_SERVER_HEAP_SNAPSHOT;
+    const snapshot = snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [];
+    const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    server = spawn(process.execPath, [...nodeArgs, ...profile, ...snapshot, skiff, 'server', '--disable-agent', '--data-dir', dir, '--bind-address', '127.0.0.1', '--https-port', '16445', '--simulated-nodes', String(nodes),
       // A /24 per node: a /16 holds only 256 nodes. Simulated pod IPs are strings, never routed.
       '--cluster-cidr', '10.64.0.0/10'], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -119,7 +148,8 @@ async function run(pods: number): Promise<{ seconds: number; p99: number; peak: 
       if (progressMs > 0 && performance.now() - lastProgress >= progressMs) {
         lastProgress = performance.now();
         const elapsed = (lastProgress - t0) / 1000;
-        console.log(`scale: progress ${readyPods}/${pods} pods Running after ${elapsed.toFixed(0)} s, server resident ${mib(memory.rss)} (peak ${mib(memory.peak)})`);
+        const heap = await heapOf(client);
+        console.log(`scale: progress ${readyPods}/${pods} pods Running after ${elapsed.toFixed(0)} s, server resident ${mib(memory.rss)} (peak ${mib(memory.peak)}), ${heap}`);
       }
       await new Promise((r) => setTimeout(r, 2000));
     }
@@ -132,6 +162,7 @@ async function run(pods: number): Promise<{ seconds: number; p99: number; peak: 
       `scale: mutating API call p99 ${p99Load.toFixed(0)} ms under load vs ${p99Idle.toFixed(1)} ms idle -> ratio ${(p99Load / p99Idle).toFixed(1)} (upstream SLO: 1000 ms)`,
     );
     console.log(`scale: server resident memory ${mib(idleMemory.rss)} idle with ${nodes} nodes, peak ${mib(peak)}`);
+    if (snapshotDir) console.log(`scale: heap snapshot ${await writeHeapSnapshot(server, client, snapshotDir)}`);
     client.agent.destroy();
     return { seconds, p99: p99Load, peak };
   } finally {

@@ -44,3 +44,20 @@ export function podReferences(pod: Pod): PodReferences {
   }
   return { configMaps: [...configMaps], secrets: [...secrets], persistentVolumeClaims: [...claims] };
 }
+
+/**
+ * A pod reduced to the references {@link podReferences} finds in it, as volumes naming each
+ * ConfigMap, Secret and claim (in the same order): `podReferences` of the result equals
+ * `podReferences(pod)`. Only the name and namespace of `metadata` are kept, and nothing else of
+ * `spec` (a cache that only needs a pod's references keeps a few strings per pod instead of it).
+ */
+export function podReferencesOnly(pod: Pod): Pod {
+  const refs = podReferences(pod);
+  const { name, namespace } = pod.metadata ?? {};
+  const volumes = [
+    ...refs.configMaps.map((n) => ({ name: '', configMap: { name: n } })),
+    ...refs.secrets.map((n) => ({ name: '', secret: { secretName: n } })),
+    ...refs.persistentVolumeClaims.map((n) => ({ name: '', persistentVolumeClaim: { claimName: n } })),
+  ];
+  return { metadata: { name, namespace }, spec: { containers: [], ...(volumes.length ? { volumes } : {}) } };
+}

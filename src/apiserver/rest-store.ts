@@ -1,3 +1,4 @@
+import { StringInterner } from '../apimachinery/string-interner.js';
 import { randomUUID } from 'node:crypto';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
 import { checkValueSize, StorageError, tooLargeMessage, type KeyValue, type Store, type WatchEvent } from '../storage/store.js';
@@ -108,6 +109,8 @@ export class RestStore {
   private readonly hub: WatchHub;
   /** Reads that other types' writes repeat (see {@link listShared}, {@link getShared}). */
   private readonly sharedReads = new NamespaceReadCache();
+  /** Decoded objects share their repeated strings (caches hold many objects of this type). */
+  private readonly strings = new StringInterner();
 
   constructor(
     readonly type: ResourceType,
@@ -144,7 +147,7 @@ export class RestStore {
 
   /** Decodes a stored value into an object whose resourceVersion is its modRevision. */
   decode(kv: KeyValue): KubeObject {
-    const stored = JSON.parse(kv.value) as KubeObject;
+    const stored = this.strings.internAll(JSON.parse(kv.value) as KubeObject);
     const obj = this.codec ? this.codec.fromStorage(stored) : stored;
     obj.metadata = { ...obj.metadata, resourceVersion: String(kv.modRevision) };
     return obj;

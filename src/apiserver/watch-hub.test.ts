@@ -5,7 +5,7 @@ import type { WatchEvent } from '../storage/store.js';
 import { WatchHub, type ObjectEvent } from './watch-hub.js';
 
 /** A hub over a fake store whose changes the test writes; every event weighs `bytes`. */
-function fakeHub(options: { historyBytes?: number; subscriberBytes?: number; historySize?: number }) {
+function fakeHub(options: { historyBytes?: number; subscriberBytes?: number; historySize?: number; decodedHistory?: number }) {
   const changes = new AsyncQueue<WatchEvent>();
   let revision = 0;
   let lagging = 0;
@@ -69,6 +69,67 @@ test('the history keeps about its byte budget: a watch from before it is not rep
   assert.ok(recent);
   const it = recent[Symbol.asyncIterator]();
   assert.equal((await it.next()).value?.revision, 8);
+  stop.abort();
+  hub.stop();
+});
+
+test('a watch from an older revision of the history replays the same events as a recent one', async () => {
+  const { hub, write, settle } = fakeHub({ decodedHistory: 2 });
+  const stop = new AbortController();
+  assert.ok(await hub.subscribe('', 0, stop.signal));
+  for (let i = 0; i < 6; i++) write(10);
+  await settle();
+  // Revisions 2-4 are past the decoded part of the history: decoded again for this watcher.
+  const replay = await hub.subscribe('', 1, stop.signal);
+  assert.ok(replay);
+  const it = replay[Symbol.asyncIterator]();
+  const got: { revision: number; name?: string }[] = [];
+  for (let i = 0; i < 5; i++) {
+    const e = (await it.next()).value as ObjectEvent;
+    got.push({ revision: e.revision, name: e.object.metadata?.name });
+  }
+  assert.deepEqual(got, [2, 3, 4, 5, 6].map((revision) => ({ revision, name: `k${revision}` })));
+  stop.abort();
+  hub.stop();
+});
+
+test('a replayed change of the history keeps the object it replaced', async () => {
+  const changes = new AsyncQueue<WatchEvent>();
+  let revision = 0;
+  const hub = new WatchHub({
+    decodedHistory: 1,
+    watchStore: () => changes.drain(),
+    currentRevision: async () => revision,
+    decode: (e): ObjectEvent => ({
+      type: e.prevKv ? 'MODIFIED' : 'ADDED',
+      object: { metadata: { name: e.kv.key, labels: { value: e.kv.value } } },
+      hasPrevious: e.prevKv !== undefined,
+      previous: () => (e.prevKv ? { metadata: { name: e.prevKv.key, labels: { value: e.prevKv.value } } } : undefined),
+      revision: e.revision,
+      namespace: '',
+      encoded: new Map(),
+      bytes: e.kv.value.length,
+    }),
+  });
+  const stop = new AbortController();
+  assert.ok(await hub.subscribe('', 0, stop.signal));
+  let prevKv: WatchEvent['kv'] | undefined;
+  for (const value of ['a', 'b', 'c']) {
+    revision++;
+    const kv = { key: 'k', value, createRevision: 1, modRevision: revision };
+    changes.push({ type: prevKv ? 'update' : 'create', revision, kv, ...(prevKv ? { prevKv: { ...prevKv } } : {}) });
+    prevKv = kv;
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  const replay = await hub.subscribe('', 0, stop.signal);
+  assert.ok(replay);
+  const it = replay[Symbol.asyncIterator]();
+  const got: [string | undefined, string | undefined][] = [];
+  for (let i = 0; i < 3; i++) {
+    const e = (await it.next()).value as ObjectEvent;
+    got.push([e.previous()?.metadata?.labels?.value, e.object.metadata?.labels?.value]);
+  }
+  assert.deepEqual(got, [[undefined, 'a'], ['a', 'b'], ['b', 'c']]);
   stop.abort();
   hub.stop();
 });

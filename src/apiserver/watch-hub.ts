@@ -47,6 +47,20 @@ export interface WatchHubOptions {
   subscriberBytes?: number;
   /** Told when a lagging watcher is closed. */
   onLaggingWatcher?: () => void;
+  /**
+   * The newest this many events of the history keep their decoded form (default 256); older
+   * ones keep only the stored change and are decoded again for a watcher that replays them.
+   */
+  decodedHistory?: number;
+}
+
+/** A change of the history: the stored form, and the decoded event while it is recent. */
+interface HistoryEntry {
+  raw: WatchEvent;
+  revision: number;
+  namespace: string;
+  bytes: number;
+  decoded?: ObjectEvent;
 }
 
 /**
@@ -88,8 +102,10 @@ interface Subscriber {
  */
 export class WatchHub {
   private readonly subscribers = new Set<Subscriber>();
-  private history: ObjectEvent[] = [];
+  private history: HistoryEntry[] = [];
   private historyBytes = 0;
+  /** The newest history entry of each key in the history. */
+  private newestOfKey = new Map<string, HistoryEntry>();
   /** Every change after this revision is in `history` (or was, before any subscriber needed it). */
   private floor = 0;
   private last = 0;
@@ -99,12 +115,14 @@ export class WatchHub {
   private readonly historyByteLimit: number;
   private readonly subscriberByteLimit: number;
   private readonly backfill: number;
+  private readonly decodedHistory: number;
 
   constructor(private readonly options: WatchHubOptions) {
     this.historySize = options.historySize ?? 5000;
     this.historyByteLimit = options.historyBytes ?? 32 * 1024 * 1024;
     this.subscriberByteLimit = options.subscriberBytes ?? 16 * 1024 * 1024;
     this.backfill = options.backfillRevisions ?? this.historySize;
+    this.decodedHistory = options.decodedHistory ?? 256;
   }
 
   /**
@@ -118,7 +136,7 @@ export class WatchHub {
     if (afterRevision < this.floor) return false;
     // The replay may exceed a live watcher's budget: it is no more than the history holds anyway.
     for (const e of this.history) {
-      if (e.revision > afterRevision && (!namespace || e.namespace === namespace)) sink.push(e);
+      if (e.revision > afterRevision && (!namespace || e.namespace === namespace)) sink.push(e.decoded ?? this.options.decode(e.raw));
     }
     if (signal.aborted) {
       sink.end({ reason: 'stopped' });
@@ -204,13 +222,14 @@ export class WatchHub {
     const controller = new AbortController();
     this.running = controller;
     this.history = [];
+    this.newestOfKey = new Map();
     this.historyBytes = 0;
     this.floor = from;
     this.last = from;
     const events = this.options.watchStore(from, controller.signal);
     void (async () => {
       try {
-        for await (const raw of events) this.publish(this.options.decode(raw));
+        for await (const raw of events) this.publish(raw, this.options.decode(raw));
         if (!controller.signal.aborted) throw new Error('the store ended its watch');
       } catch (err) {
         // Watchers end and their clients watch again, from their last revision.
@@ -231,10 +250,22 @@ export class WatchHub {
     }
   }
 
-  private publish(e: ObjectEvent): void {
+  private publish(raw: WatchEvent, e: ObjectEvent): void {
     this.last = e.revision;
-    this.history.push(e);
+    // The value before this change is, most often, the value of the key's last change in the
+    // history: that string is held once.
+    const before = this.newestOfKey.get(raw.kv.key);
+    if (raw.prevKv && before && before.raw.kv.modRevision === raw.prevKv.modRevision && before.raw.kv.value === raw.prevKv.value) {
+      raw = { ...raw, prevKv: { ...raw.prevKv, value: before.raw.kv.value } };
+    }
+    const entry: HistoryEntry = { raw, revision: e.revision, namespace: e.namespace, bytes: e.bytes, decoded: e };
+    this.history.push(entry);
+    this.newestOfKey.set(raw.kv.key, entry);
     this.historyBytes += e.bytes;
+    // Decoded objects take several times their stored bytes: only recent events keep them (the
+    // ones watchers resuming from their last revision replay), so the history costs about its budget.
+    const cooling = this.history[this.history.length - 1 - this.decodedHistory];
+    if (cooling) cooling.decoded = undefined;
     // Trimmed by count in batches (as before), and by bytes so large objects leave sooner; the
     // newest event always stays.
     const excess = this.history.length > this.historySize * 2 ? this.history.length - this.historySize : 0;
@@ -243,6 +274,10 @@ export class WatchHub {
       this.historyBytes -= this.history[dropped++]!.bytes;
     }
     if (dropped > 0) {
+      for (let i = 0; i < dropped; i++) {
+        const old = this.history[i]!;
+        if (this.newestOfKey.get(old.raw.kv.key) === old) this.newestOfKey.delete(old.raw.kv.key);
+      }
       this.floor = this.history[dropped - 1]!.revision;
       this.history = this.history.slice(dropped);
     }

@@ -4,7 +4,7 @@ import type { Clock } from '../../apimachinery/clock.js';
 import { resources, type Client } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import type { NodeGraph } from './node-graph.js';
-import { withoutManagedFields } from '../../client/trim-managed-fields.js';
+import { podReferencesOnly } from '../../apimachinery/pod-references.js';
 
 /** Options of {@link feedNodeGraph}. */
 export interface NodeGraphFeedOptions {
@@ -16,10 +16,25 @@ export interface NodeGraphFeedOptions {
   onError(err: unknown): void;
 }
 
-/** What the graph reads of a pod (metadata and spec): status and managedFields stay out of the cache. */
-function podSpecOnly(pod: Pod & KubeObject): Pod & KubeObject {
-  const { status: _status, ...rest } = withoutManagedFields(pod);
-  return rest;
+/**
+ * What the graph reads of a pod: its name, node, service account, image pull secrets and the
+ * objects it references (podReferencesOnly); the rest of the pod stays out of the cache.
+ */
+function podGraphFields(pod: Pod & KubeObject): Pod & KubeObject {
+  const { metadata, spec } = pod;
+  const reduced = podReferencesOnly(pod);
+  return {
+    apiVersion: pod.apiVersion,
+    kind: pod.kind,
+    metadata: { ...reduced.metadata, uid: metadata?.uid, resourceVersion: metadata?.resourceVersion },
+    spec: {
+      containers: [],
+      ...(reduced.spec?.volumes ? { volumes: reduced.spec.volumes } : {}),
+      ...(spec?.nodeName ? { nodeName: spec.nodeName } : {}),
+      ...(spec?.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
+      ...(spec?.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets } : {}),
+    },
+  };
 }
 
 /**
@@ -28,7 +43,7 @@ function podSpecOnly(pod: Pod & KubeObject): Pod & KubeObject {
  */
 export async function feedNodeGraph(options: NodeGraphFeedOptions): Promise<void> {
   const { client, graph, clock, signal, onError } = options;
-  const pods = new Informer<Pod & KubeObject>(client, resources.pods, { clock, onError, transform: podSpecOnly });
+  const pods = new Informer<Pod & KubeObject>(client, resources.pods, { clock, onError, transform: podGraphFields });
   pods.addEventHandler({ onAdd: (p) => graph.setPod(p), onUpdate: (_o, p) => graph.setPod(p), onDelete: (p) => graph.removePod(p) });
   const claims = new Informer<PersistentVolumeClaim & KubeObject>(client, resources.persistentvolumeclaims, { clock, onError });
   claims.addEventHandler({ onAdd: (c) => graph.setClaim(c), onUpdate: (_o, c) => graph.setClaim(c), onDelete: (c) => graph.removeClaim(c) });
