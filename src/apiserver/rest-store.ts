@@ -1,6 +1,6 @@
-import { StringInterner } from '../apimachinery/string-interner.js';
 import { randomUUID } from 'node:crypto';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1.js';
+import { StringInterner } from '../apimachinery/string-interner.js';
 import { checkValueSize, StorageError, tooLargeMessage, type KeyValue, type Store, type WatchEvent } from '../storage/store.js';
 import {
   alreadyExists,
