@@ -56,7 +56,8 @@ function watchHttp2(session: ClientHttp2Session, path: string, onData: (data: Bu
 const controller = new AbortController();
 setMaxListeners(count + 10, controller.signal);
 const latencies: number[] = [];
-/** The latest delivery of each event (by its `sentAt`), for BENCH_WATCH_DEBUG. */
+const debug = Boolean(process.env.BENCH_WATCH_DEBUG);
+/** The latest delivery of each event (by its `sentAt`), kept only with BENCH_WATCH_DEBUG. */
 const perEvent = new Map<number, number>();
 let done = 0;
 const now = () => performance.timeOrigin + performance.now();
@@ -91,8 +92,10 @@ await Promise.all(
         start = nl + 1;
         if (Number.isNaN(sent)) continue;
         latencies.push(received - sent);
-        const latest = perEvent.get(sent);
-        if (latest === undefined || received - sent > latest) perEvent.set(sent, received - sent);
+        if (debug) {
+          const latest = perEvent.get(sent);
+          if (latest === undefined || received - sent > latest) perEvent.set(sent, received - sent);
+        }
         if (++seen === expected && ++done === count) finish();
       }
       rest = start < data.length ? data.subarray(start) : undefined;
@@ -105,7 +108,7 @@ process.stdout.write('ready\n');
 
 function finish(): void {
   latencies.sort((a, b) => a - b);
-  if (process.env.BENCH_WATCH_DEBUG) {
+  if (debug) {
     const events = [...perEvent.entries()].sort((a, b) => a[0] - b[0]);
     const first = events[0]?.[0] ?? 0;
     const slow = events.map(([sent, worst], i) => ({ i, at: Math.round(sent - first), worst: Math.round(worst) })).sort((a, b) => b.worst - a.worst).slice(0, 12);

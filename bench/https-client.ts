@@ -39,10 +39,10 @@ export class BenchClient {
     });
   }
 
-  /** GETs a path and returns the answer's text. */
-  getText(path: string): Promise<string> {
+  /** GETs a path and returns the answer's text (`headers` beside the credentials). */
+  getText(path: string, headers: Record<string, string> = {}): Promise<string> {
     return new Promise((resolve, reject) => {
-      const req = request(new URL(path, this.server), { agent: this.agent, headers: this.#auth });
+      const req = request(new URL(path, this.server), { agent: this.agent, headers: { ...this.#auth, ...headers } });
       req.on('response', (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -55,18 +55,8 @@ export class BenchClient {
   }
 
   /** GETs a path and parses the JSON answer. */
-  getJSON<T>(path: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const req = request(new URL(path, this.server), { agent: this.agent, headers: { ...this.#auth, Accept: 'application/json' } });
-      req.on('response', (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve(JSON.parse(body) as T));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  async getJSON<T>(path: string): Promise<T> {
+    return JSON.parse(await this.getText(path, { Accept: 'application/json' })) as T;
   }
 
   /** Opens a watch and calls `onLine` with each event line until `signal` aborts. Resolves once the stream is open. */

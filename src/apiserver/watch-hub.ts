@@ -253,9 +253,9 @@ export class WatchHub {
   private publish(raw: WatchEvent, e: ObjectEvent): void {
     this.last = e.revision;
     // The value before this change is, most often, the value of the key's last change in the
-    // history: that string is held once.
+    // history (same key, same revision: same value): that string is held once.
     const before = this.newestOfKey.get(raw.kv.key);
-    if (raw.prevKv && before && before.raw.kv.modRevision === raw.prevKv.modRevision && before.raw.kv.value === raw.prevKv.value) {
+    if (raw.prevKv && before && before.raw.kv.modRevision === raw.prevKv.modRevision) {
       raw = { ...raw, prevKv: { ...raw.prevKv, value: before.raw.kv.value } };
     }
     const entry: HistoryEntry = { raw, revision: e.revision, namespace: e.namespace, bytes: e.bytes, decoded: e };
